@@ -1,0 +1,158 @@
+"""The check contract: what a check declares, what it receives, what it returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tianping.i18n import I18nText
+from tianping.rules._schema import Bound
+from tianping.systems import SystemProfile
+
+
+class Verdict(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "not_applicable"
+
+
+Need = Literal["profile", "model", "dataset", "endpoint", "files", "attestations"]
+Metric = float | int | str | bool | None
+
+
+class ThresholdComparison(BaseModel):
+    metric: str
+    value: float | None
+    min: float | None = None
+    max: float | None = None
+    passed: bool
+
+
+class EvidenceArtefact(BaseModel):
+    """Something that backs a result: a table, a file reference, a document reference."""
+
+    kind: Literal["table", "file", "document", "note", "json"]
+    title: I18nText
+    path: str | None = None
+    sha256: str | None = None
+    data: Any = None
+
+
+class CheckResult(BaseModel):
+    model_config = ConfigDict(use_enum_values=False)
+
+    check_id: str
+    verdict: Verdict
+    message: I18nText
+    metrics: dict[str, Metric] = Field(default_factory=dict)
+    comparisons: list[ThresholdComparison] = Field(default_factory=list)
+    evidence: list[EvidenceArtefact] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+    started_at: dt.datetime | None = None
+    duration_s: float = 0.0
+    versions: dict[str, str] = Field(default_factory=dict)
+
+
+@dataclass
+class CheckContext:
+    """Everything a check may read. Paths in the profile resolve against `base_dir`."""
+
+    profile: SystemProfile
+    base_dir: Path
+    tier: str = "low"
+    thresholds: dict[str, Bound] = field(default_factory=dict)
+    attestations: dict[str, Any] = field(default_factory=dict)
+    attestations_file: Path | None = None
+    as_of: dt.date = field(default_factory=dt.date.today)
+
+    def resolve(self, relative: str) -> Path:
+        p = Path(relative)
+        return p if p.is_absolute() else (self.base_dir / p)
+
+
+def compare(metrics: dict[str, Metric], thresholds: dict[str, Bound]) -> list[ThresholdComparison]:
+    """Each threshold against its metric; a missing or non-numeric metric fails."""
+    out: list[ThresholdComparison] = []
+    for name, bound in sorted(thresholds.items()):
+        raw = metrics.get(name)
+        value = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else (
+            float(raw) if isinstance(raw, bool) else None)
+        ok = value is not None
+        if ok and bound.min is not None and value is not None and value < bound.min:
+            ok = False
+        if ok and bound.max is not None and value is not None and value > bound.max:
+            ok = False
+        out.append(ThresholdComparison(metric=name, value=value, min=bound.min, max=bound.max,
+                                       passed=ok))
+    return out
+
+
+class Check(ABC):
+    """Subclass, set the class attributes, implement `run`, and register with `@register`.
+
+    `Params` is a Pydantic model of the parameters the rulebook may pass; it is validated
+    before `run` is called, so `run` receives a typed object.
+    """
+
+    id: ClassVar[str]
+    title: ClassVar[I18nText]
+    family: ClassVar[str]
+    needs: ClassVar[frozenset[Need]] = frozenset({"profile"})
+    version: ClassVar[str] = "1"
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+    @abstractmethod
+    def run(self, ctx: CheckContext, params: Any) -> CheckResult:
+        """Compute metrics and a verdict. Raise nothing for bad data: return ERROR."""
+
+    # helpers for subclasses -----------------------------------------------------------
+    def result(
+        self,
+        ctx: CheckContext,
+        metrics: dict[str, Metric],
+        message: I18nText,
+        *,
+        verdict: Verdict | None = None,
+        evidence: list[EvidenceArtefact] | None = None,
+    ) -> CheckResult:
+        """A result whose verdict follows the thresholds unless given explicitly."""
+        comparisons = compare(metrics, ctx.thresholds)
+        if verdict is None:
+            verdict = Verdict.PASS if all(c.passed for c in comparisons) else Verdict.FAIL
+        return CheckResult(check_id=self.id, verdict=verdict, message=message, metrics=metrics,
+                           comparisons=comparisons, evidence=evidence or [])
+
+
+def execute(check: Check, ctx: CheckContext, raw_params: dict[str, Any]) -> CheckResult:
+    """Validate parameters, run, time, and turn any exception into an ERROR result."""
+    from tianping import __version__
+
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.perf_counter()
+    try:
+        params = check.Params.model_validate(raw_params)
+        res = check.run(ctx, params)
+    except Exception as exc:  # a broken check must not stop the assessment
+        res = CheckResult(
+            check_id=check.id,
+            verdict=Verdict.ERROR,
+            message=I18nText(zh=f"检查执行出错：{type(exc).__name__}: {exc}"[:500],
+                             en=f"check raised {type(exc).__name__}: {exc}"[:500]),
+        )
+    res.params = raw_params
+    res.started_at = started
+    res.duration_s = round(time.perf_counter() - t0, 6)
+    res.versions = {"tianping": __version__, res.check_id: check.version, **res.versions}
+    return res

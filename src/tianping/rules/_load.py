@@ -1,0 +1,131 @@
+"""Load the rulebook from YAML data; the content hash of its files is its version."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from tianping._yaml import LocatedDocument, load_yaml
+from tianping.errors import Location, Problem, RulebookError
+from tianping.rules._schema import Instrument, InstrumentFile, Obligation, TierFile
+
+TIERS_FILE = "tiers.yaml"
+
+
+def shipped_rulebook_dir() -> Path:
+    return Path(str(resources.files("tianping.rules") / "data"))
+
+
+@dataclass
+class LoadedObligation:
+    obligation: Obligation
+    instrument: Instrument
+    doc: LocatedDocument
+    index: int
+
+    def locate(self, *path: str | int) -> Location:
+        return self.doc.locate(("obligations", self.index, *path))
+
+
+@dataclass
+class Rulebook:
+    version: str
+    tiers: TierFile
+    tiers_doc: LocatedDocument
+    instruments: dict[str, Instrument]
+    obligations: list[LoadedObligation]
+    files: list[Path] = field(default_factory=list)
+    instrument_docs: dict[str, LocatedDocument] = field(default_factory=dict)
+
+    def obligation(self, obligation_id: str) -> LoadedObligation | None:
+        for lo in self.obligations:
+            if lo.obligation.id == obligation_id:
+                return lo
+        return None
+
+
+def _validation_error(exc: ValidationError, doc: LocatedDocument, what: str) -> RulebookError:
+    problems = []
+    for err in exc.errors():
+        path = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        msg = "unknown field" if err["type"] == "extra_forbidden" else str(err["msg"])
+        problems.append(Problem(msg.removeprefix("Value error, "), doc.locate(path)))
+    return RulebookError(f"Invalid {what} / 规则文件无效: {doc.file}", problems)
+
+
+INSTRUMENTS_DIR = "instruments"
+
+
+def rulebook_files(dirs: list[Path]) -> list[Path]:
+    """`tiers.yaml` and every YAML file under `instruments/` of each directory."""
+    files: list[Path] = []
+    for d in dirs:
+        if not d.is_dir():
+            raise RulebookError(f"Rulebook directory not found / 规则库目录不存在: {d}")
+        if (d / TIERS_FILE).is_file():
+            files.append(d / TIERS_FILE)
+        files.extend(sorted(p for p in (d / INSTRUMENTS_DIR).rglob("*.yaml") if p.is_file()))
+    return files
+
+
+def load_rulebook(dirs: list[Path] | None = None, *, check_duplicates: bool = True) -> Rulebook:
+    """Load the shipped rulebook, or the given directories merged in order.
+
+    Tier rules come from the first directory that has a `tiers.yaml`, else the shipped one.
+    """
+    base = [shipped_rulebook_dir()]
+    all_dirs = dirs if dirs else base
+    files = rulebook_files(all_dirs)
+    tier_files = [f for f in files if f.name == TIERS_FILE]
+    if not tier_files:
+        tier_files = [shipped_rulebook_dir() / TIERS_FILE]
+        files = [*tier_files, *files]
+    digest = hashlib.sha256()
+    tiers_doc = load_yaml(tier_files[0])
+    try:
+        tiers = TierFile.model_validate(tiers_doc.data)
+    except ValidationError as exc:
+        raise _validation_error(exc, tiers_doc, "tier file") from None
+    instruments: dict[str, Instrument] = {}
+    obligations: list[LoadedObligation] = []
+    docs: dict[str, LocatedDocument] = {}
+    seen: dict[str, Location] = {}
+    problems: list[Problem] = []
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+        if path.name == TIERS_FILE:
+            continue
+        doc = load_yaml(path)
+        try:
+            parsed = InstrumentFile.model_validate(doc.data)
+        except ValidationError as exc:
+            raise _validation_error(exc, doc, "instrument file") from None
+        inst = parsed.instrument
+        if inst.id in instruments and check_duplicates:
+            problems.append(Problem(f"duplicate instrument id '{inst.id}'",
+                                    doc.locate(("instrument", "id"))))
+        instruments[inst.id] = inst
+        docs[inst.id] = doc
+        for i, ob in enumerate(parsed.obligations):
+            loc = doc.locate(("obligations", i, "id"))
+            if ob.id in seen and check_duplicates:
+                problems.append(Problem(f"duplicate obligation id '{ob.id}' (first at "
+                                        f"{seen[ob.id]})", loc))
+            seen.setdefault(ob.id, loc)
+            obligations.append(LoadedObligation(ob, inst, doc, i))
+    if problems:
+        raise RulebookError("The rulebook has duplicate ids / 规则库存在重复标识", problems)
+    return Rulebook(
+        version="sha256:" + digest.hexdigest()[:16],
+        tiers=tiers,
+        tiers_doc=tiers_doc,
+        instruments=instruments,
+        obligations=obligations,
+        files=files,
+        instrument_docs=docs,
+    )
