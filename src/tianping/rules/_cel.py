@@ -161,14 +161,7 @@ _METHODS = {"exists", "all", "exists_one", "map", "filter", "size", "contains", 
             "endsWith", "matches"}
 
 
-def _resolve(path: str, bindings: dict[str, Any]) -> tuple[Any, str | None]:
-    parts = path.split(".")
-    if parts[0] == ROOT:
-        current: Any = SystemProfile
-    elif parts[0] in bindings:
-        current = bindings[parts[0]]
-    else:
-        return None, None
+def _resolve_one(parts: list[str], current: Any, path: str) -> tuple[Any, str | None]:
     for part in parts[1:]:
         if part in _METHODS:
             return current, None
@@ -181,41 +174,56 @@ def _resolve(path: str, bindings: dict[str, Any]) -> tuple[Any, str | None]:
     return current, None
 
 
+def _resolve(path: str, bindings: dict[str, list[Any]]) -> list[tuple[Any, str | None]]:
+    """Every reading of `path`: a macro variable may be bound in several scopes."""
+    parts = path.split(".")
+    if parts[0] == ROOT:
+        roots: list[Any] = [SystemProfile]
+    elif parts[0] in bindings:
+        roots = bindings[parts[0]]
+    else:
+        return []
+    return [_resolve_one(parts, root, path) for root in roots]
+
+
+def _types(path: str, bindings: dict[str, list[Any]]) -> list[Any]:
+    return [tp for tp, err in _resolve(path, bindings) if err is None]
+
+
 def check_references(expr: str) -> list[str]:
     """Problems with the fields and enum literals an expression uses (empty if none)."""
     problems: list[str] = []
     code = _STRING.sub('""', expr)
-    bindings: dict[str, Any] = {}
+    bindings: dict[str, list[Any]] = {}
     for m in _MACRO.finditer(code):
-        tp, err = _resolve(m.group(1), bindings)
-        if err:
-            continue  # reported by the path scan below
-        elem = _element(tp)
-        bindings[m.group(2)] = elem if elem is not None else Any
+        for tp in _types(m.group(1), bindings):
+            elem = _element(tp)
+            bindings.setdefault(m.group(2), []).append(elem if elem is not None else Any)
     for m in _PATH.finditer(code):
-        path = m.group(1)
-        if path.split(".")[0] not in (ROOT, *bindings):
-            continue
-        _, err = _resolve(path, bindings)
-        if err and err not in problems:
-            problems.append(err)
+        readings = _resolve(m.group(1), bindings)
+        if readings and all(err for _, err in readings):
+            err = readings[0][1]
+            if err and err not in problems:
+                problems.append(err)
     for m in _EQ_LIT.finditer(expr):
-        tp, _ = _resolve(m.group(1), bindings)
-        _check_literal(m.group(1), _literals(tp), [m.group(2)], problems)
+        _check_literal(m.group(1), [_literals(t) for t in _types(m.group(1), bindings)],
+                       [m.group(2)], problems)
     for m in _LIT_IN.finditer(expr):
-        tp, _ = _resolve(m.group(2), bindings)
-        _check_literal(m.group(2), _literals(_element(tp)), [m.group(1)], problems)
+        _check_literal(m.group(2),
+                       [_literals(_element(t)) for t in _types(m.group(2), bindings)],
+                       [m.group(1)], problems)
     for m in _IN_LIST.finditer(expr):
-        tp, _ = _resolve(m.group(1), bindings)
         values = [v.group(0)[1:-1] for v in _STRING.finditer(m.group(2))]
-        _check_literal(m.group(1), _literals(tp), values, problems)
+        _check_literal(m.group(1), [_literals(t) for t in _types(m.group(1), bindings)],
+                       values, problems)
     return problems
 
 
-def _check_literal(path: str, allowed: set[str] | None, values: list[str],
+def _check_literal(path: str, readings: list[set[str] | None], values: list[str],
                    problems: list[str]) -> None:
-    if allowed is None:
-        return
+    if not readings or any(r is None for r in readings):
+        return  # not an enum in at least one reading: nothing to check
+    allowed: set[str] = set().union(*[r for r in readings if r is not None])
     for v in values:
         if v not in allowed:
             problems.append(

@@ -131,6 +131,11 @@ class Provider(_Strict):
     country: str = Field("CN", min_length=2, max_length=2, description="ISO 3166 alpha-2")
     roles: list[Role] = Field(default_factory=lambda: ["provider"])
     is_ciio: bool = Field(False, description="Critical information infrastructure operator")
+    large_platform: bool = Field(
+        False,
+        description="Provides important internet platform services with a huge user base and "
+        "complex business types (PIPL Art. 58; NDSMR large network platforms) / 大型网络平台",
+    )
     contact_email: str | None = None
     algorithm_security_officer: str | None = Field(
         None, description="Named algorithm-security responsible person (role, not raw PI)"
@@ -159,6 +164,9 @@ class Users(_Strict):
         None, ge=0, le=120, description="Youngest age the service admits / 服务允许的最低年龄"
     )
     minors_allowed: bool = Field(False, description="Minors (under 18) may use it / 面向未成年人")
+    serves_elderly: bool = Field(
+        False, description="Serves or targets elderly users / 面向老年人提供服务"
+    )
 
 
 class PublicOpinion(_Strict):
@@ -193,6 +201,11 @@ class DataInventory(_Strict):
                                         "user_input", "synthetic"]] = Field(default_factory=list)
     entrusted_processing: bool = Field(False, description="Entrusts or provides PI to others")
     publicly_discloses_pi: bool = False
+    public_place_capture: bool = Field(
+        False,
+        description="Captures images or identity signals with equipment in public places "
+        "(PIPL Art. 26) / 公共场所图像采集、个人身份识别设备",
+    )
     cross_border: list[CrossBorderFlow] = Field(default_factory=list)
 
 
@@ -288,6 +301,11 @@ class SystemProfile(_Strict):
     public_opinion: PublicOpinion = Field(default_factory=PublicOpinion)
     modalities: list[Modality] = Field(default_factory=list)
     offers_download: bool = Field(False, description="Users can download or export output")
+    edits_face_or_voice: bool = Field(
+        False,
+        description="Generates or edits face, voice or other biometric features / "
+        "生成或者编辑人脸、人声等生物识别信息",
+    )
     data: DataInventory = Field(default_factory=DataInventory)
     models: list[ModelArtefact] = Field(default_factory=list)
     datasets: list[Dataset] = Field(default_factory=list)
