@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(BIN)/tianping rules lint
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/run_all.py --out docs/benchmarks.md
 
 schema: $(STAMP)

@@ -1,18 +1,37 @@
-"""YAML loading that remembers where every key and item sits, for located errors."""
+"""YAML loading that remembers where every key and item sits, for located errors.
+
+PyYAML's C parser (libyaml) composes a node tree whose marks give line and column; the
+data is constructed from that same tree, so positions cost no second parse. Booleans follow
+YAML 1.2 (only true/false), so `answer: yes` stays the string "yes".
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+import yaml
 
 from tianping.errors import InputError, Location, Problem, display_path
 
 PathKey = tuple[str | int, ...]
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    pass
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|"
+                                                                   r"False|FALSE)$"),
+                              list("tTfF"))
 
 
 class LocatedDocument:
@@ -44,41 +63,34 @@ def _dotted(path: PathKey) -> str:
     return out
 
 
-def _walk(node: Any, prefix: PathKey) -> Iterator[tuple[PathKey, tuple[int, int]]]:
-    if isinstance(node, CommentedMap):
-        for key in node:
-            try:
-                line, col = node.lc.key(key)
-            except (KeyError, TypeError):
-                continue
-            path = (*prefix, str(key))
-            yield path, (line + 1, col + 1)
-            yield from _walk(node[key], path)
-    elif isinstance(node, CommentedSeq):
-        for i, item in enumerate(node):
-            try:
-                line, col = node.lc.item(i)
-            except (KeyError, TypeError, IndexError):
-                continue
+def _walk(node: yaml.Node, prefix: PathKey, file: str
+          ) -> Iterator[tuple[PathKey, tuple[int, int]]]:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                mark = key_node.start_mark
+                raise InputError("The YAML file could not be parsed / YAML 文件无法解析", [
+                    Problem(f"duplicate key '{key}'",
+                            Location(file, mark.line + 1, mark.column + 1, _dotted(prefix)))])
+            seen.add(key)
+            path = (*prefix, key)
+            yield path, (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            yield from _walk(value_node, path, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
             path = (*prefix, i)
-            yield path, (line + 1, col + 1)
-            yield from _walk(item, path)
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
+            yield path, (item.start_mark.line + 1, item.start_mark.column + 1)
+            yield from _walk(item, path, file)
 
 
 def parse_yaml_text(text: str, file: str) -> LocatedDocument:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
+    loader = _Loader(text)
     try:
-        raw = yaml.load(text)
-    except MarkedYAMLError as exc:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(file, mark.line + 1 if mark else None, mark.column + 1 if mark else None)
         problem = exc.problem or exc.context or "malformed YAML"
@@ -86,13 +98,13 @@ def parse_yaml_text(text: str, file: str) -> LocatedDocument:
             "The YAML file could not be parsed / YAML 文件无法解析",
             [Problem(str(problem).strip(), loc, "check indentation, colons and quotes")],
         ) from None
-    except Exception as exc:  # ruamel raises several unrelated classes for bad input
-        raise InputError(
-            "The YAML file could not be parsed / YAML 文件无法解析",
-            [Problem(type(exc).__name__ + ": " + str(exc).splitlines()[0], Location(file))],
-        ) from None
-    positions = dict(_walk(raw, ()))
-    return LocatedDocument(_plain(raw), positions, file)
+    except yaml.YAMLError as exc:
+        raise InputError("The YAML file could not be parsed / YAML 文件无法解析",
+                         [Problem(str(exc).splitlines()[0], Location(file))]) from None
+    finally:
+        loader.dispose()
+    positions = dict(_walk(node, (), file)) if node is not None else {}
+    return LocatedDocument(data, positions, file)
 
 
 def load_yaml(path: Path) -> LocatedDocument:

@@ -279,12 +279,9 @@ def rules_show(obligation_id: str, fmt: Fmt = OutputFormat.text) -> None:
     if fmt == OutputFormat.json:
         write_out(json.dumps(data, ensure_ascii=False, indent=2), None)
         return
-    from ruamel.yaml import YAML
+    import yaml
 
-    yaml = YAML()
-    yaml.allow_unicode = True
-    yaml.width = 100
-    yaml.dump(data, sys.stdout)
+    yaml.safe_dump(data, sys.stdout, allow_unicode=True, sort_keys=False, width=100)
 
 
 @rules_app.command("lint")

@@ -37,7 +37,7 @@ class GlobalState:
 
 state = GlobalState()
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def parse_date(value: str | None) -> dt.date | None:

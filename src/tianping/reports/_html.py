@@ -118,9 +118,9 @@ def artefact_view(a: EvidenceArtefact) -> ArtefactView:
     data = a.data
     if a.kind == "table":
         if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
-            cols = [str(k) for k in data]
+            names = [str(k) for k in data]
             n = max(len(v) for v in data.values())
-            data = [{c: (v[i] if i < len(v) else None) for c, v in zip(cols, data.values(),
+            data = [{c: (v[i] if i < len(v) else None) for c, v in zip(names, data.values(),
                                                                           strict=True)}
                     for i in range(n)]
         if isinstance(data, list):
@@ -146,22 +146,37 @@ def artefact_view(a: EvidenceArtefact) -> ArtefactView:
     return view
 
 
+ATTESTATION_CHECK = "process.attestation"
+VERDICT_ORDER = ("fail", "error", "warn", "skipped", "pass", "not_applicable")
+
+
 @dataclass
 class CheckView:
     run: CheckRun
     anchor: str
-    subtitle: I18nText | None
+    question: I18nText | None
+    show_message: bool
     artefacts: list[ArtefactView]
+
+    @property
+    def is_attestation(self) -> bool:
+        return self.run.id == ATTESTATION_CHECK and self.question is not None
 
 
 def check_view(run: CheckRun) -> CheckView:
-    subtitle: I18nText | None = None
-    question = run.params.get("question")
-    if isinstance(question, dict) and isinstance(question.get("zh"), str) \
-            and isinstance(question.get("en"), str):
-        subtitle = I18nText(zh=question["zh"], en=question["en"])
-    return CheckView(run=run, anchor=check_anchor(run.key), subtitle=subtitle,
-                     artefacts=[artefact_view(a) for a in run.evidence])
+    question: I18nText | None = None
+    q = run.params.get("question")
+    if isinstance(q, dict) and isinstance(q.get("zh"), str) and isinstance(q.get("en"), str):
+        question = I18nText(zh=q["zh"], en=q["en"])
+    # "awaiting an answer: <question>" repeats the question shown next to it
+    show = question is None or not (question.zh in run.message.zh
+                                    and question.en in run.message.en)
+    return CheckView(run=run, anchor=check_anchor(run.key), question=question,
+                     show_message=show, artefacts=[artefact_view(a) for a in run.evidence])
+
+
+def _verdict_rank(v: str) -> int:
+    return VERDICT_ORDER.index(v) if v in VERDICT_ORDER else len(VERDICT_ORDER)
 
 
 def check_anchor(key: str) -> str:
@@ -213,7 +228,8 @@ def render_html(report: AssessmentReport, lang: Literal["zh", "en"] = "zh") -> s
     """The report as one self-contained HTML document; `lang` is the language shown first."""
     applicable = report.applicable()
     not_applicable = [o for o in report.obligations if o.status == "not_applicable"]
-    checks = [check_view(c) for c in report.checks]
+    checks = sorted((check_view(c) for c in report.checks),
+                    key=lambda v: (_verdict_rank(v.run.verdict.value), v.run.id))
     check_titles = {c.key: c.title for c in report.checks}
     counts = {s: int(report.summary.by_status.get(s, 0)) for s in labels.STATUS_ORDER}
     template = _environment().get_template(_TEMPLATE)
@@ -222,8 +238,10 @@ def render_html(report: AssessmentReport, lang: Literal["zh", "en"] = "zh") -> s
         lang=lang,
         system_name=_system_name(report),
         groups=group_by_instrument(applicable),
-        not_applicable=sorted(not_applicable, key=lambda o: o.id),
-        checks=checks,
+        not_applicable=group_by_instrument(not_applicable),
+        not_applicable_count=len(not_applicable),
+        auto_checks=[c for c in checks if not c.is_attestation],
+        attestations=[c for c in checks if c.is_attestation],
         check_titles=check_titles,
         check_anchor=check_anchor,
         obligation_anchor=obligation_anchor,

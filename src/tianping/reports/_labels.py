@@ -20,13 +20,17 @@ STATUS: dict[str, I18nText] = {
     "not_applicable": t("不适用", "Not applicable"),
 }
 STATUS_MEANING: dict[str, I18nText] = {
-    "met": t("所需证据齐全，检查全部通过。", "All required evidence is present and every check passed."),
+    "met": t("所需证据齐全，检查全部通过。",
+             "All required evidence is present and every check passed."),
     "gap": t("至少一项检查未通过或声明未落实：需要整改。",
-             "At least one check failed or a control is declared not in place: remediation needed."),
+             "At least one check failed or a control is declared not in place: "
+             "remediation needed."),
     "partial": t("部分落实，或证据不完整（例如声明缺少证明材料）。",
-                 "Partly in place, or the evidence is incomplete (e.g. an answer without documents)."),
+                 "Partly in place, or the evidence is incomplete (e.g. an answer without "
+                 "documents)."),
     "needs_attestation": t("需要责任人回答流程性问题并提供证明材料。",
-                           "A responsible person must answer a process question and cite documents."),
+                           "A responsible person must answer a process question and cite "
+                           "documents."),
     "error": t("检查无法完成（如文件缺失或数据无法读取），结论未知。",
                "A check could not complete (e.g. a missing or unreadable file); outcome unknown."),
     "not_applicable": t("按系统档案，该义务不适用于本系统。",
@@ -48,7 +52,8 @@ VERDICT: dict[str, I18nText] = {
 VERDICT_MEANING: dict[str, I18nText] = {
     "pass": t("所有阈值均满足。", "Every threshold was met."),
     "fail": t("至少一个阈值未满足。", "At least one threshold was not met."),
-    "warn": t("结果可用但有保留（如证据不全）。", "Usable result with reservations (e.g. missing evidence)."),
+    "warn": t("结果可用但有保留（如证据不全）。",
+              "Usable result with reservations (e.g. missing evidence)."),
     "error": t("检查未能完成。", "The check could not complete."),
     "skipped": t("缺少输入（如数据集或声明答复），未执行。",
                  "Not run for lack of input (e.g. no dataset or no attestation answer)."),
@@ -85,7 +90,8 @@ CONFIDENCE_MARK: dict[str, str] = {"verified": "", "secondary": "‡", "unverifi
 OVERALL: dict[str, I18nText] = {
     "pass": t("全部满足", "All met"),
     "gaps": t("存在差距", "Gaps found"),
-    "incomplete": t("尚不完整（待声明或部分满足）", "Incomplete (attestations or partial evidence)"),
+    "incomplete": t("尚不完整（待声明或部分满足）",
+                    "Incomplete (attestations or partial evidence)"),
     "error": t("评估出错", "Errors in the assessment"),
 }
 
@@ -116,6 +122,12 @@ LABELS: dict[str, I18nText] = {
     "expand_all": t("全部展开", "Expand all"),
     "collapse_all": t("全部收起", "Collapse all"),
     "contents": t("目录", "Contents"),
+    "nav_tier": t("风险等级", "Tier"),
+    "nav_summary": t("概览", "Summary"),
+    "nav_obligations": t("义务", "Obligations"),
+    "nav_checks": t("检查", "Checks"),
+    "nav_not_applicable": t("不适用", "Not applicable"),
+    "nav_legend": t("图例", "Legend"),
     # header
     "system": t("AI 系统", "AI system"),
     "system_id": t("系统标识", "System id"),
@@ -157,7 +169,7 @@ LABELS: dict[str, I18nText] = {
     "obligations": t("适用义务与结论", "Applicable obligations and findings"),
     "obligations_intro": t("按法规分组；每组内按严重程度、再按结论排序。点击“详情”查看证据。",
                            "Grouped by instrument; within each, sorted by severity then status. "
-                           "Open “Details” for the evidence."),
+                           "Open \"Details\" for the evidence."),
     "instrument": t("法规/标准", "Instrument"),
     "obligation": t("义务", "Obligation"),
     "status": t("结论", "Status"),
@@ -198,12 +210,19 @@ LABELS: dict[str, I18nText] = {
     "metrics": t("指标", "Metrics"),
     "artefacts": t("证据材料", "Evidence artefacts"),
     "versions": t("版本", "Versions"),
-    "rows_shown": t("仅显示前 {shown} 行，共 {total} 行", "Showing the first {shown} of {total} rows"),
+    "rows_shown": t("仅显示前 {shown} 行，共 {total} 行",
+                    "Showing the first {shown} of {total} rows"),
     "file": t("文件", "File"),
     "document": t("文件编号", "Document reference"),
     "note": t("声明", "Statement"),
     "sha256": t("SHA-256 摘要", "SHA-256"),
     "truncated": t("（已截断）", "(truncated)"),
+    "attestations": t("流程性声明", "Process attestations"),
+    "attestations_intro": t("由责任人回答的流程性问题；答复与证明材料记录在声明文件中。",
+                            "Process questions answered by a responsible person; answers and "
+                            "documents are kept in the attestation file."),
+    "question": t("问题", "Question"),
+    "answer": t("答复", "Answer"),
     # not applicable
     "not_applicable_section": t("不适用的义务", "Obligations that do not apply"),
     "not_applicable_intro": t("以下义务经评估不适用于本系统；展开查看原因。",
@@ -218,12 +237,13 @@ LABELS: dict[str, I18nText] = {
     "legend_severity_text": t("高：违反可能导致处罚或暂停服务；中：重要的合规要求；低：良好实践。",
                               "High: a breach may lead to penalties or suspension; medium: an "
                               "important requirement; low: good practice."),
-    "disclaimer": t("本报告由 Tianping 根据系统档案与规则库自动生成，供合规工作参考，不构成法律意见。"
+    "disclaimer": t("本报告由 Tianping 根据系统档案与规则库自动生成，供合规工作参考，"
+                    "不构成法律意见。"
                     "标注“未核实”或“二手来源”的内容未对照官方原文核实。",
                     "Generated automatically by Tianping from the system profile and the rulebook "
                     "to support compliance work; it is not legal advice. Items marked "
-                    "“unverified” or “secondary source” were not verified against the official "
-                    "text."),
+                    "\"unverified\" or \"secondary source\" were not verified against the "
+                    "official text."),
 }
 
 

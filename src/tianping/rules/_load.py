@@ -104,7 +104,9 @@ def load_rulebook(dirs: list[Path] | None = None, *, check_duplicates: bool = Tr
         try:
             parsed = InstrumentFile.model_validate(doc.data)
         except ValidationError as exc:
-            raise _validation_error(exc, doc, "instrument file") from None
+            # Keep going: lint should show every broken file at once.
+            problems.extend(_validation_error(exc, doc, "instrument file").problems)
+            continue
         inst = parsed.instrument
         if inst.id in instruments and check_duplicates:
             problems.append(Problem(f"duplicate instrument id '{inst.id}'",
@@ -119,7 +121,7 @@ def load_rulebook(dirs: list[Path] | None = None, *, check_duplicates: bool = Tr
             seen.setdefault(ob.id, loc)
             obligations.append(LoadedObligation(ob, inst, doc, i))
     if problems:
-        raise RulebookError("The rulebook has duplicate ids / 规则库存在重复标识", problems)
+        raise RulebookError("The rulebook does not load / 规则库无法加载", problems)
     return Rulebook(
         version="sha256:" + digest.hexdigest()[:16],
         tiers=tiers,

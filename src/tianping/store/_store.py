@@ -58,6 +58,9 @@ class Store:
         try:
             yield s
             s.commit()
+        except IntegrityError:
+            s.rollback()
+            raise
         except (OperationalError, DBAPIError) as exc:
             s.rollback()
             raise _explain(exc, self.url) from None

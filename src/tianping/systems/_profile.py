@@ -334,6 +334,9 @@ class SystemProfile(_Strict):
     def to_cel(self) -> dict[str, object]:
         """The profile as CEL sees it: plain JSON values, every field present."""
         data = self.model_dump(mode="json")
+        # Absent sector blocks read as their defaults, so conditions need no null checks.
+        data["healthcare"] = (self.healthcare or HealthcareProfile()).model_dump(mode="json")
+        data["automotive"] = (self.automotive or AutomotiveProfile()).model_dump(mode="json")
         # Derived facts that conditions need often, so each rule does not re-derive them.
         data["derived"] = {
             "jurisdictions": self.jurisdictions,

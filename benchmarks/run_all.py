@@ -1,0 +1,140 @@
+"""`make bench`: CLI cold start, assessing the five examples, CEL engine choice.
+
+Each figure is a median over repeats, next to the baseline a user would otherwise have, as
+a ratio. Writes a Markdown table (docs/benchmarks.md) and prints it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def run(cmd: list[str]) -> None:
+    subprocess.run(cmd, check=True, capture_output=True, cwd=REPO)
+
+
+def bench_cold_start(repeats: int) -> list[tuple[str, float, str, float]]:
+    py = sys.executable
+    floor = median_time(lambda: run([py, "-c", "pass"]), repeats)
+    helptime = median_time(lambda: run([py, "-m", "tianping.cli", "--help"]), repeats)
+    tier = median_time(lambda: run([py, "-m", "tianping.cli", "tier",
+                                    str(EXAMPLES / "credit-scoring")]), repeats)
+    return [("`tianping --help` (cold start)", helptime, "`python -c pass`", floor),
+            ("`tianping tier credit-scoring` (load rulebook, tier)", tier, "`python -c pass`",
+             floor)]
+
+
+def bench_assess(repeats: int) -> list[tuple[str, float, str, float]]:
+    from tianping.assess import run_assessment
+    from tianping.rules import load_rulebook
+    from tianping.store import open_store
+
+    systems = sorted(p.parent for p in EXAMPLES.glob("*/tianping.yaml"))
+    rulebook = load_rulebook()
+
+    def five() -> None:
+        with tempfile.TemporaryDirectory() as d:
+            store = open_store(f"sqlite:///{d}/bench.db")
+            for s in systems:
+                run_assessment(s, store, rulebook=rulebook)
+            store.close()
+
+    def cli_five() -> None:
+        with tempfile.TemporaryDirectory() as d:
+            for s in systems:
+                run([sys.executable, "-m", "tianping.cli", "--db", f"sqlite:///{d}/b.db",
+                     "assess", str(s), "--format", "json"])
+
+    return [(f"assess all {len(systems)} examples in-process (fresh SQLite)",
+             median_time(five, repeats), "same, one CLI process per system",
+             median_time(cli_five, max(1, repeats // 2)))]
+
+
+def bench_cel(n: int) -> list[tuple[str, float, str, float]]:
+    import cel
+
+    from tianping.systems import load_profile
+
+    ctx = {"profile": load_profile(EXAMPLES / "credit-scoring").to_cel()}
+    expr = ('profile.sectors.exists(s, s in ["finance", "insurance"]) && '
+            'profile.data.individuals >= 1000000 && profile.derived.offered_in_cn_to_public')
+    prog = cel.compile(expr)
+    ours = median_time(lambda: [prog.execute(ctx) for _ in range(n)], 3) / n
+    try:
+        import celpy
+    except ImportError:
+        return [(f"CEL condition, common-expression-language ({n} evals)", ours,
+                 "cel-python (not installed)", float("nan"))]
+    env = celpy.Environment()
+    cprog = env.program(env.compile(expr))
+    act = {"profile": celpy.json_to_cel(ctx["profile"])}
+    theirs = median_time(lambda: [cprog.evaluate(act) for _ in range(n // 20)], 3) / (n // 20)
+    return [("one CEL condition, common-expression-language (Rust)", ours,
+             "cel-python (pure Python)", theirs)]
+
+
+def fmt(seconds: float) -> str:
+    if seconds != seconds:  # NaN
+        return "n/a"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    rows = bench_cold_start(args.repeats) + bench_assess(args.repeats) + bench_cel(2000)
+    lines = [
+        "| measurement | Tianping | baseline | baseline | ratio (baseline / Tianping) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, ours, base_name, base in rows:
+        ratio = base / ours if ours and base == base else float("nan")
+        lines.append(f"| {name} | {fmt(ours)} | {base_name} | {fmt(base)} | "
+                     f"{'n/a' if ratio != ratio else f'{ratio:.2f}×'} |")
+    table = "\n".join(lines)
+    head = (f"Measured {dt.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}; medians of {args.repeats} runs.")
+    print(head)
+    print(table)
+    if args.out:
+        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+        block = f"{start}\n{head}\n\n{table}\n{end}"
+        if start in text and end in text:
+            text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+        else:
+            text += "\n" + block + "\n"
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
