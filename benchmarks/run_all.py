@@ -39,11 +39,13 @@ def bench_cold_start(repeats: int) -> list[tuple[str, float, str, float]]:
     py = sys.executable
     floor = median_time(lambda: run([py, "-c", "pass"]), repeats)
     helptime = median_time(lambda: run([py, "-m", "tianping.cli", "--help"]), repeats)
-    tier = median_time(lambda: run([py, "-m", "tianping.cli", "tier",
-                                    str(EXAMPLES / "credit-scoring")]), repeats)
-    return [("`tianping --help` (cold start)", helptime, "`python -c pass`", floor),
-            ("`tianping tier credit-scoring` (load rulebook, tier)", tier, "`python -c pass`",
-             floor)]
+    tier = median_time(
+        lambda: run([py, "-m", "tianping.cli", "tier", str(EXAMPLES / "credit-scoring")]), repeats
+    )
+    return [
+        ("`tianping --help` (cold start)", helptime, "`python -c pass`", floor),
+        ("`tianping tier credit-scoring` (load rulebook, tier)", tier, "`python -c pass`", floor),
+    ]
 
 
 def bench_assess(repeats: int) -> list[tuple[str, float, str, float]]:
@@ -64,12 +66,28 @@ def bench_assess(repeats: int) -> list[tuple[str, float, str, float]]:
     def cli_five() -> None:
         with tempfile.TemporaryDirectory() as d:
             for s in systems:
-                run([sys.executable, "-m", "tianping.cli", "--db", f"sqlite:///{d}/b.db",
-                     "assess", str(s), "--format", "json"])
+                run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "tianping.cli",
+                        "--db",
+                        f"sqlite:///{d}/b.db",
+                        "assess",
+                        str(s),
+                        "--format",
+                        "json",
+                    ]
+                )
 
-    return [(f"assess all {len(systems)} examples in-process (fresh SQLite)",
-             median_time(five, repeats), "same, one CLI process per system",
-             median_time(cli_five, max(1, repeats // 2)))]
+    return [
+        (
+            f"assess all {len(systems)} examples in-process (fresh SQLite)",
+            median_time(five, repeats),
+            "same, one CLI process per system",
+            median_time(cli_five, max(1, repeats // 2)),
+        )
+    ]
 
 
 def bench_cel(n: int) -> list[tuple[str, float, str, float]]:
@@ -78,21 +96,35 @@ def bench_cel(n: int) -> list[tuple[str, float, str, float]]:
     from tianping.systems import load_profile
 
     ctx = {"profile": load_profile(EXAMPLES / "credit-scoring").to_cel()}
-    expr = ('profile.sectors.exists(s, s in ["finance", "insurance"]) && '
-            'profile.data.individuals >= 1000000 && profile.derived.offered_in_cn_to_public')
+    expr = (
+        'profile.sectors.exists(s, s in ["finance", "insurance"]) && '
+        "profile.data.individuals >= 1000000 && profile.derived.offered_in_cn_to_public"
+    )
     prog = cel.compile(expr)
     ours = median_time(lambda: [prog.execute(ctx) for _ in range(n)], 3) / n
     try:
         import celpy
     except ImportError:
-        return [(f"CEL condition, common-expression-language ({n} evals)", ours,
-                 "cel-python (not installed)", float("nan"))]
+        return [
+            (
+                f"CEL condition, common-expression-language ({n} evals)",
+                ours,
+                "cel-python (not installed)",
+                float("nan"),
+            )
+        ]
     env = celpy.Environment()
     cprog = env.program(env.compile(expr))
     act = {"profile": celpy.json_to_cel(ctx["profile"])}
     theirs = median_time(lambda: [cprog.evaluate(act) for _ in range(n // 20)], 3) / (n // 20)
-    return [("one CEL condition, common-expression-language (Rust)", ours,
-             "cel-python (pure Python)", theirs)]
+    return [
+        (
+            "one CEL condition, common-expression-language (Rust)",
+            ours,
+            "cel-python (pure Python)",
+            theirs,
+        )
+    ]
 
 
 def fmt(seconds: float) -> str:
@@ -117,11 +149,15 @@ def main() -> int:
     ]
     for name, ours, base_name, base in rows:
         ratio = base / ours if ours and base == base else float("nan")
-        lines.append(f"| {name} | {fmt(ours)} | {base_name} | {fmt(base)} | "
-                     f"{'n/a' if ratio != ratio else f'{ratio:.2f}×'} |")
+        lines.append(
+            f"| {name} | {fmt(ours)} | {base_name} | {fmt(base)} | "
+            f"{'n/a' if ratio != ratio else f'{ratio:.2f}×'} |"
+        )
     table = "\n".join(lines)
-    head = (f"Measured {dt.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}; medians of {args.repeats} runs.")
+    head = (
+        f"Measured {dt.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; medians of {args.repeats} runs."
+    )
     print(head)
     print(table)
     if args.out:
@@ -129,7 +165,7 @@ def main() -> int:
         start, end = "<!-- bench:start -->", "<!-- bench:end -->"
         block = f"{start}\n{head}\n\n{table}\n{end}"
         if start in text and end in text:
-            text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+            text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
         else:
             text += "\n" + block + "\n"
         args.out.write_text(text, encoding="utf-8")

@@ -25,8 +25,9 @@ def postgres_reachable() -> bool:
     try:
         import psycopg
 
-        psycopg.connect(f"host={PG_HOST} port={PG_PORT} user=postgres dbname=test",
-                        connect_timeout=2).close()
+        psycopg.connect(
+            f"host={PG_HOST} port={PG_PORT} user=postgres dbname=test", connect_timeout=2
+        ).close()
     except Exception:
         return False
     return True
@@ -34,15 +35,17 @@ def postgres_reachable() -> bool:
 
 def finance_profile_text(**replace: str) -> str:
     """The annotated template turned into a public finance ADM system with PI."""
-    text = (profile_template("credit-test", "Credit test")
-            .replace("services: []", "services: [automated_decision]")
-            .replace("personal_information: false", "personal_information: true")
-            .replace("pi_categories: []", "pi_categories: [identity, financial]")
-            .replace("individuals: 0 ", "individuals: 5000 ")
-            .replace("offered_to_public: false", "offered_to_public: true")
-            .replace("public_facing: false", "public_facing: true")
-            .replace("sectors: [other]", "sectors: [finance]")
-            .replace("models: []", "models: [{id: m, kind: sklearn, path: m.joblib}]"))
+    text = (
+        profile_template("credit-test", "Credit test")
+        .replace("services: []", "services: [automated_decision]")
+        .replace("personal_information: false", "personal_information: true")
+        .replace("pi_categories: []", "pi_categories: [identity, financial]")
+        .replace("individuals: 0 ", "individuals: 5000 ")
+        .replace("offered_to_public: false", "offered_to_public: true")
+        .replace("public_facing: false", "public_facing: true")
+        .replace("sectors: [other]", "sectors: [finance]")
+        .replace("models: []", "models: [{id: m, kind: sklearn, path: m.joblib}]")
+    )
     for old, new in replace.items():
         text = text.replace(old, new)
     return text
@@ -68,12 +71,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     import psycopg
 
     name = "tp_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(f"host={PG_HOST} user=postgres dbname=postgres",
-                         autocommit=True) as conn:
+    with psycopg.connect(f"host={PG_HOST} user=postgres dbname=postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
         yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
     finally:
-        with psycopg.connect(f"host={PG_HOST} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host={PG_HOST} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

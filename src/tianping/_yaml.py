@@ -29,9 +29,14 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|"
-                                                                   r"False|FALSE)$"),
-                              list("tTfF"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(
+        r"^(?:true|True|TRUE|false|"
+        r"False|FALSE)$"
+    ),
+    list("tTfF"),
+)
 
 
 class LocatedDocument:
@@ -63,17 +68,22 @@ def _dotted(path: PathKey) -> str:
     return out
 
 
-def _walk(node: yaml.Node, prefix: PathKey, file: str
-          ) -> Iterator[tuple[PathKey, tuple[int, int]]]:
+def _walk(node: yaml.Node, prefix: PathKey, file: str) -> Iterator[tuple[PathKey, tuple[int, int]]]:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
             if key in seen:
                 mark = key_node.start_mark
-                raise InputError("The YAML file could not be parsed / YAML 文件无法解析", [
-                    Problem(f"duplicate key '{key}'",
-                            Location(file, mark.line + 1, mark.column + 1, _dotted(prefix)))])
+                raise InputError(
+                    "The YAML file could not be parsed / YAML 文件无法解析",
+                    [
+                        Problem(
+                            f"duplicate key '{key}'",
+                            Location(file, mark.line + 1, mark.column + 1, _dotted(prefix)),
+                        )
+                    ],
+                )
             seen.add(key)
             path = (*prefix, key)
             yield path, (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -99,8 +109,10 @@ def parse_yaml_text(text: str, file: str) -> LocatedDocument:
             [Problem(str(problem).strip(), loc, "check indentation, colons and quotes")],
         ) from None
     except yaml.YAMLError as exc:
-        raise InputError("The YAML file could not be parsed / YAML 文件无法解析",
-                         [Problem(str(exc).splitlines()[0], Location(file))]) from None
+        raise InputError(
+            "The YAML file could not be parsed / YAML 文件无法解析",
+            [Problem(str(exc).splitlines()[0], Location(file))],
+        ) from None
     finally:
         loader.dispose()
     positions = dict(_walk(node, (), file)) if node is not None else {}
@@ -115,7 +127,9 @@ def load_yaml(path: Path) -> LocatedDocument:
     except FileNotFoundError:
         raise InputError(f"File not found / 文件不存在: {shown}") from None
     except IsADirectoryError:
-        raise InputError(f"Expected a file, found a directory / 应为文件而非目录: {shown}") from None
+        raise InputError(
+            f"Expected a file, found a directory / 应为文件而非目录: {shown}"
+        ) from None
     except UnicodeDecodeError as exc:
         raise InputError(
             f"File is not UTF-8 text / 文件不是 UTF-8 文本: {shown} (byte {exc.start})"

@@ -22,7 +22,8 @@ from ..rules._minirulebook import write_rulebook
 
 def test_assessment_on_sqlite_and_postgres(finance_system: Path, db_url: str) -> None:
     (finance_system / "attestations.yaml").write_text(
-        "answers:\n  pipl-adm-explanation-channel: {answer: 'no'}\n")
+        "answers:\n  pipl-adm-explanation-channel: {answer: 'no'}\n"
+    )
     store = open_store(db_url)
     try:
         report = run_assessment(finance_system, store)
@@ -43,8 +44,7 @@ def test_assessment_on_sqlite_and_postgres(finance_system: Path, db_url: str) ->
         store.close()
 
 
-def test_unknown_check_id_fails_before_anything_runs(finance_system: Path, tmp_path: Path
-                                                     ) -> None:
+def test_unknown_check_id_fails_before_anything_runs(finance_system: Path, tmp_path: Path) -> None:
     rb = write_rulebook(tmp_path / "rb")
     law = rb / "instruments" / "law.yaml"
     law.write_text(law.read_text().replace("- id: profile.completeness", "- id: nope.check"))
@@ -63,7 +63,7 @@ def test_missing_attestation_file_is_a_clear_error(finance_system: Path, tmp_pat
         run_assessment(finance_system, store)
 
 
-SLOW_PLUGIN = '''
+SLOW_PLUGIN = """
 import os, time
 from typing import Any
 from pydantic import BaseModel, ConfigDict
@@ -85,7 +85,7 @@ class Slow(Check):
         with open(os.environ["SLOW_MARKER"], "a") as fh:
             fh.write(f"{params.n}\\n")
         return self.result(ctx, {"n": params.n}, I18nText(zh="完成", en="done"))
-'''
+"""
 
 
 def slow_rulebook(root: Path, count: int) -> Path:
@@ -97,25 +97,45 @@ def slow_rulebook(root: Path, count: int) -> Path:
         f"    evidence:\n"
         f"      checks:\n"
         f"        - id: test.slow\n"
-        f"          params: {{n: {i}}}\n" for i in range(count))
-    law = ("instrument:\n  id: test.law\n  title: {zh: 测试法, en: Test Law}\n"
-           "  issuer: {zh: 机关, en: Authority}\n  kind: law\nobligations:\n" + obligations)
+        f"          params: {{n: {i}}}\n"
+        for i in range(count)
+    )
+    law = (
+        "instrument:\n  id: test.law\n  title: {zh: 测试法, en: Test Law}\n"
+        "  issuer: {zh: 机关, en: Authority}\n  kind: law\nobligations:\n" + obligations
+    )
     return write_rulebook(root, law=law)
 
 
 @pytest.mark.slow
-def test_sigkill_mid_run_then_resume_without_repeating(finance_system: Path,
-                                                        tmp_path: Path) -> None:
+def test_sigkill_mid_run_then_resume_without_repeating(
+    finance_system: Path, tmp_path: Path
+) -> None:
     plugin_dir = tmp_path / "plugins"
     plugin_dir.mkdir()
     (plugin_dir / "tp_slow_plugin.py").write_text(SLOW_PLUGIN)
     rb = slow_rulebook(tmp_path / "rb", 10)
     db = tmp_path / "resume.db"
     marker = tmp_path / "marker.txt"
-    env = {**os.environ, "PYTHONPATH": str(plugin_dir), "TIANPING_PLUGINS": "tp_slow_plugin",
-           "SLOW_MARKER": str(marker)}
-    cmd = [sys.executable, "-m", "tianping.cli", "--db", f"sqlite:///{db}", "--rulebook", str(rb),
-           "assess", str(finance_system), "--format", "json"]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(plugin_dir),
+        "TIANPING_PLUGINS": "tp_slow_plugin",
+        "SLOW_MARKER": str(marker),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "tianping.cli",
+        "--db",
+        f"sqlite:///{db}",
+        "--rulebook",
+        str(rb),
+        "assess",
+        str(finance_system),
+        "--format",
+        "json",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def stored() -> int:
@@ -136,8 +156,10 @@ def test_sigkill_mid_run_then_resume_without_repeating(finance_system: Path,
     done_before = stored()
     assert 3 <= done_before < 10, "the kill should land mid-run"
     with sqlite3.connect(db) as conn:
-        finished_ns = sorted(json.loads(r[0])["params"]["n"] for r in
-                             conn.execute("SELECT result_json FROM check_results"))
+        finished_ns = sorted(
+            json.loads(r[0])["params"]["n"]
+            for r in conn.execute("SELECT result_json FROM check_results")
+        )
         (status,) = conn.execute("SELECT status FROM assessments").fetchone()
     assert status == "running"
 

@@ -14,28 +14,61 @@ from tianping.systems import SystemProfile
 from ..conftest import EXAMPLES
 
 GERMAN = EXAMPLES / "data" / "german-credit" / "german.data"
-GERMAN_COLUMNS = ["checking_status", "duration", "credit_history", "purpose", "credit_amount",
-                  "savings", "employment", "installment_rate", "personal_status_sex",
-                  "other_debtors", "residence_since", "property", "age", "other_installments",
-                  "housing", "existing_credits", "job", "num_dependents", "telephone",
-                  "foreign_worker", "credit_risk"]
+GERMAN_COLUMNS = [
+    "checking_status",
+    "duration",
+    "credit_history",
+    "purpose",
+    "credit_amount",
+    "savings",
+    "employment",
+    "installment_rate",
+    "personal_status_sex",
+    "other_debtors",
+    "residence_since",
+    "property",
+    "age",
+    "other_installments",
+    "housing",
+    "existing_credits",
+    "job",
+    "num_dependents",
+    "telephone",
+    "foreign_worker",
+    "credit_risk",
+]
 
 
 def german_profile(**ds: object) -> SystemProfile:
-    return SystemProfile.model_validate({
-        "id": "g", "name": "g", "provider": {"name": "p"},
-        "datasets": [{"id": "german", "path": str(GERMAN), "delimiter": " ",
-                      "has_header": False, "columns": GERMAN_COLUMNS, "target": "credit_risk",
-                      "sensitive_attributes": ["personal_status_sex", "age", "foreign_worker"],
-                      "bins": {"age": [18, 25, 35, 50, 65, 120]}, **ds}]})
+    return SystemProfile.model_validate(
+        {
+            "id": "g",
+            "name": "g",
+            "provider": {"name": "p"},
+            "datasets": [
+                {
+                    "id": "german",
+                    "path": str(GERMAN),
+                    "delimiter": " ",
+                    "has_header": False,
+                    "columns": GERMAN_COLUMNS,
+                    "target": "credit_risk",
+                    "sensitive_attributes": ["personal_status_sex", "age", "foreign_worker"],
+                    "bins": {"age": [18, 25, 35, 50, 65, 120]},
+                    **ds,
+                }
+            ],
+        }
+    )
 
 
 @pytest.mark.skipif(not GERMAN.exists(), reason="examples/data not present")
 def test_dataset_profile_on_real_german_credit(tmp_path: Path) -> None:
     cls = registry.get("data.profile")
     assert cls is not None
-    ctx = minimal_context(tmp_path, german_profile(),
-                          thresholds={"groups_below_min_size": Bound(max=0)})
+    ctx = minimal_context(
+        tmp_path, german_profile(), thresholds={"groups_below_min_size": Bound(max=0)}
+    )
     res = assert_conforms(cls, ctx, {"min_group_size": 30})
     assert res.metrics["rows"] == 1000
     assert res.metrics["columns"] == 21
@@ -49,9 +82,13 @@ def test_dataset_profile_on_real_german_credit(tmp_path: Path) -> None:
     assert sum(c for (a, _), c in groups.items() if a == "age") == 1000
     # A94 (married/widowed male) has 92 rows, A202 37: the smallest group is under 50
     assert res.metrics["min_group_count"] == min(groups.values())
-    strict = execute(cls(), minimal_context(tmp_path, german_profile(),
-                                            thresholds={"groups_below_min_size": Bound(max=0)}),
-                     {"min_group_size": 50})
+    strict = execute(
+        cls(),
+        minimal_context(
+            tmp_path, german_profile(), thresholds={"groups_below_min_size": Bound(max=0)}
+        ),
+        {"min_group_size": 50},
+    )
     assert strict.verdict == Verdict.FAIL
     assert any(c.metric == "groups_below_min_size" and not c.passed for c in strict.comparisons)
 
@@ -61,13 +98,19 @@ def test_dataset_profile_bad_attribute_and_missing_file(tmp_path: Path) -> None:
     assert cls is not None
     csv = tmp_path / "d.csv"
     csv.write_text("a,b,sex\n1,,F\n2,3,M\n3,?,F\n")
-    prof = SystemProfile.model_validate({"id": "x", "name": "x", "provider": {"name": "p"},
-                                         "datasets": [{"id": "d", "path": "d.csv",
-                                                       "sensitive_attributes": ["gender"]}]})
+    prof = SystemProfile.model_validate(
+        {
+            "id": "x",
+            "name": "x",
+            "provider": {"name": "p"},
+            "datasets": [{"id": "d", "path": "d.csv", "sensitive_attributes": ["gender"]}],
+        }
+    )
     res = execute(cls(), minimal_context(tmp_path, prof), {})
     assert res.verdict == Verdict.ERROR and "gender" in res.message.en
-    ok = prof.model_copy(update={"datasets": [prof.datasets[0].model_copy(
-        update={"sensitive_attributes": ["sex"]})]})
+    ok = prof.model_copy(
+        update={"datasets": [prof.datasets[0].model_copy(update={"sensitive_attributes": ["sex"]})]}
+    )
     res = execute(cls(), minimal_context(tmp_path, ok), {})
     assert res.metrics["rows"] == 3
     assert res.metrics["max_missing_ratio"] == pytest.approx(2 / 3, abs=1e-6)
@@ -86,15 +129,17 @@ def test_attestation_verdicts(tmp_path: Path) -> None:
         "  q-missing: {answer: 'yes', evidence: [docs/gone.pdf]}\n"
         "  q-no: {answer: 'no'}\n"
         "  q-partial: {answer: partial, evidence: [policy.md]}\n"
-        "  q-na: {answer: not_applicable}\n")
+        "  q-na: {answer: not_applicable}\n"
+    )
     answers = dict(load_attestations(att).answers)
     cls = registry.get("process.attestation")
     assert cls is not None
 
     def verdict(qid: str) -> Verdict:
         ctx = minimal_context(tmp_path, attestations=answers, attestations_file=att)
-        res = execute(cls(), ctx, {"question_id": qid,
-                                   "question": {"zh": "问题", "en": "question"}})
+        res = execute(
+            cls(), ctx, {"question_id": qid, "question": {"zh": "问题", "en": "question"}}
+        )
         return res.verdict
 
     assert verdict("q-yes") == Verdict.PASS
@@ -125,10 +170,12 @@ def test_attestation_file_errors_are_located(tmp_path: Path) -> None:
 def test_completeness_lists_missing_fields(tmp_path: Path) -> None:
     cls = registry.get("profile.completeness")
     assert cls is not None
-    prof = SystemProfile.model_validate({"id": "x", "name": "x", "provider": {"name": "p"},
-                                         "data": {"personal_information": True}})
-    res = execute(cls(), minimal_context(tmp_path, prof,
-                                         thresholds={"completeness": Bound(min=1.0)}), {})
+    prof = SystemProfile.model_validate(
+        {"id": "x", "name": "x", "provider": {"name": "p"}, "data": {"personal_information": True}}
+    )
+    res = execute(
+        cls(), minimal_context(tmp_path, prof, thresholds={"completeness": Bound(min=1.0)}), {}
+    )
     assert res.verdict == Verdict.FAIL
     missing = res.evidence[0].data["missing"]
     assert "provider.uscc" in missing and "data.pi_categories" in missing

@@ -42,7 +42,8 @@ def test_duplicate_id_from_another_class_is_refused() -> None:
 
 
 def test_plugin_module_from_environment(tmp_path: Path) -> None:
-    (tmp_path / "tp_plugin_demo.py").write_text(textwrap.dedent('''
+    (tmp_path / "tp_plugin_demo.py").write_text(
+        textwrap.dedent("""
         from typing import Any
         from tianping.checks import Check, CheckContext, CheckResult, register
         from tianping.i18n import I18nText
@@ -55,11 +56,20 @@ def test_plugin_module_from_environment(tmp_path: Path) -> None:
 
             def run(self, ctx: CheckContext, params: Any) -> CheckResult:
                 return self.result(ctx, {"x": 1}, I18nText(zh="好", en="ok"))
-    '''))
+    """)
+    )
     code = "from tianping.checks import registry; print(registry.ids())"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(tmp_path), "TIANPING_PLUGINS": "tp_plugin_demo",
-                              "PATH": "/usr/bin:/bin"}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={
+            "PYTHONPATH": str(tmp_path),
+            "TIANPING_PLUGINS": "tp_plugin_demo",
+            "PATH": "/usr/bin:/bin",
+        },
+        check=True,
+    )
     assert "demo.plugin" in out.stdout
 
 
@@ -83,8 +93,9 @@ def test_conformance_kit_catches_a_broken_check(tmp_path: Path) -> None:
 
         def run(self, ctx: CheckContext, params: Any) -> CheckResult:
             type(self).calls += 1
-            return self.result(ctx, {"n": type(self).calls}, I18nText(zh="好", en="ok"),
-                               verdict=Verdict.PASS)
+            return self.result(
+                ctx, {"n": type(self).calls}, I18nText(zh="好", en="ok"), verdict=Verdict.PASS
+            )
 
     with pytest.raises(ConformanceError, match="different verdicts or metrics"):
         assert_conforms(Flaky, minimal_context(tmp_path), {})

@@ -19,16 +19,30 @@ from ..conftest import REPO
 def tp(*args: str, cwd: Path, db: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "TIANPING_DATABASE_URL"}
     pre = ["--db", f"sqlite:///{db}"] if db else []
-    return subprocess.run([sys.executable, "-m", "tianping.cli", *pre, *args], cwd=cwd,
-                          capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tianping.cli", *pre, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_init_then_assess_json_validates(tmp_path: Path) -> None:
     r = tp("init", "--id", "demo-sys", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     (tmp_path / "attestations.yaml").write_text("answers: {}\n")
-    r = tp("assess", "tianping.yaml", "--format", "json", "--out", "out", cwd=tmp_path,
-           db=tmp_path / "db.sqlite")
+    r = tp(
+        "assess",
+        "tianping.yaml",
+        "--format",
+        "json",
+        "--out",
+        "out",
+        cwd=tmp_path,
+        db=tmp_path / "db.sqlite",
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     jsonschema.validate(data, report_schema())
@@ -40,8 +54,9 @@ def test_init_then_assess_json_validates(tmp_path: Path) -> None:
 
 
 def test_published_schema_is_current() -> None:
-    published = json.loads((REPO / "docs" / "schema" / "assessment-report.schema.json")
-                           .read_text(encoding="utf-8"))
+    published = json.loads(
+        (REPO / "docs" / "schema" / "assessment-report.schema.json").read_text(encoding="utf-8")
+    )
     assert published == report_schema(), "run `make schema` and commit docs/schema"
 
 
@@ -54,13 +69,19 @@ def test_fail_on_exit_codes(finance_system: Path, tmp_path: Path) -> None:
     assert r.returncode == 2
 
 
-@pytest.mark.parametrize(("mutate", "needle"), [
-    (lambda t: t.replace("public_facing: true", "public_facng: true"),
-     "did you mean 'public_facing'?"),
-    (lambda t: t.replace("name: Credit test", "name: [oops"), "could not be parsed"),
-])
-def test_bad_profile_gives_one_message_and_no_traceback(finance_system: Path, tmp_path: Path,
-                                                         mutate: object, needle: str) -> None:
+@pytest.mark.parametrize(
+    ("mutate", "needle"),
+    [
+        (
+            lambda t: t.replace("public_facing: true", "public_facng: true"),
+            "did you mean 'public_facing'?",
+        ),
+        (lambda t: t.replace("name: Credit test", "name: [oops"), "could not be parsed"),
+    ],
+)
+def test_bad_profile_gives_one_message_and_no_traceback(
+    finance_system: Path, tmp_path: Path, mutate: object, needle: str
+) -> None:
     profile = finance_system / "tianping.yaml"
     profile.write_text(mutate(profile.read_text()))  # type: ignore[operator]
     r = tp("assess", str(finance_system), cwd=tmp_path, db=tmp_path / "db.sqlite")
@@ -96,8 +117,9 @@ def test_tier_obligations_and_rules_commands(finance_system: Path, tmp_path: Pat
 def test_rules_lint_fails_on_a_broken_rulebook(tmp_path: Path) -> None:
     from ..rules._minirulebook import LAW, write_rulebook
 
-    rb = write_rulebook(tmp_path / "rb", law=LAW.replace("profile.public_facing",
-                                                         "profile.public_facng"))
+    rb = write_rulebook(
+        tmp_path / "rb", law=LAW.replace("profile.public_facing", "profile.public_facng")
+    )
     r = tp("--rulebook", str(rb), "rules", "lint", cwd=tmp_path)
     assert r.returncode == 2
     assert "law.yaml:" in r.stderr and "public_facng" in r.stderr
@@ -105,7 +127,13 @@ def test_rules_lint_fails_on_a_broken_rulebook(tmp_path: Path) -> None:
 
 def test_database_env_var_is_honoured(finance_system: Path, tmp_path: Path) -> None:
     env = {**os.environ, "TIANPING_DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}"}
-    r = subprocess.run([sys.executable, "-m", "tianping.cli", "assess", str(finance_system)],
-                       cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "tianping.cli", "assess", str(finance_system)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "env.db").exists()

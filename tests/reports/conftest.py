@@ -44,17 +44,24 @@ _EDITS = [
     ("  pi_categories: []", "  pi_categories: [identity, contact, financial]"),
     ("  individuals: 0                ", "  individuals: 120000           "),
     ("    offered_to_public: false", "    offered_to_public: true"),
-    ("models: []", "models:\n  - id: scorer\n    kind: sklearn\n    path: artefacts/model.joblib\n"
-                   "    task: classification"),
-    ("datasets: []", "datasets:\n  - id: applicants\n    path: data/applicants.csv\n"
-                     "    target: approved\n    sensitive_attributes: [sex, age]\n"
-                     "    bins: {age: [18, 30, 45, 60]}"),
+    (
+        "models: []",
+        "models:\n  - id: scorer\n    kind: sklearn\n    path: artefacts/model.joblib\n"
+        "    task: classification",
+    ),
+    (
+        "datasets: []",
+        "datasets:\n  - id: applicants\n    path: data/applicants.csv\n"
+        "    target: approved\n    sensitive_attributes: [sex, age]\n"
+        "    bins: {age: [18, 30, 45, 60]}",
+    ),
 ]
 
 
 def finance_profile_text(name: str) -> str:
     text = profile_template("credit-scoring", name).replace(
-        "name_en: " + name, "name_en: Retail credit scoring")
+        "name_en: " + name, "name_en: Retail credit scoring"
+    )
     for old, new in _EDITS:
         assert text.count(old) == 1, old
         text = text.replace(old, new)
@@ -89,7 +96,9 @@ def write_attestations(base: Path) -> Path:
         "    answer: partial\n"
         "    evidence: [RISK-2025-014]\n"
         "    note: quarterly review started in Q2\n"
-        "    answered_by: model risk officer\n", encoding="utf-8")
+        "    answered_by: model risk officer\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -126,62 +135,112 @@ def build_report(base: Path, name: str = "零售信贷评分") -> AssessmentRepo
     for task in plan.tasks:
         cls = registry.get(task.check_id)
         assert cls is not None, task.check_id
-        ctx = CheckContext(profile=profile, base_dir=base, tier=plan.tier.level,
-                           thresholds=task.thresholds, attestations=dict(answers),
-                           attestations_file=att_path, as_of=AS_OF)
+        ctx = CheckContext(
+            profile=profile,
+            base_dir=base,
+            tier=plan.tier.level,
+            thresholds=task.thresholds,
+            attestations=dict(answers),
+            attestations_file=att_path,
+            as_of=AS_OF,
+        )
         res = execute(cls(), ctx, task.params)
         results[task.key] = res
-        runs.append(CheckRun.from_result(task.key, cls.title, cls.family, res,
-                                         task.obligation_ids))
+        runs.append(CheckRun.from_result(task.key, cls.title, cls.family, res, task.obligation_ids))
     findings: list[ObligationFinding] = []
     for app in plan.applicability:
         lo = rulebook.obligation(app.obligation_id)
         assert lo is not None
         ob, inst = lo.obligation, lo.instrument
         short = inst.short_title or inst.title
-        evidence = [EvidenceRef(task_key=t.key, check_id=t.check_id,
-                                verdict=results[t.key].verdict, message=results[t.key].message,
-                                comparisons=results[t.key].comparisons)
-                    for t in plan.tasks if ob.id in t.obligation_ids]
+        evidence = [
+            EvidenceRef(
+                task_key=t.key,
+                check_id=t.check_id,
+                verdict=results[t.key].verdict,
+                message=results[t.key].message,
+                comparisons=results[t.key].comparisons,
+            )
+            for t in plan.tasks
+            if ob.id in t.obligation_ids
+        ]
         if app.applies:
             status = finding_status([e.verdict for e in evidence])
             reason = _REASONS[status]
         else:
             status, reason = "not_applicable", app.explanation
-        findings.append(ObligationFinding(
-            id=ob.id, title=ob.title, summary=ob.summary,
-            citation=CitationOut(
-                instrument=inst.id, instrument_title=inst.title, article=ob.citation.text(),
-                text=I18nText(zh=f"{short.zh} {ob.citation.text()}",
-                              en=f"{short.en} {ob.citation.text()}"),
-                url=inst.url),
-            confidence=ob.confidence, severity=ob.severity, binds=list(ob.binds),
-            status=status, status_reason=reason, applicability=app.explanation,
-            conditions=app.clauses, evidence=evidence, deadline=ob.deadline,
-            penalty=ob.penalty, crosswalk={k: list(v) for k, v in ob.crosswalk.items()}))
+        findings.append(
+            ObligationFinding(
+                id=ob.id,
+                title=ob.title,
+                summary=ob.summary,
+                citation=CitationOut(
+                    instrument=inst.id,
+                    instrument_title=inst.title,
+                    article=ob.citation.text(),
+                    text=I18nText(
+                        zh=f"{short.zh} {ob.citation.text()}", en=f"{short.en} {ob.citation.text()}"
+                    ),
+                    url=inst.url,
+                ),
+                confidence=ob.confidence,
+                severity=ob.severity,
+                binds=list(ob.binds),
+                status=status,
+                status_reason=reason,
+                applicability=app.explanation,
+                conditions=app.clauses,
+                evidence=evidence,
+                deadline=ob.deadline,
+                penalty=ob.penalty,
+                crosswalk={k: list(v) for k, v in ob.crosswalk.items()},
+            )
+        )
     by_status: dict[str, int] = {}
     for f in findings:
         by_status[f.status] = by_status.get(f.status, 0) + 1
     by_verdict: dict[str, int] = {}
     for r in runs:
         by_verdict[r.verdict.value] = by_verdict.get(r.verdict.value, 0) + 1
-    overall = ("error" if by_status.get("error") else "gaps" if by_status.get("gap") else
-               "incomplete" if by_status.get("partial") or by_status.get("needs_attestation")
-               else "pass")
+    overall = (
+        "error"
+        if by_status.get("error")
+        else "gaps"
+        if by_status.get("gap")
+        else "incomplete"
+        if by_status.get("partial") or by_status.get("needs_attestation")
+        else "pass"
+    )
     applicable = [f for f in findings if f.status != "not_applicable"]
     return AssessmentReport(
-        tool=ToolInfo(version=__version__), assessment_id="a-20250630-0001",
-        system=SystemSummary(id=profile.id, name=profile.name, name_en=profile.name_en,
-                             version=profile.version, provider=profile.provider.name,
-                             lifecycle=profile.lifecycle, sectors=list(profile.sectors),
-                             services=list(profile.services),
-                             jurisdictions=profile.jurisdictions),
-        rulebook_version=rulebook.version, as_of=AS_OF,
-        generated_at=dt.datetime(2025, 6, 30, 9, 15, tzinfo=dt.UTC), tier=plan.tier,
-        obligations=findings, checks=runs,
-        summary=Summary(obligations_evaluated=len(findings),
-                        obligations_applicable=len(applicable), by_status=by_status,
-                        checks_run=len(runs), by_verdict=by_verdict, overall=overall))
+        tool=ToolInfo(version=__version__),
+        assessment_id="a-20250630-0001",
+        system=SystemSummary(
+            id=profile.id,
+            name=profile.name,
+            name_en=profile.name_en,
+            version=profile.version,
+            provider=profile.provider.name,
+            lifecycle=profile.lifecycle,
+            sectors=list(profile.sectors),
+            services=list(profile.services),
+            jurisdictions=profile.jurisdictions,
+        ),
+        rulebook_version=rulebook.version,
+        as_of=AS_OF,
+        generated_at=dt.datetime(2025, 6, 30, 9, 15, tzinfo=dt.UTC),
+        tier=plan.tier,
+        obligations=findings,
+        checks=runs,
+        summary=Summary(
+            obligations_evaluated=len(findings),
+            obligations_applicable=len(applicable),
+            by_status=by_status,
+            checks_run=len(runs),
+            by_verdict=by_verdict,
+            overall=overall,
+        ),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -191,5 +250,4 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> AssessmentReport:
 
 @pytest.fixture(scope="session")
 def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> AssessmentReport:
-    return build_report(tmp_path_factory.mktemp("hostile"),
-                        name="<script>alert(1)</script> & \"co\"")
+    return build_report(tmp_path_factory.mktemp("hostile"), name='<script>alert(1)</script> & "co"')

@@ -14,8 +14,21 @@ from tianping.i18n import I18nText
 from tianping.reports import render_html
 from tianping.reports._html import MAX_TABLE_ROWS
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 class Page(HTMLParser):
@@ -47,8 +60,9 @@ class Page(HTMLParser):
             return
         open_tag, line = self.stack.pop()
         if open_tag != tag:
-            self.errors.append(f"line {self.getpos()[0]}: </{tag}> closes <{open_tag}> "
-                               f"opened on line {line}")
+            self.errors.append(
+                f"line {self.getpos()[0]}: </{tag}> closes <{open_tag}> opened on line {line}"
+            )
         if tag == "script":
             self._in_script = False
 
@@ -125,8 +139,9 @@ def test_no_external_resources(html_zh: str, page: Page, report: AssessmentRepor
     # the page forbids loading anything from elsewhere
     assert "default-src 'none'" in html_zh
     # citation links are there (to official texts)
-    assert any(tag == "a" and (attrs.get("href") or "").startswith("http")
-               for tag, attrs in page.elements)
+    assert any(
+        tag == "a" and (attrs.get("href") or "").startswith("http") for tag, attrs in page.elements
+    )
 
 
 def test_both_languages_present(page: Page, report: AssessmentReport) -> None:
@@ -166,8 +181,11 @@ def test_tier_title_and_reasons(page: Page, report: AssessmentReport) -> None:
 
 
 def test_each_applicable_obligation_has_a_row(page: Page, report: AssessmentReport) -> None:
-    rows = {a.get("data-obligation"): a.get("data-status") for tag, a in page.elements
-            if tag == "tr" and a.get("class") == "main"}
+    rows = {
+        a.get("data-obligation"): a.get("data-status")
+        for tag, a in page.elements
+        if tag == "tr" and a.get("class") == "main"
+    }
     expected = {o.id: o.status for o in report.applicable()}
     assert rows == expected
     for oid in expected:
@@ -183,8 +201,7 @@ def test_status_counts_match_the_report(page: Page, report: AssessmentReport) ->
         elif tag == "div" and attrs.get("class") == "n" and current:
             cards[current] = int(attrs.get("data-count") or -1)
             current = None
-    assert set(cards) == {"met", "gap", "partial", "needs_attestation", "error",
-                          "not_applicable"}
+    assert set(cards) == {"met", "gap", "partial", "needs_attestation", "error", "not_applicable"}
     for status, n in cards.items():
         assert n == report.summary.by_status.get(status, 0), status
         assert n == sum(1 for o in report.obligations if o.status == status), status
@@ -220,26 +237,42 @@ def test_checks_and_evidence(page: Page, report: AssessmentReport) -> None:
 
 def test_unverified_facts_are_marked(report: AssessmentReport) -> None:
     first = report.applicable()[0]
-    marked = report.model_copy(update={"obligations": [
-        o.model_copy(update={"confidence": "unverified"}) if o.id == first.id else o
-        for o in report.obligations]})
+    marked = report.model_copy(
+        update={
+            "obligations": [
+                o.model_copy(update={"confidence": "unverified"}) if o.id == first.id else o
+                for o in report.obligations
+            ]
+        }
+    )
     page = parse(render_html(marked))
-    row_conf = [a for tag, a in page.elements
-                if tag == "span" and a.get("class") == "conf conf-unverified"]
+    row_conf = [
+        a for tag, a in page.elements if tag == "span" and a.get("class") == "conf conf-unverified"
+    ]
     assert row_conf
     assert "未核实" in page.all_text and "Unverified" in page.all_text
     assert "not verified against the official text" in page.all_text
 
 
 def test_tables_are_capped_and_bad_urls_dropped(report: AssessmentReport) -> None:
-    big = EvidenceArtefact(kind="table", title=I18nText(zh="大表", en="Big table"),
-                           data=[{"row": i, "value": i * 0.5} for i in range(120)])
-    checks = [c.model_copy(update={"evidence": [*c.evidence, big]}) if i == 0 else c
-              for i, c in enumerate(report.checks)]
+    big = EvidenceArtefact(
+        kind="table",
+        title=I18nText(zh="大表", en="Big table"),
+        data=[{"row": i, "value": i * 0.5} for i in range(120)],
+    )
+    checks = [
+        c.model_copy(update={"evidence": [*c.evidence, big]}) if i == 0 else c
+        for i, c in enumerate(report.checks)
+    ]
     first = report.applicable()[0]
-    obligations = [o.model_copy(update={"citation": o.citation.model_copy(
-        update={"url": "javascript:alert(1)"})}) if o.id == first.id else o
-        for o in report.obligations]
+    obligations = [
+        o.model_copy(
+            update={"citation": o.citation.model_copy(update={"url": "javascript:alert(1)"})}
+        )
+        if o.id == first.id
+        else o
+        for o in report.obligations
+    ]
     html = render_html(report.model_copy(update={"checks": checks, "obligations": obligations}))
     page = parse(html)
     assert page.errors == []

@@ -40,9 +40,14 @@ def test_chinese(report: AssessmentReport) -> None:
 
 def test_unverified_mark_and_footnote(report: AssessmentReport) -> None:
     first = report.applicable()[0]
-    marked = report.model_copy(update={"obligations": [
-        o.model_copy(update={"confidence": "unverified"}) if o.id == first.id else o
-        for o in report.obligations]})
+    marked = report.model_copy(
+        update={
+            "obligations": [
+                o.model_copy(update={"confidence": "unverified"}) if o.id == first.id else o
+                for o in report.obligations
+            ]
+        }
+    )
     out = render(marked)
     assert "†" in out
     assert "† Unverified: Not yet verified against the official text" in out

@@ -75,8 +75,9 @@ obligations:
 """
 
 
-def write_rulebook(root: Path, *, law: str = LAW, tiers: str = TIERS,
-                   extra: dict[str, str] | None = None) -> Path:
+def write_rulebook(
+    root: Path, *, law: str = LAW, tiers: str = TIERS, extra: dict[str, str] | None = None
+) -> Path:
     (root / "instruments").mkdir(parents=True, exist_ok=True)
     (root / "tiers.yaml").write_text(tiers, encoding="utf-8")
     (root / "instruments" / "law.yaml").write_text(law, encoding="utf-8")

@@ -8,10 +8,18 @@ from tianping.rules import Rulebook, load_rulebook
 from tianping.systems import SystemProfile, load_profile_text
 
 
-def profile(pid: str, *, sectors: str, services: str, jurisdictions: list[str],
-            roles: str = "[provider]", extra: str = "") -> SystemProfile:
-    deployments = "\n".join(f"  - {{jurisdiction: {j}, offered_to_public: true}}"
-                            for j in jurisdictions)
+def profile(
+    pid: str,
+    *,
+    sectors: str,
+    services: str,
+    jurisdictions: list[str],
+    roles: str = "[provider]",
+    extra: str = "",
+) -> SystemProfile:
+    deployments = "\n".join(
+        f"  - {{jurisdiction: {j}, offered_to_public: true}}" for j in jurisdictions
+    )
     text = f"""\
 schema_version: 1
 id: {pid}
@@ -33,20 +41,27 @@ deployments:
 
 def credit(jurisdictions: list[str]) -> SystemProfile:
     """Consumer credit scoring with automated decisions (finance, so tier high)."""
-    return profile("credit", sectors="[finance]", services="[automated_decision]",
-                   jurisdictions=jurisdictions)
+    return profile(
+        "credit", sectors="[finance]", services="[automated_decision]", jurisdictions=jurisdictions
+    )
 
 
 def face_id() -> SystemProfile:
     """Biometric identification offered in the EU only."""
-    return profile("face-id", sectors="[other]", services="[biometric_identification]",
-                   jurisdictions=["EU"])
+    return profile(
+        "face-id", sectors="[other]", services="[biometric_identification]", jurisdictions=["EU"]
+    )
 
 
 def chatbot(jurisdictions: list[str]) -> SystemProfile:
     """A generative chatbot whose provider trained its own model."""
-    return profile("chatbot", sectors="[other]", services="[generative]",
-                   jurisdictions=jurisdictions, roles="[provider, developer]")
+    return profile(
+        "chatbot",
+        sectors="[other]",
+        services="[generative]",
+        jurisdictions=jurisdictions,
+        roles="[provider, developer]",
+    )
 
 
 @functools.lru_cache(maxsize=1)

@@ -23,9 +23,17 @@ ADDED = {
     "citation": {"article": "Art. 4"},
     "effective": dt.date(2025, 2, 2),
     "applies_when": 'profile.derived.jurisdictions.exists(j, j == "EU")',
-    "evidence": {"attestations": [{"id": "eu-ai-literacy-test",
-                                   "question": {"zh": "是否开展人工智能素养培训？",
-                                                "en": "Is AI-literacy training given?"}}]},
+    "evidence": {
+        "attestations": [
+            {
+                "id": "eu-ai-literacy-test",
+                "question": {
+                    "zh": "是否开展人工智能素养培训？",
+                    "en": "Is AI-literacy training given?",
+                },
+            }
+        ]
+    },
 }
 
 
@@ -38,15 +46,17 @@ def _edit(book: Path) -> None:
     obs = {o["id"]: o for o in doc["obligations"]}
     emp = obs["eu.ai-act.annex3-4-employment"]
     assert 's == "employment"' in emp["applies_when"]
-    emp["applies_when"] = emp["applies_when"].replace('s == "employment"',
-                                                      's in ["employment", "finance"]')
+    emp["applies_when"] = emp["applies_when"].replace(
+        's == "employment"', 's in ["employment", "finance"]'
+    )
     ess = obs["eu.ai-act.annex3-5-essential-services"]
     high = ess["evidence"]["checks"][0]["thresholds"]["high"]
     assert high["max_missing_ratio"]["max"] == 0.05
     high["max_missing_ratio"]["max"] = 0.01
     obs["eu.ai-act.art5-1a-manipulation"]["title"]["en"] = "No manipulative AI (renamed)"
-    doc["obligations"] = [o for o in doc["obligations"]
-                          if o["id"] != "eu.ai-act.art5-1h-realtime-rbi"]
+    doc["obligations"] = [
+        o for o in doc["obligations"] if o["id"] != "eu.ai-act.art5-1h-realtime-rbi"
+    ]
     doc["obligations"].append(ADDED)
     with path.open("w", encoding="utf-8") as fh:
         yaml.dump(doc, fh)
@@ -73,8 +83,9 @@ def test_diff_finds_exactly_the_changes(tmp_path: Path) -> None:
         "eu.ai-act.annex3-5-essential-services": ["thresholds"],
         "eu.ai-act.art5-1a-manipulation": ["titles"],
     }
-    thr = next(c for c in diff.changed
-               if c.obligation_id == "eu.ai-act.annex3-5-essential-services").details[0]
+    thr = next(
+        c for c in diff.changed if c.obligation_id == "eu.ai-act.annex3-5-essential-services"
+    ).details[0]
     assert thr.old[0]["thresholds"]["high"]["max_missing_ratio"]["max"] == 0.05
     assert thr.new[0]["thresholds"]["high"]["max_missing_ratio"]["max"] == 0.01
     assert [i.instrument_id for i in diff.instruments] == []
@@ -104,8 +115,9 @@ def test_affected_systems(tmp_path: Path) -> None:
     }
     assert report.affected("eu.ai-act.annex3-5-essential-services") == ["credit"]
     assert "cn" not in {i.system_id for i in report.impacts}
-    plan_change = next(i for i in report.impacts
-                       if i.obligation_id == "eu.ai-act.annex3-5-essential-services")
+    plan_change = next(
+        i for i in report.impacts if i.obligation_id == "eu.ai-act.annex3-5-essential-services"
+    )
     assert plan_change.tasks_added == ["data.profile"]
     assert plan_change.tasks_removed == ["data.profile"]
     added = next(i for i in report.impacts if i.obligation_id == "eu.ai-act.test-added")
@@ -121,18 +133,21 @@ def test_instrument_and_tier_changes(tmp_path: Path) -> None:
     path = new_dir / EU_FILE
     text = path.read_text(encoding="utf-8")
     assert "  effective: 2024-08-01\n" in text
-    path.write_text(text.replace("  effective: 2024-08-01\n", "  effective: 2024-09-01\n"),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("  effective: 2024-08-01\n", "  effective: 2024-09-01\n"), encoding="utf-8"
+    )
     tiers = new_dir / "tiers.yaml"
-    tiers.write_text(tiers.read_text(encoding="utf-8").replace("default: low", "default: medium"),
-                     encoding="utf-8")
+    tiers.write_text(
+        tiers.read_text(encoding="utf-8").replace("default: low", "default: medium"),
+        encoding="utf-8",
+    )
     old, new = load_rulebook([old_dir]), load_rulebook([new_dir])
     diff = diff_rulebooks(old, new)
-    assert [(i.instrument_id, i.fields) for i in diff.instruments] == [("eu.ai-act",
-                                                                        ["effective"])]
+    assert [(i.instrument_id, i.fields) for i in diff.instruments] == [("eu.ai-act", ["effective"])]
     assert diff.tiers_changed
     # Obligations with their own effective date do not inherit the instrument's change.
     assert diff.changed == []
     report = affected_systems(diff, [face_id()], old, new, AS_OF)
     assert [(t.system_id, t.before, t.after) for t in report.tier_changes] == [
-        ("face-id", "low", "medium")]
+        ("face-id", "low", "medium")
+    ]

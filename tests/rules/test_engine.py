@@ -13,8 +13,9 @@ from ._minirulebook import write_rulebook
 
 
 def profile(**fields: object) -> SystemProfile:
-    return SystemProfile.model_validate({"id": "s", "name": "s", "provider": {"name": "p"},
-                                         **fields})
+    return SystemProfile.model_validate(
+        {"id": "s", "name": "s", "provider": {"name": "p"}, **fields}
+    )
 
 
 def test_cel_evaluates_and_never_uses_python_eval() -> None:
@@ -61,13 +62,21 @@ def test_tier_is_the_highest_rule_that_fired(rulebook_dir: Path) -> None:
 def test_applicability_dates_tiers_and_drafts(rulebook_dir: Path) -> None:
     rb = load_rulebook([rulebook_dir])
     p = profile(public_facing=True)
-    status = {a.obligation_id: a.status for a in make_plan(p, rb, dt.date(2025, 6, 1))
-              .applicability}
-    assert status == {"test.law.art2-public": "applies", "test.law.art3-high-only": "below_tier",
-                      "test.law.art4-later": "not_in_force", "test.draft.art1": "draft_excluded"}
+    status = {
+        a.obligation_id: a.status for a in make_plan(p, rb, dt.date(2025, 6, 1)).applicability
+    }
+    assert status == {
+        "test.law.art2-public": "applies",
+        "test.law.art3-high-only": "below_tier",
+        "test.law.art4-later": "not_in_force",
+        "test.draft.art1": "draft_excluded",
+    }
     later = make_plan(p, rb, dt.date(2026, 1, 1), include_drafts=True)
-    assert set(later.applicable_ids()) == {"test.law.art2-public", "test.law.art4-later",
-                                          "test.draft.art1"}
+    assert set(later.applicable_ids()) == {
+        "test.law.art2-public",
+        "test.law.art4-later",
+        "test.draft.art1",
+    }
     repealed = make_plan(p, rb, dt.date(2027, 1, 1))
     assert "test.law.art4-later" not in repealed.applicable_ids()
     before = make_plan(p, rb, dt.date(2023, 12, 31))
@@ -91,7 +100,7 @@ def test_rulebook_version_is_a_content_hash(tmp_path: Path) -> None:
     a = load_rulebook([write_rulebook(tmp_path / "a")])
     b = load_rulebook([write_rulebook(tmp_path / "b")])
     assert a.version == b.version and a.version.startswith("sha256:")
-    law = (tmp_path / "b" / "instruments" / "law.yaml")
+    law = tmp_path / "b" / "instruments" / "law.yaml"
     law.write_text(law.read_text().replace("Art. 4", "Art. 5"))
     assert load_rulebook([tmp_path / "b"]).version != a.version
 

@@ -29,13 +29,14 @@ def test_duplicate_obligation_id(tmp_path: Path) -> None:
 
 
 def test_cel_unknown_field_and_enum_typo_and_syntax(tmp_path: Path) -> None:
-    law = (LAW.replace("applies_when: profile.public_facing",
-                       "applies_when: profile.public_facng")
-           + "  - id: test.law.art9\n    title: {zh: 甲, en: a}\n    summary: {zh: 甲, en: a}\n"
-           + "    citation: {article: Art. 9}\n"
-           + "    applies_when: 'profile.sectors.exists(s, s == \"finanse\")'\n"
-           + "  - id: test.law.art10\n    title: {zh: 甲, en: a}\n    summary: {zh: 甲, en: a}\n"
-           + "    citation: {article: Art. 10}\n    applies_when: 'profile.public_facing &&'\n")
+    law = (
+        LAW.replace("applies_when: profile.public_facing", "applies_when: profile.public_facng")
+        + "  - id: test.law.art9\n    title: {zh: 甲, en: a}\n    summary: {zh: 甲, en: a}\n"
+        + "    citation: {article: Art. 9}\n"
+        + "    applies_when: 'profile.sectors.exists(s, s == \"finanse\")'\n"
+        + "  - id: test.law.art10\n    title: {zh: 甲, en: a}\n    summary: {zh: 甲, en: a}\n"
+        + "    citation: {article: Art. 10}\n    applies_when: 'profile.public_facing &&'\n"
+    )
     out = problems_for(tmp_path, law)
     joined = "\n".join(out)
     assert "unknown field 'public_facng'" in joined
@@ -46,18 +47,27 @@ def test_cel_unknown_field_and_enum_typo_and_syntax(tmp_path: Path) -> None:
 
 
 def test_cel_type_error(tmp_path: Path) -> None:
-    out = problems_for(tmp_path, LAW.replace("applies_when: profile.public_facing",
-                                             'applies_when: profile.users.registered > "many"'))
+    out = problems_for(
+        tmp_path,
+        LAW.replace(
+            "applies_when: profile.public_facing", 'applies_when: profile.users.registered > "many"'
+        ),
+    )
     assert any("CEL type error" in p for p in out)
 
 
 def test_unknown_check_id_and_bad_params(tmp_path: Path) -> None:
-    out = problems_for(tmp_path, LAW.replace("- id: profile.completeness",
-                                             "- id: profile.completenes"))
+    out = problems_for(
+        tmp_path, LAW.replace("- id: profile.completeness", "- id: profile.completenes")
+    )
     assert any("unknown check id 'profile.completenes'" in p for p in out)
-    out = problems_for(tmp_path, LAW.replace(
-        "        - id: profile.completeness\n",
-        "        - id: profile.completeness\n          params: {fields: 3}\n"))
+    out = problems_for(
+        tmp_path,
+        LAW.replace(
+            "        - id: profile.completeness\n",
+            "        - id: profile.completeness\n          params: {fields: 3}\n",
+        ),
+    )
     assert any("bad parameters for 'profile.completeness'" in p for p in out)
 
 

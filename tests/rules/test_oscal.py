@@ -58,7 +58,7 @@ def test_export_content() -> None:
     props = _props(pipia)
     assert props["citation"] == ["Art. 55"]
     assert props["severity"] == ["high"]
-    assert props["effective"] == ["2021-11-01"]   # inherited from the instrument
+    assert props["effective"] == ["2021-11-01"]  # inherited from the instrument
     assert "A.5.2" in props["crosswalk"]
     statements = [p for p in pipia["parts"] if p["name"] == "statement"]
     assert [p.get("class") for p in statements] == [None, "zh-CN"]
@@ -72,13 +72,16 @@ def test_export_content() -> None:
     assert doc["catalog"]["uuid"] == _export()["catalog"]["uuid"]
 
 
-@pytest.mark.parametrize(("raw", "token"), [
-    ("cn.pipl.art24", "cn.pipl.art24"),
-    ("1st-rule", "_1st-rule"),
-    ("a b/c(1)", "a_b_c_1_"),
-    ("", "_"),
-    ("-x", "_-x"),
-])
+@pytest.mark.parametrize(
+    ("raw", "token"),
+    [
+        ("cn.pipl.art24", "cn.pipl.art24"),
+        ("1st-rule", "_1st-rule"),
+        ("a b/c(1)", "a_b_c_1_"),
+        ("", "_"),
+        ("-x", "_-x"),
+    ],
+)
 def test_oscal_token(raw: str, token: str) -> None:
     assert oscal_token(raw) == token
 

@@ -29,9 +29,16 @@ def test_duplicate_result_is_refused_not_doubled(db_url: str) -> None:
 
     store = open_store(db_url)
     try:
-        row = store.create_assessment(system_id="s", run_key="k", profile_sha256="x",
-                                      rulebook_version="v", as_of=dt.date(2026, 1, 1),
-                                      include_drafts=False, tier="low", tasks_total=1)
+        row = store.create_assessment(
+            system_id="s",
+            run_key="k",
+            profile_sha256="x",
+            rulebook_version="v",
+            as_of=dt.date(2026, 1, 1),
+            include_drafts=False,
+            tier="low",
+            tasks_total=1,
+        )
         assert store.save_result(row.id, "t1", "c", "pass", "{}") is True
         assert store.save_result(row.id, "t1", "c", "pass", "{}") is False
         assert list(store.results(row.id)) == ["t1"]
@@ -55,8 +62,9 @@ def test_read_only_database_via_uri_mode(tmp_path: Path, finance_system: Path) -
     store.close()
 
 
-def test_locked_database_fails_cleanly_and_keeps_results(tmp_path: Path,
-                                                         finance_system: Path) -> None:
+def test_locked_database_fails_cleanly_and_keeps_results(
+    tmp_path: Path, finance_system: Path
+) -> None:
     db = tmp_path / "locked.db"
     store = open_store(f"sqlite:///{db}")
     first = run_assessment(finance_system, store)
@@ -64,7 +72,8 @@ def test_locked_database_fails_cleanly_and_keeps_results(tmp_path: Path,
     blocker.execute("BEGIN EXCLUSIVE")
     try:
         (finance_system / "tianping.yaml").write_text(
-            (finance_system / "tianping.yaml").read_text().replace("Credit test", "Credit 2"))
+            (finance_system / "tianping.yaml").read_text().replace("Credit test", "Credit 2")
+        )
         with pytest.raises(StoreError, match="locked"):
             run_assessment(finance_system, store)
     finally:

@@ -39,8 +39,11 @@ def test_nested_enum_error_names_the_field_path_and_choices() -> None:
 
 
 def test_several_errors_are_all_reported() -> None:
-    text = (profile_template().replace("lifecycle: production", "lifecycle: live")
-            .replace("registered: 0", "registered: -5"))
+    text = (
+        profile_template()
+        .replace("lifecycle: production", "lifecycle: live")
+        .replace("registered: 0", "registered: -5")
+    )
     with pytest.raises(ProfileError) as exc:
         load_profile_text(text, "x.yaml")
     fields = {p.location.field for p in exc.value.problems}
@@ -72,12 +75,15 @@ def test_top_level_must_be_a_mapping() -> None:
         load_profile_text("- a\n- b\n")
 
 
-@pytest.mark.parametrize(("code", "ok"), [
-    ("91350100M000100Y43", True),
-    ("91350100M000100Y44", False),
-    ("9135010OM000100Y43", False),  # letter O is not in the alphabet
-    ("91350100M000100Y4", False),
-])
+@pytest.mark.parametrize(
+    ("code", "ok"),
+    [
+        ("91350100M000100Y43", True),
+        ("91350100M000100Y44", False),
+        ("9135010OM000100Y43", False),  # letter O is not in the alphabet
+        ("91350100M000100Y4", False),
+    ],
+)
 def test_uscc_check_character(code: str, ok: bool) -> None:
     assert uscc_is_valid(code) is ok
 
@@ -86,24 +92,42 @@ def test_bad_uscc_format_is_rejected_but_bad_checksum_is_not() -> None:
     base = {"id": "a", "name": "a", "provider": {"name": "p"}}
     with pytest.raises(ValueError, match="unified social credit code"):
         SystemProfile.model_validate({**base, "provider": {"name": "p", "uscc": "123"}})
-    p = SystemProfile.model_validate({**base, "provider": {"name": "p",
-                                                           "uscc": "91350100M000100Y44"}})
+    p = SystemProfile.model_validate(
+        {**base, "provider": {"name": "p", "uscc": "91350100M000100Y44"}}
+    )
     assert p.provider.uscc == "91350100M000100Y44"
 
 
 def test_http_model_needs_endpoint() -> None:
     with pytest.raises(ValueError, match="endpoint"):
-        SystemProfile.model_validate({"id": "a", "name": "a", "provider": {"name": "p"},
-                                      "models": [{"id": "m", "kind": "openai_chat"}]})
+        SystemProfile.model_validate(
+            {
+                "id": "a",
+                "name": "a",
+                "provider": {"name": "p"},
+                "models": [{"id": "m", "kind": "openai_chat"}],
+            }
+        )
 
 
 def test_cel_view_has_every_field_and_derived_facts() -> None:
-    p = SystemProfile.model_validate({
-        "id": "a", "name": "a", "provider": {"name": "p"},
-        "deployments": [{"jurisdiction": "CN"}, {"jurisdiction": "EU", "offered_to_public": False}],
-        "data": {"cross_border": [{"destination": "SG", "individuals": 7,
-                                   "sensitive_individuals": 2},
-                                  {"destination": "HK", "individuals": 3}]}})
+    p = SystemProfile.model_validate(
+        {
+            "id": "a",
+            "name": "a",
+            "provider": {"name": "p"},
+            "deployments": [
+                {"jurisdiction": "CN"},
+                {"jurisdiction": "EU", "offered_to_public": False},
+            ],
+            "data": {
+                "cross_border": [
+                    {"destination": "SG", "individuals": 7, "sensitive_individuals": 2},
+                    {"destination": "HK", "individuals": 3},
+                ]
+            },
+        }
+    )
     view = p.to_cel()
     assert view["healthcare"]["decision_support"] is False  # absent block reads as defaults
     assert view["derived"]["jurisdictions"] == ["CN", "EU"]

@@ -19,8 +19,14 @@ from tianping.rules._evaluate import Applicability
 from tianping.rules._load import LoadedObligation
 from tianping.rules._plan import ATTESTATION_CHECK
 
-_STATUS_ORDER: list[FindingStatus] = ["error", "gap", "partial", "needs_attestation", "met",
-                                      "not_applicable"]
+_STATUS_ORDER: list[FindingStatus] = [
+    "error",
+    "gap",
+    "partial",
+    "needs_attestation",
+    "met",
+    "not_applicable",
+]
 
 
 def _reason(status: FindingStatus, refs: list[EvidenceRef]) -> I18nText:
@@ -30,12 +36,15 @@ def _reason(status: FindingStatus, refs: list[EvidenceRef]) -> I18nText:
     if status == "needs_attestation":
         return I18nText(zh="尚有流程性声明待填写", en="process attestations still awaited")
     if status == "error":
-        return I18nText(zh="有检查执行出错，结论无法确定",
-                        en="a check errored, so the finding cannot be decided")
+        return I18nText(
+            zh="有检查执行出错，结论无法确定",
+            en="a check errored, so the finding cannot be decided",
+        )
     if status == "not_applicable":
         return I18nText(zh="声明为不适用", en="declared not applicable")
-    missing = [r.check_id for r in refs
-               if r.verdict == Verdict.SKIPPED and r.check_id != ATTESTATION_CHECK]
+    missing = [
+        r.check_id for r in refs if r.verdict == Verdict.SKIPPED and r.check_id != ATTESTATION_CHECK
+    ]
     parts_en, parts_zh = [], []
     if failing:
         parts_en.append("not satisfied: " + ", ".join(sorted(set(failing))))
@@ -58,10 +67,12 @@ def decide_status(refs: list[EvidenceRef]) -> FindingStatus:
     passed = verdicts.count(Verdict.PASS)
     failed = verdicts.count(Verdict.FAIL)
     warned = verdicts.count(Verdict.WARN)
-    skipped_checks = sum(1 for r in considered
-                         if r.verdict == Verdict.SKIPPED and r.check_id != ATTESTATION_CHECK)
-    unanswered = sum(1 for r in considered
-                     if r.verdict == Verdict.SKIPPED and r.check_id == ATTESTATION_CHECK)
+    skipped_checks = sum(
+        1 for r in considered if r.verdict == Verdict.SKIPPED and r.check_id != ATTESTATION_CHECK
+    )
+    unanswered = sum(
+        1 for r in considered if r.verdict == Verdict.SKIPPED and r.check_id == ATTESTATION_CHECK
+    )
     if failed or warned or skipped_checks:
         return "gap" if passed == 0 and warned == 0 else "partial"
     if unanswered:
@@ -73,13 +84,18 @@ def _citation(lo: LoadedObligation) -> CitationOut:
     inst = lo.instrument
     short = inst.short_title or inst.title
     art = lo.obligation.citation.text()
-    return CitationOut(instrument=inst.id, instrument_title=inst.title, article=art,
-                       text=I18nText(zh=f"《{short.zh}》{art}", en=f"{short.en}, {art}"),
-                       url=inst.url)
+    return CitationOut(
+        instrument=inst.id,
+        instrument_title=inst.title,
+        article=art,
+        text=I18nText(zh=f"《{short.zh}》{art}", en=f"{short.en}, {art}"),
+        url=inst.url,
+    )
 
 
-def build_findings(plan: Plan, rulebook: Rulebook, runs: dict[str, CheckRun]
-                   ) -> list[ObligationFinding]:
+def build_findings(
+    plan: Plan, rulebook: Rulebook, runs: dict[str, CheckRun]
+) -> list[ObligationFinding]:
     by_obligation: dict[str, list[str]] = {}
     for task in plan.tasks:
         for oid in task.obligation_ids:
@@ -93,22 +109,47 @@ def build_findings(plan: Plan, rulebook: Rulebook, runs: dict[str, CheckRun]
         if app.applies:
             for key in by_obligation.get(ob.id, []):
                 run = runs[key]
-                refs.append(EvidenceRef(task_key=key, check_id=run.id, verdict=run.verdict,
-                                        message=run.message, comparisons=run.comparisons))
+                refs.append(
+                    EvidenceRef(
+                        task_key=key,
+                        check_id=run.id,
+                        verdict=run.verdict,
+                        message=run.message,
+                        comparisons=run.comparisons,
+                    )
+                )
             status = decide_status(refs)
             reason = _reason(status, refs)
         else:
             status, reason = "not_applicable", app.explanation
             if app.status == "error":
                 status = "error"
-        findings.append(ObligationFinding(
-            id=ob.id, title=ob.title, summary=ob.summary, citation=_citation(lo),
-            confidence=ob.confidence, severity=ob.severity, binds=list(ob.binds),
-            status=status, status_reason=reason, applicability=app.explanation,
-            conditions=app.clauses, evidence=refs, deadline=ob.deadline, penalty=ob.penalty,
-            crosswalk={k: list(v) for k, v in ob.crosswalk.items()}))
-    findings.sort(key=lambda f: (_STATUS_ORDER.index(f.status),
-                                 ["high", "medium", "low"].index(f.severity), f.id))
+        findings.append(
+            ObligationFinding(
+                id=ob.id,
+                title=ob.title,
+                summary=ob.summary,
+                citation=_citation(lo),
+                confidence=ob.confidence,
+                severity=ob.severity,
+                binds=list(ob.binds),
+                status=status,
+                status_reason=reason,
+                applicability=app.explanation,
+                conditions=app.clauses,
+                evidence=refs,
+                deadline=ob.deadline,
+                penalty=ob.penalty,
+                crosswalk={k: list(v) for k, v in ob.crosswalk.items()},
+            )
+        )
+    findings.sort(
+        key=lambda f: (
+            _STATUS_ORDER.index(f.status),
+            ["high", "medium", "low"].index(f.severity),
+            f.id,
+        )
+    )
     return findings
 
 
@@ -129,6 +170,11 @@ def summarise(plan: Plan, findings: list[ObligationFinding], runs: list[CheckRun
     else:
         overall = "pass"
     applicable = len(plan.applicable_ids())
-    return Summary(obligations_evaluated=len(findings), obligations_applicable=applicable,
-                   by_status=by_status, checks_run=len(runs), by_verdict=by_verdict,
-                   overall=overall)
+    return Summary(
+        obligations_evaluated=len(findings),
+        obligations_applicable=applicable,
+        by_status=by_status,
+        checks_run=len(runs),
+        by_verdict=by_verdict,
+        overall=overall,
+    )

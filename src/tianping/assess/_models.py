@@ -80,12 +80,24 @@ class CheckRun(BaseModel):
     versions: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
-    def from_result(cls, key: str, title: I18nText, family: str, res: CheckResult,
-                    obligation_ids: list[str]) -> CheckRun:
-        return cls(key=key, id=res.check_id, title=title, family=family, verdict=res.verdict,
-                   message=res.message, metrics=res.metrics, comparisons=res.comparisons,
-                   evidence=res.evidence, params=res.params, obligation_ids=obligation_ids,
-                   duration_s=res.duration_s, versions=res.versions)
+    def from_result(
+        cls, key: str, title: I18nText, family: str, res: CheckResult, obligation_ids: list[str]
+    ) -> CheckRun:
+        return cls(
+            key=key,
+            id=res.check_id,
+            title=title,
+            family=family,
+            verdict=res.verdict,
+            message=res.message,
+            metrics=res.metrics,
+            comparisons=res.comparisons,
+            evidence=res.evidence,
+            params=res.params,
+            obligation_ids=obligation_ids,
+            duration_s=res.duration_s,
+            versions=res.versions,
+        )
 
 
 class Summary(BaseModel):

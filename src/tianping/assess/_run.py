@@ -53,7 +53,8 @@ def load_system(path: str | Path) -> LoadedSystem:
         if not att_path.is_file():
             raise InputError(
                 f"Attestation file not found / 声明文件不存在: {display_path(att_path)} "
-                f"(named by 'attestations.file' in {display_path(profile_path)})")
+                f"(named by 'attestations.file' in {display_path(profile_path)})"
+            )
         answers = dict(load_attestations(att_path).answers)
         digest.update(att_path.read_bytes())
     return LoadedSystem(profile, profile_path, answers, att_path, digest.hexdigest())
@@ -67,17 +68,23 @@ def check_plan_ids(plan: Plan, rulebook: Rulebook) -> None:
             for oid in task.obligation_ids:
                 lo = rulebook.obligation(oid)
                 loc = lo.locate("evidence", "checks") if lo else Location()
-                problems.append(Problem(f"unknown check id '{task.check_id}'", loc,
-                                        "registered: " + ", ".join(registry.ids())))
+                problems.append(
+                    Problem(
+                        f"unknown check id '{task.check_id}'",
+                        loc,
+                        "registered: " + ", ".join(registry.ids()),
+                    )
+                )
     if problems:
-        raise RulebookError("The rulebook names checks that are not registered / "
-                            "规则库引用了未注册的检查", problems)
+        raise RulebookError(
+            "The rulebook names checks that are not registered / 规则库引用了未注册的检查", problems
+        )
 
 
 def run_key(system: LoadedSystem, plan: Plan) -> str:
     return hashlib.sha256(
-        f"{system.fingerprint}|{plan.rulebook_version}|{plan.as_of}|{plan.include_drafts}"
-        .encode()).hexdigest()[:32]
+        f"{system.fingerprint}|{plan.rulebook_version}|{plan.as_of}|{plan.include_drafts}".encode()
+    ).hexdigest()[:32]
 
 
 def run_assessment(
@@ -96,12 +103,18 @@ def run_assessment(
     row = store.find_unfinished(key) if opts.resume else None
     if row is None:
         row = store.create_assessment(
-            system_id=system.profile.id, run_key=key, profile_sha256=system.fingerprint,
-            rulebook_version=plan.rulebook_version, as_of=plan.as_of,
-            include_drafts=plan.include_drafts, tier=plan.tier.level,
-            tasks_total=len(plan.tasks))
-    done = {k: CheckResult.model_validate_json(r.result_json)
-            for k, r in store.results(row.id).items()}
+            system_id=system.profile.id,
+            run_key=key,
+            profile_sha256=system.fingerprint,
+            rulebook_version=plan.rulebook_version,
+            as_of=plan.as_of,
+            include_drafts=plan.include_drafts,
+            tier=plan.tier.level,
+            tasks_total=len(plan.tasks),
+        )
+    done = {
+        k: CheckResult.model_validate_json(r.result_json) for k, r in store.results(row.id).items()
+    }
     runs: dict[str, CheckRun] = {}
     total = len(plan.tasks)
     for i, task in enumerate(plan.tasks):
@@ -114,28 +127,41 @@ def run_assessment(
         else:
             if progress:
                 progress("start", i, total, task.check_id)
-            ctx = CheckContext(profile=system.profile, base_dir=system.profile_path.parent,
-                               tier=plan.tier.level, thresholds=task.thresholds,
-                               attestations=system.attestations,
-                               attestations_file=system.attestations_path,
-                               as_of=plan.as_of)
+            ctx = CheckContext(
+                profile=system.profile,
+                base_dir=system.profile_path.parent,
+                tier=plan.tier.level,
+                thresholds=task.thresholds,
+                attestations=system.attestations,
+                attestations_file=system.attestations_path,
+                as_of=plan.as_of,
+            )
             result = execute(cls(), ctx, task.params)
-            store.save_result(row.id, task.key, task.check_id, result.verdict.value,
-                              result.model_dump_json())
+            store.save_result(
+                row.id, task.key, task.check_id, result.verdict.value, result.model_dump_json()
+            )
             if progress:
                 progress("done", i + 1, total, task.check_id)
-        runs[task.key] = CheckRun.from_result(task.key, cls.title, cls.family, result,
-                                              task.obligation_ids)
+        runs[task.key] = CheckRun.from_result(
+            task.key, cls.title, cls.family, result, task.obligation_ids
+        )
     findings = build_findings(plan, rb, runs)
     run_list = list(runs.values())
     p = system.profile
     report = AssessmentReport(
         tool=ToolInfo(version=__version__),
         assessment_id=row.id,
-        system=SystemSummary(id=p.id, name=p.name, name_en=p.name_en, version=p.version,
-                             provider=p.provider.name, lifecycle=p.lifecycle,
-                             sectors=list(p.sectors), services=list(p.services),
-                             jurisdictions=p.jurisdictions),
+        system=SystemSummary(
+            id=p.id,
+            name=p.name,
+            name_en=p.name_en,
+            version=p.version,
+            provider=p.provider.name,
+            lifecycle=p.lifecycle,
+            sectors=list(p.sectors),
+            services=list(p.services),
+            jurisdictions=p.jurisdictions,
+        ),
         rulebook_version=plan.rulebook_version,
         as_of=plan.as_of,
         include_drafts=plan.include_drafts,

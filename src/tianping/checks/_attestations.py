@@ -36,5 +36,7 @@ def load_attestations(path: Path) -> AttestationFile:
     try:
         return AttestationFile.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(f"Invalid attestation file / 声明文件无效: {doc.file}",
-                         validation_problems(exc, doc, AttestationFile)) from None
+        raise InputError(
+            f"Invalid attestation file / 声明文件无效: {doc.file}",
+            validation_problems(exc, doc, AttestationFile),
+        ) from None

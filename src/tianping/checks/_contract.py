@@ -17,7 +17,7 @@ from tianping.rules._schema import Bound
 from tianping.systems import SystemProfile
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
     WARN = "warn"
@@ -85,15 +85,19 @@ def compare(metrics: dict[str, Metric], thresholds: dict[str, Bound]) -> list[Th
     out: list[ThresholdComparison] = []
     for name, bound in sorted(thresholds.items()):
         raw = metrics.get(name)
-        value = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else (
-            float(raw) if isinstance(raw, bool) else None)
+        value = (
+            float(raw)
+            if isinstance(raw, int | float) and not isinstance(raw, bool)
+            else (float(raw) if isinstance(raw, bool) else None)
+        )
         ok = value is not None
         if ok and bound.min is not None and value is not None and value < bound.min:
             ok = False
         if ok and bound.max is not None and value is not None and value > bound.max:
             ok = False
-        out.append(ThresholdComparison(metric=name, value=value, min=bound.min, max=bound.max,
-                                       passed=ok))
+        out.append(
+            ThresholdComparison(metric=name, value=value, min=bound.min, max=bound.max, passed=ok)
+        )
     return out
 
 
@@ -131,8 +135,14 @@ class Check(ABC):
         comparisons = compare(metrics, ctx.thresholds)
         if verdict is None:
             verdict = Verdict.PASS if all(c.passed for c in comparisons) else Verdict.FAIL
-        return CheckResult(check_id=self.id, verdict=verdict, message=message, metrics=metrics,
-                           comparisons=comparisons, evidence=evidence or [])
+        return CheckResult(
+            check_id=self.id,
+            verdict=verdict,
+            message=message,
+            metrics=metrics,
+            comparisons=comparisons,
+            evidence=evidence or [],
+        )
 
 
 def execute(check: Check, ctx: CheckContext, raw_params: dict[str, Any]) -> CheckResult:
@@ -148,8 +158,10 @@ def execute(check: Check, ctx: CheckContext, raw_params: dict[str, Any]) -> Chec
         res = CheckResult(
             check_id=check.id,
             verdict=Verdict.ERROR,
-            message=I18nText(zh=f"检查执行出错：{type(exc).__name__}: {exc}"[:500],
-                             en=f"check raised {type(exc).__name__}: {exc}"[:500]),
+            message=I18nText(
+                zh=f"检查执行出错：{type(exc).__name__}: {exc}"[:500],
+                en=f"check raised {type(exc).__name__}: {exc}"[:500],
+            ),
         )
     res.params = raw_params
     res.started_at = started

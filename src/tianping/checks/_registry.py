@@ -26,10 +26,16 @@ class CheckRegistry:
             if not hasattr(cls, attr):
                 raise TypeError(f"check class {cls.__name__} must define '{attr}'")
         existing = self._checks.get(cls.id)
-        if existing is not None and existing is not cls:
-            if (existing.__module__, existing.__qualname__) != (cls.__module__, cls.__qualname__):
-                raise ValueError(f"check id '{cls.id}' is already registered by "
-                                 f"{existing.__module__}.{existing.__qualname__}")
+        # The same class re-imported (e.g. a module reloaded) may re-register itself.
+        same = existing is not None and (existing.__module__, existing.__qualname__) == (
+            cls.__module__,
+            cls.__qualname__,
+        )
+        if existing is not None and existing is not cls and not same:
+            raise ValueError(
+                f"check id '{cls.id}' is already registered by "
+                f"{existing.__module__}.{existing.__qualname__}"
+            )
         self._checks[cls.id] = cls
         return cls
 
@@ -44,8 +50,10 @@ class CheckRegistry:
             try:
                 importlib.import_module(name)
             except ImportError as exc:
-                raise InputError(f"Cannot import plugin module / 无法导入插件模块 '{name}' "
-                                 f"(from {PLUGINS_ENV}): {exc}") from None
+                raise InputError(
+                    f"Cannot import plugin module / 无法导入插件模块 '{name}' "
+                    f"(from {PLUGINS_ENV}): {exc}"
+                ) from None
 
     def get(self, check_id: str) -> type[Check] | None:
         self.discover()

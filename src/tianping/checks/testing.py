@@ -1,9 +1,9 @@
 """Conformance kit for plugin authors: call these from your own test suite.
 
-    from tianping.checks.testing import assert_conforms, minimal_context
+from tianping.checks.testing import assert_conforms, minimal_context
 
-    def test_my_check(tmp_path):
-        assert_conforms(MyCheck, minimal_context(tmp_path), {"threshold": 0.1})
+def test_my_check(tmp_path):
+    assert_conforms(MyCheck, minimal_context(tmp_path), {"threshold": 0.1})
 """
 
 from __future__ import annotations
@@ -28,11 +28,13 @@ class ConformanceError(AssertionError):
     pass
 
 
-def minimal_context(base_dir: Path, profile: SystemProfile | None = None,
-                    **overrides: Any) -> CheckContext:
+def minimal_context(
+    base_dir: Path, profile: SystemProfile | None = None, **overrides: Any
+) -> CheckContext:
     """A context around a small valid profile; override any CheckContext field."""
     prof = profile or SystemProfile.model_validate(
-        {"id": "conformance", "name": "conformance", "provider": {"name": "Example"}})
+        {"id": "conformance", "name": "conformance", "provider": {"name": "Example"}}
+    )
     return CheckContext(profile=prof, base_dir=base_dir, **overrides)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.console import Console
@@ -16,13 +17,16 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     html = "html"
 
 
-class Lang(str, Enum):
+LangCode = Literal["zh", "en"]
+
+
+class Lang(StrEnum):
     zh = "zh"
     en = "en"
 
@@ -38,6 +42,10 @@ class GlobalState:
 state = GlobalState()
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def current_lang() -> LangCode:
+    return "zh" if state.lang == Lang.zh else "en"
 
 
 def parse_date(value: str | None) -> dt.date | None:

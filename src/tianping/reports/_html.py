@@ -120,9 +120,13 @@ def artefact_view(a: EvidenceArtefact) -> ArtefactView:
         if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
             names = [str(k) for k in data]
             n = max(len(v) for v in data.values())
-            data = [{c: (v[i] if i < len(v) else None) for c, v in zip(names, data.values(),
-                                                                          strict=True)}
-                    for i in range(n)]
+            data = [
+                {
+                    c: (v[i] if i < len(v) else None)
+                    for c, v in zip(names, data.values(), strict=True)
+                }
+                for i in range(n)
+            ]
         if isinstance(data, list):
             view.total_rows = len(data)
             shown = data[:MAX_TABLE_ROWS]
@@ -133,8 +137,10 @@ def artefact_view(a: EvidenceArtefact) -> ArtefactView:
                 view.columns = cols
                 view.rows = [[fmt_value(r.get(c)) for c in cols] for r in shown]
             else:
-                view.rows = [[fmt_value(x) for x in (r if isinstance(r, list | tuple) else [r])]
-                             for r in shown]
+                view.rows = [
+                    [fmt_value(x) for x in (r if isinstance(r, list | tuple) else [r])]
+                    for r in shown
+                ]
             if view.total_rows > MAX_TABLE_ROWS:
                 view.rows_note = _fill("rows_shown", shown=MAX_TABLE_ROWS, total=view.total_rows)
         elif data is not None:
@@ -169,10 +175,14 @@ def check_view(run: CheckRun) -> CheckView:
     if isinstance(q, dict) and isinstance(q.get("zh"), str) and isinstance(q.get("en"), str):
         question = I18nText(zh=q["zh"], en=q["en"])
     # "awaiting an answer: <question>" repeats the question shown next to it
-    show = question is None or not (question.zh in run.message.zh
-                                    and question.en in run.message.en)
-    return CheckView(run=run, anchor=check_anchor(run.key), question=question,
-                     show_message=show, artefacts=[artefact_view(a) for a in run.evidence])
+    show = question is None or not (question.zh in run.message.zh and question.en in run.message.en)
+    return CheckView(
+        run=run,
+        anchor=check_anchor(run.key),
+        question=question,
+        show_message=show,
+        artefacts=[artefact_view(a) for a in run.evidence],
+    )
 
 
 def _verdict_rank(v: str) -> int:
@@ -202,21 +212,33 @@ def _status_rank(status: str) -> int:
 
 
 def group_by_instrument(findings: list[ObligationFinding]) -> list[InstrumentGroup]:
-    """Applicable findings grouped by instrument (first-seen order), sorted within a group
-    by severity, then status, then id."""
+    """Findings grouped by instrument, the group with the worst status first; within a
+    group sorted by severity, then status, then id."""
     groups: dict[str, InstrumentGroup] = {}
     for f in findings:
         g = groups.get(f.citation.instrument)
         if g is None:
             g = groups[f.citation.instrument] = InstrumentGroup(
-                instrument=f.citation.instrument, title=f.citation.instrument_title,
-                url=safe_url(f.citation.url), findings=[], counts={})
+                instrument=f.citation.instrument,
+                title=f.citation.instrument_title,
+                url=safe_url(f.citation.url),
+                findings=[],
+                counts={},
+            )
         g.findings.append(f)
         g.counts[f.status] = g.counts.get(f.status, 0) + 1
     for g in groups.values():
-        g.findings.sort(key=lambda f: (labels.SEVERITY_ORDER.get(f.severity, 9),
-                                       _status_rank(f.status), f.id))
-    return list(groups.values())
+        g.findings.sort(
+            key=lambda f: (labels.SEVERITY_ORDER.get(f.severity, 9), _status_rank(f.status), f.id)
+        )
+    # instruments with the worst findings first (gaps before attestations before met)
+    return sorted(
+        groups.values(),
+        key=lambda g: (
+            min(_status_rank(f.status) for f in g.findings),
+            min(labels.SEVERITY_ORDER.get(f.severity, 9) for f in g.findings),
+        ),
+    )
 
 
 def _system_name(report: AssessmentReport) -> I18nText:
@@ -228,8 +250,10 @@ def render_html(report: AssessmentReport, lang: Literal["zh", "en"] = "zh") -> s
     """The report as one self-contained HTML document; `lang` is the language shown first."""
     applicable = report.applicable()
     not_applicable = [o for o in report.obligations if o.status == "not_applicable"]
-    checks = sorted((check_view(c) for c in report.checks),
-                    key=lambda v: (_verdict_rank(v.run.verdict.value), v.run.id))
+    checks = sorted(
+        (check_view(c) for c in report.checks),
+        key=lambda v: (_verdict_rank(v.run.verdict.value), v.run.id),
+    )
     check_titles = {c.key: c.title for c in report.checks}
     counts = {s: int(report.summary.by_status.get(s, 0)) for s in labels.STATUS_ORDER}
     template = _environment().get_template(_TEMPLATE)

@@ -16,5 +16,4 @@ def render_json(report: AssessmentReport) -> str:
 
 def report_schema() -> dict[str, Any]:
     schema = AssessmentReport.model_json_schema(mode="serialization")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}

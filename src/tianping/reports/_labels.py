@@ -9,8 +9,14 @@ from __future__ import annotations
 from tianping.i18n import I18nText, t
 
 # Finding status: name, one-line meaning, and a glyph so colour is never the only cue.
-STATUS_ORDER: tuple[str, ...] = ("gap", "error", "partial", "needs_attestation", "met",
-                                 "not_applicable")
+STATUS_ORDER: tuple[str, ...] = (
+    "gap",
+    "error",
+    "partial",
+    "needs_attestation",
+    "met",
+    "not_applicable",
+)
 STATUS: dict[str, I18nText] = {
     "met": t("已满足", "Met"),
     "gap": t("存在差距", "Gap"),
@@ -20,24 +26,36 @@ STATUS: dict[str, I18nText] = {
     "not_applicable": t("不适用", "Not applicable"),
 }
 STATUS_MEANING: dict[str, I18nText] = {
-    "met": t("所需证据齐全，检查全部通过。",
-             "All required evidence is present and every check passed."),
-    "gap": t("至少一项检查未通过或声明未落实：需要整改。",
-             "At least one check failed or a control is declared not in place: "
-             "remediation needed."),
-    "partial": t("部分落实，或证据不完整（例如声明缺少证明材料）。",
-                 "Partly in place, or the evidence is incomplete (e.g. an answer without "
-                 "documents)."),
-    "needs_attestation": t("需要责任人回答流程性问题并提供证明材料。",
-                           "A responsible person must answer a process question and cite "
-                           "documents."),
-    "error": t("检查无法完成（如文件缺失或数据无法读取），结论未知。",
-               "A check could not complete (e.g. a missing or unreadable file); outcome unknown."),
-    "not_applicable": t("按系统档案，该义务不适用于本系统。",
-                        "Given the system profile, this obligation does not apply to the system."),
+    "met": t(
+        "所需证据齐全，检查全部通过。", "All required evidence is present and every check passed."
+    ),
+    "gap": t(
+        "至少一项检查未通过或声明未落实：需要整改。",
+        "At least one check failed or a control is declared not in place: remediation needed.",
+    ),
+    "partial": t(
+        "部分落实，或证据不完整（例如声明缺少证明材料）。",
+        "Partly in place, or the evidence is incomplete (e.g. an answer without documents).",
+    ),
+    "needs_attestation": t(
+        "需要责任人回答流程性问题并提供证明材料。",
+        "A responsible person must answer a process question and cite documents.",
+    ),
+    "error": t(
+        "检查无法完成（如文件缺失或数据无法读取），结论未知。",
+        "A check could not complete (e.g. a missing or unreadable file); outcome unknown.",
+    ),
+    "not_applicable": t(
+        "按系统档案，该义务不适用于本系统。",
+        "Given the system profile, this obligation does not apply to the system.",
+    ),
 }
 STATUS_GLYPH: dict[str, str] = {
-    "met": "✓", "gap": "✗", "partial": "◐", "needs_attestation": "?", "error": "!",
+    "met": "✓",
+    "gap": "✗",
+    "partial": "◐",
+    "needs_attestation": "?",
+    "error": "!",
     "not_applicable": "–",
 }
 
@@ -52,15 +70,24 @@ VERDICT: dict[str, I18nText] = {
 VERDICT_MEANING: dict[str, I18nText] = {
     "pass": t("所有阈值均满足。", "Every threshold was met."),
     "fail": t("至少一个阈值未满足。", "At least one threshold was not met."),
-    "warn": t("结果可用但有保留（如证据不全）。",
-              "Usable result with reservations (e.g. missing evidence)."),
+    "warn": t(
+        "结果可用但有保留（如证据不全）。",
+        "Usable result with reservations (e.g. missing evidence).",
+    ),
     "error": t("检查未能完成。", "The check could not complete."),
-    "skipped": t("缺少输入（如数据集或声明答复），未执行。",
-                 "Not run for lack of input (e.g. no dataset or no attestation answer)."),
+    "skipped": t(
+        "缺少输入（如数据集或声明答复），未执行。",
+        "Not run for lack of input (e.g. no dataset or no attestation answer).",
+    ),
     "not_applicable": t("经声明不适用。", "Declared not applicable."),
 }
 VERDICT_GLYPH: dict[str, str] = {
-    "pass": "✓", "fail": "✗", "warn": "⚠", "error": "!", "skipped": "…", "not_applicable": "–",
+    "pass": "✓",
+    "fail": "✗",
+    "warn": "⚠",
+    "error": "!",
+    "skipped": "…",
+    "not_applicable": "–",
 }
 
 SEVERITY: dict[str, I18nText] = {
@@ -77,12 +104,16 @@ CONFIDENCE: dict[str, I18nText] = {
 }
 CONFIDENCE_MEANING: dict[str, I18nText] = {
     "verified": t("已对照官方原文核实。", "Checked against the official text."),
-    "secondary": t("依据二手资料（解读、译文、新闻），未对照官方原文核实，请自行核对原文。",
-                   "Taken from a secondary source (commentary, translation, news); not verified "
-                   "against the official text. Check the original before relying on it."),
-    "unverified": t("尚未对照官方原文核实，引用与内容可能不准确，请自行核对原文。",
-                    "Not yet verified against the official text; the citation or content may be "
-                    "inaccurate. Check the original before relying on it."),
+    "secondary": t(
+        "依据二手资料（解读、译文、新闻），未对照官方原文核实，请自行核对原文。",
+        "Taken from a secondary source (commentary, translation, news); not verified "
+        "against the official text. Check the original before relying on it.",
+    ),
+    "unverified": t(
+        "尚未对照官方原文核实，引用与内容可能不准确，请自行核对原文。",
+        "Not yet verified against the official text; the citation or content may be "
+        "inaccurate. Check the original before relying on it.",
+    ),
 }
 # Terminal marks for facts that were not verified against the official text.
 CONFIDENCE_MARK: dict[str, str] = {"verified": "", "secondary": "‡", "unverified": "†"}
@@ -90,8 +121,9 @@ CONFIDENCE_MARK: dict[str, str] = {"verified": "", "secondary": "‡", "unverifi
 OVERALL: dict[str, I18nText] = {
     "pass": t("全部满足", "All met"),
     "gaps": t("存在差距", "Gaps found"),
-    "incomplete": t("尚不完整（待声明或部分满足）",
-                    "Incomplete (attestations or partial evidence)"),
+    "incomplete": t(
+        "尚不完整（待声明或部分满足）", "Incomplete (attestations or partial evidence)"
+    ),
     "error": t("评估出错", "Errors in the assessment"),
 }
 
@@ -143,8 +175,9 @@ LABELS: dict[str, I18nText] = {
     "assessment_id": t("评估编号", "Assessment id"),
     "tool": t("工具", "Tool"),
     "schema_version": t("报告格式版本", "Report schema"),
-    "drafts_included": t("已纳入征求意见稿（非正式生效文件）",
-                         "Draft instruments included (not yet in force)"),
+    "drafts_included": t(
+        "已纳入征求意见稿（非正式生效文件）", "Draft instruments included (not yet in force)"
+    ),
     "none": t("无", "none"),
     # tier
     "tier": t("风险等级", "Risk tier"),
@@ -156,9 +189,11 @@ LABELS: dict[str, I18nText] = {
     "false": t("不成立", "false"),
     "clause_error": t("求值出错", "error"),
     "citation": t("依据", "Citation"),
-    "tier_default_note": t("风险等级由 Tianping 依据所引条款推定；中国尚无官方统一的 AI 应用分级。",
-                           "The tier is Tianping's reading of the cited provisions; China has no "
-                           "official, binding grading of AI applications yet."),
+    "tier_default_note": t(
+        "风险等级由 Tianping 依据所引条款推定；中国尚无官方统一的 AI 应用分级。",
+        "The tier is Tianping's reading of the cited provisions; China has no "
+        "official, binding grading of AI applications yet.",
+    ),
     # summary
     "summary": t("结论概览", "Summary"),
     "overall": t("总体结论", "Overall result"),
@@ -167,9 +202,11 @@ LABELS: dict[str, I18nText] = {
     "checks_run": t("已执行检查", "Checks run"),
     # obligations
     "obligations": t("适用义务与结论", "Applicable obligations and findings"),
-    "obligations_intro": t("按法规分组；每组内按严重程度、再按结论排序。点击“详情”查看证据。",
-                           "Grouped by instrument; within each, sorted by severity then status. "
-                           "Open \"Details\" for the evidence."),
+    "obligations_intro": t(
+        "按法规分组（存在差距的法规在前）；每组内按严重程度、再按结论排序。点击“详情”查看证据。",
+        "Grouped by instrument (those with gaps first); within each, sorted by "
+        'severity then status. Open "Details" for the evidence.',
+    ),
     "instrument": t("法规/标准", "Instrument"),
     "obligation": t("义务", "Obligation"),
     "status": t("结论", "Status"),
@@ -199,8 +236,10 @@ LABELS: dict[str, I18nText] = {
     "none_applicable": t("没有适用的义务。", "No obligation applies."),
     # checks
     "checks": t("检查执行记录", "Check runs"),
-    "checks_intro": t("每项检查只执行一次，其结果可为多项义务提供证据。",
-                      "Each check runs once; its result may evidence several obligations."),
+    "checks_intro": t(
+        "每项检查只执行一次，其结果可为多项义务提供证据。",
+        "Each check runs once; its result may evidence several obligations.",
+    ),
     "no_checks": t("未执行任何检查。", "No check was run."),
     "check_id": t("检查标识", "Check id"),
     "family": t("类别", "Family"),
@@ -210,23 +249,28 @@ LABELS: dict[str, I18nText] = {
     "metrics": t("指标", "Metrics"),
     "artefacts": t("证据材料", "Evidence artefacts"),
     "versions": t("版本", "Versions"),
-    "rows_shown": t("仅显示前 {shown} 行，共 {total} 行",
-                    "Showing the first {shown} of {total} rows"),
+    "rows_shown": t(
+        "仅显示前 {shown} 行，共 {total} 行", "Showing the first {shown} of {total} rows"
+    ),
     "file": t("文件", "File"),
     "document": t("文件编号", "Document reference"),
     "note": t("声明", "Statement"),
     "sha256": t("SHA-256 摘要", "SHA-256"),
     "truncated": t("（已截断）", "(truncated)"),
     "attestations": t("流程性声明", "Process attestations"),
-    "attestations_intro": t("由责任人回答的流程性问题；答复与证明材料记录在声明文件中。",
-                            "Process questions answered by a responsible person; answers and "
-                            "documents are kept in the attestation file."),
+    "attestations_intro": t(
+        "由责任人回答的流程性问题；答复与证明材料记录在声明文件中。",
+        "Process questions answered by a responsible person; answers and "
+        "documents are kept in the attestation file.",
+    ),
     "question": t("问题", "Question"),
     "answer": t("答复", "Answer"),
     # not applicable
     "not_applicable_section": t("不适用的义务", "Obligations that do not apply"),
-    "not_applicable_intro": t("以下义务经评估不适用于本系统；展开查看原因。",
-                              "These obligations were evaluated and do not apply; expand for why."),
+    "not_applicable_intro": t(
+        "以下义务经评估不适用于本系统；展开查看原因。",
+        "These obligations were evaluated and do not apply; expand for why.",
+    ),
     "show_list": t("展开列表", "Show the list"),
     # legend
     "legend": t("图例与说明", "Legend"),
@@ -234,16 +278,20 @@ LABELS: dict[str, I18nText] = {
     "legend_verdict": t("检查判定", "Check verdicts"),
     "legend_confidence": t("核实程度", "Confidence of the legal data"),
     "legend_severity": t("严重程度", "Severity"),
-    "legend_severity_text": t("高：违反可能导致处罚或暂停服务；中：重要的合规要求；低：良好实践。",
-                              "High: a breach may lead to penalties or suspension; medium: an "
-                              "important requirement; low: good practice."),
-    "disclaimer": t("本报告由 Tianping 根据系统档案与规则库自动生成，供合规工作参考，"
-                    "不构成法律意见。"
-                    "标注“未核实”或“二手来源”的内容未对照官方原文核实。",
-                    "Generated automatically by Tianping from the system profile and the rulebook "
-                    "to support compliance work; it is not legal advice. Items marked "
-                    "\"unverified\" or \"secondary source\" were not verified against the "
-                    "official text."),
+    "legend_severity_text": t(
+        "高：违反可能导致处罚或暂停服务；中：重要的合规要求；低：良好实践。",
+        "High: a breach may lead to penalties or suspension; medium: an "
+        "important requirement; low: good practice.",
+    ),
+    "disclaimer": t(
+        "本报告由 Tianping 根据系统档案与规则库自动生成，供合规工作参考，"
+        "不构成法律意见。"
+        "标注“未核实”或“二手来源”的内容未对照官方原文核实。",
+        "Generated automatically by Tianping from the system profile and the rulebook "
+        "to support compliance work; it is not legal advice. Items marked "
+        '"unverified" or "secondary source" were not verified against the '
+        "official text.",
+    ),
 }
 
 
@@ -253,8 +301,15 @@ def label(key: str) -> I18nText:
 
 
 ALL_TABLES: dict[str, dict[str, I18nText]] = {
-    "status": STATUS, "status_meaning": STATUS_MEANING, "verdict": VERDICT,
-    "verdict_meaning": VERDICT_MEANING, "severity": SEVERITY, "confidence": CONFIDENCE,
-    "confidence_meaning": CONFIDENCE_MEANING, "overall": OVERALL, "crosswalk": CROSSWALK,
-    "binds": BINDS, "labels": LABELS,
+    "status": STATUS,
+    "status_meaning": STATUS_MEANING,
+    "verdict": VERDICT,
+    "verdict_meaning": VERDICT_MEANING,
+    "severity": SEVERITY,
+    "confidence": CONFIDENCE,
+    "confidence_meaning": CONFIDENCE_MEANING,
+    "overall": OVERALL,
+    "crosswalk": CROSSWALK,
+    "binds": BINDS,
+    "labels": LABELS,
 }

@@ -27,6 +27,9 @@ _DERIVED = {
     "xb_individuals": int,
     "xb_sensitive_individuals": int,
     "xb_important_data": bool,
+    "xb_ordinary_individuals": int,
+    "xb_ordinary_sensitive_individuals": int,
+    "xb_ordinary_important_data": bool,
     "sensitive_pi": bool,
 }
 
@@ -49,8 +52,10 @@ def compile_expr(expr: str) -> Any:
     try:
         return cel.compile(expr)
     except (ValueError, RuntimeError) as exc:
-        raise CelError(str(exc).splitlines()[0].replace("Failed to parse expression", "syntax")
-                       + _caret(str(exc))) from None
+        raise CelError(
+            str(exc).splitlines()[0].replace("Failed to parse expression", "syntax")
+            + _caret(str(exc))
+        ) from None
 
 
 def _caret(message: str) -> str:
@@ -157,8 +162,18 @@ _PATH = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)")
 _EQ_LIT = re.compile(r'([A-Za-z_]\w*(?:\.\w+)*)\s*(?:==|!=)\s*"([^"]*)"')
 _LIT_IN = re.compile(r'"([^"]*)"\s+in\s+([A-Za-z_]\w*(?:\.\w+)*)')
 _IN_LIST = re.compile(r"([A-Za-z_]\w*(?:\.\w+)*)\s+in\s+\[([^\]]*)\]")
-_METHODS = {"exists", "all", "exists_one", "map", "filter", "size", "contains", "startsWith",
-            "endsWith", "matches"}
+_METHODS = {
+    "exists",
+    "all",
+    "exists_one",
+    "map",
+    "filter",
+    "size",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+}
 
 
 def _resolve_one(parts: list[str], current: Any, path: str) -> tuple[Any, str | None]:
@@ -206,21 +221,27 @@ def check_references(expr: str) -> list[str]:
             if err and err not in problems:
                 problems.append(err)
     for m in _EQ_LIT.finditer(expr):
-        _check_literal(m.group(1), [_literals(t) for t in _types(m.group(1), bindings)],
-                       [m.group(2)], problems)
+        _check_literal(
+            m.group(1), [_literals(t) for t in _types(m.group(1), bindings)], [m.group(2)], problems
+        )
     for m in _LIT_IN.finditer(expr):
-        _check_literal(m.group(2),
-                       [_literals(_element(t)) for t in _types(m.group(2), bindings)],
-                       [m.group(1)], problems)
+        _check_literal(
+            m.group(2),
+            [_literals(_element(t)) for t in _types(m.group(2), bindings)],
+            [m.group(1)],
+            problems,
+        )
     for m in _IN_LIST.finditer(expr):
         values = [v.group(0)[1:-1] for v in _STRING.finditer(m.group(2))]
-        _check_literal(m.group(1), [_literals(t) for t in _types(m.group(1), bindings)],
-                       values, problems)
+        _check_literal(
+            m.group(1), [_literals(t) for t in _types(m.group(1), bindings)], values, problems
+        )
     return problems
 
 
-def _check_literal(path: str, readings: list[set[str] | None], values: list[str],
-                   problems: list[str]) -> None:
+def _check_literal(
+    path: str, readings: list[set[str] | None], values: list[str], problems: list[str]
+) -> None:
     if not readings or any(r is None for r in readings):
         return  # not an enum in at least one reading: nothing to check
     allowed: set[str] = set().union(*[r for r in readings if r is not None])

@@ -174,13 +174,15 @@ def _load_dir(base: Path) -> dict[CrosswalkTarget, Catalog]:
         if path.stem != spec.target:
             raise RulebookError(
                 f"Crosswalk catalog {doc.file} declares target '{spec.target}' but is named "
-                f"'{path.name}' / 对照目录文件名与 target 不一致")
+                f"'{path.name}' / 对照目录文件名与 target 不一致"
+            )
         out[spec.target] = Catalog(spec, doc.file)
     return out
 
 
-def validate_crosswalk(rulebook: Rulebook,
-                       catalogs: dict[CrosswalkTarget, Catalog] | None = None) -> list[Problem]:
+def validate_crosswalk(
+    rulebook: Rulebook, catalogs: dict[CrosswalkTarget, Catalog] | None = None
+) -> list[Problem]:
     """Every crosswalk id of every obligation, checked against the catalogs (located)."""
     cats = catalogs if catalogs is not None else load_catalogs()
     problems: list[Problem] = []
@@ -188,23 +190,38 @@ def validate_crosswalk(rulebook: Rulebook,
         for target, ids in lo.obligation.crosswalk.items():
             cat = cats.get(target)
             if cat is None:
-                problems.append(Problem(f"no crosswalk catalog for target '{target}'",
-                                        lo.locate("crosswalk", target)))
+                problems.append(
+                    Problem(
+                        f"no crosswalk catalog for target '{target}'",
+                        lo.locate("crosswalk", target),
+                    )
+                )
                 continue
             seen: set[str] = set()
             for i, raw in enumerate(ids):
                 canon = cat.canonical(raw)
                 if canon is None:
                     close = cat.suggestions(raw)
-                    hint = ("did you mean " + ", ".join(f"'{c}'" for c in close) + "?"
-                            if close else f"valid ids are listed in {cat.file}")
-                    problems.append(Problem(
-                        f"unknown {target} id '{raw}' in obligation '{lo.obligation.id}' / "
-                        f"未知的对照条目", lo.locate("crosswalk", target, i), hint))
+                    hint = (
+                        "did you mean " + ", ".join(f"'{c}'" for c in close) + "?"
+                        if close
+                        else f"valid ids are listed in {cat.file}"
+                    )
+                    problems.append(
+                        Problem(
+                            f"unknown {target} id '{raw}' in obligation '{lo.obligation.id}' / "
+                            f"未知的对照条目",
+                            lo.locate("crosswalk", target, i),
+                            hint,
+                        )
+                    )
                 elif canon in seen:
-                    problems.append(Problem(
-                        f"duplicate {target} id '{raw}' in obligation '{lo.obligation.id}'",
-                        lo.locate("crosswalk", target, i)))
+                    problems.append(
+                        Problem(
+                            f"duplicate {target} id '{raw}' in obligation '{lo.obligation.id}'",
+                            lo.locate("crosswalk", target, i),
+                        )
+                    )
                 else:
                     seen.add(canon)
     return problems
@@ -256,8 +273,9 @@ class CrosswalkMatrix(BaseModel):
     summary: list[TargetSummary]
 
 
-def crosswalk_matrix(plan: Plan, rulebook: Rulebook,
-                     catalogs: dict[CrosswalkTarget, Catalog] | None = None) -> CrosswalkMatrix:
+def crosswalk_matrix(
+    plan: Plan, rulebook: Rulebook, catalogs: dict[CrosswalkTarget, Catalog] | None = None
+) -> CrosswalkMatrix:
     """For each applicable obligation its links per target, and per foreign id the obligations."""
     cats = catalogs if catalogs is not None else load_catalogs()
     applicable = set(plan.applicable_ids())
@@ -267,9 +285,13 @@ def crosswalk_matrix(plan: Plan, rulebook: Rulebook,
         ob = lo.obligation
         if ob.id not in applicable:
             continue
-        row = ObligationLinks(obligation_id=ob.id, instrument_id=lo.instrument.id,
-                              jurisdiction=lo.instrument.jurisdiction, title=ob.title,
-                              citation=ob.citation.text())
+        row = ObligationLinks(
+            obligation_id=ob.id,
+            instrument_id=lo.instrument.id,
+            jurisdiction=lo.instrument.jurisdiction,
+            title=ob.title,
+            citation=ob.citation.text(),
+        )
         for target in TARGETS:
             ids = ob.crosswalk.get(target, [])
             if not ids:
@@ -280,12 +302,20 @@ def crosswalk_matrix(plan: Plan, rulebook: Rulebook,
                 canon = cat.canonical(raw) if cat else None
                 id_ = canon or normalise_id(raw)
                 entry = cat.nearest(id_) if cat else None
-                link = CrosswalkLink(target=target, id=id_, known=canon is not None,
-                                     title=entry.title if entry else None,
-                                     confidence=entry.confidence if entry else None)
+                link = CrosswalkLink(
+                    target=target,
+                    id=id_,
+                    known=canon is not None,
+                    title=entry.title if entry else None,
+                    confidence=entry.confidence if entry else None,
+                )
                 links.append(link)
-                cov = inverse[target].setdefault(id_, CoverageRow(
-                    target=target, id=id_, title=link.title, confidence=link.confidence))
+                cov = inverse[target].setdefault(
+                    id_,
+                    CoverageRow(
+                        target=target, id=id_, title=link.title, confidence=link.confidence
+                    ),
+                )
                 if ob.id not in cov.obligation_ids:
                     cov.obligation_ids.append(ob.id)
                 if lo.instrument.jurisdiction not in cov.jurisdictions:
@@ -301,13 +331,27 @@ def crosswalk_matrix(plan: Plan, rulebook: Rulebook,
             covs.sort(key=lambda c, cat=cat: cat.sort_key(c.id))  # type: ignore[misc]
             linked = set(inverse[target])
             leaves = cat.leaf_ids()
-            covered = [leaf for leaf in leaves
-                       if leaf in linked or any(a in linked for a in ancestors(leaf))]
-            summary.append(TargetSummary(target=target, title=cat.spec.title,
-                                         ids_linked=len(linked),
-                                         leaf_ids_in_catalog=len(leaves),
-                                         leaf_ids_covered=len(covered)))
+            covered = [
+                leaf
+                for leaf in leaves
+                if leaf in linked or any(a in linked for a in ancestors(leaf))
+            ]
+            summary.append(
+                TargetSummary(
+                    target=target,
+                    title=cat.spec.title,
+                    ids_linked=len(linked),
+                    leaf_ids_in_catalog=len(leaves),
+                    leaf_ids_covered=len(covered),
+                )
+            )
         ordered[target] = covs
-    return CrosswalkMatrix(system_id=plan.system_id, rulebook_version=plan.rulebook_version,
-                           as_of=plan.as_of, targets=list(TARGETS), obligations=rows,
-                           inverse=ordered, summary=summary)
+    return CrosswalkMatrix(
+        system_id=plan.system_id,
+        rulebook_version=plan.rulebook_version,
+        as_of=plan.as_of,
+        targets=list(TARGETS),
+        obligations=rows,
+        inverse=ordered,
+        summary=summary,
+    )

@@ -16,9 +16,21 @@ from tianping.rules._schema import Instrument, Obligation, TierId
 from tianping.systems import SystemProfile
 
 ChangeKind = Literal["added", "removed", "changed"]
-ChangedField = Literal["condition", "citation", "thresholds", "evidence", "dates", "titles",
-                       "severity", "binds", "deadline", "penalty", "confidence", "crosswalk",
-                       "instrument"]
+ChangedField = Literal[
+    "condition",
+    "citation",
+    "thresholds",
+    "evidence",
+    "dates",
+    "titles",
+    "severity",
+    "binds",
+    "deadline",
+    "penalty",
+    "confidence",
+    "crosswalk",
+    "instrument",
+]
 
 
 class FieldChange(BaseModel):
@@ -76,7 +88,8 @@ def _j(value: Any) -> Any:
 
 def _same(a: Any, b: Any) -> bool:
     return json.dumps(_j(a), sort_keys=True, ensure_ascii=False) == json.dumps(
-        _j(b), sort_keys=True, ensure_ascii=False)
+        _j(b), sort_keys=True, ensure_ascii=False
+    )
 
 
 def _dates(lo: LoadedObligation) -> dict[str, Any]:
@@ -84,9 +97,11 @@ def _dates(lo: LoadedObligation) -> dict[str, Any]:
     ob, inst = lo.obligation, lo.instrument
     eff = ob.effective or inst.effective
     rep = ob.repealed or inst.repealed
-    return {"effective": eff.isoformat() if eff else None,
-            "repealed": rep.isoformat() if rep else None,
-            "status": inst.status}
+    return {
+        "effective": eff.isoformat() if eff else None,
+        "repealed": rep.isoformat() if rep else None,
+        "status": inst.status,
+    }
 
 
 def _evidence_without_thresholds(ob: Obligation) -> Any:
@@ -108,8 +123,12 @@ def _compare(old: LoadedObligation, new: LoadedObligation) -> list[FieldChange]:
         if not _same(x, y):
             out.append(FieldChange(field=field, path=path, old=_j(x), new=_j(y)))
 
-    add("condition", "applies_when", " ".join(a.applies_when.split()),
-        " ".join(b.applies_when.split()))
+    add(
+        "condition",
+        "applies_when",
+        " ".join(a.applies_when.split()),
+        " ".join(b.applies_when.split()),
+    )
     add("condition", "min_tier", a.min_tier, b.min_tier)
     add("citation", "citation", a.citation.text(), b.citation.text())
     add("thresholds", "evidence.checks[].thresholds", _thresholds(a), _thresholds(b))
@@ -121,10 +140,18 @@ def _compare(old: LoadedObligation, new: LoadedObligation) -> list[FieldChange]:
     add("binds", "binds", a.binds, b.binds)
     add("deadline", "deadline", a.deadline, b.deadline)
     add("penalty", "penalty", a.penalty, b.penalty)
-    add("confidence", "confidence", [a.confidence, a.confidence_note],
-        [b.confidence, b.confidence_note])
-    add("crosswalk", "crosswalk", {k: a.crosswalk[k] for k in sorted(a.crosswalk)},
-        {k: b.crosswalk[k] for k in sorted(b.crosswalk)})
+    add(
+        "confidence",
+        "confidence",
+        [a.confidence, a.confidence_note],
+        [b.confidence, b.confidence_note],
+    )
+    add(
+        "crosswalk",
+        "crosswalk",
+        {k: a.crosswalk[k] for k in sorted(a.crosswalk)},
+        {k: b.crosswalk[k] for k in sorted(b.crosswalk)},
+    )
     add("instrument", "instrument", old.instrument.id, new.instrument.id)
     return out
 
@@ -141,14 +168,24 @@ def diff_rulebooks(old: Rulebook, new: Rulebook) -> RulebookDiff:
     diff = RulebookDiff(old_version=old.version, new_version=new.version)
     for oid, lo in new_by.items():
         if oid not in old_by:
-            diff.added.append(ObligationChange(obligation_id=oid, kind="added",
-                                               instrument_id=lo.instrument.id,
-                                               title=lo.obligation.title))
+            diff.added.append(
+                ObligationChange(
+                    obligation_id=oid,
+                    kind="added",
+                    instrument_id=lo.instrument.id,
+                    title=lo.obligation.title,
+                )
+            )
     for oid, lo in old_by.items():
         if oid not in new_by:
-            diff.removed.append(ObligationChange(obligation_id=oid, kind="removed",
-                                                 instrument_id=lo.instrument.id,
-                                                 title=lo.obligation.title))
+            diff.removed.append(
+                ObligationChange(
+                    obligation_id=oid,
+                    kind="removed",
+                    instrument_id=lo.instrument.id,
+                    title=lo.obligation.title,
+                )
+            )
             continue
         details = _compare(lo, new_by[oid])
         if details:
@@ -156,17 +193,25 @@ def diff_rulebooks(old: Rulebook, new: Rulebook) -> RulebookDiff:
             for d in details:
                 if d.field not in fields:
                     fields.append(d.field)
-            diff.changed.append(ObligationChange(
-                obligation_id=oid, kind="changed", instrument_id=new_by[oid].instrument.id,
-                title=new_by[oid].obligation.title, fields=fields, details=details))
+            diff.changed.append(
+                ObligationChange(
+                    obligation_id=oid,
+                    kind="changed",
+                    instrument_id=new_by[oid].instrument.id,
+                    title=new_by[oid].obligation.title,
+                    fields=fields,
+                    details=details,
+                )
+            )
     for iid, inst in new.instruments.items():
         if iid not in old.instruments:
             diff.instruments.append(InstrumentChange(instrument_id=iid, kind="added"))
         else:
             fields_i = _instrument_fields(old.instruments[iid], inst)
             if fields_i:
-                diff.instruments.append(InstrumentChange(instrument_id=iid, kind="changed",
-                                                         fields=fields_i))
+                diff.instruments.append(
+                    InstrumentChange(instrument_id=iid, kind="changed", fields=fields_i)
+                )
     for iid in old.instruments:
         if iid not in new.instruments:
             diff.instruments.append(InstrumentChange(instrument_id=iid, kind="removed"))
@@ -224,9 +269,14 @@ def _task_sigs(plan: Plan, obligation_id: str) -> dict[str, str]:
     return out
 
 
-def affected_systems(diff: RulebookDiff, profiles: list[SystemProfile], old: Rulebook,
-                     new: Rulebook, as_of: dt.date | None = None,
-                     include_drafts: bool = False) -> ImpactReport:
+def affected_systems(
+    diff: RulebookDiff,
+    profiles: list[SystemProfile],
+    old: Rulebook,
+    new: Rulebook,
+    as_of: dt.date | None = None,
+    include_drafts: bool = False,
+) -> ImpactReport:
     """For each change in `diff`, the systems whose applicability or plan it changes.
 
     A changed obligation that applies before and after with the same tasks is reported as
@@ -239,9 +289,9 @@ def affected_systems(diff: RulebookDiff, profiles: list[SystemProfile], old: Rul
         before = make_plan(profile, old, day, include_drafts)
         after = make_plan(profile, new, day, include_drafts)
         if before.tier.level != after.tier.level:
-            report.tier_changes.append(TierChange(system_id=profile.id,
-                                                  before=before.tier.level,
-                                                  after=after.tier.level))
+            report.tier_changes.append(
+                TierChange(system_id=profile.id, before=before.tier.level, after=after.tier.level)
+            )
         for change in diff.changes:
             oid = change.obligation_id
             sb, sa = _status(before, oid), _status(after, oid)
@@ -258,10 +308,17 @@ def affected_systems(diff: RulebookDiff, profiles: list[SystemProfile], old: Rul
                 effect = "plan_changed"
             else:
                 effect = "details_changed"
-            report.impacts.append(SystemImpact(
-                system_id=profile.id, obligation_id=oid, kind=change.kind, effect=effect,
-                status_before=sb, status_after=sa,
-                tasks_added=sorted(ta[k] for k in set(ta) - set(tb)),
-                tasks_removed=sorted(tb[k] for k in set(tb) - set(ta)),
-                fields=change.fields))
+            report.impacts.append(
+                SystemImpact(
+                    system_id=profile.id,
+                    obligation_id=oid,
+                    kind=change.kind,
+                    effect=effect,
+                    status_before=sb,
+                    status_after=sa,
+                    tasks_added=sorted(ta[k] for k in set(ta) - set(tb)),
+                    tasks_removed=sorted(tb[k] for k in set(tb) - set(ta)),
+                    fields=change.fields,
+                )
+            )
     return report

@@ -36,8 +36,9 @@ class TierDecision(BaseModel):
     reasons: list[TierReason]
 
 
-ApplicabilityStatus = Literal["applies", "condition_false", "not_in_force", "draft_excluded",
-                              "below_tier", "error"]
+ApplicabilityStatus = Literal[
+    "applies", "condition_false", "not_in_force", "draft_excluded", "below_tier", "error"
+]
 
 
 class Applicability(BaseModel):
@@ -59,8 +60,9 @@ def cel_context(profile: SystemProfile, as_of: dt.date | None = None) -> dict[st
     return {"profile": profile.to_cel(), "as_of": (as_of or dt.date.today()).isoformat()}
 
 
-def decide_tier(profile: SystemProfile, rulebook: Rulebook,
-                context: dict[str, Any] | None = None) -> TierDecision:
+def decide_tier(
+    profile: SystemProfile, rulebook: Rulebook, context: dict[str, Any] | None = None
+) -> TierDecision:
     ctx = context or cel_context(profile)
     fired: list[TierReason] = []
     for rule in rulebook.tiers.rules:
@@ -70,16 +72,24 @@ def decide_tier(profile: SystemProfile, rulebook: Rulebook,
             raise CelError(f"tier rule '{rule.id}': {exc}") from None
         if hit:
             cite = f"{rule.citation.instrument} {rule.citation.article}" if rule.citation else None
-            fired.append(TierReason(rule_id=rule.id, tier=rule.tier, reason=rule.reason,
-                                    citation=cite, confidence=rule.confidence,
-                                    clauses=_clauses(trace(rule.when, ctx))))
+            fired.append(
+                TierReason(
+                    rule_id=rule.id,
+                    tier=rule.tier,
+                    reason=rule.reason,
+                    citation=cite,
+                    confidence=rule.confidence,
+                    clauses=_clauses(trace(rule.when, ctx)),
+                )
+            )
     level: TierId = rulebook.tiers.default
     for r in fired:
         if TIER_RANK[r.tier] > TIER_RANK[level]:
             level = r.tier
     if not fired:
-        fired.append(TierReason(rule_id="default", tier=level,
-                                reason=rulebook.tiers.default_reason))
+        fired.append(
+            TierReason(rule_id="default", tier=level, reason=rulebook.tiers.default_reason)
+        )
     fired.sort(key=lambda r: -TIER_RANK[r.tier])
     tier = next(t for t in rulebook.tiers.tiers if t.id == level)
     return TierDecision(level=level, title=tier.title, meaning=tier.meaning, reasons=fired)
@@ -102,29 +112,57 @@ def applicability(
 ) -> Applicability:
     ob, inst = lo.obligation, lo.instrument
     if inst.status == "draft" and not include_drafts:
-        return Applicability(obligation_id=ob.id, status="draft_excluded", explanation=I18nText(
-            zh="征求意见稿，默认不适用（使用 --include-drafts 纳入）",
-            en="draft instrument, excluded by default (use --include-drafts)"))
+        return Applicability(
+            obligation_id=ob.id,
+            status="draft_excluded",
+            explanation=I18nText(
+                zh="征求意见稿，默认不适用（使用 --include-drafts 纳入）",
+                en="draft instrument, excluded by default (use --include-drafts)",
+            ),
+        )
     if not in_force(lo, as_of):
         start = ob.effective or inst.effective
         end = ob.repealed or inst.repealed
-        return Applicability(obligation_id=ob.id, status="not_in_force", explanation=I18nText(
-            zh=f"{as_of} 时未生效（生效 {start}，废止 {end or '—'}）",
-            en=f"not in force on {as_of} (effective {start}, repealed {end or '—'})"))
+        return Applicability(
+            obligation_id=ob.id,
+            status="not_in_force",
+            explanation=I18nText(
+                zh=f"{as_of} 时未生效（生效 {start}，废止 {end or '—'}）",
+                en=f"not in force on {as_of} (effective {start}, repealed {end or '—'})",
+            ),
+        )
     clauses = _clauses(trace(ob.applies_when, profile_ctx))
     try:
         hit = evaluate(ob.applies_when, profile_ctx)
     except CelError as exc:
-        return Applicability(obligation_id=ob.id, status="error", clauses=clauses,
-                             explanation=I18nText(zh=f"适用条件求值失败：{exc}",
-                                                  en=f"condition failed to evaluate: {exc}"))
+        return Applicability(
+            obligation_id=ob.id,
+            status="error",
+            clauses=clauses,
+            explanation=I18nText(
+                zh=f"适用条件求值失败：{exc}", en=f"condition failed to evaluate: {exc}"
+            ),
+        )
     if not hit:
-        return Applicability(obligation_id=ob.id, status="condition_false", clauses=clauses,
-                             explanation=I18nText(zh="适用条件不满足", en="condition not met"))
+        return Applicability(
+            obligation_id=ob.id,
+            status="condition_false",
+            clauses=clauses,
+            explanation=I18nText(zh="适用条件不满足", en="condition not met"),
+        )
     if TIER_RANK[tier] < TIER_RANK[ob.min_tier]:
-        return Applicability(obligation_id=ob.id, status="below_tier", clauses=clauses,
-                             explanation=I18nText(
-                                 zh=f"仅适用于 {ob.min_tier} 及以上风险等级",
-                                 en=f"applies only at tier {ob.min_tier} or above"))
-    return Applicability(obligation_id=ob.id, status="applies", clauses=clauses,
-                         explanation=I18nText(zh="适用条件满足", en="condition met"))
+        return Applicability(
+            obligation_id=ob.id,
+            status="below_tier",
+            clauses=clauses,
+            explanation=I18nText(
+                zh=f"仅适用于 {ob.min_tier} 及以上风险等级",
+                en=f"applies only at tier {ob.min_tier} or above",
+            ),
+        )
+    return Applicability(
+        obligation_id=ob.id,
+        status="applies",
+        clauses=clauses,
+        explanation=I18nText(zh="适用条件满足", en="condition met"),
+    )

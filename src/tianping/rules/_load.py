@@ -109,15 +109,17 @@ def load_rulebook(dirs: list[Path] | None = None, *, check_duplicates: bool = Tr
             continue
         inst = parsed.instrument
         if inst.id in instruments and check_duplicates:
-            problems.append(Problem(f"duplicate instrument id '{inst.id}'",
-                                    doc.locate(("instrument", "id"))))
+            problems.append(
+                Problem(f"duplicate instrument id '{inst.id}'", doc.locate(("instrument", "id")))
+            )
         instruments[inst.id] = inst
         docs[inst.id] = doc
         for i, ob in enumerate(parsed.obligations):
             loc = doc.locate(("obligations", i, "id"))
             if ob.id in seen and check_duplicates:
-                problems.append(Problem(f"duplicate obligation id '{ob.id}' (first at "
-                                        f"{seen[ob.id]})", loc))
+                problems.append(
+                    Problem(f"duplicate obligation id '{ob.id}' (first at {seen[ob.id]})", loc)
+                )
             seen.setdefault(ob.id, loc)
             obligations.append(LoadedObligation(ob, inst, doc, i))
     if problems:

@@ -47,9 +47,16 @@ class Plan(BaseModel):
 
 
 def task_key(check_id: str, params: dict[str, Any], thresholds: dict[str, Bound]) -> str:
-    canon = json.dumps({"c": check_id, "p": params,
-                        "t": {k: v.model_dump() for k, v in sorted(thresholds.items())}},
-                       sort_keys=True, ensure_ascii=False, default=str)
+    canon = json.dumps(
+        {
+            "c": check_id,
+            "p": params,
+            "t": {k: v.model_dump() for k, v in sorted(thresholds.items())},
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
     return hashlib.sha256(canon.encode()).hexdigest()[:20]
 
 
@@ -74,20 +81,35 @@ def make_plan(
             thresholds = req.thresholds_for(tier.level)
             _add(tasks, req.id, req.params, thresholds, ob.id)
         for q in ob.evidence.attestations:
-            params = {"question_id": q.id, "question": q.question.model_dump(),
-                      "evidence_required": q.evidence_required}
+            params = {
+                "question_id": q.id,
+                "question": q.question.model_dump(),
+                "evidence_required": q.evidence_required,
+            }
             _add(tasks, ATTESTATION_CHECK, params, {}, ob.id)
-    return Plan(system_id=profile.id, rulebook_version=rulebook.version, as_of=as_of,
-                include_drafts=include_drafts, tier=tier, applicability=results,
-                tasks=list(tasks.values()))
+    return Plan(
+        system_id=profile.id,
+        rulebook_version=rulebook.version,
+        as_of=as_of,
+        include_drafts=include_drafts,
+        tier=tier,
+        applicability=results,
+        tasks=list(tasks.values()),
+    )
 
 
-def _add(tasks: dict[str, PlannedTask], check_id: str, params: dict[str, Any],
-         thresholds: dict[str, Bound], obligation_id: str) -> None:
+def _add(
+    tasks: dict[str, PlannedTask],
+    check_id: str,
+    params: dict[str, Any],
+    thresholds: dict[str, Bound],
+    obligation_id: str,
+) -> None:
     key = task_key(check_id, params, thresholds)
     task = tasks.get(key)
     if task is None:
-        task = tasks[key] = PlannedTask(key=key, check_id=check_id, params=params,
-                                        thresholds=thresholds)
+        task = tasks[key] = PlannedTask(
+            key=key, check_id=check_id, params=params, thresholds=thresholds
+        )
     if obligation_id not in task.obligation_ids:
         task.obligation_ids.append(obligation_id)

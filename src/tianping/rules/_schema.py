@@ -13,8 +13,16 @@ TierId = Literal["high", "medium", "low"]
 TIER_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 Confidence = Literal["verified", "secondary", "unverified"]
 Severity = Literal["high", "medium", "low"]
-Binds = Literal["provider", "technical_supporter", "dissemination_platform",
-                "app_distribution_platform", "user", "processor", "deployer", "developer"]
+Binds = Literal[
+    "provider",
+    "technical_supporter",
+    "dissemination_platform",
+    "app_distribution_platform",
+    "user",
+    "processor",
+    "deployer",
+    "developer",
+]
 CrosswalkTarget = Literal["eu_ai_act", "nist_ai_rmf", "iso_42001", "ai_verify"]
 
 
@@ -50,13 +58,13 @@ class CheckRequirement(_Strict):
 
     def thresholds_for(self, tier: str) -> Thresholds:
         order = ["high", "medium", "low"]
-        for candidate in order[order.index(tier):]:
+        for candidate in order[order.index(tier) :]:
             if candidate in self.thresholds:
-                return self.thresholds[candidate]  # type: ignore[index]
+                return self.thresholds[candidate]
         # A higher tier's bound is the strictest one known; a lower tier never gets none.
         for candidate in reversed(order[: order.index(tier)]):
             if candidate in self.thresholds:
-                return self.thresholds[candidate]  # type: ignore[index]
+                return self.thresholds[candidate]
         return {}
 
 
@@ -107,17 +115,26 @@ class Obligation(_Strict):
     applies_when: str = Field("true", description="CEL over `profile`")
     min_tier: TierId = Field("low", description="Applies only to systems at or above this tier")
     severity: Severity = "medium"
-    binds: list[Binds] = Field(default_factory=lambda: ["provider"])
+    binds: list[Binds] = Field(default_factory=lambda: list[Binds](["provider"]))
     evidence: Evidence = Field(default_factory=Evidence)
     deadline: Deadline | None = None
     penalty: I18nText | None = None
     crosswalk: dict[CrosswalkTarget, list[str]] = Field(default_factory=dict)
 
 
-InstrumentKind = Literal["law", "administrative_regulation", "departmental_rule",
-                         "normative_document", "mandatory_standard", "recommended_standard",
-                         "technical_document", "sector_standard", "framework", "foreign_law",
-                         "foreign_framework"]
+InstrumentKind = Literal[
+    "law",
+    "administrative_regulation",
+    "departmental_rule",
+    "normative_document",
+    "mandatory_standard",
+    "recommended_standard",
+    "technical_document",
+    "sector_standard",
+    "framework",
+    "foreign_law",
+    "foreign_framework",
+]
 
 
 class Instrument(_Strict):

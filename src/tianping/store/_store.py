@@ -74,9 +74,10 @@ class Store:
     def find_unfinished(self, run_key: str) -> AssessmentRow | None:
         with self.session() as s:
             return s.scalars(
-                select(AssessmentRow).where(AssessmentRow.run_key == run_key,
-                                            AssessmentRow.status == "running")
-                .order_by(AssessmentRow.created_at.desc())).first()
+                select(AssessmentRow)
+                .where(AssessmentRow.run_key == run_key, AssessmentRow.status == "running")
+                .order_by(AssessmentRow.created_at.desc())
+            ).first()
 
     def create_assessment(self, **fields: Any) -> AssessmentRow:
         row = AssessmentRow(id=uuid.uuid4().hex, status="running", **fields)
@@ -97,7 +98,9 @@ class Store:
         with self.session() as s:
             return s.get(AssessmentRow, assessment_id)
 
-    def list_assessments(self, system_id: str | None = None, limit: int = 50) -> list[AssessmentRow]:
+    def list_assessments(
+        self, system_id: str | None = None, limit: int = 50
+    ) -> list[AssessmentRow]:
         with self.session() as s:
             q = select(AssessmentRow).order_by(AssessmentRow.created_at.desc()).limit(limit)
             if system_id:
@@ -105,22 +108,30 @@ class Store:
             return list(s.scalars(q))
 
     # results -----------------------------------------------------------------------
-    def save_result(self, assessment_id: str, task_key: str, check_id: str, verdict: str,
-                    result_json: str) -> bool:
+    def save_result(
+        self, assessment_id: str, task_key: str, check_id: str, verdict: str, result_json: str
+    ) -> bool:
         """Store one result; False if this task already has one (a concurrent rerun)."""
         try:
             with self.session() as s:
-                s.add(CheckResultRow(assessment_id=assessment_id, task_key=task_key,
-                                     check_id=check_id, verdict=verdict,
-                                     result_json=result_json))
+                s.add(
+                    CheckResultRow(
+                        assessment_id=assessment_id,
+                        task_key=task_key,
+                        check_id=check_id,
+                        verdict=verdict,
+                        result_json=result_json,
+                    )
+                )
         except IntegrityError:
             return False
         return True
 
     def results(self, assessment_id: str) -> dict[str, CheckResultRow]:
         with self.session() as s:
-            rows = s.scalars(select(CheckResultRow)
-                             .where(CheckResultRow.assessment_id == assessment_id))
+            rows = s.scalars(
+                select(CheckResultRow).where(CheckResultRow.assessment_id == assessment_id)
+            )
             return {r.task_key: r for r in rows}
 
     def close(self) -> None:
@@ -133,8 +144,9 @@ def _migrate(engine: Engine) -> None:
 
     with engine.begin() as conn:
         cfg = Config()
-        cfg.set_main_option("script_location",
-                            str(resources.files("tianping.store") / "migrations"))
+        cfg.set_main_option(
+            "script_location", str(resources.files("tianping.store") / "migrations")
+        )
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
@@ -154,8 +166,10 @@ def open_store(url: str | None = None) -> Store:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"Not a database URL / 数据库地址无效: {url!r} (expected e.g. "
-                         "sqlite:///path/to.db or postgresql+psycopg://host/db)") from None
+        raise StoreError(
+            f"Not a database URL / 数据库地址无效: {url!r} (expected e.g. "
+            "sqlite:///path/to.db or postgresql+psycopg://host/db)"
+        ) from None
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
@@ -163,15 +177,19 @@ def open_store(url: str | None = None) -> Store:
     try:
         engine = create_engine(parsed, future=True)
     except ImportError as exc:
-        raise StoreError(f"Database driver missing / 缺少数据库驱动: {exc}; for PostgreSQL "
-                         "install 'tianping[postgres]'") from None
+        raise StoreError(
+            f"Database driver missing / 缺少数据库驱动: {exc}; for PostgreSQL "
+            "install 'tianping[postgres]'"
+        ) from None
     if engine.dialect.name == "sqlite":
+
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
+
     try:
         if _current_revision(engine) != HEAD:
             _migrate(engine)

@@ -40,8 +40,7 @@ class AssessmentRow(Base):
     tasks_total: Mapped[int] = mapped_column(Integer, default=0)
     report_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
-                                                            nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class CheckResultRow(Base):
@@ -50,7 +49,8 @@ class CheckResultRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     assessment_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+        String(32), ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
     task_key: Mapped[str] = mapped_column(String(64))
     check_id: Mapped[str] = mapped_column(String(128))
     verdict: Mapped[str] = mapped_column(String(16))

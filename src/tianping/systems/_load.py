@@ -58,8 +58,10 @@ def validation_problems(
             owner = _model_at(model, path)
             if owner is not None:
                 close = difflib.get_close_matches(str(path[-1]), list(owner.model_fields), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else (
-                    "valid keys: " + ", ".join(sorted(owner.model_fields))
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else ("valid keys: " + ", ".join(sorted(owner.model_fields)))
                 )
             message = "unknown field"
         else:

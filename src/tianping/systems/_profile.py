@@ -90,8 +90,9 @@ SensitiveCategory = Literal[
 
 Jurisdiction = Literal["CN", "HK", "MO", "TW", "EU", "US", "UK", "SG", "JP", "KR", "OTHER"]
 
-ModelKind = Literal["sklearn", "onnx", "xgboost", "lightgbm", "callable", "http", "openai_chat",
-                    "gguf", "other"]
+ModelKind = Literal[
+    "sklearn", "onnx", "xgboost", "lightgbm", "callable", "http", "openai_chat", "gguf", "other"
+]
 
 CrossBorderScenario = Literal[
     "ordinary",
@@ -129,7 +130,7 @@ class Provider(_Strict):
         None, description="Unified social credit code (18 chars, GB 32100) / 统一社会信用代码"
     )
     country: str = Field("CN", min_length=2, max_length=2, description="ISO 3166 alpha-2")
-    roles: list[Role] = Field(default_factory=lambda: ["provider"])
+    roles: list[Role] = Field(default_factory=lambda: list[Role](["provider"]))
     is_ciio: bool = Field(False, description="Critical information infrastructure operator")
     large_platform: bool = Field(
         False,
@@ -197,8 +198,9 @@ class DataInventory(_Strict):
     sensitive_individuals: int = Field(0, ge=0, description="Individuals whose sensitive PI")
     minors_under_14: bool = Field(False, description="Processes PI of children under 14")
     important_data: bool = Field(False, description="Holds important data (GB/T 43697)")
-    training_data_sources: list[Literal["self_collected", "open_source", "commercial",
-                                        "user_input", "synthetic"]] = Field(default_factory=list)
+    training_data_sources: list[
+        Literal["self_collected", "open_source", "commercial", "user_input", "synthetic"]
+    ] = Field(default_factory=list)
     entrusted_processing: bool = Field(False, description="Entrusts or provides PI to others")
     publicly_discloses_pi: bool = False
     public_place_capture: bool = Field(
@@ -348,6 +350,16 @@ class SystemProfile(_Strict):
                 f.sensitive_individuals for f in self.data.cross_border
             ),
             "xb_important_data": any(f.important_data for f in self.data.cross_border),
+            # Exempt scenarios (XB Provisions Arts. 3-6) do not count toward the thresholds.
+            "xb_ordinary_individuals": sum(
+                f.individuals for f in self.data.cross_border if f.scenario == "ordinary"
+            ),
+            "xb_ordinary_sensitive_individuals": sum(
+                f.sensitive_individuals for f in self.data.cross_border if f.scenario == "ordinary"
+            ),
+            "xb_ordinary_important_data": any(
+                f.important_data for f in self.data.cross_border if f.scenario == "ordinary"
+            ),
             "sensitive_pi": bool(self.data.sensitive_categories) or self.data.minors_under_14,
         }
         return data

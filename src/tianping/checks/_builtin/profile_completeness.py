@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tianping.checks._contract import Check, CheckContext, CheckResult, EvidenceArtefact
+from tianping.checks._contract import Check, CheckContext, CheckResult, EvidenceArtefact, Metric
 from tianping.checks._registry import register
 from tianping.i18n import I18nText
 from tianping.systems import SystemProfile, uscc_is_valid
@@ -30,8 +30,15 @@ def _filled(value: Any) -> bool:
 
 
 def default_required(profile: SystemProfile) -> list[str]:
-    fields = ["description", "provider.uscc", "provider.contact_email", "sectors", "services",
-              "deployments", "attestations.file"]
+    fields = [
+        "description",
+        "provider.uscc",
+        "provider.contact_email",
+        "sectors",
+        "services",
+        "deployments",
+        "attestations.file",
+    ]
     if profile.lifecycle in ("production", "internal_pilot"):
         fields.append("models")
     if profile.data.personal_information:
@@ -61,16 +68,28 @@ class ProfileCompleteness(Check):
         uscc = ctx.profile.provider.uscc
         uscc_ok = uscc is not None and uscc_is_valid(uscc)
         ratio = (len(required) - len(missing)) / len(required) if required else 1.0
-        metrics = {"completeness": round(ratio, 4), "missing_fields": len(missing),
-                   "uscc_check_ok": uscc_ok}
-        evidence = [EvidenceArtefact(kind="json", title=I18nText(zh="缺失字段", en="Missing fields"),
-                                     data={"required": required, "missing": missing})]
+        metrics: dict[str, Metric] = {
+            "completeness": round(ratio, 4),
+            "missing_fields": len(missing),
+            "uscc_check_ok": uscc_ok,
+        }
+        evidence = [
+            EvidenceArtefact(
+                kind="json",
+                title=I18nText(zh="缺失字段", en="Missing fields"),
+                data={"required": required, "missing": missing},
+            )
+        ]
         if missing:
-            msg = I18nText(zh="档案缺少：" + "、".join(missing), en="missing: " + ", ".join(missing))
+            msg = I18nText(
+                zh="档案缺少：" + "、".join(missing), en="missing: " + ", ".join(missing)
+            )
         else:
             msg = I18nText(zh="档案完整", en="profile complete")
         if uscc is not None and not uscc_ok:
-            msg = I18nText(zh=msg.zh + "；统一社会信用代码校验位不符（部分早期试点代码属实，请核实）",
-                           en=msg.en + "; USCC check character mismatch (some early pilot codes "
-                           "are genuine: verify)")
+            msg = I18nText(
+                zh=msg.zh + "；统一社会信用代码校验位不符（部分早期试点代码属实，请核实）",
+                en=msg.en + "; USCC check character mismatch (some early pilot codes "
+                "are genuine: verify)",
+            )
         return self.result(ctx, metrics, msg, evidence=evidence)

@@ -33,9 +33,13 @@ def upgrade() -> None:
     op.create_table(
         "check_results",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("assessment_id", sa.String(32),
-                  sa.ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "assessment_id",
+            sa.String(32),
+            sa.ForeignKey("assessments.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("task_key", sa.String(64), nullable=False),
         sa.Column("check_id", sa.String(128), nullable=False),
         sa.Column("verdict", sa.String(16), nullable=False),
