@@ -21,6 +21,7 @@ provider:                        # 服务提供者
   roles: [provider]              # provider | technical_supporter | dissemination_platform |
                                  # app_distribution_platform | deployer | developer
   is_ciio: false                 # critical information infrastructure operator / 关键信息基础设施运营者
+  large_platform: false          # important platform with a huge user base (PIPL Art. 58) / 大型平台
 
 lifecycle: production            # research | internal_pilot | production | retired / 生命周期阶段
 sectors: [other]                 # finance, healthcare, transport, automotive, education, employment,
@@ -33,11 +34,13 @@ users:                           # 用户规模
   monthly_active: 0              # monthly active users / 月活跃用户数
   min_age: 18                    # youngest admitted age / 允许使用的最低年龄
   minors_allowed: false          # minors may use it / 是否面向未成年人
+  serves_elderly: false          # serves elderly users (AlgRec Art. 19) / 面向老年人
 public_opinion:                  # 舆论属性或者社会动员能力
   attributes: false
   mobilisation: false
 modalities: []                   # what it generates: text, image, audio, video, virtual_scene / 生成模态
 offers_download: false           # users can download or export generated content / 可下载导出生成内容
+edits_face_or_voice: false       # edits faces or voices (Deep Synthesis Art. 14) / 编辑人脸、人声
 
 data:                            # data inventory / 数据清单
   personal_information: false    # processes personal information / 是否处理个人信息
@@ -48,6 +51,7 @@ data:                            # data inventory / 数据清单
   sensitive_individuals: 0       # individuals whose sensitive PI is processed / 敏感个人信息涉及人数
   minors_under_14: false         # PI of children under 14 / 是否处理不满十四周岁未成年人个人信息
   important_data: false          # important data per GB/T 43697 / 是否含重要数据
+  public_place_capture: false    # images/ID captured in public places (PIPL Art. 26) / 公共场所采集
   cross_border: []               # flows abroad since 1 January this year / 本年度 1 月 1 日起累计出境
   # - destination: SG
   #   scenario: ordinary         # or trade_no_pi, contract_necessity, cross_border_hr, emergency, ...
