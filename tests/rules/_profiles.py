@@ -54,13 +54,14 @@ def face_id() -> SystemProfile:
 
 
 def chatbot(jurisdictions: list[str]) -> SystemProfile:
-    """A generative chatbot whose provider trained its own model."""
+    """A generative chatbot whose provider trained its own general-purpose model."""
     return profile(
         "chatbot",
         sectors="[other]",
         services="[generative]",
         jurisdictions=jurisdictions,
         roles="[provider, developer]",
+        extra="tags: [eu-gpai-model]",
     )
 
 
