@@ -140,14 +140,14 @@ def test_database_env_var_is_honoured(finance_system: Path, tmp_path: Path) -> N
 
 
 def test_crosswalk_export_and_diff_commands(tmp_path: Path) -> None:
-    r = tp("crosswalk", str(REPO / "examples" / "public-chatbot"), "--format", "json",
-           cwd=tmp_path)
+    r = tp("crosswalk", str(REPO / "examples" / "public-chatbot"), "--format", "json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     matrix = json.loads(r.stdout)
     jurisdictions = {o["jurisdiction"] for o in matrix["obligations"]}
     assert {"CN", "EU"} <= jurisdictions  # deployed in CN and the EU: both sets apply
-    r = tp("rules", "export", "--format", "oscal", "--out", "catalog.json", "--validate",
-           cwd=tmp_path)
+    r = tp(
+        "rules", "export", "--format", "oscal", "--out", "catalog.json", "--validate", cwd=tmp_path
+    )
     assert r.returncode == 0, r.stderr
     catalog = json.loads((tmp_path / "catalog.json").read_text())["catalog"]
     assert catalog["groups"] and catalog["metadata"]["title"]
@@ -162,7 +162,16 @@ def test_crosswalk_export_and_diff_commands(tmp_path: Path) -> None:
     pipl = new / "instruments" / "cn" / "pipl.yaml"
     text = pipl.read_text(encoding="utf-8")
     pipl.write_text(text.replace("min: 0.8", "min: 0.9", 1), encoding="utf-8")
-    r = tp("rules", "diff", str(old), str(new), "--inventory", str(REPO / "examples"),
-           "--format", "json", cwd=tmp_path)
+    r = tp(
+        "rules",
+        "diff",
+        str(old),
+        str(new),
+        "--inventory",
+        str(REPO / "examples"),
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert "cn.pipl.art55-pipia" in r.stdout

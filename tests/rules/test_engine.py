@@ -109,3 +109,19 @@ def test_shipped_rulebook_loads_and_plans() -> None:
     rb = load_rulebook()
     plan = make_plan(profile(), rb)
     assert rb.obligations and plan.tier.level in {"low", "medium", "high"}
+
+
+def test_tier_rule_that_fails_to_evaluate_is_a_located_error(rulebook_dir: Path) -> None:
+    from tianping.errors import RulebookError
+
+    tiers = rulebook_dir / "tiers.yaml"
+    tiers.write_text(
+        tiers.read_text().replace(
+            "when: profile.public_facing", 'when: profile.users.registered > "many"'
+        )
+    )
+    with pytest.raises(RulebookError) as exc:
+        make_plan(profile(), load_rulebook([rulebook_dir]), dt.date(2025, 1, 1))
+    (problem,) = exc.value.problems
+    assert problem.location.file is not None and problem.location.file.endswith("tiers.yaml")
+    assert problem.location.field == "rules[1].when"

@@ -63,7 +63,7 @@ def _caret(message: str) -> str:
     return f" (column {m.group(2)}: {m.group(3)})" if m else ""
 
 
-def evaluate(expr: str, context: dict[str, Any]) -> bool:
+def evaluate(expr: str, context: Any) -> bool:
     program = compile_expr(expr)
     try:
         value = program.execute(context)
@@ -105,7 +105,7 @@ def split_top_level(expr: str) -> tuple[str, list[str]]:
     return "", [expr.strip()]
 
 
-def trace(expr: str, context: dict[str, Any]) -> list[ClauseTrace]:
+def trace(expr: str, context: Any) -> list[ClauseTrace]:
     _, clauses = split_top_level(expr)
     out: list[ClauseTrace] = []
     for clause in clauses:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from tianping.errors import Problem, RulebookError
 from tianping.i18n import I18nText
 from tianping.rules._cel import CelError, ClauseTrace, evaluate, trace
 from tianping.rules._load import LoadedObligation, Rulebook
@@ -56,20 +57,29 @@ def _clauses(items: list[ClauseTrace]) -> list[TraceClause]:
     return [TraceClause(expr=c.expr, value=c.value, error=c.error) for c in items]
 
 
-def cel_context(profile: SystemProfile, as_of: dt.date | None = None) -> dict[str, Any]:
-    return {"profile": profile.to_cel(), "as_of": (as_of or dt.date.today()).isoformat()}
+def cel_context(profile: SystemProfile, as_of: dt.date | None = None) -> Any:
+    """A reusable CEL context: converting the profile once makes each evaluation ~100x cheaper
+    than passing a dict (measured: 650 µs -> 6.5 µs per condition)."""
+    import cel
+
+    return cel.Context(
+        variables={"profile": profile.to_cel(), "as_of": (as_of or dt.date.today()).isoformat()}
+    )
 
 
 def decide_tier(
-    profile: SystemProfile, rulebook: Rulebook, context: dict[str, Any] | None = None
+    profile: SystemProfile, rulebook: Rulebook, context: Any = None
 ) -> TierDecision:
     ctx = context or cel_context(profile)
     fired: list[TierReason] = []
-    for rule in rulebook.tiers.rules:
+    for i, rule in enumerate(rulebook.tiers.rules):
         try:
             hit = evaluate(rule.when, ctx)
         except CelError as exc:
-            raise CelError(f"tier rule '{rule.id}': {exc}") from None
+            raise RulebookError(
+                "A tier rule failed to evaluate / 风险等级规则求值失败",
+                [Problem(str(exc), rulebook.tiers_doc.locate(("rules", i, "when")))],
+            ) from None
         if hit:
             cite = f"{rule.citation.instrument} {rule.citation.article}" if rule.citation else None
             fired.append(
@@ -105,7 +115,7 @@ def in_force(lo: LoadedObligation, as_of: dt.date) -> bool:
 
 def applicability(
     lo: LoadedObligation,
-    profile_ctx: dict[str, Any],
+    profile_ctx: Any,
     tier: TierId,
     as_of: dt.date,
     include_drafts: bool = False,

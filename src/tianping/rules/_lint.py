@@ -58,7 +58,7 @@ def sample_profiles() -> list[SystemProfile]:
     return [sparse, full]
 
 
-def _expr_problems(expr: str, loc: Location, contexts: list[dict[str, Any]]) -> list[Problem]:
+def _expr_problems(expr: str, loc: Location, contexts: list[Any]) -> list[Problem]:
     try:
         compile_expr(expr)
     except CelError as exc:

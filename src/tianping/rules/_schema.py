@@ -89,9 +89,9 @@ class Citation(_Strict):
     def text(self) -> str:
         out = self.article
         if self.paragraph:
-            out += f"({self.paragraph})" if not self.paragraph.startswith("(") else self.paragraph
+            out += self.paragraph if self.paragraph.startswith("(") else f"({self.paragraph})"
         if self.item:
-            out += f" {self.item}"
+            out += self.item if self.item.startswith("(") else f" {self.item}"
         return out
 
 
