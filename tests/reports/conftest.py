@@ -15,23 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tianping import __version__
+from tianping.assess import AssessOptions, run_assessment
 from tianping.assess._models import (
     AssessmentReport,
-    CheckRun,
-    CitationOut,
-    EvidenceRef,
-    FindingStatus,
-    ObligationFinding,
-    Summary,
-    SystemSummary,
-    ToolInfo,
 )
-from tianping.checks import CheckContext, CheckResult, Verdict, execute, registry
-from tianping.checks._attestations import load_attestations
-from tianping.i18n import I18nText
-from tianping.rules import load_rulebook, make_plan
-from tianping.systems import load_profile_text, profile_template
+from tianping.store import open_store
+from tianping.systems import profile_template
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -102,145 +91,16 @@ def write_attestations(base: Path) -> Path:
     return path
 
 
-def finding_status(verdicts: list[Verdict]) -> FindingStatus:
-    if Verdict.ERROR in verdicts:
-        return "error"
-    if Verdict.FAIL in verdicts:
-        return "gap"
-    if Verdict.WARN in verdicts:
-        return "partial"
-    if Verdict.SKIPPED in verdicts:
-        return "needs_attestation"
-    return "met"
-
-
-_REASONS: dict[str, I18nText] = {
-    "error": I18nText(zh="有检查无法完成", en="a check could not complete"),
-    "gap": I18nText(zh="有检查未通过", en="a check failed"),
-    "partial": I18nText(zh="部分落实或证据不全", en="partly in place or incomplete evidence"),
-    "needs_attestation": I18nText(zh="等待流程性声明", en="awaiting an attestation"),
-    "met": I18nText(zh="全部证据通过", en="all evidence passed"),
-}
-
-
 def build_report(base: Path, name: str = "零售信贷评分") -> AssessmentReport:
+    """A real assessment: the engine plans, runs every check and stores the results."""
     write_dataset(base / "data" / "applicants.csv")
-    att_path = write_attestations(base)
-    profile = load_profile_text(finance_profile_text(name), str(base / "tianping.yaml"))
-    rulebook = load_rulebook()
-    plan = make_plan(profile, rulebook, as_of=AS_OF)
-    answers = load_attestations(att_path).answers
-    results: dict[str, CheckResult] = {}
-    runs: list[CheckRun] = []
-    for task in plan.tasks:
-        cls = registry.get(task.check_id)
-        assert cls is not None, task.check_id
-        ctx = CheckContext(
-            profile=profile,
-            base_dir=base,
-            tier=plan.tier.level,
-            thresholds=task.thresholds,
-            attestations=dict(answers),
-            attestations_file=att_path,
-            as_of=AS_OF,
-        )
-        res = execute(cls(), ctx, task.params)
-        results[task.key] = res
-        runs.append(CheckRun.from_result(task.key, cls.title, cls.family, res, task.obligation_ids))
-    findings: list[ObligationFinding] = []
-    for app in plan.applicability:
-        lo = rulebook.obligation(app.obligation_id)
-        assert lo is not None
-        ob, inst = lo.obligation, lo.instrument
-        short = inst.short_title or inst.title
-        evidence = [
-            EvidenceRef(
-                task_key=t.key,
-                check_id=t.check_id,
-                verdict=results[t.key].verdict,
-                message=results[t.key].message,
-                comparisons=results[t.key].comparisons,
-            )
-            for t in plan.tasks
-            if ob.id in t.obligation_ids
-        ]
-        if app.applies:
-            status = finding_status([e.verdict for e in evidence])
-            reason = _REASONS[status]
-        else:
-            status, reason = "not_applicable", app.explanation
-        findings.append(
-            ObligationFinding(
-                id=ob.id,
-                title=ob.title,
-                summary=ob.summary,
-                citation=CitationOut(
-                    instrument=inst.id,
-                    instrument_title=inst.title,
-                    article=ob.citation.text(),
-                    text=I18nText(
-                        zh=f"{short.zh} {ob.citation.text()}", en=f"{short.en} {ob.citation.text()}"
-                    ),
-                    url=inst.url,
-                ),
-                confidence=ob.confidence,
-                severity=ob.severity,
-                binds=list(ob.binds),
-                status=status,
-                status_reason=reason,
-                applicability=app.explanation,
-                conditions=app.clauses,
-                evidence=evidence,
-                deadline=ob.deadline,
-                penalty=ob.penalty,
-                crosswalk={k: list(v) for k, v in ob.crosswalk.items()},
-            )
-        )
-    by_status: dict[str, int] = {}
-    for f in findings:
-        by_status[f.status] = by_status.get(f.status, 0) + 1
-    by_verdict: dict[str, int] = {}
-    for r in runs:
-        by_verdict[r.verdict.value] = by_verdict.get(r.verdict.value, 0) + 1
-    overall = (
-        "error"
-        if by_status.get("error")
-        else "gaps"
-        if by_status.get("gap")
-        else "incomplete"
-        if by_status.get("partial") or by_status.get("needs_attestation")
-        else "pass"
-    )
-    applicable = [f for f in findings if f.status != "not_applicable"]
-    return AssessmentReport(
-        tool=ToolInfo(version=__version__),
-        assessment_id="a-20250630-0001",
-        system=SystemSummary(
-            id=profile.id,
-            name=profile.name,
-            name_en=profile.name_en,
-            version=profile.version,
-            provider=profile.provider.name,
-            lifecycle=profile.lifecycle,
-            sectors=list(profile.sectors),
-            services=list(profile.services),
-            jurisdictions=profile.jurisdictions,
-        ),
-        rulebook_version=rulebook.version,
-        as_of=AS_OF,
-        generated_at=dt.datetime(2025, 6, 30, 9, 15, tzinfo=dt.UTC),
-        tier=plan.tier,
-        obligations=findings,
-        checks=runs,
-        summary=Summary(
-            obligations_evaluated=len(findings),
-            obligations_applicable=len(applicable),
-            by_status=by_status,
-            checks_run=len(runs),
-            by_verdict=by_verdict,
-            overall=overall,
-        ),
-    )
+    write_attestations(base)
+    (base / "tianping.yaml").write_text(finance_profile_text(name), encoding="utf-8")
+    store = open_store(f"sqlite:///{base / 'tianping.db'}")
+    try:
+        return run_assessment(base, store, AssessOptions(as_of=AS_OF))
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="session")
