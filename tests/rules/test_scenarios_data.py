@@ -8,18 +8,19 @@ tested on both sides (99,999 / 100,000; 9,999 / 10,000; 999,999 / 1,000,000; 10,
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import pytest
 
-from tianping.rules import Rulebook, check_references, load_rulebook, make_plan
-from tianping.systems import SystemProfile
-
-AS_OF = dt.date(2026, 6, 1)
+from ._profiles import shipped
+from ._scenarios import (
+    Scenario,
+    assert_ids_known,
+    check_scenario,
+    merge,
+    obligations_of,
+)
 
 # The instruments this suite covers (their files live in rules/data/instruments/cn/).
 INSTRUMENTS = [
@@ -93,16 +94,6 @@ BASE: dict[str, Any] = {
 }
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def flow(
     individuals: int = 0, sensitive: int = 0, scenario: str = "ordinary", important: bool = False
 ) -> dict[str, Any]:
@@ -117,16 +108,6 @@ def flow(
 
 def xb(*flows: dict[str, Any], ciio: bool = False) -> dict[str, Any]:
     return {"provider": {"is_ciio": ciio}, "data": {"cross_border": list(flows)}}
-
-
-@dataclass
-class Scenario:
-    name: str
-    why: str  # the provision that justifies the expectation
-    profile: dict[str, Any]
-    must: list[str]
-    must_not: list[str] = field(default_factory=list)
-    as_of: dt.date = AS_OF
 
 
 SCENARIOS = [
@@ -231,7 +212,7 @@ SCENARIOS = [
     Scenario(
         "trade-data-no-pi",
         "XB Provisions Art. 3: trade data without PI; PIPL Arts. 38-39 need PI",
-        _merge(xb(flow(0, scenario="trade_no_pi")), {"data": {"personal_information": False}}),
+        merge(xb(flow(0, scenario="trade_no_pi")), {"data": {"personal_information": False}}),
         must=[XB_EXEMPT],
         must_not=[
             "cn.pipl.art38-transfer-mechanism",
@@ -266,7 +247,7 @@ SCENARIOS = [
     Scenario(
         "sensitive-processed-9999-exported-9999",
         "XB Provisions Art. 8: 9,999 sensitive exported -> SCC/cert; PIPL Art. 29 separate consent",
-        _merge(
+        merge(
             xb(flow(0, sensitive=9_999)),
             {
                 "data": {
@@ -593,74 +574,32 @@ SCENARIOS = [
 ]
 
 
-@lru_cache(maxsize=1)
-def rulebook() -> Rulebook:
-    return load_rulebook()
-
-
-def _profile(over: dict[str, Any]) -> SystemProfile:
-    return SystemProfile.model_validate(_merge(BASE, over))
-
-
 def test_enough_scenarios() -> None:
     assert len(SCENARIOS) >= 22
-    assert len({s.name for s in SCENARIOS}) == len(SCENARIOS)
 
 
 def test_expected_ids_exist() -> None:
-    rb = rulebook()
-    known = {lo.obligation.id for lo in rb.obligations}
-    for s in SCENARIOS:
-        missing = sorted(set(s.must + s.must_not) - known)
-        assert not missing, f"{s.name}: unknown obligation ids {missing}"
-        assert not set(s.must) & set(s.must_not), s.name
+    assert_ids_known(SCENARIOS)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_scenario(scenario: Scenario) -> None:
-    plan = make_plan(
-        _profile(scenario.profile), rulebook(), as_of=scenario.as_of, include_drafts=False
-    )
-    status = {a.obligation_id: a for a in plan.applicability}
-    errors = [
-        f"{oid}: {a.explanation.en}"
-        for oid, a in status.items()
-        if a.status == "error" and oid.split(".")[0] == "cn"
-    ]
-    assert not errors, errors
-    for oid in scenario.must:
-        a = status[oid]
-        assert a.applies, (
-            f"{scenario.name} ({scenario.why}): {oid} should apply, "
-            f"got {a.status}: {a.explanation.en} {a.clauses}"
-        )
-    for oid in scenario.must_not:
-        a = status[oid]
-        assert not a.applies, f"{scenario.name} ({scenario.why}): {oid} should not apply"
-
-
-def _mine() -> list[Any]:
-    return [lo for lo in rulebook().obligations if lo.instrument.id in INSTRUMENTS]
+    check_scenario(scenario, BASE)
 
 
 def test_all_instruments_present() -> None:
-    assert set(INSTRUMENTS) <= set(rulebook().instruments)
-
-
-def test_conditions_reference_known_fields() -> None:
-    problems = {lo.obligation.id: check_references(lo.obligation.applies_when) for lo in _mine()}
-    assert {k: v for k, v in problems.items() if v} == {}
+    assert set(INSTRUMENTS) <= set(shipped().instruments)
 
 
 def test_unverified_obligations_explain_why() -> None:
-    for lo in _mine():
+    for lo in obligations_of(INSTRUMENTS):
         ob = lo.obligation
         if ob.confidence != "verified" or ob.citation.article.startswith("whole"):
             assert ob.confidence_note or lo.instrument.notes, ob.id
 
 
 def test_pipl_penalty_says_or_not_higher() -> None:
-    ob = rulebook().obligation("cn.pipl.art55-pipia")
+    ob = shipped().obligation("cn.pipl.art55-pipia")
     assert ob is not None and ob.obligation.penalty is not None
     assert "or up to 5%" in ob.obligation.penalty.en
     assert "50,000,000" in ob.obligation.penalty.en
@@ -672,9 +611,9 @@ def test_existing_pipl_ids_kept() -> None:
         "cn.pipl.art24-adm-explanation",
         "cn.pipl.art55-pipia",
     ):
-        assert rulebook().obligation(oid) is not None, oid
+        assert shipped().obligation(oid) is not None, oid
 
 
 def test_crosswalk_filled() -> None:
-    for lo in _mine():
+    for lo in obligations_of(INSTRUMENTS):
         assert lo.obligation.crosswalk, lo.obligation.id
