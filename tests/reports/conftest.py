@@ -103,6 +103,18 @@ def build_report(base: Path, name: str = "零售信贷评分") -> AssessmentRepo
         store.close()
 
 
+def mark_unverified(report: AssessmentReport, obligation_id: str) -> AssessmentReport:
+    """A copy of the report in which one obligation's fact is marked unverified."""
+    return report.model_copy(
+        update={
+            "obligations": [
+                o.model_copy(update={"confidence": "unverified"}) if o.id == obligation_id else o
+                for o in report.obligations
+            ]
+        }
+    )
+
+
 @pytest.fixture(scope="session")
 def report(tmp_path_factory: pytest.TempPathFactory) -> AssessmentReport:
     return build_report(tmp_path_factory.mktemp("assess"))

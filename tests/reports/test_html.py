@@ -14,6 +14,8 @@ from tianping.i18n import I18nText
 from tianping.reports import render_html
 from tianping.reports._html import MAX_TABLE_ROWS
 
+from .conftest import mark_unverified
+
 VOID = {
     "area",
     "base",
@@ -237,14 +239,7 @@ def test_checks_and_evidence(page: Page, report: AssessmentReport) -> None:
 
 def test_unverified_facts_are_marked(report: AssessmentReport) -> None:
     first = report.applicable()[0]
-    marked = report.model_copy(
-        update={
-            "obligations": [
-                o.model_copy(update={"confidence": "unverified"}) if o.id == first.id else o
-                for o in report.obligations
-            ]
-        }
-    )
+    marked = mark_unverified(report, first.id)
     page = parse(render_html(marked))
     row_conf = [
         a for tag, a in page.elements if tag == "span" and a.get("class") == "conf conf-unverified"

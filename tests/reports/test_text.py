@@ -7,6 +7,8 @@ from rich.console import Console
 from tianping.assess._models import AssessmentReport
 from tianping.reports import render_text
 
+from .conftest import mark_unverified
+
 
 def render(report: AssessmentReport, lang: str = "en", verbose: bool = False) -> str:
     console = Console(record=True, width=100, force_terminal=False, color_system=None)
@@ -40,14 +42,7 @@ def test_chinese(report: AssessmentReport) -> None:
 
 def test_unverified_mark_and_footnote(report: AssessmentReport) -> None:
     first = report.applicable()[0]
-    marked = report.model_copy(
-        update={
-            "obligations": [
-                o.model_copy(update={"confidence": "unverified"}) if o.id == first.id else o
-                for o in report.obligations
-            ]
-        }
-    )
+    marked = mark_unverified(report, first.id)
     out = render(marked)
     assert "†" in out
     assert "† Unverified: Not yet verified against the official text" in out

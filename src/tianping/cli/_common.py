@@ -40,7 +40,7 @@ class GlobalState:
 
 
 state = GlobalState()
-out = Console(highlight=False, soft_wrap=False)
+out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

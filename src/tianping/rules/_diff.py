@@ -161,31 +161,24 @@ def _instrument_fields(a: Instrument, b: Instrument) -> list[str]:
     return [k for k in da if da[k] != db.get(k)]
 
 
+def _whole(lo: LoadedObligation, kind: Literal["added", "removed"]) -> ObligationChange:
+    return ObligationChange(
+        obligation_id=lo.obligation.id,
+        kind=kind,
+        instrument_id=lo.instrument.id,
+        title=lo.obligation.title,
+    )
+
+
 def diff_rulebooks(old: Rulebook, new: Rulebook) -> RulebookDiff:
     """Added, removed and changed obligations (with the fields that changed), by id."""
     old_by = {lo.obligation.id: lo for lo in old.obligations}
     new_by = {lo.obligation.id: lo for lo in new.obligations}
     diff = RulebookDiff(old_version=old.version, new_version=new.version)
-    for oid, lo in new_by.items():
-        if oid not in old_by:
-            diff.added.append(
-                ObligationChange(
-                    obligation_id=oid,
-                    kind="added",
-                    instrument_id=lo.instrument.id,
-                    title=lo.obligation.title,
-                )
-            )
+    diff.added = [_whole(lo, "added") for oid, lo in new_by.items() if oid not in old_by]
     for oid, lo in old_by.items():
         if oid not in new_by:
-            diff.removed.append(
-                ObligationChange(
-                    obligation_id=oid,
-                    kind="removed",
-                    instrument_id=lo.instrument.id,
-                    title=lo.obligation.title,
-                )
-            )
+            diff.removed.append(_whole(lo, "removed"))
             continue
         details = _compare(lo, new_by[oid])
         if details:

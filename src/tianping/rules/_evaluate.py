@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+import cel
 from pydantic import BaseModel, Field
 
 from tianping.errors import Problem, RulebookError
@@ -60,16 +61,12 @@ def _clauses(items: list[ClauseTrace]) -> list[TraceClause]:
 def cel_context(profile: SystemProfile, as_of: dt.date | None = None) -> Any:
     """A reusable CEL context: converting the profile once makes each evaluation ~100x cheaper
     than passing a dict (measured: 650 µs -> 6.5 µs per condition)."""
-    import cel
-
     return cel.Context(
         variables={"profile": profile.to_cel(), "as_of": (as_of or dt.date.today()).isoformat()}
     )
 
 
-def decide_tier(
-    profile: SystemProfile, rulebook: Rulebook, context: Any = None
-) -> TierDecision:
+def decide_tier(profile: SystemProfile, rulebook: Rulebook, context: Any = None) -> TierDecision:
     ctx = context or cel_context(profile)
     fired: list[TierReason] = []
     for i, rule in enumerate(rulebook.tiers.rules):

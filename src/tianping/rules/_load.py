@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -40,8 +40,6 @@ class Rulebook:
     tiers_doc: LocatedDocument
     instruments: dict[str, Instrument]
     obligations: list[LoadedObligation]
-    files: list[Path] = field(default_factory=list)
-    instrument_docs: dict[str, LocatedDocument] = field(default_factory=dict)
 
     def obligation(self, obligation_id: str) -> LoadedObligation | None:
         for lo in self.obligations:
@@ -75,35 +73,47 @@ def rulebook_files(dirs: list[Path]) -> list[Path]:
 
 
 CACHE_ENV = "TIANPING_CACHE_DIR"
+# The cached objects are instances of these modules' classes: their source is in the key.
+_CODE = ("rules/_schema.py", "rules/_load.py", "i18n.py", "_yaml.py")
 
 
-def _cache_file(files: list[Path]) -> Path | None:
-    """A parsed rulebook is cached under its content hash: parsing ~30 files costs ~0.5 s."""
+def content_version(files: list[Path]) -> str:
+    """The rulebook version: a hash of file names and contents (not of where they lie)."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def _cache_file(files: list[Path], version: str) -> Path | None:
+    """A parsed rulebook is cached under its content hash: parsing ~30 files costs ~0.5 s.
+
+    Paths and the working directory are in the key too, since located errors show paths
+    relative to it.
+    """
     if os.environ.get(CACHE_ENV) == "off":
         return None
-    from tianping import __version__
-
-    digest = hashlib.sha256(__version__.encode())
-    for path in files:
-        digest.update(str(path).encode())
-        digest.update(path.read_bytes())
+    pkg = Path(__file__).resolve().parents[1]
+    key = hashlib.sha256(f"{version}|{Path.cwd()}|{[str(f) for f in files]}".encode())
+    for rel in _CODE:
+        key.update((pkg / rel).read_bytes())
     root = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "tianping")
-    return root / f"rulebook-{digest.hexdigest()[:24]}.pickle"
+    return root / f"rulebook-{key.hexdigest()[:24]}.pickle"
 
 
-def load_rulebook(dirs: list[Path] | None = None, *, check_duplicates: bool = True) -> Rulebook:
+def load_rulebook(dirs: list[Path] | None = None) -> Rulebook:
     """Load the shipped rulebook, or the given directories merged in order.
 
     Tier rules come from the first directory that has a `tiers.yaml`, else the shipped one.
     """
-    base = [shipped_rulebook_dir()]
-    all_dirs = dirs if dirs else base
-    files = rulebook_files(all_dirs)
+    files = rulebook_files(dirs or [shipped_rulebook_dir()])
     tier_files = [f for f in files if f.name == TIERS_FILE]
     if not tier_files:
         tier_files = [shipped_rulebook_dir() / TIERS_FILE]
         files = [*tier_files, *files]
-    cache = _cache_file(files) if check_duplicates else None
+    version = content_version(files)
+    cache = _cache_file(files, version)
     if cache is not None and cache.is_file():
         try:
             with cache.open("rb") as fh:
@@ -112,7 +122,7 @@ def load_rulebook(dirs: list[Path] | None = None, *, check_duplicates: bool = Tr
                 return cached
         except Exception:  # a stale or partial cache is only a miss
             pass
-    rulebook = _parse(files, tier_files, check_duplicates)
+    rulebook = _parse(files, tier_files, version)
     if cache is not None:
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -125,8 +135,7 @@ def load_rulebook(dirs: list[Path] | None = None, *, check_duplicates: bool = Tr
     return rulebook
 
 
-def _parse(files: list[Path], tier_files: list[Path], check_duplicates: bool) -> Rulebook:
-    digest = hashlib.sha256()
+def _parse(files: list[Path], tier_files: list[Path], version: str) -> Rulebook:
     tiers_doc = load_yaml(tier_files[0])
     try:
         tiers = TierFile.model_validate(tiers_doc.data)
@@ -134,12 +143,9 @@ def _parse(files: list[Path], tier_files: list[Path], check_duplicates: bool) ->
         raise _validation_error(exc, tiers_doc, "tier file") from None
     instruments: dict[str, Instrument] = {}
     obligations: list[LoadedObligation] = []
-    docs: dict[str, LocatedDocument] = {}
     seen: dict[str, Location] = {}
     problems: list[Problem] = []
     for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
         if path.name == TIERS_FILE:
             continue
         doc = load_yaml(path)
@@ -150,15 +156,14 @@ def _parse(files: list[Path], tier_files: list[Path], check_duplicates: bool) ->
             problems.extend(_validation_error(exc, doc, "instrument file").problems)
             continue
         inst = parsed.instrument
-        if inst.id in instruments and check_duplicates:
+        if inst.id in instruments:
             problems.append(
                 Problem(f"duplicate instrument id '{inst.id}'", doc.locate(("instrument", "id")))
             )
         instruments[inst.id] = inst
-        docs[inst.id] = doc
         for i, ob in enumerate(parsed.obligations):
             loc = doc.locate(("obligations", i, "id"))
-            if ob.id in seen and check_duplicates:
+            if ob.id in seen:
                 problems.append(
                     Problem(f"duplicate obligation id '{ob.id}' (first at {seen[ob.id]})", loc)
                 )
@@ -167,11 +172,9 @@ def _parse(files: list[Path], tier_files: list[Path], check_duplicates: bool) ->
     if problems:
         raise RulebookError("The rulebook does not load / 规则库无法加载", problems)
     return Rulebook(
-        version="sha256:" + digest.hexdigest()[:16],
+        version=version,
         tiers=tiers,
         tiers_doc=tiers_doc,
         instruments=instruments,
         obligations=obligations,
-        files=files,
-        instrument_docs=docs,
     )
