@@ -29,6 +29,10 @@ class AssessOptions:
     include_drafts: bool = False
     rulebook_dirs: list[Path] = field(default_factory=list)
     resume: bool = True
+    # Plots and tables go under <evidence_root>/<run key>/<task>; None keeps them in memory.
+    evidence_root: Path | None = None
+    # Consent to unpickle model files (runs code from them); see CheckContext.trust_pickle.
+    trust_pickle: bool = False
 
 
 @dataclass
@@ -87,6 +91,14 @@ def run_key(system: LoadedSystem, plan: Plan) -> str:
     ).hexdigest()[:32]
 
 
+def _task_dir(root: Path | None, key: str, task_key: str) -> Path | None:
+    if root is None:
+        return None
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in task_key)
+    digest = hashlib.sha256(task_key.encode()).hexdigest()[:8]
+    return root / key[:16] / f"{safe[:80]}-{digest}"
+
+
 def run_assessment(
     path: str | Path,
     store: Store,
@@ -135,6 +147,8 @@ def run_assessment(
                 attestations=system.attestations,
                 attestations_file=system.attestations_path,
                 as_of=plan.as_of,
+                evidence_dir=_task_dir(opts.evidence_root, key, task.key),
+                trust_pickle=opts.trust_pickle,
             )
             result = execute(cls(), ctx, task.params)
             store.save_result(

@@ -13,6 +13,7 @@ from tianping.checks._contract import (
     Verdict,
     compare,
     execute,
+    file_artefact,
 )
 from tianping.checks._registry import ENTRY_POINT_GROUP, CheckRegistry, register, registry
 
@@ -27,6 +28,7 @@ __all__ = [
     "Verdict",
     "compare",
     "execute",
+    "file_artefact",
     "register",
     "registry",
 ]

@@ -39,13 +39,33 @@ class ThresholdComparison(BaseModel):
 
 
 class EvidenceArtefact(BaseModel):
-    """Something that backs a result: a table, a file reference, a document reference."""
+    """Something that backs a result: a table, an image (plot), a file or document reference.
 
-    kind: Literal["table", "file", "document", "note", "json"]
+    `image` artefacts point at a PNG or SVG file the check wrote under `ctx.evidence_dir`;
+    the HTML report embeds it (data URI) beside the obligation it serves, after checking
+    `sha256`. `table` data is a list of row dicts or a dict of equal-length columns.
+    """
+
+    kind: Literal["table", "image", "file", "document", "note", "json"]
     title: I18nText
     path: str | None = None
     sha256: str | None = None
+    media_type: str | None = None
     data: Any = None
+
+
+def file_artefact(
+    path: Path, title: I18nText, kind: Literal["image", "file", "document"] = "image"
+) -> EvidenceArtefact:
+    """An artefact for a file a check wrote: absolute path, SHA-256 and media type."""
+    import hashlib
+    import mimetypes
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    media = mimetypes.guess_type(path.name)[0]
+    return EvidenceArtefact(
+        kind=kind, title=title, path=str(path.resolve()), sha256=digest, media_type=media
+    )
 
 
 class CheckResult(BaseModel):
@@ -74,10 +94,22 @@ class CheckContext:
     attestations: dict[str, Any] = field(default_factory=dict)
     attestations_file: Path | None = None
     as_of: dt.date = field(default_factory=dt.date.today)
+    # Where this check may write plots and tables; None means "write nothing to disk".
+    evidence_dir: Path | None = None
+    # Unpickling a model file runs code from it: only with the user's explicit consent
+    # (`--trust-pickle` / TIANPING_TRUST_PICKLE=1), never from the profile itself.
+    trust_pickle: bool = False
 
     def resolve(self, relative: str) -> Path:
         p = Path(relative)
         return p if p.is_absolute() else (self.base_dir / p)
+
+    def evidence_path(self, name: str) -> Path | None:
+        """A file path under `evidence_dir` (created on demand), or None if there is none."""
+        if self.evidence_dir is None:
+            return None
+        self.evidence_dir.mkdir(parents=True, exist_ok=True)
+        return self.evidence_dir / name
 
 
 def compare(metrics: dict[str, Metric], thresholds: dict[str, Bound]) -> list[ThresholdComparison]:

@@ -224,6 +224,23 @@ def assess(
         bool, typer.Option("--no-resume", help="Start afresh even if an interrupted run exists")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    trust_pickle: Annotated[
+        bool,
+        typer.Option(
+            "--trust-pickle",
+            envvar="TIANPING_TRUST_PICKLE",
+            help="Allow loading pickle/joblib model files. Unpickling runs code from the file: "
+            "use only for files you trust / 允许加载 pickle 模型文件（会执行文件中的代码）",
+        ),
+    ] = False,
+    evidence_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence-dir",
+            help="Where checks write plots and tables (default: <--out>/evidence, "
+            "else .tianping/evidence)",
+        ),
+    ] = None,
 ) -> None:
     """The main job: tier -> obligations -> checks -> findings -> report / 合规评估."""
     from tianping.assess import AssessOptions
@@ -237,6 +254,9 @@ def assess(
         include_drafts=include_drafts,
         rulebook_dirs=state.rulebook,
         resume=not no_resume,
+        evidence_root=evidence_dir
+        or ((out_dir / "evidence") if out_dir else Path(".tianping") / "evidence"),
+        trust_pickle=trust_pickle,
     )
     store = open_store(state.db)
     try:
@@ -457,11 +477,12 @@ def schema(
 
 
 def _register_extras() -> None:
-    try:
-        from tianping.cli._rules_extra import register
-    except ImportError:
-        return
-    register(app, rules_app)
+    # Each domain adds its own commands; its heavy imports stay inside the commands.
+    from tianping.cli import _audit, _genai, _labels, _privacy, _rules_extra
+
+    _rules_extra.register(app, rules_app)
+    for module in (_audit, _privacy, _labels, _genai):
+        module.register(app)
 
 
 _register_extras()

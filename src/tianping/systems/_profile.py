@@ -209,6 +209,10 @@ class DataInventory(_Strict):
         "(PIPL Art. 26) / 公共场所图像采集、个人身份识别设备",
     )
     cross_border: list[CrossBorderFlow] = Field(default_factory=list)
+    scan_paths: list[str] = Field(
+        default_factory=list,
+        description="Files or directories to scan for personal information / 待扫描个人信息的路径",
+    )
 
 
 class ModelArtefact(_Strict):
@@ -218,6 +222,35 @@ class ModelArtefact(_Strict):
     endpoint: str | None = Field(None, description="URL for http / openai_chat models")
     task: Literal["classification", "regression", "ranking", "generation", "other"] = "other"
     base_model: str | None = Field(None, description="Filed base model it builds on")
+    # Audits of predictive models (tianping.audit) read the fields below.
+    callable: str | None = Field(
+        None, description="'module:function' for kind 'callable' (rows in, predictions out)"
+    )
+    features: list[str] | None = Field(
+        None, description="Input columns in model order; default: all but target / 模型输入列"
+    )
+    positive_label: str | int | float | bool | None = Field(
+        None, description="Target value of the favourable outcome / 有利结果的标签值"
+    )
+    decision_threshold: float = Field(
+        0.5, ge=0, le=1, description="Score at or above which the outcome is positive"
+    )
+    monotone: dict[str, Literal["increasing", "decreasing"]] = Field(
+        default_factory=dict,
+        description="Declared monotone relations of the score to a feature / 单调性约束",
+    )
+    training_dataset: str | None = Field(
+        None, description="Dataset id of the training data (drift reference) / 训练数据集"
+    )
+    evaluation_dataset: str | None = Field(
+        None, description="Dataset id audits run on; default: first with a target / 评估数据集"
+    )
+    model_name: str | None = Field(None, description="Model name sent to an openai_chat endpoint")
+    api_key_env: str | None = Field(
+        None, description="Environment variable that holds the endpoint's API key / 密钥环境变量"
+    )
+    timeout_s: float = Field(30.0, gt=0, description="Per-request timeout for http endpoints")
+    batch_size: int = Field(256, ge=1, description="Rows per request for http endpoints")
 
     @model_validator(mode="after")
     def _needs_location(self) -> ModelArtefact:
@@ -242,6 +275,16 @@ class Dataset(_Strict):
     )
     na_values: list[str] = Field(default_factory=lambda: ["", "?", "NA", "N/A", "null", "NaN"])
     role: Literal["training", "validation", "test", "production"] = "test"
+    proxies: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Columns that stand in for a sensitive attribute (counterfactual probe)",
+    )
+    quasi_identifiers: list[str] = Field(
+        default_factory=list, description="Quasi-identifier columns (anonymity) / 准标识符列"
+    )
+    claimed_anonymised: bool = Field(
+        False, description="Claimed anonymised under PIPL Art. 73(4) / 声称已匿名化"
+    )
 
 
 class Deployment(_Strict):
@@ -284,6 +327,33 @@ class Attestations(_Strict):
     file: str | None = Field(None, description="YAML file of attestation answers")
 
 
+class GenAIEvaluation(_Strict):
+    """How to run the TC260-003 safety evaluation against the system's model."""
+
+    target: str = Field(description="Model id (from 'models') to evaluate / 被测模型")
+    banks: list[str] = Field(
+        default_factory=list, description="Question-bank JSONL files, relative to the profile"
+    )
+    commercial: bool = Field(True, description="The run serves a commercial filing / 商用")
+    concurrency: int = Field(16, ge=1, le=4096)
+    attacks: list[str] = Field(default_factory=list, description="Red-team transforms to apply")
+    judge: str | None = Field(None, description="Model id of an LLM judge (optional)")
+    human_labels: str | None = Field(None, description="CSV of human review labels (optional)")
+    cache: str | None = Field(None, description="Response cache file; default under .tianping")
+
+
+class LabelsProfile(_Strict):
+    """AI-generated content labels (Labeling Measures, GB 45438-2025)."""
+
+    provider_code: str | None = Field(
+        None, description="27-character service-provider code / 服务提供者编码"
+    )
+    samples: list[str] = Field(
+        default_factory=list,
+        description="Sample generated outputs to verify (files, directories or globs)",
+    )
+
+
 class SystemProfile(_Strict):
     """One AI system, described once."""
 
@@ -317,6 +387,8 @@ class SystemProfile(_Strict):
     automotive: AutomotiveProfile | None = None
     ethics: EthicsProfile = Field(default_factory=EthicsProfile)
     attestations: Attestations = Field(default_factory=Attestations)
+    genai: GenAIEvaluation | None = None
+    labels: LabelsProfile | None = None
     tags: list[str] = Field(default_factory=list)
 
     @field_validator("id")

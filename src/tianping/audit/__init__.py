@@ -1,0 +1,1 @@
+"""Tianping audit package (public API re-exported here)."""

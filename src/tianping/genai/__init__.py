@@ -1,0 +1,1 @@
+"""Tianping genai package (public API re-exported here)."""

@@ -1,0 +1,1 @@
+"""Tianping labels package (public API re-exported here)."""

@@ -1,0 +1,1 @@
+"""Tianping privacy package (public API re-exported here)."""
