@@ -478,10 +478,10 @@ def schema(
 
 def _register_extras() -> None:
     # Each domain adds its own commands; its heavy imports stay inside the commands.
-    from tianping.cli import _audit, _genai, _labels, _privacy, _rules_extra
+    from tianping.cli import _audit, _genai, _labels, _pipl, _privacy, _rules_extra
 
     _rules_extra.register(app, rules_app)
-    for module in (_audit, _privacy, _labels, _genai):
+    for module in (_audit, _privacy, _pipl, _labels, _genai):
         module.register(app)
 
 

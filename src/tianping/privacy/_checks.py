@@ -2,3 +2,7 @@
 
 Keep this module light: heavy dependencies are imported inside `run`.
 """
+
+from tianping.privacy import _checks_pipl, _checks_scan
+
+__all__ = ["_checks_pipl", "_checks_scan"]

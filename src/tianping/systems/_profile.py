@@ -275,6 +275,10 @@ class Dataset(_Strict):
     )
     na_values: list[str] = Field(default_factory=lambda: ["", "?", "NA", "N/A", "null", "NaN"])
     role: Literal["training", "validation", "test", "production"] = "test"
+    recode: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Raw value -> group name per column before audits (e.g. A92 -> female)",
+    )
     proxies: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Columns that stand in for a sensitive attribute (counterfactual probe)",

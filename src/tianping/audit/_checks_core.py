@@ -1,0 +1,1 @@
+"""Audit checks (_checks_core); registered on import."""

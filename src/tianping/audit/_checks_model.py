@@ -1,0 +1,1 @@
+"""Audit checks (_checks_model); registered on import."""

@@ -1,0 +1,1 @@
+"""Implicit-label handler (_audio); registers itself on import."""

@@ -1,0 +1,1 @@
+"""Implicit-label handler (_image); registers itself on import."""

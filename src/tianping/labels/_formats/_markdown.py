@@ -1,0 +1,1 @@
+"""Implicit-label handler (_markdown); registers itself on import."""

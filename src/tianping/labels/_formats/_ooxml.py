@@ -1,0 +1,1 @@
+"""Implicit-label handler (_ooxml); registers itself on import."""

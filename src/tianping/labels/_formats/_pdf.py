@@ -1,0 +1,1 @@
+"""Implicit-label handler (_pdf); registers itself on import."""

@@ -1,0 +1,1 @@
+"""Implicit-label handler (_video); registers itself on import."""

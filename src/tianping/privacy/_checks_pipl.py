@@ -1,0 +1,1 @@
+"""Privacy checks (_checks_pipl); registered on import."""

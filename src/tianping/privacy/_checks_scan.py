@@ -1,0 +1,1 @@
+"""Privacy checks (_checks_scan); registered on import."""
