@@ -229,8 +229,10 @@ class ModelArtefact(_Strict):
     features: list[str] | None = Field(
         None, description="Input columns in model order; default: all but target / 模型输入列"
     )
-    positive_label: str | int | float | bool | None = Field(
-        None, description="Target value of the favourable outcome / 有利结果的标签值"
+    positive_label: str | int | float | bool | list[str | int | float] | None = Field(
+        None,
+        description="Target value(s) of the favourable outcome, e.g. 1 or ['>50K', '>50K.'] "
+        "/ 有利结果的标签值",
     )
     decision_threshold: float = Field(
         0.5, ge=0, le=1, description="Score at or above which the outcome is positive"
@@ -275,9 +277,11 @@ class Dataset(_Strict):
     )
     na_values: list[str] = Field(default_factory=lambda: ["", "?", "NA", "N/A", "null", "NaN"])
     role: Literal["training", "validation", "test", "production"] = "test"
+    skip_rows: int = Field(0, ge=0, description="Lines to skip before the data (e.g. a note)")
     recode: dict[str, dict[str, str]] = Field(
         default_factory=dict,
-        description="Raw value -> group name per column before audits (e.g. A92 -> female)",
+        description="Raw value -> group name for sensitive attributes in audits (e.g. A92 -> "
+        "female); model inputs stay raw",
     )
     proxies: dict[str, list[str]] = Field(
         default_factory=dict,
