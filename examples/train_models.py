@@ -36,11 +36,11 @@ GERMAN_NUMERIC = [
     "existing_credits", "num_dependents",
 ]  # fmt: skip
 ADULT_COLUMNS = [
-    "age", "workclass", "fnlwgt", "education", "education_num", "marital_status",
-    "occupation", "relationship", "race", "sex", "capital_gain", "capital_loss",
-    "hours_per_week", "native_country", "income",
+    "age", "workclass", "fnlwgt", "education", "education-num", "marital-status",
+    "occupation", "relationship", "race", "sex", "capital-gain", "capital-loss",
+    "hours-per-week", "native-country", "income",
 ]  # fmt: skip
-ADULT_NUMERIC = ["age", "education_num", "capital_gain", "capital_loss", "hours_per_week"]
+ADULT_NUMERIC = ["age", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
 # fnlwgt is a census sampling weight, not a property of the person: not a model input.
 ADULT_FEATURES = [c for c in ADULT_COLUMNS if c not in ("income", "fnlwgt")]
 
@@ -134,7 +134,7 @@ def main() -> int:
     np.random.seed(0)
     paths = [
         train_credit(EXAMPLES / "credit-scoring" / "artefacts"),
-        train_income(EXAMPLES / "income-prediction" / "artefacts"),
+        train_income(EXAMPLES / "research-prototype" / "artefacts"),
     ]
     if not args.quiet:
         for p in paths:

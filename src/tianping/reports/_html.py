@@ -7,10 +7,13 @@ are in the document and a switch at the top toggles which one is shown; the defa
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
+import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
@@ -104,6 +107,29 @@ class ArtefactView:
     rows_note: I18nText | None = None
     json_text: str | None = None
     pairs: list[tuple[str, str]] = field(default_factory=list)
+    image_uri: str | None = None
+    image_problem: I18nText | None = None
+
+
+MAX_IMAGE_BYTES = 4 * 1024 * 1024
+_IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg"}
+
+
+def _embed_image(view: ArtefactView) -> None:
+    """A data URI for an image artefact, only if the file still has the recorded hash."""
+    path = Path(view.path) if view.path else None
+    media = _IMAGE_TYPES.get(path.suffix.lower()) if path else None
+    if path is None or media is None or not path.is_file():
+        view.image_problem = _fill("image_missing")
+        return
+    data = path.read_bytes()
+    if view.sha256 and hashlib.sha256(data).hexdigest() != view.sha256:
+        view.image_problem = _fill("image_changed")
+        return
+    if len(data) > MAX_IMAGE_BYTES:
+        view.image_problem = _fill("image_too_large")
+        return
+    view.image_uri = f"data:{media};base64," + base64.b64encode(data).decode("ascii")
 
 
 def _json_text(data: Any) -> str:
@@ -116,6 +142,9 @@ def _json_text(data: Any) -> str:
 def artefact_view(a: EvidenceArtefact) -> ArtefactView:
     view = ArtefactView(kind=a.kind, title=a.title, path=a.path, sha256=a.sha256)
     data = a.data
+    if a.kind == "image":
+        _embed_image(view)
+        return view
     if a.kind == "table":
         if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
             names = [str(k) for k in data]
@@ -255,6 +284,10 @@ def render_html(report: AssessmentReport, lang: Literal["zh", "en"] = "zh") -> s
         key=lambda v: (_verdict_rank(v.run.verdict.value), v.run.id),
     )
     check_titles = {c.key: c.title for c in report.checks}
+    # plots are shown again beside each obligation they serve
+    check_images = {
+        v.run.key: [a for a in v.artefacts if a.kind == "image" and a.image_uri] for v in checks
+    }
     counts = {s: int(report.summary.by_status.get(s, 0)) for s in labels.STATUS_ORDER}
     template = _environment().get_template(_TEMPLATE)
     return template.render(
@@ -267,6 +300,7 @@ def render_html(report: AssessmentReport, lang: Literal["zh", "en"] = "zh") -> s
         auto_checks=[c for c in checks if not c.is_attestation],
         attestations=[c for c in checks if c.is_attestation],
         check_titles=check_titles,
+        check_images=check_images,
         check_anchor=check_anchor,
         obligation_anchor=obligation_anchor,
         counts=counts,

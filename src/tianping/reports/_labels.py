@@ -253,6 +253,14 @@ LABELS: dict[str, I18nText] = {
         "仅显示前 {shown} 行，共 {total} 行", "Showing the first {shown} of {total} rows"
     ),
     "file": t("文件", "File"),
+    "image_missing": t(
+        "图表文件不存在或格式不支持，无法嵌入", "The plot file is missing or not PNG/SVG/JPEG"
+    ),
+    "image_changed": t(
+        "图表文件与记录的 SHA-256 不一致，已拒绝嵌入",
+        "The plot file no longer matches its recorded SHA-256; not embedded",
+    ),
+    "image_too_large": t("图表文件过大，未嵌入", "The plot file is too large to embed"),
     "document": t("文件编号", "Document reference"),
     "note": t("声明", "Statement"),
     "sha256": t("SHA-256 摘要", "SHA-256"),

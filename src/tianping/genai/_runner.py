@@ -1,0 +1,442 @@
+"""The async runner: concurrency, rate limits, retries, timeouts, cache, budget, progress."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tianping.errors import InputError
+from tianping.genai._cache import ResponseCache, cache_key
+from tianping.genai._ratelimit import AdaptiveLimiter, TokenBucket
+from tianping.genai._targets import Completion, Target, TargetError
+from tianping.genai._types import ChatMessage, PromptItem, ResponseRecord
+
+REPLAY_MISS = "not in the response cache (replay only)"
+BUDGET_STOP = "not sent: budget exhausted"
+
+
+class BudgetExceeded(InputError):
+    """The estimated or spent cost of a run goes past the budget cap."""
+
+
+@dataclass
+class RunOptions:
+    """How to run prompts against a target (parameters only; `arun_prompts` does the work)."""
+
+    concurrency: int = 16
+    adaptive: bool = False
+    rpm: float | None = None
+    tpm: float | None = None
+    timeout_s: float = 60.0
+    max_retries: int = 4
+    backoff_base_s: float = 0.5
+    cache_path: Path | None = None
+    replay_only: bool = False
+    budget_requests: int | None = None
+    budget_usd: float | None = None
+    price_per_1k_tokens: float | None = None
+    progress: bool = False
+    # Used only by `estimate`: the latency one request is assumed to take.
+    assumed_latency_s: float = 1.0
+    backoff_max_s: float = 60.0
+
+
+class RunStats(BaseModel):
+    prompts: int = 0
+    unique_requests: int = Field(0, description="Distinct (messages, params) among the prompts")
+    cached: int = Field(0, description="Prompts answered from the cache")
+    answered: int = Field(0, description="Prompts answered by the target in this run")
+    failed: int = Field(0, description="Prompts without an answer (error set)")
+    sent: int = Field(0, description="Requests sent to the target, retries included")
+    retries: int = 0
+    rate_limited: int = Field(0, description="429 answers")
+    server_errors: int = Field(0, description="5xx answers")
+    timeouts: int = 0
+    elapsed_s: float = 0.0
+    req_per_s: float = Field(0.0, description="Prompts completed (cached or not) per second")
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    spent_usd: float | None = None
+    final_concurrency: int = 0
+    min_concurrency: int = 0
+
+
+class Estimate(BaseModel):
+    requests: int = Field(description="Requests the run will send (not cached)")
+    cached: int = Field(description="Prompts already answered in the cache")
+    est_tokens: int = 0
+    est_seconds: float = 0.0
+    est_usd: float | None = None
+
+
+class RunResult(BaseModel):
+    target_id: str
+    responses: list[ResponseRecord] = Field(description="One per prompt, in prompt order")
+    stats: RunStats
+    estimate: Estimate | None = None
+
+    def by_id(self) -> dict[str, ResponseRecord]:
+        return {r.prompt_id: r for r in self.responses}
+
+
+def approx_tokens(text: str) -> int:
+    """Rough token count: one per CJK character, one per four other characters."""
+    cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    return cjk + (len(text) - cjk + 3) // 4
+
+
+def _request_tokens(messages: Sequence[ChatMessage], params: dict[str, Any]) -> int:
+    prompt = sum(approx_tokens(m.content) + 4 for m in messages)
+    max_tokens = params.get("max_tokens")
+    return prompt + (int(max_tokens) if isinstance(max_tokens, int | float) else 128)
+
+
+@dataclass
+class _Plan:
+    keys: list[str]  # per prompt
+    groups: dict[str, list[int]]  # key -> prompt indices, first-seen order
+    cached: dict[str, Completion]
+
+
+def _plan(target: Target, prompts: Sequence[PromptItem], cache: ResponseCache | None) -> _Plan:
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for p in prompts:
+        if p.id in seen:
+            dupes.append(p.id)
+        seen.add(p.id)
+    if dupes:
+        shown = ", ".join(repr(d) for d in dupes[:5])
+        raise InputError(
+            f"prompt ids must be unique within a run; repeated: {shown}"
+            + (f" and {len(dupes) - 5} more" if len(dupes) > 5 else "")
+        )
+    keys = [cache_key(target.id, p.messages, p.params) for p in prompts]
+    groups: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    cached = cache.get_many(groups) if cache is not None else {}
+    return _Plan(keys, groups, cached)
+
+
+def _estimate(prompts: Sequence[PromptItem], plan: _Plan, options: RunOptions) -> Estimate:
+    todo = [k for k in plan.groups if k not in plan.cached]
+    tokens = sum(
+        _request_tokens(prompts[plan.groups[k][0]].messages, prompts[plan.groups[k][0]].params)
+        for k in todo
+    )
+    n = 0 if options.replay_only else len(todo)
+    if options.replay_only:
+        tokens = 0
+    seconds = n * options.assumed_latency_s / max(1, options.concurrency)
+    if options.rpm:
+        seconds = max(seconds, n / (options.rpm / 60.0))
+    if options.tpm:
+        seconds = max(seconds, tokens / (options.tpm / 60.0))
+    usd = None
+    if options.price_per_1k_tokens is not None:
+        usd = round(tokens * options.price_per_1k_tokens / 1000.0, 6)
+    cached = sum(len(plan.groups[k]) for k in plan.groups if k in plan.cached)
+    return Estimate(requests=n, cached=cached, est_tokens=tokens, est_seconds=seconds, est_usd=usd)
+
+
+def _check_budget(est: Estimate, options: RunOptions) -> None:
+    if options.budget_requests is not None and est.requests > options.budget_requests:
+        raise BudgetExceeded(
+            f"the run needs {est.requests} requests ({est.cached} prompts cached), "
+            f"over the budget of {options.budget_requests} requests"
+        )
+    if options.budget_usd is not None:
+        if est.est_usd is None:
+            raise BudgetExceeded("a budget in USD needs price_per_1k_tokens to estimate the cost")
+        if est.est_usd > options.budget_usd:
+            raise BudgetExceeded(
+                f"the run is estimated at {est.est_usd:.4f} USD ({est.est_tokens} tokens), "
+                f"over the budget of {options.budget_usd:.4f} USD"
+            )
+
+
+def estimate(target: Target, prompts: Sequence[PromptItem], options: RunOptions) -> Estimate:
+    """Requests, time and cost of a run, counting what the cache already holds."""
+    cache = ResponseCache(options.cache_path) if options.cache_path else None
+    try:
+        return _estimate(prompts, _plan(target, prompts, cache), options)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+class _Run:
+    """State of one run: shared by the workers of `arun_prompts`."""
+
+    def __init__(
+        self,
+        target: Target,
+        prompts: Sequence[PromptItem],
+        plan: _Plan,
+        options: RunOptions,
+        cache: ResponseCache | None,
+    ) -> None:
+        self.target = target
+        self.prompts = prompts
+        self.plan = plan
+        self.options = options
+        self.cache = cache
+        self.records: dict[str, ResponseRecord] = {}
+        self.stats = RunStats(prompts=len(prompts), unique_requests=len(plan.groups))
+        self.limiter = AdaptiveLimiter(options.concurrency, adaptive=options.adaptive)
+        self.rpm = TokenBucket(options.rpm) if options.rpm else None
+        self.tpm = TokenBucket(options.tpm, capacity=max(options.tpm / 60.0, 4096.0)) if (
+            options.tpm
+        ) else None
+        self.pause_until = 0.0  # a Retry-After pauses every worker, not only the one told
+        self.last_flush = time.monotonic()
+        self.progress: Any = None
+        self.task_id: Any = None
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def _fill(self, key: str, make: ResponseRecord) -> None:
+        # One record per prompt id: a later fill (never happens twice) would replace, not append.
+        for i in self.plan.groups[key]:
+            pid = self.prompts[i].id
+            self.records[pid] = make.model_copy(update={"prompt_id": pid})
+        if self.progress is not None:
+            self.progress.advance(self.task_id, len(self.plan.groups[key]))
+
+    def _spent_usd(self) -> float | None:
+        price = self.options.price_per_1k_tokens
+        if price is None:
+            return None
+        return (self.stats.prompt_tokens + self.stats.completion_tokens) * price / 1000.0
+
+    def _budget_left(self) -> bool:
+        o = self.options
+        if o.budget_requests is not None and self.stats.sent >= o.budget_requests:
+            return False
+        spent = self._spent_usd()
+        return not (o.budget_usd is not None and spent is not None and spent >= o.budget_usd)
+
+    def _store(self, key: str, completion: Completion) -> None:
+        if self.cache is None:
+            return
+        self.cache.put(key, self.target.id, completion, commit=False)
+        now = time.monotonic()
+        if len(self.cache._pending) >= 64 or now - self.last_flush > 0.5:
+            self.cache.flush()
+            self.last_flush = now
+
+    # -- one request with retries -------------------------------------------------------------
+
+    async def _attempt(self, prompt: PromptItem, est_tokens: int) -> Completion:
+        while (wait := self.pause_until - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        if self.rpm is not None:
+            await self.rpm.acquire(1)
+        if self.tpm is not None:
+            await self.tpm.acquire(est_tokens)
+        await self.limiter.acquire()
+        try:
+            self.stats.sent += 1
+            try:
+                async with asyncio.timeout(self.options.timeout_s):
+                    return await self.target.complete(prompt.messages, prompt.params)
+            except TimeoutError:
+                raise TargetError(f"timed out after {self.options.timeout_s:g} s") from None
+        finally:
+            await self.limiter.release()
+
+    async def process(self, key: str) -> None:
+        prompt = self.prompts[self.plan.groups[key][0]]
+        est_tokens = _request_tokens(prompt.messages, prompt.params)
+        attempts = 0
+        started = time.perf_counter()
+        while True:
+            if not self._budget_left():
+                self._fill(key, ResponseRecord(prompt_id="", error=BUDGET_STOP, attempts=attempts,
+                                               cache_key=key))
+                self.stats.failed += len(self.plan.groups[key])
+                return
+            attempts += 1
+            t0 = time.perf_counter()
+            try:
+                completion = await self._attempt(prompt, est_tokens)
+            except TargetError as exc:
+                error = exc
+            else:
+                self.limiter.success()
+                pt = completion.prompt_tokens
+                ct = completion.completion_tokens
+                self.stats.prompt_tokens += pt if pt is not None else est_tokens
+                self.stats.completion_tokens += ct or 0
+                if self.tpm is not None and pt is not None:
+                    self.tpm.debit(pt + (ct or 0) - est_tokens)
+                self._store(key, completion)
+                self._fill(
+                    key,
+                    ResponseRecord(
+                        prompt_id="",
+                        text=completion.text,
+                        attempts=attempts,
+                        latency_s=round(time.perf_counter() - t0, 6),
+                        prompt_tokens=pt,
+                        completion_tokens=ct,
+                        cache_key=key,
+                    ),
+                )
+                self.stats.answered += len(self.plan.groups[key])
+                return
+            if error.status == 429:
+                self.stats.rate_limited += 1
+            elif error.status is not None and error.status >= 500:
+                self.stats.server_errors += 1
+            elif error.message.startswith("timed out"):
+                self.stats.timeouts += 1
+            if error.throttled:
+                self.limiter.overload()
+            if error.retry_after is not None:
+                self.pause_until = max(self.pause_until, time.monotonic() + error.retry_after)
+            if not error.retryable or attempts > self.options.max_retries:
+                self._fill(
+                    key,
+                    ResponseRecord(
+                        prompt_id="",
+                        error=str(error),
+                        attempts=attempts,
+                        latency_s=round(time.perf_counter() - started, 6),
+                        cache_key=key,
+                    ),
+                )
+                self.stats.failed += len(self.plan.groups[key])
+                return
+            self.stats.retries += 1
+            delay = self.options.backoff_base_s * 2 ** (attempts - 1) * random.uniform(0.5, 1.5)
+            delay = min(delay, self.options.backoff_max_s)
+            if error.retry_after is not None:
+                delay = max(delay, error.retry_after)
+            await asyncio.sleep(delay)
+
+    async def worker(self, queue: list[str]) -> None:
+        while queue:
+            await self.process(queue.pop())
+
+
+async def arun_prompts(
+    target: Target, prompts: Sequence[PromptItem], options: RunOptions
+) -> RunResult:
+    """Send every prompt once (cached answers are reused) and return one record per prompt."""
+    if options.concurrency < 1:
+        raise InputError(f"concurrency must be at least 1, got {options.concurrency}")
+    started = time.perf_counter()
+    cache = ResponseCache(options.cache_path) if options.cache_path else None
+    try:
+        plan = _plan(target, prompts, cache)
+        est = _estimate(prompts, plan, options)
+        _check_budget(est, options)
+        run = _Run(target, prompts, plan, options, cache)
+        progress = None
+        if options.progress:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            progress.start()
+            run.progress = progress
+            run.task_id = progress.add_task(target.id[:40], total=len(prompts))
+        try:
+            for key, completion in plan.cached.items():
+                run._fill(
+                    key,
+                    ResponseRecord(
+                        prompt_id="",
+                        text=completion.text,
+                        cached=True,
+                        attempts=0,
+                        prompt_tokens=completion.prompt_tokens,
+                        completion_tokens=completion.completion_tokens,
+                        cache_key=key,
+                    ),
+                )
+            run.stats.cached = len(run.records)
+            todo = [k for k in plan.groups if k not in plan.cached]
+            if options.replay_only:
+                for key in todo:
+                    run._fill(key, ResponseRecord(prompt_id="", error=REPLAY_MISS, attempts=0,
+                                                  cache_key=key))
+                    run.stats.failed += len(plan.groups[key])
+            elif todo:
+                target.prepare(options.concurrency)
+                queue = list(reversed(todo))  # pop() from the end keeps prompt order
+                n_workers = min(options.concurrency, len(todo))
+                async with asyncio.TaskGroup() as tg:
+                    for _ in range(n_workers):
+                        tg.create_task(run.worker(queue))
+        finally:
+            if cache is not None:
+                cache.flush()
+            if progress is not None:
+                progress.stop()
+    finally:
+        if cache is not None:
+            cache.close()
+    elapsed = time.perf_counter() - started
+    stats = run.stats
+    stats.elapsed_s = round(elapsed, 6)
+    stats.req_per_s = round(len(prompts) / elapsed, 3) if elapsed > 0 else 0.0
+    stats.spent_usd = run._spent_usd()
+    stats.final_concurrency = run.limiter.limit
+    stats.min_concurrency = run.limiter.min_seen
+    responses = [run.records[p.id] for p in prompts]
+    return RunResult(target_id=target.id, responses=responses, stats=stats, estimate=est)
+
+
+def run_prompts(target: Target, prompts: Sequence[PromptItem], options: RunOptions) -> RunResult:
+    """Synchronous `arun_prompts` (its own event loop; loop-bound connections are closed)."""
+
+    async def main() -> RunResult:
+        try:
+            return await arun_prompts(target, prompts, options)
+        finally:
+            await target.aclose()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    # Called from inside a running loop (a notebook): run in a thread with a loop of its own.
+    box: dict[str, Any] = {}
+
+    def runner() -> None:
+        try:
+            box["result"] = asyncio.run(main())
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=runner, name="tianping-run")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    result: RunResult = box["result"]
+    return result

@@ -1,0 +1,392 @@
+"""Targets: what the runner sends prompts to (OpenAI-compatible endpoint, GGUF file, callable)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import json
+import os
+import sys
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from tianping.errors import InputError
+from tianping.genai._types import ChatMessage
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from tianping.systems._profile import ModelArtefact
+
+
+@dataclass
+class Completion:
+    """One answer of a target."""
+
+    text: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class TargetError(Exception):
+    """A failed call. `status` is the HTTP status (None: no HTTP answer, e.g. a timeout);
+    `retry_after` the server's Retry-After in seconds; `retryable` whether trying again can help."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        if retryable is None:
+            retryable = status is None or status == 429 or status == 408 or status >= 500
+        self.retryable = retryable
+
+    @property
+    def throttled(self) -> bool:
+        """The endpoint signalled overload (429 or 5xx): adaptive concurrency backs off."""
+        return self.status is not None and (self.status == 429 or self.status >= 500)
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status}: {self.message}" if self.status else self.message
+
+
+class Target(ABC):
+    """Something that answers chat messages. `id` is stable and goes into cache keys."""
+
+    id: str
+
+    @abstractmethod
+    async def complete(self, messages: list[ChatMessage], params: dict[str, Any]) -> Completion:
+        """Answer once; raise TargetError on failure."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Release connections and other resources."""
+
+    def prepare(self, concurrency: int) -> None:  # noqa: B027 - optional hook
+        """Told the runner's concurrency before the first call (sizes connection pools)."""
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    # HTTP-date form
+    import email.utils
+    import time
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _choice_text(body: Any) -> tuple[str, int | None, int | None]:
+    """Text and token usage of a non-streamed chat completion; TargetError if malformed."""
+    try:
+        message = body["choices"][0]["message"]
+        text = message.get("content")
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            raise TypeError("content is not a string")
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise TargetError(f"malformed chat completion: {exc!r}") from None
+    usage = body.get("usage") if isinstance(body, dict) else None
+    pt = ct = None
+    if isinstance(usage, dict):
+        pt = usage.get("prompt_tokens") if isinstance(usage.get("prompt_tokens"), int) else None
+        ct = (
+            usage.get("completion_tokens")
+            if isinstance(usage.get("completion_tokens"), int)
+            else None
+        )
+    return text, pt, ct
+
+
+class OpenAIChatTarget(Target):
+    """An OpenAI-compatible `/chat/completions` endpoint (vLLM, Ollama, Qwen, DeepSeek, GLM ...).
+
+    One aiohttp session per event loop, its connector sized to the runner's concurrency.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout_s: float = 60.0,
+        headers: dict[str, str] | None = None,
+        *,
+        stream: bool = False,
+        max_connections: int | None = None,
+        id: str | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.timeout_s = timeout_s
+        self.stream = stream
+        self.max_connections = max_connections or 100
+        self.id = id or f"openai:{self.base_url}:{model}"
+        self._headers = {"Content-Type": "application/json", **(headers or {})}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:  # never show the key
+        return f"OpenAIChatTarget({self.base_url!r}, {self.model!r})"
+
+    def prepare(self, concurrency: int) -> None:
+        if self._session is None:
+            self.max_connections = max(1, concurrency)
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        import aiohttp
+
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            # A session is bound to its loop: a new asyncio.run() needs a new session.
+            connector = aiohttp.TCPConnector(
+                limit=self.max_connections, limit_per_host=0, ttl_dns_cache=300
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=self.timeout_s),
+                json_serialize=json.dumps,
+            )
+            self._loop = loop
+        return self._session
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            try:
+                await session.close()
+            except RuntimeError:  # loop already gone
+                pass
+
+    async def complete(self, messages: list[ChatMessage], params: dict[str, Any]) -> Completion:
+        import aiohttp
+
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            **params,
+        }
+        stream = bool(body.get("stream", self.stream))
+        body["stream"] = stream
+        session = self._get_session()
+        url = f"{self.base_url}/chat/completions"
+        try:
+            async with session.post(url, json=body) as resp:
+                if resp.status >= 400:
+                    detail = (await resp.text())[:200]
+                    raise TargetError(
+                        detail or resp.reason or "error",
+                        status=resp.status,
+                        retry_after=_parse_retry_after(resp.headers.get("Retry-After")),
+                    )
+                if stream:
+                    return await self._read_stream(resp)
+                raw = await resp.read()
+        except TimeoutError:
+            raise TargetError(f"timed out after {self.timeout_s:g} s") from None
+        except aiohttp.ClientPayloadError as exc:
+            raise TargetError(f"truncated response: {exc}") from None
+        except aiohttp.ClientError as exc:
+            raise TargetError(f"connection failed: {exc.__class__.__name__}: {exc}") from None
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise TargetError(f"malformed JSON from endpoint: {raw[:80]!r}") from None
+        text, pt, ct = _choice_text(data)
+        return Completion(text, pt, ct)
+
+    async def _read_stream(self, resp: aiohttp.ClientResponse) -> Completion:
+        parts: list[str] = []
+        pt = ct = None
+        done = False
+        async for raw_line in resp.content:
+            line = raw_line.decode("utf-8", "replace").strip()
+            if not line.startswith("data:"):
+                continue
+            payload = line[5:].strip()
+            if payload == "[DONE]":
+                done = True
+                break
+            try:
+                chunk = json.loads(payload)
+                choices = chunk.get("choices") or []
+                if choices:
+                    delta = choices[0].get("delta") or {}
+                    piece = delta.get("content")
+                    if isinstance(piece, str):
+                        parts.append(piece)
+                usage = chunk.get("usage")
+                if isinstance(usage, dict):
+                    pt = usage.get("prompt_tokens", pt)
+                    ct = usage.get("completion_tokens", ct)
+            except (ValueError, AttributeError, TypeError):
+                raise TargetError(f"malformed stream chunk: {payload[:80]!r}") from None
+        if not done:
+            raise TargetError("truncated stream: connection ended before [DONE]")
+        return Completion("".join(parts), pt, ct)
+
+
+ChatFn = Callable[[list[ChatMessage]], "str | Completion | Awaitable[str | Completion]"]
+
+
+class CallableTarget(Target):
+    """A Python function `messages -> str` (sync functions run in a worker thread)."""
+
+    def __init__(self, fn: ChatFn, id: str | None = None) -> None:
+        self.fn = fn
+        name = getattr(fn, "__qualname__", None) or fn.__class__.__qualname__
+        module = getattr(fn, "__module__", None)
+        self.id = id or f"callable:{module + '.' if module else ''}{name}"
+        self._is_async = inspect.iscoroutinefunction(fn)
+
+    async def complete(self, messages: list[ChatMessage], params: dict[str, Any]) -> Completion:
+        try:
+            if self._is_async:
+                out = await cast(Callable[..., Awaitable[Any]], self.fn)(messages)
+            else:
+                out = await asyncio.to_thread(self.fn, messages)
+                if inspect.isawaitable(out):
+                    out = await out
+        except TargetError:
+            raise
+        except Exception as exc:
+            raise TargetError(
+                f"callable raised {exc.__class__.__name__}: {exc}", retryable=False
+            ) from None
+        if isinstance(out, Completion):
+            return out
+        if not isinstance(out, str):
+            raise TargetError(
+                f"callable returned {type(out).__name__}, expected str", retryable=False
+            )
+        return Completion(out)
+
+
+class GGUFTarget(Target):
+    """A local GGUF model through llama-cpp-python (`pip install 'tianping[gguf]'`)."""
+
+    def __init__(
+        self, path: str | Path, n_ctx: int = 2048, seed: int = 0, max_tokens: int = 128
+    ) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputError(f"{self.path}: GGUF model file not found")
+        self.n_ctx = n_ctx
+        self.seed = seed
+        self.max_tokens = max_tokens
+        self.id = f"gguf:{self.path.name}:{self.path.stat().st_size}"
+        self._llm: Any = None
+        self._lock = threading.Lock()  # llama.cpp contexts are not thread-safe
+
+    def _load(self) -> Any:
+        if self._llm is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise InputError(
+                    "a GGUF target needs llama-cpp-python: pip install 'tianping[gguf]'"
+                ) from None
+            self._llm = Llama(
+                model_path=str(self.path), n_ctx=self.n_ctx, seed=self.seed, verbose=False
+            )
+        return self._llm
+
+    def _complete_sync(self, messages: list[ChatMessage], params: dict[str, Any]) -> Completion:
+        with self._lock:
+            llm = self._load()
+            out = llm.create_chat_completion(
+                messages=[{"role": m.role, "content": m.content} for m in messages],
+                max_tokens=int(params.get("max_tokens", self.max_tokens)),
+                temperature=float(params.get("temperature", 0.0)),
+                seed=int(params.get("seed", self.seed)),
+            )
+        text, pt, ct = _choice_text(out)
+        return Completion(text, pt, ct)
+
+    async def complete(self, messages: list[ChatMessage], params: dict[str, Any]) -> Completion:
+        try:
+            return await asyncio.to_thread(self._complete_sync, messages, params)
+        except (InputError, TargetError):
+            raise
+        except Exception as exc:
+            raise TargetError(f"llama.cpp failed: {exc}", retryable=False) from None
+
+    async def aclose(self) -> None:
+        """Nothing loop-bound to release: the model stays loaded for the next run."""
+
+
+def _load_callable(spec: str, base_dir: Path, where: str) -> ChatFn:
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise InputError(f"{where}: expected 'module:function', got {spec!r}")
+    added = str(base_dir) not in sys.path
+    if added:
+        sys.path.insert(0, str(base_dir))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise InputError(f"{where}: cannot import module {module_name!r}: {exc}") from None
+    finally:
+        if added:
+            sys.path.remove(str(base_dir))
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise InputError(f"{where}: {module_name!r} has no function {attr!r}")
+    return cast(ChatFn, fn)
+
+
+def target_from_model(model: ModelArtefact, base_dir: Path) -> Target:
+    """The target for a profile's `models[]` entry (kind openai_chat, gguf or callable)."""
+    where = f"models[{model.id}]"
+    if model.kind == "openai_chat":
+        assert model.endpoint is not None  # the profile validator requires it
+        api_key = None
+        if model.api_key_env:
+            api_key = os.environ.get(model.api_key_env)
+            if not api_key:
+                raise InputError(
+                    f"{where}: environment variable {model.api_key_env} (api_key_env) is not set"
+                )
+        return OpenAIChatTarget(
+            model.endpoint,
+            model.model_name or model.id,
+            api_key=api_key,
+            timeout_s=model.timeout_s,
+        )
+    if model.kind == "gguf":
+        if not model.path:
+            raise InputError(f"{where}: a model of kind 'gguf' needs 'path'")
+        path = Path(model.path)
+        return GGUFTarget(path if path.is_absolute() else base_dir / path)
+    if model.kind == "callable":
+        if not model.callable:
+            raise InputError(f"{where}: a model of kind 'callable' needs 'callable'")
+        fn = _load_callable(model.callable, base_dir, f"{where}.callable")
+        return CallableTarget(fn, id=f"callable:{model.callable}")
+    raise InputError(
+        f"{where}: kind {model.kind!r} cannot answer chat prompts "
+        "(expected openai_chat, gguf or callable)"
+    )

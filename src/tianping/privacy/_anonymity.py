@@ -1,0 +1,401 @@
+"""Anonymity metrics over quasi-identifiers: k, l (distinct, entropy), t-closeness, risk.
+
+Definitions follow pycanon (IFCA) so values agree on shared cases: equivalence classes are
+the groups of rows with equal quasi-identifier values; l-diversity and t-closeness over
+several sensitive attributes take the worst attribute (pycanon's ``gen=True``); t-closeness
+uses the ordered-distance EMD for numeric attributes and the equal-distance EMD for
+categorical ones (Li, Li and Venkatasubramanian 2007). Unlike pycanon (pandas ``groupby``
+drops missing keys), missing quasi-identifier values form their own class, which is the
+conservative choice. Everything runs as polars group-bys plus numpy, never per-class Python.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from pydantic import BaseModel, Field
+
+from tianping.errors import InputError
+
+__all__ = [
+    "AnonymityReport",
+    "SensitiveStats",
+    "equivalence_class_sizes",
+    "k_anonymity",
+    "l_diversity",
+    "entropy_l_diversity",
+    "load_table",
+    "measure",
+    "reidentification_risk",
+    "t_closeness",
+    "to_polars",
+]
+
+_DENSE_CELLS = 4_000_000  # classes x values per numpy block in numeric t-closeness
+
+
+class SensitiveStats(BaseModel):
+    """Per sensitive attribute: the worst class over all equivalence classes."""
+
+    attribute: str
+    numeric: bool
+    distinct_values: int
+    l_distinct: int
+    l_entropy: float = Field(description="exp(min class entropy); pycanon reports int() of it")
+    t_closeness: float
+
+
+class AnonymityReport(BaseModel):
+    rows: int
+    quasi_identifiers: list[str]
+    sensitive: list[str]
+    equivalence_classes: int
+    k: int
+    class_size_histogram: dict[int, int] = Field(
+        default_factory=dict, description="class size -> number of classes of that size"
+    )
+    l_distinct: int | None = None
+    l_entropy: float | None = None
+    t_closeness: float | None = None
+    per_sensitive: list[SensitiveStats] = Field(default_factory=list)
+    prosecutor_risk_max: float
+    prosecutor_risk_avg: float
+    records_unique: int = Field(description="Rows whose class has size 1 (sample uniques)")
+    journalist_risk_max: float | None = None
+    journalist_risk_avg: float | None = None
+    marketer_risk: float
+
+
+def to_polars(data: Any) -> pl.DataFrame:
+    """Accept a polars or pandas DataFrame (or anything polars can build a frame from)."""
+    if isinstance(data, pl.DataFrame):
+        return data
+    if isinstance(data, pl.LazyFrame):
+        return data.collect()
+    try:
+        import pandas as pd
+
+        if isinstance(data, pd.DataFrame):
+            return pl.from_pandas(data)
+    except ImportError:  # pragma: no cover - pandas ships with the extras we use
+        pass
+    return pl.DataFrame(data)
+
+
+def _check_columns(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
+    if not cols:
+        raise InputError(f"no {what} given")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise InputError(f"{what} {missing} are not columns; columns are {df.columns}")
+
+
+def _class_sizes(df: pl.DataFrame, qi: Sequence[str]) -> np.ndarray:
+    sizes = df.group_by(list(qi)).agg(pl.len().alias("__n"))["__n"].to_numpy()
+    return np.asarray(sizes, dtype=np.int64)
+
+
+def equivalence_class_sizes(data: Any, qi: Sequence[str]) -> np.ndarray:
+    """Sizes of the equivalence classes (order unspecified)."""
+    df = to_polars(data)
+    _check_columns(df, qi, "quasi-identifiers")
+    return _class_sizes(df, qi)
+
+
+def k_anonymity(data: Any, qi: Sequence[str]) -> int:
+    """Smallest equivalence-class size (pycanon ``k_anonymity``)."""
+    sizes = equivalence_class_sizes(data, qi)
+    return int(sizes.min()) if sizes.size else 0
+
+
+def _is_numeric(s: pl.Series) -> bool:
+    return s.dtype.is_numeric()
+
+
+def _sa_counts(df: pl.DataFrame, qi: Sequence[str], sa: str) -> pl.DataFrame:
+    """(class id, value rank, count) triples, class sizes joined in."""
+    trip = df.group_by([*qi, sa]).agg(pl.len().alias("__c"))
+    trip = trip.with_columns(
+        (pl.struct(list(qi)).rank("dense") - 1).cast(pl.Int64).alias("__cls"),
+        (pl.col(sa).rank("dense") - 1).cast(pl.Int64).alias("__v"),
+    )
+    sizes = trip.group_by("__cls").agg(pl.col("__c").sum().alias("__n"))
+    return trip.select("__cls", "__v", "__c").join(sizes, on="__cls")
+
+
+def _sensitive_stats(df: pl.DataFrame, qi: Sequence[str], sa: str, numeric: bool | None) -> SensitiveStats:
+    num = _is_numeric(df[sa]) if numeric is None else numeric
+    trip = _sa_counts(df, qi, sa)
+    n = df.height
+    per_class = trip.group_by("__cls").agg(
+        pl.len().alias("l"),
+        (-(pl.col("__c") / pl.col("__n")) * (pl.col("__c") / pl.col("__n")).log()).sum().alias("h"),
+    )
+    l_distinct = int(per_class["l"].min())  # type: ignore[arg-type]
+    h_min = float(per_class["h"].min())  # type: ignore[arg-type]
+    l_entropy = float(np.exp(1) ** h_min)
+    # Global distribution p over the sorted distinct values.
+    vals = trip.group_by("__v").agg(pl.col("__c").sum()).sort("__v")
+    m = vals.height
+    p = vals["__c"].to_numpy().astype(np.float64) / n
+    cls = trip["__cls"].to_numpy()
+    v = trip["__v"].to_numpy()
+    q = trip["__c"].to_numpy().astype(np.float64) / trip["__n"].to_numpy()
+    n_cls = per_class.height
+    if m <= 1:
+        t = 0.0
+    elif not num:
+        # Equal-distance EMD: 0.5 * sum |q - p|; values absent from a class add p_v.
+        diff = np.abs(q - p[v]) - p[v]
+        acc = np.bincount(cls, weights=diff, minlength=n_cls)
+        t = float(np.max(0.5 * (acc + 1.0)))
+    else:
+        # Ordered-distance EMD: sum over values of |cumulative (q - p)| / (m - 1).
+        order = np.argsort(cls, kind="stable")
+        cls_s, v_s, q_s = cls[order], v[order], q[order]
+        bounds = np.searchsorted(cls_s, np.arange(0, n_cls + 1))
+        block = max(1, _DENSE_CELLS // m)
+        t = 0.0
+        for lo in range(0, n_cls, block):
+            hi = min(n_cls, lo + block)
+            a, b = bounds[lo], bounds[hi]
+            mat = np.zeros((hi - lo, m), dtype=np.float64)
+            mat[cls_s[a:b] - lo, v_s[a:b]] = q_s[a:b]
+            mat -= p
+            np.cumsum(mat, axis=1, out=mat)
+            emd = np.abs(mat).sum(axis=1) / (m - 1)
+            t = max(t, float(emd.max()))
+    return SensitiveStats(
+        attribute=sa,
+        numeric=num,
+        distinct_values=m,
+        l_distinct=l_distinct,
+        l_entropy=l_entropy,
+        t_closeness=t,
+    )
+
+
+def _sensitive_all(
+    data: Any, qi: Sequence[str], sensitive: Sequence[str], numeric: dict[str, bool] | None
+) -> list[SensitiveStats]:
+    df = to_polars(data)
+    _check_columns(df, qi, "quasi-identifiers")
+    _check_columns(df, sensitive, "sensitive attributes")
+    if df.height == 0:
+        raise InputError("the table has no rows")
+    numeric = numeric or {}
+    return [_sensitive_stats(df, qi, sa, numeric.get(sa)) for sa in sensitive]
+
+
+def l_diversity(data: Any, qi: Sequence[str], sensitive: Sequence[str]) -> int:
+    """Distinct l-diversity: fewest distinct sensitive values in any class (worst attribute)."""
+    return min(s.l_distinct for s in _sensitive_all(data, qi, sensitive, None))
+
+
+def entropy_l_diversity(data: Any, qi: Sequence[str], sensitive: Sequence[str]) -> float:
+    """Entropy l-diversity as exp(min entropy); ``int()`` of it equals pycanon's value."""
+    return min(s.l_entropy for s in _sensitive_all(data, qi, sensitive, None))
+
+
+def t_closeness(
+    data: Any,
+    qi: Sequence[str],
+    sensitive: Sequence[str],
+    numeric: dict[str, bool] | None = None,
+) -> float:
+    """Largest EMD between a class's sensitive distribution and the table's (worst attribute)."""
+    return max(s.t_closeness for s in _sensitive_all(data, qi, sensitive, numeric))
+
+
+def reidentification_risk(
+    data: Any,
+    qi: Sequence[str],
+    population: Any | None = None,
+    population_count: str | None = None,
+) -> dict[str, float | int | None]:
+    """Prosecutor, journalist and marketer re-identification risk (El Emam's models).
+
+    Prosecutor: the attacker knows the target is in the data: risk 1/f per record, where f
+    is its class size. Journalist: the attacker does not know; risk 1/F with F the size of
+    the matching class in ``population`` (a table with the same quasi-identifier columns,
+    one row per person, or aggregated with a ``population_count`` column). Marketer: the
+    expected share of records re-identified when all are linked: mean of 1/F (1/f without
+    a population table).
+    """
+    df = to_polars(data)
+    _check_columns(df, qi, "quasi-identifiers")
+    if df.height == 0:
+        raise InputError("the table has no rows")
+    classes = df.group_by(list(qi)).agg(pl.len().alias("__f"))
+    f = classes["__f"].to_numpy().astype(np.float64)
+    n = float(df.height)
+    out: dict[str, float | int | None] = {
+        "prosecutor_risk_max": float(1.0 / f.min()),
+        "prosecutor_risk_avg": float(classes.height / n),
+        "records_unique": int(f[f == 1].sum()),
+        "journalist_risk_max": None,
+        "journalist_risk_avg": None,
+        "marketer_risk": float(classes.height / n),
+    }
+    if population is not None:
+        pop = to_polars(population)
+        _check_columns(pop, qi, "quasi-identifiers of the population table")
+        if population_count:
+            _check_columns(pop, [population_count], "population count column")
+            pop_cls = pop.group_by(list(qi)).agg(pl.col(population_count).sum().alias("__F"))
+        else:
+            pop_cls = pop.group_by(list(qi)).agg(pl.len().alias("__F"))
+        pop_cls = pop_cls.with_columns(
+            [pl.col(c).cast(classes.schema[c], strict=False) for c in qi]
+        )
+        joined = classes.join(pop_cls, on=list(qi), how="left", nulls_equal=True)
+        # A sample class missing from the population is at least its own size there.
+        big_f = joined.select(pl.max_horizontal(pl.col("__F").fill_null(0), pl.col("__f")))
+        big_f_arr = big_f.to_series().to_numpy().astype(np.float64)
+        f_arr = joined["__f"].to_numpy().astype(np.float64)
+        out["journalist_risk_max"] = float(1.0 / big_f_arr.min())
+        out["journalist_risk_avg"] = float((f_arr / big_f_arr).sum() / n)
+        out["marketer_risk"] = float((f_arr / big_f_arr).sum() / n)
+    return out
+
+
+def measure(
+    data: Any,
+    qi: Sequence[str],
+    sensitive: Sequence[str] = (),
+    *,
+    population: Any | None = None,
+    population_count: str | None = None,
+    numeric: dict[str, bool] | None = None,
+) -> AnonymityReport:
+    """Every metric in one call (k, l, entropy l, t, the three risk models)."""
+    df = to_polars(data)
+    _check_columns(df, qi, "quasi-identifiers")
+    if df.height == 0:
+        raise InputError("the table has no rows")
+    sizes = _class_sizes(df, qi)
+    uniq, counts = np.unique(sizes, return_counts=True)
+    risk = reidentification_risk(df, qi, population, population_count)
+    per = _sensitive_all(df, qi, sensitive, numeric) if sensitive else []
+    return AnonymityReport(
+        rows=df.height,
+        quasi_identifiers=list(qi),
+        sensitive=list(sensitive),
+        equivalence_classes=int(sizes.size),
+        k=int(sizes.min()),
+        class_size_histogram={int(a): int(b) for a, b in zip(uniq, counts, strict=True)},
+        l_distinct=min(s.l_distinct for s in per) if per else None,
+        l_entropy=min(s.l_entropy for s in per) if per else None,
+        t_closeness=max(s.t_closeness for s in per) if per else None,
+        per_sensitive=per,
+        prosecutor_risk_max=float(risk["prosecutor_risk_max"] or 0.0),
+        prosecutor_risk_avg=float(risk["prosecutor_risk_avg"] or 0.0),
+        records_unique=int(risk["records_unique"] or 0),
+        journalist_risk_max=_opt(risk["journalist_risk_max"]),
+        journalist_risk_avg=_opt(risk["journalist_risk_avg"]),
+        marketer_risk=float(risk["marketer_risk"] or 0.0),
+    )
+
+
+def _opt(x: float | int | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def load_table(
+    path: Path,
+    *,
+    fmt: str | None = None,
+    delimiter: str | None = None,
+    has_header: bool = True,
+    columns: Sequence[str] | None = None,
+    na_values: Sequence[str] = ("", "?", "NA", "N/A", "null", "NaN"),
+    keep_na_tokens: bool = True,
+) -> pl.DataFrame:
+    """Read CSV/TSV, Parquet or JSONL into polars with trimmed strings and numeric columns typed.
+
+    Missing-value tokens stay as they are by default (``keep_na_tokens``): for anonymity a
+    '?' is a value an attacker sees, so it forms its own class rather than vanishing.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    kind = (fmt or path.suffix.lstrip(".")).lower()
+    try:
+        if kind in ("parquet", "pq"):
+            df = pl.read_parquet(path)
+        elif kind in ("jsonl", "ndjson"):
+            df = pl.read_ndjson(path)
+        elif kind in ("arrow", "feather", "ipc"):
+            df = pl.read_ipc(path)
+        else:
+            sep = delimiter or ("\t" if kind == "tsv" else _sniff_delimiter(path))
+            df = pl.read_csv(
+                path,
+                separator=sep,
+                has_header=has_header,
+                infer_schema=False,
+                truncate_ragged_lines=True,
+                encoding="utf8",
+            )
+            if columns:
+                if len(columns) != df.width:
+                    raise InputError(
+                        f"{path}: {len(columns)} column names given but the file has "
+                        f"{df.width} columns"
+                    )
+                df.columns = list(columns)
+            df = df.filter(~pl.all_horizontal(pl.all().is_null()))
+            df = _type_strings(df, na_values, keep_na_tokens)
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read as {kind or 'csv'}: {exc}") from None
+    if df.height == 0:
+        raise InputError(f"{path}: no rows")
+    return df
+
+
+def _sniff_delimiter(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(65536).decode("utf-8", errors="replace")
+    first = head.splitlines()[0] if head else ""
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _type_strings(df: pl.DataFrame, na_values: Sequence[str], keep_na: bool) -> pl.DataFrame:
+    df = df.with_columns(pl.col(pl.String).str.strip_chars())
+    na = set(na_values)
+    out = []
+    for name in df.columns:
+        s = df[name]
+        if s.dtype != pl.String:
+            out.append(s)
+            continue
+        present = s.filter(~s.is_in(list(na)) & s.is_not_null())
+        typed = None
+        for dtype in (pl.Int64, pl.Float64):
+            cast = present.cast(dtype, strict=False)
+            if present.len() and cast.null_count() == 0:
+                typed = dtype
+                break
+        has_na = present.len() != s.len() - s.null_count()
+        if typed is not None and not (keep_na and has_na):
+            out.append(s.cast(typed, strict=False).alias(name))
+        else:
+            out.append(s)
+    return pl.DataFrame(out)
+
+
+def histogram_rows(report: AnonymityReport, limit: int = 50) -> list[dict[str, int]]:
+    """Evidence rows: class size, number of classes, rows in them (smallest sizes first)."""
+    rows = [
+        {"class_size": size, "classes": count, "rows": size * count}
+        for size, count in sorted(report.class_size_histogram.items())
+    ]
+    return rows[:limit]
+
