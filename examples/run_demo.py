@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from tianping.assess import run_assessment
+from tianping.assess import AssessOptions, run_assessment
 from tianping.errors import TianpingError
 from tianping.reports import render_html, render_json, render_text
 from tianping.store import open_store
 
 HERE = Path(__file__).resolve().parent
+CHAT_PORT = 18765  # the public-chatbot example's endpoint: a local rule-based server
 
 
 def main() -> int:
@@ -24,6 +26,13 @@ def main() -> int:
     args = parser.parse_args()
     console = Console()
     args.out.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(HERE))
+    import train_models
+
+    # We trained these models ourselves a moment ago, so we may unpickle them.
+    train_models.main_quiet()
+    options = AssessOptions(evidence_root=args.out / "evidence", trust_pickle=True)
+    server = _start_chat_server(console)
     store = open_store(f"sqlite:///{(args.out / 'tianping.db').resolve()}")
     systems = sorted(p.parent for p in HERE.glob("*/tianping.yaml"))
     summary = Table(title="Tianping demo: five example AI systems / 五个示例系统")
@@ -40,7 +49,7 @@ def main() -> int:
         summary.add_column(col)
     try:
         for system in systems:
-            report = run_assessment(system, store)
+            report = run_assessment(system, store, options)
             if system.name == "credit-scoring":
                 render_text(report, console, lang=args.lang)
             (args.out / f"{report.system.id}.json").write_text(
@@ -64,9 +73,51 @@ def main() -> int:
         return 2
     finally:
         store.close()
+        if server is not None:
+            server.stop()
     console.print(summary)
+    _standalone_audit(console, args.out)
     console.print(f"Open {args.out}/*.html in a browser; JSON beside them. Next: `make test`.")
     return 0
+
+
+def _start_chat_server(console: Console) -> Any:
+    """The chatbot example talks to an OpenAI-compatible endpoint: serve a local one."""
+    try:
+        from tianping.genai._server import ChatServer
+    except ImportError:
+        return None
+    try:
+        server = ChatServer(port=CHAT_PORT)
+        server.start()
+    except OSError as exc:
+        console.print(f"chat server not started on 127.0.0.1:{CHAT_PORT}: {exc}")
+        return None
+    return server
+
+
+def _standalone_audit(console: Console, out: Path) -> None:
+    """`tianping audit` without a rulebook: the research prototype's income model on Adult."""
+    from tianping.audit._standalone import audit_profile
+
+    report = audit_profile(
+        HERE / "research-prototype",
+        trust_pickle=True,
+        evidence_dir=out / "evidence" / "research-prototype-audit",
+    )
+    (out / "research-prototype-audit.json").write_text(
+        report.model_dump_json(indent=2), encoding="utf-8"
+    )
+    table = Table(title="Standalone audit: income model on UCI Adult / 独立算法审计")
+    for col in ("check", "verdict", "key metrics"):
+        table.add_column(col)
+    for r in report.results:
+        shown = ", ".join(
+            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in list(r.metrics.items())[:4]
+        )
+        table.add_row(r.check_id, r.verdict.value, shown)
+    console.print(table)
 
 
 if __name__ == "__main__":

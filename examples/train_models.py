@@ -132,14 +132,18 @@ def main() -> int:
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
     np.random.seed(0)
-    paths = [
-        train_credit(EXAMPLES / "credit-scoring" / "artefacts"),
-        train_income(EXAMPLES / "research-prototype" / "artefacts"),
-    ]
+    paths = main_quiet()
     if not args.quiet:
         for p in paths:
             print(f"trained {p.relative_to(EXAMPLES.parent)}")
     return 0
+
+
+def main_quiet() -> list[Path]:
+    return [
+        train_credit(EXAMPLES / "credit-scoring" / "artefacts"),
+        train_income(EXAMPLES / "research-prototype" / "artefacts"),
+    ]
 
 
 if __name__ == "__main__":

@@ -99,6 +99,9 @@ class CheckContext:
     # Unpickling a model file runs code from it: only with the user's explicit consent
     # (`--trust-pickle` / TIANPING_TRUST_PICKLE=1), never from the profile itself.
     trust_pickle: bool = False
+    # In-memory inputs from the Python API, keyed "model:<id>" / "dataset:<id>": a fitted
+    # estimator or adapter, a DataFrame. Loaders look here before reading files.
+    objects: dict[str, Any] = field(default_factory=dict)
 
     def resolve(self, relative: str) -> Path:
         p = Path(relative)
@@ -113,10 +116,13 @@ class CheckContext:
 
 
 def compare(metrics: dict[str, Metric], thresholds: dict[str, Bound]) -> list[ThresholdComparison]:
-    """Each threshold against its metric; a missing or non-numeric metric fails."""
+    """Each threshold against its metric; a missing or non-numeric metric fails, unless the
+    bound is optional and the metric is absent (or None)."""
     out: list[ThresholdComparison] = []
     for name, bound in sorted(thresholds.items()):
         raw = metrics.get(name)
+        if raw is None and bound.optional:
+            continue
         value = (
             float(raw)
             if isinstance(raw, int | float) and not isinstance(raw, bool)

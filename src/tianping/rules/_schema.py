@@ -35,6 +35,9 @@ class Bound(_Strict):
 
     min: float | None = None
     max: float | None = None
+    # Some metrics exist only when the system declares something (e.g. monotone features):
+    # an optional bound is skipped when the check does not report the metric.
+    optional: bool = False
 
     @model_validator(mode="after")
     def _one_side(self) -> Bound:
