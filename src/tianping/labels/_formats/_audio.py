@@ -23,11 +23,15 @@ comment header are re-paginated, audio packets are untouched).
 
 from __future__ import annotations
 
+import importlib
+import mmap
+import os
 import shutil
 import struct
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 from tianping.errors import InputError, display_path
 from tianping.labels._handler import FormatHandler, FoundLabel, register_handler
@@ -46,6 +50,49 @@ def _bad(path: Path, what: str) -> InputError:
 def _copy_to(path: Path, out: Path) -> None:
     if Path(out).resolve() != Path(path).resolve():
         shutil.copyfile(path, out)
+
+
+def _mutagen(module: str) -> Any:
+    """A mutagen module, typed as Any (mutagen ships no annotations for its classes)."""
+    return importlib.import_module(module)
+
+
+_Buf = bytes | mmap.mmap  # slices of both are bytes
+
+
+@contextmanager
+def _mapped(path: Path) -> Iterator[_Buf]:
+    """The file memory-mapped read-only, so a large WAV is never loaded whole."""
+    try:
+        with Path(path).open("rb") as fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                raise _bad(path, "empty file")
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                yield mm
+    except OSError as exc:
+        raise _bad(path, f"cannot read file ({exc.strerror})") from exc
+
+
+@contextmanager
+def _output(path: Path, out: Path) -> Iterator[BinaryIO]:
+    """A file to write `out` to; a sibling temporary file when `out` is the mapped input."""
+    same = Path(out).resolve() == Path(path).resolve()
+    target = Path(out).with_name(Path(out).name + ".tianping-tmp") if same else Path(out)
+    try:
+        with target.open("wb") as fh:
+            yield fh
+    except BaseException:
+        if same:
+            target.unlink(missing_ok=True)
+        raise
+    if same:
+        os.replace(target, out)
+
+
+def _copy_range(fh: BinaryIO, data: _Buf, start: int, end: int) -> None:
+    step = 1 << 24
+    for pos in range(start, end, step):
+        fh.write(data[pos : min(end, pos + step)])
 
 
 def _read_all(path: Path) -> bytes:
@@ -82,8 +129,10 @@ def _mp3_bounds(path: Path, data: bytes) -> tuple[int, int]:
     if end - pos >= 128 and data[end - 128 : end - 125] == b"TAG":
         end -= 128
     if end - pos >= 32 and data[end - 32 : end - 24] == b"APETAGEX":
-        (ape_size,) = struct.unpack("<I", data[end - 20 : end - 16])
-        end -= ape_size + (32 if end - ape_size - 32 >= pos else 0)
+        ape_size = int.from_bytes(data[end - 20 : end - 16], "little")  # items + footer
+        end = max(pos, end - ape_size)
+        if data[end - 32 : end - 24] == b"APETAGEX":  # optional APE header
+            end -= 32
     # skip leading zero padding some encoders leave after the tag
     while pos < end and data[pos] == 0:
         pos += 1
@@ -104,22 +153,23 @@ class Mp3Handler(FormatHandler):
         if head[:3] == b"ID3":
             return head[3:4] in (b"\x02", b"\x03", b"\x04") and b"fLaC" not in head
         # MPEG-1/2/2.5 Layer III frame sync
-        return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and (
-            (head[1] >> 1) & 3
-        ) == 1
+        return (
+            len(head) >= 2
+            and head[0] == 0xFF
+            and head[1] & 0xE0 == 0xE0
+            and ((head[1] >> 1) & 3) == 1
+        )
 
     def _tags(self, path: Path) -> Any:
-        from mutagen.id3 import ID3, ID3NoHeaderError  # type: ignore[attr-defined]
-        from mutagen.mp3 import MP3
-
+        id3 = _mutagen("mutagen.id3")
         _mp3_bounds(path, _read_all(path))
         try:
-            MP3(path)
+            _mutagen("mutagen.mp3").MP3(path)
         except Exception as exc:
             raise _bad(path, f"not a valid MP3 ({exc})") from exc
         try:
-            return ID3(path)
-        except ID3NoHeaderError:
+            return id3.ID3(path)
+        except id3.ID3NoHeaderError:
             return None
         except Exception as exc:
             raise _bad(path, f"corrupt ID3v2 tag ({exc})") from exc
@@ -135,15 +185,14 @@ class Mp3Handler(FormatHandler):
         return found
 
     def write(self, path: Path, raw_json: str, out: Path) -> None:
-        from mutagen.id3 import ID3, TXXX  # type: ignore[attr-defined]
-
+        id3 = _mutagen("mutagen.id3")
         tags = self._tags(path)
         version = 4 if tags is None else max(3, tags.version[1])
         _copy_to(path, out)
-        tags = ID3() if tags is None else ID3(out)
+        tags = id3.ID3() if tags is None else id3.ID3(out)
         for key in [k for k in tags if k.startswith("TXXX:") and _is_aigc(k[5:])]:
             del tags[key]
-        tags.add(TXXX(encoding=3, desc=_KEY, text=[raw_json]))
+        tags.add(id3.TXXX(encoding=3, desc=_KEY, text=[raw_json]))
         tags.save(out, v2_version=version, v1=1)
 
     def payload(self, path: Path) -> bytes | None:
@@ -155,7 +204,7 @@ class Mp3Handler(FormatHandler):
 # --------------------------------------------------------------------------- WAV (RIFF)
 
 
-def _riff_chunks(path: Path, data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+def _riff_chunks(path: Path, data: _Buf, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
     """(id, data_start, data_size) of each chunk in data[start:end]."""
     pos = start
     while pos + 8 <= end:
@@ -173,11 +222,11 @@ def _riff_chunks(path: Path, data: bytes, start: int, end: int) -> Iterator[tupl
         raise _bad(path, f"garbage after the last RIFF chunk at offset {pos}")
 
 
-def _wav_check(path: Path, data: bytes) -> int:
+def _wav_check(path: Path, data: _Buf) -> int:
     """Validate the RIFF/WAVE header; return the end of the RIFF body."""
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         raise _bad(path, "not a RIFF/WAVE file")
-    (size,) = struct.unpack("<I", data[4:8])
+    size = int.from_bytes(data[4:8], "little")
     if 8 + size > len(data):
         raise _bad(path, f"truncated WAV (RIFF declares {size + 8} bytes, file has {len(data)})")
     return 8 + size
@@ -202,16 +251,17 @@ class WavHandler(FormatHandler):
     def sniff(cls, head: bytes) -> bool:
         return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
 
-    def _scan(self, path: Path, data: bytes) -> tuple[list[FoundLabel], bytes | None]:
+    def _scan(self, path: Path, data: _Buf) -> tuple[list[FoundLabel], tuple[int, int]]:
+        """The records found and the (start, end) of the samples."""
         end = _wav_check(path, data)
         found: list[FoundLabel] = []
-        samples: bytes | None = None
+        samples: tuple[int, int] | None = None
         has_fmt = False
         for cid, start, size in _riff_chunks(path, data, 12, end):
             if cid == b"fmt ":
                 has_fmt = True
             elif cid == b"data":
-                samples = data[start : start + size]
+                samples = (start, start + size)
             elif _is_aigc(cid.decode("latin-1")):
                 found.append(FoundLabel(_text(data[start : start + size]), f"riff:{cid.decode()}"))
             elif cid == b"LIST" and data[start : start + 4] == b"INFO":
@@ -224,14 +274,18 @@ class WavHandler(FormatHandler):
         return found, samples
 
     def read(self, path: Path) -> list[FoundLabel]:
-        return self._scan(path, _read_all(path))[0]
+        with _mapped(path) as data:
+            return self._scan(path, data)[0]
 
     def write(self, path: Path, raw_json: str, out: Path) -> None:
-        data = _read_all(path)
+        with _mapped(path) as data:
+            self._write(path, data, raw_json, out)
+
+    def _write(self, path: Path, data: _Buf, raw_json: str, out: Path) -> None:
         self._scan(path, data)
         end = _wav_check(path, data)
         new = _chunk(_KEY.encode(), raw_json.encode("utf-8"))
-        parts: list[bytes] = [data[:12]]
+        parts: list[bytes | tuple[int, int]] = []  # bytes, or a range copied verbatim
         placed = False
         pos = 12
         for cid, start, size in _riff_chunks(path, data, 12, end):
@@ -241,28 +295,38 @@ class WavHandler(FormatHandler):
                     parts.append(new)
                     placed = True
             elif cid == b"LIST" and data[start : start + 4] == b"INFO":
-                subs = [
+                subs = list(_riff_chunks(path, data, start + 4, start + size))
+                keep = [
                     data[s2 - 8 : min(s2 + n2 + (n2 & 1), start + size)]
-                    for sid, s2, n2 in _riff_chunks(path, data, start + 4, start + size)
+                    for sid, s2, n2 in subs
                     if not _is_aigc(sid.decode("latin-1"))
                 ]
-                if len(subs) == len(list(_riff_chunks(path, data, start + 4, start + size))):
-                    parts.append(data[pos:nxt])  # untouched
-                elif subs:
-                    parts.append(_chunk(b"LIST", b"INFO" + b"".join(subs)))
+                if len(keep) == len(subs):
+                    parts.append((pos, nxt))  # untouched
+                elif keep:
+                    parts.append(_chunk(b"LIST", b"INFO" + b"".join(keep)))
             else:
                 if cid == b"data" and not placed:
                     parts.append(new)
                     placed = True
-                parts.append(data[pos:nxt])
+                parts.append((pos, nxt))
             pos = nxt
-        body = b"".join(parts)[8:]
-        if len(body) > 0xFFFFFFFF:
+        size = 4 + sum(p[1] - p[0] if isinstance(p, tuple) else len(p) for p in parts)
+        if size > 0xFFFFFFFF:
             raise _bad(path, "WAV larger than 4 GiB (RF64 is not supported)")
-        Path(out).write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body + data[end:])
+        with _output(path, out) as fh:
+            fh.write(b"RIFF" + struct.pack("<I", size) + b"WAVE")
+            for part in parts:
+                if isinstance(part, tuple):
+                    _copy_range(fh, data, part[0], part[1])
+                else:
+                    fh.write(part)
+            _copy_range(fh, data, end, len(data))
 
     def payload(self, path: Path) -> bytes | None:
-        return self._scan(path, _read_all(path))[1]
+        with _mapped(path) as data:
+            start, stop = self._scan(path, data)[1]
+            return data[start:stop]
 
 
 # --------------------------------------------------------------------------- FLAC
@@ -314,11 +378,9 @@ class FlacHandler(FormatHandler):
         return head[:4] == b"fLaC"
 
     def _open(self, path: Path) -> Any:
-        from mutagen.flac import FLAC
-
         _flac_audio_start(path, _read_all(path))
         try:
-            return FLAC(path)
+            return _mutagen("mutagen.flac").FLAC(path)
         except Exception as exc:
             raise _bad(path, f"corrupt FLAC ({exc})") from exc
 
@@ -326,11 +388,9 @@ class FlacHandler(FormatHandler):
         return _vorbis_found(self._open(path).tags, "vorbis")
 
     def write(self, path: Path, raw_json: str, out: Path) -> None:
-        from mutagen.flac import FLAC
-
         self._open(path)
         _copy_to(path, out)
-        f = FLAC(out)
+        f = _mutagen("mutagen.flac").FLAC(out)
         if f.tags is None:
             f.add_tags()
         _vorbis_replace(f.tags, raw_json)
@@ -393,9 +453,6 @@ class OggHandler(FormatHandler):
         return head[:4] == b"OggS" and (b"\x01vorbis" in head or b"OpusHead" in head)
 
     def _open(self, path: Path) -> Any:
-        from mutagen.oggopus import OggOpus
-        from mutagen.oggvorbis import OggVorbis
-
         data = _read_all(path)
         packets = _ogg_packets(path, data)
         first = next(packets, None)
@@ -404,9 +461,9 @@ class OggHandler(FormatHandler):
         for _ in packets:  # walk every page: detects truncation anywhere
             pass
         if first[2].startswith(b"\x01vorbis"):
-            cls: Any = OggVorbis
+            cls: Any = _mutagen("mutagen.oggvorbis").OggVorbis
         elif first[2].startswith(b"OpusHead"):
-            cls = OggOpus
+            cls = _mutagen("mutagen.oggopus").OggOpus
         else:
             raise _bad(path, "unsupported Ogg codec (only Vorbis and Opus carry labels here)")
         try:
