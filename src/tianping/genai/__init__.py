@@ -1,1 +1,116 @@
-"""Tianping genai package (public API re-exported here)."""
+"""Generative-AI safety evaluation per TC260-003 / GB/T 45654-2025 (天平 genai).
+
+Light to import: names resolve lazily, so `import tianping.genai` pulls in no HTTP client.
+
+    from tianping.genai import OpenAIChatTarget, EvalOptions, evaluate
+    report = evaluate(OpenAIChatTarget("http://127.0.0.1:8000/v1", "qwen"), ["tianping-seed"])
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tianping.genai._attacks import ATTACKS, apply_attacks, resolve_attacks
+    from tianping.genai._bank import Bank, BankItem, LintReport, lint_banks, load_bank
+    from tianping.genai._eval import EvalOptions, EvalReport, EvalRun, evaluate, run_evaluation
+    from tianping.genai._judges import (
+        KeywordScreener,
+        LLMJudge,
+        RefusalDetector,
+        calibrate,
+        export_review,
+        import_review,
+    )
+    from tianping.genai._metrics import SafetyMetrics, wilson
+    from tianping.genai._runner import RunOptions, RunResult, arun_prompts, run_prompts
+    from tianping.genai._server import ChatServer
+    from tianping.genai._targets import CallableTarget, OpenAIChatTarget, Target, target_from_model
+    from tianping.genai._taxonomy import Taxonomy, load_taxonomy
+    from tianping.genai._types import ChatMessage, PromptItem, ResponseRecord
+
+_EXPORTS = {
+    "ATTACKS": "_attacks",
+    "apply_attacks": "_attacks",
+    "resolve_attacks": "_attacks",
+    "Bank": "_bank",
+    "BankItem": "_bank",
+    "LintReport": "_bank",
+    "lint_banks": "_bank",
+    "load_bank": "_bank",
+    "EvalOptions": "_eval",
+    "EvalReport": "_eval",
+    "EvalRun": "_eval",
+    "evaluate": "_eval",
+    "run_evaluation": "_eval",
+    "KeywordScreener": "_judges",
+    "LLMJudge": "_judges",
+    "RefusalDetector": "_judges",
+    "calibrate": "_judges",
+    "export_review": "_judges",
+    "import_review": "_judges",
+    "SafetyMetrics": "_metrics",
+    "wilson": "_metrics",
+    "Taxonomy": "_taxonomy",
+    "load_taxonomy": "_taxonomy",
+    "ChatMessage": "_types",
+    "PromptItem": "_types",
+    "ResponseRecord": "_types",
+    "Target": "_targets",
+    "CallableTarget": "_targets",
+    "OpenAIChatTarget": "_targets",
+    "target_from_model": "_targets",
+    "RunOptions": "_runner",
+    "RunResult": "_runner",
+    "run_prompts": "_runner",
+    "arun_prompts": "_runner",
+    "ChatServer": "_server",
+}
+
+__all__ = [
+    "ATTACKS",
+    "Bank",
+    "BankItem",
+    "CallableTarget",
+    "ChatMessage",
+    "ChatServer",
+    "EvalOptions",
+    "EvalReport",
+    "EvalRun",
+    "KeywordScreener",
+    "LLMJudge",
+    "LintReport",
+    "OpenAIChatTarget",
+    "PromptItem",
+    "RefusalDetector",
+    "ResponseRecord",
+    "RunOptions",
+    "RunResult",
+    "SafetyMetrics",
+    "Target",
+    "Taxonomy",
+    "apply_attacks",
+    "arun_prompts",
+    "calibrate",
+    "evaluate",
+    "export_review",
+    "import_review",
+    "lint_banks",
+    "load_bank",
+    "load_taxonomy",
+    "resolve_attacks",
+    "run_evaluation",
+    "run_prompts",
+    "target_from_model",
+    "wilson",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tianping.genai' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"tianping.genai.{module}"), name)
+    globals()[name] = value
+    return value

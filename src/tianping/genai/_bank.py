@@ -79,8 +79,8 @@ def resolve_bank(ref: str | Path, base_dir: Path | None = None) -> Path:
     return p
 
 
-def _parse(path: Path, tax: Taxonomy) -> tuple[list[BankItem], list[Problem]]:
-    items: list[BankItem] = []
+def _parse(path: Path, tax: Taxonomy) -> tuple[list[tuple[int, BankItem]], list[Problem]]:
+    items: list[tuple[int, BankItem]] = []
     problems: list[Problem] = []
     try:
         text = path.read_text(encoding="utf-8")
@@ -127,7 +127,7 @@ def _parse(path: Path, tax: Taxonomy) -> tuple[list[BankItem], list[Problem]]:
                     hint="use kind 'generated_content' for A.3-A.5",
                 )
             )
-        items.append(item)
+        items.append((lineno, item))
     return items, problems
 
 
@@ -145,7 +145,7 @@ def load_bank(ref: str | Path, base_dir: Path | None = None) -> Bank:
         )
     if not items:
         raise InputError(f"question bank {path} holds no questions")
-    return Bank(path=str(path), name=path.stem, items=items)
+    return Bank(path=str(path), name=path.stem, items=[it for _, it in items])
 
 
 def check_licences(banks: list[Bank], commercial: bool) -> None:
@@ -283,13 +283,12 @@ def lint_banks(refs: list[str | Path], base_dir: Path | None = None) -> LintRepo
             LintIssue(severity="error", code="schema", message=p.message, location=str(p.location))
             for p in problems
         )
-        lines = _item_lines(path)
-        items.extend((str(path), lines.get(it.id, 0), it) for it in parsed)
+        items.extend((str(path), line, it) for line, it in parsed)
 
     seen_ids: dict[str, str] = {}
     seen_text: dict[str, str] = {}
-    for path, line, it in items:
-        where = f"{path}:{line}" if line else path
+    for src, line, it in items:
+        where = f"{src}:{line}" if line else src
         if it.id in seen_ids:
             issues.append(
                 LintIssue(
@@ -326,9 +325,7 @@ def lint_banks(refs: list[str | Path], base_dir: Path | None = None) -> LintRepo
             )
 
     counts = Counter(it.kind for _, _, it in items)
-    per_risk: dict[str, dict[str, int]] = {
-        code: dict.fromkeys(KINDS, 0) for code in tax.risks
-    }
+    per_risk: dict[str, dict[str, int]] = {code: dict.fromkeys(KINDS, 0) for code in tax.risks}
     per_aspect: dict[str, int] = {a.code: 0 for a in tax.non_refusal_aspects}
     for _, _, it in items:
         if it.risk in per_risk:
@@ -384,8 +381,7 @@ def lint_banks(refs: list[str | Path], base_dir: Path | None = None) -> LintRepo
                 LintIssue(
                     severity="warning",
                     code="uncovered-risk",
-                    message=f"no generated-content question for risk {code} "
-                    f"({tax.risks[code].en})",
+                    message=f"no generated-content question for risk {code} ({tax.risks[code].en})",
                 )
             )
 
@@ -413,17 +409,6 @@ def lint_banks(refs: list[str | Path], base_dir: Path | None = None) -> LintRepo
     )
 
 
-def _item_lines(path: Path) -> dict[str, int]:
-    """Line number of each id's first occurrence (for located lint messages)."""
-    out: dict[str, int] = {}
-    id_re = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"')
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        m = id_re.search(line)
-        if m:
-            out.setdefault(json.loads(f'"{m.group(1)}"'), lineno)
-    return out
-
-
 def render_lint(report: LintReport, lang: Literal["zh", "en"] = "en") -> str:
     """Terminal text of a lint report."""
     tax = load_taxonomy()
@@ -433,7 +418,9 @@ def render_lint(report: LintReport, lang: Literal["zh", "en"] = "en") -> str:
         loc = f"{i.location}: " if i.location else ""
         lines.append(f"  {i.severity.upper():7} {i.code:15} {loc}{i.message}")
     if report.shortfalls:
-        lines.append("配额缺口（TC260-003 §8.2/§8.3）：" if zh else "Quota shortfalls (TC260-003 §8.2/§8.3):")
+        lines.append(
+            "配额缺口（TC260-003 §8.2/§8.3）：" if zh else "Quota shortfalls (TC260-003 §8.2/§8.3):"
+        )
         for s in report.shortfalls:
             mark = {"verified": "", "secondary": "†", "unverified": "‡"}.get(s.confidence, "")
             name = ""
@@ -447,5 +434,7 @@ def render_lint(report: LintReport, lang: Literal["zh", "en"] = "en") -> str:
             "† 二手来源  ‡ 未经核实" if zh else "† secondary source  ‡ unverified (recalled)"
         )
     else:
-        lines.append("满足 TC260-003 题库规模与配额" if zh else "Meets the TC260-003 bank sizes and quotas")
+        lines.append(
+            "满足 TC260-003 题库规模与配额" if zh else "Meets the TC260-003 bank sizes and quotas"
+        )
     return "\n".join(lines)

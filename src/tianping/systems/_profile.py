@@ -347,6 +347,9 @@ class GenAIEvaluation(_Strict):
     attacks: list[str] = Field(default_factory=list, description="Red-team transforms to apply")
     judge: str | None = Field(None, description="Model id of an LLM judge (optional)")
     human_labels: str | None = Field(None, description="CSV of human review labels (optional)")
+    keywords: str | None = Field(
+        None, description="Keyword library file for screening answers (optional) / 关键词库"
+    )
     cache: str | None = Field(None, description="Response cache file; default under .tianping")
 
 
