@@ -119,7 +119,7 @@ def _what_if(
             fit_mask[idx[: len(idx) // 2]] = True
     test = ~fit_mask
     opt = ThresholdOptimizer(
-        estimator=_ScoreEstimator(scores),
+        estimator=_score_estimator(scores),
         constraints=p.constraint,
         objective=p.objective,
         prefit=True,
@@ -196,28 +196,29 @@ def _what_if(
     )
 
 
-class _ScoreEstimator:
-    """A prefit estimator over precomputed scores: X holds row positions."""
+def _score_estimator(scores: Any) -> Any:
+    """A prefit scikit-learn classifier over precomputed scores: X holds row positions."""
+    import numpy as np
+    from sklearn.base import BaseEstimator, ClassifierMixin
 
-    fitted_ = True
+    class ScoreEstimator(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+        def __init__(self, scores: Any = None) -> None:
+            self.scores = scores
 
-    def __init__(self, scores: Any) -> None:
-        self.scores = scores
+        def fit(self, X: Any, y: Any) -> Any:
+            self.classes_ = np.array([0, 1])
+            return self
 
-    def fit(self, X: Any, y: Any) -> _ScoreEstimator:
-        return self
+        def predict_proba(self, X: Any) -> Any:
+            s = self.scores[np.asarray(X).reshape(-1).astype(int)]
+            return np.column_stack([1 - s, s])
 
-    def predict_proba(self, X: Any) -> Any:
-        import numpy as np
+        def predict(self, X: Any) -> Any:
+            return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
-        s = self.scores[np.asarray(X).reshape(-1).astype(int)]
-        return np.column_stack([1 - s, s])
-
-    def predict(self, X: Any) -> Any:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {"scores": self.scores}
+    est = ScoreEstimator(scores)
+    est.classes_ = np.array([0, 1])  # fitted: ThresholdOptimizer(prefit=True) checks this
+    return est
 
 
 def _plot(ctx: CheckContext, table: list[dict[str, Any]], attr: str) -> EvidenceArtefact | None:

@@ -235,6 +235,7 @@ def load_audit_inputs(
         ctx.trust_pickle,
         _stamp(ctx, spec.path),
         *(_stamp(ctx, d.path) for d in ctx.profile.datasets),
+        *sorted((k, id(v)) for k, v in ctx.objects.items()),
     )
     hit = _CACHE.get(key)
     if hit is None:
@@ -252,7 +253,7 @@ def load_audit_inputs(
 def _load_audit_inputs(
     ctx: CheckContext, spec: ModelArtefact
 ) -> tuple[ModelAdapter, AuditData, AuditData | None]:
-    from tianping.adapters import load_model, load_table
+    from tianping.adapters import load_model
 
     if spec.evaluation_dataset:
         ev = _dataset(ctx, spec.evaluation_dataset, spec, "evaluation_dataset")
@@ -261,12 +262,55 @@ def _load_audit_inputs(
         if found is None:
             raise NothingToAudit("the profile declares no dataset with a 'target' to audit on")
         ev = found
-    frame = load_table(ev, ctx.base_dir)
+    frame = _table(ctx, ev)
     guess = [c for c in frame.columns if c != ev.target]
-    adapter = load_model(spec, ctx.base_dir, trust_pickle=ctx.trust_pickle, feature_names=guess)
+    in_memory = ctx.objects.get(f"model:{spec.id}")
+    if in_memory is not None:
+        adapter = _adapter_for_object(in_memory, spec, guess)
+    else:
+        adapter = load_model(
+            spec, ctx.base_dir, trust_pickle=ctx.trust_pickle, feature_names=guess
+        )
     data = prepare(frame, ev, adapter, spec)
     ref = None
     if spec.training_dataset and spec.training_dataset != ev.id:
         tr = _dataset(ctx, spec.training_dataset, spec, "training_dataset")
-        ref = prepare(load_table(tr, ctx.base_dir), tr, adapter, spec)
+        ref = prepare(_table(ctx, tr), tr, adapter, spec)
     return adapter, data, ref
+
+
+def _table(ctx: CheckContext, dataset: Dataset) -> pd.DataFrame:
+    """A DataFrame handed over in memory (Python API), else the dataset's file."""
+    from tianping.adapters import as_pandas, load_table
+
+    obj = ctx.objects.get(f"dataset:{dataset.id}")
+    return as_pandas(obj) if obj is not None else load_table(dataset, ctx.base_dir)
+
+
+def _adapter_for_object(obj: Any, spec: ModelArtefact, guess: list[str]) -> ModelAdapter:
+    """An adapter, a fitted estimator or a plain function passed in memory."""
+    from tianping.adapters import ModelAdapter, from_callable, from_estimator
+    from tianping.adapters._load import positive_labels_of
+    from tianping.adapters._sklearn import intrinsic_feature_names, positive_index_for
+
+    names = spec.features or None
+    labels = positive_labels_of(spec)
+    adapter: ModelAdapter
+    if isinstance(obj, ModelAdapter):
+        adapter = obj
+    elif hasattr(obj, "predict_proba") or hasattr(obj, "predict"):
+        adapter = from_estimator(
+            obj,
+            names or intrinsic_feature_names(obj) or guess,
+            threshold=spec.decision_threshold,
+            positive_index=positive_index_for(obj, labels),
+        )
+    elif callable(obj):
+        adapter = from_callable(obj, names or guess, threshold=spec.decision_threshold)
+    else:
+        raise InputError(
+            f"model '{spec.id}': expected a fitted estimator, a ModelAdapter or a function "
+            f"DataFrame -> scores, got {type(obj).__name__}"
+        )
+    adapter.positive_labels = labels
+    return adapter
