@@ -65,6 +65,11 @@ class ResponseCache:
         row = self._db.execute("SELECT COUNT(*) FROM responses").fetchone()
         return int(row[0])
 
+    @property
+    def pending(self) -> int:
+        """Rows buffered by `put(commit=False)` and not yet committed."""
+        return len(self._pending)
+
     def get(self, key: str) -> Completion | None:
         row = self._db.execute(
             "SELECT text, prompt_tokens, completion_tokens FROM responses WHERE key = ?", (key,)
@@ -116,9 +121,7 @@ class ResponseCache:
             return
         rows, self._pending = self._pending, []
         with self._db:
-            self._db.executemany(
-                "INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?, ?, ?)", rows
-            )
+            self._db.executemany("INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     def close(self) -> None:
         try:

@@ -42,12 +42,15 @@ class TokenBucket:
 
 
 class AdaptiveLimiter:
-    """A semaphore whose limit moves: +1 after `limit` successes, halved on overload (AIMD).
+    """A semaphore whose limit moves (AIMD): it starts small and doubles each round trip
+    (slow start) until the first overload, then grows by one per `limit` successes and is
+    halved on overload (429 or 5xx).
 
-    Halving happens at most once per `cooldown_s` so a burst of failures counts once."""
+    A burst of failures counts once: only a request sent after the last cut (or, without
+    send times, after `cooldown_s`) cuts again."""
 
     def __init__(
-        self, maximum: int, *, adaptive: bool, start: int | None = None, cooldown_s: float = 1.0
+        self, maximum: int, *, adaptive: bool, start: int | None = None, cooldown_s: float = 0.0
     ) -> None:
         self.maximum = max(1, maximum)
         self.adaptive = adaptive
@@ -57,34 +60,48 @@ class AdaptiveLimiter:
         self._inflight = 0
         self._successes = 0
         self._last_cut = -1e9
+        self._slow_start = True
         self._cond = asyncio.Condition()
 
     async def acquire(self) -> None:
+        if not self.adaptive:
+            return  # fixed concurrency: the runner starts exactly `maximum` workers
         async with self._cond:
             await self._cond.wait_for(lambda: self._inflight < self.limit)
             self._inflight += 1
 
     async def release(self) -> None:
+        if not self.adaptive:
+            return
         async with self._cond:
             self._inflight -= 1
-            self._cond.notify_all()
+            # Wake only as many waiters as there are free slots (notify_all is O(waiters)).
+            self._cond.notify(max(1, self.limit - self._inflight))
 
     def success(self) -> None:
         if not self.adaptive or self.limit >= self.maximum:
+            return
+        if self._slow_start:  # +1 per success: doubles each round trip until the first overload
+            self.limit += 1
             return
         self._successes += 1
         if self._successes >= self.limit:
             self._successes = 0
             self.limit += 1
-            # wake a waiter for the new slot (release() notifies on the next completion)
+        # waiters see the new slot at the next release(), which notifies them
 
-    def overload(self) -> None:
+    def overload(self, sent_at: float | None = None) -> None:
+        """An overload signal for a request sent at `sent_at` (time.monotonic()); a request
+        sent before the last cut was sent under the old limit and does not cut again."""
         if not self.adaptive:
             return
         now = time.monotonic()
+        if sent_at is not None and sent_at < self._last_cut:
+            return
         if now - self._last_cut < self.cooldown_s:
             return
         self._last_cut = now
+        self._slow_start = False
         self._successes = 0
         self.limit = max(1, self.limit // 2)
         self.min_seen = min(self.min_seen, self.limit)

@@ -194,10 +194,13 @@ class _Run:
         self.stats = RunStats(prompts=len(prompts), unique_requests=len(plan.groups))
         self.limiter = AdaptiveLimiter(options.concurrency, adaptive=options.adaptive)
         self.rpm = TokenBucket(options.rpm) if options.rpm else None
-        self.tpm = TokenBucket(options.tpm, capacity=max(options.tpm / 60.0, 4096.0)) if (
-            options.tpm
-        ) else None
+        self.tpm = (
+            TokenBucket(options.tpm, capacity=max(options.tpm / 60.0, 4096.0))
+            if (options.tpm)
+            else None
+        )
         self.pause_until = 0.0  # a Retry-After pauses every worker, not only the one told
+        self.inflight_tokens = 0
         self.last_flush = time.monotonic()
         self.progress: Any = None
         self.task_id: Any = None
@@ -206,9 +209,14 @@ class _Run:
 
     def _fill(self, key: str, make: ResponseRecord) -> None:
         # One record per prompt id: a later fill (never happens twice) would replace, not append.
-        for i in self.plan.groups[key]:
-            pid = self.prompts[i].id
-            self.records[pid] = make.model_copy(update={"prompt_id": pid})
+        group = self.plan.groups[key]
+        if len(group) == 1:
+            make.prompt_id = self.prompts[group[0]].id
+            self.records[make.prompt_id] = make
+        else:
+            for i in group:
+                pid = self.prompts[i].id
+                self.records[pid] = make.model_copy(update={"prompt_id": pid})
         if self.progress is not None:
             self.progress.advance(self.task_id, len(self.plan.groups[key]))
 
@@ -218,25 +226,36 @@ class _Run:
             return None
         return (self.stats.prompt_tokens + self.stats.completion_tokens) * price / 1000.0
 
-    def _budget_left(self) -> bool:
+    def _reserve(self, est_tokens: int) -> bool:
+        """Take one request (and its estimated tokens) from the budget, or say it is spent.
+
+        No await between the check and the taking: concurrent workers cannot overshoot."""
         o = self.options
         if o.budget_requests is not None and self.stats.sent >= o.budget_requests:
             return False
         spent = self._spent_usd()
-        return not (o.budget_usd is not None and spent is not None and spent >= o.budget_usd)
+        if o.budget_usd is not None and spent is not None and o.price_per_1k_tokens is not None:
+            pending = (self.inflight_tokens + est_tokens) * o.price_per_1k_tokens / 1000.0
+            if spent + pending > o.budget_usd:
+                return False
+        self.stats.sent += 1
+        self.inflight_tokens += est_tokens
+        return True
 
     def _store(self, key: str, completion: Completion) -> None:
         if self.cache is None:
             return
         self.cache.put(key, self.target.id, completion, commit=False)
         now = time.monotonic()
-        if len(self.cache._pending) >= 64 or now - self.last_flush > 0.5:
+        if self.cache.pending >= 64 or now - self.last_flush > 0.5:
             self.cache.flush()
             self.last_flush = now
 
     # -- one request with retries -------------------------------------------------------------
 
-    async def _attempt(self, prompt: PromptItem, est_tokens: int) -> Completion:
+    async def _attempt(
+        self, prompt: PromptItem, est_tokens: int, sent_at: list[float]
+    ) -> Completion:
         while (wait := self.pause_until - time.monotonic()) > 0:
             await asyncio.sleep(wait)
         if self.rpm is not None:
@@ -244,8 +263,8 @@ class _Run:
         if self.tpm is not None:
             await self.tpm.acquire(est_tokens)
         await self.limiter.acquire()
+        sent_at[0] = time.monotonic()
         try:
-            self.stats.sent += 1
             try:
                 async with asyncio.timeout(self.options.timeout_s):
                     return await self.target.complete(prompt.messages, prompt.params)
@@ -260,18 +279,30 @@ class _Run:
         attempts = 0
         started = time.perf_counter()
         while True:
-            if not self._budget_left():
-                self._fill(key, ResponseRecord(prompt_id="", error=BUDGET_STOP, attempts=attempts,
-                                               cache_key=key))
+            if not self._reserve(est_tokens):
+                self._fill(
+                    key,
+                    ResponseRecord(
+                        prompt_id="", error=BUDGET_STOP, attempts=attempts, cache_key=key
+                    ),
+                )
                 self.stats.failed += len(self.plan.groups[key])
                 return
             attempts += 1
             t0 = time.perf_counter()
+            sent_at = [time.monotonic()]
+            error: TargetError | None = None
             try:
-                completion = await self._attempt(prompt, est_tokens)
+                completion = await self._attempt(prompt, est_tokens, sent_at)
             except TargetError as exc:
                 error = exc
-            else:
+            except InputError:
+                raise  # a configuration problem (e.g. llama-cpp-python missing) stops the run
+            except Exception as exc:  # a custom target's bug fails this prompt, not the run
+                error = TargetError(f"{exc.__class__.__name__}: {exc}", retryable=False)
+            finally:
+                self.inflight_tokens -= est_tokens
+            if error is None:
                 self.limiter.success()
                 pt = completion.prompt_tokens
                 ct = completion.completion_tokens
@@ -301,8 +332,20 @@ class _Run:
             elif error.message.startswith("timed out"):
                 self.stats.timeouts += 1
             if error.throttled:
-                self.limiter.overload()
-            if error.retry_after is not None:
+                self.limiter.overload(sent_at[0])
+            too_long = (
+                error.retry_after is not None and error.retry_after > self.options.backoff_max_s
+            )
+            if too_long:
+                # Honouring an hour-long Retry-After would stall the run silently: stop this
+                # prompt instead; a later run resumes from the cache.
+                error = TargetError(
+                    f"{error} (Retry-After {error.retry_after:g} s is longer than "
+                    f"backoff_max_s {self.options.backoff_max_s:g} s; run again later)",
+                    status=error.status,
+                    retryable=False,
+                )
+            elif error.retry_after is not None:
                 self.pause_until = max(self.pause_until, time.monotonic() + error.retry_after)
             if not error.retryable or attempts > self.options.max_retries:
                 self._fill(
@@ -382,16 +425,24 @@ async def arun_prompts(
             todo = [k for k in plan.groups if k not in plan.cached]
             if options.replay_only:
                 for key in todo:
-                    run._fill(key, ResponseRecord(prompt_id="", error=REPLAY_MISS, attempts=0,
-                                                  cache_key=key))
+                    run._fill(
+                        key,
+                        ResponseRecord(prompt_id="", error=REPLAY_MISS, attempts=0, cache_key=key),
+                    )
                     run.stats.failed += len(plan.groups[key])
             elif todo:
                 target.prepare(options.concurrency)
                 queue = list(reversed(todo))  # pop() from the end keeps prompt order
                 n_workers = min(options.concurrency, len(todo))
-                async with asyncio.TaskGroup() as tg:
-                    for _ in range(n_workers):
-                        tg.create_task(run.worker(queue))
+                try:
+                    async with asyncio.TaskGroup() as tg:
+                        for _ in range(n_workers):
+                            tg.create_task(run.worker(queue))
+                except ExceptionGroup as group:
+                    first: BaseException = group
+                    while isinstance(first, BaseExceptionGroup):
+                        first = first.exceptions[0]
+                    raise first from None
         finally:
             if cache is not None:
                 cache.flush()
@@ -414,29 +465,32 @@ async def arun_prompts(
 def run_prompts(target: Target, prompts: Sequence[PromptItem], options: RunOptions) -> RunResult:
     """Synchronous `arun_prompts` (its own event loop; loop-bound connections are closed)."""
 
-    async def main() -> RunResult:
+    box: dict[str, Any] = {}
+
+    async def main() -> None:
+        # The result goes in a box, not out of the task: Python 3.11's asyncio.run may repr()
+        # the main task at exit, which would format every record.
         try:
-            return await arun_prompts(target, prompts, options)
+            box["result"] = await arun_prompts(target, prompts, options)
         finally:
             await target.aclose()
 
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(main())
-    # Called from inside a running loop (a notebook): run in a thread with a loop of its own.
-    box: dict[str, Any] = {}
+        asyncio.run(main())
+    else:
+        # Called from inside a running loop (a notebook): a thread with a loop of its own.
+        def runner() -> None:
+            try:
+                asyncio.run(main())
+            except BaseException as exc:
+                box["error"] = exc
 
-    def runner() -> None:
-        try:
-            box["result"] = asyncio.run(main())
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=runner, name="tianping-run")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
+        thread = threading.Thread(target=runner, name="tianping-run")
+        thread.start()
+        thread.join()
+        if "error" in box:
+            raise box["error"]
     result: RunResult = box["result"]
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import inspect
 import json
@@ -95,8 +96,21 @@ def _parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _without_userinfo(url: str) -> str:
+    """The URL without "user:password@" (ids end up in caches and reports)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
 def _choice_text(body: Any) -> tuple[str, int | None, int | None]:
     """Text and token usage of a non-streamed chat completion; TargetError if malformed."""
+    if isinstance(body, dict) and "choices" not in body and isinstance(body.get("error"), dict):
+        detail = str(body["error"].get("message", body["error"]))[:200]
+        raise TargetError(f"endpoint answered with an error: {detail}")
     try:
         message = body["choices"][0]["message"]
         text = message.get("content")
@@ -141,7 +155,7 @@ class OpenAIChatTarget(Target):
         self.timeout_s = timeout_s
         self.stream = stream
         self.max_connections = max_connections or 100
-        self.id = id or f"openai:{self.base_url}:{model}"
+        self.id = id or f"openai:{_without_userinfo(self.base_url)}:{model}"
         self._headers = {"Content-Type": "application/json", **(headers or {})}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
@@ -176,10 +190,8 @@ class OpenAIChatTarget(Target):
     async def aclose(self) -> None:
         session, self._session = self._session, None
         if session is not None and not session.closed:
-            try:
+            with contextlib.suppress(RuntimeError):  # loop already gone
                 await session.close()
-            except RuntimeError:  # loop already gone
-                pass
 
     async def complete(self, messages: list[ChatMessage], params: dict[str, Any]) -> Completion:
         import aiohttp

@@ -1,0 +1,320 @@
+"""GenAI runner throughput against the local chat server (fixed latency, separate process).
+
+Rows: the runner (aiohttp) at concurrency 10 / 100 / 500 against a 50 ms endpoint, goal
+0.8 x concurrency / latency; the same load through a bare httpx.AsyncClient (pool sized to the
+concurrency) and a bare aiohttp session, to justify the client choice; cache replay;
+inspect-ai's default client settings where inspect-ai is installed.
+
+    .venv/bin/python benchmarks/bench_genai_runner.py [--quick] [--server-procs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from tianping.genai._runner import RunOptions, arun_prompts, run_prompts  # noqa: E402
+from tianping.genai._targets import CallableTarget, OpenAIChatTarget  # noqa: E402
+from tianping.genai._types import ChatMessage, PromptItem  # noqa: E402
+
+LATENCY_S = 0.05
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server_processes(latency_ms: float, procs: int) -> Iterator[str]:
+    """`procs` server processes sharing one port (SO_REUSEPORT); yields the base URL."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "tianping.genai._server", "--port", str(port)]
+    cmd += ["--latency-ms", str(latency_ms)]
+    if procs > 1:
+        cmd.append("--reuse-port")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    started = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+        for _ in range(procs)
+    ]
+    try:
+        for proc in started:
+            assert proc.stdout is not None
+            proc.stdout.readline()  # the URL: the server is listening
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        for proc in started:
+            proc.terminate()
+        for proc in started:
+            proc.wait(10)
+
+
+def _prompts(n: int, tag: str) -> list[PromptItem]:
+    return [
+        PromptItem(
+            id=f"{tag}-{i}",
+            question_id=f"q{i}",
+            kind="should_not_refuse",
+            messages=[ChatMessage(role="user", content=f"benchmark question {tag} {i}?")],
+        )
+        for i in range(n)
+    ]
+
+
+def runner_rate(base_url: str, concurrency: int, n: int) -> float:
+    target = OpenAIChatTarget(base_url, "bench")
+    result = run_prompts(target, _prompts(n, f"r{concurrency}"), RunOptions(concurrency))
+    assert result.stats.failed == 0, result.stats
+    return n / result.stats.elapsed_s
+
+
+def _body(i: int) -> dict[str, Any]:
+    return {"model": "bench", "messages": [{"role": "user", "content": f"raw question {i}?"}]}
+
+
+async def _drive(send: Any, concurrency: int, n: int) -> float:
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await send(i)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return n / (time.perf_counter() - t0)
+
+
+def httpx_rate(base_url: str, concurrency: int, n: int) -> float:
+    import httpx
+
+    async def main() -> float:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
+            async def send(i: int) -> None:
+                resp = await client.post(f"{base_url}/chat/completions", json=_body(i))
+                resp.raise_for_status()
+                resp.json()
+
+            return await _drive(send, concurrency, n)
+
+    return asyncio.run(main())
+
+
+def aiohttp_rate(base_url: str, concurrency: int, n: int) -> float:
+    import aiohttp
+
+    async def main() -> float:
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def send(i: int) -> None:
+                async with session.post(f"{base_url}/chat/completions", json=_body(i)) as resp:
+                    resp.raise_for_status()
+                    await resp.json()
+
+            return await _drive(send, concurrency, n)
+
+    return asyncio.run(main())
+
+
+def replay_rate(n: int) -> float:
+    """Prompts a second run answers from the cache per second (replay only, no network)."""
+
+    def answer(messages: list[ChatMessage]) -> str:
+        return "cached answer to " + messages[-1].content
+
+    async def fill_and_replay(cache: Path) -> float:
+        target = CallableTarget(answer, id="callable:bench")
+        prompts = _prompts(n, "replay")
+        await arun_prompts(target, prompts, RunOptions(concurrency=64, cache_path=cache))
+        result = await arun_prompts(target, prompts, RunOptions(cache_path=cache, replay_only=True))
+        assert result.stats.cached == n
+        return n / result.stats.elapsed_s
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return asyncio.run(fill_and_replay(Path(tmp) / "cache.sqlite"))
+
+
+def inspect_ai_rate(base_url: str, n: int) -> tuple[float | None, str]:
+    """inspect-ai with its defaults (OpenAI-compatible provider) against the same server."""
+    python = os.environ.get("INSPECT_PYTHON", sys.executable)
+    probe = subprocess.run([python, "-c", "import inspect_ai"], capture_output=True)
+    if probe.returncode != 0:
+        return None, "inspect-ai not installed (set INSPECT_PYTHON to a Python that has it)"
+    code = f"""
+import time
+from inspect_ai import Task, eval
+from inspect_ai.dataset import Sample
+from inspect_ai.solver import generate
+samples = [Sample(input=f"inspect question {{i}}?", target="x") for i in range({n})]
+t0 = time.perf_counter()
+logs = eval(Task(dataset=samples, solver=generate()), model="openai-api/local/bench",
+            model_base_url="{base_url}", display="none", log_dir="{tempfile.gettempdir()}/insp")
+print("RATE", {n} / (time.perf_counter() - t0), logs[0].status)
+"""
+    env = {**os.environ, "LOCAL_API_KEY": "x", "LOCAL_BASE_URL": base_url}
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    for line in out.stdout.splitlines():
+        if line.startswith("RATE"):
+            _, rate, status = line.split()
+            return float(rate), f"inspect-ai defaults, {n} samples, status {status}"
+    return None, f"inspect-ai failed: {out.stderr.strip()[-200:]}"
+
+
+def _row(
+    name: str,
+    ours: float,
+    unit: str,
+    baseline: str = "",
+    baseline_value: float | None = None,
+    note: str = "",
+) -> dict[str, object]:
+    ratio = round(ours / baseline_value, 2) if baseline_value else None
+    return {
+        "name": name,
+        "ours": round(ours, 1),
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_value": None if baseline_value is None else round(baseline_value, 1),
+        "ratio": ratio,
+        "note": note,
+    }
+
+
+def adaptive_row(n: int) -> dict[str, object]:
+    """AIMD vs fixed concurrency 64 against an endpoint that serves 8 at a time (429 above)."""
+    from tianping.genai._server import ChatServer, FaultPlan
+
+    stats = {}
+    for adaptive in (False, True):
+        plan = FaultPlan(max_inflight=8, retry_after_s=None)
+        with ChatServer(faults=plan, latency_s=LATENCY_S, keep_log=False) as server:
+            options = RunOptions(64, adaptive=adaptive, backoff_base_s=0.05, max_retries=20)
+            result = run_prompts(
+                OpenAIChatTarget(server.base_url, "m"), _prompts(n, "aimd"), options
+            )
+            stats[adaptive] = result.stats
+    ours, base = stats[True], stats[False]
+    return _row(
+        "429 answers, concurrency 64 vs an endpoint serving 8 (adaptive AIMD)",
+        float(ours.rate_limited),
+        "count",
+        "fixed concurrency 64",
+        float(base.rate_limited),
+        f"{n} prompts, 50 ms; ratio = fixed / adaptive; req/s adaptive "
+        f"{ours.req_per_s:.0f} vs fixed {base.req_per_s:.0f}; failed {ours.failed}/{base.failed}",
+    ) | {"ratio": round(base.rate_limited / max(1, ours.rate_limited), 2)}
+
+
+def _best(fn: Any, url: str, c: int, n: int, repeats: int) -> tuple[float, float]:
+    """Best rate of `repeats` runs (the machine is shared) and client CPU µs per request."""
+    best_rate, best_cpu = 0.0, float("inf")
+    for _ in range(repeats):
+        cpu0 = time.process_time()
+        rate = fn(url, c, n)
+        best_cpu = min(best_cpu, (time.process_time() - cpu0) / n * 1e6)
+        best_rate = max(best_rate, rate)
+    return best_rate, best_cpu
+
+
+def bench(quick: bool = False, server_procs: int | None = None) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    procs = server_procs or max(1, min(4, os.cpu_count() or 1))
+    cpus = os.cpu_count()
+    repeats = 1 if quick else 3
+    cpu_rows: list[dict[str, object]] = []
+    with server_processes(LATENCY_S * 1000, procs) as url:
+        runner_rate(url, 10, 50)  # warm up imports and the server
+        for c in (10, 100, 500):
+            n = c * (8 if quick else 16)
+            goal = 0.8 * c / LATENCY_S
+            ours, ours_cpu = _best(runner_rate, url, c, n, repeats)
+            hx, hx_cpu = _best(httpx_rate, url, c, min(n, 600), repeats)
+            rows.append(
+                _row(
+                    f"runner (aiohttp), 50 ms endpoint, concurrency {c}",
+                    ours,
+                    "req/s",
+                    "httpx.AsyncClient, pool = concurrency",
+                    hx,
+                    f"{n} prompts, best of {repeats}; goal {goal:.0f} req/s "
+                    f"({ours / goal:.0%} of goal); server: {procs} process(es); {cpus} CPUs",
+                )
+            )
+            raw, raw_cpu = _best(aiohttp_rate, url, c, n, repeats)
+            rows.append(
+                _row(
+                    f"bare aiohttp session, concurrency {c}",
+                    raw,
+                    "req/s",
+                    "",
+                    None,
+                    "the client alone, without the runner's bookkeeping",
+                )
+            )
+            if c == 100:
+                cpu_rows.append(
+                    _row(
+                        "client CPU per request, concurrency 100 (runner)",
+                        ours_cpu,
+                        "µs",
+                        "httpx.AsyncClient",
+                        hx_cpu,
+                        f"bare aiohttp: {raw_cpu:.0f} µs; ratio = httpx / runner",
+                    )
+                )
+                cpu_rows[-1]["ratio"] = round(hx_cpu / ours_cpu, 2) if ours_cpu else None
+        rows.extend(cpu_rows)
+        n_insp = 200 if quick else 1000
+        insp, note = inspect_ai_rate(url, n_insp)
+        if insp is not None:
+            ours = runner_rate(url, 16, n_insp)
+            rows.append(
+                _row(
+                    "runner defaults (concurrency 16) vs inspect-ai defaults",
+                    ours,
+                    "req/s",
+                    "inspect-ai",
+                    insp,
+                    note,
+                )
+            )
+        else:
+            print(f"inspect-ai row skipped: {note}", file=sys.stderr)
+    rows.append(adaptive_row(300 if quick else 1000))
+    n = 10_000 if quick else 50_000
+    replay = max(replay_rate(n) for _ in range(repeats))
+    rows.append(_row("cache replay (no network)", replay, "req/s", "", None, f"{n} prompts"))
+    return rows
+
+
+def _markdown(rows: list[dict[str, object]]) -> str:
+    keys = ["name", "ours", "unit", "baseline", "baseline_value", "ratio", "note"]
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for row in rows:
+        lines.append("| " + " | ".join("" if row[k] is None else str(row[k]) for k in keys) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--server-procs", type=int, default=None)
+    args = parser.parse_args()
+    print(_markdown(bench(quick=args.quick, server_procs=args.server_procs)))
