@@ -90,7 +90,7 @@ def _start_chat_server(console: Console) -> Any:
     try:
         server = ChatServer(port=CHAT_PORT)
         server.start()
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # e.g. a server from an earlier demo still runs
         console.print(f"chat server not started on 127.0.0.1:{CHAT_PORT}: {exc}")
         return None
     return server

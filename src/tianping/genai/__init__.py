@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tianping.genai._attacks import ATTACKS, apply_attacks, resolve_attacks
     from tianping.genai._bank import Bank, BankItem, LintReport, lint_banks, load_bank
+    from tianping.genai._cache import ResponseCache
     from tianping.genai._eval import EvalOptions, EvalReport, EvalRun, evaluate, run_evaluation
     from tianping.genai._judges import (
         KeywordScreener,
@@ -24,9 +25,24 @@ if TYPE_CHECKING:
         import_review,
     )
     from tianping.genai._metrics import SafetyMetrics, wilson
-    from tianping.genai._runner import RunOptions, RunResult, arun_prompts, run_prompts
-    from tianping.genai._server import ChatServer
-    from tianping.genai._targets import CallableTarget, OpenAIChatTarget, Target, target_from_model
+    from tianping.genai._runner import (
+        BudgetExceeded,
+        Estimate,
+        RunOptions,
+        RunResult,
+        arun_prompts,
+        estimate,
+        run_prompts,
+    )
+    from tianping.genai._server import ChatServer, FaultPlan
+    from tianping.genai._targets import (
+        CallableTarget,
+        GGUFTarget,
+        OpenAIChatTarget,
+        Target,
+        TargetError,
+        target_from_model,
+    )
     from tianping.genai._taxonomy import Taxonomy, load_taxonomy
     from tianping.genai._types import ChatMessage, PromptItem, ResponseRecord
 
@@ -66,33 +82,47 @@ _EXPORTS = {
     "run_prompts": "_runner",
     "arun_prompts": "_runner",
     "ChatServer": "_server",
+    "FaultPlan": "_server",
+    "ResponseCache": "_cache",
+    "BudgetExceeded": "_runner",
+    "Estimate": "_runner",
+    "estimate": "_runner",
+    "GGUFTarget": "_targets",
+    "TargetError": "_targets",
 }
 
 __all__ = [
     "ATTACKS",
     "Bank",
     "BankItem",
+    "BudgetExceeded",
     "CallableTarget",
     "ChatMessage",
     "ChatServer",
+    "Estimate",
     "EvalOptions",
     "EvalReport",
     "EvalRun",
+    "FaultPlan",
+    "GGUFTarget",
     "KeywordScreener",
     "LLMJudge",
     "LintReport",
     "OpenAIChatTarget",
     "PromptItem",
     "RefusalDetector",
+    "ResponseCache",
     "ResponseRecord",
     "RunOptions",
     "RunResult",
     "SafetyMetrics",
     "Target",
+    "TargetError",
     "Taxonomy",
     "apply_attacks",
     "arun_prompts",
     "calibrate",
+    "estimate",
     "evaluate",
     "export_review",
     "import_review",
