@@ -11,7 +11,6 @@ conservative choice. Everything runs as polars group-bys plus numpy, never per-c
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,10 @@ from tianping.errors import InputError
 __all__ = [
     "AnonymityReport",
     "SensitiveStats",
+    "entropy_l_diversity",
     "equivalence_class_sizes",
     "k_anonymity",
     "l_diversity",
-    "entropy_l_diversity",
     "load_table",
     "measure",
     "reidentification_risk",
@@ -95,7 +94,53 @@ def _check_columns(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
         raise InputError(f"{what} {missing} are not columns; columns are {df.columns}")
 
 
+_KEY_LIMIT = 1 << 62  # combined integer keys must fit in int64
+_BINCOUNT_LIMIT = 50_000_000  # dense counting up to this key range, else np.unique
+
+
+def _column_codes(s: pl.Series) -> tuple[np.ndarray, int]:
+    """Integer codes 0..n-1 for a column (nulls get their own code) and n."""
+    if s.dtype.is_integer() or s.dtype == pl.Boolean:
+        a = s.cast(pl.Int64)
+        lo = a.min()
+        base = int(lo) if lo is not None else 0  # type: ignore[arg-type]
+        codes = np.array((a - base).fill_null(-1).to_numpy(), dtype=np.int64)
+    else:
+        txt = s if s.dtype == pl.String else s.cast(pl.String)
+        cats = txt.unique().drop_nulls()
+        # An Enum over the column's own values gives dense codes 0..n-1 without sorting.
+        codes = txt.cast(pl.Enum(cats)).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+        codes = np.array(codes, dtype=np.int64)  # writable copy
+    n = int(codes.max()) + 2 if codes.size else 1
+    codes[codes < 0] = n - 1
+    return codes, n
+
+
+def _class_keys(df: pl.DataFrame, cols: Sequence[str]) -> tuple[np.ndarray, int] | None:
+    """One int64 key per row for the combination of `cols`, and the key range; None when
+    the range would overflow (then the caller groups with polars)."""
+    key: np.ndarray | None = None
+    size = 1
+    for c in cols:
+        codes, n = _column_codes(df[c])
+        if size * n >= _KEY_LIMIT:
+            return None
+        key = codes if key is None else key * n + codes
+        size *= n
+    return (key if key is not None else np.zeros(df.height, np.int64)), size
+
+
+def _counts(key: np.ndarray, size: int) -> np.ndarray:
+    if size <= _BINCOUNT_LIMIT:
+        c = np.bincount(key, minlength=1)
+        return c[c > 0]
+    return np.unique(key, return_counts=True)[1]
+
+
 def _class_sizes(df: pl.DataFrame, qi: Sequence[str]) -> np.ndarray:
+    keyed = _class_keys(df, qi)
+    if keyed is not None:
+        return _counts(*keyed).astype(np.int64)
     sizes = df.group_by(list(qi)).agg(pl.len().alias("__n"))["__n"].to_numpy()
     return np.asarray(sizes, dtype=np.int64)
 
@@ -128,7 +173,9 @@ def _sa_counts(df: pl.DataFrame, qi: Sequence[str], sa: str) -> pl.DataFrame:
     return trip.select("__cls", "__v", "__c").join(sizes, on="__cls")
 
 
-def _sensitive_stats(df: pl.DataFrame, qi: Sequence[str], sa: str, numeric: bool | None) -> SensitiveStats:
+def _sensitive_stats(
+    df: pl.DataFrame, qi: Sequence[str], sa: str, numeric: bool | None
+) -> SensitiveStats:
     num = _is_numeric(df[sa]) if numeric is None else numeric
     trip = _sa_counts(df, qi, sa)
     n = df.height
@@ -194,12 +241,38 @@ def _sensitive_all(
 
 def l_diversity(data: Any, qi: Sequence[str], sensitive: Sequence[str]) -> int:
     """Distinct l-diversity: fewest distinct sensitive values in any class (worst attribute)."""
-    return min(s.l_distinct for s in _sensitive_all(data, qi, sensitive, None))
+    df = to_polars(data)
+    _check_columns(df, qi, "quasi-identifiers")
+    _check_columns(df, sensitive, "sensitive attributes")
+    keyed = _class_keys(df, qi)
+    best: int | None = None
+    for sa in sensitive:
+        sa_codes, n_sa = _column_codes(df[sa])
+        if keyed is not None and keyed[1] * n_sa <= _BINCOUNT_LIMIT:
+            # Distinct (class, value) pairs, then pairs per class.
+            pairs = np.flatnonzero(np.bincount(keyed[0] * n_sa + sa_codes))
+            per_class = np.bincount(pairs // n_sa)
+            val = int(per_class[per_class > 0].min())
+        else:
+            agg = df.group_by(list(qi)).agg(pl.col(sa).n_unique().alias("__l"))
+            val = int(agg["__l"].min())  # type: ignore[arg-type]
+        best = val if best is None else min(best, val)
+    return int(best or 0)
 
 
 def entropy_l_diversity(data: Any, qi: Sequence[str], sensitive: Sequence[str]) -> float:
     """Entropy l-diversity as exp(min entropy); ``int()`` of it equals pycanon's value."""
-    return min(s.l_entropy for s in _sensitive_all(data, qi, sensitive, None))
+    df = to_polars(data)
+    _check_columns(df, qi, "quasi-identifiers")
+    _check_columns(df, sensitive, "sensitive attributes")
+    best = float("inf")
+    for sa in sensitive:
+        trip = df.group_by([*qi, sa]).agg(pl.len().alias("__c"))
+        trip = trip.with_columns((pl.col("__c") / pl.col("__c").sum().over(list(qi))).alias("__q"))
+        ent = trip.group_by(list(qi)).agg((-(pl.col("__q") * pl.col("__q").log())).sum().alias("h"))
+        h = float(ent["h"].min())  # type: ignore[arg-type]
+        best = min(best, float(np.exp(1) ** h))
+    return best
 
 
 def t_closeness(
@@ -315,6 +388,7 @@ def load_table(
     columns: Sequence[str] | None = None,
     na_values: Sequence[str] = ("", "?", "NA", "N/A", "null", "NaN"),
     keep_na_tokens: bool = True,
+    skip_rows: int = 0,
 ) -> pl.DataFrame:
     """Read CSV/TSV, Parquet or JSONL into polars with trimmed strings and numeric columns typed.
 
@@ -338,6 +412,7 @@ def load_table(
                 path,
                 separator=sep,
                 has_header=has_header,
+                skip_rows=skip_rows,
                 infer_schema=False,
                 truncate_ragged_lines=True,
                 encoding="utf8",
@@ -356,6 +431,19 @@ def load_table(
     if df.height == 0:
         raise InputError(f"{path}: no rows")
     return df
+
+
+def load_dataset(path: Path, ds: Any) -> pl.DataFrame:
+    """Load a profile `Dataset` (format, delimiter, header, column names, skipped rows)."""
+    return load_table(
+        path,
+        fmt=ds.format,
+        delimiter=ds.delimiter,
+        has_header=ds.has_header,
+        columns=ds.columns,
+        na_values=ds.na_values,
+        skip_rows=int(getattr(ds, "skip_rows", 0) or 0),
+    )
 
 
 def _sniff_delimiter(path: Path) -> str:
@@ -398,4 +486,3 @@ def histogram_rows(report: AnonymityReport, limit: int = 50) -> list[dict[str, i
         for size, count in sorted(report.class_size_histogram.items())
     ]
     return rows[:limit]
-

@@ -1,0 +1,855 @@
+"""De-identification that keeps the input's format and touches only personal information.
+
+Text is rewritten span by span; CSV is tokenised in place (field byte ranges), so bytes
+outside a transformed field are copied verbatim (same delimiter, quoting, line endings);
+JSONL is tokenised per line, so only the changed string or number tokens differ; Parquet is
+rewritten with the same schema where the action keeps the type and the same compression.
+Output goes to a temporary file beside the target and is renamed into place; the input is
+never the target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from tianping.errors import InputError
+from tianping.privacy._policy import (
+    Action,
+    DateShift,
+    Detect,
+    Generalise,
+    Keep,
+    Mask,
+    Policy,
+    Pseudonymise,
+    Redact,
+    Suppress,
+)
+from tianping.privacy._types import Match
+
+__all__ = [
+    "DeidFileReport",
+    "DeidReport",
+    "Deidentifier",
+    "deid_path",
+    "detect_format",
+]
+
+Format = Literal["text", "csv", "tsv", "jsonl", "parquet"]
+Detector = Callable[[str], list[Match]]
+_T = TypeVar("_T")
+
+_TEXT_SUFFIXES = {".txt", ".md", ".log", ".text", ""}
+
+
+class DeidFileReport(BaseModel):
+    input: str
+    output: str | None = None
+    format: str
+    status: Literal["ok", "skipped"] = "ok"
+    reason: str | None = None
+    records: int = 0
+    replaced: dict[str, int] = Field(
+        default_factory=dict, description="Transformed values per PI type or column"
+    )
+
+
+class DeidReport(BaseModel):
+    files: list[DeidFileReport] = Field(default_factory=list)
+
+    @property
+    def replaced_total(self) -> int:
+        return sum(sum(f.replaced.values()) for f in self.files)
+
+    @property
+    def skipped(self) -> list[DeidFileReport]:
+        return [f for f in self.files if f.status == "skipped"]
+
+
+def detect_format(path: Path) -> Format:
+    suf = path.suffix.lower()
+    if suf in (".csv",):
+        return "csv"
+    if suf in (".tsv", ".tab"):
+        return "tsv"
+    if suf in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suf in (".parquet", ".pq"):
+        return "parquet"
+    return "text"
+
+
+BatchDetector = Callable[[list[str]], list[list[Match]]]
+_BATCH = 20_000  # strings per detection call
+
+
+def _default_batch(min_confidence: float) -> BatchDetector:
+    try:
+        from tianping.privacy._detect import detect_batch
+    except ImportError:
+        raise InputError(
+            "the policy needs PI detection (types / detect rules) but the detection "
+            "module is not available in this installation"
+        ) from None
+
+    def run(texts: list[str]) -> list[list[Match]]:
+        df = detect_batch(texts, min_confidence=min_confidence, previews=False)
+        out: list[list[Match]] = [[] for _ in texts]
+        cols = (df["row"], df["start"], df["end"], df["pi_type"], df["confidence"])
+        for r, a, b, t, c in zip(*cols, strict=True):
+            out[int(r)].append(Match(str(t), int(a), int(b), float(c)))
+        return out
+
+    return run
+
+
+# --- value transforms -------------------------------------------------------------------
+
+_DATE_RE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<s1>[-/.年]?)(?P<m>\d{1,2})(?P<s2>[-/.月]?)(?P<d>\d{1,2})"
+    r"(?P<s3>日?)(?!\d)"
+)
+_YEAR_RE = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+_CN_CITY_RE = re.compile(
+    r"^\s*(?P<prov>[^\s省市]{2,8}?(?:省|自治区|特别行政区))?"
+    r"(?P<city>[^\s省市]{1,12}?(?:市|自治州|地区|盟))?"
+)
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _parse_date(value: str) -> re.Match[str] | None:
+    for m in _DATE_RE.finditer(value):
+        if not m["s1"] and (len(m["m"]) != 2 or len(m["d"]) != 2):
+            continue
+        if m["s1"] == "年" and not m["s2"]:
+            continue
+        try:
+            dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+        except ValueError:
+            continue
+        return m
+    return None
+
+
+class Deidentifier:
+    """Applies a policy to values, text, and files. Holds the key once loaded."""
+
+    def __init__(self, policy: Policy, detector: Detector | None = None) -> None:
+        self.policy = policy
+        self._detector = detector
+        self._batch: BatchDetector | None = None
+        self._key: bytes | None = None
+        self._hmac: hmac.HMAC | None = None
+        self._cache: dict[str, list[Match]] = {}
+        self._collect: list[str] | None = None
+        self.counts: Counter[str] = Counter()
+        if policy.needs_key():
+            self._key = policy.key_bytes()
+
+    # .. detection: one batched call per block of strings, not one per string
+    def _detect_many(self, texts: list[str]) -> list[list[Match]]:
+        if self._detector is not None:
+            return [self._detector(t) for t in texts]
+        if self._batch is None:
+            self._batch = _default_batch(self.policy.min_confidence)
+        return self._batch(texts)
+
+    def prefetch(self, values: Iterable[str]) -> None:
+        """Detect PI in many strings at once; `text` then reads the results."""
+        todo = [v for v in dict.fromkeys(values) if v and v not in self._cache]
+        for i in range(0, len(todo), _BATCH):
+            block = todo[i : i + _BATCH]
+            self._cache.update(zip(block, self._detect_many(block), strict=True))
+
+    def two_pass(self, fn: Callable[[], _T]) -> _T:
+        """Run `fn` once to collect the strings that need detection, detect them in
+        batches, then run it for real (the first pass transforms nothing)."""
+        if not self.policy.detects:
+            return fn()
+        self._collect = []
+        try:
+            fn()
+            values = self._collect
+        finally:
+            self._collect = None
+        self.counts = Counter()
+        self.prefetch(values)
+        try:
+            return fn()
+        finally:
+            self._cache.clear()
+
+    def _mac(self, domain: str, value: str) -> str:
+        if self._hmac is None:
+            assert self._key is not None  # checked in __init__ via needs_key()
+            self._hmac = hmac.new(self._key, digestmod=self.policy.hmac)
+        h = self._hmac.copy()  # cheaper than re-keying for every value
+        h.update(f"{domain}\x1f{value}".encode())
+        return h.hexdigest()
+
+    def _shift_days(self, rule: DateShift, per_value: str | None) -> int:
+        if rule.days is not None:
+            return rule.days
+        h = int(self._mac("shift_date", per_value or ""), 16)
+        return h % (2 * rule.max_days + 1) - rule.max_days
+
+    def apply(
+        self,
+        value: str,
+        rule: Action,
+        label: str,
+        per_value: str | None = None,
+    ) -> str | None:
+        """Transform one value by one rule. None means 'suppressed' (null / empty)."""
+        if isinstance(rule, Keep | Detect):
+            return value
+        if isinstance(rule, Suppress):
+            return None
+        if isinstance(rule, Redact):
+            return rule.replacement if rule.replacement is not None else f"[{label.upper()}]"
+        if isinstance(rule, Mask):
+            n = len(value)
+            if rule.keep_start + rule.keep_end >= n:
+                return rule.char * n
+            tail = value[n - rule.keep_end :] if rule.keep_end else ""
+            return (
+                value[: rule.keep_start] + rule.char * (n - rule.keep_start - rule.keep_end) + tail
+            )
+        if isinstance(rule, Pseudonymise):
+            domain = rule.domain or label
+            digest = self._mac(domain, value.strip())
+            if rule.style == "digits":
+                digits = [c for c in value if c.isdigit()]
+                if not digits:
+                    return f"{(rule.prefix or domain).upper()}_{digest[: rule.length]}"
+                num = str(int(digest, 16) % (10 ** len(digits))).zfill(len(digits))
+                it = iter(num)
+                return "".join(next(it) if c.isdigit() else c for c in value)
+            return f"{(rule.prefix or domain).upper()}_{digest[: rule.length]}"
+        if isinstance(rule, Generalise):
+            return _generalise(value, rule, label)
+        if isinstance(rule, DateShift):
+            m = _parse_date(value)
+            if m is None:
+                return value if not value.strip() else "*"
+            d = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+            d2 = d + dt.timedelta(days=self._shift_days(rule, per_value))
+            # Zero-padding follows the input: always for YYYYMMDD, for '-' '/' '.' when
+            # both parts have two digits, otherwise only if a part had a leading zero.
+            zero = m["m"].startswith("0") or m["d"].startswith("0")
+            pad = (
+                not m["s1"] or zero or (m["s1"] in "-/." and len(m["m"]) == 2 and len(m["d"]) == 2)
+            )
+            width = 2 if pad else 1
+            mm = str(d2.month).zfill(width)
+            dd = str(d2.day).zfill(width)
+            new = f"{d2.year:04d}{m['s1']}{mm}{m['s2']}{dd}{m['s3']}"
+            return value[: m.start()] + new + value[m.end() :]
+        raise AssertionError(f"unhandled rule {rule!r}")  # pragma: no cover
+
+    def matches(self, text: str, matches: Sequence[Match] | None = None) -> list[Match]:
+        """Non-overlapping detections at or above the policy's confidence, left to right."""
+        if matches is None:
+            cached = self._cache.get(text)
+            matches = cached if cached is not None else self._detect_many([text])[0]
+        found = list(matches)
+        found = [m for m in found if m.confidence >= self.policy.min_confidence and m.end > m.start]
+        found.sort(key=lambda m: (m.start, -(m.end - m.start), -m.confidence))
+        out: list[Match] = []
+        last = -1
+        for m in found:
+            if m.start >= last:
+                out.append(m)
+                last = m.end
+        return out
+
+    def text(self, text: str, matches: Sequence[Match] | None = None) -> str:
+        """Replace detected PI in free text per the `types` rules; other characters unchanged."""
+        if self._collect is not None and matches is None:
+            self._collect.append(text)
+            return text
+        parts: list[str] = []
+        pos = 0
+        for m in self.matches(text, matches):
+            rule = self.policy.rule_for_type(m.pi_type)
+            if rule is None or isinstance(rule, Keep):
+                continue
+            new = self.apply(text[m.start : m.end], rule, m.pi_type)
+            parts.append(text[pos : m.start])
+            parts.append("" if new is None else new)
+            pos = m.end
+            self.counts[m.pi_type] += 1
+        if pos == 0:
+            return text
+        parts.append(text[pos:])
+        return "".join(parts)
+
+    def _compile(self, rule: Action | None, label: str) -> Callable[[str], str | None] | None:
+        """A per-rule function for hot loops (None: leave the span alone)."""
+        if rule is None or isinstance(rule, Keep | Detect):
+            return None
+        if isinstance(rule, Redact):
+            const = rule.replacement if rule.replacement is not None else f"[{label.upper()}]"
+            return lambda v: const
+        if isinstance(rule, Suppress):
+            return lambda v: None
+        if isinstance(rule, Mask):
+            ks, ke, ch = rule.keep_start, rule.keep_end, rule.char
+
+            def mask(v: str) -> str:
+                n = len(v)
+                if ks + ke >= n:
+                    return ch * n
+                return v[:ks] + ch * (n - ks - ke) + (v[n - ke :] if ke else "")
+
+            return mask
+        return lambda v: self.apply(v, rule, label)
+
+    def text_lines(self, lines: list[str]) -> str:
+        """Free text given as lines (with their endings): one detection call per block of
+        lines and one pass over the block's spans, so no per-line Python overhead."""
+        if self._detector is not None:
+            return "".join([self.text(x) for x in lines])
+        from tianping.privacy._detect import detect_batch
+
+        fns: dict[str, Callable[[str], str | None] | None] = {}
+        out: list[str] = []
+        for i in range(0, len(lines), _BATCH):
+            block = lines[i : i + _BATCH]
+            df = detect_batch(block, min_confidence=self.policy.min_confidence, previews=False)
+            joined = "".join(block)
+            if not df.height:
+                out.append(joined)
+                continue
+            offs = np.zeros(len(block) + 1, dtype=np.int64)
+            np.cumsum([len(x) for x in block], out=offs[1:])
+            rows = df["row"].to_numpy()
+            starts = (offs[rows] + df["start"].to_numpy()).tolist()
+            ends = (offs[rows] + df["end"].to_numpy()).tolist()
+            pos = 0
+            for a, b, t in zip(starts, ends, df["pi_type"].to_list(), strict=True):
+                if a < pos:
+                    continue  # detect_batch drops overlaps; stay safe across rows
+                if t not in fns:
+                    fns[t] = self._compile(self.policy.rule_for_type(t), t)
+                fn = fns[t]
+                if fn is None:
+                    continue
+                new = fn(joined[a:b])
+                out.append(joined[pos:a])
+                if new is not None:
+                    out.append(new)
+                pos = b
+                self.counts[t] += 1
+            out.append(joined[pos:])
+        return "".join(out)
+
+    def cell(self, value: str, column: str, row: dict[str, str] | None = None) -> str | None:
+        """One table cell: its column rule, or detection when the policy asks for it."""
+        rule = self.policy.columns.get(column)
+        if self._collect is not None:  # first pass: only gather strings for detection
+            if value and (
+                isinstance(rule, Detect) or (rule is None and self.policy.detect_unlisted)
+            ):
+                self._collect.append(value)
+            return value
+        if rule is None:
+            return self.text(value) if self.policy.detect_unlisted and value else value
+        if isinstance(rule, Detect):
+            return self.text(value) if value else value
+        if isinstance(rule, Keep) or value == "":
+            return value
+        per = row.get(rule.per) if isinstance(rule, DateShift) and rule.per and row else None
+        self.counts[column] += 1
+        return self.apply(value, rule, column, per)
+
+    def touches(self, column: str) -> bool:
+        rule = self.policy.columns.get(column)
+        if rule is None:
+            return self.policy.detect_unlisted
+        return not isinstance(rule, Keep)
+
+
+def _generalise(value: str, rule: Generalise, label: str) -> str:
+    v = value.strip()
+    if rule.to == "year":
+        if re.fullmatch(r"\d{17}[\dXx]", v):  # resident ID: birth year at positions 7-10
+            return v[6:10]
+        m = _parse_date(v)
+        if m is not None:
+            return m["y"] + ("年" if m["s1"] == "年" else "")
+        y = _YEAR_RE.search(v)
+        return y.group(0) if y else "*"
+    if rule.to == "band":
+        try:
+            age = int(float(v))
+        except ValueError:
+            return "*"
+        if age >= rule.top:
+            return f"{rule.top}+"
+        lo = (age // rule.width) * rule.width
+        return f"{lo}-{lo + rule.width - 1}" if rule.width > 1 else str(lo)
+    if rule.to == "region_prefix":
+        digits = re.match(r"\d+", v)
+        if not digits or len(digits.group(0)) < rule.digits:
+            return "*"
+        return digits.group(0)[: rule.digits]
+    # city
+    if _CJK_RE.search(v):
+        m = _CN_CITY_RE.match(v)
+        if m and (m["prov"] or m["city"]):
+            return (m["prov"] or "") + (m["city"] or "")
+        return "*"
+    parts = [p.strip() for p in v.split(",") if p.strip()]
+    if len(parts) >= 3:
+        return parts[-2]
+    if len(parts) == 2:
+        return parts[0] if re.search(r"\d", parts[1]) else parts[1]
+    return "*"
+
+
+# --- formats ----------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str, bytes]:
+    """Text, the encoding to write back with, and a BOM to restore."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8", b"\xef\xbb\xbf"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16", b""
+    enc = encoding or "utf-8"
+    try:
+        return raw.decode(enc), enc, b""
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not valid {enc} at byte {exc.start}; if the file is GBK/GB18030 or "
+            "UTF-16, pass its encoding (--encoding gb18030)"
+        ) from None
+    except LookupError:
+        raise InputError(f"unknown encoding {enc!r}") from None
+
+
+def _write_atomic(out: Path, data: bytes) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tianping-{os.getpid()}.tmp"
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _csv_records(
+    text: str, delim: str, path: Path
+) -> Iterator[tuple[int, list[tuple[int, int, int]]]]:
+    """(line number, fields as (start, end, kind)) per record, on the raw text."""
+    d = re.escape(delim)
+    quoted_re = re.compile(r'"(?:[^"]|"")*"')
+    plain_re = re.compile(rf"[^{d}\r\n]*")
+    pos, n, line = 0, len(text), 1
+    row: list[tuple[int, int, int]] = []
+    row_line = 1
+    while pos <= n:
+        kind = 0  # 0 plain, 1 quoted, 2 irregular (left untouched)
+        if pos < n and text[pos] == '"':
+            m = quoted_re.match(text, pos)
+            if m is None:
+                raise InputError(f"{path}: line {line}: unterminated quoted field")
+            end = m.end()
+            kind = 1
+            line += text.count("\n", pos, end)
+            if end < n and text[end] not in (delim, "\r", "\n"):
+                end = plain_re.match(text, end).end()  # type: ignore[union-attr]
+                kind = 2
+        else:
+            end = plain_re.match(text, pos).end()  # type: ignore[union-attr]
+        row.append((pos, end, kind))
+        if end >= n:
+            if any(e > s for s, e, _ in row) or len(row) > 1:
+                yield row_line, row
+            return
+        c = text[end]
+        if c == delim:
+            pos = end + 1
+            continue
+        eol = 2 if text.startswith("\r\n", end) else 1
+        yield row_line, row
+        row = []
+        line += 1
+        row_line = line
+        pos = end + eol
+        if pos == n:
+            return
+
+
+def _name(names: Sequence[str], i: int) -> str:
+    return names[i] if i < len(names) else str(i)
+
+
+def _csv_unquote(raw: str) -> str:
+    return raw[1:-1].replace('""', '"')
+
+
+def _csv_render(new: str | None, quoted: bool, delim: str) -> str:
+    if new is None:
+        return '""' if quoted else ""
+    if quoted or any(c in new for c in (delim, '"', "\r", "\n")):
+        return '"' + new.replace('"', '""') + '"'
+    return new
+
+
+def _sniff(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _deid_csv(
+    text: str,
+    deid: Deidentifier,
+    path: Path,
+    delimiter: str | None,
+    has_header: bool,
+    columns: Sequence[str] | None,
+) -> tuple[str, int]:
+    delim = delimiter or _sniff(text)
+    records = _csv_records(text, delim, path)
+    names: list[str]
+    parts: list[str] = []
+    pos = 0
+    nrec = 0
+    if has_header:
+        first = next(records, None)
+        if first is None:
+            return text, 0
+        _, fields = first
+        names = [(_csv_unquote(text[s:e]) if k == 1 else text[s:e]).strip() for s, e, k in fields]
+    else:
+        names = list(columns) if columns else []
+    if not names and any(not c.isdigit() for c in deid.policy.columns):
+        raise InputError(
+            f"{path}: the file has no header: name policy columns by position (0, 1, ...) "
+            "or give the column names"
+        )
+    if names:
+        unknown = [c for c in deid.policy.columns if c not in names]
+        if unknown:
+            raise InputError(
+                f"{path}: policy column(s) {unknown} are not in the header; columns are {names}"
+            )
+    needs_row = any(isinstance(r, DateShift) and r.per for r in deid.policy.columns.values())
+    for _line, fields in records:
+        nrec += 1
+        row: dict[str, str] | None = None
+        if needs_row:
+            row = {
+                _name(names, i): (_csv_unquote(text[s:e]) if k == 1 else text[s:e]).strip()
+                for i, (s, e, k) in enumerate(fields)
+            }
+        for i, (s, e, k) in enumerate(fields):
+            name = _name(names, i)
+            if k == 2 or not deid.touches(name):
+                continue
+            raw = text[s:e]
+            value = _csv_unquote(raw) if k == 1 else raw
+            core = value if k == 1 else value.strip(" ")
+            if not core:
+                continue
+            new = deid.cell(core, name, row)
+            if new == core:
+                continue
+            if k == 0:
+                lead = value[: len(value) - len(value.lstrip(" "))]
+                trail = value[len(value.rstrip(" ")) :]
+                rendered = lead + _csv_render(new, False, delim) + trail
+            else:
+                rendered = _csv_render(new, True, delim)
+            parts.append(text[pos:s])
+            parts.append(rendered)
+            pos = e
+    parts.append(text[pos:])
+    return "".join(parts), nrec
+
+
+_JSON_TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|[{}\[\]:,]|\s+'
+)
+
+
+def _deid_json_line(line: str, deid: Deidentifier, path: Path, lineno: int) -> str:
+    parts: list[str] = []
+    pos = 0
+    stack: list[str] = []  # "o" object, "a" array
+    expect_key = False
+    top_key: str | None = None
+    i, n = 0, len(line)
+    while i < n:
+        m = _JSON_TOKEN.match(line, i)
+        if m is None:
+            raise InputError(f"{path}: line {lineno}: not valid JSON at character {i + 1}")
+        tok = m.group(0)
+        j = m.end()
+        c = tok[0]
+        if c in "{[":
+            stack.append("o" if c == "{" else "a")
+            expect_key = c == "{"
+        elif c in "}]":
+            if not stack:
+                raise InputError(f"{path}: line {lineno}: unbalanced '{c}'")
+            stack.pop()
+            if len(stack) <= 1 and stack:
+                expect_key = False
+        elif c == ",":
+            expect_key = bool(stack) and stack[-1] == "o"
+        elif c == ":" or c.isspace():
+            pass
+        elif expect_key and c == '"':
+            if len(stack) == 1:
+                top_key = json.loads(tok)
+            expect_key = False
+        else:
+            new_tok = _json_value(tok, c, deid, top_key if stack else None)
+            if new_tok is not None:
+                parts.append(line[pos:i])
+                parts.append(new_tok)
+                pos = j
+        i = j
+    if stack:
+        raise InputError(f"{path}: line {lineno}: truncated JSON (unclosed bracket)")
+    if pos == 0:
+        return line
+    parts.append(line[pos:])
+    return "".join(parts)
+
+
+def _json_value(tok: str, c: str, deid: Deidentifier, key: str | None) -> str | None:
+    """The replacement token, or None to keep the original bytes."""
+    if tok in ("true", "false", "null"):
+        return None
+    is_str = c == '"'
+    value = json.loads(tok) if is_str else tok
+    if not isinstance(value, str):
+        value = str(value)
+    col = key or ""
+    if not is_str and (key is None or key not in deid.policy.columns):
+        return None  # numbers are only touched by an explicit column rule
+    new: str | None
+    if key is None:
+        new = deid.text(value) if deid.policy.detect_unlisted and value else value
+    else:
+        new = deid.cell(value, col)
+    if new == value:
+        return None
+    if new is None:
+        return "null"
+    ascii_only = "\\u" in tok
+    return json.dumps(new, ensure_ascii=ascii_only)
+
+
+def _deid_jsonl(text: str, deid: Deidentifier, path: Path) -> tuple[str, int]:
+    out: list[str] = []
+    n = 0
+    for lineno, line in enumerate(text.splitlines(keepends=True), start=1):
+        body = line.rstrip("\r\n")
+        if body.strip():
+            n += 1
+            new = _deid_json_line(body, deid, path, lineno)
+            out.append(new + line[len(body) :])
+        else:
+            out.append(line)
+    return "".join(out), n
+
+
+def _deid_parquet(src: Path, out: Path, deid: Deidentifier) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(src)
+        table = pf.read()
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{src}: cannot read as Parquet: {exc}") from None
+    unknown = [c for c in deid.policy.columns if c not in table.column_names]
+    if unknown:
+        raise InputError(
+            f"{src}: policy column(s) {unknown} are not columns; columns are {table.column_names}"
+        )
+    compression = "snappy"
+    if pf.metadata.num_row_groups and pf.metadata.num_columns:
+        compression = pf.metadata.row_group(0).column(0).compression.lower()
+    cols = []
+    fields = []
+    for idx, name in enumerate(table.column_names):
+        col = table.column(idx)
+        field = table.schema.field(idx)
+        rule = deid.policy.columns.get(name)
+        is_str = pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+        if not deid.touches(name) or (rule is None and not is_str):
+            cols.append(col)
+            fields.append(field)
+            continue
+        values = col.to_pylist()
+        per_vals: list[str | None] = [None] * len(values)
+        if isinstance(rule, DateShift) and rule.per:
+            if rule.per not in table.column_names:
+                raise InputError(f"{src}: shift_date 'per' column '{rule.per}' is not a column")
+            per_vals = [None if v is None else str(v) for v in table.column(rule.per).to_pylist()]
+        if isinstance(rule, DateShift) and pa.types.is_date(field.type):
+            shifted = [
+                None if v is None else v + dt.timedelta(days=deid._shift_days(rule, p))
+                for v, p in zip(values, per_vals, strict=True)
+            ]
+            deid.counts[name] += sum(v is not None for v in values)
+            cols.append(pa.array(shifted, type=field.type))
+            fields.append(field)
+            continue
+        strs = [None if v is None else _pq_str(v) for v in values]
+        if rule is None or isinstance(rule, Detect):
+            deid.prefetch(v for v in strs if v is not None)
+        per_key = rule.per if isinstance(rule, DateShift) and rule.per else ""
+        new_vals = [
+            None if v is None else deid.cell(v, name, {per_key: p} if p is not None else None)
+            for v, p in zip(strs, per_vals, strict=True)
+        ]
+        arr = pa.array(new_vals, type=pa.string())
+        if is_str:
+            arr = arr.cast(field.type)
+            fields.append(field)
+        else:
+            fields.append(pa.field(name, pa.string(), nullable=True, metadata=field.metadata))
+        cols.append(arr)
+    new_table = pa.Table.from_arrays(cols, schema=pa.schema(fields, metadata=table.schema.metadata))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tianping-{os.getpid()}.tmp"
+    try:
+        pq.write_table(new_table, tmp, compression=compression)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return int(table.num_rows)
+
+
+def _pq_str(v: Any) -> str:
+    if isinstance(v, dt.date | dt.datetime):
+        return v.isoformat()
+    return str(v)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def _deid_file(
+    src: Path,
+    out: Path,
+    deid: Deidentifier,
+    *,
+    fmt: Format | None,
+    delimiter: str | None,
+    has_header: bool,
+    columns: Sequence[str] | None,
+    encoding: str | None,
+) -> DeidFileReport:
+    kind = fmt or detect_format(src)
+    deid.counts = Counter()
+    rep = DeidFileReport(input=str(src), output=str(out), format=kind)
+    if kind == "parquet":
+        rep.records = _deid_parquet(src, out, deid)
+    else:
+        raw = src.read_bytes()
+        if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(f"{src}: binary file (NUL bytes), not text/CSV/JSONL")
+        text, enc, bom = _decode(raw, src, encoding)
+        if kind in ("csv", "tsv"):
+            delim = delimiter or ("\t" if kind == "tsv" else None)
+            new, rep.records = deid.two_pass(
+                lambda: _deid_csv(text, deid, src, delim, has_header, columns)
+            )
+        elif kind == "jsonl":
+            new, rep.records = deid.two_pass(lambda: _deid_jsonl(text, deid, src))
+        else:
+            if deid.policy.columns and not deid.policy.types:
+                raise InputError(
+                    f"{src}: text files need 'types' rules; the policy has only columns"
+                )
+            # Line by line: PI does not span lines, and detection batches well over lines.
+            lines = text.splitlines(keepends=True)
+            new = deid.text_lines(lines)
+            rep.records = len(lines)
+        data = bom + new.encode(enc) if new is not text else raw
+        _write_atomic(out, data)
+    deid._cache.clear()  # per-file detection results
+    rep.replaced = dict(sorted(deid.counts.items()))
+    return rep
+
+
+def deid_path(
+    src: Path,
+    out: Path,
+    policy: Policy,
+    *,
+    fmt: Format | None = None,
+    delimiter: str | None = None,
+    has_header: bool = True,
+    columns: Sequence[str] | None = None,
+    encoding: str | None = None,
+    detector: Detector | None = None,
+) -> DeidReport:
+    """De-identify a file, or every file under a directory into a mirror directory.
+
+    A single bad file raises InputError; in a directory it is skipped, reported, and the
+    run goes on. Nothing is ever written over an input.
+    """
+    src, out = Path(src), Path(out)
+    if not src.exists():
+        raise InputError(f"{src}: no such file or directory")
+    if _same_file(src, out):
+        raise InputError(f"{out}: the output is the input; choose another path")
+    deid = Deidentifier(policy, detector)
+    opts: dict[str, Any] = {
+        "fmt": fmt,
+        "delimiter": delimiter,
+        "has_header": has_header,
+        "columns": columns,
+        "encoding": encoding,
+    }
+    if src.is_file():
+        if out.is_dir():
+            out = out / src.name
+            if _same_file(src, out):
+                raise InputError(f"{out}: the output is the input; choose another path")
+        return DeidReport(files=[_deid_file(src, out, deid, **opts)])
+    if out.resolve() == src.resolve() or out.resolve().is_relative_to(src.resolve()):
+        raise InputError(f"{out}: the output directory must lie outside the input {src}")
+    report = DeidReport()
+    for path in sorted(p for p in src.rglob("*") if p.is_file()):
+        target = out / path.relative_to(src)
+        try:
+            report.files.append(_deid_file(path, target, deid, **opts))
+        except InputError as exc:
+            report.files.append(
+                DeidFileReport(
+                    input=str(path),
+                    format=fmt or detect_format(path),
+                    status="skipped",
+                    reason=exc.message,
+                )
+            )
+    return report

@@ -1,0 +1,91 @@
+"""`tianping deid|anonymity|crossborder|pipia` as a user runs them: subprocess, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+EX = REPO / "examples"
+KEY = "cli-test-key-0123456789"
+ADULT_COLS = (
+    "age,workclass,fnlwgt,education,education-num,marital-status,occupation,relationship,"
+    "race,sex,capital-gain,capital-loss,hours-per-week,native-country,income"
+)
+
+
+def tp(*args: str, cwd: Path, key: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TIANPING_DEID_KEY"}
+    if key:
+        env["TIANPING_DEID_KEY"] = KEY
+    return subprocess.run(
+        [sys.executable, "-m", "tianping.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_deid_csv_and_missing_key(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text(
+        "name,phone,city\n张三,13812345678,北京\n李四,13987654321,上海\n", encoding="utf-8"
+    )
+    (tmp_path / "p.yaml").write_text(
+        "columns:\n  name: {action: pseudonymise, domain: person}\n"
+        "  phone: {action: mask, keep_start: 3, keep_end: 4}\n"
+    )
+    r = tp("deid", "in.csv", "out.csv", "--policy", "p.yaml", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["files"][0]["replaced"] == {"name": 2, "phone": 2}
+    out = (tmp_path / "out.csv").read_text(encoding="utf-8")
+    assert "张三" not in out and "13812345678" not in out and "138****5678" in out
+    assert out.splitlines()[1].endswith(",北京")
+    # Same key, same tokens on a second run.
+    tp("deid", "in.csv", "out2.csv", "--policy", "p.yaml", cwd=tmp_path)
+    assert (tmp_path / "out2.csv").read_text(encoding="utf-8") == out
+    r = tp("deid", "in.csv", "out3.csv", "--policy", "p.yaml", cwd=tmp_path, key=False)
+    assert r.returncode == 2 and "TIANPING_DEID_KEY" in r.stderr
+    assert not (tmp_path / "out3.csv").exists()
+    r = tp("deid", "in.csv", "in.csv", "--policy", "p.yaml", cwd=tmp_path)
+    assert r.returncode == 2 and "output is the input" in r.stderr
+    # No raw PI in anything the command printed.
+    assert "13812345678" not in r.stdout + r.stderr
+
+
+def test_anonymity_with_mondrian(tmp_path: Path) -> None:
+    adult = EX / "data" / "adult" / "adult.data"
+    args = ["anonymity", str(adult), "--no-header", "--columns", ADULT_COLS]
+    args += ["--qi", "age,sex,race,native-country", "--sensitive", "income"]
+    r = tp(*args, "--k", "5", "--out", "k5.csv", "--format", "json", "--min-k", "5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["input"]["k"] == 1 and res["output"]["k"] >= 5
+    assert res["mondrian"]["k_achieved"] >= 5
+    assert (tmp_path / "k5.csv").read_text().startswith("age,workclass")
+    r = tp(*args, "--min-k", "5", cwd=tmp_path)
+    assert r.returncode == 1 and "k=1" in r.stdout
+    r = tp(*args, "--k", "5", cwd=tmp_path)
+    assert r.returncode == 2 and "--out" in r.stderr
+
+
+def test_crossborder_and_pipia(tmp_path: Path) -> None:
+    prof = EX / "credit-scoring"
+    r = tp("crossborder", str(prof), "--as-of", "2026-06-01", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    dec = json.loads(r.stdout)
+    assert dec["route"] == "standard_contract_or_certification"
+    assert dec["counting_from"] == "2026-01-01" and dec["flows"][0]["destination"] == "HK"
+    r = tp("--lang", "zh", "crossborder", str(prof / "tianping.yaml"), cwd=tmp_path)
+    assert r.returncode == 0 and "标准合同" in r.stdout
+    r = tp("pipia", str(prof), "--out", "pipia.md", "--as-of", "2026-06-01", cwd=tmp_path)
+    assert r.returncode == 1  # sections still need input
+    md = (tmp_path / "pipia.md").read_text(encoding="utf-8")
+    assert md.startswith("# PI protection impact assessment (draft)")
+    r = tp("pipia", str(EX / "research-prototype"), "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0 and json.loads(r.stdout)["required"] is False

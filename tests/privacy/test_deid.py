@@ -1,0 +1,388 @@
+"""De-identification: only PI bytes change, formats are kept, inputs are never overwritten."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tianping.errors import InputError
+from tianping.privacy._deid import Deidentifier, _csv_records, deid_path
+from tianping.privacy._policy import DateShift, Generalise, parse_policy
+from tianping.privacy._types import Match
+
+KEY = "0123456789abcdef-test-key"
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIANPING_DEID_KEY", KEY)
+
+
+def _pol(text: str) -> Deidentifier:
+    return Deidentifier(parse_policy(text))
+
+
+TEXT = (
+    "客户档案\r\n身份证 11010519491231002X，手机13812345678。\r\n"
+    "Email: li.lei@example.com; 备注：无\r\n"
+)
+
+
+def _spans(text: str) -> list[Match]:
+    out = []
+    for value, t in (
+        ("11010519491231002X", "cn_resident_id"),
+        ("13812345678", "cn_mobile"),
+        ("li.lei@example.com", "email"),
+    ):
+        i = text.index(value)
+        out.append(Match(t, i, i + len(value), 0.99))
+    return out
+
+
+def test_text_changes_only_matched_spans() -> None:
+    d = _pol(
+        "types:\n"
+        "  cn_resident_id: {action: generalise, to: region_prefix}\n"
+        "  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n"
+        "  email: {action: pseudonymise}\n"
+    )
+    matches = _spans(TEXT)
+    new = d.text(TEXT, matches)
+    assert "11010519491231002X" not in new and "13812345678" not in new
+    assert "li.lei@example.com" not in new
+    # Rebuild: every character outside the spans is identical and in order (CRLF kept).
+    pos = 0
+    rebuilt = []
+    for m in matches:
+        rebuilt.append(TEXT[pos : m.start])
+        pos = m.end
+    rebuilt.append(TEXT[pos:])
+    outside = "".join(rebuilt)
+    assert "110105" in new and "138****5678" in new and "EMAIL_" in new
+    stripped = new.replace("110105", "", 1).replace("138****5678", "", 1)
+    token = next(w for w in stripped.split() if "EMAIL_" in w).split(";")[0]
+    assert stripped.replace(token, "", 1) == outside
+    assert d.counts == {"cn_resident_id": 1, "cn_mobile": 1, "email": 1}
+
+
+def test_low_confidence_and_overlaps() -> None:
+    d = _pol("min_confidence: 0.6\ntypes:\n  '*': {action: redact}\n")
+    text = "abc 12345 def"
+    ms = [Match("a", 4, 9, 0.5), Match("b", 0, 3, 0.9), Match("c", 1, 3, 0.9)]
+    assert d.text(text, ms) == "[B] 12345 def"
+
+
+def test_stable_keyed_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = _pol("columns:\n  n: {action: pseudonymise, domain: person}\n")
+    a, b = d.cell("张三", "n"), d.cell("张三", "n")
+    assert a == b and a is not None and a.startswith("PERSON_") and len(a) == 7 + 16
+    assert d.cell("李四", "n") != a
+    sm3 = _pol("hmac: sm3\ncolumns:\n  n: {action: pseudonymise, domain: person}\n")
+    assert sm3.cell("张三", "n") != a
+    monkeypatch.setenv("TIANPING_DEID_KEY", KEY + "-other")
+    assert _pol("columns:\n  n: {action: pseudonymise, domain: person}\n").cell("张三", "n") != a
+    digits = _pol("columns:\n  p: {action: pseudonymise, style: digits}\n")
+    out = digits.cell("+86 138-1234-5678", "p")
+    assert out is not None and len(out) == len("+86 138-1234-5678")
+    assert out[0] == "+" and out[3] == " " and out[7] == "-" and out != "+86 138-1234-5678"
+
+
+@pytest.mark.parametrize(
+    ("to", "value", "expected"),
+    [
+        ("year", "1990-05-12", "1990"),
+        ("year", "1990年5月12日", "1990年"),
+        ("year", "19900512", "1990"),
+        ("year", "11010519491231002X", "1949"),
+        ("band", "34", "30-39"),
+        ("band", "95", "90+"),
+        ("band", "n/a", "*"),
+        ("region_prefix", "11010519491231002X", "110105"),
+        ("city", "广东省深圳市南山区科技园路1号", "广东省深圳市"),
+        ("city", "北京市朝阳区建国路88号", "北京市"),
+        ("city", "12 Main St, Springfield, IL 62701", "Springfield"),
+        ("city", "nowhere", "*"),
+    ],
+)
+def test_generalisation(to: str, value: str, expected: str) -> None:
+    d = _pol(f"columns:\n  c: {{action: generalise, to: {to}}}\n")
+    rule = d.policy.columns["c"]
+    assert isinstance(rule, Generalise)
+    assert d.apply(value, rule, "c") == expected
+
+
+def test_date_shift_keeps_format_and_is_per_subject() -> None:
+    d = _pol("columns:\n  d: {action: shift_date, per: id, max_days: 20}\n")
+    a = d.cell("2024/03/05 10:00", "d", {"id": "A"})
+    b = d.cell("2024/03/09 10:00", "d", {"id": "A"})
+    assert a is not None and b is not None
+    assert a[4] == "/" and a[7] == "/" and a.endswith(" 10:00")
+    # Same subject, same shift: the 4-day interval survives.
+    import datetime as dt
+
+    da = dt.date(*map(int, a[:10].split("/")))
+    db = dt.date(*map(int, b[:10].split("/")))
+    assert (db - da).days == 4
+    fixed = _pol("columns:\n  d: {action: shift_date, days: 10}\n")
+    assert fixed.cell("2024年1月25日", "d") == "2024年2月4日"
+
+
+CSV_IN = (
+    "id;name;phone;note\r\n"
+    '1;"Zhang; San";13812345678;"said ""hi""\r\nsecond line"\r\n'
+    "2;李四;  13987654321  ;\r\n"
+    '3;"";;plain\r\n'
+)
+
+
+def test_csv_only_pi_fields_change(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes(CSV_IN.encode())
+    pol = parse_policy(
+        "columns:\n  name: {action: redact, replacement: 'X'}\n"
+        "  phone: {action: mask, keep_start: 3}\n"
+    )
+    rep = deid_path(src, dst, pol)
+    expected = (
+        "id;name;phone;note\r\n"
+        '1;"X";138********;"said ""hi""\r\nsecond line"\r\n'
+        "2;X;  139********  ;\r\n"
+        '3;"";;plain\r\n'
+    )
+    assert dst.read_bytes() == expected.encode()
+    assert src.read_bytes() == CSV_IN.encode()  # input untouched
+    assert rep.files[0].records == 3 and rep.files[0].replaced == {"name": 2, "phone": 2}
+
+
+def test_csv_keep_policy_is_byte_identical(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes(CSV_IN.encode())
+    deid_path(src, dst, parse_policy("columns:\n  name: {action: keep}\n"))
+    assert dst.read_bytes() == src.read_bytes()
+
+
+def test_csv_tokeniser_agrees_with_csv_module() -> None:
+    recs = list(_csv_records(CSV_IN, ";", Path("x")))
+    ref = list(csv.reader(io.StringIO(CSV_IN, newline=""), delimiter=";"))
+    assert len(recs) == len(ref)
+    for (_, fields), row in zip(recs, ref, strict=True):
+        vals = [
+            CSV_IN[s:e][1:-1].replace('""', '"') if k == 1 else CSV_IN[s:e] for s, e, k in fields
+        ]
+        assert vals == row
+
+
+def test_csv_new_value_needing_quotes_is_quoted(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("a,b\nx,y\n", encoding="utf-8")
+    deid_path(src, dst, parse_policy("columns:\n  a: {action: redact, replacement: 'p,q'}\n"))
+    assert dst.read_text(encoding="utf-8") == 'a,b\n"p,q",y\n'
+
+
+def test_csv_unknown_column_and_unterminated_quote(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("a,b\n1,2\n")
+    with pytest.raises(InputError, match=r"policy column\(s\) \['zz'\] are not in the header"):
+        deid_path(src, tmp_path / "o.csv", parse_policy("columns:\n  zz: {action: redact}\n"))
+    src.write_text('a,b\n"1,2\n')
+    with pytest.raises(InputError, match="line 2: unterminated quoted field"):
+        deid_path(src, tmp_path / "o.csv", parse_policy("columns:\n  a: {action: redact}\n"))
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_jsonl_changes_only_pi_tokens(tmp_path: Path) -> None:
+    lines = [
+        '{"name": "王五", "age": 23, "ok": true, "tags": ["a", "b"]}',
+        '{"name":"x","age":null,"nested":{"name":"inner"}}',
+        "",
+        '{"name": "\\u5f20\\u4e09", "age": 71.5}',
+    ]
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pol = parse_policy(
+        "columns:\n  name: {action: redact, replacement: R}\n"
+        "  age: {action: generalise, to: band}\n"
+    )
+    rep = deid_path(src, dst, pol)
+    got = dst.read_text(encoding="utf-8").split("\n")
+    assert got[0] == '{"name": "R", "age": "20-29", "ok": true, "tags": ["a", "b"]}'
+    assert got[1] == '{"name":"R","age":null,"nested":{"name":"inner"}}'
+    assert got[2] == ""
+    assert got[3] == '{"name": "R", "age": "70-79"}'
+    assert all(json.loads(x) for x in got if x)
+    assert rep.files[0].records == 3
+
+
+def test_jsonl_invalid_line_is_located(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"a": "b"}\n{"a": oops}\n')
+    with pytest.raises(InputError, match="line 2: not valid JSON"):
+        deid_path(src, tmp_path / "o.jsonl", parse_policy("columns:\n  a: {action: redact}\n"))
+
+
+def test_parquet_keeps_schema_and_other_columns(tmp_path: Path) -> None:
+    import datetime as dt
+
+    table = pa.table(
+        {
+            "id": pa.array([1, 2, 3], pa.int64()),
+            "name": pa.array(["张三", None, "李四"], pa.string()),
+            "born": pa.array([dt.date(1990, 1, 2), dt.date(1985, 6, 7), None], pa.date32()),
+            "score": pa.array([0.5, 0.25, 1.0], pa.float64()),
+        }
+    )
+    src, dst = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    pq.write_table(table, src, compression="zstd")
+    pol = parse_policy(
+        "columns:\n  name: {action: pseudonymise}\n  born: {action: shift_date, days: 1}\n"
+    )
+    deid_path(src, dst, pol)
+    out = pq.read_table(dst)
+    assert out.schema == table.schema
+    assert out.column("id").equals(table.column("id"))
+    assert out.column("score").equals(table.column("score"))
+    names = out.column("name").to_pylist()
+    assert names[1] is None and names[0].startswith("NAME_") and names[0] != names[2]
+    assert out.column("born").to_pylist() == [dt.date(1990, 1, 3), dt.date(1985, 6, 8), None]
+    assert pq.ParquetFile(dst).metadata.row_group(0).column(0).compression == "ZSTD"
+
+
+def test_never_overwrites_input(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("a\n1\n")
+    pol = parse_policy("columns:\n  a: {action: redact}\n")
+    with pytest.raises(InputError, match="the output is the input"):
+        deid_path(src, src, pol)
+    with pytest.raises(InputError, match="the output is the input"):
+        deid_path(src, tmp_path / "." / "in.csv", pol)
+    with pytest.raises(InputError, match="must lie outside the input"):
+        deid_path(tmp_path, tmp_path / "sub", pol)
+    assert src.read_text() == "a\n1\n"
+
+
+def test_directory_skips_bad_files_and_goes_on(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.csv").write_text("a,b\nx,1\n")
+    (src / "binary.csv").write_bytes(b"a,b\n\x00\x01\x02")
+    (src / "gbk.txt").write_bytes("手机13812345678".encode("gbk"))
+    pol = parse_policy("columns:\n  a: {action: redact, replacement: R}\n")
+    rep = deid_path(src, tmp_path / "out", pol)
+    by = {Path(f.input).name: f for f in rep.files}
+    assert by["good.csv"].status == "ok"
+    assert (tmp_path / "out" / "good.csv").read_text() == "a,b\nR,1\n"
+    assert by["binary.csv"].status == "skipped" and "binary" in (by["binary.csv"].reason or "")
+    assert by["gbk.txt"].status == "skipped"
+    assert "gb18030" in (by["gbk.txt"].reason or "")
+    assert not (tmp_path / "out" / "binary.csv").exists()
+
+
+def test_other_encodings_round_trip(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes("姓名,城市\n张三,北京\n".encode("gb18030"))
+    pol = parse_policy("columns:\n  姓名: {action: redact, replacement: 某}\n")
+    deid_path(src, dst, pol, encoding="gb18030")
+    assert dst.read_bytes() == "姓名,城市\n某,北京\n".encode("gb18030")
+    src.write_bytes("\ufeffa,b\n1,2\n".encode())
+    deid_path(src, dst, parse_policy("columns:\n  a: {action: redact, replacement: R}\n"))
+    assert dst.read_bytes() == "\ufeffa,b\nR,2\n".encode()
+
+
+def test_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TIANPING_DEID_KEY")
+    src = tmp_path / "in.csv"
+    src.write_text("a\n1\n")
+    with pytest.raises(InputError, match="TIANPING_DEID_KEY"):
+        deid_path(src, tmp_path / "o.csv", parse_policy("columns:\n  a: {action: pseudonymise}\n"))
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_free_text_with_real_detector(tmp_path: Path) -> None:
+    detect = pytest.importorskip("tianping.privacy._detect")
+    assert callable(detect.detect_text)
+    text = (
+        "客户张伟，身份证号11010519491231002X，手机13812345678，\n"
+        "邮箱 zhang.wei@example.com，住址北京市朝阳区建国路88号。\n"
+    )
+    src, dst = tmp_path / "in.txt", tmp_path / "out.txt"
+    src.write_text(text, encoding="utf-8")
+    pol = parse_policy(
+        "types:\n"
+        "  cn_resident_id: {action: generalise, to: region_prefix}\n"
+        "  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n"
+        "  address_zh: {action: generalise, to: city}\n"
+        "  '*': {action: pseudonymise}\n"
+    )
+    rep = deid_path(src, dst, pol)
+    out = dst.read_text(encoding="utf-8")
+    for raw in ("11010519491231002X", "13812345678", "zhang.wei@example.com", "建国路88号"):
+        assert raw not in out
+    assert "110105" in out and "138****5678" in out and "北京市" in out
+    assert out.startswith("客户") and out.endswith("。\n") and out.count("\n") == 2
+    assert rep.files[0].replaced.get("cn_resident_id") == 1
+
+
+def test_csv_and_jsonl_cells_with_real_detector(tmp_path: Path) -> None:
+    pytest.importorskip("tianping.privacy._detect")
+    pol = parse_policy(
+        "types:\n  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n  '*': {action: redact}\n"
+        "columns:\n  id: {action: keep}\n"
+    )
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(
+        'id,note\n1,"请联系 13812345678, 谢谢"\n2,无\n3,邮箱 a.b@example.com\n', encoding="utf-8"
+    )
+    rep = deid_path(src, dst, pol)
+    assert dst.read_text(encoding="utf-8") == (
+        'id,note\n1,"请联系 138****5678, 谢谢"\n2,无\n3,邮箱 [EMAIL]\n'
+    )
+    assert rep.files[0].replaced == {"cn_mobile": 1, "email": 1}
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text('{"id": "13812345678", "msg": {"t": "手机13812345678"}}\n', encoding="utf-8")
+    deid_path(src, dst, pol)
+    assert dst.read_text(encoding="utf-8") == (
+        '{"id": "13812345678", "msg": {"t": "手机138****5678"}}\n'
+    )
+
+
+def test_headerless_csv_by_position(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("张三,34\n李四,71\n", encoding="utf-8")
+    pol = parse_policy("columns:\n  '1': {action: generalise, to: band}\n")
+    deid_path(src, dst, pol, has_header=False)
+    assert dst.read_text(encoding="utf-8") == "张三,30-39\n李四,70-79\n"
+    with pytest.raises(InputError, match="no header"):
+        deid_path(src, dst, parse_policy("columns:\n  age: {action: redact}\n"), has_header=False)
+    named = deid_path(src, dst, parse_policy("columns:\n  age: {action: redact, replacement: R}\n"),
+                      has_header=False, columns=["name", "age"])  # fmt: skip
+    assert dst.read_text(encoding="utf-8") == "张三,R\n李四,R\n"
+    assert named.files[0].records == 2
+
+
+def test_parquet_date_shift_per_subject(tmp_path: Path) -> None:
+    import datetime as dt
+
+    table = pa.table(
+        {
+            "pid": ["a", "a", "b"],
+            "visit": pa.array([dt.date(2024, 1, 1), dt.date(2024, 1, 11), dt.date(2024, 1, 1)]),
+        }
+    )
+    src, dst = tmp_path / "v.parquet", tmp_path / "o.parquet"
+    pq.write_table(table, src)
+    pol = parse_policy("columns:\n  visit: {action: shift_date, per: pid}\n")
+    deid_path(src, dst, pol)
+    v = pq.read_table(dst).column("visit").to_pylist()
+    assert (v[1] - v[0]).days == 10  # same subject, same shift
+    d = Deidentifier(pol)
+    rule = pol.columns["visit"]
+    assert isinstance(rule, DateShift)
+    for got, pid in ((v[0], "a"), (v[2], "b")):
+        assert (got - dt.date(2024, 1, 1)).days == d._shift_days(rule, pid)
