@@ -92,8 +92,28 @@ def test_german_credit_shape() -> None:
     assert len(widths) == 1000
     assert set(widths) == {21}
     profile = load_profile(EXAMPLES / "credit-scoring")
-    assert profile.datasets[0].columns is not None
-    assert len(profile.datasets[0].columns) == 21
+    paths = {d.id: EXAMPLES / "credit-scoring" / d.path for d in profile.datasets}
+    rows = {k: p.read_text(encoding="utf-8").splitlines() for k, p in paths.items()}
+    assert {k: len(v) - 1 for k, v in rows.items()} == {
+        "german-credit-test": 300,
+        "german-credit-train": 700,
+    }
+    assert all(len(v[0].split(",")) == 21 for v in rows.values())
+
+
+def test_shipped_credit_split_is_the_scripted_split() -> None:
+    """data/train.csv and test.csv are exactly what train_models.split_german writes."""
+    import io
+
+    from ..audit.conftest import train_module
+
+    tm = train_module()
+    train, test = tm.split_german(tm.load_german())
+    for frame, name in ((train, "train.csv"), (test, "test.csv")):
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False)
+        shipped = (EXAMPLES / "credit-scoring" / "data" / name).read_text(encoding="utf-8")
+        assert buf.getvalue() == shipped, name
 
 
 def test_adult_shape() -> None:
