@@ -1,7 +1,9 @@
-"""`make bench`: CLI cold start, assessing the five examples, CEL engine choice.
+"""`make bench`: the core (CLI cold start, assessing the examples, CEL) and every domain
+benchmark (fairness, SHAP, PI scanning, anonymity, labels, GenAI runner and judges).
 
-Each figure is a median over repeats, next to the baseline a user would otherwise have, as
-a ratio. Writes a Markdown table (docs/benchmarks.md) and prints it.
+Each figure sits next to the baseline a user would otherwise have, as a ratio. Writes one
+Markdown block per section into docs/benchmarks.md (between markers) and prints them.
+`--only fairness,labels` runs some domains; `--quick` runs the small sizes.
 """
 
 from __future__ import annotations
@@ -138,11 +140,78 @@ def fmt(seconds: float) -> str:
     return f"{seconds:.2f} s"
 
 
+DOMAINS = {
+    "fairness": "bench_fairness",
+    "shap": "bench_shap",
+    "privacy_scan": "bench_privacy_scan",
+    "anonymity": "bench_anonymity",
+    "labels": "bench_labels",
+    "genai_runner": "bench_genai_runner",
+    "genai_judges": "bench_genai_judges",
+}
+
+
+def _num(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return "—" if value is None else str(value)
+
+
+def domain_table(name: str, quick: bool) -> str:
+    """Run one domain benchmark module and render its rows."""
+    import importlib
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    module = importlib.import_module(DOMAINS[name])
+    rows = module.bench(quick=quick)
+    lines = [
+        "| measurement | Tianping | unit | baseline | baseline value | ratio | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        ratio = r.get("ratio")
+        lines.append(
+            f"| {r['name']} | {_num(r['ours'])} | {r.get('unit', '')} | "
+            f"{r.get('baseline') or '—'} | {_num(r.get('baseline_value'))} | "
+            f"{'—' if ratio is None else f'{float(str(ratio)):.3g}×'} | {r.get('note', '')} |"
+        )
+    return "\n".join(lines)
+
+
+def write_block(path: Path, key: str, body: str) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = f"<!-- bench:{key}:start -->", f"<!-- bench:{key}:end -->"
+    if key == "core":  # the original markers
+        start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    block = f"{start}\n{body}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text += f"\n### {key}\n\n{block}\n"
+    path.write_text(text, encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="small sizes (minutes, not hours)")
+    parser.add_argument("--only", default="", help="comma-separated: core," + ",".join(DOMAINS))
     args = parser.parse_args()
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    head = (
+        f"Measured {dt.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}" + (" (--quick sizes)" if args.quick else "") + "."
+    )
+    for name in DOMAINS:
+        if only and name not in only:
+            continue
+        body = f"{head}\n\n{domain_table(name, args.quick)}"
+        print(f"## {name}\n{body}\n")
+        if args.out:
+            write_block(args.out, name, body)
+    if only and "core" not in only:
+        return 0
     rows = bench_cold_start(args.repeats) + bench_assess(args.repeats) + bench_cel(2000)
     lines = [
         "| measurement | Tianping | baseline | baseline | ratio (baseline / Tianping) |",
@@ -155,21 +224,11 @@ def main() -> int:
             f"{'n/a' if ratio != ratio else f'{ratio:.2f}×'} |"
         )
     table = "\n".join(lines)
-    head = (
-        f"Measured {dt.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; medians of {args.repeats} runs."
-    )
-    print(head)
+    core_head = head[:-1] + f"; medians of {args.repeats} runs."
+    print(core_head)
     print(table)
     if args.out:
-        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-        block = f"{start}\n{head}\n\n{table}\n{end}"
-        if start in text and end in text:
-            text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-        else:
-            text += "\n" + block + "\n"
-        args.out.write_text(text, encoding="utf-8")
+        write_block(args.out, "core", f"{core_head}\n\n{table}")
     return 0
 
 

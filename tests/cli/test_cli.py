@@ -161,7 +161,9 @@ def test_crosswalk_export_and_diff_commands(tmp_path: Path) -> None:
     shutil.copytree(shipped_rulebook_dir(), new)
     pipl = new / "instruments" / "cn" / "pipl.yaml"
     text = pipl.read_text(encoding="utf-8")
-    pipl.write_text(text.replace("min: 0.8", "min: 0.9", 1), encoding="utf-8")
+    at = text.index("- id: cn.pipl.art55-pipia")  # tighten a threshold of that obligation
+    head, tail = text[:at], text[at:]
+    pipl.write_text(head + tail.replace("min: 0.8", "min: 0.9", 1), encoding="utf-8")
     r = tp(
         "rules",
         "diff",

@@ -85,7 +85,11 @@ def write_attestations(base: Path) -> Path:
         "    answer: partial\n"
         "    evidence: [RISK-2025-014]\n"
         "    note: quarterly review started in Q2\n"
-        "    answered_by: model risk officer\n",
+        "    answered_by: model risk officer\n"
+        "  pipl-legal-basis-register:\n"
+        "    answer: 'yes'\n"
+        "    evidence: [docs/pipia-2025.pdf]\n"
+        "    answered_by: DPO\n",
         encoding="utf-8",
     )
     return path
