@@ -21,7 +21,9 @@ def _png(path: Path) -> Path:
 def _with_plot(report: AssessmentReport, path: Path) -> tuple[AssessmentReport, str]:
     copy = report.model_copy(deep=True)
     run = next(c for c in copy.checks if c.obligation_ids and c.id != "process.attestation")
-    run.evidence.append(file_artefact(path, I18nText(zh="按组选择率", en="Selection rate by group")))
+    run.evidence.append(
+        file_artefact(path, I18nText(zh="按组选择率", en="Selection rate by group"))
+    )
     return copy, run.key
 
 

@@ -268,9 +268,7 @@ def _load_audit_inputs(
     if in_memory is not None:
         adapter = _adapter_for_object(in_memory, spec, guess)
     else:
-        adapter = load_model(
-            spec, ctx.base_dir, trust_pickle=ctx.trust_pickle, feature_names=guess
-        )
+        adapter = load_model(spec, ctx.base_dir, trust_pickle=ctx.trust_pickle, feature_names=guess)
     data = prepare(frame, ev, adapter, spec)
     ref = None
     if spec.training_dataset and spec.training_dataset != ev.id:
