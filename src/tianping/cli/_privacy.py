@@ -1,9 +1,138 @@
-"""`tianping` commands for the privacy domain (registered by `tianping.cli._app`)."""
+"""`tianping scan`: find personal information in files and folders (privacy domain)."""
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.markup import escape
+
+from tianping.cli._common import EXIT_FINDINGS, current_lang, err, out, write_out
+
+
+class ScanFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
 
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main app. Import heavy modules inside commands."""
+    app.command(name="scan")(scan)
+
+
+def scan(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders / 文件或目录")],
+    fmt: Annotated[ScanFormat, typer.Option("--format", "-f", help="text or json")] = (
+        ScanFormat.text
+    ),
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the report to this file")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes (files)")] = 1,
+    engine: Annotated[Engine, typer.Option("--engine", help="local or ray")] = Engine.local,
+    columns_only: Annotated[
+        bool, typer.Option("--columns-only", help="Classify table columns: sample, then confirm")
+    ] = False,
+    min_confidence: Annotated[
+        float, typer.Option("--min-confidence", min=0.0, max=1.0, help="Report threshold")
+    ] = 0.5,
+    max_examples: Annotated[
+        int, typer.Option("--max-examples", min=0, help="Masked examples per file/column/type")
+    ] = 3,
+    fail_on_pi: Annotated[
+        bool, typer.Option("--fail-on-pi", help="Exit 1 when any PI is found")
+    ] = False,
+) -> None:
+    """Scan files for personal information (masked previews only) / 扫描个人信息."""
+    from tianping.privacy._scan import ScanOptions, iter_files, scan_paths
+
+    opts = ScanOptions(
+        min_confidence=min_confidence,
+        columns_only=columns_only,
+        max_examples=max_examples,
+        workers=workers,
+    )
+    if engine == Engine.ray:
+        from tianping.privacy._ray import scan_paths_ray
+
+        report = scan_paths_ray(paths, opts)
+    else:
+        files = list(iter_files(paths))
+        if sys.stderr.isatty() and len(files) > 1:
+            from rich.progress import Progress
+
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("scanning / 扫描中", total=len(files))
+                report = scan_paths(files, opts, progress=lambda _r: bar.advance(task))
+        else:
+            report = scan_paths(files, opts)
+    if fmt == ScanFormat.json:
+        data: dict[str, Any] = {"summary": report.summary(), **report.model_dump(mode="json")}
+        write_out(json.dumps(data, ensure_ascii=False, indent=2), out_file)
+    else:
+        text = _text(report)
+        if out_file is None:
+            out.print(escape(text))
+        else:
+            write_out(text, out_file)
+    if fail_on_pi and report.findings_total > 0:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _text(report: Any) -> str:
+    from tianping.privacy._types import PI_TYPES
+
+    zh = current_lang() == "zh"
+    s = report.summary()
+    lines = [
+        (
+            f"扫描文件 {s['files_scanned']} 个（失败或跳过 {s['files_failed']} 个），"
+            f"{s['bytes'] / 1e6:.1f} MB，用时 {s['seconds']:.2f} 秒；"
+            f"个人信息 {s['findings_total']} 处，其中敏感 {s['sensitive_findings']} 处"
+            if zh
+            else f"{s['files_scanned']} file(s) scanned ({s['files_failed']} failed or "
+            f"skipped), {s['bytes'] / 1e6:.1f} MB in {s['seconds']:.2f} s; "
+            f"{s['findings_total']} PI finding(s), {s['sensitive_findings']} sensitive"
+        )
+    ]
+    if report.counts:
+        lines.append("")
+        lines.append("类型 / 数量" if zh else "type / count")
+        for t, c in sorted(report.counts.items(), key=lambda kv: -kv[1]):
+            info = PI_TYPES.get(t)
+            name = (info.zh if zh else info.en) if info else t
+            cls = info.pipl_class if info else "general"
+            lines.append(f"  {t:<18} {c:>9}  {name} [{cls}]")
+    bad = [f for f in report.files if f.status != "ok"]
+    if bad:
+        lines.append("")
+        lines.append("未扫描的文件" if zh else "files not scanned")
+        for f in bad:
+            lines.append(f"  {f.path}: {f.status}: {f.message}")
+    labelled = [(f, c) for f in report.files for c in f.columns if c.label and c.column]
+    if labelled:
+        lines.append("")
+        lines.append("个人信息列" if zh else "PI columns")
+        for f, c in labelled:
+            lines.append(
+                f"  {f.path} · {c.column}: {c.label} ({c.values_with_pi}/{c.values_scanned})"
+            )
+    if report.findings:
+        lines.append("")
+        lines.append("示例（已脱敏）" if zh else "examples (masked)")
+        for x in report.findings[:50]:
+            col = f" [{x.column}]" if x.column else ""
+            lines.append(
+                f"  {x.file}:{x.row}{col}@{x.start} {x.pi_type} {x.pipl_class} "
+                f"{x.confidence:.2f} {x.preview}"
+            )
+    return "\n".join(lines)

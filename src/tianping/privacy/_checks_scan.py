@@ -1,1 +1,210 @@
-"""Privacy checks (_checks_scan); registered on import."""
+"""privacy.scan: personal information found in the profile's data, against what it declares.
+
+Keep this module light: heavy dependencies are imported inside `run`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tianping.checks._contract import (
+    Check,
+    CheckContext,
+    CheckResult,
+    EvidenceArtefact,
+    Verdict,
+    file_artefact,
+)
+from tianping.checks._registry import register
+from tianping.i18n import I18nText
+
+
+@register
+class PrivacyScan(Check):
+    id = "privacy.scan"
+    title = I18nText(
+        zh="个人信息扫描（含敏感个人信息）", en="Personal-information scan (incl. sensitive PI)"
+    )
+    family = "privacy"
+    needs = frozenset({"files"})
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        paths: list[str] | None = Field(
+            None, description="Paths to scan; default: data.scan_paths and all datasets"
+        )
+        min_confidence: float = Field(0.5, ge=0.0, le=1.0)
+        columns_only: bool = Field(False, description="Sample, then confirm PI columns only")
+        max_examples: int = Field(3, ge=0, le=50)
+        workers: int = Field(1, ge=1, le=64)
+
+    def run(self, ctx: CheckContext, params: Any) -> CheckResult:
+        from tianping.privacy._scan import FileReport, ScanOptions, ScanReport, scan_paths
+
+        rel = params.paths
+        if rel is None:
+            rel = list(ctx.profile.data.scan_paths) + [d.path for d in ctx.profile.datasets]
+        if not rel:
+            return self.result(
+                ctx,
+                {},
+                I18nText(zh="档案未声明扫描路径或数据集", en="no scan_paths or datasets declared"),
+                verdict=Verdict.SKIPPED,
+            )
+        opts = ScanOptions(
+            min_confidence=params.min_confidence,
+            columns_only=params.columns_only,
+            max_examples=params.max_examples,
+            workers=params.workers,
+        )
+        report = ScanReport()
+        seen: set[Path] = set()
+        for r in dict.fromkeys(rel):
+            p = ctx.resolve(r)
+            if p in seen:
+                continue
+            seen.add(p)
+            if not p.exists():
+                report.files.append(
+                    FileReport(path=r, format="?", status="error", message="not found / 不存在")
+                )
+                continue
+            part = scan_paths([p], opts)
+            report.files.extend(part.files)
+            report.findings.extend(part.findings)
+            report.seconds += part.seconds
+            for t, c in part.counts.items():
+                report.counts[t] = report.counts.get(t, 0) + c
+        return self._verdict(ctx, report)
+
+    def _verdict(self, ctx: CheckContext, report: Any) -> CheckResult:
+        from tianping.privacy._types import PI_TYPES
+
+        data = ctx.profile.data
+        found = report.types_found()
+        found_sens: set[str] = {
+            str(PI_TYPES[t].art28) for t in found if t in PI_TYPES and PI_TYPES[t].art28
+        }
+        if report.minor_findings:
+            found_sens.add("minors_under_14")
+        declared: set[str] = set(data.sensitive_categories)
+        if data.minors_under_14:
+            declared.add("minors_under_14")
+        unexpected = sorted(c for c in found_sens if c not in declared)
+        found_pi = {PI_TYPES[t].pi_category for t in found if t in PI_TYPES}
+        unexpected_pi = sorted(c for c in found_pi if c not in set(data.pi_categories))
+        metrics: dict[str, Any] = {
+            "files_scanned": report.files_scanned,
+            "files_failed": report.files_failed,
+            "bytes_scanned": report.bytes,
+            "findings_total": report.findings_total,
+            "sensitive_findings": report.sensitive_findings,
+            "minor_findings": report.minor_findings,
+            "pi_types_found": len(found),
+            "unexpected_sensitive_types": len(unexpected),
+            "unexpected_sensitive_list": ",".join(unexpected),
+            "undeclared_pi_categories": len(unexpected_pi),
+        }
+        evidence = self._evidence(ctx, report)
+        if report.files_scanned == 0:
+            return self.result(
+                ctx,
+                metrics,
+                I18nText(
+                    zh=f"没有可扫描的文件（{report.files_failed} 个失败或跳过）",
+                    en=f"no file could be scanned ({report.files_failed} failed or skipped)",
+                ),
+                verdict=Verdict.ERROR,
+                evidence=evidence,
+            )
+        msg = I18nText(
+            zh=f"扫描 {report.files_scanned} 个文件，发现个人信息 {report.findings_total} 处"
+            f"（敏感 {report.sensitive_findings} 处）；未在档案中声明的敏感类别："
+            f"{'、'.join(unexpected) or '无'}",
+            en=f"{report.files_scanned} file(s) scanned, {report.findings_total} PI finding(s) "
+            f"({report.sensitive_findings} sensitive); sensitive categories not declared in "
+            f"the profile: {', '.join(unexpected) or 'none'}",
+        )
+        res = self.result(ctx, metrics, msg, evidence=evidence)
+        if (
+            res.verdict == Verdict.PASS
+            and "unexpected_sensitive_types" not in ctx.thresholds
+            and (unexpected or report.files_failed)
+        ):
+            res.verdict = Verdict.WARN
+        return res
+
+    def _evidence(self, ctx: CheckContext, report: Any) -> list[EvidenceArtefact]:
+        from tianping.privacy._types import PI_TYPES
+
+        rows = [
+            {
+                "file": f.file,
+                "row": f.row,
+                "column": f.column or "",
+                "offset": f.start,
+                "pi_type": f.pi_type,
+                "pipl_class": f.pipl_class,
+                "category": f.category,
+                "confidence": f.confidence,
+                "preview": f.preview,
+            }
+            for f in report.findings[:500]
+        ]
+        files = [
+            {
+                "file": f.path,
+                "status": f.status,
+                "message": f.message or "",
+                "encoding": f.encoding or "",
+                "rows": f.rows,
+                "findings": sum(f.counts.values()),
+                "sensitive": f.sensitive,
+                "pi_columns": ", ".join(
+                    f"{c.column}={c.label}" for c in f.columns if c.label and c.column
+                ),
+            }
+            for f in report.files
+        ]
+        ev = [
+            EvidenceArtefact(
+                kind="table",
+                title=I18nText(zh="各文件扫描结果", en="Scan results by file"),
+                data=files,
+            ),
+            EvidenceArtefact(
+                kind="table",
+                title=I18nText(
+                    zh="个人信息发现示例（已脱敏）", en="Example findings (masked previews)"
+                ),
+                data=rows,
+            ),
+        ]
+        path = ctx.evidence_path("privacy_scan_counts.png")
+        if path is not None and report.counts:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+
+            items = sorted(report.counts.items(), key=lambda kv: kv[1])
+            fig, ax = plt.subplots(figsize=(7, 0.3 * len(items) + 1.2))
+            colors = [
+                "#c0392b" if t in PI_TYPES and PI_TYPES[t].art28 else "#2e86c1" for t, _ in items
+            ]
+            ax.barh([t for t, _ in items], [c for _, c in items], color=colors)
+            ax.set_xlabel("findings (red: sensitive PI, PIPL Art. 28)")
+            ax.set_title("Personal information found, by type")
+            fig.tight_layout()
+            fig.savefig(path, dpi=110)
+            plt.close(fig)
+            ev.append(
+                file_artefact(path, I18nText(zh="按类型统计的个人信息", en="PI findings by type"))
+            )
+        return ev
+
+
+__all__ = ["PrivacyScan"]

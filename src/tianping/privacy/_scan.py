@@ -1,0 +1,566 @@
+"""Streaming scans of files and folders for personal information, in bounded memory.
+
+Formats: CSV/TSV (pyarrow streaming reader, every column read as text), Parquet (row-group
+batches), JSONL (one JSON object per line, leaves flattened to `a.b.c` columns) and plain
+text (line by line; lines longer than `max_line_chars` are cut into pieces that keep their
+line number and offset). Encodings: UTF-8 (with or without BOM), UTF-16 by BOM or by NUL
+pattern, else GB18030 (a superset of GBK); binary files are skipped and reported.
+
+A file that cannot be read is reported with a located message and the run goes on. Counts
+cover every finding; at most `max_examples` findings per file, column and type are kept with
+their location and a masked preview. Raw values never leave this module.
+
+Tables can be classified by column only (`columns_only`): the first `sample_rows` values of
+every column are scanned, and only columns where PI was seen are confirmed on all rows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+from pydantic import BaseModel, Field
+
+from tianping.errors import InputError
+from tianping.privacy._detect import (
+    DEFAULT_MIN_CONFIDENCE,
+    detect_batch,
+    detect_by_header,
+    mask_preview,
+)
+
+TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+_SNIFF = 65536
+
+
+class Finding(BaseModel):
+    """One piece of PI at a location, shown only as a masked preview."""
+
+    file: str
+    row: int = Field(description="1-based line (text, JSONL) or data row (CSV, Parquet)")
+    column: str | None = None
+    start: int = Field(description="Code-point offset in the cell or line")
+    end: int
+    pi_type: str
+    pipl_class: str
+    category: str = ""
+    confidence: float
+    preview: str
+
+
+class ColumnReport(BaseModel):
+    column: str
+    values_scanned: int = 0
+    values_with_pi: int = 0
+    types: dict[str, int] = Field(default_factory=dict)
+    label: str | None = Field(None, description="Dominant PI type when it covers >= 50%")
+    confirmed: bool = True
+
+
+class FileReport(BaseModel):
+    path: str
+    format: str
+    status: Literal["ok", "skipped", "error"] = "ok"
+    message: str | None = None
+    encoding: str | None = None
+    bytes: int = 0
+    rows: int = 0
+    malformed_rows: int = 0
+    long_lines: int = 0
+    counts: dict[str, int] = Field(default_factory=dict)
+    sensitive: int = Field(0, description="Findings of sensitive PI (Art. 28, incl. minors)")
+    minors: int = Field(0, description="Findings that show a person under 14")
+    columns: list[ColumnReport] = Field(default_factory=list)
+
+
+class ScanReport(BaseModel):
+    files: list[FileReport] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list, description="Examples (masked)")
+    counts: dict[str, int] = Field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def files_scanned(self) -> int:
+        return sum(1 for f in self.files if f.status == "ok")
+
+    @property
+    def files_failed(self) -> int:
+        return sum(1 for f in self.files if f.status != "ok")
+
+    @property
+    def bytes(self) -> int:
+        return sum(f.bytes for f in self.files)
+
+    @property
+    def findings_total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def sensitive_findings(self) -> int:
+        return sum(f.sensitive for f in self.files)
+
+    @property
+    def minor_findings(self) -> int:
+        return sum(f.minors for f in self.files)
+
+    def types_found(self) -> list[str]:
+        return sorted(t for t, c in self.counts.items() if c)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "files_scanned": self.files_scanned,
+            "files_failed": self.files_failed,
+            "bytes": self.bytes,
+            "findings_total": self.findings_total,
+            "sensitive_findings": self.sensitive_findings,
+            "minor_findings": self.minor_findings,
+            "seconds": round(self.seconds, 3),
+            "counts": dict(sorted(self.counts.items())),
+        }
+
+
+@dataclass
+class ScanOptions:
+    """Parameters of a scan (stored only; `scan_paths` does the work)."""
+
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    max_examples: int = 3
+    batch_rows: int = 50_000
+    batch_chars: int = 8_000_000
+    max_line_chars: int = 1_000_000
+    columns_only: bool = False
+    sample_rows: int = 2_000
+    workers: int = 1
+    include_hidden: bool = False
+    max_json_bytes: int = 256_000_000  # a .json document is parsed whole up to this size
+    types: frozenset[str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- discovery and encodings ---------------------------------------------------------------
+def iter_files(paths: Iterable[str | Path], include_hidden: bool = False) -> Iterator[Path]:
+    """Files under `paths` (folders recursively, sorted); a missing path is an InputError."""
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder / 路径不存在")
+        if p.is_file():
+            yield p
+            continue
+        for f in sorted(p.rglob("*")):
+            rel = f.relative_to(p).parts
+            if not include_hidden and any(part.startswith(".") for part in rel):
+                continue
+            if f.is_file():
+                yield f
+
+
+def sniff_encoding(head: bytes) -> str | None:
+    """The text encoding of a file's first bytes, or None for binary data."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
+            return "utf-16-be"
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        return None
+
+
+def file_format(path: Path) -> str:
+    suf = path.suffix.lower()
+    if suf in TABLE_SUFFIXES:
+        return "csv"
+    if suf in PARQUET_SUFFIXES:
+        return "parquet"
+    if suf in JSONL_SUFFIXES:
+        return "jsonl"
+    return "text"
+
+
+# --- readers: each yields (row offset, {column: values}) batches ----------------------------
+Batch = tuple[int, dict[str | None, pl.Series], list[int] | None]
+
+
+def _read_text(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    lines: list[str] = []
+    line_no: list[int] = []
+    offsets: list[int] = []
+    chars = 0
+    n = 0
+    with path.open("r", encoding=enc, errors="replace", newline="") as fh:
+        piece_off = 0
+        while True:
+            piece = fh.readline(opts.max_line_chars)
+            if not piece:
+                break
+            complete = piece.endswith(("\n", "\r"))
+            if not complete and len(piece) >= opts.max_line_chars:
+                rep.long_lines += 1 if piece_off == 0 else 0
+            if piece_off == 0:
+                n += 1
+            lines.append(piece.rstrip("\r\n"))
+            line_no.append(n)
+            offsets.append(piece_off)
+            chars += len(piece)
+            piece_off = 0 if complete else piece_off + len(piece)
+            if len(lines) >= opts.batch_rows or chars >= opts.batch_chars:
+                yield 0, {None: pl.Series(lines, dtype=pl.String)}, line_no + offsets
+                lines, line_no, offsets, chars = [], [], [], 0
+    rep.rows = n
+    if lines:
+        yield 0, {None: pl.Series(lines, dtype=pl.String)}, line_no + offsets
+
+
+def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    cols: dict[str | None, list[str | None]] = defaultdict(list)
+    line_nos: list[int] = []
+
+    def flush() -> Batch:
+        k = len(line_nos)
+        data = {c: pl.Series(v + [None] * (k - len(v)), dtype=pl.String) for c, v in cols.items()}
+        return 0, data, list(line_nos) + [0] * k
+
+    if path.suffix.lower() == ".json" and path.stat().st_size <= opts.max_json_bytes:
+        # a whole JSON document: each element of a top-level list is one row
+        with path.open("r", encoding=enc, errors="replace") as fh:
+            head = fh.read(1024).lstrip()
+        if head.startswith("[") or (head.startswith("{") and "\n" in head.rstrip()):
+            try:
+                doc = json.loads(path.read_text(encoding=enc, errors="replace"))
+            except ValueError:
+                doc = None
+            if doc is not None:
+                items = doc if isinstance(doc, list) else [doc]
+                for n, obj in enumerate(items, start=1):
+                    k = len(line_nos)
+                    for key, val in _leaves(obj, ""):
+                        col = cols[key]
+                        if len(col) < k:
+                            col.extend([None] * (k - len(col)))
+                        col.append(val)
+                    line_nos.append(n)
+                    rep.rows += 1
+                    if len(line_nos) >= opts.batch_rows:
+                        yield flush()
+                        cols.clear()
+                        line_nos.clear()
+                if line_nos:
+                    yield flush()
+                return
+    with path.open("r", encoding=enc, errors="replace") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                rep.malformed_rows += 1
+                continue
+            k = len(line_nos)
+            for key, val in _leaves(obj, ""):
+                col = cols[key]
+                if len(col) < k:
+                    col.extend([None] * (k - len(col)))
+                col.append(val)
+            line_nos.append(n)
+            rep.rows += 1
+            if len(line_nos) >= opts.batch_rows:
+                yield flush()
+                cols.clear()
+                line_nos.clear()
+    if line_nos:
+        yield flush()
+
+
+def _leaves(obj: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _leaves(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _leaves(v, prefix + "[]")
+    elif isinstance(obj, str | int) and not isinstance(obj, bool):
+        yield prefix or "$", str(obj)
+
+
+def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with path.open("r", encoding=enc, errors="replace", newline="") as fh:
+        header_line = fh.readline()
+    delim = TABLE_SUFFIXES.get(path.suffix.lower(), ",")
+    if delim == "," and header_line.count(",") == 0:
+        delim = max(";\t|", key=header_line.count) if any(c in header_line for c in ";\t|") else ","
+    import csv as _csv
+
+    names = next(_csv.reader([header_line], delimiter=delim), [])
+    if not names:
+        raise InputError(f"{path}: no header line / 缺少表头")
+    bad = 0
+
+    def on_invalid(row: Any) -> str:
+        nonlocal bad
+        bad += 1
+        return "skip"
+
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
+            block_size=min(opts.batch_chars, 16 << 20),
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
+    )
+    row0 = 0
+    for batch in reader:
+        data: dict[str | None, pl.Series] = {}
+        for name, col in zip(batch.schema.names, batch.columns, strict=True):
+            data[name] = pl.Series(name, col)
+        yield row0, data, None
+        row0 += batch.num_rows
+    rep.rows = row0
+    rep.malformed_rows = bad
+
+
+def _read_parquet(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    row0 = 0
+    for batch in pf.iter_batches(batch_size=opts.batch_rows):
+        data: dict[str | None, pl.Series] = {}
+        for name, col in zip(batch.schema.names, batch.columns, strict=True):
+            t = col.type
+            if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t):
+                data[name] = pl.Series(name, col).cast(pl.String)
+        yield row0, data, None
+        row0 += batch.num_rows
+    rep.rows = row0
+
+
+_READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batch]]] = {
+    "text": _read_text,
+    "jsonl": _read_jsonl,
+    "csv": _read_csv,
+    "parquet": _read_parquet,
+}
+
+
+def _safe_message(exc: BaseException) -> str:
+    """An error message that cannot carry file content (parsers quote the bad row)."""
+    import re
+
+    text = str(exc)
+    m = re.search(r"Expected \d+ columns?, got \d+", text)
+    if m:
+        return f"malformed CSV: {m.group(0)}"
+    if isinstance(exc, InputError):
+        return text[:300]
+    if isinstance(exc, UnicodeDecodeError):
+        return f"undecodable bytes at offset {exc.start} ({exc.encoding})"
+    first = text.split(":", 1)[0][:120]
+    return f"{type(exc).__name__}: {first}"
+
+
+# --- scanning ------------------------------------------------------------------------------
+def scan_file(
+    path: str | Path, opts: ScanOptions | None = None
+) -> tuple[FileReport, list[Finding]]:
+    """Scan one file; problems become the report's status and message, never an exception."""
+    opts = opts or ScanOptions()
+    path = Path(path)
+    fmt = file_format(path)
+    rep = FileReport(path=str(path), format=fmt)
+    examples: list[Finding] = []
+    try:
+        rep.bytes = path.stat().st_size
+        if rep.bytes == 0:
+            rep.status, rep.message = "skipped", "empty file / 空文件"
+            return rep, examples
+        enc = "binary"
+        if fmt != "parquet":
+            with path.open("rb") as fh:
+                head = fh.read(_SNIFF)
+            sniffed = sniff_encoding(head)
+            if sniffed is None:
+                rep.status, rep.message = "skipped", "binary or undecodable file / 二进制或无法解码"
+                return rep, examples
+            enc = sniffed
+            rep.encoding = enc
+        _scan_batches(_READERS[fmt](path, enc, opts, rep), rep, examples, opts)
+    except Exception as exc:  # one bad file must not stop the run
+        rep.status = "error"
+        rep.message = _safe_message(exc)
+    return rep, examples
+
+
+def _scan_batches(
+    batches: Iterator[Batch], rep: FileReport, examples: list[Finding], opts: ScanOptions
+) -> None:
+    cols: dict[str | None, ColumnReport] = {}
+    kept: Counter[tuple[str | None, str]] = Counter()
+    counts: Counter[str] = Counter()
+    candidates: set[str | None] | None = None  # columns-only: columns confirmed after sampling
+    seen_rows = 0
+
+    def scan(col: str | None, s: pl.Series, row0: int, locs: list[int] | None, skip: int) -> None:
+        cr = cols.setdefault(col, ColumnReport(column=col or ""))
+        df = detect_batch(s, min_confidence=opts.min_confidence, types=opts.types, previews=False)
+        hdr = detect_by_header(col, s) if col else None
+        if hdr is not None and hdr.height:
+            df = pl.concat([df, hdr], how="vertical_relaxed") if df.height else hdr
+        cr.values_scanned += int(s.len() - s.null_count())
+        if not df.height:
+            return
+        cr.values_with_pi += int(df["row"].n_unique())
+        by_type = df.group_by("pi_type").len()
+        for t, c in zip(by_type["pi_type"], by_type["len"], strict=True):
+            cr.types[t] = cr.types.get(t, 0) + int(c)
+            counts[t] += int(c)
+        rep.sensitive += int((df["pipl_class"] != "general").sum())
+        rep.minors += int((df["pipl_class"] == "minor").sum())
+        _keep_examples(df, s, col, row0, locs, skip, rep, examples, kept, opts)
+
+    for row0, data, locs in batches:
+        n_rows = max((x.len() for x in data.values()), default=0)
+        if opts.columns_only and candidates is None:
+            k = max(0, opts.sample_rows - seen_rows)
+            for col, series in data.items():
+                scan(col, series.head(k), row0, locs, 0)
+            seen_rows += min(k, n_rows)
+            if seen_rows >= opts.sample_rows:
+                candidates = {c for c, r in cols.items() if r.values_with_pi}
+                for c, r in cols.items():
+                    r.confirmed = c in candidates
+                for col, series in data.items():
+                    if col in candidates and series.len() > k:
+                        scan(col, series.slice(k), row0, locs, k)
+            continue
+        for col, series in data.items():
+            if candidates is None or col in candidates:
+                scan(col, series, row0, locs, 0)
+        seen_rows += n_rows
+    for cr in cols.values():
+        if cr.types and cr.values_scanned:
+            top, n = max(cr.types.items(), key=lambda kv: kv[1])
+            cr.label = top if n >= 0.5 * cr.values_scanned else None
+    rep.columns = list(cols.values())
+    rep.counts = dict(counts)
+
+
+def _keep_examples(
+    df: pl.DataFrame,
+    s: pl.Series,
+    col: str | None,
+    row0: int,
+    locs: list[int] | None,
+    skip: int,
+    rep: FileReport,
+    examples: list[Finding],
+    kept: Counter[tuple[str | None, str]],
+    opts: ScanOptions,
+) -> None:
+    if opts.max_examples <= 0:
+        return
+    head = df.filter(pl.int_range(pl.len()).over("pi_type") < opts.max_examples)
+    values = s.gather(head["row"]).to_list()
+    half = len(locs) // 2 if locs is not None else 0
+    for rec, text in zip(head.iter_rows(named=True), values, strict=True):
+        key = (col, rec["pi_type"])
+        if kept[key] >= opts.max_examples or text is None:
+            continue
+        kept[key] += 1
+        r = int(rec["row"]) + skip
+        if locs is None:
+            row, extra = row0 + r + 1, 0
+        else:
+            row, extra = locs[r], locs[half + r]
+        raw = text[rec["start"] : rec["end"]]
+        examples.append(
+            Finding(
+                file=rep.path,
+                row=row,
+                column=col,
+                start=extra + int(rec["start"]),
+                end=extra + int(rec["end"]),
+                pi_type=rec["pi_type"],
+                pipl_class=rec["pipl_class"],
+                category=rec["category"],
+                confidence=float(rec["confidence"]),
+                preview=mask_preview(raw, rec["pi_type"]),
+            )
+        )
+
+
+def _merge(report: ScanReport, rep: FileReport, ex: list[Finding]) -> None:
+    report.files.append(rep)
+    report.findings.extend(ex)
+    for t, c in rep.counts.items():
+        report.counts[t] = report.counts.get(t, 0) + c
+
+
+def scan_paths(
+    paths: Iterable[str | Path],
+    opts: ScanOptions | None = None,
+    progress: Callable[[FileReport], None] | None = None,
+) -> ScanReport:
+    """Scan files and folders; `opts.workers` > 1 spreads files over processes."""
+    opts = opts or ScanOptions()
+    files = list(iter_files(paths, opts.include_hidden))
+    report = ScanReport()
+    t0 = time.perf_counter()
+    if opts.workers > 1 and len(files) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        old = os.environ.get("POLARS_MAX_THREADS")
+        os.environ["POLARS_MAX_THREADS"] = "1"  # one core per worker process
+        try:
+            ctx = mp.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx) as pool:
+                for rep, ex in pool.map(scan_file, files, [opts] * len(files)):
+                    _merge(report, rep, ex)
+                    if progress:
+                        progress(rep)
+        finally:
+            if old is None:
+                os.environ.pop("POLARS_MAX_THREADS", None)
+            else:
+                os.environ["POLARS_MAX_THREADS"] = old
+    else:
+        for f in files:
+            rep, ex = scan_file(f, opts)
+            _merge(report, rep, ex)
+            if progress:
+                progress(rep)
+    report.seconds = time.perf_counter() - t0
+    return report

@@ -1,0 +1,72 @@
+"""Session fixtures: a generated, labelled zh/en corpus written to real files once."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "ray: needs ray[data]; runs Ray in local mode")
+
+
+@dataclass
+class CorpusFiles:
+    root: Path
+    records: list  # list[CorpusRecord]
+    table: list[dict[str, str]]
+    raw: set[str]
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> CorpusFiles:
+    import polars as pl
+
+    from tianping.privacy._corpus import generate, raw_values, table_rows, write_jsonl
+
+    root = tmp_path_factory.mktemp("pi_corpus")
+    records = list(generate(3000, seed=11))
+    data = root / "data"
+    data.mkdir()
+    write_jsonl(records[:1000], data / "records.jsonl")
+    (data / "notes.txt").write_text(
+        "\n".join(r.text for r in records[1000:2000]) + "\n", encoding="utf-8"
+    )
+    (data / "legacy_gbk.txt").write_bytes(
+        "\n".join(r.text for r in records[2000:2300]).encode("gb18030")
+    )
+    (data / "export_utf16.txt").write_text(
+        "\n".join(r.text for r in records[2300:2500]), encoding="utf-16"
+    )
+    table = table_rows(400, seed=5)
+    with (data / "customers.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(table[0]))
+        w.writeheader()
+        w.writerows(table)
+    pl.DataFrame(table).write_parquet(data / "customers.parquet")
+    # bad inputs: each must be reported and skipped while the run goes on
+    bad = root / "data" / "bad"
+    bad.mkdir()
+    (bad / "empty.csv").write_bytes(b"")
+    (bad / "image.bin").write_bytes(bytes(range(256)) * 64)
+    (bad / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
+    (bad / "ragged.csv").write_text(
+        "name,phone\n王伟,13812345678\n李娜,13912345678,extra,13700000000\n张敏,13612345678\n",
+        encoding="utf-8",
+    )
+    (bad / "mixed.jsonl").write_text(
+        json.dumps({"user": {"phone": "13812345679"}}, ensure_ascii=False) + "\n{not json\n",
+        encoding="utf-8",
+    )
+    (bad / "huge_line.txt").write_text("x" * 2_500_000 + " 手机13512345678\n", encoding="utf-8")
+    raw = raw_values(records[:2500]) | {
+        v
+        for row in table
+        for k, v in row.items()
+        if k in ("name", "id_number", "phone", "email", "card")
+    }
+    return CorpusFiles(root=root, records=records, table=table, raw=raw)

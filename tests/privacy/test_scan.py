@@ -1,0 +1,110 @@
+"""Streaming scans of real files: formats, encodings, bad inputs, columns, workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tianping.errors import InputError
+from tianping.privacy._scan import ScanOptions, scan_file, scan_paths, sniff_encoding
+
+
+def _by_name(report):  # type: ignore[no-untyped-def]
+    return {Path(f.path).name: f for f in report.files}
+
+
+def test_scan_folder_formats_encodings_and_bad_inputs(corpus) -> None:  # type: ignore[no-untyped-def]
+    rep = scan_paths([corpus.root / "data"])
+    files = _by_name(rep)
+    assert files["records.jsonl"].status == "ok" and files["records.jsonl"].rows == 1000
+    assert files["notes.txt"].rows == 1000
+    assert files["legacy_gbk.txt"].encoding == "gb18030"
+    assert files["export_utf16.txt"].encoding == "utf-16"
+    # same text in three encodings: GBK/UTF-16 files find PI like UTF-8 does
+    assert files["legacy_gbk.txt"].counts.get("cn_resident_id", 0) > 20
+    assert files["export_utf16.txt"].counts.get("cn_mobile", 0) > 20
+    assert files["empty.csv"].status == "skipped"
+    assert files["image.bin"].status == "skipped"
+    assert files["broken.parquet"].status == "error" and files["broken.parquet"].message
+    ragged = files["ragged.csv"]
+    assert ragged.status == "ok" and ragged.malformed_rows == 1 and ragged.counts["cn_mobile"] == 2
+    mixed = files["mixed.jsonl"]
+    assert mixed.malformed_rows == 1 and mixed.counts == {"cn_mobile": 1}
+    assert mixed.columns[0].column == "user.phone"
+    huge = files["huge_line.txt"]
+    assert huge.long_lines == 1 and huge.counts == {"cn_mobile": 1}
+    (ex,) = [f for f in rep.findings if f.file.endswith("huge_line.txt")]
+    assert ex.row == 1 and ex.start == 2_500_003
+    assert rep.files_failed == 3 and rep.files_scanned == len(rep.files) - 3
+    assert rep.sensitive_findings > 0 and rep.minor_findings > 0
+
+
+def test_table_columns_are_classified(corpus) -> None:  # type: ignore[no-untyped-def]
+    for name in ("customers.csv", "customers.parquet"):
+        rep, _ = scan_file(corpus.root / "data" / name)
+        labels = {c.column: c.label for c in rep.columns}
+        assert labels["id_number"] == "cn_resident_id"
+        assert labels["phone"] == "cn_mobile"
+        assert labels["email"] == "email"
+        assert labels["card"] == "bank_card"
+        assert labels["name"] == "person_name_zh"  # header gives the context
+        assert labels["order_no"] is None and labels["amount"] is None
+        assert rep.rows == 400
+
+
+def test_columns_only_samples_then_confirms(corpus) -> None:  # type: ignore[no-untyped-def]
+    path = corpus.root / "data" / "customers.csv"
+    rep, _ = scan_file(path, ScanOptions(columns_only=True, sample_rows=50))
+    cols = {c.column: c for c in rep.columns}
+    assert cols["id_number"].confirmed and cols["id_number"].values_scanned == 400
+    assert not cols["amount"].confirmed and cols["amount"].values_scanned == 50
+    full, _ = scan_file(path)
+    assert rep.counts["cn_resident_id"] == full.counts["cn_resident_id"]
+
+
+def test_locations_point_at_the_value(corpus) -> None:  # type: ignore[no-untyped-def]
+    rep = scan_paths([corpus.root / "data" / "notes.txt", corpus.root / "data" / "customers.csv"])
+    lines = (corpus.root / "data" / "notes.txt").read_text(encoding="utf-8").split("\n")
+    table = corpus.table
+    checked = 0
+    for f in rep.findings:
+        if f.file.endswith("notes.txt"):
+            value = lines[f.row - 1][f.start : f.end]
+        else:
+            value = table[f.row - 1][f.column][f.start : f.end]
+        assert value and f.preview != value and value not in f.preview
+        checked += 1
+    assert checked > 20
+
+
+def test_workers_give_the_same_counts(corpus) -> None:  # type: ignore[no-untyped-def]
+    paths = [corpus.root / "data"]
+    one = scan_paths(paths)
+    two = scan_paths(paths, ScanOptions(workers=2))
+    assert one.counts == two.counts
+    assert [f.path for f in one.files] == [f.path for f in two.files]
+
+
+def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        scan_paths([tmp_path / "nope"])
+
+
+def test_sniff_encoding() -> None:
+    assert sniff_encoding("手机".encode()) == "utf-8"
+    assert sniff_encoding("手机号码是多少".encode("gbk")) == "gb18030"
+    assert sniff_encoding("abc".encode("utf-16-le")) == "utf-16-le"
+    assert sniff_encoding(b"\x00\x01\x02\x03\xff\x00\x10") is None
+
+
+def test_json_document_rows(tmp_path: Path) -> None:
+    doc = tmp_path / "export.json"
+    doc.write_text(
+        '[\n {"user": {"phone": "13812345678"}},\n {"user": {"email": "li.na@example.com"}}\n]\n',
+        encoding="utf-8",
+    )
+    rep, ex = scan_file(doc)
+    assert rep.rows == 2 and rep.malformed_rows == 0
+    assert rep.counts == {"cn_mobile": 1, "email": 1}
+    assert {e.row for e in ex} == {1, 2}

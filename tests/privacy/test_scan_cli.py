@@ -1,0 +1,66 @@
+"""`tianping scan` end to end: outputs, exit codes, and no raw PI anywhere."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tianping.cli import app
+
+runner = CliRunner()
+
+
+def test_scan_outputs_contain_no_raw_values(
+    corpus,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    data = str(corpus.root / "data")
+    out_json, out_txt = tmp_path / "scan.json", tmp_path / "scan.txt"
+    r1 = runner.invoke(app, ["scan", data, "--format", "json", "--out", str(out_json)])
+    r2 = runner.invoke(app, ["scan", data, "--out", str(out_txt), "--max-examples", "20"])
+    r3 = runner.invoke(app, ["--lang", "zh", "scan", data, "--columns-only"])
+    r4 = runner.invoke(app, ["scan", data, "--fail-on-pi", "--workers", "2"])
+    assert r1.exit_code == r2.exit_code == r3.exit_code == 0, r1.output + r2.output + r3.output
+    assert r4.exit_code == 1
+    report = json.loads(out_json.read_text(encoding="utf-8"))
+    assert report["summary"]["findings_total"] > 1000
+    assert report["findings"] and all("preview" in f for f in report["findings"])
+    assert "个人信息" in r3.output
+    blobs = [
+        out_json.read_text(encoding="utf-8"),
+        out_txt.read_text(encoding="utf-8"),
+        r1.output, r2.output, r3.output, r4.output,
+        caplog.text,
+    ]  # fmt: skip
+    raw = set(corpus.raw)  # every generated value, names of two characters included
+    assert len(raw) > 1000
+    leaked = [v for v in raw for b in blobs if v in b]
+    assert leaked == []
+
+
+def test_check_evidence_contains_no_raw_values(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tianping.checks._contract import execute
+    from tianping.checks.testing import minimal_context
+    from tianping.privacy._checks_scan import PrivacyScan
+
+    ctx = minimal_context(corpus.root, evidence_dir=tmp_path / "ev")
+    res = execute(PrivacyScan(), ctx, {"paths": ["data"], "max_examples": 10})
+    blob = res.model_dump_json()
+    raw = set(corpus.raw)  # every generated value, names of two characters included
+    assert [v for v in raw if v in blob] == []
+
+
+def test_scan_usage_errors(tmp_path: Path) -> None:
+    from tianping.errors import InputError
+
+    r = runner.invoke(app, ["scan", str(tmp_path / "missing")])
+    assert isinstance(r.exception, InputError)  # main() turns it into exit code 2
+    (tmp_path / "a.txt").write_text("nothing here", encoding="utf-8")
+    ok = runner.invoke(app, ["scan", str(tmp_path / "a.txt"), "--fail-on-pi"])
+    assert ok.exit_code == 0
