@@ -209,3 +209,28 @@ def test_common_words_and_organisations_are_not_names() -> None:
     assert found("answered_by: Model Risk Management") == []
     assert found("server 127.0.0.1:8080") == []
     assert types_in("reviewed by Hans Hofmann") == {"Hans Hofmann": "person_name_en"}
+
+
+def test_a_whole_document_equals_its_lines() -> None:
+    """Long strings are cut into pieces internally; offsets and findings must not change."""
+    from tianping.privacy._corpus import generate
+
+    lines = [r.text for r in generate(1500, seed=7)]
+    text = "\n".join(lines)
+    assert len(text) > 50_000
+    expected = []
+    offset = 0
+    for line in lines:
+        expected += [(m.pi_type, m.start + offset, m.end + offset) for m in detect_text(line)]
+        offset += len(line) + 1
+    got = [(m.pi_type, m.start, m.end) for m in detect_text(text)]
+    assert got == expected
+    assert got  # the corpus is dense with PI
+
+
+def test_one_long_line_without_breaks_keeps_its_values() -> None:
+    filler = "无关内容，" * 2000  # punctuation to cut at, no newline anywhere
+    text = filler + "联系电话13912345678，" + filler
+    found = [m for m in detect_text(text) if m.pi_type.startswith("cn_mobile")]
+    assert len(found) == 1
+    assert text[found[0].start : found[0].end] == "13912345678"

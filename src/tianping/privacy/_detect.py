@@ -250,6 +250,35 @@ def _offsets_loop(cand: pl.DataFrame) -> list[int]:
     return starts
 
 
+_CHUNK_CHARS = 2048  # long strings are cut into pieces about this size (at line ends)
+_CUT_AT = re.compile(r"[\s,;，；。、]")
+
+
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """`text` as consecutive (offset, piece) pairs no longer than about _CHUNK_CHARS.
+
+    Cuts fall at line ends, else at whitespace or punctuation (never inside a PI value,
+    which contains neither), and only as a last resort mid-run. The pieces concatenate back
+    to `text`, so offsets stay exact.
+    """
+    out: list[tuple[int, str]] = []
+    start, n = 0, len(text)
+    while start < n:
+        end = min(start + _CHUNK_CHARS, n)
+        if end < n:
+            nl = text.rfind("\n", start + _CHUNK_CHARS // 2, end)
+            if nl >= 0:
+                end = nl + 1
+            else:
+                window = text[start + _CHUNK_CHARS // 2 : end]
+                cuts = [m.end() for m in _CUT_AT.finditer(window)]
+                if cuts:
+                    end = start + _CHUNK_CHARS // 2 + cuts[-1]
+        out.append((start, text[start:end]))
+        start = end
+    return out
+
+
 def detect_batch(
     texts: Any,
     *,
@@ -264,9 +293,58 @@ def detect_batch(
     `start`/`end` (code-point offsets), `pi_type`, `pipl_class`, `category` (Art. 28
     category or ""), `confidence` and `preview` (masked; null with `previews=False`, the
     fast path of scans that mask only the examples they keep). Raw values are never returned.
+
+    Strings longer than a few KB (a whole document) are cut into line-sized pieces first:
+    the candidate pass carries its row's text per candidate, which would otherwise grow
+    with (candidates × length).
     """
-    today = today or dt.date.today()
     s = _as_series(texts)
+    if (s.str.len_bytes().max() or 0) <= _VECTOR_ROW_BYTES:  # type: ignore[operator]
+        return _detect_rows(
+            s, min_confidence=min_confidence, today=today, types=types, previews=previews
+        )
+    rows: list[int] = []
+    offsets: list[int] = []
+    pieces: list[str | None] = []
+    for i, text in enumerate(s.to_list()):
+        if text is None or len(text) <= _CHUNK_CHARS:
+            rows.append(i)
+            offsets.append(0)
+            pieces.append(text)
+            continue
+        for off, piece in _pieces(text):
+            rows.append(i)
+            offsets.append(off)
+            pieces.append(piece)
+    found = _detect_rows(
+        pl.Series("t", pieces, dtype=pl.String),
+        min_confidence=min_confidence,
+        today=today,
+        types=types,
+        previews=previews,
+    )
+    if not found.height:
+        return found
+    row_of = pl.Series("row_of", rows, dtype=pl.Int64)
+    off_of = pl.Series("off_of", offsets, dtype=pl.Int64)
+    piece_idx = found["row"].cast(pl.Int64)
+    shift = off_of.gather(piece_idx)
+    return found.with_columns(
+        row_of.gather(piece_idx).cast(found["row"].dtype).alias("row"),
+        (pl.col("start") + shift).alias("start"),
+        (pl.col("end") + shift).alias("end"),
+    ).sort("row", "start")
+
+
+def _detect_rows(
+    s: pl.Series,
+    *,
+    min_confidence: float,
+    today: dt.date | None,
+    types: frozenset[str] | None,
+    previews: bool,
+) -> pl.DataFrame:
+    today = today or dt.date.today()
     cand = candidates(s)
     if not cand.height:
         return _empty()
