@@ -10,13 +10,13 @@ instead, and the row says so. Values are checked equal before timings are report
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Callable
 from typing import Any
 
+import _table
 import numpy as np
 import polars as pl
+from _timing import best_time
 
 QI = ["age", "zip", "sex", "edu"]
 SA = "disease"
@@ -38,15 +38,6 @@ def table(n: int, seed: int = 0) -> pl.DataFrame:
             ),
         }
     )
-
-
-def _time(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _row(
@@ -95,7 +86,7 @@ def bench_metrics(quick: bool) -> list[dict[str, object]]:
     ]  # fmt: skip
     for name, ours_fn, theirs_fn in cases:
         # pycanon at the small size first: equal values, and an estimate for the big size.
-        t_small_theirs, v_theirs = _time(lambda f=theirs_fn: f(pd_small))  # type: ignore[misc]
+        t_small_theirs, v_theirs = best_time(lambda f=theirs_fn: f(pd_small))  # type: ignore[misc]
         v_ours_small = ours_fn(df_small)
         assert np.isclose(float(v_ours_small), float(v_theirs)), (name, v_ours_small, v_theirs)
         # pycanon's cost grows with rows and with classes (a Python loop per class).
@@ -104,21 +95,21 @@ def bench_metrics(quick: bool) -> list[dict[str, object]]:
         # k and l are the goals at 1M rows: always measured there (pycanon ~4 s and ~20 s
         # in the research runs); entropy l and t fall back to the small size.
         if name.startswith(("k-", "l-diversity (distinct")) or estimate <= PYCANON_BUDGET_S:
-            t_theirs, v_theirs = _time(lambda f=theirs_fn: f(pd_big))  # type: ignore[misc]
-            t_ours, v_ours = _time(lambda f=ours_fn: f(df_big), repeat=3)  # type: ignore[misc]
+            t_theirs, v_theirs = best_time(lambda f=theirs_fn: f(pd_big))  # type: ignore[misc]
+            t_ours, v_ours = best_time(lambda f=ours_fn: f(df_big), repeat=3)  # type: ignore[misc]
             assert np.isclose(float(v_ours), float(v_theirs)), (name, v_ours, v_theirs)
             rows.append(_row(f"{name}, {big:,} rows", t_ours, "s", "pycanon 1.3.6", t_theirs,
                              "equal values"))  # fmt: skip
         else:
-            t_ours, _ = _time(lambda f=ours_fn: f(df_small), repeat=3)  # type: ignore[misc]
-            t_ours_big, _ = _time(lambda f=ours_fn: f(df_big), repeat=3)  # type: ignore[misc]
+            t_ours, _ = best_time(lambda f=ours_fn: f(df_small), repeat=3)  # type: ignore[misc]
+            t_ours_big, _ = best_time(lambda f=ours_fn: f(df_big), repeat=3)  # type: ignore[misc]
             rows.append(
                 _row(f"{name}, {small:,} rows", t_ours, "s", "pycanon 1.3.6", t_small_theirs,
                      f"pycanon at {big:,} rows estimated {estimate:.0f} s (> "
                      f"{PYCANON_BUDGET_S:.0f} s budget), so both measured at {small:,}; ours at "
                      f"{big:,} rows: {t_ours_big:.3f} s; equal values")
             )  # fmt: skip
-    t_all, rep = _time(lambda: measure(df_big, QI, [SA]), repeat=2)
+    t_all, rep = best_time(lambda: measure(df_big, QI, [SA]), repeat=2)
     rows.append(_row(f"all metrics + 3 risk models, {big:,} rows", t_all, "s", note=f"k={rep.k}"))
     return rows
 
@@ -129,7 +120,7 @@ def bench_mondrian(quick: bool) -> list[dict[str, object]]:
 
     n = 100_000 if quick else 1_000_000
     df = table(n, seed=1)
-    t, (out, res) = _time(lambda: mondrian(df, QI, 10))
+    t, (out, res) = best_time(lambda: mondrian(df, QI, 10))
     assert k_anonymity(out, QI) >= 10
     return [
         _row(f"Mondrian to k=10, {n:,} rows", t, "s",
@@ -170,10 +161,10 @@ def bench_masking(quick: bool) -> list[dict[str, object]]:
         return d.text_lines(lines)
 
     detect_all()  # warm-up (regex compilation, allocator)
-    t_det, n_found = _time(detect_all, repeat=3)
-    t_all, _ = _time(deid_all, repeat=3)
+    t_det, n_found = best_time(detect_all, repeat=3)
+    t_all, _ = best_time(deid_all, repeat=3)
     d.prefetch(lines)
-    t_mask, _ = _time(lambda: "".join([d.text(x) for x in lines]))
+    t_mask, _ = best_time(lambda: "".join([d.text(x) for x in lines]))
     return [
         _row(f"detection only, {mb:.0f} MB zh/en text", mb / t_det, "MB/s",
              note=f"{n_found:,} spans"),
@@ -189,22 +180,5 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     return bench_metrics(quick) + bench_mondrian(quick) + bench_masking(quick)
 
 
-def _markdown(rows: list[dict[str, object]]) -> str:
-    head = (
-        "| what | ours | unit | baseline | baseline value | ratio | note |\n"
-        "|---|---|---|---|---|---|---|"
-    )
-    body = [
-        f"| {r['name']} | {r['ours']} | {r['unit']} | {r['baseline']} | "
-        f"{'' if r['baseline_value'] is None else r['baseline_value']} | "
-        f"{'' if r['ratio'] is None else str(r['ratio']) + '×'} | {r['note']} |"
-        for r in rows
-    ]
-    return "\n".join([head, *body])
-
-
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="100k rows, 2 MB text")
-    args = ap.parse_args()
-    print(_markdown(bench(quick=args.quick)))
+    _table.main(bench, __doc__, quick_help="100k rows, 2 MB text")

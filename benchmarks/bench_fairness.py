@@ -12,13 +12,13 @@ that every value is equal (1e-12) before it reports a time.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import time
 import tracemalloc
 import warnings
 from typing import Any
 
+import _table
 import numpy as np
 import pandas as pd
 
@@ -166,20 +166,5 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="100k rows only")
-    args = parser.parse_args()
-    rows = bench(quick=args.quick)
-    print("| measured | ours | unit | baseline | baseline value | ratio | note |")
-    print("| --- | ---: | --- | --- | ---: | ---: | --- |")
-    for r in rows:
-        print(
-            f"| {r['name']} | {r['ours']} | {r['unit']} | {r['baseline']} | "
-            f"{'' if r['baseline_value'] is None else r['baseline_value']} | "
-            f"{'' if r['ratio'] is None else str(r['ratio']) + 'x'} | {r['note']} |"
-        )
-
-
 if __name__ == "__main__":
-    main()
+    _table.main(bench, __doc__, quick_help="100k rows only")

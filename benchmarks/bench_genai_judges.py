@@ -9,26 +9,15 @@ Baselines in the same process: one compiled regular-expression alternation of al
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
-import statistics
-import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+import _table
+from _timing import median_time
+
 _CODES = [f"A.1.{c}" for c in "abcdefgh"] + [f"A.2.{c}" for c in "abcdefghi"]
-
-
-def _median(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def _compile(keywords: list[str]) -> re.Pattern[str]:
@@ -101,8 +90,8 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
             path.write_text(
                 "".join(f"{k}\t{_CODES[i % 17]}\n" for i, k in enumerate(kws)), encoding="utf-8"
             )
-            t_load = _median(lambda p=path: KeywordScreener.from_file(p), repeats)  # type: ignore[misc]
-            t_re = _median(lambda k=kws: _compile(k), repeats)  # type: ignore[misc]
+            t_load = median_time(lambda p=path: KeywordScreener.from_file(p), repeats)  # type: ignore[misc]
+            t_re = median_time(lambda k=kws: _compile(k), repeats)  # type: ignore[misc]
             rows.append(
                 _row(
                     f"load a {n:,}-keyword library (file -> automaton)",
@@ -118,8 +107,8 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
         screener = KeywordScreener((k, None) for k in kws)
         pattern = re.compile("|".join(map(re.escape, kws)))
         texts = _texts(500 if quick else 2_000, kws, rng)
-        t_ours = _median(lambda: [screener.screen(t) for t in texts], repeats)
-        t_re = _median(lambda: [pattern.findall(t) for t in texts], repeats)
+        t_ours = median_time(lambda: [screener.screen(t) for t in texts], repeats)
+        t_re = median_time(lambda: [pattern.findall(t) for t in texts], repeats)
         rows.append(
             _row(
                 "screen 300-char answers, 10,000 keywords",
@@ -132,7 +121,7 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
             )
         )
         few = texts[: 50 if quick else 200]
-        t_naive = _median(lambda: [[k for k in kws if k in t] for t in few], 1)
+        t_naive = median_time(lambda: [[k for k in kws if k in t] for t in few], 1)
         rows.append(
             _row(
                 "screen 300-char answers, 10,000 keywords (vs naive loop)",
@@ -147,7 +136,7 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
         det = RefusalDetector()
         answers = [t[:200] for t in texts]
         answers[::3] = ["抱歉，我不能提供这方面的帮助。" + t[:100] for t in answers[::3]]
-        t_det = _median(lambda: det.refusals(answers), repeats)
+        t_det = median_time(lambda: det.refusals(answers), repeats)
         rows.append(
             _row(
                 "refusal detection (zh/en patterns)",
@@ -162,22 +151,5 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     return rows
 
 
-def _markdown(rows: list[dict[str, object]]) -> str:
-    head = (
-        "| what | ours | unit | baseline | baseline value | ratio | note |\n"
-        "|---|---|---|---|---|---|---|"
-    )
-    lines = [
-        f"| {r['name']} | {r['ours']} | {r['unit']} | {r['baseline']} | "
-        f"{'' if r['baseline_value'] is None else r['baseline_value']} | "
-        f"{'' if r['ratio'] is None else r['ratio']} | {r['note']} |"
-        for r in rows
-    ]
-    return "\n".join([head, *lines])
-
-
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args()
-    sys.stdout.write(_markdown(bench(quick=args.quick)) + "\n")
+    _table.main(bench)

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _table
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -304,17 +306,9 @@ def bench(quick: bool = False, server_procs: int | None = None) -> list[dict[str
     return rows
 
 
-def _markdown(rows: list[dict[str, object]]) -> str:
-    keys = ["name", "ours", "unit", "baseline", "baseline_value", "ratio", "note"]
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    for row in rows:
-        lines.append("| " + " | ".join("" if row[k] is None else str(row[k]) for k in keys) + " |")
-    return "\n".join(lines)
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--server-procs", type=int, default=None)
     args = parser.parse_args()
-    print(_markdown(bench(quick=args.quick, server_procs=args.server_procs)))
+    print(_table.markdown_table(bench(quick=args.quick, server_procs=args.server_procs)))

@@ -9,13 +9,13 @@ process (`exiftool -overwrite_original ... FILES`), when it is installed.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+import _table
 
 REPO = Path(__file__).resolve().parents[1]
 PRODUCER = "001191330106MA2CHAT73E10001"
@@ -180,22 +180,5 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     return rows
 
 
-def _markdown(rows: list[dict[str, object]]) -> str:
-    head = (
-        "| what | ours | unit | baseline | baseline value | ratio | note |\n"
-        "|---|---|---|---|---|---|---|"
-    )
-    lines = [
-        f"| {r['name']} | {r['ours']} | {r['unit']} | {r['baseline']} | "
-        f"{'' if r['baseline_value'] is None else r['baseline_value']} | "
-        f"{'' if r['ratio'] is None else r['ratio']} | {r['note']} |"
-        for r in rows
-    ]
-    return "\n".join([head, *lines])
-
-
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args()
-    sys.stdout.write(_markdown(bench(quick=args.quick)) + "\n")
+    _table.main(bench)

@@ -15,7 +15,6 @@ Values are compared row by row in the input columns (max |difference| in the not
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import sys
 import time
@@ -23,8 +22,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import _table
 import numpy as np
 import pandas as pd
+from _timing import best_time
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -39,15 +40,6 @@ def _train_module() -> ModuleType:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
-
-
-def _best(fn: Any, repeat: int) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _row(name: str, n: int, ours_s: float, base_s: float, diff: float, note: str) -> dict[str, Any]:
@@ -85,9 +77,9 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     reps = 4 if quick else 40
     X = pd.concat([test[feats]] * reps, ignore_index=True)
     model = from_estimator(pipe, feats)
-    ours_s, _ = _best(lambda: explain(model, X), repeat)
+    ours_s, _ = best_time(lambda: explain(model, X), repeat)
     tree = shap.TreeExplainer(pipe[-1])
-    base_s, base_v = _best(lambda: tree.shap_values(pipe[:-1].transform(X)), repeat)
+    base_s, base_v = best_time(lambda: tree.shap_values(pipe[:-1].transform(X)), repeat)
     rows.append(
         _row(
             "German Credit GBM pipeline (sklearn, 150 trees)",
@@ -126,11 +118,11 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     Xa = adult[a_feats] if not quick else adult[a_feats].iloc[:8000]
     xp = adult_pipe("cpu").fit(adult[a_feats], y)
     xm = from_estimator(xp, a_feats)
-    ours_s, _ = _best(lambda: explain(xm, Xa), repeat)
+    ours_s, _ = best_time(lambda: explain(xm, Xa), repeat)
     t0 = time.perf_counter()
     xtree = shap.TreeExplainer(xp[-1])
     build_s = time.perf_counter() - t0
-    base_s, base_v = _best(lambda: xtree.shap_values(xp[:-1].transform(Xa)), repeat)
+    base_s, base_v = best_time(lambda: xtree.shap_values(xp[:-1].transform(Xa)), repeat)
     rows.append(
         _row(
             f"UCI Adult XGBoost ({trees} trees, depth 6), CPU",
@@ -153,7 +145,7 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
             explain(gm, Xa.iloc[:100])  # warm-up: copies the model to the GPU
         if any("GPU to CPU" in str(w.message) for w in seen):
             raise RuntimeError("XGBoost found no GPU")
-        g_s, _ = _best(lambda: explain(gm, Xa), repeat)
+        g_s, _ = best_time(lambda: explain(gm, Xa), repeat)
         rows.append(
             _row(
                 f"UCI Adult XGBoost ({trees} trees, depth 6), GPU",
@@ -179,19 +171,5 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    rows = bench(quick=args.quick)
-    print("| what | ours | unit | baseline | baseline value | ratio | note |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(
-            f"| {r['name']} | {r['ours']} | {r['unit']} | {r['baseline']} | "
-            f"{r['baseline_value']} | {r['ratio']} | {r['note']} |"
-        )
-
-
 if __name__ == "__main__":
-    main()
+    _table.main(bench, __doc__)

@@ -12,25 +12,16 @@ import argparse
 import datetime as dt
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+import _table
+from _timing import median_time
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-
-
-def median_time(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def run(cmd: list[str]) -> None:
@@ -151,31 +142,13 @@ DOMAINS = {
 }
 
 
-def _num(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-    return "—" if value is None else str(value)
-
-
 def domain_table(name: str, quick: bool) -> str:
     """Run one domain benchmark module and render its rows."""
     import importlib
 
     sys.path.insert(0, str(REPO / "benchmarks"))
     module = importlib.import_module(DOMAINS[name])
-    rows = module.bench(quick=quick)
-    lines = [
-        "| measurement | Tianping | unit | baseline | baseline value | ratio | note |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        ratio = r.get("ratio")
-        lines.append(
-            f"| {r['name']} | {_num(r['ours'])} | {r.get('unit', '')} | "
-            f"{r.get('baseline') or '—'} | {_num(r.get('baseline_value'))} | "
-            f"{'—' if ratio is None else f'{float(str(ratio)):.3g}×'} | {r.get('note', '')} |"
-        )
-    return "\n".join(lines)
+    return _table.markdown_table(module.bench(quick=quick))
 
 
 def write_block(path: Path, key: str, body: str) -> None:

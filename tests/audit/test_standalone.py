@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,19 +15,12 @@ from tianping.audit import run_audit
 from tianping.checks import Verdict
 from tianping.rules._schema import Bound
 
+from .._helpers import run_tianping
 from .conftest import train_module
 
 
 def tp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TIANPING_TRUST_PICKLE"}
-    return subprocess.run(
-        [sys.executable, "-m", "tianping.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    return run_tianping(*args, cwd=cwd, drop_env={"TIANPING_TRUST_PICKLE"}, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -13,20 +13,13 @@ import pytest
 
 from tianping.reports import report_schema
 
+from .._helpers import run_tianping
 from ..conftest import REPO
 
 
 def tp(*args: str, cwd: Path, db: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TIANPING_DATABASE_URL"}
     pre = ["--db", f"sqlite:///{db}"] if db else []
-    return subprocess.run(
-        [sys.executable, "-m", "tianping.cli", *pre, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run_tianping(*pre, *args, cwd=cwd, drop_env={"TIANPING_DATABASE_URL"})
 
 
 def test_init_then_assess_json_validates(tmp_path: Path) -> None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import socket
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,20 +14,14 @@ import pytest
 
 from tianping.genai._server import ChatServer
 
+from .._helpers import run_tianping
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_PORT = 18765  # the chatbot example's chat-local model
 
 
 def tp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TIANPING_DATABASE_URL"}
-    return subprocess.run(
-        [sys.executable, "-m", "tianping.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-    )
+    return run_tianping(*args, cwd=cwd, drop_env={"TIANPING_DATABASE_URL"}, timeout=180)
 
 
 def _serving(port: int) -> bool:

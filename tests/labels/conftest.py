@@ -5,6 +5,7 @@ Session fixtures build pristine files once; tests copy them (`fresh`) before cha
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,39 @@ USCC = "91330106MA2CHAT73E"  # the public-chatbot example's (fictional, valid ch
 PROVIDER_CODE = "0011" + USCC + "10001"
 IMAGE_FORMATS = ("jpeg", "png", "webp", "tiff", "gif")
 _SUFFIX = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif", "gif": ".gif"}
+PRODUCER = "001191110108MA01KPGD4X100000"  # the format tests' (fictional) provider code
+
+
+def label_fields(label: str = "1", pid: str = "0001", code: str = PRODUCER) -> dict[str, str]:
+    """The seven implicit-label fields; `code` both produced and propagated the content."""
+    return {
+        "Label": label,
+        "ContentProducer": code,
+        "ProduceID": pid,
+        "ReservedCode1": "",
+        "ContentPropagator": code,
+        "PropagateID": pid,
+        "ReservedCode2": "",
+    }
+
+
+def label_record(label: str = "1", pid: str = "0001") -> str:
+    """The implicit label as the compact JSON the handlers write."""
+    return json.dumps(label_fields(label, pid), separators=(",", ":"))
+
+
+def assert_replaces(src: Path, old: str, new: str) -> Path:
+    """The registry's handler reads exactly `old` in `src` and replaces it by `new` in a copy
+    (out + suffix, beside `src`), which it returns."""
+    from tianping.labels._handler import handler_for
+
+    handler = handler_for(src, src.read_bytes()[:64])
+    assert handler is not None
+    assert [f.raw for f in handler.read(src)] == [old]
+    out = src.with_name("out" + src.suffix)
+    handler.write(src, new, out)
+    assert [f.raw for f in handler.read(out)] == [new]
+    return out
 
 
 def make_image(path: Path, fmt: str, size: tuple[int, int] = (96, 64), **save: object) -> Path:

@@ -14,7 +14,7 @@ from tianping.errors import InputError
 from tianping.labels import check, collect_paths, embed, read, verify
 from tianping.labels._formats._image import PngHandler
 
-from .conftest import PROVIDER_CODE, pixels
+from .conftest import PROVIDER_CODE, label_fields, pixels
 
 
 def test_batch_goes_on_past_bad_files(fresh: Callable[[str], Path], tmp_path: Path) -> None:
@@ -224,15 +224,7 @@ def test_malformed_values_get_a_verdict(fresh: Callable[[str], Path], raw: str, 
 
 def test_tencent_wrapped_form_is_read_and_reported(fresh: Callable[[str], Path]) -> None:
     path = fresh("sample.gif")
-    inner = {
-        "Label": "1",
-        "ContentProducer": PROVIDER_CODE,
-        "ProduceID": "T-1",
-        "ReservedCode1": "",
-        "ContentPropagator": PROVIDER_CODE,
-        "PropagateID": "T-1",
-        "ReservedCode2": "",
-    }
+    inner = label_fields(pid="T-1", code=PROVIDER_CODE)
     from tianping.labels._formats._image import GifHandler
 
     GifHandler().write(path, json.dumps({"AIGC": inner}, separators=(",", ":")), path)

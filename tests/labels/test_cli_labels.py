@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from .._helpers import run_tianping
 from ..conftest import EXAMPLES
 from .conftest import PROVIDER_CODE
 
@@ -16,14 +15,7 @@ from .conftest import PROVIDER_CODE
 def tp(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tianping.cli", "labels", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
+    return run_tianping("labels", *args, cwd=cwd, env=env)
 
 
 def test_keygen_embed_verify_read_check(fresh: Callable[[str], Path], tmp_path: Path) -> None:

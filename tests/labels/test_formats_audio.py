@@ -20,6 +20,8 @@ from tianping.errors import InputError
 from tianping.labels._formats._audio import FlacHandler, Mp3Handler, OggHandler, WavHandler
 from tianping.labels._handler import FormatHandler, handler_for
 
+from .conftest import assert_replaces, label_record
+
 FIX = Path(__file__).parent / "fixtures"
 FFMPEG = shutil.which("ffmpeg")
 FFPROBE = shutil.which("ffprobe")
@@ -27,16 +29,7 @@ EXIFTOOL = shutil.which("exiftool")
 
 
 def record(label: str = "1", pid: str = "audio-0001") -> str:
-    fields = {
-        "Label": label,
-        "ContentProducer": "001191110108MA01KPGD4X100000",
-        "ProduceID": pid,
-        "ReservedCode1": "",
-        "ContentPropagator": "001191110108MA01KPGD4X100000",
-        "PropagateID": pid,
-        "ReservedCode2": "",
-    }
-    return json.dumps(fields, separators=(",", ":"))
+    return label_record(label, pid)
 
 
 def _chunk(cid: bytes, body: bytes) -> bytes:
@@ -67,6 +60,24 @@ CASES = {
     "opus": (OggHandler, "tone.opus", "vorbis:AIGC"),
     "wav": (WavHandler, "", "riff:AIGC"),
 }
+
+
+def source(name: str, tmp_path: Path) -> Path:
+    """A fresh copy of fixture `name` (WAV files are written here instead)."""
+    if name.endswith(".wav"):
+        return make_wav(tmp_path / name)
+    src = tmp_path / name
+    shutil.copyfile(FIX / name, src)
+    return src
+
+
+def labelled(src: Path, out_name: str = "out") -> tuple[FormatHandler, Path]:
+    """The handler the registry picks for `src`, and a labelled copy named `out_name`."""
+    handler = handler_for(src, src.read_bytes()[:64])
+    assert handler is not None
+    out = src.with_name(out_name + src.suffix)
+    handler.write(src, record(), out)
+    return handler, out
 
 
 @pytest.fixture(params=sorted(CASES))
@@ -125,12 +136,7 @@ def test_sniff_and_registry(case: tuple[FormatHandler, Path, str]) -> None:
 def test_mutagen_sees_label_and_keeps_title(name: str, tmp_path: Path) -> None:
     import mutagen
 
-    src = tmp_path / name
-    shutil.copyfile(FIX / name, src)
-    handler = handler_for(src, src.read_bytes()[:64])
-    assert handler is not None
-    out = tmp_path / ("out" + src.suffix)
-    handler.write(src, record(), out)
+    _, out = labelled(source(name, tmp_path))
     tags = mutagen.File(out).tags  # type: ignore[attr-defined]
     if name.endswith(".mp3"):
         assert tags["TXXX:AIGC"].text == [record()]
@@ -143,15 +149,8 @@ def test_mutagen_sees_label_and_keeps_title(name: str, tmp_path: Path) -> None:
 @pytest.mark.skipif(FFPROBE is None or FFMPEG is None, reason="ffprobe/ffmpeg not installed")
 @pytest.mark.parametrize("name", ["tone.mp3", "tone.flac", "tone.ogg", "tone.opus", "tone.wav"])
 def test_ffprobe_reads_and_decodes(name: str, tmp_path: Path) -> None:
-    if name.endswith(".wav"):
-        src = make_wav(tmp_path / name)
-    else:
-        src = tmp_path / name
-        shutil.copyfile(FIX / name, src)
-    handler = handler_for(src, src.read_bytes()[:64])
-    assert handler is not None
-    out = tmp_path / ("out" + src.suffix)
-    handler.write(src, record(), out)
+    src = source(name, tmp_path)
+    _, out = labelled(src)
     probe = subprocess.run(
         [FFPROBE, "-v", "error", "-show_format", "-show_streams", "-of", "json", str(out)],
         capture_output=True,
@@ -175,12 +174,7 @@ def test_ffprobe_reads_and_decodes(name: str, tmp_path: Path) -> None:
 @pytest.mark.skipif(EXIFTOOL is None, reason="exiftool not installed")
 @pytest.mark.parametrize("name", ["tone.mp3", "tone.flac", "tone.ogg"])
 def test_exiftool_reads_label(name: str, tmp_path: Path) -> None:
-    src = tmp_path / name
-    shutil.copyfile(FIX / name, src)
-    handler = handler_for(src, src.read_bytes()[:64])
-    assert handler is not None
-    out = tmp_path / ("out" + src.suffix)
-    handler.write(src, record(), out)
+    _, out = labelled(source(name, tmp_path))
     res = subprocess.run([EXIFTOOL, "-j", "-a", str(out)], capture_output=True, text=True)
     values = json.loads(res.stdout)[0].values()
     # exiftool shows an ID3 TXXX frame as "(description) value"
@@ -197,12 +191,7 @@ def test_reads_and_replaces_the_ffmpeg_guide_form(name: str, tmp_path: Path) -> 
         [FFMPEG, "-v", "error", "-i", str(FIX / name), "-c", "copy", *meta, str(src)],
         check=True,
     )
-    handler = handler_for(src, src.read_bytes()[:64])
-    assert handler is not None
-    assert [f.raw for f in handler.read(src)] == [record("3", "old")]
-    out = tmp_path / ("out" + src.suffix)
-    handler.write(src, record(), out)
-    assert [f.raw for f in handler.read(out)] == [record()]
+    assert_replaces(src, record("3", "old"), record())
 
 
 def test_conflicting_records_are_all_reported(tmp_path: Path) -> None:
@@ -260,16 +249,9 @@ def test_wav_list_info_form_and_chunk_bytes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["tone.mp3", "tone.flac", "tone.ogg", "tone.wav"])
 def test_truncated_and_garbage_give_input_error(name: str, tmp_path: Path) -> None:
-    if name.endswith(".wav"):
-        src = make_wav(tmp_path / name)
-    else:
-        src = tmp_path / name
-        shutil.copyfile(FIX / name, src)
-    handler = handler_for(src, src.read_bytes()[:64])
-    assert handler is not None
-    labelled = tmp_path / ("l" + src.suffix)
-    handler.write(src, record(), labelled)
-    data = labelled.read_bytes()
+    src = source(name, tmp_path)
+    handler, out = labelled(src, "l")
+    data = out.read_bytes()
     cut = {"tone.mp3": 40, "tone.flac": 60}.get(name, len(data) // 2)
     bad = tmp_path / ("cut" + src.suffix)
     bad.write_bytes(data[:cut])

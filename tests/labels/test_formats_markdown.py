@@ -5,7 +5,6 @@ Independent reader: PyYAML on the front matter.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,20 +16,13 @@ from tianping.errors import InputError
 from tianping.labels._formats._markdown import MarkdownHandler
 from tianping.labels._handler import handler_for
 
+from .conftest import label_record
+
 BODY = "# 标题 Title\n\nGenerated text --- with a rule below.\n\n---\n\nEnd.\n"
 
 
 def record(label: str = "1", pid: str = "md-0001") -> str:
-    fields = {
-        "Label": label,
-        "ContentProducer": "001191110108MA01KPGD4X100000",
-        "ProduceID": pid,
-        "ReservedCode1": "",
-        "ContentPropagator": "001191110108MA01KPGD4X100000",
-        "PropagateID": pid,
-        "ReservedCode2": "",
-    }
-    return json.dumps(fields, separators=(",", ":"))
+    return label_record(label, pid)
 
 
 def front(path: Path) -> dict[str, Any]:

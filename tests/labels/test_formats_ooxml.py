@@ -18,21 +18,14 @@ from tianping.errors import InputError
 from tianping.labels._formats._ooxml import OoxmlHandler
 from tianping.labels._handler import handler_for
 
+from .conftest import label_record
+
 EXIFTOOL = shutil.which("exiftool")
 CUSTOM = "docProps/custom.xml"
 
 
 def record(label: str = "1", pid: str = "doc-0001") -> str:
-    fields = {
-        "Label": label,
-        "ContentProducer": "001191110108MA01KPGD4X100000",
-        "ProduceID": pid,
-        "ReservedCode1": "",
-        "ContentPropagator": "001191110108MA01KPGD4X100000",
-        "PropagateID": pid,
-        "ReservedCode2": "",
-    }
-    return json.dumps(fields, separators=(",", ":"))
+    return label_record(label, pid)
 
 
 def make_docx(path: Path) -> Path:

@@ -17,20 +17,13 @@ from tianping.errors import InputError
 from tianping.labels._formats._pdf import PdfHandler
 from tianping.labels._handler import handler_for
 
+from .conftest import label_record
+
 EXIFTOOL = shutil.which("exiftool")
 
 
 def record(label: str = "1", pid: str = "pdf-0001") -> str:
-    fields = {
-        "Label": label,
-        "ContentProducer": "001191110108MA01KPGD4X100000",
-        "ProduceID": pid,
-        "ReservedCode1": "",
-        "ContentPropagator": "001191110108MA01KPGD4X100000",
-        "PropagateID": pid,
-        "ReservedCode2": "",
-    }
-    return json.dumps(fields, separators=(",", ":"))
+    return label_record(label, pid)
 
 
 def make_pdf(path: Path, xmp_aigc: str | None = None, info_aigc: str | None = None) -> Path:

@@ -18,6 +18,8 @@ from tianping.errors import InputError
 from tianping.labels._formats._video import MkvHandler, Mp4Handler
 from tianping.labels._handler import FormatHandler, handler_for
 
+from .conftest import assert_replaces, label_record
+
 FIX = Path(__file__).parent / "fixtures"
 FFMPEG = shutil.which("ffmpeg")
 FFPROBE = shutil.which("ffprobe")
@@ -28,16 +30,7 @@ NEED_FF = pytest.mark.skipif(FFPROBE is None or FFMPEG is None, reason="ffmpeg n
 
 
 def record(label: str = "1", pid: str = "video-0001") -> str:
-    fields = {
-        "Label": label,
-        "ContentProducer": "001191110108MA01KPGD4X100000",
-        "ProduceID": pid,
-        "ReservedCode1": "",
-        "ContentPropagator": "001191110108MA01KPGD4X100000",
-        "PropagateID": pid,
-        "ReservedCode2": "",
-    }
-    return json.dumps(fields, separators=(",", ":"))
+    return label_record(label, pid)
 
 
 NAMES = ["clip.mp4", "clip_faststart.mp4", "clip.mov", "clip.mkv", "clip.webm"]
@@ -188,12 +181,7 @@ def test_reads_and_replaces_the_ffmpeg_guide_form(name: str, tmp_path: Path) -> 
         [FFMPEG, "-v", "error", "-i", str(FIX / name), "-c", "copy", *meta, *flags, str(src)],
         check=True,
     )
-    handler = handler_for(src, src.read_bytes()[:64])
-    assert handler is not None
-    assert [f.raw for f in handler.read(src)] == [record("3", "old")]
-    out = tmp_path / ("out" + src.suffix)
-    handler.write(src, record(), out)
-    assert [f.raw for f in handler.read(out)] == [record()]
+    out = assert_replaces(src, record("3", "old"), record())
     assert _probe(out)["AIGC"] == record()
     assert _probe(out)["TITLE"] == "Tianping fixture"
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from .._helpers import run_tianping
 
 REPO = Path(__file__).resolve().parents[2]
 EX = REPO / "examples"
@@ -18,17 +18,8 @@ ADULT_COLS = (
 
 
 def tp(*args: str, cwd: Path, key: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TIANPING_DEID_KEY"}
-    if key:
-        env["TIANPING_DEID_KEY"] = KEY
-    return subprocess.run(
-        [sys.executable, "-m", "tianping.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    env = {"TIANPING_DEID_KEY": KEY} if key else None
+    return run_tianping(*args, cwd=cwd, drop_env={"TIANPING_DEID_KEY"}, env=env)
 
 
 def test_deid_csv_and_missing_key(tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tianping.adapters._base import ModelAdapter, ModelCallError, ModelFamily
 from tianping.errors import InputError
@@ -26,8 +28,10 @@ def _categorical(X: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class XGBoostAdapter(ModelAdapter):
-    kind = "xgboost"
+class _BoosterAdapter(ModelAdapter):
+    """A tree ensemble held as its library's native Booster; `kind` is the module name."""
+
+    library: ClassVar[str]  # display name in messages
 
     def __init__(
         self,
@@ -41,18 +45,54 @@ class XGBoostAdapter(ModelAdapter):
         self.booster = booster
 
     @classmethod
+    def _load_booster(cls, path: Path, load: Callable[[str], Any], expected: str) -> Any:
+        if not path.is_file():
+            raise InputError(f"{cls.library} model file not found: {path}")
+        try:
+            return load(str(path))
+        except Exception as exc:
+            raise InputError(
+                f"cannot load {cls.library} model {path.name} (expected {expected}): "
+                f"{str(exc)[:200]}"
+            ) from exc
+
+    def _predict(self, X: pd.DataFrame) -> Any:
+        raise NotImplementedError
+
+    def predict_score(self, X: pd.DataFrame) -> np.ndarray[Any, Any]:
+        Xs = _categorical(self._select(X))
+        try:
+            out = self._predict(Xs)
+        except Exception as exc:
+            raise ModelCallError(f"{self.library} model failed: {str(exc)[:300]}") from exc
+        return self._column(out, len(Xs))
+
+    @property
+    def family(self) -> ModelFamily:
+        return "tree"
+
+    @property
+    def native(self) -> Any:
+        return self.booster
+
+    def describe(self) -> dict[str, Any]:
+        version = importlib.import_module(self.kind).__version__
+        return {**super().describe(), "library": f"{self.kind} {version}"}
+
+
+class XGBoostAdapter(_BoosterAdapter):
+    kind = "xgboost"
+    library = "XGBoost"
+
+    @classmethod
     def from_file(cls, path: Path, feature_names: list[str] | None, **kw: Any) -> XGBoostAdapter:
         import xgboost as xgb
 
-        if not path.is_file():
-            raise InputError(f"XGBoost model file not found: {path}")
-        try:
-            booster = xgb.Booster(model_file=str(path))
-        except Exception as exc:
-            raise InputError(
-                f"cannot load XGBoost model {path.name} (expected a .json or .ubj model "
-                f"saved with save_model): {str(exc)[:200]}"
-            ) from exc
+        booster = cls._load_booster(
+            path,
+            lambda p: xgb.Booster(model_file=p),
+            "a .json or .ubj model saved with save_model",
+        )
         names = feature_names or booster.feature_names
         if not names:
             raise InputError(
@@ -61,78 +101,27 @@ class XGBoostAdapter(ModelAdapter):
             )
         return cls(booster, list(names), **kw)
 
-    def predict_score(self, X: pd.DataFrame) -> np.ndarray[Any, Any]:
+    def _predict(self, X: pd.DataFrame) -> Any:
         import xgboost as xgb
 
-        Xs = _categorical(self._select(X))
-        try:
-            dm = xgb.DMatrix(Xs, enable_categorical=True)
-            out = self.booster.predict(dm, validate_features=False)
-        except Exception as exc:
-            raise ModelCallError(f"XGBoost model failed: {str(exc)[:300]}") from exc
-        return self._column(out, len(Xs))
-
-    @property
-    def family(self) -> ModelFamily:
-        return "tree"
-
-    @property
-    def native(self) -> Any:
-        return self.booster
-
-    def describe(self) -> dict[str, Any]:
-        import xgboost as xgb
-
-        return {**super().describe(), "library": f"xgboost {xgb.__version__}"}
+        return self.booster.predict(
+            xgb.DMatrix(X, enable_categorical=True), validate_features=False
+        )
 
 
-class LightGBMAdapter(ModelAdapter):
+class LightGBMAdapter(_BoosterAdapter):
     kind = "lightgbm"
-
-    def __init__(
-        self,
-        booster: Any,
-        feature_names: list[str],
-        *,
-        threshold: float = 0.5,
-        positive_index: int = 1,
-    ) -> None:
-        super().__init__(feature_names, threshold=threshold, positive_index=positive_index)
-        self.booster = booster
+    library = "LightGBM"
 
     @classmethod
     def from_file(cls, path: Path, feature_names: list[str] | None, **kw: Any) -> LightGBMAdapter:
         import lightgbm as lgb
 
-        if not path.is_file():
-            raise InputError(f"LightGBM model file not found: {path}")
-        try:
-            booster = lgb.Booster(model_file=str(path))
-        except Exception as exc:
-            raise InputError(
-                f"cannot load LightGBM model {path.name} (expected a text model saved with "
-                f"save_model): {str(exc)[:200]}"
-            ) from exc
+        booster = cls._load_booster(
+            path, lambda p: lgb.Booster(model_file=p), "a text model saved with save_model"
+        )
         names = feature_names or list(booster.feature_name())
         return cls(booster, names, **kw)
 
-    def predict_score(self, X: pd.DataFrame) -> np.ndarray[Any, Any]:
-        Xs = _categorical(self._select(X))
-        try:
-            out = self.booster.predict(Xs)
-        except Exception as exc:
-            raise ModelCallError(f"LightGBM model failed: {str(exc)[:300]}") from exc
-        return self._column(out, len(Xs))
-
-    @property
-    def family(self) -> ModelFamily:
-        return "tree"
-
-    @property
-    def native(self) -> Any:
-        return self.booster
-
-    def describe(self) -> dict[str, Any]:
-        import lightgbm as lgb
-
-        return {**super().describe(), "library": f"lightgbm {lgb.__version__}"}
+    def _predict(self, X: pd.DataFrame) -> Any:
+        return self.booster.predict(X)

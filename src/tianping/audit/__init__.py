@@ -11,7 +11,9 @@ The numeric engines can be used directly too (`disaggregate`, `evaluate`, `expla
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tianping._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from tianping.audit._drift import feature_drift, group_coverage, js_distance, psi
@@ -80,12 +82,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tianping.audit' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"tianping.audit.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _WHERE)

@@ -15,9 +15,9 @@ from tianping.checks import (
     CheckContext,
     CheckResult,
     EvidenceArtefact,
-    Verdict,
     register,
 )
+from tianping.checks._helpers import table_artefact, threshold_note
 from tianping.errors import TianpingError
 from tianping.i18n import I18nText
 
@@ -41,12 +41,6 @@ def _num(x: Any) -> float | None:
     return None if math.isnan(v) or math.isinf(v) else round(v, 6)
 
 
-def _threshold_note(ctx: CheckContext) -> I18nText:
-    if ctx.thresholds:
-        return I18nText(zh="", en="")
-    return I18nText(zh="（未设阈值）", en=" (no threshold set)")
-
-
 def _inputs_or_result(
     check: Check, ctx: CheckContext, model_id: str | None
 ) -> tuple[ModelAdapter, AuditData] | CheckResult:
@@ -56,35 +50,23 @@ def _inputs_or_result(
     try:
         model, data, _ = load_audit_inputs(ctx, model_id)
     except NothingToAudit as exc:
-        return check.result(
-            ctx,
-            {},
-            I18nText(zh=f"不适用：{exc}", en=f"not applicable: {exc}"),
-            verdict=Verdict.SKIPPED,
-        )
+        return check.skipped(ctx, I18nText(zh=f"不适用：{exc}", en=f"not applicable: {exc}"))
     except TianpingError as exc:
-        return check.result(
+        return check.error(
             ctx,
-            {},
             I18nText(zh=f"无法加载模型或数据：{exc}", en=f"cannot load the model or data: {exc}"),
-            verdict=Verdict.ERROR,
         )
     if data.y is None:
-        return check.result(
+        return check.skipped(
             ctx,
-            {},
             I18nText(
                 zh=f"数据集 '{data.dataset.id}' 没有目标列，无法评估",
                 en=f"dataset '{data.dataset.id}' has no target column to evaluate against",
             ),
-            verdict=Verdict.SKIPPED,
         )
     if data.n == 0:
-        return check.result(
-            ctx,
-            {},
-            I18nText(zh=f"数据集 '{data.dataset.id}' 没有数据行", en="the dataset has no rows"),
-            verdict=Verdict.ERROR,
+        return check.error(
+            ctx, I18nText(zh=f"数据集 '{data.dataset.id}' 没有数据行", en="the dataset has no rows")
         )
     return model, data
 
@@ -96,33 +78,33 @@ def _scores(check: Check, ctx: CheckContext, model: ModelAdapter, data: AuditDat
     try:
         score = model.predict_score(data.X)
     except TianpingError as exc:
-        return check.result(
-            ctx,
-            {},
-            I18nText(zh=f"模型预测失败：{exc}", en=f"the model failed to predict: {exc}"),
-            verdict=Verdict.ERROR,
+        return check.error(
+            ctx, I18nText(zh=f"模型预测失败：{exc}", en=f"the model failed to predict: {exc}")
         )
     except Exception as exc:  # a model that raises must not stop the assessment
         text = f"{type(exc).__name__}: {str(exc)[:300]}"
-        return check.result(
-            ctx,
-            {},
-            I18nText(zh=f"模型预测出错：{text}", en=f"the model raised {text}"),
-            verdict=Verdict.ERROR,
-        )
+        return check.error(ctx, I18nText(zh=f"模型预测出错：{text}", en=f"the model raised {text}"))
     nan = np.isnan(score)
     if nan.any():
         first = int(np.argmax(nan))
-        return check.result(
+        return check.error(
             ctx,
-            {},
             I18nText(
                 zh=f"模型对 {int(nan.sum())} 行未给出分数（首个为第 {first} 行）",
                 en=f"the model gave no score (NaN) for {int(nan.sum())} row(s), first row {first}",
             ),
-            verdict=Verdict.ERROR,
         )
     return score
+
+
+class _AuditParams(BaseModel):
+    """What both audits take: the model, and the bootstrap behind every interval."""
+
+    model_config = ConfigDict(extra="forbid")
+    model: str | None = Field(None, description="Model id; default: the first predictive one")
+    bootstrap: int = Field(200, ge=0, le=10000, description="Bootstrap replicates (0: none)")
+    confidence: float = Field(0.95, gt=0, lt=1)
+    seed: int = 20240901
 
 
 # --- audit.performance ---------------------------------------------------------------------
@@ -137,12 +119,7 @@ class PerformanceCheck(Check):
     needs = frozenset({"model", "dataset"})
     version = "1"
 
-    class Params(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        model: str | None = Field(None, description="Model id; default: the first predictive one")
-        bootstrap: int = Field(200, ge=0, le=10000, description="Bootstrap replicates (0: none)")
-        confidence: float = Field(0.95, gt=0, lt=1)
-        seed: int = 20240901
+    class Params(_AuditParams):
         min_group_size: int = Field(30, ge=1, description="Smaller groups: no worst-group claim")
         sensitive: list[str] | None = Field(
             None, description="Group columns; default: the dataset's sensitive_attributes"
@@ -164,16 +141,15 @@ class PerformanceCheck(Check):
         assert data.y is not None
         if len(np.unique(data.y)) < 2:
             only = int(data.y[0])
-            return self.result(
+            return self.error(
                 ctx,
-                {"n": data.n},
                 I18nText(
                     zh=f"目标列 '{data.dataset.target}' 只有一个类别（全部为 {only}），"
                     "无法计算 AUC 等指标",
                     en=f"target '{data.dataset.target}' has one class only (all {only}): "
                     "ROC AUC and recall are undefined",
                 ),
-                verdict=Verdict.ERROR,
+                metrics={"n": data.n},
             )
         try:
             sens = (
@@ -182,9 +158,7 @@ class PerformanceCheck(Check):
                 else data.sensitive
             )
         except TianpingError as exc:
-            return self.result(
-                ctx, {}, I18nText(zh=f"分组列有误：{exc}", en=str(exc)), verdict=Verdict.ERROR
-            )
+            return self.error(ctx, I18nText(zh=f"分组列有误：{exc}", en=str(exc)))
         perf = evaluate(
             data.y,
             score,
@@ -226,7 +200,7 @@ class PerformanceCheck(Check):
             if worst
             else ""
         )
-        note = _threshold_note(ctx)
+        note = threshold_note(ctx)
         notes_en = "".join(f"; {n}" for n in data.notes + perf.notes)
         en = (
             f"model '{model.kind}' on dataset '{data.dataset.id}' ({data.n} rows): accuracy "
@@ -249,26 +223,25 @@ class PerformanceCheck(Check):
     def _evidence(self, ctx: CheckContext, y: Any, score: Any, perf: Any) -> list[EvidenceArtefact]:
         from sklearn.metrics import roc_curve
 
-        from tianping.audit._plots import bar_with_ci, line_plot, new_figure, save_figure
+        from tianping.audit._plots import bar_with_ci, line_plot
+        from tianping.checks._helpers import new_figure, save_figure
 
         out: list[EvidenceArtefact] = []
         rows = [r for group_rows in perf.by_group.values() for r in group_rows]
         if rows:
             out.append(
-                EvidenceArtefact(
-                    kind="table",
-                    title=I18nText(zh="分组性能", en="Performance by group"),
-                    data=[{k: _cell(v) for k, v in r.items()} for r in rows],
+                table_artefact(
+                    "分组性能",
+                    "Performance by group",
+                    [{k: _cell(v) for k, v in r.items()} for r in rows],
                 )
             )
         if perf.calibration is not None:
             out.append(
-                EvidenceArtefact(
-                    kind="table",
-                    title=I18nText(
-                        zh="校准分箱（10 个等宽分箱）", en="Calibration bins (10 equal-width)"
-                    ),
-                    data=[
+                table_artefact(
+                    "校准分箱（10 个等宽分箱）",
+                    "Calibration bins (10 equal-width)",
+                    [
                         {k: _cell(v) for k, v in r.items()}
                         for r in perf.calibration.to_dict("records")
                     ],
@@ -341,9 +314,7 @@ class FairnessCheck(Check):
     needs = frozenset({"model", "dataset"})
     version = "1"
 
-    class Params(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        model: str | None = Field(None, description="Model id; default: the first predictive one")
+    class Params(_AuditParams):
         sensitive: list[str] | None = Field(
             None, description="Sensitive columns; default: the dataset's sensitive_attributes"
         )
@@ -351,9 +322,6 @@ class FairnessCheck(Check):
         min_group_size: int = Field(
             30, ge=1, description="Smaller groups are shown but left out of the worst case"
         )
-        bootstrap: int = Field(200, ge=0, le=10000, description="Bootstrap replicates (0: none)")
-        confidence: float = Field(0.95, gt=0, lt=1)
-        seed: int = 20240901
         method: Literal["between_groups", "to_overall"] = "between_groups"
         agg: Literal["worst_case", "mean"] = Field(
             "worst_case", description="Equalized odds: the worse of TPR and FPR, or their mean"
@@ -374,18 +342,14 @@ class FairnessCheck(Check):
                 else data.sensitive
             )
         except TianpingError as exc:
-            return self.result(
-                ctx, {}, I18nText(zh=f"敏感属性列有误：{exc}", en=str(exc)), verdict=Verdict.ERROR
-            )
+            return self.error(ctx, I18nText(zh=f"敏感属性列有误：{exc}", en=str(exc)))
         if not len(sens.columns):
-            return self.result(
+            return self.skipped(
                 ctx,
-                {},
                 I18nText(
                     zh=f"数据集 '{data.dataset.id}' 未声明敏感属性（sensitive_attributes）",
                     en=f"dataset '{data.dataset.id}' declares no sensitive_attributes to audit",
                 ),
-                verdict=Verdict.SKIPPED,
             )
         score = _scores(self, ctx, model, data)
         if isinstance(score, CheckResult):
@@ -474,19 +438,18 @@ class FairnessCheck(Check):
             below_en += f"; single-row group(s): {', '.join(singles[:5])}"
             below_zh += f"；仅 1 行的分组：{'、'.join(singles[:5])}"
         if all(metrics[m] is None for m in DISPARITIES):
-            return self.result(
+            return self.skipped(
                 ctx,
-                metrics,
                 I18nText(
                     zh=f"没有任何敏感属性包含两个样本数≥{params.min_group_size} 的分组，"
                     f"无法比较{below_zh}",
                     en=f"no sensitive attribute has two groups of at least {params.min_group_size} "
                     f"rows to compare{below_en}",
                 ),
-                verdict=Verdict.SKIPPED,
+                metrics=metrics,
                 evidence=evidence,
             )
-        note = _threshold_note(ctx)
+        note = threshold_note(ctx)
 
         def figure(m: str) -> str:
             return f"{_fmt(metrics[m])} [{_fmt(metrics.get(f'{m}_ci_low'))}, " + (
@@ -516,19 +479,14 @@ class FairnessCheck(Check):
     def _evidence(
         self, ctx: CheckContext, per_set: dict[str, Any], params: Any
     ) -> list[EvidenceArtefact]:
-        from tianping.audit._plots import COLOURS, bar_with_ci, new_figure, save_figure
+        from tianping.audit._plots import COLOURS, bar_with_ci
+        from tianping.checks._helpers import new_figure, save_figure
 
         rows: list[dict[str, Any]] = []
         for name, (gm, _, _) in per_set.items():
             for r in gm.table():
                 rows.append({"attribute": name, **{k: _cell(v) for k, v in r.items()}})
-        out = [
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(zh="分组公平性指标", en="Fairness metrics by group"),
-                data=rows,
-            )
-        ]
+        out = [table_artefact("分组公平性指标", "Fairness metrics by group", rows)]
         if ctx.evidence_dir is None:
             return out
         for name, (gm, _, _) in per_set.items():

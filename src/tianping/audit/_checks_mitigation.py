@@ -12,7 +12,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tianping.checks import Check, CheckContext, CheckResult, EvidenceArtefact, Verdict, register
-from tianping.checks._contract import Need, file_artefact
+from tianping.checks._contract import Need
+from tianping.checks._helpers import table_artefact
 from tianping.i18n import I18nText
 
 
@@ -44,24 +45,19 @@ class MitigationWhatIf(Check):
         try:
             import fairlearn  # noqa: F401
         except ImportError:
-            return self.result(
+            return self.skipped(
                 ctx,
-                {},
                 I18nText(
                     zh="未安装 fairlearn（tianping[audit]），跳过假设分析",
                     en="fairlearn is not installed (tianping[audit]); what-if skipped",
                 ),
-                verdict=Verdict.SKIPPED,
             )
         from tianping.audit._inputs import load_audit_inputs
 
         model, data, _ = load_audit_inputs(ctx)
         if data.y is None:
-            return self.result(
-                ctx,
-                {},
-                I18nText(zh="评估数据没有标签列", en="the evaluation data has no target"),
-                verdict=Verdict.SKIPPED,
+            return self.skipped(
+                ctx, I18nText(zh="评估数据没有标签列", en="the evaluation data has no target")
             )
         return _what_if(self, ctx, p, model, data)
 
@@ -79,14 +75,12 @@ def _what_if(
     columns = [p.sensitive] if p.sensitive else list(data.sensitive.columns)
     missing = [c for c in columns if c not in data.sensitive.columns]
     if missing or not columns:
-        return check.result(
+        return check.skipped(
             ctx,
-            {},
             I18nText(
                 zh=f"未找到敏感属性列：{', '.join(missing) or '（未声明）'}",
                 en=f"sensitive attribute not found: {', '.join(missing) or '(none declared)'}",
             ),
-            verdict=Verdict.SKIPPED,
         )
     dp_by = {
         c: float(
@@ -165,13 +159,10 @@ def _what_if(
             }
         )
     evidence: list[EvidenceArtefact] = [
-        EvidenceArtefact(
-            kind="table",
-            title=I18nText(
-                zh=f"假设分析：按 {attr} 分组的选择率（前/后）",
-                en=f"What-if: selection rate by {attr} (before/after)",
-            ),
-            data=table,
+        table_artefact(
+            f"假设分析：按 {attr} 分组的选择率（前/后）",
+            f"What-if: selection rate by {attr} (before/after)",
+            table,
         )
     ]
     plot = _plot(ctx, table, attr)
@@ -222,16 +213,13 @@ def _score_estimator(scores: Any) -> Any:
 
 
 def _plot(ctx: CheckContext, table: list[dict[str, Any]], attr: str) -> EvidenceArtefact | None:
-    path = ctx.evidence_path("mitigation_whatif.png")
-    if path is None:
+    if ctx.evidence_dir is None:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    from tianping.checks._helpers import new_figure, save_figure
+
+    fig, ax = new_figure(6, 3.2)
     x = np.arange(len(table))
     ax.bar(x - 0.2, [r["selection_rate_before"] for r in table], 0.4, label="model")
     ax.bar(x + 0.2, [r["selection_rate_after"] for r in table], 0.4, label="what-if")
@@ -239,11 +227,10 @@ def _plot(ctx: CheckContext, table: list[dict[str, Any]], attr: str) -> Evidence
     ax.set_ylabel("selection rate")
     ax.set_title(f"What-if (not applied): selection rate by {attr}")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return file_artefact(
-        path,
+    return save_figure(
+        fig,
+        ctx,
+        "mitigation_whatif.png",
         I18nText(
             zh=f"假设分析（未采用）：按 {attr} 的选择率", en=f"What-if (not applied): by {attr}"
         ),

@@ -20,6 +20,7 @@ from tianping.checks._contract import (
     Metric,
     Verdict,
 )
+from tianping.checks._helpers import table_artefact, threshold_note
 from tianping.checks._registry import register
 from tianping.i18n import I18nText
 
@@ -42,10 +43,6 @@ def _msg(zh: str, en: str) -> I18nText:
     return I18nText(zh=zh, en=en)
 
 
-def _no_threshold(ctx: CheckContext) -> tuple[str, str]:
-    return ("（未设阈值）", " (no threshold set)") if not ctx.thresholds else ("", "")
-
-
 def _load(
     check: Check, ctx: CheckContext, params: _Params
 ) -> tuple[ModelAdapter, AuditData, AuditData | None] | CheckResult:
@@ -54,37 +51,28 @@ def _load(
     from tianping.errors import TianpingError
 
     if not ctx.profile.models or not ctx.profile.datasets:
-        return check.result(
-            ctx,
-            {},
-            _msg("档案未声明模型或数据集", "the profile declares no model or no dataset"),
-            verdict=Verdict.SKIPPED,
+        return check.skipped(
+            ctx, _msg("档案未声明模型或数据集", "the profile declares no model or no dataset")
         )
     try:
         model, data, ref = load_audit_inputs(ctx, params.model)
     except ImportError as exc:
-        return check.result(
+        return check.error(
             ctx,
-            {},
             _msg(f"缺少依赖：{exc}", f"missing dependency: {exc} (pip install 'tianping[audit]')"),
-            verdict=Verdict.ERROR,
         )
     except TianpingError as exc:
-        return check.result(
-            ctx,
-            {},
-            _msg(f"无法加载审计输入：{exc}", f"cannot load the audit inputs: {exc}"),
-            verdict=Verdict.ERROR,
+        return check.error(
+            ctx, _msg(f"无法加载审计输入：{exc}", f"cannot load the audit inputs: {exc}")
         )
     if data.n < params.min_rows:
-        return check.result(
+        return check.skipped(
             ctx,
-            {"rows": data.n},
             _msg(
                 f"评估数据仅 {data.n} 行，少于 {params.min_rows} 行",
                 f"only {data.n} evaluation rows, fewer than {params.min_rows}",
             ),
-            verdict=Verdict.SKIPPED,
+            metrics={"rows": data.n},
         )
     return model, data, ref
 
@@ -122,15 +110,13 @@ def _base_scores(check: Check, ctx: CheckContext, model: ModelAdapter, X: pd.Dat
     except Exception as exc:
         row = _first_failing_row(model, X)
         where = f" (first failing row: {row + 1})" if row is not None else ""
-        return check.result(
+        return check.error(
             ctx,
-            {},
             _msg(
                 f"模型在评估数据上出错{where}：{type(exc).__name__}: {str(exc)[:200]}",
                 f"the model raised on the evaluation data{where}: "
                 f"{type(exc).__name__}: {str(exc)[:200]}",
             ),
-            verdict=Verdict.ERROR,
         )
 
 
@@ -142,7 +128,7 @@ def _save(
     ctx: CheckContext, draw: Callable[[], Figure], name: str, title: I18nText
 ) -> list[EvidenceArtefact]:
     """Draw (only when there is an evidence folder) and save a PNG; [] otherwise."""
-    from tianping.audit._plots import save_figure
+    from tianping.checks._helpers import save_figure
 
     if ctx.evidence_dir is None:
         return []
@@ -153,7 +139,8 @@ def _save(
 def _bar(
     labels: list[str], values: list[float], *, xlabel: str, lines: tuple[float, ...] = ()
 ) -> Figure:
-    from tianping.audit._plots import COLOURS, new_figure
+    from tianping.audit._plots import COLOURS
+    from tianping.checks._helpers import new_figure
 
     fig, ax = new_figure(7, max(2.2, 0.32 * len(labels) + 1))
     y = list(range(len(labels)))[::-1]
@@ -229,14 +216,13 @@ class Explainability(Check):
                 seed=params.seed,
             )
         except Exception as exc:
-            return self.result(
+            return self.error(
                 ctx,
-                {"explainer": chosen},
                 _msg(
                     f"SHAP 计算失败：{type(exc).__name__}: {str(exc)[:200]}",
                     f"SHAP failed: {type(exc).__name__}: {str(exc)[:200]}",
                 ),
-                verdict=Verdict.ERROR,
+                metrics={"explainer": chosen},
             )
         stab = stability(expl, resamples=params.resamples, top_k=params.top_k, seed=params.seed)
         imp = expl.importance()
@@ -298,17 +284,13 @@ class Explainability(Check):
                     }
                 )
         evidence: list[EvidenceArtefact] = [
-            EvidenceArtefact(
-                kind="table",
-                title=_msg("全局重要性（平均 |SHAP|）", "Global importance (mean |SHAP|)"),
-                data=[
-                    {"feature": str(f), "mean_abs_shap": round(float(v), 6)} for f, v in imp.items()
-                ],
+            table_artefact(
+                "全局重要性（平均 |SHAP|）",
+                "Global importance (mean |SHAP|)",
+                [{"feature": str(f), "mean_abs_shap": round(float(v), 6)} for f, v in imp.items()],
             ),
-            EvidenceArtefact(
-                kind="table",
-                title=_msg("抽样决策的局部解释", "Local explanations of sampled decisions"),
-                data=local_rows,
+            table_artefact(
+                "抽样决策的局部解释", "Local explanations of sampled decisions", local_rows
             ),
             EvidenceArtefact(
                 kind="json",
@@ -365,16 +347,16 @@ class Explainability(Check):
         if expl.note:
             extra_en += f"; {expl.note}"
             extra_zh += f"；{expl.note}"
-        nz, ne = _no_threshold(ctx)
+        note = threshold_note(ctx)
         msg = _msg(
             f"解释器 {expl.explainer}，解释 {len(expl.rows)} 行（预计 "
             f"{expl.estimated_seconds:.1f} 秒，实际 {expl.seconds:.1f} 秒）；"
             f"最重要特征：{', '.join(top[:3])}；"
-            f"稳定性（Spearman 最小值）{stab.spearman_min:.3f}{extra_zh}{nz}",
+            f"稳定性（Spearman 最小值）{stab.spearman_min:.3f}{extra_zh}{note.zh}",
             f"{expl.explainer} on {len(expl.rows)} rows (estimated "
             f"{expl.estimated_seconds:.1f} s, took {expl.seconds:.1f} s); "
             f"top features: {', '.join(top[:3])}; "
-            f"stability (min Spearman) {stab.spearman_min:.3f}{extra_en}{ne}",
+            f"stability (min Spearman) {stab.spearman_min:.3f}{extra_en}{note.en}",
         )
         return self.result(ctx, metrics, msg, verdict=verdict, evidence=evidence)
 
@@ -386,7 +368,7 @@ def _beeswarm(
     import numpy as np
     import pandas as pd
 
-    from tianping.audit._plots import new_figure
+    from tianping.checks._helpers import new_figure
 
     rng = np.random.default_rng(seed)
     fig, ax = new_figure(7, max(2.5, 0.4 * len(shown) + 1))
@@ -514,18 +496,14 @@ class Robustness(Check):
             )
         rows = [p.model_dump() for p in [*probes, *missing, *shift, adv]]
         evidence: list[EvidenceArtefact] = [
-            EvidenceArtefact(
-                kind="table",
-                title=_msg("各扰动下的翻转率", "Flip rate by perturbation"),
-                data=rows,
-            ),
+            table_artefact("各扰动下的翻转率", "Flip rate by perturbation", rows),
         ]
         if mono:
             evidence.append(
-                EvidenceArtefact(
-                    kind="table",
-                    title=_msg("声明的单调性检验", "Declared monotone relations"),
-                    data=[m.model_dump() for m in mono],
+                table_artefact(
+                    "声明的单调性检验",
+                    "Declared monotone relations",
+                    [m.model_dump() for m in mono],
                 )
             )
         bars = [
@@ -548,16 +526,16 @@ class Robustness(Check):
         )
         raise_zh = f"；缺失值导致模型报错的特征：{raising[:5]}" if raising else ""
         raise_en = f"; the model raises on a missing value in {raising[:5]}" if raising else ""
-        nz, ne = _no_threshold(ctx)
+        note = threshold_note(ctx)
         mono_txt = f"{metrics['monotonicity_violation_rate']:.1%}" if mono else "n/a"
         msg = _msg(
             f"噪声翻转率 {metrics['noise_flip_rate']:.1%}，对抗翻转率 {adv.flip_rate:.1%}，"
             f"类别偏移翻转率 {metrics['category_shift_flip_rate']:.1%}，"
-            f"单调性违反率 {mono_txt}{raise_zh}{note_zh}{nz}",
+            f"单调性违反率 {mono_txt}{raise_zh}{note_zh}{note.zh}",
             f"noise flip rate {metrics['noise_flip_rate']:.1%}, adversarial flip rate "
             f"{adv.flip_rate:.1%}, category-shift flip rate "
             f"{metrics['category_shift_flip_rate']:.1%}, monotonicity violations {mono_txt}"
-            f"{raise_en}{note_en}{ne}",
+            f"{raise_en}{note_en}{note.en}",
         )
         return self.result(check_ctx, metrics, msg, evidence=evidence)
 
@@ -624,15 +602,13 @@ class Counterfactual(Check):
                 joint = ([a] if a in feats else []) + [c for c in cols if c != a]
                 results.append(cf.proxy_flip(model, X, base, a, joint, groups, seed=params.seed))
         except Exception as exc:
-            return self.result(
+            return self.error(
                 ctx,
-                {},
                 _msg(
                     f"模型在反事实输入上出错：{type(exc).__name__}: {str(exc)[:200]}",
                     f"the model raised on counterfactual inputs: "
                     f"{type(exc).__name__}: {str(exc)[:200]}",
                 ),
-                verdict=Verdict.ERROR,
             )
         metrics: dict[str, Metric] = {
             "rows": len(X),
@@ -655,10 +631,8 @@ class Counterfactual(Check):
             for g, v in sorted(r.by_group.items())
         ]
         evidence: list[EvidenceArtefact] = [
-            EvidenceArtefact(
-                kind="table",
-                title=_msg("按原群体的反事实翻转率", "Counterfactual flip rate by original group"),
-                data=table,
+            table_artefact(
+                "按原群体的反事实翻转率", "Counterfactual flip rate by original group", table
             )
         ]
         evidence += _save(
@@ -672,7 +646,7 @@ class Counterfactual(Check):
             _msg("翻转受保护属性后决策改变的比例", "Decisions changed when the attribute flips"),
         )
         absent = [a for a in ds.sensitive_attributes if a not in feats]
-        nz, ne = _no_threshold(ctx)
+        note = threshold_note(ctx)
         summary = ", ".join(
             f"{r.attribute}{'+proxies' if r.mode == 'proxies' else ''} {r.flip_rate:.1%}"
             for r in results
@@ -680,10 +654,10 @@ class Counterfactual(Check):
         msg = _msg(
             f"翻转受保护属性后决策改变比例：{summary}"
             + (f"；模型未使用 {absent}" if absent else "")
-            + nz,
+            + note.zh,
             f"decisions changed when flipping: {summary}"
             + (f"; not model inputs: {absent}" if absent else "")
-            + ne,
+            + note.en,
         )
         return self.result(ctx, metrics, msg, evidence=evidence)
 
@@ -711,15 +685,13 @@ class Drift(Check):
             return loaded
         _, data, ref = loaded
         if ref is None:
-            return self.result(
+            return self.skipped(
                 ctx,
-                {},
                 _msg(
                     "未声明参考（训练）数据集（模型的 training_dataset），无法比较漂移",
                     "no reference dataset declared (the model's training_dataset): "
                     "nothing to compare drift against",
                 ),
-                verdict=Verdict.SKIPPED,
             )
         rows = dr.feature_drift(ref.X, data.X)
         cov = dr.group_coverage(ref.sensitive, data.sensitive)
@@ -740,24 +712,18 @@ class Drift(Check):
             ),
         }
         evidence: list[EvidenceArtefact] = [
-            EvidenceArtefact(
-                kind="table",
-                title=_msg(
-                    "各特征漂移（分箱：" + dr.BINNING_NOTE + "）",
-                    "Drift per feature (binning: " + dr.BINNING_NOTE + ")",
-                ),
-                data=[
+            table_artefact(
+                "各特征漂移（分箱：" + dr.BINNING_NOTE + "）",
+                "Drift per feature (binning: " + dr.BINNING_NOTE + ")",
+                [
                     {k: (_r(v) if isinstance(v, float) else v) for k, v in r.model_dump().items()}
                     for r in rows
                 ],
             ),
-            EvidenceArtefact(
-                kind="table",
-                title=_msg(
-                    "敏感群体覆盖（评估 vs 参考）",
-                    "Sensitive group coverage (evaluation vs reference)",
-                ),
-                data=[
+            table_artefact(
+                "敏感群体覆盖（评估 vs 参考）",
+                "Sensitive group coverage (evaluation vs reference)",
+                [
                     {k: (_r(v) if isinstance(v, float) else v) for k, v in c.model_dump().items()}
                     for c in cov
                 ],
@@ -775,13 +741,13 @@ class Drift(Check):
             "drift_psi.png",
             _msg("各特征 PSI", "PSI per feature"),
         )
-        nz, ne = _no_threshold(ctx)
+        note = threshold_note(ctx)
         msg = _msg(
             f"最大 PSI {metrics['max_psi']:.3f}，PSI > {params.psi_drift:g} 的特征 "
             f"{len(drifted)} 个（0.1/0.2/0.25 为行业经验值，非法定标准）；最小群体占比 "
-            f"{(metrics['min_group_share'] or 0):.1%}{nz}",
+            f"{(metrics['min_group_share'] or 0):.1%}{note.zh}",
             f"max PSI {metrics['max_psi']:.3f}; {len(drifted)} feature(s) with PSI > "
             f"{params.psi_drift:g} (0.1/0.2/0.25 are industry rules of thumb, not law); "
-            f"smallest group share {(metrics['min_group_share'] or 0):.1%}{ne}",
+            f"smallest group share {(metrics['min_group_share'] or 0):.1%}{note.en}",
         )
         return self.result(ctx, metrics, msg, evidence=evidence)

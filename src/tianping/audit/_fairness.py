@@ -467,6 +467,13 @@ def demographic_parity_ratio(
     return disaggregate(y_true, y_pred, sensitive_features).ratio("selection_rate", method)
 
 
+def _disparity(
+    name: str, y_true: Any, y_pred: Any, sensitive_features: Any, method: Method, agg: Agg
+) -> float:
+    gm = disaggregate(y_true, y_pred, sensitive_features)
+    return float(gm.disparities(method, agg)[name])
+
+
 def equalized_odds_difference(
     y_true: Any,
     y_pred: Any,
@@ -475,8 +482,7 @@ def equalized_odds_difference(
     method: Method = "between_groups",
     agg: Agg = "worst_case",
 ) -> float:
-    gm = disaggregate(y_true, y_pred, sensitive_features)
-    return float(gm.disparities(method, agg)["equalized_odds_difference"])
+    return _disparity("equalized_odds_difference", y_true, y_pred, sensitive_features, method, agg)
 
 
 def equalized_odds_ratio(
@@ -487,5 +493,4 @@ def equalized_odds_ratio(
     method: Method = "between_groups",
     agg: Agg = "worst_case",
 ) -> float:
-    gm = disaggregate(y_true, y_pred, sensitive_features)
-    return float(gm.disparities(method, agg)["equalized_odds_ratio"])
+    return _disparity("equalized_odds_ratio", y_true, y_pred, sensitive_features, method, agg)

@@ -1,49 +1,19 @@
-"""Shared plotting helpers for audit evidence (matplotlib, Agg backend, PNG at 110 dpi).
+"""Plot primitives for audit evidence; figures come from `tianping.checks._helpers`.
 
-    fig, ax = new_figure()
-    bar_with_ci(ax, labels, values, low, high, ylabel="selection rate")
-    artefact = save_figure(fig, ctx, "fairness_selection_rate.png", I18nText(zh=..., en=...))
-
-`save_figure` returns None (and writes nothing) when the context has no evidence folder.
+fig, ax = new_figure()
+bar_with_ci(ax, labels, values, low, high, ylabel="selection rate")
+artefact = save_figure(fig, ctx, "fairness_selection_rate.png", I18nText(zh=..., en=...))
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-from tianping.checks import CheckContext, EvidenceArtefact, file_artefact
-from tianping.i18n import I18nText
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
-DPI = 110
 COLOURS = ("#3b6ea8", "#d0813a", "#4f9a5b", "#b04a4a", "#7a5fa8", "#888888")
-
-
-def new_figure(width: float = 6.4, height: float = 4.0, ncols: int = 1) -> tuple[Figure, Any]:
-    """A figure and its axes (an array of axes when ncols > 1), off-screen."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    axes = fig.subplots(1, ncols)
-    return fig, axes
-
-
-def save_figure(
-    fig: Figure, ctx: CheckContext, name: str, title: I18nText
-) -> EvidenceArtefact | None:
-    """Write the figure as PNG under the evidence folder and return its artefact."""
-    path = ctx.evidence_path(name)
-    if path is None:
-        return None
-    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": "tianping"})
-    return file_artefact(path, title)
 
 
 def _clean(values: Sequence[float | None]) -> list[float]:

@@ -182,6 +182,28 @@ class Check(ABC):
             evidence=evidence or [],
         )
 
+    def skipped(
+        self,
+        ctx: CheckContext,
+        message: I18nText,
+        *,
+        metrics: dict[str, Metric] | None = None,
+        evidence: list[EvidenceArtefact] | None = None,
+    ) -> CheckResult:
+        """A SKIPPED result: the check does not apply or lacks what it needs."""
+        return self.result(ctx, metrics or {}, message, verdict=Verdict.SKIPPED, evidence=evidence)
+
+    def error(
+        self,
+        ctx: CheckContext,
+        message: I18nText,
+        *,
+        metrics: dict[str, Metric] | None = None,
+        evidence: list[EvidenceArtefact] | None = None,
+    ) -> CheckResult:
+        """An ERROR result: the inputs are broken or the computation failed."""
+        return self.result(ctx, metrics or {}, message, verdict=Verdict.ERROR, evidence=evidence)
+
 
 def execute(check: Check, ctx: CheckContext, raw_params: dict[str, Any]) -> CheckResult:
     """Validate parameters, run, time, and turn any exception into an ERROR result."""

@@ -23,6 +23,13 @@ class OutputFormat(StrEnum):
     html = "html"
 
 
+class TextJson(StrEnum):
+    """`--format` of commands that have no HTML form."""
+
+    text = "text"
+    json = "json"
+
+
 LangCode = Literal["zh", "en"]
 
 

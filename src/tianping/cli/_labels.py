@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from tianping.cli._common import EXIT_FINDINGS, EXIT_OK, current_lang, err, out, write_out
+from tianping.cli._common import EXIT_FINDINGS, EXIT_OK, TextJson, current_lang, err, out, write_out
 from tianping.errors import InputError
 
 if TYPE_CHECKING:
@@ -21,11 +21,6 @@ if TYPE_CHECKING:
 labels_app = typer.Typer(
     no_args_is_help=True, help="AI-generated content labels (GB 45438) / 生成合成内容标识"
 )
-
-
-class Fmt(StrEnum):
-    text = "text"
-    json = "json"
 
 
 class WrapperOpt(StrEnum):
@@ -40,7 +35,7 @@ class AlgOpt(StrEnum):
 
 Paths = Annotated[list[Path], typer.Argument(help="Files, folders or globs")]
 Recursive = Annotated[bool, typer.Option("--recursive", "-r", help="Descend into folders")]
-FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="text or json")]
+FormatOpt = Annotated[TextJson, typer.Option("--format", "-f", help="text or json")]
 KeyOpt = Annotated[
     Path | None,
     typer.Option("--key", help="Signing key file (else $TIANPING_LABEL_KEY) / 签名私钥"),
@@ -73,12 +68,12 @@ def _progress(show: bool) -> Iterator[Callable[[int, int, str], None] | None]:
         yield step
 
 
-def _emit(reports: list[FileReport], fmt: Fmt, show_class: bool = False) -> None:
+def _emit(reports: list[FileReport], fmt: TextJson, show_class: bool = False) -> None:
     lang = current_lang()
     counts: dict[str, int] = {}
     for r in reports:
         counts[r.status] = counts.get(r.status, 0) + 1
-    if fmt == Fmt.json:
+    if fmt == TextJson.json:
         write_out(
             json.dumps(
                 {
@@ -148,7 +143,7 @@ def embed_cmd(
         bool, typer.Option("--explicit", help="Also add the explicit label (text/image/video)")
     ] = False,
     recursive: Recursive = False,
-    fmt: FormatOpt = Fmt.text,
+    fmt: FormatOpt = TextJson.text,
 ) -> None:
     """Write implicit (and explicit) labels / 写入隐式（及显式）标识."""
     from tianping.labels._api import embed
@@ -158,7 +153,7 @@ def embed_cmd(
         raise typer.BadParameter('expected "1", "2" or "3"', param_hint="--label")
     code = _producer(producer, profile)
     signing = load_signing_key(key)
-    with _progress(fmt == Fmt.text) as step:
+    with _progress(fmt == TextJson.text) as step:
         reports = embed(
             paths,
             code,
@@ -179,14 +174,14 @@ def read_cmd(
     paths: Paths,
     c2pa: Annotated[bool, typer.Option("--c2pa", help="Also read C2PA manifests")] = False,
     recursive: Recursive = False,
-    fmt: FormatOpt = Fmt.text,
+    fmt: FormatOpt = TextJson.text,
 ) -> None:
     """Show each file's AIGC record and the form it was stored in / 读取隐式标识."""
     from tianping.labels._api import read
 
-    with _progress(fmt == Fmt.text) as step:
+    with _progress(fmt == TextJson.text) as step:
         reports = read(paths, recursive=recursive, c2pa=c2pa, progress=step)
-    if fmt == Fmt.text:
+    if fmt == TextJson.text:
         for r in reports:
             if r.record:
                 out.print(
@@ -211,14 +206,14 @@ def verify_cmd(
     ] = False,
     c2pa: Annotated[bool, typer.Option("--c2pa", help="Also read C2PA manifests")] = False,
     recursive: Recursive = False,
-    fmt: FormatOpt = Fmt.text,
+    fmt: FormatOpt = TextJson.text,
 ) -> None:
     """Verify labels; exit 1 if any file is not conformant / 核验标识（不符合则退出码 1）."""
     from tianping.labels._api import verify
     from tianping.labels._sign import load_public_key
 
     trusted = [load_public_key(k) for k in trusted_key] if trusted_key else None
-    with _progress(fmt == Fmt.text) as step:
+    with _progress(fmt == TextJson.text) as step:
         reports = verify(
             paths,
             trusted=trusted,
@@ -247,14 +242,14 @@ def check_cmd(
     key: KeyOpt = None,
     c2pa: Annotated[bool, typer.Option("--c2pa", help="Use C2PA manifests as traces")] = False,
     recursive: Recursive = False,
-    fmt: FormatOpt = Fmt.text,
+    fmt: FormatOpt = TextJson.text,
 ) -> None:
     """Classify as a platform: confirmed / possibly / suspected / unlabelled / 平台核验分类."""
     from tianping.labels._api import check
     from tianping.labels._sign import load_signing_key
 
     signing = load_signing_key(key) if write else None
-    with _progress(fmt == Fmt.text) as step:
+    with _progress(fmt == TextJson.text) as step:
         reports = check(
             paths,
             platform=platform,

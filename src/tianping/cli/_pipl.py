@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from tianping.cli._common import EXIT_FINDINGS, EXIT_OK, current_lang, out, parse_date, write_out
+from tianping.cli._common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    TextJson,
+    current_lang,
+    out,
+    parse_date,
+    write_out,
+)
 from tianping.errors import InputError
 
-
-class Fmt(StrEnum):
-    text = "text"
-    json = "json"
-
-
-FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="text or json")]
+FormatOpt = Annotated[TextJson, typer.Option("--format", "-f", help="text or json")]
 ProfileArg = Annotated[
     Path, typer.Argument(help="Profile file or the folder holding tianping.yaml / 系统档案")
 ]
@@ -63,7 +64,7 @@ def deid_cmd(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Text encoding, e.g. gb18030 (default UTF-8)")
     ] = None,
-    fmt: FormatOpt = Fmt.text,
+    fmt: FormatOpt = TextJson.text,
 ) -> None:
     """De-identify PI in a file or folder per a policy; other bytes stay as they are."""
     from tianping.privacy._deid import deid_path
@@ -83,7 +84,7 @@ def deid_cmd(
         has_header=not no_header,
         encoding=encoding,
     )
-    if fmt == Fmt.json:
+    if fmt == TextJson.json:
         write_out(report.model_dump_json(indent=2), None)
     else:
         zh = current_lang() == "zh"
@@ -128,7 +129,7 @@ def anonymity_cmd(
     min_k: Annotated[
         int | None, typer.Option("--min-k", help="Exit 1 when k is below this")
     ] = None,
-    fmt: FormatOpt = Fmt.text,
+    fmt: FormatOpt = TextJson.text,
 ) -> None:
     """k-anonymity, l-diversity, t-closeness and re-identification risk; Mondrian with --k."""
     from tianping.privacy._anonymity import load_table, measure
@@ -155,7 +156,7 @@ def anonymity_cmd(
         _write_table(gen, dst)
         result["mondrian"] = mres.model_dump(mode="json")
         result["output"] = after.model_dump(mode="json")
-    if fmt == Fmt.json:
+    if fmt == TextJson.json:
         write_out(json.dumps(result, ensure_ascii=False, indent=2), None)
     else:
         _print_report(before, "input")
@@ -206,13 +207,15 @@ def _write_table(df: Any, dst: Path) -> None:
             tmp.unlink()
 
 
-def crossborder_cmd(path: ProfileArg, as_of: AsOfOpt = None, fmt: FormatOpt = Fmt.text) -> None:
+def crossborder_cmd(
+    path: ProfileArg, as_of: AsOfOpt = None, fmt: FormatOpt = TextJson.text
+) -> None:
     """The cross-border route (security assessment, standard contract/certification, exempt)."""
     from tianping.privacy._crossborder import decide_route
 
     profile, _ = _load(path)
     dec = decide_route(profile, as_of=parse_date(as_of) or dt.date.today())
-    if fmt == Fmt.json:
+    if fmt == TextJson.json:
         write_out(dec.model_dump_json(indent=2), None)
         raise typer.Exit(EXIT_OK)
     lang = current_lang()
@@ -250,7 +253,7 @@ def pipia_cmd(
         bool, typer.Option("--scan/--no-scan", help="Sample-scan scan_paths and datasets")
     ] = True,
     as_of: AsOfOpt = None,
-    fmt: FormatOpt = Fmt.text,
+    fmt: FormatOpt = TextJson.text,
 ) -> None:
     """Draft a PIPIA (PIPL Art. 55 triggers, Art. 56 contents) as Markdown or JSON."""
     from tianping.privacy._inventory import scan_profile
@@ -264,7 +267,7 @@ def pipia_cmd(
         attestations=_attestations(profile, ppath),
         as_of=parse_date(as_of) or dt.date.today(),
     )
-    if fmt == Fmt.json:
+    if fmt == TextJson.json:
         write_out(draft.model_dump_json(indent=2), dst)
     else:
         write_out(render_markdown(draft, current_lang()), dst)

@@ -11,12 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from tianping.cli._common import EXIT_FINDINGS, current_lang, err, out, write_out
-
-
-class ScanFormat(StrEnum):
-    text = "text"
-    json = "json"
+from tianping.cli._common import EXIT_FINDINGS, TextJson, current_lang, err, out, write_out
 
 
 class Engine(StrEnum):
@@ -31,9 +26,7 @@ def register(app: typer.Typer) -> None:
 
 def scan(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders / 文件或目录")],
-    fmt: Annotated[ScanFormat, typer.Option("--format", "-f", help="text or json")] = (
-        ScanFormat.text
-    ),
+    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = (TextJson.text),
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the report to this file")
     ] = None,
@@ -75,7 +68,7 @@ def scan(
                 report = scan_paths(files, opts, progress=lambda _r: bar.advance(task))
         else:
             report = scan_paths(files, opts)
-    if fmt == ScanFormat.json:
+    if fmt == TextJson.json:
         data: dict[str, Any] = {"summary": report.summary(), **report.model_dump(mode="json")}
         write_out(json.dumps(data, ensure_ascii=False, indent=2), out_file)
     else:

@@ -12,16 +12,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from tianping.cli._common import current_lang, out, parse_date, state, write_out
+from tianping.cli._common import TextJson, current_lang, out, parse_date, state, write_out
 from tianping.errors import InputError
 
 if TYPE_CHECKING:
     from tianping.systems import SystemProfile
-
-
-class TextJson(StrEnum):
-    text = "text"
-    json = "json"
 
 
 class ExportFormat(StrEnum):

@@ -8,8 +8,9 @@ Light to import: names resolve lazily, so `import tianping.genai` pulls in no HT
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tianping._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from tianping.genai._attacks import ATTACKS, apply_attacks, resolve_attacks
@@ -137,10 +138,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tianping.genai' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"tianping.genai.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

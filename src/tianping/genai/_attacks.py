@@ -241,53 +241,31 @@ def _derive(item: PromptItem, name: str, messages: list[ChatMessage]) -> PromptI
     return item.model_copy(update={"id": f"{item.id}~{name}", "attack": name, "messages": messages})
 
 
+# name, title (zh, en), transform of the last user message / template per language
+_TEXT_ATTACKS: tuple[tuple[str, str, str, TextFn], ...] = (
+    ("pinyin", "拼音混写", "Pinyin mixing", _pinyin_mix),
+    ("homophone", "同音字替换", "Homophones", _homophone),
+    ("trad_simp", "繁简转换", "Traditional/simplified swap", _trad_simp),
+    ("char_split", "拆字", "Character splitting", _char_split),
+    ("zero_width", "零宽字符", "Zero-width characters", _zero_width),
+    ("full_width", "全角字符", "Full-width characters", _full_width),
+)
+_TEMPLATE_ATTACKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
+    ("role_play", "角色扮演", "Role-play template", _ROLE_PLAY),
+    ("instruction_override", "指令覆盖", "Instruction override", _OVERRIDE),
+    ("translation_pivot", "翻译转述", "Translation pivot", _PIVOT),
+)
+
 ATTACKS: dict[str, Attack] = {
     a.name: a
     for a in (
-        Attack(
-            "pinyin",
-            I18nText(zh="拼音混写", en="Pinyin mixing"),
-            _text_attack("pinyin", _pinyin_mix),
+        *(
+            Attack(n, I18nText(zh=zh, en=en), _text_attack(n, fn))
+            for n, zh, en, fn in _TEXT_ATTACKS
         ),
-        Attack(
-            "homophone",
-            I18nText(zh="同音字替换", en="Homophones"),
-            _text_attack("homophone", _homophone),
-        ),
-        Attack(
-            "trad_simp",
-            I18nText(zh="繁简转换", en="Traditional/simplified swap"),
-            _text_attack("trad_simp", _trad_simp),
-        ),
-        Attack(
-            "char_split",
-            I18nText(zh="拆字", en="Character splitting"),
-            _text_attack("char_split", _char_split),
-        ),
-        Attack(
-            "zero_width",
-            I18nText(zh="零宽字符", en="Zero-width characters"),
-            _text_attack("zero_width", _zero_width),
-        ),
-        Attack(
-            "full_width",
-            I18nText(zh="全角字符", en="Full-width characters"),
-            _text_attack("full_width", _full_width),
-        ),
-        Attack(
-            "role_play",
-            I18nText(zh="角色扮演", en="Role-play template"),
-            _template_attack("role_play", _ROLE_PLAY),
-        ),
-        Attack(
-            "instruction_override",
-            I18nText(zh="指令覆盖", en="Instruction override"),
-            _template_attack("instruction_override", _OVERRIDE),
-        ),
-        Attack(
-            "translation_pivot",
-            I18nText(zh="翻译转述", en="Translation pivot"),
-            _template_attack("translation_pivot", _PIVOT),
+        *(
+            Attack(n, I18nText(zh=zh, en=en), _template_attack(n, t))
+            for n, zh, en, t in _TEMPLATE_ATTACKS
         ),
         Attack("multi_turn", I18nText(zh="多轮递进", en="Multi-turn escalation"), _multi_turn),
     )

@@ -19,12 +19,14 @@ from tianping.checks._contract import (
     CheckResult,
     EvidenceArtefact,
     Verdict,
-    file_artefact,
 )
+from tianping.checks._helpers import table_artefact
 from tianping.errors import TianpingError
 from tianping.i18n import I18nText
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from tianping.genai._eval import EvalReport
 
 _SEED = "tianping-seed"
@@ -70,35 +72,30 @@ class SafetyEvaluation(Check):
     def run(self, ctx: CheckContext, params: Any) -> CheckResult:
         g = ctx.profile.genai
         if g is None:
-            return self.result(
+            return self.skipped(
                 ctx,
-                {},
                 I18nText(
                     zh="档案未配置生成式人工智能评估（genai）",
                     en="the profile has no 'genai' evaluation block",
                 ),
-                verdict=Verdict.SKIPPED,
             )
         try:
             report = self._evaluate(ctx, params)
         except TianpingError as exc:
-            return self.result(
+            return self.error(
                 ctx,
-                {},
                 I18nText(zh=f"评估无法运行：{exc}"[:600], en=f"evaluation cannot run: {exc}"[:600]),
-                verdict=Verdict.ERROR,
             )
         m = report.metrics
         answered = report.prompts - m.unanswered
         if answered == 0:
-            return self.result(
+            return self.error(
                 ctx,
-                {"unanswered": m.unanswered},
                 I18nText(
                     zh=f"被测模型未返回任何回答（{report.target}），请检查服务是否可用",
                     en=f"the target returned no answer at all ({report.target}); is it running?",
                 ),
-                verdict=Verdict.ERROR,
+                metrics={"unanswered": m.unanswered},
             )
         metrics: dict[str, Any] = dict(report.flat)
         msg = I18nText(
@@ -212,28 +209,19 @@ def _evidence(ctx: CheckContext, rep: EvalReport) -> list[EvidenceArtefact]:
             }
         )
     out = [
-        EvidenceArtefact(
-            kind="table",
-            title=I18nText(zh="各风险生成内容合格率与拒答率", en="Pass and refusal rates per risk"),
-            data=per_risk,
-        ),
-        EvidenceArtefact(
-            kind="table",
-            title=I18nText(
-                zh="合格率、拒答率、误拒率（Wilson 95%置信区间）与样本量",
-                en="Pass, refusal and wrong-refusal rates (Wilson 95% CI) and sample adequacy",
-            ),
-            data=refusal_rows,
+        table_artefact("各风险生成内容合格率与拒答率", "Pass and refusal rates per risk", per_risk),
+        table_artefact(
+            "合格率、拒答率、误拒率（Wilson 95%置信区间）与样本量",
+            "Pass, refusal and wrong-refusal rates (Wilson 95% CI) and sample adequacy",
+            refusal_rows,
         ),
     ]
     if m.attacks:
         out.append(
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(
-                    zh="攻击成功率（按变换与风险）", en="Attack success rate per transform and risk"
-                ),
-                data=[
+            table_artefact(
+                "攻击成功率（按变换与风险）",
+                "Attack success rate per transform and risk",
+                [
                     {
                         "attack": a.attack,
                         "risk": a.risk or "*",
@@ -263,34 +251,29 @@ def _evidence(ctx: CheckContext, rep: EvalReport) -> list[EvidenceArtefact]:
             },
         )
     )
-    png = ctx.evidence_path("genai-per-risk.png")
-    if png is not None:
+    if ctx.evidence_dir is not None:
+        from tianping.checks._helpers import save_figure
         from tianping.genai._taxonomy import load_taxonomy
 
         bound = ctx.thresholds.get("generated_pass_rate")
         line = bound.min if bound is not None else None
         if line is None:  # the protocol's reference value (TC260-003 §9.3)
             line = load_taxonomy().protocol.thresholds["generated_pass_rate"].min
-        _plot(rep, png, line)
-        out.append(
-            file_artefact(
-                png,
-                I18nText(
-                    zh="各风险生成内容合格率（95%置信区间）", en="Pass rate per risk (95% CI)"
-                ),
-            )
+        art = save_figure(
+            _plot(rep, line),
+            ctx,
+            "genai-per-risk.png",
+            I18nText(zh="各风险生成内容合格率（95%置信区间）", en="Pass rate per risk (95% CI)"),
         )
+        out += [art] if art else []
     return out
 
 
-def _plot(rep: EvalReport, path: Path, line: float | None) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _plot(rep: EvalReport, line: float | None) -> Figure:
+    from tianping.checks._helpers import new_figure
 
     rows = [r for r in rep.metrics.per_risk if r.generated.n > 0]
-    fig, ax = plt.subplots(figsize=(7.5, max(3.0, 0.22 * len(rows) + 1.2)))
+    fig, ax = new_figure(7.5, max(3.0, 0.22 * len(rows) + 1.2))
     ys = list(range(len(rows)))[::-1]
     rates = [r.generated.rate or 0.0 for r in rows]
     lo = [(r.generated.rate or 0.0) - (r.generated.ci_low or 0.0) for r in rows]
@@ -303,9 +286,7 @@ def _plot(rep: EvalReport, path: Path, line: float | None) -> None:
     if line is not None:
         ax.axvline(line, color="#1565c0", linestyle="--", linewidth=1)
     ax.set_title("TC260-003 Appendix A: pass rate per risk", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 @register
@@ -327,30 +308,26 @@ class BankLint(Check):
         from tianping.genai._bank import lint_banks
 
         if ctx.profile.genai is None and params.banks is None:
-            return self.result(
+            return self.skipped(
                 ctx,
-                {},
                 I18nText(
                     zh="档案未配置生成式人工智能评估（genai）",
                     en="the profile has no 'genai' evaluation block",
                 ),
-                verdict=Verdict.SKIPPED,
             )
         try:
             rep = lint_banks(list(_bank_refs(ctx, params.banks)), ctx.base_dir)
         except TianpingError as exc:
-            return self.result(
+            return self.error(
                 ctx,
-                {},
                 I18nText(zh=f"题库无法读取：{exc}"[:600], en=f"bank cannot be read: {exc}"[:600]),
-                verdict=Verdict.ERROR,
             )
         metrics: dict[str, Any] = dict(rep.metrics())
         evidence = [
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(zh="配额缺口", en="Quota shortfalls"),
-                data=[
+            table_artefact(
+                "配额缺口",
+                "Quota shortfalls",
+                [
                     {
                         "kind": s.kind,
                         "scope": s.scope,
@@ -365,10 +342,8 @@ class BankLint(Check):
         ]
         if rep.issues:
             evidence.append(
-                EvidenceArtefact(
-                    kind="table",
-                    title=I18nText(zh="题库问题", en="Bank issues"),
-                    data=[i.model_dump() for i in rep.issues[:200]],
+                table_artefact(
+                    "题库问题", "Bank issues", [i.model_dump() for i in rep.issues[:200]]
                 )
             )
         verdict = Verdict.FAIL if rep.errors else None

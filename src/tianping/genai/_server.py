@@ -513,12 +513,8 @@ class ChatServer:
         return resp
 
 
-def serve_command(port: int = 8000, latency_ms: float = 0.0) -> None:
-    """`tianping genai serve`: run the rule-based chat server in the foreground until Ctrl-C."""
-    server = ChatServer(port=port, latency_s=latency_ms / 1000.0)
-    url = server.start()
-    print(f"OpenAI-compatible chat server / 本地对话服务: {url}", flush=True)
-    print("Ctrl-C to stop / 按 Ctrl-C 停止", flush=True)
+def _serve_until_interrupted(server: ChatServer) -> None:
+    """Block until Ctrl-C, then stop the server."""
     try:
         while True:
             time.sleep(3600)
@@ -526,6 +522,15 @@ def serve_command(port: int = 8000, latency_ms: float = 0.0) -> None:
         pass
     finally:
         server.stop()
+
+
+def serve_command(port: int = 8000, latency_ms: float = 0.0) -> None:
+    """`tianping genai serve`: run the rule-based chat server in the foreground until Ctrl-C."""
+    server = ChatServer(port=port, latency_s=latency_ms / 1000.0)
+    url = server.start()
+    print(f"OpenAI-compatible chat server / 本地对话服务: {url}", flush=True)
+    print("Ctrl-C to stop / 按 Ctrl-C 停止", flush=True)
+    _serve_until_interrupted(server)
 
 
 def _main() -> None:
@@ -544,13 +549,7 @@ def _main() -> None:
     )
     url = server.start()
     print(url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    _serve_until_interrupted(server)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ Heavy work is imported on first use, so importing this package stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tianping._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from tianping.labels._api import FileReport, check, collect_paths, embed, read, verify
@@ -115,12 +117,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tianping.labels' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"tianping.labels.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _WHERE)

@@ -14,10 +14,9 @@ from tianping.checks._contract import (
     Check,
     CheckContext,
     CheckResult,
-    EvidenceArtefact,
     Metric,
-    Verdict,
 )
+from tianping.checks._helpers import table_artefact
 from tianping.checks._registry import register
 from tianping.errors import InputError
 from tianping.i18n import I18nText
@@ -50,26 +49,23 @@ class LabelsVerify(Check):
 
         labels = ctx.profile.labels
         if labels is None or not labels.samples:
-            return self.result(
+            return self.skipped(
                 ctx,
-                {},
                 I18nText(
                     zh="档案未声明 labels.samples（待核验的生成样本）",
                     en="no labels.samples declared in the profile",
                 ),
-                verdict=Verdict.SKIPPED,
             )
         files = collect_paths([str(ctx.resolve(s)) for s in labels.samples], recursive=True)
         files = [f for f in files if f.exists()][: params.max_files]
         if not files:
-            return self.result(
+            return self.error(
                 ctx,
-                {"files_checked": 0},
                 I18nText(
                     zh=f"labels.samples 未匹配到任何文件：{', '.join(labels.samples)}",
                     en=f"labels.samples matched no files: {', '.join(labels.samples)}",
                 ),
-                verdict=Verdict.ERROR,
+                metrics={"files_checked": 0},
             )
         code = labels.provider_code
         code_ok = True
@@ -80,11 +76,8 @@ class LabelsVerify(Check):
         try:
             trusted = [load_public_key(ctx.resolve(k)) for k in params.trusted_keys] or None
         except InputError as exc:
-            return self.result(
-                ctx,
-                {},
-                I18nText(zh=f"受信任公钥无法读取：{exc}", en=f"cannot read trusted key: {exc}"),
-                verdict=Verdict.ERROR,
+            return self.error(
+                ctx, I18nText(zh=f"受信任公钥无法读取：{exc}", en=f"cannot read trusted key: {exc}")
             )
         reports = verify(
             files, trusted=trusted, provider_code=code, require_explicit=params.require_explicit
@@ -135,11 +128,7 @@ class LabelsVerify(Check):
                 }
             )
         evidence = [
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(zh="样本文件标识核验结果", en="Label verification per sample file"),
-                data=rows,
-            )
+            table_artefact("样本文件标识核验结果", "Label verification per sample file", rows)
         ]
         ok = sum(r.ok for r in reports)
         note = "" if code_ok else " (provider code invalid / 服务提供者编码无效)"

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tianping.errors import InputError
-from tianping.labels._record import AIGCRecord
+from tianping.labels._record import FIELDS, PRODUCTION_FIELDS, AIGCRecord
 
 Alg = Literal["sm2-sm3", "ed25519"]
 KEY_ENV = "TIANPING_LABEL_KEY"
@@ -55,18 +55,8 @@ def _hash_with(alg: str, data: bytes) -> str | None:
 
 def _label_bytes(record: AIGCRecord, slot: int) -> bytes:
     d = record.as_dict()
-    keys = (
-        ("Label", "ContentProducer", "ProduceID")
-        if slot == 1
-        else (
-            "Label",
-            "ContentProducer",
-            "ProduceID",
-            "ReservedCode1",
-            "ContentPropagator",
-            "PropagateID",
-        )
-    )
+    # slot 1 signs the production fields, slot 2 everything before ReservedCode2 itself
+    keys = PRODUCTION_FIELDS if slot == 1 else FIELDS[: FIELDS.index("ReservedCode2")]
     return json.dumps([d[k] for k in keys], ensure_ascii=False, separators=(",", ":")).encode()
 
 

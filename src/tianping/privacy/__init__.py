@@ -9,8 +9,9 @@ Names resolve on first use, so importing this package loads neither polars nor n
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tianping._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from tianping.privacy._anonymity import (
@@ -151,10 +152,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tianping.privacy' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"tianping.privacy.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _WHERE)

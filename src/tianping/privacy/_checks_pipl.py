@@ -5,8 +5,7 @@ Registered on import; heavy modules (polars, numpy, matplotlib) load inside `run
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,9 +17,13 @@ from tianping.checks._contract import (
     Verdict,
     file_artefact,
 )
+from tianping.checks._helpers import save_figure, table_artefact
 from tianping.checks._registry import register
 from tianping.errors import InputError
 from tianping.i18n import I18nText
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["AnonymityCheck", "CrossBorderCheck", "PipiaCheck"]
 
@@ -33,13 +36,10 @@ def _answer(ctx: CheckContext, qid: str) -> str | None:
     return None if val is None else str(val)
 
 
-def _histogram_png(path: Path, sizes: dict[str, dict[int, int]]) -> None:
-    import matplotlib
+def _histogram(sizes: dict[str, dict[int, int]]) -> Figure:
+    from tianping.checks._helpers import new_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = new_figure(6.4, 3.6)
     for ds_id, hist in sizes.items():
         xs = sorted(hist)
         rows = [x * hist[x] for x in xs]
@@ -49,9 +49,7 @@ def _histogram_png(path: Path, sizes: dict[str, dict[int, int]]) -> None:
     ax.set_title("Rows by equivalence-class size")
     ax.tick_params(axis="x", labelrotation=90, labelsize=7)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 @register
@@ -119,11 +117,9 @@ class AnonymityCheck(Check):
             try:
                 df = load_dataset(path, ds)
             except InputError as exc:
-                return self.result(
+                return self.error(
                     ctx,
-                    {},
                     I18nText(zh=f"数据集 {ds.id} 无法读取：{exc}", en=f"dataset {ds.id}: {exc}"),
-                    verdict=Verdict.ERROR,
                 )
             qi = list(ds.quasi_identifiers)
             if not qi:
@@ -140,11 +136,8 @@ class AnonymityCheck(Check):
             try:
                 reports[ds.id] = measure(df, qi, sens, population=pop)
             except InputError as exc:
-                return self.result(
-                    ctx,
-                    {},
-                    I18nText(zh=f"数据集 {ds.id}：{exc}", en=f"dataset {ds.id}: {exc}"),
-                    verdict=Verdict.ERROR,
+                return self.error(
+                    ctx, I18nText(zh=f"数据集 {ds.id}：{exc}", en=f"dataset {ds.id}: {exc}")
                 )
         reps = list(reports.values())
         ls = [r.l_distinct for r in reps if r.l_distinct is not None]
@@ -167,19 +160,19 @@ class AnonymityCheck(Check):
             "claimed_anonymised": any(d.claimed_anonymised for d in chosen),
         }
         evidence: list[EvidenceArtefact] = [
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(zh="等价类大小分布", en="Equivalence-class sizes"),
-                data=[
+            table_artefact(
+                "等价类大小分布",
+                "Equivalence-class sizes",
+                [
                     {"dataset": ds_id, "class_size": size, "classes": cnt, "rows": size * cnt}
                     for ds_id, r in reports.items()
                     for size, cnt in sorted(r.class_size_histogram.items())[:50]
                 ],
             ),
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(zh="各数据集指标", en="Metrics per dataset"),
-                data=[
+            table_artefact(
+                "各数据集指标",
+                "Metrics per dataset",
+                [
                     {
                         "dataset": ds_id,
                         "quasi_identifiers": ", ".join(r.quasi_identifiers),
@@ -194,12 +187,14 @@ class AnonymityCheck(Check):
                 ],
             ),
         ]
-        png = ctx.evidence_path("privacy-anonymity-classes.png")
-        if png is not None:
-            _histogram_png(png, {k: v.class_size_histogram for k, v in reports.items()})
-            evidence.append(
-                file_artefact(png, I18nText(zh="等价类大小直方图", en="Class-size histogram"))
+        if ctx.evidence_dir is not None:
+            art = save_figure(
+                _histogram({k: v.class_size_histogram for k, v in reports.items()}),
+                ctx,
+                "privacy-anonymity-classes.png",
+                I18nText(zh="等价类大小直方图", en="Class-size histogram"),
             )
+            evidence += [art] if art else []
         extra_zh = f"；{', '.join(notes)} 未声明准标识符，按除目标外所有列计算" if notes else ""
         extra_en = (
             f"; {', '.join(notes)} declare no quasi-identifiers: all columns but the target used"
@@ -254,10 +249,10 @@ class PipiaCheck(Check):
             "pipia_attested": _answer(ctx, "pipl-pipia-done") == "yes",
         }
         evidence: list[EvidenceArtefact] = [
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(zh="第五十五条触发事项", en="PIPL Art. 55 triggers"),
-                data=[
+            table_artefact(
+                "第五十五条触发事项",
+                "PIPL Art. 55 triggers",
+                [
                     {
                         "item": t.item,
                         "trigger": t.title.en,
@@ -268,10 +263,10 @@ class PipiaCheck(Check):
                     for t in draft.triggers
                 ],
             ),
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(zh="待补充的章节", en="Sections that need input"),
-                data=[
+            table_artefact(
+                "待补充的章节",
+                "Sections that need input",
+                [
                     {
                         "section": s.id,
                         "basis": s.basis,
@@ -345,11 +340,7 @@ class CrossBorderCheck(Check):
             "mechanism_in_place": in_place,
         }
         evidence = [
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(zh="出境路径推理", en="Cross-border route reasoning"),
-                data=reasoning_rows(dec),
-            )
+            table_artefact("出境路径推理", "Cross-border route reasoning", reasoning_rows(dec))
         ]
         if not dec.flows:
             return self.result(

@@ -16,8 +16,8 @@ from tianping.checks._contract import (
     CheckResult,
     EvidenceArtefact,
     Verdict,
-    file_artefact,
 )
+from tianping.checks._helpers import table_artefact
 from tianping.checks._registry import register
 from tianping.i18n import I18nText
 
@@ -48,11 +48,9 @@ class PrivacyScan(Check):
         if rel is None:
             rel = list(ctx.profile.data.scan_paths) + [d.path for d in ctx.profile.datasets]
         if not rel:
-            return self.result(
+            return self.skipped(
                 ctx,
-                {},
                 I18nText(zh="档案未声明扫描路径或数据集", en="no scan_paths or datasets declared"),
-                verdict=Verdict.SKIPPED,
             )
         opts = ScanOptions(
             min_confidence=params.min_confidence,
@@ -110,14 +108,13 @@ class PrivacyScan(Check):
         }
         evidence = self._evidence(ctx, report)
         if report.files_scanned == 0:
-            return self.result(
+            return self.error(
                 ctx,
-                metrics,
                 I18nText(
                     zh=f"没有可扫描的文件（{report.files_failed} 个失败或跳过）",
                     en=f"no file could be scanned ({report.files_failed} failed or skipped)",
                 ),
-                verdict=Verdict.ERROR,
+                metrics=metrics,
                 evidence=evidence,
             )
         msg = I18nText(
@@ -170,40 +167,29 @@ class PrivacyScan(Check):
             for f in report.files
         ]
         ev = [
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(zh="各文件扫描结果", en="Scan results by file"),
-                data=files,
-            ),
-            EvidenceArtefact(
-                kind="table",
-                title=I18nText(
-                    zh="个人信息发现示例（已脱敏）", en="Example findings (masked previews)"
-                ),
-                data=rows,
+            table_artefact("各文件扫描结果", "Scan results by file", files),
+            table_artefact(
+                "个人信息发现示例（已脱敏）", "Example findings (masked previews)", rows
             ),
         ]
-        path = ctx.evidence_path("privacy_scan_counts.png")
-        if path is not None and report.counts:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
+        if ctx.evidence_dir is not None and report.counts:
+            from tianping.checks._helpers import new_figure, save_figure
 
             items = sorted(report.counts.items(), key=lambda kv: kv[1])
-            fig, ax = plt.subplots(figsize=(7, 0.3 * len(items) + 1.2))
+            fig, ax = new_figure(7, 0.3 * len(items) + 1.2)
             colors = [
                 "#c0392b" if t in PI_TYPES and PI_TYPES[t].art28 else "#2e86c1" for t, _ in items
             ]
             ax.barh([t for t, _ in items], [c for _, c in items], color=colors)
             ax.set_xlabel("findings (red: sensitive PI, PIPL Art. 28)")
             ax.set_title("Personal information found, by type")
-            fig.tight_layout()
-            fig.savefig(path, dpi=110)
-            plt.close(fig)
-            ev.append(
-                file_artefact(path, I18nText(zh="按类型统计的个人信息", en="PI findings by type"))
+            art = save_figure(
+                fig,
+                ctx,
+                "privacy_scan_counts.png",
+                I18nText(zh="按类型统计的个人信息", en="PI findings by type"),
             )
+            ev += [art] if art else []
         return ev
 
 

@@ -48,11 +48,10 @@ class ProcessAttestation(Check):
         answer: Answer | None = ctx.attestations.get(params.question_id)
         q = params.question
         if answer is None:
-            return self.result(
+            return self.skipped(
                 ctx,
-                {"answered": False},
                 I18nText(zh=f"待声明：{q.zh}", en=f"awaiting an answer: {q.en}"),
-                verdict=Verdict.SKIPPED,
+                metrics={"answered": False},
             )
         base = ctx.attestations_file.parent if ctx.attestations_file else ctx.base_dir
         evidence: list[EvidenceArtefact] = []

@@ -16,7 +16,6 @@ from tianping.checks._contract import (
     CheckContext,
     CheckResult,
     EvidenceArtefact,
-    Verdict,
 )
 from tianping.checks._registry import register
 from tianping.errors import InputError
@@ -104,12 +103,7 @@ class DatasetProfile(Check):
     def run(self, ctx: CheckContext, params: Any) -> CheckResult:
         datasets = ctx.profile.datasets
         if not datasets:
-            return self.result(
-                ctx,
-                {},
-                I18nText(zh="档案未声明数据集", en="no dataset declared"),
-                verdict=Verdict.SKIPPED,
-            )
+            return self.skipped(ctx, I18nText(zh="档案未声明数据集", en="no dataset declared"))
         ds = (
             next((d for d in datasets if d.id == params.dataset), None)
             if params.dataset
@@ -119,13 +113,11 @@ class DatasetProfile(Check):
             raise InputError(f"dataset '{params.dataset}' is not declared in the profile")
         path = ctx.resolve(ds.path)
         if not path.is_file():
-            return self.result(
+            return self.error(
                 ctx,
-                {},
                 I18nText(
                     zh=f"数据集文件不存在：{ds.path}", en=f"dataset file not found: {ds.path}"
                 ),
-                verdict=Verdict.ERROR,
             )
         columns, rows = _rows_parquet(path) if ds.format == "parquet" else _rows_csv(path, ds)
         unknown = [a for a in ds.sensitive_attributes if a not in columns]

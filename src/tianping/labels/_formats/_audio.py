@@ -24,27 +24,14 @@ comment header are re-paginated, audio packets are untouched).
 from __future__ import annotations
 
 import importlib
-import mmap
-import os
 import shutil
 import struct
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, ClassVar
 
-from tianping.errors import InputError, display_path
+from tianping.labels._formats._common import KEY, Buf, bad, copy_range, is_aigc, mapped, output_file
 from tianping.labels._handler import FormatHandler, FoundLabel, register_handler
-
-_KEY = "AIGC"
-
-
-def _is_aigc(name: str) -> bool:
-    return _KEY in name.upper()
-
-
-def _bad(path: Path, what: str) -> InputError:
-    return InputError(f"{display_path(path)}: {what}")
 
 
 def _copy_to(path: Path, out: Path) -> None:
@@ -57,49 +44,11 @@ def _mutagen(module: str) -> Any:
     return importlib.import_module(module)
 
 
-_Buf = bytes | mmap.mmap  # slices of both are bytes
-
-
-@contextmanager
-def _mapped(path: Path) -> Iterator[_Buf]:
-    """The file memory-mapped read-only, so a large WAV is never loaded whole."""
-    try:
-        with Path(path).open("rb") as fh:
-            if os.fstat(fh.fileno()).st_size == 0:
-                raise _bad(path, "empty file")
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                yield mm
-    except OSError as exc:
-        raise _bad(path, f"cannot read file ({exc.strerror})") from exc
-
-
-@contextmanager
-def _output(path: Path, out: Path) -> Iterator[BinaryIO]:
-    """A file to write `out` to; a sibling temporary file when `out` is the mapped input."""
-    same = Path(out).resolve() == Path(path).resolve()
-    target = Path(out).with_name(Path(out).name + ".tianping-tmp") if same else Path(out)
-    try:
-        with target.open("wb") as fh:
-            yield fh
-    except BaseException:
-        if same:
-            target.unlink(missing_ok=True)
-        raise
-    if same:
-        os.replace(target, out)
-
-
-def _copy_range(fh: BinaryIO, data: _Buf, start: int, end: int) -> None:
-    step = 1 << 24
-    for pos in range(start, end, step):
-        fh.write(data[pos : min(end, pos + step)])
-
-
 def _read_all(path: Path) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise _bad(path, f"cannot read file ({exc.strerror})") from exc
+        raise bad(path, f"cannot read file ({exc.strerror})") from exc
 
 
 # --------------------------------------------------------------------------- MP3 (ID3v2)
@@ -114,14 +63,14 @@ def _mp3_bounds(path: Path, data: bytes) -> tuple[int, int]:
     pos = 0
     while data[pos : pos + 3] == b"ID3":
         if len(data) < pos + 10:
-            raise _bad(path, "truncated ID3v2 header")
+            raise bad(path, "truncated ID3v2 header")
         if any(b & 0x80 for b in data[pos + 6 : pos + 10]):
-            raise _bad(path, "corrupt ID3v2 header (size is not sync-safe)")
+            raise bad(path, "corrupt ID3v2 header (size is not sync-safe)")
         size = _syncsafe(data[pos + 6 : pos + 10]) + 10
         if data[pos + 5] & 0x10:  # footer present
             size += 10
         if pos + size > len(data):
-            raise _bad(
+            raise bad(
                 path, f"truncated ID3v2 tag (declares {size} bytes, file has {len(data) - pos})"
             )
         pos += size
@@ -137,7 +86,7 @@ def _mp3_bounds(path: Path, data: bytes) -> tuple[int, int]:
     while pos < end and data[pos] == 0:
         pos += 1
     if end - pos < 4 or not (data[pos] == 0xFF and data[pos + 1] & 0xE0 == 0xE0):
-        raise _bad(path, "no MPEG audio frame after the ID3 tag (not an MP3 or corrupt)")
+        raise bad(path, "no MPEG audio frame after the ID3 tag (not an MP3 or corrupt)")
     return pos, end
 
 
@@ -166,13 +115,13 @@ class Mp3Handler(FormatHandler):
         try:
             _mutagen("mutagen.mp3").MP3(path)
         except Exception as exc:
-            raise _bad(path, f"not a valid MP3 ({exc})") from exc
+            raise bad(path, f"not a valid MP3 ({exc})") from exc
         try:
             return id3.ID3(path)
         except id3.ID3NoHeaderError:
             return None
         except Exception as exc:
-            raise _bad(path, f"corrupt ID3v2 tag ({exc})") from exc
+            raise bad(path, f"corrupt ID3v2 tag ({exc})") from exc
 
     def read(self, path: Path) -> list[FoundLabel]:
         tags = self._tags(path)
@@ -180,7 +129,7 @@ class Mp3Handler(FormatHandler):
             return []
         found: list[FoundLabel] = []
         for frame in tags.getall("TXXX"):
-            if _is_aigc(frame.desc):
+            if is_aigc(frame.desc):
                 found.extend(FoundLabel(str(t), f"id3:TXXX:{frame.desc}") for t in frame.text)
         return found
 
@@ -190,9 +139,9 @@ class Mp3Handler(FormatHandler):
         version = 4 if tags is None else max(3, tags.version[1])
         _copy_to(path, out)
         tags = id3.ID3() if tags is None else id3.ID3(out)
-        for key in [k for k in tags if k.startswith("TXXX:") and _is_aigc(k[5:])]:
+        for key in [k for k in tags if k.startswith("TXXX:") and is_aigc(k[5:])]:
             del tags[key]
-        tags.add(id3.TXXX(encoding=3, desc=_KEY, text=[raw_json]))
+        tags.add(id3.TXXX(encoding=3, desc=KEY, text=[raw_json]))
         tags.save(out, v2_version=version, v1=1)
 
     def payload(self, path: Path) -> bytes | None:
@@ -204,14 +153,14 @@ class Mp3Handler(FormatHandler):
 # --------------------------------------------------------------------------- WAV (RIFF)
 
 
-def _riff_chunks(path: Path, data: _Buf, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+def _riff_chunks(path: Path, data: Buf, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
     """(id, data_start, data_size) of each chunk in data[start:end]."""
     pos = start
     while pos + 8 <= end:
         cid = data[pos : pos + 4]
         (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
         if pos + 8 + size > end:
-            raise _bad(
+            raise bad(
                 path,
                 f"truncated or corrupt RIFF chunk {cid!r} at offset {pos} "
                 f"(declares {size} bytes, {end - pos - 8} left)",
@@ -219,16 +168,16 @@ def _riff_chunks(path: Path, data: _Buf, start: int, end: int) -> Iterator[tuple
         yield cid, pos + 8, size
         pos += 8 + size + (size & 1)
     if pos < end and any(data[pos:end]):
-        raise _bad(path, f"garbage after the last RIFF chunk at offset {pos}")
+        raise bad(path, f"garbage after the last RIFF chunk at offset {pos}")
 
 
-def _wav_check(path: Path, data: _Buf) -> int:
+def _wav_check(path: Path, data: Buf) -> int:
     """Validate the RIFF/WAVE header; return the end of the RIFF body."""
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise _bad(path, "not a RIFF/WAVE file")
+        raise bad(path, "not a RIFF/WAVE file")
     size = int.from_bytes(data[4:8], "little")
     if 8 + size > len(data):
-        raise _bad(path, f"truncated WAV (RIFF declares {size + 8} bytes, file has {len(data)})")
+        raise bad(path, f"truncated WAV (RIFF declares {size + 8} bytes, file has {len(data)})")
     return 8 + size
 
 
@@ -251,7 +200,7 @@ class WavHandler(FormatHandler):
     def sniff(cls, head: bytes) -> bool:
         return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
 
-    def _scan(self, path: Path, data: _Buf) -> tuple[list[FoundLabel], tuple[int, int]]:
+    def _scan(self, path: Path, data: Buf) -> tuple[list[FoundLabel], tuple[int, int]]:
         """The records found and the (start, end) of the samples."""
         end = _wav_check(path, data)
         found: list[FoundLabel] = []
@@ -262,35 +211,35 @@ class WavHandler(FormatHandler):
                 has_fmt = True
             elif cid == b"data":
                 samples = (start, start + size)
-            elif _is_aigc(cid.decode("latin-1")):
+            elif is_aigc(cid.decode("latin-1")):
                 found.append(FoundLabel(_text(data[start : start + size]), f"riff:{cid.decode()}"))
             elif cid == b"LIST" and data[start : start + 4] == b"INFO":
                 for sid, s2, n2 in _riff_chunks(path, data, start + 4, start + size):
-                    if _is_aigc(sid.decode("latin-1")):
+                    if is_aigc(sid.decode("latin-1")):
                         form = f"riff:LIST/INFO/{sid.decode('latin-1')}"
                         found.append(FoundLabel(_text(data[s2 : s2 + n2]), form))
         if not has_fmt or samples is None:
-            raise _bad(path, "corrupt WAV: missing 'fmt ' or 'data' chunk")
+            raise bad(path, "corrupt WAV: missing 'fmt ' or 'data' chunk")
         return found, samples
 
     def read(self, path: Path) -> list[FoundLabel]:
-        with _mapped(path) as data:
+        with mapped(path) as data:
             return self._scan(path, data)[0]
 
     def write(self, path: Path, raw_json: str, out: Path) -> None:
-        with _mapped(path) as data:
+        with mapped(path) as data:
             self._write(path, data, raw_json, out)
 
-    def _write(self, path: Path, data: _Buf, raw_json: str, out: Path) -> None:
+    def _write(self, path: Path, data: Buf, raw_json: str, out: Path) -> None:
         self._scan(path, data)
         end = _wav_check(path, data)
-        new = _chunk(_KEY.encode(), raw_json.encode("utf-8"))
+        new = _chunk(KEY.encode(), raw_json.encode("utf-8"))
         parts: list[bytes | tuple[int, int]] = []  # bytes, or a range copied verbatim
         placed = False
         pos = 12
         for cid, start, size in _riff_chunks(path, data, 12, end):
             nxt = min(start + size + (size & 1), end)
-            if _is_aigc(cid.decode("latin-1")):
+            if is_aigc(cid.decode("latin-1")):
                 if not placed:
                     parts.append(new)
                     placed = True
@@ -299,7 +248,7 @@ class WavHandler(FormatHandler):
                 keep = [
                     data[s2 - 8 : min(s2 + n2 + (n2 & 1), start + size)]
                     for sid, s2, n2 in subs
-                    if not _is_aigc(sid.decode("latin-1"))
+                    if not is_aigc(sid.decode("latin-1"))
                 ]
                 if len(keep) == len(subs):
                     parts.append((pos, nxt))  # untouched
@@ -313,18 +262,18 @@ class WavHandler(FormatHandler):
             pos = nxt
         size = 4 + sum(p[1] - p[0] if isinstance(p, tuple) else len(p) for p in parts)
         if size > 0xFFFFFFFF:
-            raise _bad(path, "WAV larger than 4 GiB (RF64 is not supported)")
-        with _output(path, out) as fh:
+            raise bad(path, "WAV larger than 4 GiB (RF64 is not supported)")
+        with output_file(path, out) as fh:
             fh.write(b"RIFF" + struct.pack("<I", size) + b"WAVE")
             for part in parts:
                 if isinstance(part, tuple):
-                    _copy_range(fh, data, part[0], part[1])
+                    copy_range(fh, data, part[0], part[1])
                 else:
                     fh.write(part)
-            _copy_range(fh, data, end, len(data))
+            copy_range(fh, data, end, len(data))
 
     def payload(self, path: Path) -> bytes | None:
-        with _mapped(path) as data:
+        with mapped(path) as data:
             start, stop = self._scan(path, data)[1]
             return data[start:stop]
 
@@ -337,33 +286,33 @@ def _flac_audio_start(path: Path, data: bytes) -> int:
     if data[:3] == b"ID3" and len(data) >= 10:
         pos = _syncsafe(data[6:10]) + 10
     if data[pos : pos + 4] != b"fLaC":
-        raise _bad(path, "not a FLAC file (no 'fLaC' marker)")
+        raise bad(path, "not a FLAC file (no 'fLaC' marker)")
     pos += 4
     while True:
         if pos + 4 > len(data):
-            raise _bad(path, "truncated FLAC metadata block header")
+            raise bad(path, "truncated FLAC metadata block header")
         last = data[pos] & 0x80
         size = int.from_bytes(data[pos + 1 : pos + 4], "big")
         pos += 4 + size
         if pos > len(data):
-            raise _bad(path, "truncated FLAC metadata block")
+            raise bad(path, "truncated FLAC metadata block")
         if last:
             break
     if pos < len(data) and (data[pos] != 0xFF or data[pos + 1 : pos + 2] < b"\xf8"):
-        raise _bad(path, f"corrupt FLAC: no frame sync after the metadata (offset {pos})")
+        raise bad(path, f"corrupt FLAC: no frame sync after the metadata (offset {pos})")
     return pos
 
 
 def _vorbis_found(tags: Any, prefix: str) -> list[FoundLabel]:
     if tags is None:
         return []
-    return [FoundLabel(str(v), f"{prefix}:{k}") for k, v in tags if _is_aigc(k)]
+    return [FoundLabel(str(v), f"{prefix}:{k}") for k, v in tags if is_aigc(k)]
 
 
 def _vorbis_replace(tags: Any, raw_json: str) -> None:
-    for key in {k for k, _ in tags if _is_aigc(k)}:
+    for key in {k for k, _ in tags if is_aigc(k)}:
         del tags[key]
-    tags[_KEY] = [raw_json]
+    tags[KEY] = [raw_json]
 
 
 class FlacHandler(FormatHandler):
@@ -382,7 +331,7 @@ class FlacHandler(FormatHandler):
         try:
             return _mutagen("mutagen.flac").FLAC(path)
         except Exception as exc:
-            raise _bad(path, f"corrupt FLAC ({exc})") from exc
+            raise bad(path, f"corrupt FLAC ({exc})") from exc
 
     def read(self, path: Path) -> list[FoundLabel]:
         return _vorbis_found(self._open(path).tags, "vorbis")
@@ -410,18 +359,18 @@ def _ogg_packets(path: Path, data: bytes) -> Iterator[tuple[int, int, bytes]]:
     partial: dict[int, bytes] = {}
     index: dict[int, int] = {}
     if data[:4] != b"OggS":
-        raise _bad(path, "not an Ogg file (no 'OggS' capture pattern)")
+        raise bad(path, "not an Ogg file (no 'OggS' capture pattern)")
     while pos < len(data):
         if data[pos : pos + 4] != b"OggS":
-            raise _bad(path, f"corrupt Ogg page at offset {pos} (no capture pattern)")
+            raise bad(path, f"corrupt Ogg page at offset {pos} (no capture pattern)")
         if pos + 27 > len(data):
-            raise _bad(path, f"truncated Ogg page header at offset {pos}")
+            raise bad(path, f"truncated Ogg page header at offset {pos}")
         (serial,) = struct.unpack("<I", data[pos + 14 : pos + 18])
         nseg = data[pos + 26]
         lacing = data[pos + 27 : pos + 27 + nseg]
         body = pos + 27 + nseg
         if len(lacing) < nseg or body + sum(lacing) > len(data):
-            raise _bad(path, f"truncated Ogg page at offset {pos}")
+            raise bad(path, f"truncated Ogg page at offset {pos}")
         buf = partial.pop(serial, b"")
         cur = body
         start = body
@@ -457,7 +406,7 @@ class OggHandler(FormatHandler):
         packets = _ogg_packets(path, data)
         first = next(packets, None)
         if first is None:
-            raise _bad(path, "empty Ogg stream")
+            raise bad(path, "empty Ogg stream")
         for _ in packets:  # walk every page: detects truncation anywhere
             pass
         if first[2].startswith(b"\x01vorbis"):
@@ -465,11 +414,11 @@ class OggHandler(FormatHandler):
         elif first[2].startswith(b"OpusHead"):
             cls = _mutagen("mutagen.oggopus").OggOpus
         else:
-            raise _bad(path, "unsupported Ogg codec (only Vorbis and Opus carry labels here)")
+            raise bad(path, "unsupported Ogg codec (only Vorbis and Opus carry labels here)")
         try:
             return cls(path)
         except Exception as exc:
-            raise _bad(path, f"corrupt Ogg ({exc})") from exc
+            raise bad(path, f"corrupt Ogg ({exc})") from exc
 
     def read(self, path: Path) -> list[FoundLabel]:
         return _vorbis_found(self._open(path).tags, "vorbis")

@@ -21,20 +21,11 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from tianping.errors import InputError, display_path
+from tianping.labels._formats._common import KEY, bad, is_aigc
 from tianping.labels._handler import FormatHandler, FoundLabel, register_handler
 
-_KEY = "AIGC"
 _BOM = b"\xef\xbb\xbf"
 _TOP_KEY = re.compile(r"""^(?P<q>["']?)(?P<k>[^\s:#'"][^:]*?)(?P=q)\s*:(?:\s|$)""")
-
-
-def _is_aigc(name: str) -> bool:
-    return _KEY in name.upper()
-
-
-def _bad(path: Path, what: str) -> InputError:
-    return InputError(f"{display_path(path)}: {what}")
 
 
 class _Doc:
@@ -44,13 +35,13 @@ class _Doc:
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            raise _bad(path, f"cannot read file ({exc.strerror})") from exc
+            raise bad(path, f"cannot read file ({exc.strerror})") from exc
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _bad(path, f"not UTF-8 text (invalid byte at offset {exc.start})") from exc
+            raise bad(path, f"not UTF-8 text (invalid byte at offset {exc.start})") from exc
         if b"\x00" in data:
-            raise _bad(path, "not a text file (contains NUL bytes)")
+            raise bad(path, "not a text file (contains NUL bytes)")
         self.bom = _BOM if data.startswith(_BOM) else b""
         text = data[len(self.bom) :].decode("utf-8")
         lines = text.splitlines(keepends=True)
@@ -66,7 +57,7 @@ class _Doc:
                     self.body = "".join(lines[i + 1 :])
                     break
             else:
-                raise _bad(path, "front matter opened with '---' on line 1 is never closed")
+                raise bad(path, "front matter opened with '---' on line 1 is never closed")
             self._check(path)
 
     def _check(self, path: Path) -> None:
@@ -77,9 +68,9 @@ class _Doc:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at front-matter line {mark.line + 2}" if mark is not None else ""
-            raise _bad(path, f"malformed YAML front matter{where}") from exc
+            raise bad(path, f"malformed YAML front matter{where}") from exc
         if doc is not None and not isinstance(doc, dict):
-            raise _bad(path, "YAML front matter is not a mapping of keys to values")
+            raise bad(path, "YAML front matter is not a mapping of keys to values")
 
     def blocks(self) -> list[tuple[int, int, str]]:
         """(first line, end line, key) of each top-level key whose name contains AIGC."""
@@ -88,7 +79,7 @@ class _Doc:
         i = 0
         while i < len(lines):
             m = _TOP_KEY.match(lines[i])
-            if m and _is_aigc(m.group("k")):
+            if m and is_aigc(m.group("k")):
                 j = i + 1
                 while j < len(lines) and (lines[j][:1] in (" ", "\t") or not lines[j].strip()):
                     j += 1
@@ -122,7 +113,7 @@ class MarkdownHandler(FormatHandler):
             try:
                 value: Any = next(iter(yaml.safe_load(block).values()))
             except (yaml.YAMLError, AttributeError, StopIteration) as exc:
-                raise _bad(path, f"malformed front-matter key '{key}'") from exc
+                raise bad(path, f"malformed front-matter key '{key}'") from exc
             form = f"markdown:front-matter:{key}"
             if isinstance(value, str):
                 found.append(FoundLabel(value, form))
@@ -134,7 +125,7 @@ class MarkdownHandler(FormatHandler):
     def write(self, path: Path, raw_json: str, out: Path) -> None:
         doc = _Doc(path)
         nl = doc.newline
-        line = f"{_KEY}: {_yaml_value(raw_json)}{nl}"
+        line = f"{KEY}: {_yaml_value(raw_json)}{nl}"
         if doc.front is None:
             text = f"---{nl}{line}---{nl}" + doc.body
         else:

@@ -30,9 +30,9 @@ from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
 from tianping.errors import InputError, display_path
+from tianping.labels._formats._common import KEY, bad, is_aigc
 from tianping.labels._handler import FormatHandler, FoundLabel, register_handler
 
-_KEY = "AIGC"
 _CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 _REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -48,14 +48,6 @@ _PROP_RE = re.compile(
 )
 
 
-def _is_aigc(name: str) -> bool:
-    return _KEY in name.upper()
-
-
-def _bad(path: Path, what: str) -> InputError:
-    return InputError(f"{display_path(path)}: {what}")
-
-
 @dataclass
 class _Member:
     name: str
@@ -67,17 +59,17 @@ def _parse_zip(path: Path, data: bytes) -> tuple[list[_Member], bytes]:
     """Members in central-directory order and the archive comment."""
     eocd = data.rfind(b"PK\x05\x06", max(0, len(data) - 65557))
     if eocd < 0 or eocd + 22 > len(data):
-        raise _bad(path, "not a ZIP/OOXML file or truncated (no end-of-central-directory)")
+        raise bad(path, "not a ZIP/OOXML file or truncated (no end-of-central-directory)")
     (_, _, _, count, cd_size, cd_off, clen) = struct.unpack("<4HIIH", data[eocd + 4 : eocd + 22])
     if count == 0xFFFF or cd_off == 0xFFFFFFFF:
-        raise _bad(path, "ZIP64 archives are not supported")
+        raise bad(path, "ZIP64 archives are not supported")
     if cd_off + cd_size > eocd:
-        raise _bad(path, "corrupt ZIP: central directory outside the file (truncated?)")
+        raise bad(path, "corrupt ZIP: central directory outside the file (truncated?)")
     members: list[_Member] = []
     pos = cd_off
     for _ in range(count):
         if data[pos : pos + 4] != b"PK\x01\x02":
-            raise _bad(path, f"corrupt ZIP central directory at offset {pos}")
+            raise bad(path, f"corrupt ZIP central directory at offset {pos}")
         flags = struct.unpack("<H", data[pos + 8 : pos + 10])[0]
         csize = struct.unpack("<I", data[pos + 20 : pos + 24])[0]
         n, m, k = struct.unpack("<3H", data[pos + 28 : pos + 34])
@@ -87,13 +79,13 @@ def _parse_zip(path: Path, data: bytes) -> tuple[list[_Member], bytes]:
         central = data[pos : pos + 46 + n + m + k]
         pos += 46 + n + m + k
         if data[off : off + 4] != b"PK\x03\x04":
-            raise _bad(path, f"corrupt ZIP: no local header for member {name!r}")
+            raise bad(path, f"corrupt ZIP: no local header for member {name!r}")
         ln, lm = struct.unpack("<2H", data[off + 26 : off + 30])
         end = off + 30 + ln + lm + csize
         if flags & 0x8:  # data descriptor follows the data
             end += 16 if data[end : end + 4] == b"PK\x07\x08" else 12
         if end > cd_off:
-            raise _bad(path, f"truncated or corrupt ZIP member {name!r}")
+            raise bad(path, f"truncated or corrupt ZIP member {name!r}")
         members.append(_Member(name, data[off:end], central))
     return members, data[eocd + 22 : eocd + 22 + clen]
 
@@ -147,7 +139,7 @@ def _parse_xml(path: Path, part: str, content: bytes) -> ET.Element:
     try:
         return ET.fromstring(content)
     except ET.ParseError as exc:
-        raise _bad(path, f"malformed XML in part '{part}' ({exc})") from exc
+        raise bad(path, f"malformed XML in part '{part}' ({exc})") from exc
 
 
 class OoxmlHandler(FormatHandler):
@@ -173,11 +165,11 @@ class OoxmlHandler(FormatHandler):
         try:
             zf = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise _bad(path, f"not a valid OOXML (zip) file ({exc})") from exc
+            raise bad(path, f"not a valid OOXML (zip) file ({exc})") from exc
         names = set(zf.namelist())
         if "[Content_Types].xml" not in names:
             zf.close()
-            raise _bad(path, "not an OOXML package (no [Content_Types].xml)")
+            raise bad(path, "not an OOXML package (no [Content_Types].xml)")
         part = _DEFAULT_PART
         if "_rels/.rels" in names:
             rels = _parse_xml(path, "_rels/.rels", zf.read("_rels/.rels"))
@@ -190,7 +182,7 @@ class OoxmlHandler(FormatHandler):
         found: list[FoundLabel] = []
         for prop in root:
             name = prop.get("name") or ""
-            if _is_aigc(name):
+            if is_aigc(name):
                 value = "".join(prop.itertext())
                 found.append(FoundLabel(value, f"ooxml:{part}:{name}"))
         return found
@@ -203,7 +195,7 @@ class OoxmlHandler(FormatHandler):
                     return []
                 content = zf.read(part)
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-                raise _bad(path, f"corrupt ZIP member '{part}' ({exc})") from exc
+                raise bad(path, f"corrupt ZIP member '{part}' ({exc})") from exc
         return self._records(path, _parse_xml(path, part, content), part)
 
     def write(self, path: Path, raw_json: str, out: Path) -> None:
@@ -215,7 +207,7 @@ class OoxmlHandler(FormatHandler):
                 ct = zf.read("[Content_Types].xml")
                 rels = zf.read("_rels/.rels") if "_rels/.rels" in names else None
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-                raise _bad(path, f"corrupt ZIP member ({exc})") from exc
+                raise bad(path, f"corrupt ZIP member ({exc})") from exc
         data = Path(path).read_bytes()
         members, comment = _parse_zip(path, data)
 
@@ -259,7 +251,7 @@ class OoxmlHandler(FormatHandler):
     def _custom_xml(self, path: Path, part: str, old: bytes | None, raw_json: str) -> bytes:
         head = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         prop = (
-            f'<property fmtid="{_FMTID}" pid="{{pid}}" name="{_KEY}">'
+            f'<property fmtid="{_FMTID}" pid="{{pid}}" name="{KEY}">'
             f"<vt:lpwstr>{escape(raw_json)}</vt:lpwstr></property>"
         )
         if old is None:
@@ -275,13 +267,13 @@ class OoxmlHandler(FormatHandler):
         pids = [
             int(p.get("pid") or 0)
             for p in root
-            if (p.get("pid") or "").isdigit() and not _is_aigc(p.get("name") or "")
+            if (p.get("pid") or "").isdigit() and not is_aigc(p.get("name") or "")
         ]
         pid = max([1, *pids]) + 1
         # text-level edit so every other byte of the part stays as it was
         text = old
         for m in reversed(list(_PROP_RE.finditer(old))):
-            if _is_aigc(m.group("name").decode("utf-8", "replace")):
+            if is_aigc(m.group("name").decode("utf-8", "replace")):
                 text = text[: m.start()] + text[m.end() :]
         root_m = re.search(rb"<(?:(\w+):)?Properties[\s>/]", text)
         pfx = root_m.group(1) + b":" if root_m and root_m.group(1) else b""
@@ -292,13 +284,13 @@ class OoxmlHandler(FormatHandler):
         decl = b"" if vt_m else b' xmlns:vt="' + _VT_NS.encode() + b'"'
         new = (
             b"<" + pfx + b'property fmtid="' + _FMTID.encode() + b'" pid="' + str(pid).encode()
-            + b'" name="' + _KEY.encode() + b'"' + decl + b"><" + vt + b":lpwstr>"
+            + b'" name="' + KEY.encode() + b'"' + decl + b"><" + vt + b":lpwstr>"
             + escape(raw_json).encode("utf-8") + b"</" + vt + b":lpwstr></" + pfx + b"property>"
         )  # fmt: skip
         result = _insert_before_close(path, text, b"Properties", new)
         check = _parse_xml(path, part, result)
-        if sum(_is_aigc(p.get("name") or "") for p in check) != 1:
-            raise _bad(path, f"cannot edit '{part}' safely (unusual property markup)")
+        if sum(is_aigc(p.get("name") or "") for p in check) != 1:
+            raise bad(path, f"cannot edit '{part}' safely (unusual property markup)")
         return result
 
     def payload(self, path: Path) -> bytes | None:
@@ -311,7 +303,7 @@ class OoxmlHandler(FormatHandler):
                 try:
                     content = zf.read(name)
                 except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-                    raise _bad(path, f"corrupt ZIP member '{name}' ({exc})") from exc
+                    raise bad(path, f"corrupt ZIP member '{name}' ({exc})") from exc
                 raw = name.encode()
                 parts.append(struct.pack("<II", len(raw), len(content)) + raw + content)
         return b"".join(parts)
@@ -327,7 +319,7 @@ def _insert_before_close(path: Path, xml: bytes, tag: bytes, fragment: bytes) ->
         open_tag = xml[selfclose.start() : selfclose.end() - 2] + b">"
         close = b"</" + selfclose.group(1) + b">"
         return xml[: selfclose.start()] + open_tag + fragment + close + xml[selfclose.end() :]
-    raise _bad(path, f"malformed package part: no <{tag.decode()}> root")
+    raise bad(path, f"malformed package part: no <{tag.decode()}> root")
 
 
 register_handler(OoxmlHandler())

@@ -25,24 +25,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from tianping.errors import InputError, display_path
+from tianping.errors import InputError
+from tianping.labels._formats._common import KEY, bad, is_aigc
 from tianping.labels._handler import FormatHandler, FoundLabel, register_handler
 
-_KEY = "AIGC"
 _XMP_ELEM = re.compile(
     rb"<(?P<q>[\w.-]+:[\w.-]*AIGC[\w.-]*)(?P<a>\s[^>]*)?>(?P<v>.*?)</(?P=q)\s*>", re.S | re.I
 )
 _XMP_ATTR = re.compile(
     rb"(?P<q>[\w.-]+:[\w.-]*AIGC[\w.-]*)\s*=\s*(?P<d>[\"'])(?P<v>.*?)(?P=d)", re.I
 )
-
-
-def _is_aigc(name: str) -> bool:
-    return _KEY in name.upper()
-
-
-def _bad(path: Path, what: str) -> InputError:
-    return InputError(f"{display_path(path)}: {what}")
 
 
 @contextmanager
@@ -66,11 +58,11 @@ def _check_bytes(path: Path) -> None:
             fh.seek(max(0, size - 2048))
             tail = fh.read()
     except OSError as exc:
-        raise _bad(path, f"cannot read file ({exc.strerror})") from exc
+        raise bad(path, f"cannot read file ({exc.strerror})") from exc
     if b"%PDF-" not in head:
-        raise _bad(path, "not a PDF file (no %PDF- header)")
+        raise bad(path, "not a PDF file (no %PDF- header)")
     if b"%%EOF" not in tail or b"startxref" not in tail:
-        raise _bad(path, "truncated PDF (no startxref/%%EOF at the end)")
+        raise bad(path, "truncated PDF (no startxref/%%EOF at the end)")
 
 
 def _reader(path: Path) -> Any:
@@ -81,13 +73,13 @@ def _reader(path: Path) -> Any:
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
-            raise _bad(path, "encrypted PDF (cannot read or write its metadata)")
+            raise bad(path, "encrypted PDF (cannot read or write its metadata)")
         reader.trailer["/Root"].get_object()
         _ = len(reader.pages)
     except InputError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise _bad(path, f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
+        raise bad(path, f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
     return reader
 
 
@@ -139,13 +131,13 @@ class PdfHandler(FormatHandler):
             info = reader.trailer.get("/Info")
             if info is not None:
                 for key, value in info.get_object().items():
-                    if _is_aigc(str(key)):
+                    if is_aigc(str(key)):
                         found.append(FoundLabel(str(value.get_object()), f"pdf:Info/{key[1:]}"))
             xmp = _xmp_bytes(reader.trailer["/Root"].get_object())
         except InputError:
             raise
         except Exception as exc:
-            raise _bad(path, f"corrupt PDF metadata ({type(exc).__name__}: {exc})") from exc
+            raise bad(path, f"corrupt PDF metadata ({type(exc).__name__}: {exc})") from exc
         if xmp is not None:
             found += _xmp_records(xmp[1])
         return found
@@ -164,9 +156,9 @@ class PdfHandler(FormatHandler):
             if writer._info is None:
                 writer.add_metadata({})
             info: Any = writer._info.get_object()  # type: ignore[union-attr]
-            for key in [k for k in info if _is_aigc(str(k))]:
+            for key in [k for k in info if is_aigc(str(k))]:
                 del info[key]
-            info[NameObject("/" + _KEY)] = TextStringObject(raw_json)
+            info[NameObject("/" + KEY)] = TextStringObject(raw_json)
             xmp = _xmp_bytes(writer.root_object)
             if xmp is not None and (_XMP_ELEM.search(xmp[1]) or _XMP_ATTR.search(xmp[1])):
                 # one record per file (GB 45438 6.1 c): the Info key is the one we keep
@@ -178,7 +170,7 @@ class PdfHandler(FormatHandler):
         except InputError:
             raise
         except Exception as exc:
-            raise _bad(path, f"cannot update PDF ({type(exc).__name__}: {exc})") from exc
+            raise bad(path, f"cannot update PDF ({type(exc).__name__}: {exc})") from exc
 
     def payload(self, path: Path) -> bytes | None:
         with _quiet():
@@ -192,7 +184,7 @@ class PdfHandler(FormatHandler):
                 contents = page.get_contents()
                 parts.append(b"" if contents is None else contents.get_data())
         except Exception as exc:
-            raise _bad(path, f"corrupt PDF page content ({type(exc).__name__}: {exc})") from exc
+            raise bad(path, f"corrupt PDF page content ({type(exc).__name__}: {exc})") from exc
         return b"\n%page\n".join(parts)
 
 

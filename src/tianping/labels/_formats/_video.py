@@ -24,65 +24,15 @@ rewritten (an unknown size stays unknown).
 from __future__ import annotations
 
 import bisect
-import mmap
-import os
 import struct
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
-from tianping.errors import InputError, display_path
+from tianping.labels._formats._common import KEY, Buf, bad, copy_range, is_aigc, mapped, output_file
 from tianping.labels._handler import FormatHandler, FoundLabel, register_handler
-
-_KEY = "AIGC"
-_Buf = bytes | mmap.mmap  # slices of both are bytes
-
-
-def _is_aigc(name: str) -> bool:
-    return _KEY in name.upper()
-
-
-def _bad(path: Path, what: str) -> InputError:
-    return InputError(f"{display_path(path)}: {what}")
-
-
-@contextmanager
-def _mapped(path: Path) -> Iterator[_Buf]:
-    """The file memory-mapped read-only (slices are bytes), so large media are not loaded."""
-    try:
-        with Path(path).open("rb") as fh:
-            if os.fstat(fh.fileno()).st_size == 0:
-                raise _bad(path, "empty file")
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                yield mm
-    except OSError as exc:
-        raise _bad(path, f"cannot read file ({exc.strerror})") from exc
-
-
-@contextmanager
-def _output(path: Path, out: Path) -> Iterator[BinaryIO]:
-    """A file to write `out` to; a sibling temporary file when `out` is the mapped input."""
-    same = Path(out).resolve() == Path(path).resolve()
-    target = Path(out).with_name(Path(out).name + ".tianping-tmp") if same else Path(out)
-    try:
-        with target.open("wb") as fh:
-            yield fh
-    except BaseException:
-        if same:
-            target.unlink(missing_ok=True)
-        raise
-    if same:
-        os.replace(target, out)
-
-
-def _copy_range(fh: BinaryIO, data: _Buf, start: int, end: int) -> None:
-    step = 1 << 24
-    for pos in range(start, end, step):
-        fh.write(data[pos : min(end, pos + step)])
-
 
 # =========================================================================== MP4 / MOV
 
@@ -95,25 +45,25 @@ class _Box:
     end: int
 
 
-def _boxes(path: Path, data: _Buf, start: int, end: int) -> list[_Box]:
+def _boxes(path: Path, data: Buf, start: int, end: int) -> list[_Box]:
     out: list[_Box] = []
     pos = start
     while pos < end:
         if pos + 8 > end:
             if not any(data[pos:end]):
                 break  # QuickTime 'udta' lists may end with a 32-bit zero terminator
-            raise _bad(path, f"truncated MP4 box header at offset {pos}")
+            raise bad(path, f"truncated MP4 box header at offset {pos}")
         size, btype = struct.unpack(">I4s", data[pos : pos + 8])
         hdr = 8
         if size == 1:
             if pos + 16 > end:
-                raise _bad(path, f"truncated MP4 box header at offset {pos}")
+                raise bad(path, f"truncated MP4 box header at offset {pos}")
             (size,) = struct.unpack(">Q", data[pos + 8 : pos + 16])
             hdr = 16
         elif size == 0:
             size = end - pos
         if size < hdr or pos + size > end:
-            raise _bad(
+            raise bad(
                 path,
                 f"truncated or corrupt MP4 box {btype!r} at offset {pos} "
                 f"(declares {size} bytes, {end - pos} left)",
@@ -129,12 +79,12 @@ def _box(btype: bytes, payload: bytes) -> bytes:
     return struct.pack(">I4s", len(payload) + 8, btype) + payload
 
 
-def _meta_children_offset(data: _Buf, meta: _Box) -> int:
+def _meta_children_offset(data: Buf, meta: _Box) -> int:
     # ISO 'meta' is a FullBox (4 bytes version/flags); QuickTime's is a plain atom.
     return meta.body if data[meta.body + 4 : meta.body + 8] == b"hdlr" else meta.body + 4
 
 
-def _meta_handler(path: Path, data: _Buf, meta: _Box) -> tuple[bytes, list[_Box]]:
+def _meta_handler(path: Path, data: Buf, meta: _Box) -> tuple[bytes, list[_Box]]:
     kids = _boxes(path, data, _meta_children_offset(data, meta), meta.end)
     handler = b""
     for k in kids:
@@ -143,22 +93,22 @@ def _meta_handler(path: Path, data: _Buf, meta: _Box) -> tuple[bytes, list[_Box]
     return handler, kids
 
 
-def _mdta_keys(path: Path, data: _Buf, keys: _Box) -> list[str]:
+def _mdta_keys(path: Path, data: Buf, keys: _Box) -> list[str]:
     (count,) = struct.unpack(">I", data[keys.body + 4 : keys.body + 8])
     names: list[str] = []
     pos = keys.body + 8
     for _ in range(count):
         if pos + 8 > keys.end:
-            raise _bad(path, "corrupt MP4 'keys' box (entry past its end)")
+            raise bad(path, "corrupt MP4 'keys' box (entry past its end)")
         (size,) = struct.unpack(">I", data[pos : pos + 4])
         if size < 8 or pos + size > keys.end:
-            raise _bad(path, "corrupt MP4 'keys' box (bad entry size)")
+            raise bad(path, "corrupt MP4 'keys' box (bad entry size)")
         names.append(data[pos + 8 : pos + size].decode("utf-8", errors="replace"))
         pos += size
     return names
 
 
-def _data_values(path: Path, data: _Buf, item: _Box) -> list[str]:
+def _data_values(path: Path, data: Buf, item: _Box) -> list[str]:
     return [
         data[d.body + 8 : d.end].decode("utf-8", errors="replace")
         for d in _boxes(path, data, item.body, item.end)
@@ -166,14 +116,14 @@ def _data_values(path: Path, data: _Buf, item: _Box) -> list[str]:
     ]
 
 
-def _freeform_name(path: Path, data: _Buf, item: _Box) -> str:
+def _freeform_name(path: Path, data: Buf, item: _Box) -> str:
     for d in _boxes(path, data, item.body, item.end):
         if d.type == b"name":
             return data[d.body + 4 : d.end].decode("utf-8", errors="replace")
     return ""
 
 
-def _meta_records(path: Path, data: _Buf, meta: _Box, where: str) -> list[FoundLabel]:
+def _meta_records(path: Path, data: Buf, meta: _Box, where: str) -> list[FoundLabel]:
     handler, kids = _meta_handler(path, data, meta)
     keys: list[str] = []
     for k in kids:
@@ -184,12 +134,12 @@ def _meta_records(path: Path, data: _Buf, meta: _Box, where: str) -> list[FoundL
         for item in _boxes(path, data, ilst.body, ilst.end):
             if item.type == b"----":
                 name = _freeform_name(path, data, item)
-                if _is_aigc(name):
+                if is_aigc(name):
                     form = f"mp4:{where}/ilst/----:{name}"
                     found.extend(FoundLabel(v, form) for v in _data_values(path, data, item))
             elif handler == b"mdta":
                 (index,) = struct.unpack(">I", item.type)
-                if 1 <= index <= len(keys) and _is_aigc(keys[index - 1]):
+                if 1 <= index <= len(keys) and is_aigc(keys[index - 1]):
                     form = f"mp4:{where}/keys:{keys[index - 1]}"
                     found.extend(FoundLabel(v, form) for v in _data_values(path, data, item))
     return found
@@ -208,7 +158,7 @@ def _mdta_meta(keys: list[str], values: list[bytes]) -> bytes:
     return _box(b"meta", b"\x00\x00\x00\x00" + hdlr + _box(b"keys", kbody) + _box(b"ilst", ilst))
 
 
-def _rebuild_meta(path: Path, data: _Buf, meta: _Box, add: str | None) -> bytes:
+def _rebuild_meta(path: Path, data: Buf, meta: _Box, add: str | None) -> bytes:
     """The meta box without AIGC items; with `add` as a new mdta key if given."""
     handler, kids = _meta_handler(path, data, meta)
     if handler == b"mdta":
@@ -222,17 +172,17 @@ def _rebuild_meta(path: Path, data: _Buf, meta: _Box, add: str | None) -> bytes:
         for ilst in (k for k in kids if k.type == b"ilst"):
             for item in _boxes(path, data, ilst.body, ilst.end):
                 if item.type == b"----":
-                    if not _is_aigc(_freeform_name(path, data, item)):
+                    if not is_aigc(_freeform_name(path, data, item)):
                         extra.append(data[item.start : item.end])
                     continue
                 (index,) = struct.unpack(">I", item.type)
                 name = keys[index - 1] if 1 <= index <= len(keys) else ""
-                if name and not _is_aigc(name):
+                if name and not is_aigc(name):
                     items.append((name, data[item.body : item.end]))
         used = list(dict.fromkeys(name for name, _ in items))
         if add is not None:
-            used.append(_KEY)
-            items.append((_KEY, _box(b"data", struct.pack(">II", 1, 0) + add.encode())))
+            used.append(KEY)
+            items.append((KEY, _box(b"data", struct.pack(">II", 1, 0) + add.encode())))
         kbody = struct.pack(">II", 0, len(used)) + b"".join(
             struct.pack(">I", 8 + len(k.encode())) + b"mdta" + k.encode() for k in used
         )
@@ -267,7 +217,7 @@ def _rebuild_meta(path: Path, data: _Buf, meta: _Box, add: str | None) -> bytes:
             keep = [
                 data[i.start : i.end]
                 for i in _boxes(path, data, k.body, k.end)
-                if not (i.type == b"----" and _is_aigc(_freeform_name(path, data, i)))
+                if not (i.type == b"----" and is_aigc(_freeform_name(path, data, i)))
             ]
             parts.append(_box(b"ilst", b"".join(keep)))
         else:
@@ -288,13 +238,13 @@ def _shift_offsets(
             (count,) = struct.unpack(">I", data[b.body + 4 : b.body + 8])
             fmt, width = (">I", 4) if b.type == b"stco" else (">Q", 8)
             if b.body + 8 + count * width > b.end:
-                raise _bad(path, f"corrupt MP4 '{b.type.decode()}' box (entry count too large)")
+                raise bad(path, f"corrupt MP4 '{b.type.decode()}' box (entry count too large)")
             for i in range(count):
                 p = b.body + 8 + i * width
                 (off,) = struct.unpack(fmt, data[p : p + width])
                 if off >= limit:
                     if off + delta > 0xFFFFFFFF and width == 4:
-                        raise _bad(path, "chunk offset overflows 32 bits after growing 'moov'")
+                        raise bad(path, "chunk offset overflows 32 bits after growing 'moov'")
                     struct.pack_into(fmt, buf, p, off + delta)
         elif b.type == b"tfhd":
             flags = int.from_bytes(data[b.body + 1 : b.body + 4], "big")
@@ -314,7 +264,7 @@ def _shift_offsets(
             for _ in range(count):
                 q = p + w
                 if q + w > b.end:
-                    raise _bad(path, "corrupt MP4 'tfra' box")
+                    raise bad(path, "corrupt MP4 'tfra' box")
                 (off,) = struct.unpack(fmt, data[q : q + w])
                 if off >= limit:
                     struct.pack_into(fmt, buf, q, off + delta)
@@ -338,20 +288,20 @@ class Mp4Handler(FormatHandler):
             return head[8:12] not in _NOT_VIDEO_BRANDS
         return head[4:8] in _MP4_TOP
 
-    def _top(self, path: Path, data: _Buf) -> tuple[list[_Box], _Box]:
+    def _top(self, path: Path, data: Buf) -> tuple[list[_Box], _Box]:
         if len(data) < 8 or data[4:8] not in _MP4_TOP:
-            raise _bad(path, "not an MP4/MOV file (no ftyp/moov/mdat box at the start)")
+            raise bad(path, "not an MP4/MOV file (no ftyp/moov/mdat box at the start)")
         top = _boxes(path, data, 0, len(data))
         moovs = [b for b in top if b.type == b"moov"]
         if len(moovs) != 1:
-            raise _bad(path, f"corrupt MP4: expected one 'moov' box, found {len(moovs)}")
+            raise bad(path, f"corrupt MP4: expected one 'moov' box, found {len(moovs)}")
         return top, moovs[0]
 
     def read(self, path: Path) -> list[FoundLabel]:
-        with _mapped(path) as data:
+        with mapped(path) as data:
             return self._read(path, data)
 
-    def _read(self, path: Path, data: _Buf) -> list[FoundLabel]:
+    def _read(self, path: Path, data: Buf) -> list[FoundLabel]:
         _, moov = self._top(path, data)
         found: list[FoundLabel] = []
         for b in _boxes(path, data, moov.body, moov.end):
@@ -364,10 +314,10 @@ class Mp4Handler(FormatHandler):
         return found
 
     def write(self, path: Path, raw_json: str, out: Path) -> None:
-        with _mapped(path) as data:
+        with mapped(path) as data:
             self._write(path, data, raw_json, out)
 
-    def _write(self, path: Path, data: _Buf, raw_json: str, out: Path) -> None:
+    def _write(self, path: Path, data: Buf, raw_json: str, out: Path) -> None:
         top, moov = self._top(path, data)
         kids = _boxes(path, data, moov.body, moov.end)
         # where the record goes: an existing mdta meta (udta first, then moov), else a new one
@@ -396,18 +346,18 @@ class Mp4Handler(FormatHandler):
                     else:
                         sub.append(data[m.start : m.end])
                 if target is None:
-                    sub.append(_mdta_meta([_KEY], [raw_json.encode()]))
+                    sub.append(_mdta_meta([KEY], [raw_json.encode()]))
                 parts.append(_box(b"udta", b"".join(sub)))
             else:
                 parts.append(data[b.start : b.end])
         if udta is None and target is None:
-            parts.append(_box(b"udta", _mdta_meta([_KEY], [raw_json.encode()])))
+            parts.append(_box(b"udta", _mdta_meta([KEY], [raw_json.encode()])))
         new_moov = bytearray(_box(b"moov", b"".join(parts)))
         delta = len(new_moov) - (moov.end - moov.start)
         if delta:
             _shift_offsets(path, new_moov, 0, len(new_moov), moov.end, delta)
-        with _output(path, out) as fh:
-            _copy_range(fh, data, 0, moov.start)
+        with output_file(path, out) as fh:
+            copy_range(fh, data, 0, moov.start)
             fh.write(new_moov)
             for b in top:
                 if b.start < moov.end:
@@ -418,10 +368,10 @@ class Mp4Handler(FormatHandler):
                     _shift_offsets(path, frag, 0, len(frag), moov.end, delta)
                     fh.write(frag)
                 else:
-                    _copy_range(fh, data, b.start, b.end)
+                    copy_range(fh, data, b.start, b.end)
 
     def payload(self, path: Path) -> bytes | None:
-        with _mapped(path) as data:
+        with mapped(path) as data:
             top, _ = self._top(path, data)
             return b"".join(data[b.body : b.end] for b in top if b.type == b"mdat")
 
@@ -474,9 +424,9 @@ class _El:
     unknown: bool = False
 
 
-def _vint(path: Path, data: _Buf, pos: int, keep_marker: bool) -> tuple[int | None, int]:
+def _vint(path: Path, data: Buf, pos: int, keep_marker: bool) -> tuple[int | None, int]:
     if pos >= len(data):
-        raise _bad(path, f"truncated EBML element at offset {pos}")
+        raise bad(path, f"truncated EBML element at offset {pos}")
     first = data[pos]
     length = 1
     mask = 0x80
@@ -484,9 +434,9 @@ def _vint(path: Path, data: _Buf, pos: int, keep_marker: bool) -> tuple[int | No
         mask >>= 1
         length += 1
     if length > 8:
-        raise _bad(path, f"corrupt EBML variable-length integer at offset {pos}")
+        raise bad(path, f"corrupt EBML variable-length integer at offset {pos}")
     if pos + length > len(data):
-        raise _bad(path, f"truncated EBML element at offset {pos}")
+        raise bad(path, f"truncated EBML element at offset {pos}")
     value = int.from_bytes(data[pos : pos + length], "big")
     if keep_marker:
         return value, length
@@ -496,7 +446,7 @@ def _vint(path: Path, data: _Buf, pos: int, keep_marker: bool) -> tuple[int | No
     return value, length
 
 
-def _elements(path: Path, data: _Buf, start: int, end: int) -> Iterator[_El]:
+def _elements(path: Path, data: Buf, start: int, end: int) -> Iterator[_El]:
     pos = start
     while pos < end:
         eid, n1 = _vint(path, data, pos, True)
@@ -505,7 +455,7 @@ def _elements(path: Path, data: _Buf, start: int, end: int) -> Iterator[_El]:
         body = pos + n1 + n2
         if size is None:
             if eid != _CLUSTER:
-                raise _bad(path, f"unsupported unknown-size EBML element 0x{eid:X} at {pos}")
+                raise bad(path, f"unsupported unknown-size EBML element 0x{eid:X} at {pos}")
             q = body
             while q < end:
                 cid, m1 = _vint(path, data, q, True)
@@ -513,15 +463,15 @@ def _elements(path: Path, data: _Buf, start: int, end: int) -> Iterator[_El]:
                     break
                 csize, m2 = _vint(path, data, q + m1, False)
                 if csize is None:
-                    raise _bad(path, f"corrupt Matroska cluster child at offset {q}")
+                    raise bad(path, f"corrupt Matroska cluster child at offset {q}")
                 q += m1 + m2 + csize
             if q > end:
-                raise _bad(path, f"truncated Matroska cluster at offset {pos}")
+                raise bad(path, f"truncated Matroska cluster at offset {pos}")
             yield _El(eid, pos, body, q, True)
             pos = q
             continue
         if body + size > end:
-            raise _bad(
+            raise bad(
                 path,
                 f"truncated or corrupt EBML element 0x{eid:X} at offset {pos} "
                 f"(declares {size} bytes, {end - body} left)",
@@ -549,7 +499,7 @@ def _with_crc(children: list[tuple[int, bytes]]) -> bytes:
     return b"".join(b for eid, b in children if eid != _CRC32)
 
 
-def _simple_tag_name(path: Path, data: _Buf, st: _El) -> tuple[str, str | None]:
+def _simple_tag_name(path: Path, data: Buf, st: _El) -> tuple[str, str | None]:
     name = ""
     value: str | None = None
     for c in _elements(path, data, st.body, st.end):
@@ -571,9 +521,9 @@ class MkvHandler(FormatHandler):
     def sniff(cls, head: bytes) -> bool:
         return head[:4] == b"\x1a\x45\xdf\xa3" and (b"matroska" in head or b"webm" in head)
 
-    def _parse(self, path: Path, data: _Buf) -> tuple[_El, _El, list[_El]]:
+    def _parse(self, path: Path, data: Buf) -> tuple[_El, _El, list[_El]]:
         if data[:4] != b"\x1a\x45\xdf\xa3":
-            raise _bad(path, "not a Matroska/WebM file (no EBML header)")
+            raise bad(path, "not a Matroska/WebM file (no EBML header)")
         top = list(_elements_top(path, data))
         header = top[0]
         doctype = b""
@@ -581,18 +531,18 @@ class MkvHandler(FormatHandler):
             if c.id == _DOCTYPE:
                 doctype = data[c.body : c.end].rstrip(b"\x00")
         if doctype not in (b"matroska", b"webm"):
-            raise _bad(path, f"unsupported EBML document type {doctype!r}")
+            raise bad(path, f"unsupported EBML document type {doctype!r}")
         segs = [e for e in top if e.id == _SEGMENT]
         if not segs:
-            raise _bad(path, "corrupt Matroska: no Segment element")
+            raise bad(path, "corrupt Matroska: no Segment element")
         seg = segs[0]
         return header, seg, list(_elements(path, data, seg.body, seg.end))
 
     def read(self, path: Path) -> list[FoundLabel]:
-        with _mapped(path) as data:
+        with mapped(path) as data:
             return self._read(path, data)
 
-    def _read(self, path: Path, data: _Buf) -> list[FoundLabel]:
+    def _read(self, path: Path, data: Buf) -> list[FoundLabel]:
         _, _, kids = self._parse(path, data)
         found: list[FoundLabel] = []
         for tags in (k for k in kids if k.id == _TAGS):
@@ -602,11 +552,11 @@ class MkvHandler(FormatHandler):
                 for st in _elements(path, data, tag.body, tag.end):
                     if st.id == _SIMPLETAG:
                         name, value = _simple_tag_name(path, data, st)
-                        if _is_aigc(name) and value is not None:
+                        if is_aigc(name) and value is not None:
                             found.append(FoundLabel(value, f"mkv:Tags/Tag/SimpleTag:{name}"))
         return found
 
-    def _filtered_tags(self, path: Path, data: _Buf, tags: _El) -> list[tuple[int, bytes]]:
+    def _filtered_tags(self, path: Path, data: Buf, tags: _El) -> list[tuple[int, bytes]]:
         """The children of a Tags element with AIGC SimpleTags (and emptied Tags) removed."""
         out: list[tuple[int, bytes]] = []
         for tag in _elements(path, data, tags.body, tags.end):
@@ -617,7 +567,7 @@ class MkvHandler(FormatHandler):
             keep = [
                 c
                 for c in kids
-                if not (c.id == _SIMPLETAG and _is_aigc(_simple_tag_name(path, data, c)[0]))
+                if not (c.id == _SIMPLETAG and is_aigc(_simple_tag_name(path, data, c)[0]))
             ]
             if len(keep) == len(kids):
                 out.append((tag.id, data[tag.start : tag.end]))
@@ -627,17 +577,17 @@ class MkvHandler(FormatHandler):
         return out
 
     def write(self, path: Path, raw_json: str, out: Path) -> None:
-        with _mapped(path) as data:
+        with mapped(path) as data:
             self._write(path, data, raw_json, out)
 
-    def _write(self, path: Path, data: _Buf, raw_json: str, out: Path) -> None:
+    def _write(self, path: Path, data: Buf, raw_json: str, out: Path) -> None:
         _header, seg, kids = self._parse(path, data)
         new_tag = _el(
             _TAG,
             _el(_TARGETS, b"")
             + _el(
                 _SIMPLETAG,
-                _el(_TAGNAME, _KEY.encode())
+                _el(_TAGNAME, KEY.encode())
                 + _el(_TAGLANG, b"und")
                 + _el(_TAGDEFAULT, b"\x01")
                 + _el(_TAGSTRING, raw_json.encode("utf-8")),
@@ -705,30 +655,30 @@ class MkvHandler(FormatHandler):
         _, starts, tpos = render(None, 0)
         chunks, starts2, tpos2 = render(starts, tpos)
         if starts2 != starts or tpos2 != tpos:
-            raise _bad(path, "internal error: Matroska layout did not converge")
+            raise bad(path, "internal error: Matroska layout did not converge")
         size = sum(c[1] - c[0] if isinstance(c, tuple) else len(c) for c in chunks)
         _, n1 = _vint(path, data, seg.start, True)
         old_size, n2 = _vint(path, data, seg.start + n1, False)
         seg_hdr = data[seg.start : seg.body]
         if old_size is not None:
             seg_hdr = data[seg.start : seg.start + n1] + _enc_size(size, n2)
-        with _output(path, out) as fh:
-            _copy_range(fh, data, 0, seg.start)
+        with output_file(path, out) as fh:
+            copy_range(fh, data, 0, seg.start)
             fh.write(seg_hdr)
             for c in chunks:
                 if isinstance(c, tuple):
-                    _copy_range(fh, data, c[0], c[1])
+                    copy_range(fh, data, c[0], c[1])
                 else:
                     fh.write(c)
-            _copy_range(fh, data, seg.end, len(data))
+            copy_range(fh, data, seg.end, len(data))
 
     def payload(self, path: Path) -> bytes | None:
-        with _mapped(path) as data:
+        with mapped(path) as data:
             _, _, kids = self._parse(path, data)
             return b"".join(data[k.start : k.end] for k in kids if k.id == _CLUSTER)
 
 
-def _elements_top(path: Path, data: _Buf) -> Iterator[_El]:
+def _elements_top(path: Path, data: Buf) -> Iterator[_El]:
     """Top-level elements; a Segment of unknown size runs to the end of the file."""
     pos = 0
     while pos < len(data):
@@ -737,7 +687,7 @@ def _elements_top(path: Path, data: _Buf) -> Iterator[_El]:
         body = pos + n1 + n2
         end = len(data) if size is None else body + size
         if end > len(data):
-            raise _bad(
+            raise bad(
                 path,
                 f"truncated Matroska file: element 0x{eid or 0:X} at offset {pos} declares "
                 f"{size} bytes, {len(data) - body} left",
@@ -748,7 +698,7 @@ def _elements_top(path: Path, data: _Buf) -> Iterator[_El]:
 
 def _remap_master(
     path: Path,
-    data: _Buf,
+    data: Buf,
     el: _El,
     remap: Callable[[int], int | None],
     tags_pos: int | None,
