@@ -44,7 +44,15 @@ from tianping.labels._record import (
     parse_record,
     problem,
 )
-from tianping.labels._sign import PublicKey, SealCheck, SigningKey, check_seal, digest, seal
+from tianping.labels._sign import (
+    PublicKey,
+    SealCheck,
+    SigningKey,
+    check_seal,
+    digest,
+    digest_ranges,
+    seal,
+)
 
 Status = Literal["conformant", "non_conformant", "unlabelled", "error", "unsupported"]
 Classification = Literal["confirmed", "possibly", "suspected", "unlabelled"]
@@ -178,6 +186,9 @@ def _handler(path: Path) -> FormatHandler | FileReport:
 def content_hash(handler: FormatHandler, path: Path) -> str:
     """Hash of the content the seal binds: the handler's payload, else the file as written
     with a fixed placeholder record (so the label itself is excluded)."""
+    ranges = handler.payload_ranges(path)
+    if ranges is not None:  # large media: one streaming pass over the file
+        return digest_ranges(path, ranges)
     body = handler.payload(path)
     if body is not None:
         return digest(body)

@@ -53,6 +53,14 @@ class FormatHandler(ABC):
         `out` non-atomically but must never modify `path` itself when `out != path`.
         """
 
+    def payload_ranges(self, path: Path) -> list[tuple[int, int]] | None:
+        """Byte ranges [start, end) of the file whose concatenation is `payload(path)`.
+
+        Lets the caller hash large media in one streaming pass without loading them; None
+        means the payload is not a set of file ranges (then `payload` is used).
+        """
+        return None
+
     def payload(self, path: Path) -> bytes | None:
         """The content bytes the anti-tamper hash covers (pixels/samples/body, not the
         label), or None if the handler cannot separate them (then the whole file minus

@@ -46,6 +46,25 @@ def digest(data: bytes) -> str:
     return hashlib.new(HASH_ALG.lower(), data).hexdigest()
 
 
+_CHUNK = 8 << 20
+
+
+def digest_ranges(path: Path, ranges: list[tuple[int, int]]) -> str:
+    """`digest` of the concatenated byte ranges of a file, read in 8 MiB chunks."""
+    h = hashlib.new(HASH_ALG.lower())
+    with Path(path).open("rb") as fh:
+        for start, end in ranges:
+            fh.seek(start)
+            left = end - start
+            while left > 0:
+                chunk = fh.read(min(left, _CHUNK))
+                if not chunk:
+                    raise InputError(f"{path}: file ended inside its content ({left} bytes short)")
+                h.update(chunk)
+                left -= len(chunk)
+    return h.hexdigest()
+
+
 def _hash_with(alg: str, data: bytes) -> str | None:
     name = alg.lower()
     if name not in hashlib.algorithms_available:

@@ -144,6 +144,10 @@ class Mp3Handler(FormatHandler):
         tags.add(id3.TXXX(encoding=3, desc=KEY, text=[raw_json]))
         tags.save(out, v2_version=version, v1=1)
 
+    def payload_ranges(self, path: Path) -> list[tuple[int, int]] | None:
+        with mapped(path) as data:
+            return [_mp3_bounds(path, data)]  # type: ignore[arg-type]
+
     def payload(self, path: Path) -> bytes | None:
         data = _read_all(path)
         start, end = _mp3_bounds(path, data)
@@ -272,6 +276,11 @@ class WavHandler(FormatHandler):
                     fh.write(part)
             copy_range(fh, data, end, len(data))
 
+    def payload_ranges(self, path: Path) -> list[tuple[int, int]] | None:
+        with mapped(path) as data:
+            start, stop = self._scan(path, data)[1]
+            return [(start, stop)]
+
     def payload(self, path: Path) -> bytes | None:
         with mapped(path) as data:
             start, stop = self._scan(path, data)[1]
@@ -344,6 +353,10 @@ class FlacHandler(FormatHandler):
             f.add_tags()
         _vorbis_replace(f.tags, raw_json)
         f.save()
+
+    def payload_ranges(self, path: Path) -> list[tuple[int, int]] | None:
+        with mapped(path) as data:
+            return [(_flac_audio_start(path, data), len(data))]  # type: ignore[arg-type]
 
     def payload(self, path: Path) -> bytes | None:
         data = _read_all(path)

@@ -370,6 +370,11 @@ class Mp4Handler(FormatHandler):
                 else:
                     copy_range(fh, data, b.start, b.end)
 
+    def payload_ranges(self, path: Path) -> list[tuple[int, int]] | None:
+        with mapped(path) as data:
+            top, _ = self._top(path, data)
+            return [(b.body, b.end) for b in top if b.type == b"mdat"]
+
     def payload(self, path: Path) -> bytes | None:
         with mapped(path) as data:
             top, _ = self._top(path, data)
@@ -671,6 +676,11 @@ class MkvHandler(FormatHandler):
                 else:
                     fh.write(c)
             copy_range(fh, data, seg.end, len(data))
+
+    def payload_ranges(self, path: Path) -> list[tuple[int, int]] | None:
+        with mapped(path) as data:
+            _, _, kids = self._parse(path, data)
+            return [(k.start, k.end) for k in kids if k.id == _CLUSTER]
 
     def payload(self, path: Path) -> bytes | None:
         with mapped(path) as data:
