@@ -234,3 +234,69 @@ def test_one_long_line_without_breaks_keeps_its_values() -> None:
     found = [m for m in detect_text(text) if m.pi_type.startswith("cn_mobile")]
     assert len(found) == 1
     assert text[found[0].start : found[0].end] == "13912345678"
+
+
+# One minimal value per alternative: each must reach the extraction passes.
+_MINIMAL = [
+    "a@b.cn", "1 Main St, Springfield, IL 62704", "USS Nimitz, FPO AP 96601",
+    "PSC 1234, Box 5678, APO AE 09001", "0a:1b:2c:3d:4e:5f", "fe80::1", "::1", "1:2:3:4::",
+    "8.8.8.8", "1990-01-02", "1990年1月2日", "March 3, 1990", "91110000600037341L",
+    "E12345678", "EA1234567", "DE1234567", "H12345678", "京A12345", "粤BD12345",
+    "(010)12345678", "0755-1234567", "6217 0012 3456 7890", "+8613812345678",
+    "138 1234 5678", "(212)555-1234", "212-555-1234", "12345678", "姓名张三",
+    "王先生", "欧阳娜娜女士", "广东省深圳市南山区科技路1号", "Name: John Smith", "by Ann Lee",
+]  # fmt: skip
+
+
+def test_prefilter_lets_every_candidate_through(corpus) -> None:  # type: ignore[no-untyped-def]
+    """Strings the anchor pass drops have no candidate (it only saves work)."""
+    import polars as pl
+
+    from tianping.privacy._detect import _prefilter, candidates
+    from tianping.privacy._patterns import GROUP_PATTERNS, PREFILTER
+
+    for v in _MINIMAL:
+        assert any(pl.Series([v]).str.contains(p).item() for p in GROUP_PATTERNS), v
+        assert pl.Series([v]).str.contains(PREFILTER).item(), v
+    prose = ["今天天气很好，我们去公园散步。", "The meeting is at noon.", "价格12元", ""]
+    texts = [r.text for r in corpus.records[:1500]] + prose * 300 + [f"备注{v}。" for v in _MINIMAL]
+    s = pl.Series(texts, dtype=pl.String)
+    keep = _prefilter(s)
+    assert keep is not None and keep.len() < s.len()  # sparse enough to filter
+    with_cand = set(candidates(s)["row"].to_list())
+    assert with_cand <= set(keep.to_list())
+    # the batch result does not depend on the prefilter: compare with rows scanned alone
+    found_all = detect_batch(s, previews=False, today=TODAY)
+    rows = sorted(with_cand)[:200]
+    one_by_one = detect_batch(s.gather(rows), previews=False, today=TODAY)
+    sub = found_all.filter(pl.col("row").is_in(rows))
+    assert sub.height == one_by_one.height
+    assert sub["start"].to_list() == one_by_one["start"].to_list()
+
+
+def test_offsets_of_repeated_and_adjacent_values() -> None:
+    """Offsets come from the regex pass itself: repeats, overlaps and close neighbours."""
+    card = "6217001234567890" + luhn_check_digit("6217001234567890")
+    cases = [
+        f"卡号{card}，卡号{card}。",  # the same value twice
+        f"编号9{card}0 卡号{card}",  # the value first occurs inside a longer digit run
+        "手机13812345678,13912345678,13812345678",  # close neighbours, a repeat
+        "中文" * 30 + "身份证" + _id("11010519491231002") + "，邮箱a@b.cn" * 3,
+    ]
+    for text in cases:
+        hits = detect_text(text)
+        assert hits, text
+        for h in hits:
+            value = text[h.start : h.end]
+            assert h.pi_type != "bank_card" or value == card
+            assert not value[:1].isspace() and value
+        if text.startswith("卡号"):
+            assert [h.start for h in hits] == [2, 2 + len(card) + 3]
+            assert all(h.confidence > 0.9 for h in hits)  # both see "卡号" in their window
+        if text.startswith("编号"):
+            assert [(h.pi_type, h.start) for h in hits] == [("bank_card", text.rindex(card))]
+        if text.startswith("手机"):
+            assert [text[h.start : h.end] for h in hits] == [
+                "13812345678", "13912345678", "13812345678",
+            ]  # fmt: skip
+            assert [h.start for h in hits] == [2, 14, 26]

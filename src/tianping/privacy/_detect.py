@@ -1,17 +1,28 @@
 """Detection of personal information in strings: Rust-regex passes per batch, then checks.
 
 Pipeline per batch of strings (an Arrow/polars string column):
-1. `str.extract_all` with five grouped alternations (`_patterns.GROUP_PATTERNS`): polars'
+0. Prefilter: one `str.contains` of `_patterns.PREFILTER` (a union of anchors every
+   candidate contains, ~450 MB/s per core) keeps only the strings that can hold PI; a
+   strided sample skips it where most strings do (dense tables), since it would save
+   nothing there.
+1. `str.extract_all` with five grouped alternations (`_patterns.GAP_PATTERNS`): polars'
    Rust regex kernel over the whole column. One alternation of everything was measured at
    5 MB/s (counted digit repetitions blow up the lazy DFA); the five groups run at 200-400
-   MB/s each.
-2. Each candidate gets its kind from an anchored shape check (vectorised on the much
-   smaller candidate column) and its code-point offset from a vectorised split of its row
-   (rows over 4 KiB: one linear `str.find` walk per row).
+   MB/s each. Each extracted piece is the text since the previous match plus the match,
+   so running sums of piece lengths give exact code-point offsets with no search per
+   candidate; the match is the piece's suffix (`TAIL_PATTERNS`, a short reverse search).
+2. Each candidate gets its kind from an anchored shape check on the (much smaller)
+   candidate column; candidates that need a context word their row lacks are dropped;
+   the context window is cut from the candidate's own piece (from the row text only when
+   it closely follows an earlier match).
 3. Vectorised validators (numpy) decide the type and confidence: MOD 11-2 for resident IDs,
    Luhn for cards, GB 32100 for credit codes, calendar dates, province codes.
 4. Context words within `CONTEXT_WINDOW` characters before a candidate raise confidence.
 5. Candidates of different groups that overlap: the first (then longest) one is kept.
+
+The regex passes are most of the cost on PI-dense text; the rest is a fixed number of
+columnar operations per batch (about 20 ms), so batches should be large (the scan driver
+sends 50,000 rows or 8 MB at a time).
 
 Decisions (documented for users):
 - An 18-character resident ID whose MOD 11-2 check character is wrong is **excluded**
@@ -29,8 +40,9 @@ Decisions (documented for users):
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
+import functools
 import re
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,21 +54,27 @@ from tianping.privacy._patterns import (
     COMPOUND_SURNAMES,
     CONTEXT,
     CONTEXT_WINDOW,
+    GAP_PATTERNS,
     GROUP_PATTERNS,
     GROUPS,
     NAME_CONTEXT_EN,
     NAME_CONTEXT_ZH,
     NAME_TITLES_ZH,
+    PREFILTER,
     PROVINCES,
     SHAPE_ORDER,
     SHAPES,
     SURNAMES,
+    TAIL_PATTERNS,
 )
 from tianping.privacy._types import PI_TYPES, Match
 
 DEFAULT_MIN_CONFIDENCE = 0.5
 _VECTOR_ROW_BYTES = 4096  # rows up to this size get offsets from vectorised splits
 _ROW_KEY = 1 << 32
+_END_KEY = 1 << 16  # offsets below this (strings are cut to a few KB) share one sort key
+_CLASS = {c: t.pipl_class for c, t in PI_TYPES.items()}
+_CATEGORY = {c: (t.art28 or "") for c, t in PI_TYPES.items()}
 _KIND_CODE = {k: i + 1 for i, k in enumerate(SHAPE_ORDER)}
 _KIND_NAME = {v: k for k, v in _KIND_CODE.items()}
 # Characters that rarely end a Chinese given name but often follow one in prose.
@@ -84,15 +102,22 @@ _MONTHS = {
 }
 
 
-def _compiled_shapes(kinds: tuple[str, ...] = SHAPE_ORDER) -> pl.Expr:
-    """The kind of each candidate: the first anchored shape (in SHAPE_ORDER) it fits."""
-    order = [k for k in SHAPE_ORDER if k in kinds]
-    m = pl.col("m")
-    expr: Any = pl.when(m.str.contains(SHAPES[order[0]])).then(_KIND_CODE[order[0]])
-    for k in order[1:]:
-        expr = expr.when(m.str.contains(SHAPES[k])).then(_KIND_CODE[k])
-    res: pl.Expr = expr.otherwise(0).cast(pl.Int8).alias("kind")
-    return res
+def _kinds(m: pl.Series, kinds: tuple[str, ...]) -> pl.Series:
+    """The kind of each candidate: the first anchored shape (in SHAPE_ORDER) it fits.
+
+    Each shape is tried only on the candidates no earlier shape took, not on all of them.
+    """
+    code = np.zeros(m.len(), dtype=np.int8)
+    idx = np.arange(m.len())
+    rest = m
+    for k in (k for k in SHAPE_ORDER if k in kinds):
+        hit = rest.str.contains(SHAPES[k]).fill_null(False).to_numpy()
+        code[idx[hit]] = _KIND_CODE[k]
+        idx = idx[~hit]
+        if not idx.size:
+            break
+        rest = rest.filter(pl.Series(~hit))
+    return pl.Series("kind", code)
 
 
 def mask_preview(value: str, pi_type: str) -> str:
@@ -148,7 +173,12 @@ def _as_series(texts: Any) -> pl.Series:
 def raw_kernel(texts: Any) -> int:
     """Only the regex pass (the benchmark's 'raw polars kernel'): number of candidates."""
     s = _as_series(texts)
-    return sum(int(s.str.extract_all(p).list.len().sum() or 0) for p in GROUP_PATTERNS)
+    t = pl.col("t").str
+    # one select, like `candidates`: the passes run on parallel threads when polars has them
+    counts = s.to_frame("t").select(
+        *(t.extract_all(p).list.len().sum().alias(f"g{g}") for g, p in enumerate(GROUP_PATTERNS))
+    )
+    return int(sum(counts.row(0)))
 
 
 def _empty() -> pl.DataFrame:
@@ -166,88 +196,118 @@ def _empty() -> pl.DataFrame:
     )
 
 
+_SHORT_NUMBER_WORDS = tuple(dict.fromkeys(CONTEXT["tw_permit"] + CONTEXT["phone"]))
+
+
 def candidates(s: pl.Series) -> pl.DataFrame:
     """Regex candidates with kind, start offset and the context window before them."""
     base = pl.DataFrame({"t": s}).with_row_index("row")
-    cand = pl.concat(
-        [
-            base.select("row", pl.lit(g, pl.UInt8).alias("g"), pl.col("t").str.extract_all(p))
-            .rename({"t": "m"})
-            .explode("m")
-            .drop_nulls("m")
-            # shapes first (only this group's): offsets are needed only for known kinds
-            .with_columns(_compiled_shapes(GROUPS[g]))
-            .filter(pl.col("kind") > 0)
-            for g, p in enumerate(GROUP_PATTERNS)
-        ]
+    frames = []
+    pc, plen, row = pl.col("pc"), pl.col("plen"), pl.col("row").cast(pl.Int64)
+    # code-point end of each piece: running sum of piece lengths, restarted at each row
+    cs = plen.cum_sum()
+    first = row != row.shift(1, fill_value=-1)
+    # one select: polars runs the five passes on parallel threads when it has them
+    ex = base.select(
+        "row", *(pl.col("t").str.extract_all(p).alias(f"pc{g}") for g, p in enumerate(GAP_PATTERNS))
     )
-    if not cand.height:
-        return cand
-    cand = cand.with_columns(
-        s.gather(cand["row"]).alias("t"), pl.col("m").str.len_chars().alias("len")
-    )
-    # Cheap drops before offsets: ID-shaped runs the credit-code alternative also matched
-    # (the number alternative has them), and dates in rows without any birth context word.
-    kind = pl.col("kind")
-    cand = cand.filter(
-        ~(
-            (kind == _KIND_CODE["uscc"]) & pl.col("m").str.contains("^[0-9]{17}[0-9Xx]$")
-            | (kind == _KIND_CODE["dob"])
-            & ~pl.col("t").str.contains_any(list(CONTEXT["date_of_birth"]))
+    for g in range(len(GAP_PATTERNS)):
+        x = ex.select("row", pl.col(f"pc{g}").alias("pc")).explode("pc").drop_nulls("pc")
+        if not x.height:
+            continue
+        x = x.with_columns(
+            pc.str.len_chars().cast(pl.Int64).alias("plen"),
+            pc.str.extract(TAIL_PATTERNS[g], 0).alias("m"),
+        ).with_columns(
+            (cs - pl.when(first).then(cs - plen).forward_fill()).alias("end"),
+            first.alias("first"),
+            pl.lit(g, pl.UInt8).alias("g"),
         )
-    )
-    # k: which literal occurrence in its row a repeated value is (rare; windows only there)
-    # (a hash collision only sends a few extra rows down the exact path below)
-    dup = (pl.col("m").hash(1) ^ (pl.col("row").cast(pl.UInt64) * 8 + pl.col("g"))).is_duplicated()
-    once = cand.filter(~dup).with_columns(pl.lit(0, pl.Int64).alias("k"))
-    many = cand.filter(dup)
-    if many.height:
-        many = many.with_columns(pl.int_range(pl.len()).over("row", "g", "m").alias("k"))
-        cand = pl.concat([once, many], how="vertical_relaxed")
-    else:
-        cand = once
-    short = cand.filter(pl.col("t").str.len_bytes() <= _VECTOR_ROW_BYTES)
-    long = cand.filter(pl.col("t").str.len_bytes() > _VECTOR_ROW_BYTES)
-    # Offsets of short rows, vectorised: the k-th literal occurrence of the match in its row.
-    parts = pl.col("t").str.split(pl.col("m"))
-    first = parts.list.first().str.len_chars().cast(pl.Int64)
-    kth = (
-        parts.list.head(pl.col("k") + 1).list.eval(pl.element().str.len_chars()).list.sum()
-        + pl.col("k") * pl.col("len")
-    ).cast(pl.Int64)
-    short = short.with_columns(pl.when(pl.col("k") == 0).then(first).otherwise(kth).alias("start"))
-    frames = [short]
-    if long.height:
-        frames.append(long.with_columns(pl.Series("start", _offsets_loop(long), pl.Int64)))
-    cand = pl.concat(frames) if len(frames) > 1 else short
+        # shapes first (only this group's): windows are needed only for known kinds
+        x = x.with_columns(_kinds(x["m"], GROUPS[g])).filter(pl.col("kind") > 0)
+        x = _drop_early(x, s, GROUPS[g])
+        if x.height:
+            frames.append(_windows(x, s))
+    if not frames:
+        return _candidate_frame()
+    cand = pl.concat(frames)
+    return cand.with_columns(pl.col("win").str.slice(-1).alias("left"))
+
+
+def _windows(x: pl.DataFrame, s: pl.Series) -> pl.DataFrame:
+    """Start offsets and context windows of one group's candidates (drops the pieces).
+
+    The window is the CONTEXT_WINDOW characters before the match: cut from its own piece
+    when the gap before it is long enough or it is the row's first; from the row text only
+    for matches that closely follow an earlier one.
+    """
     w = CONTEXT_WINDOW
-    st = pl.col("start")
-    return (
-        cand.with_columns(
-            pl.col("t")
-            .str.slice(pl.max_horizontal(st - w, 0), pl.min_horizontal(st, w))
-            .alias("win"),
-        )
-        .with_columns(pl.col("win").str.slice(-1).alias("left"))
-        .drop("t")
+    pc, plen = pl.col("pc"), pl.col("plen")
+    ln = pl.col("m").str.len_chars().cast(pl.Int64)
+    x = x.with_columns(ln.alias("len"), (pl.col("end") - ln).alias("start"))
+    gap = plen - pl.col("len")
+    own = pl.col("first") | (gap >= w)
+    x = x.select(
+        "row",
+        "g",
+        "m",
+        "kind",
+        "len",
+        "start",
+        pl.when(own)
+        .then(pc.str.slice(pl.max_horizontal(gap - w, 0), pl.min_horizontal(gap, w)))
+        .alias("win"),
     )
+    near = x["win"].is_null().arg_true()
+    if near.len():
+        st = pl.col("start")
+        rows = pl.DataFrame(
+            {"t": s.gather(x["row"].gather(near)), "start": x["start"].gather(near)}
+        )
+        nw = rows.select(
+            pl.col("t").str.slice(pl.max_horizontal(st - w, 0), pl.min_horizontal(st, w))
+        ).to_series()
+        x = x.with_columns(x["win"].clone().scatter(near, nw))
+    return x
 
 
-def _offsets_loop(cand: pl.DataFrame) -> list[int]:
-    """Offsets for long rows: one walk per row (linear, unlike a split per candidate)."""
-    rows: list[int] = cand["row"].to_list()
-    groups: list[int] = cand["g"].to_list()
-    ms: list[str] = cand["m"].to_list()
-    texts: list[str] = cand["t"].to_list()
-    starts = [0] * len(ms)
-    cur, cur_g, cursor = -1, -1, 0
-    for i in range(len(ms)):
-        if rows[i] != cur or groups[i] != cur_g:
-            cur, cur_g, cursor = rows[i], groups[i], 0
-        p = texts[i].find(ms[i], cursor)
-        starts[i] = p
-        cursor = p + len(ms[i])
-    return starts
+def _drop_early(x: pl.DataFrame, s: pl.Series, kinds: tuple[str, ...]) -> pl.DataFrame:
+    """Cheap drops before windows, within one group's candidates.
+
+    ID-shaped runs the credit-code alternative also matched (the number alternative has
+    them), and candidates reported only next to a context word (dates of birth; 8/10-digit
+    permit or phone numbers) in rows without that word anywhere.
+    """
+    kind, m = pl.col("kind"), pl.col("m")
+    if "uscc" in kinds:
+        x = x.filter(~((kind == _KIND_CODE["uscc"]) & m.str.contains("^[0-9]{17}[0-9Xx]$")))
+    rules = []
+    if "dob" in kinds:
+        rules.append((kind == _KIND_CODE["dob"], CONTEXT["date_of_birth"]))
+    if "number" in kinds:
+        short = (kind == _KIND_CODE["number"]) & m.str.len_bytes().is_in([8, 10])
+        rules.append((short, _SHORT_NUMBER_WORDS))
+    for needs, words in rules:
+        rows = x.filter(needs)["row"].unique()
+        if rows.len():
+            rows = rows.filter(s.gather(rows).str.contains_any(list(words)).fill_null(False))
+            x = x.filter(~(needs & ~pl.col("row").is_in(rows.implode())))
+    return x
+
+
+def _candidate_frame() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "row": pl.UInt32,
+            "g": pl.UInt8,
+            "m": pl.String,
+            "kind": pl.Int8,
+            "len": pl.Int64,
+            "start": pl.Int64,
+            "win": pl.String,
+            "left": pl.String,
+        }
+    )
 
 
 _CHUNK_CHARS = 2048  # long strings are cut into pieces about this size (at line ends)
@@ -295,8 +355,8 @@ def detect_batch(
     fast path of scans that mask only the examples they keep). Raw values are never returned.
 
     Strings longer than a few KB (a whole document) are cut into line-sized pieces first:
-    the candidate pass carries its row's text per candidate, which would otherwise grow
-    with (candidates × length).
+    per-row work (windows cut from the row text, the regex state per row) then stays
+    bounded, and offsets are shifted back afterwards.
     """
     s = _as_series(texts)
     if (s.str.len_bytes().max() or 0) <= _VECTOR_ROW_BYTES:  # type: ignore[operator]
@@ -336,6 +396,26 @@ def detect_batch(
     ).sort("row", "start")
 
 
+_SAMPLE_EVERY = 16
+_PREFILTER_MAX_KEEP = 0.7
+
+
+def _prefilter(s: pl.Series) -> pl.Series | None:
+    """Indices of the strings that contain a candidate anchor; None to scan them all.
+
+    A strided sample decides first: where most strings hold PI (dense tables) the anchor
+    pass would cost a sixth of the work and save nothing.
+    """
+    if s.len() >= 8 * _SAMPLE_EVERY:
+        sample = s.gather_every(_SAMPLE_EVERY).str.contains(PREFILTER)
+        if (sample.mean() or 0.0) > _PREFILTER_MAX_KEEP:  # type: ignore[operator]
+            return None
+    hit = s.str.contains(PREFILTER)
+    if hit.all():
+        return None
+    return hit.arg_true().cast(pl.UInt32)
+
+
 def _detect_rows(
     s: pl.Series,
     *,
@@ -345,45 +425,43 @@ def _detect_rows(
     previews: bool,
 ) -> pl.DataFrame:
     today = today or dt.date.today()
-    cand = candidates(s)
+    keep = _prefilter(s)
+    cand = candidates(s if keep is None else s.gather(keep))
     if not cand.height:
         return _empty()
+    if keep is not None:
+        cand = cand.with_columns(keep.gather(cand["row"]).alias("row"))
     parts = [f for f in (_classify(kind, sub, today) for kind, sub in _by_kind(cand)) if f.height]
     if not parts:
         return _empty()
+    if not previews:  # the values are only needed to mask them
+        parts = [f.drop("v") for f in parts]
     df = pl.concat(parts, how="vertical_relaxed").filter(pl.col("confidence") >= min_confidence)
     if types is not None:
         df = df.filter(pl.col("pi_type").is_in(sorted(types)))
-    prev: list[str | None]
+    prev = pl.lit(None, pl.String)
     if previews:
-        prev = [mask_preview(v, t) for v, t in zip(df["v"], df["pi_type"], strict=True)]
+        masked = [mask_preview(v, t) for v, t in zip(df["v"], df["pi_type"], strict=True)]
+        prev = pl.lit(pl.Series(masked, dtype=pl.String))
+    df = df.with_columns(
+        prev.alias("preview"),
+        pl.col("confidence").clip(upper_bound=0.99).round(3),
+        (pl.col("row").cast(pl.Int64) * _ROW_KEY).alias("_k"),
+    )
+    if (df["end"].max() or 0) < _END_KEY:  # type: ignore[operator]
+        # one integer key: row, then start, then the longest first
+        df = df.sort(pl.col("_k") + pl.col("start") * _END_KEY + (_END_KEY - 1 - pl.col("end")))
     else:
-        prev = [None] * df.height
-    cls = {c: t.pipl_class for c, t in PI_TYPES.items()}
-    cat = {c: (t.art28 or "") for c, t in PI_TYPES.items()}
-    minor = pl.col("minor")
+        df = df.sort(pl.col("_k") + pl.col("start"), pl.col("end"), descending=[False, True])
     return (
-        df.with_columns(
-            pl.Series("preview", prev, dtype=pl.String),
-            pl.col("confidence").clip(upper_bound=0.99).round(3),
-            pl.when(minor)
-            .then(pl.lit("minor"))
-            .otherwise(pl.col("pi_type").replace_strict(cls, default="general"))
-            .alias("pipl_class"),
-            pl.when(minor)
-            .then(pl.lit("minors_under_14"))
-            .otherwise(pl.col("pi_type").replace_strict(cat, default=""))
-            .alias("category"),
-        )
-        .with_columns((pl.col("row").cast(pl.Int64) * _ROW_KEY).alias("_k"))
-        .sort(pl.col("_k") + pl.col("start"), pl.col("end"), descending=[False, True])
         # candidates of different pattern groups may overlap: keep the first, longest one.
         # Rows are sorted, so a running max of row*K+end never crosses into the next row.
-        .filter(
+        df.filter(
             pl.col("_k") + pl.col("start")
             >= (pl.col("_k") + pl.col("end")).cum_max().shift(1, fill_value=0)
+        ).select(
+            "row", "start", "end", "pi_type", "confidence", "preview", "pipl_class", "category"
         )
-        .select("row", "start", "end", "pi_type", "confidence", "preview", "pipl_class", "category")
     )
 
 
@@ -391,6 +469,7 @@ def _by_kind(cand: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     return [(_KIND_NAME[int(k[0])], sub) for k, sub in cand.group_by("kind", maintain_order=True)]
 
 
+@functools.cache
 def _ctx_expr(pi: str) -> pl.Expr:
     words = CONTEXT.get(pi)
     if not words:
@@ -409,14 +488,23 @@ def _result(
 ) -> pl.DataFrame:
     v = value if value is not None else pl.col("m")
     off = offset if offset is not None else pl.lit(0, pl.Int64)
+    if isinstance(pi, str):
+        cls, cat = pl.lit(_CLASS.get(pi, "general")), pl.lit(_CATEGORY.get(pi, ""))
+    else:
+        cls = pi.replace_strict(_CLASS, default="general", return_dtype=pl.String)
+        cat = pi.replace_strict(_CATEGORY, default="", return_dtype=pl.String)
+    if minor is not None:  # a child's ID or birth date: PIPL Art. 28 minors under 14
+        cls = pl.when(minor).then(pl.lit("minor")).otherwise(cls)
+        cat = pl.when(minor).then(pl.lit("minors_under_14")).otherwise(cat)
     out = sub.select(
         pl.col("row").cast(pl.UInt32),
         (pl.col("start") + off).alias("start"),
         (pl.col("start") + off + v.str.len_chars().cast(pl.Int64)).alias("end"),
         (pi if isinstance(pi, pl.Expr) else pl.lit(pi)).cast(pl.String).alias("pi_type"),
+        cls.alias("pipl_class"),
+        cat.alias("category"),
         conf.cast(pl.Float64).alias("confidence"),
         v.alias("v"),
-        (minor if minor is not None else pl.lit(False)).alias("minor"),
     )
     return out.filter(pl.col("pi_type").is_not_null() & (pl.col("confidence") > 0))
 
@@ -457,8 +545,18 @@ def _numbers(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     L = pl.col("len")
     m = pl.col("m")
     out: list[pl.DataFrame] = []
+    # one split by length; each rule below then reads only its own lengths
+    by_len = {int(k[0]): df for k, df in sub.partition_by("len", as_dict=True).items()}
+    empty = sub.clear()
+
+    def lens(*ns: int) -> pl.DataFrame:
+        got = [by_len[n] for n in ns if n in by_len]
+        if not got:
+            return empty
+        return got[0] if len(got) == 1 else pl.concat(got)
+
     # 18 characters: resident ID (MOD 11-2), else 18-digit card or credit code, else decoy
-    id18 = sub.filter(L == 18).with_columns(
+    id18 = lens(18).with_columns(
         m.str.to_uppercase().alias("m"),
         m.str.contains("^[0-9]+$").alias("digit"),
         m.str.contains(_USCC_REGION_RX).alias("reg"),
@@ -503,14 +601,14 @@ def _numbers(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
             )
         )
     # 15 digits: legacy resident ID (no check digit)
-    id15 = sub.filter((L == 15) & ~m.str.starts_with("0"))
+    id15 = lens(15).filter(~m.str.starts_with("0"))
     if id15.height:
         ok, age = V.resident_id15(id15["m"].to_list(), today)
         id15 = id15.with_columns(pl.Series("ok", ok), pl.Series("minor", age < 14)).filter("ok")
         conf = pl.lit(0.6) + pl.when(_ctx_expr("cn_resident_id_15")).then(0.3).otherwise(0.0)
         out.append(_result(id15, "cn_resident_id_15", conf, minor=pl.col("minor")))
     # 16, 17, 19 digits: bank cards (Luhn raises confidence, does not reject)
-    cards = sub.filter(L.is_in([16, 17, 19]) & m.str.contains("^[3-6][0-9]+$"))
+    cards = lens(16, 17, 19).filter(m.str.contains("^[3-6][0-9]+$"))
     if cards.height:
         lu = V.luhn(cards["m"].to_list())
         base = (
@@ -522,7 +620,7 @@ def _numbers(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
         )
         conf = base + pl.when(_ctx_expr("bank_card")).then(0.1).otherwise(0.0)
         out.append(_result(cards.with_columns(pl.Series("luhn", lu)), "bank_card", conf))
-    mob = sub.filter(
+    mob = lens(11, 13, 15).filter(
         ((L == 11) & m.str.contains("^1[3-9]"))
         | ((L == 13) & m.str.contains("^861[3-9]"))
         | ((L == 15) & m.str.contains("^00861[3-9]"))
@@ -530,7 +628,7 @@ def _numbers(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     if mob.height:
         conf = pl.lit(0.85) + pl.when(_ctx_expr("cn_mobile")).then(0.1).otherwise(0.0)
         out.append(_result(mob, "cn_mobile", conf))
-    short = sub.filter(L.is_in([8, 10]) & m.str.contains("^[0-9]+$"))
+    short = lens(8, 10).filter(m.str.contains("^[0-9]+$"))
     if short.height:
         tw, ph = _ctx_expr("tw_permit"), _ctx_expr("phone")
         short_pi = (
@@ -557,10 +655,10 @@ def _ipv4(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 def _ipv6(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     ok = []
     for v in sub["m"].to_list():
-        try:
-            ipaddress.IPv6Address(v)
+        try:  # inet_pton: the C parser, same grammar as ipaddress for [0-9A-Fa-f:] input
+            socket.inet_pton(socket.AF_INET6, v)
             ok.append(True)
-        except ValueError:
+        except (OSError, ValueError):
             ok.append(False)
     return _result(sub.filter(pl.Series(ok, dtype=pl.Boolean)), "ipv6", pl.lit(0.85))
 
@@ -645,12 +743,10 @@ _STOP_RX = "^.{2,}[" + "".join(sorted(_NAME_STOP)) + "]$"
 
 def _name_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     m = pl.col("m")
-    has_pre = m.str.contains(_ZH_PREFIX_RX)
-    core = (
-        pl.when(has_pre)
-        .then(m.str.replace(_ZH_PREFIX_RX, ""))
-        .otherwise(m.str.replace(_ZH_TITLE_RX, ""))
-    )
+    # the text after a context prefix ("姓名：", "客户"); shorter than m exactly when one is there
+    sub = sub.with_columns(m.str.replace(_ZH_PREFIX_RX, "").alias("rest"))
+    has_pre = pl.col("rest").str.len_bytes() < m.str.len_bytes()
+    core = pl.when(has_pre).then(pl.col("rest")).otherwise(m.str.replace(_ZH_TITLE_RX, ""))
     sub = sub.with_columns(core.alias("core"), has_pre.alias("pre"))
     c = pl.col("core")
     # a third given-name character that is a common function word belongs to the prose
@@ -668,11 +764,7 @@ def _name_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     sub = sub.with_columns(c3.alias("core")).filter(
         (pl.col("core").str.len_chars() >= 2) & ~pl.col("core").str.contains(_NOT_NAME_ZH_RX)
     )
-    off = (
-        pl.when(pl.col("pre"))
-        .then(pl.col("len") - m.str.replace(_ZH_PREFIX_RX, "").str.len_chars())
-        .otherwise(0)
-    )
+    off = pl.when(pl.col("pre")).then(pl.col("len") - pl.col("rest").str.len_chars()).otherwise(0)
     conf = pl.when(pl.col("pre")).then(0.8).otherwise(0.75)
     return _result(sub, "person_name_zh", conf, value=pl.col("core"), offset=off.cast(pl.Int64))
 
