@@ -42,18 +42,27 @@ def bench_cold_start(repeats: int) -> list[tuple[str, float, str, float]]:
 
 
 def bench_assess(repeats: int) -> list[tuple[str, float, str, float]]:
-    from tianping.assess import run_assessment
+    """As `make demo` runs them: trained models (pickle consent), the local chat endpoint."""
+    from tianping.assess import AssessOptions, run_assessment
+    from tianping.genai._server import ChatServer
     from tianping.rules import load_rulebook
     from tianping.store import open_store
 
+    sys.path.insert(0, str(EXAMPLES))
+    import train_models
+
+    train_models.main_quiet()
+    server = ChatServer(port=18765)
+    server.start()
     systems = sorted(p.parent for p in EXAMPLES.glob("*/tianping.yaml"))
     rulebook = load_rulebook()
 
     def five() -> None:
         with tempfile.TemporaryDirectory() as d:
             store = open_store(f"sqlite:///{d}/bench.db")
+            options = AssessOptions(evidence_root=Path(d) / "evidence", trust_pickle=True)
             for s in systems:
-                run_assessment(s, store, rulebook=rulebook)
+                run_assessment(s, store, options, rulebook=rulebook)
             store.close()
 
     def cli_five() -> None:
@@ -70,17 +79,23 @@ def bench_assess(repeats: int) -> list[tuple[str, float, str, float]]:
                         str(s),
                         "--format",
                         "json",
+                        "--trust-pickle",
+                        "--out",
+                        d,
                     ]
                 )
 
-    return [
-        (
-            f"assess all {len(systems)} examples in-process (fresh SQLite)",
-            median_time(five, repeats),
-            "same, one CLI process per system",
-            median_time(cli_five, max(1, repeats // 2)),
-        )
-    ]
+    try:
+        return [
+            (
+                f"assess all {len(systems)} examples in-process (fresh SQLite)",
+                median_time(five, repeats),
+                "same, one CLI process per system",
+                median_time(cli_five, max(1, repeats // 2)),
+            )
+        ]
+    finally:
+        server.stop()
 
 
 def bench_cel(n: int) -> list[tuple[str, float, str, float]]:
