@@ -172,3 +172,7 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     r = tp("audit", "--model", "m.joblib", cwd=tmp_path)
     assert r.returncode == 2
     assert "--data" in r.stderr
+    (tmp_path / "d.csv").write_text("a,y\n1,0\n", encoding="utf-8")
+    missing = tp("audit", "--model", "m.joblib", "--data", "d.csv", "--target", "y", cwd=tmp_path)
+    assert missing.returncode == 2  # one message up front, not one error per check
+    assert "model file not found" in missing.stderr and "m.joblib" in missing.stderr

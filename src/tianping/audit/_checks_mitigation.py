@@ -52,13 +52,12 @@ class MitigationWhatIf(Check):
                     en="fairlearn is not installed (tianping[audit]); what-if skipped",
                 ),
             )
-        from tianping.audit._inputs import load_audit_inputs
+        from tianping.audit._checks_core import _inputs_or_result
 
-        model, data, _ = load_audit_inputs(ctx)
-        if data.y is None:
-            return self.skipped(
-                ctx, I18nText(zh="评估数据没有标签列", en="the evaluation data has no target")
-            )
+        loaded = _inputs_or_result(self, ctx, None)
+        if isinstance(loaded, CheckResult):
+            return loaded
+        model, data = loaded
         return _what_if(self, ctx, p, model, data)
 
 

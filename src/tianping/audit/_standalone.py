@@ -84,6 +84,21 @@ def model_kind_for(location: str) -> str:
     )
 
 
+def _require_file(what: str, source: Any, base_dir: Path | None) -> None:
+    """A missing input file is one clear error up front, not one per check."""
+    if not isinstance(source, str | Path):
+        return
+    text = str(source)
+    if text.startswith(("http://", "https://")):
+        return
+    path = Path(text) if Path(text).is_absolute() else (base_dir or Path.cwd()) / text
+    if path.exists():
+        return
+    if what == "model" and ":" in text and not text.endswith(tuple(_MODEL_SUFFIX)):
+        return  # 'module:function'
+    raise InputError(f"{what} file not found / 文件不存在: {text}")
+
+
 def _dataset(
     data_id: str,
     source: Any,
@@ -151,6 +166,8 @@ def run_audit(
     from tianping import __version__
 
     objects: dict[str, Any] = {}
+    for what, source in (("model", model), ("data", data), ("reference", reference)):
+        _require_file(what, source, base_dir)
     if isinstance(model, str | Path):
         location = str(model)
         m_kind = kind or model_kind_for(location)
