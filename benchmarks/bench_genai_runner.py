@@ -1,7 +1,8 @@
 """GenAI runner throughput against the local chat server (fixed latency, separate process).
 
 Rows: the runner (aiohttp) at concurrency 10 / 100 / 500 against a 50 ms endpoint, goal
-0.8 x concurrency / latency; the same load through a bare httpx.AsyncClient (pool sized to the
+0.8 x concurrency / latency; concurrency 500 from one process vs sharded over two
+(RunOptions.processes); the same load through a bare httpx.AsyncClient (pool sized to the
 concurrency) and a bare aiohttp session, to justify the client choice; cache replay;
 inspect-ai's default client settings where inspect-ai is installed.
 
@@ -78,11 +79,51 @@ def _prompts(n: int, tag: str) -> list[PromptItem]:
     ]
 
 
-def runner_rate(base_url: str, concurrency: int, n: int) -> float:
+def runner_rate(base_url: str, concurrency: int, n: int, processes: int = 1) -> float:
     target = OpenAIChatTarget(base_url, "bench")
-    result = run_prompts(target, _prompts(n, f"r{concurrency}"), RunOptions(concurrency))
+    options = RunOptions(concurrency, processes=processes)
+    result = run_prompts(target, _prompts(n, f"r{concurrency}p{processes}"), options)
     assert result.stats.failed == 0, result.stats
+    assert result.stats.processes == processes, result.stats
     return n / result.stats.elapsed_s
+
+
+def processes_rows(url: str, n: int, repeats: int, server_procs: int) -> list[dict[str, object]]:
+    """Concurrency 500 from one process vs sharded over 2 (wall clock, spawn start included)."""
+    c = 500
+    import resource
+
+    def cpu_s() -> float:  # this process plus reaped children (the shards, not the server)
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    rates: dict[int, float] = {}
+    cpu_us: dict[int, float] = {}
+    for procs in (1, 2):
+        rates[procs], cpu_us[procs] = 0.0, float("inf")
+        for _ in range(repeats):
+            cpu0 = cpu_s()
+            rates[procs] = max(rates[procs], runner_rate(url, c, n, procs))
+            cpu_us[procs] = min(cpu_us[procs], (cpu_s() - cpu0) / n * 1e6)
+    goal = 0.8 * c / LATENCY_S
+    rows = []
+    for procs in (1, 2):
+        rows.append(
+            _row(
+                f"runner, concurrency {c}, processes {procs}",
+                rates[procs],
+                "req/s",
+                "processes 1" if procs > 1 else "",
+                rates[1] if procs > 1 else None,
+                f"{n} prompts, best of {repeats}; goal {goal:.0f} req/s "
+                f"({rates[procs] / goal:.0%}); client CPU {cpu_us[procs]:.0f} µs/request "
+                f"(all processes); server: {server_procs} process(es); "
+                f"{os.cpu_count()} CPUs shared by client and server; wall clock incl. "
+                "~0.5 s to spawn the children",
+            )
+        )
+    return rows
 
 
 def _body(i: int) -> dict[str, Any]:
@@ -283,6 +324,7 @@ def bench(quick: bool = False, server_procs: int | None = None) -> list[dict[str
                 )
                 cpu_rows[-1]["ratio"] = round(hx_cpu / ours_cpu, 2) if ours_cpu else None
         rows.extend(cpu_rows)
+        rows.extend(processes_rows(url, 4000 if quick else 20_000, repeats, procs))
         n_insp = 200 if quick else 1000
         insp, note = inspect_ai_rate(url, n_insp)
         if insp is not None:
@@ -310,5 +352,17 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--server-procs", type=int, default=None)
+    parser.add_argument(
+        "--only-processes", action="store_true", help="only the processes 1 vs 2 rows"
+    )
     args = parser.parse_args()
-    print(_table.markdown_table(bench(quick=args.quick, server_procs=args.server_procs)))
+    if args.only_processes:
+        procs = args.server_procs or 2
+        with server_processes(LATENCY_S * 1000, procs) as url:
+            runner_rate(url, 10, 50)
+            rows = processes_rows(
+                url, 4000 if args.quick else 20_000, 1 if args.quick else 3, procs
+            )
+    else:
+        rows = bench(quick=args.quick, server_procs=args.server_procs)
+    print(_table.markdown_table(rows))

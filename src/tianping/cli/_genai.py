@@ -143,6 +143,7 @@ def _options(
     no_cache: bool,
     replay_only: bool,
     tier: str,
+    processes: int | None = None,
 ) -> EvalOptions:
     from tianping.genai._eval import EvalOptions
 
@@ -171,6 +172,7 @@ def _options(
         tier=tier,
         progress=True,
         replay_only=replay_only,
+        processes=processes or (g.processes if g is not None else 1),
     )
 
 
@@ -189,6 +191,7 @@ def _run(
     no_cache: bool,
     replay_only: bool,
     tier: str,
+    processes: int | None = None,
 ) -> EvalRun:
     from tianping.genai._eval import run_evaluation
 
@@ -219,6 +222,7 @@ def _run(
         no_cache,
         replay_only,
         tier,
+        processes,
     )
     return run_evaluation(tgt, banks, opts, judge=judge_target)
 
@@ -244,6 +248,16 @@ def eval_cmd(
     review: Annotated[
         Path | None, typer.Option("--review", help="Also write a human-review CSV here")
     ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            min=1,
+            max=256,
+            help="Shard requests over N processes (OpenAI-compatible targets; "
+            "each gets concurrency/N; default: the profile's genai.processes, else 1)",
+        ),
+    ] = None,
     fmt: FormatOpt = "text",
     out_path: OutOpt = None,
 ) -> None:
@@ -267,6 +281,7 @@ def eval_cmd(
         no_cache,
         replay_only,
         tier,
+        processes,
     )
     rep = run.report
     text = rep.model_dump_json(indent=2) if fmt == "json" else render_report(rep, current_lang())

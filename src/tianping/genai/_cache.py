@@ -6,9 +6,9 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tianping.errors import InputError
 from tianping.genai._targets import Completion
@@ -24,6 +24,23 @@ CREATE TABLE IF NOT EXISTS responses (
     created_at REAL NOT NULL
 ) WITHOUT ROWID
 """
+
+
+_BUSY_TIMEOUT_S = 30.0
+_T = TypeVar("_T")
+
+
+def _retry_locked(fn: Callable[[], _T], attempts: int = 5) -> _T:
+    """`fn()`, retried when another writer holds the database past the busy timeout."""
+    for i in range(attempts):
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            msg = str(exc).lower()
+            if i == attempts - 1 or ("locked" not in msg and "busy" not in msg):
+                raise
+            time.sleep(0.05 * 2**i)
+    raise AssertionError("unreachable")
 
 
 def cache_key(target_id: str, messages: Sequence[ChatMessage], params: dict[str, Any]) -> str:
@@ -45,14 +62,21 @@ class ResponseCache:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            # Several processes of one sharded run write here: wait for the lock, don't fail.
+            self._db = sqlite3.connect(
+                str(self.path), timeout=_BUSY_TIMEOUT_S, check_same_thread=False
+            )
+            self._db.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
+            _retry_locked(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(_SCHEMA)
-            self._db.commit()
+            _retry_locked(lambda: self._create_schema())
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a usable response cache ({exc})") from None
         self._pending: list[tuple[str, str, str, int | None, int | None, float]] = []
+
+    def _create_schema(self) -> None:
+        with self._db:
+            self._db.execute(_SCHEMA)
 
     def __enter__(self) -> ResponseCache:
         return self
@@ -119,9 +143,16 @@ class ResponseCache:
     def flush(self) -> None:
         if not self._pending:
             return
-        rows, self._pending = self._pending, []
-        with self._db:
-            self._db.executemany("INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?, ?, ?)", rows)
+        rows = self._pending
+
+        def write() -> None:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?, ?, ?)", rows
+                )
+
+        _retry_locked(write)
+        self._pending = []
 
     def close(self) -> None:
         try:

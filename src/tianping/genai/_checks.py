@@ -139,7 +139,8 @@ class SafetyEvaluation(Check):
         )
         cache.parent.mkdir(parents=True, exist_ok=True)
         labels = ctx.resolve(g.human_labels) if g.human_labels else None
-        keywords = ctx.resolve(params.keywords) if params.keywords else None
+        keywords_file = params.keywords or g.keywords
+        keywords = ctx.resolve(keywords_file) if keywords_file else None
         attacks = params.attacks if params.attacks is not None else list(g.attacks)
         extra = [
             target.id,
@@ -155,6 +156,7 @@ class SafetyEvaluation(Check):
             return _MEMO[key]
         opts = EvalOptions(
             concurrency=g.concurrency,
+            processes=g.processes,
             attacks=attacks,
             commercial=g.commercial,
             cache_path=cache,

@@ -57,6 +57,7 @@ class EvalOptions:
     replay_only: bool = False
     budget_requests: int | None = None
     preflight: bool = True  # with a cache: one request first, fail fast on a dead endpoint
+    processes: int = 1  # RunOptions.processes: shard the requests over processes
 
 
 class BankInfo(BaseModel):
@@ -162,6 +163,7 @@ def run_evaluation(
         progress=opts.progress,
         replay_only=opts.replay_only,
         budget_requests=opts.budget_requests,
+        processes=opts.processes,
     )
     if opts.preflight and opts.cache_path is not None and not opts.replay_only and prompts:
         _preflight(target, prompts[0], run_opts)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
+import multiprocessing
 import random
+import signal
 import threading
 import time
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -16,7 +23,7 @@ from pydantic import BaseModel, Field
 from tianping.errors import InputError
 from tianping.genai._cache import ResponseCache, cache_key
 from tianping.genai._ratelimit import AdaptiveLimiter, TokenBucket
-from tianping.genai._targets import Completion, Target, TargetError
+from tianping.genai._targets import Completion, Target, TargetError, TargetSpec
 from tianping.genai._types import ChatMessage, PromptItem, ResponseRecord
 
 REPLAY_MISS = "not in the response cache (replay only)"
@@ -47,6 +54,9 @@ class RunOptions:
     # Used only by `estimate`: the latency one request is assumed to take.
     assumed_latency_s: float = 1.0
     backoff_max_s: float = 60.0
+    # > 1: shard the prompts over this many processes (one event loop tops out near
+    # 4,000 req/s); each gets concurrency ceil(c/N), rpm/N, tpm/N and its share of the budget.
+    processes: int = 1
 
 
 class RunStats(BaseModel):
@@ -67,6 +77,11 @@ class RunStats(BaseModel):
     spent_usd: float | None = None
     final_concurrency: int = 0
     min_concurrency: int = 0
+    processes: int = Field(1, description="Processes the run was sharded over")
+    shard_prompts: list[int] = Field(
+        default_factory=list, description="Prompts each process sent (processes > 1)"
+    )
+    notes: list[str] = Field(default_factory=list)
 
 
 class Estimate(BaseModel):
@@ -202,7 +217,7 @@ class _Run:
         self.pause_until = 0.0  # a Retry-After pauses every worker, not only the one told
         self.inflight_tokens = 0
         self.last_flush = time.monotonic()
-        self.progress: Any = None
+        self.progress: Any = None  # anything with advance(task_id, n)
         self.task_id: Any = None
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -375,54 +390,57 @@ class _Run:
 async def arun_prompts(
     target: Target, prompts: Sequence[PromptItem], options: RunOptions
 ) -> RunResult:
-    """Send every prompt once (cached answers are reused) and return one record per prompt."""
+    """Send every prompt once (cached answers are reused) and return one record per prompt.
+
+    With `options.processes` > 1 the requests are sharded over child processes (see
+    `_arun_sharded`); the records are the same as with one process."""
     if options.concurrency < 1:
         raise InputError(f"concurrency must be at least 1, got {options.concurrency}")
+    if options.processes < 1:
+        raise InputError(f"processes must be at least 1, got {options.processes}")
+    notes: list[str] = []
+    if options.processes > 1:
+        if target.spec() is not None:
+            return await _arun_sharded(target, prompts, options)
+        note = (
+            f"processes={options.processes} ignored for target {target.id}: "
+            f"{target.single_process_reason}; it runs in one process"
+        )
+        warnings.warn(note, RuntimeWarning, stacklevel=2)
+        notes.append(note)
+    result = await _arun(target, prompts, options)
+    result.stats.notes.extend(notes)
+    return result
+
+
+async def _arun(
+    target: Target,
+    prompts: Sequence[PromptItem],
+    options: RunOptions,
+    *,
+    check_budget: bool = True,
+    sink: Any = None,
+) -> RunResult:
+    """One process, one event loop. `sink`: a progress object instead of a rich bar."""
     started = time.perf_counter()
     cache = ResponseCache(options.cache_path) if options.cache_path else None
     try:
         plan = _plan(target, prompts, cache)
         est = _estimate(prompts, plan, options)
-        _check_budget(est, options)
+        if check_budget:
+            _check_budget(est, options)
         run = _Run(target, prompts, plan, options, cache)
         progress = None
-        if options.progress:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            progress = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            progress.start()
+        if sink is not None:
+            run.progress = sink
+        elif options.progress:
+            progress, run.task_id = _progress_bar(target.id, len(prompts))
             run.progress = progress
-            run.task_id = progress.add_task(target.id[:40], total=len(prompts))
         try:
             for key, completion in plan.cached.items():
-                run._fill(
-                    key,
-                    ResponseRecord(
-                        prompt_id="",
-                        text=completion.text,
-                        cached=True,
-                        attempts=0,
-                        prompt_tokens=completion.prompt_tokens,
-                        completion_tokens=completion.completion_tokens,
-                        cache_key=key,
-                    ),
-                )
+                run._fill(key, _cached_record(key, completion))
             run.stats.cached = len(run.records)
-            todo = [k for k in plan.groups if k not in plan.cached]
+            todo = _todo(plan)
             if options.replay_only:
                 for key in todo:
                     run._fill(
@@ -459,6 +477,258 @@ async def arun_prompts(
     stats.final_concurrency = run.limiter.limit
     stats.min_concurrency = run.limiter.min_seen
     responses = [run.records[p.id] for p in prompts]
+    return RunResult(target_id=target.id, responses=responses, stats=stats, estimate=est)
+
+
+def _todo(plan: _Plan) -> list[str]:
+    return [k for k in plan.groups if k not in plan.cached]
+
+
+def _cached_record(key: str, completion: Completion) -> ResponseRecord:
+    return ResponseRecord(
+        prompt_id="",
+        text=completion.text,
+        cached=True,
+        attempts=0,
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        cache_key=key,
+    )
+
+
+def _progress_bar(label: str, total: int) -> tuple[Any, Any]:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    progress.start()
+    return progress, progress.add_task(label[:40], total=total)
+
+
+# -- sharding over processes ------------------------------------------------------------------
+
+_SHARD_QUEUE: Any = None  # the parent's progress queue, set in each child by `_init_shard`
+
+
+def _exit_on_term(signum: int, frame: Any) -> None:
+    # Unwinds through the runner's `finally`: answers received so far reach the cache.
+    raise SystemExit(128 + signum)
+
+
+def _init_shard(queue: Any) -> None:
+    global _SHARD_QUEUE
+    _SHARD_QUEUE = queue
+    # Ctrl-C goes to the parent, which terminates the children (SIGTERM: flush, then exit).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_term)
+
+
+class _QueueSink:
+    """Progress in a child: counts sent to the parent's queue, at most every 0.1 s."""
+
+    def __init__(self, queue: Any) -> None:
+        self.queue = queue
+        self.count = 0
+        self.last = time.monotonic()
+
+    def advance(self, task_id: Any, n: int) -> None:
+        self.count += n
+        if time.monotonic() - self.last >= 0.1:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.count:
+            self.queue.put(self.count)
+            self.count = 0
+        self.last = time.monotonic()
+
+
+def _shard_main(spec: TargetSpec, prompts: list[PromptItem], options: RunOptions) -> RunResult:
+    """One shard, in a child process: rebuild the target and run with its own event loop."""
+    target = spec.build()
+    sink = _QueueSink(_SHARD_QUEUE) if _SHARD_QUEUE is not None else None
+    box: dict[str, RunResult] = {}
+
+    async def main() -> None:
+        try:
+            box["result"] = await _arun(target, prompts, options, check_budget=False, sink=sink)
+        finally:
+            await target.aclose()
+            if sink is not None:
+                sink.flush()
+
+    asyncio.run(main())
+    return box["result"]
+
+
+def _split_int(total: int, weights: list[int]) -> list[int]:
+    """`total` split in proportion to `weights` (largest remainder: the parts sum to total)."""
+    whole = sum(weights) or 1
+    parts = [total * w // whole for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: -((total * weights[i]) % whole))
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def _drain(queue: Any, progress: Any, task_id: Any) -> None:
+    while True:
+        try:
+            n = queue.get_nowait()
+        except Empty:
+            return
+        progress.advance(task_id, n)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    # No public API stops a running task: SIGTERM makes each child flush its cache and exit.
+    procs: dict[int, Any] = getattr(pool, "_processes", None) or {}
+    for proc in list(procs.values()):
+        with contextlib.suppress(Exception):
+            proc.terminate()
+
+
+async def _arun_sharded(
+    target: Target, prompts: Sequence[PromptItem], options: RunOptions
+) -> RunResult:
+    """Plan and check the budget here, send the uncached requests from N child processes.
+
+    Shards are interleaved over distinct requests (prompts that share a cache key stay in one
+    shard, so nothing is sent twice); each child writes the shared cache as it goes, so an
+    interrupted run resumes like a one-process run."""
+    started = time.perf_counter()
+    spec = target.spec()
+    assert spec is not None
+    cache = ResponseCache(options.cache_path) if options.cache_path else None
+    try:
+        plan = _plan(target, prompts, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+    est = _estimate(prompts, plan, options)
+    _check_budget(est, options)
+    todo = _todo(plan)
+    n = min(options.processes, len(todo))
+    if options.replay_only or n <= 1:  # nothing to send from several processes
+        result = await _arun(target, prompts, replace(options, processes=1), check_budget=False)
+        result.estimate = est
+        return result
+
+    shard_keys = [todo[i::n] for i in range(n)]
+    shard_of = {key: s for s, keys in enumerate(shard_keys) for key in keys}
+    shard_prompts: list[list[PromptItem]] = [[] for _ in range(n)]
+    for i, p in enumerate(prompts):
+        s = shard_of.get(plan.keys[i])
+        if s is not None:
+            shard_prompts[s].append(p)
+    # The budget is split before the start: no shard can take another's share.
+    requests = [len(keys) for keys in shard_keys]
+    req_budget: list[int | None] = [None] * n
+    if options.budget_requests is not None:
+        req_budget = list(_split_int(options.budget_requests, requests))
+    usd_budget: list[float | None] = [None] * n
+    if options.budget_usd is not None:
+        tokens = [
+            sum(
+                _request_tokens(
+                    prompts[plan.groups[k][0]].messages, prompts[plan.groups[k][0]].params
+                )
+                for k in keys
+            )
+            for keys in shard_keys
+        ]
+        whole = sum(tokens) or 1
+        usd_budget = [options.budget_usd * t / whole for t in tokens]
+    child_options = [
+        replace(
+            options,
+            processes=1,
+            progress=False,
+            concurrency=math.ceil(options.concurrency / n),
+            rpm=options.rpm / n if options.rpm else None,
+            tpm=options.tpm / n if options.tpm else None,
+            budget_requests=req_budget[s],
+            budget_usd=usd_budget[s],
+        )
+        for s in range(n)
+    ]
+
+    records: dict[str, ResponseRecord] = {}
+    for key, completion in plan.cached.items():
+        rec = _cached_record(key, completion)
+        for i in plan.groups[key]:
+            records[prompts[i].id] = rec.model_copy(update={"prompt_id": prompts[i].id})
+    stats = RunStats(prompts=len(prompts), unique_requests=len(plan.groups), cached=len(records))
+
+    ctx = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads/loops
+    queue = ctx.Queue() if options.progress else None
+    progress = task_id = None
+    if queue is not None:
+        progress, task_id = _progress_bar(target.id, len(prompts))
+        progress.advance(task_id, len(records))
+    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_shard, initargs=(queue,))
+    futures = [
+        asyncio.wrap_future(pool.submit(_shard_main, spec, shard_prompts[s], child_options[s]))
+        for s in range(n)
+    ]
+    finished = False
+    try:
+        pending: set[asyncio.Future[RunResult]] = set(futures)
+        while pending:
+            done, pending = await asyncio.wait(
+                pending, timeout=0.1, return_when=asyncio.FIRST_EXCEPTION
+            )
+            if progress is not None:
+                _drain(queue, progress, task_id)
+            for fut in done:
+                fut.result()  # a shard's error (e.g. InputError) stops the run
+        results = [fut.result() for fut in futures]
+        finished = True
+    finally:
+        if not finished:
+            for fut in futures:  # a terminated child's SystemExit is nobody's result
+                if fut.done() and not fut.cancelled():
+                    fut.exception()
+                else:
+                    fut.cancel()
+            _terminate(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+        if progress is not None:
+            progress.update(task_id, completed=len(records) + sum(map(len, shard_prompts)))
+            progress.stop()
+
+    summed = (
+        "cached", "answered", "failed", "sent", "retries", "rate_limited", "server_errors",
+        "timeouts", "prompt_tokens", "completion_tokens", "final_concurrency", "min_concurrency",
+    )  # fmt: skip
+    for res in results:
+        for name in summed:
+            setattr(stats, name, getattr(stats, name) + getattr(res.stats, name))
+        for rec in res.responses:
+            records[rec.prompt_id] = rec
+    elapsed = time.perf_counter() - started
+    stats.elapsed_s = round(elapsed, 6)
+    stats.req_per_s = round(len(prompts) / elapsed, 3) if elapsed > 0 else 0.0
+    if options.price_per_1k_tokens is not None:
+        stats.spent_usd = (
+            (stats.prompt_tokens + stats.completion_tokens) * options.price_per_1k_tokens / 1000.0
+        )
+    stats.processes = n
+    stats.shard_prompts = [len(sp) for sp in shard_prompts]
+    responses = [records[p.id] for p in prompts]
     return RunResult(target_id=target.id, responses=responses, stats=stats, estimate=est)
 
 

@@ -62,10 +62,23 @@ class TargetError(Exception):
         return f"HTTP {self.status}: {self.message}" if self.status else self.message
 
 
+@dataclass(frozen=True)
+class TargetSpec:
+    """A picklable recipe that rebuilds a target in another process (`RunOptions.processes`)."""
+
+    factory: Callable[..., Target]
+    kwargs: dict[str, Any]
+
+    def build(self) -> Target:
+        return self.factory(**self.kwargs)
+
+
 class Target(ABC):
     """Something that answers chat messages. `id` is stable and goes into cache keys."""
 
     id: str
+    # Why `spec()` is None: shown when a run asks for several processes.
+    single_process_reason: str = "a custom target cannot be rebuilt in another process"
 
     @abstractmethod
     async def complete(self, messages: list[ChatMessage], params: dict[str, Any]) -> Completion:
@@ -76,6 +89,10 @@ class Target(ABC):
 
     def prepare(self, concurrency: int) -> None:  # noqa: B027 - optional hook
         """Told the runner's concurrency before the first call (sizes connection pools)."""
+
+    def spec(self) -> TargetSpec | None:
+        """How to rebuild this target in a child process; None: it runs in one process."""
+        return None
 
 
 def _parse_retry_after(value: str | None) -> float | None:
@@ -168,6 +185,21 @@ class OpenAIChatTarget(Target):
     def prepare(self, concurrency: int) -> None:
         if self._session is None:
             self.max_connections = max(1, concurrency)
+
+    def spec(self) -> TargetSpec:
+        # The headers carry the API key: it travels through the pool's pipe, never to disk.
+        return TargetSpec(
+            OpenAIChatTarget,
+            {
+                "base_url": self.base_url,
+                "model": self.model,
+                "timeout_s": self.timeout_s,
+                "headers": dict(self._headers),
+                "stream": self.stream,
+                "max_connections": self.max_connections,
+                "id": self.id,
+            },
+        )
 
     def _get_session(self) -> aiohttp.ClientSession:
         import aiohttp
@@ -267,6 +299,10 @@ ChatFn = Callable[[list[ChatMessage]], "str | Completion | Awaitable[str | Compl
 class CallableTarget(Target):
     """A Python function `messages -> str` (sync functions run in a worker thread)."""
 
+    single_process_reason = (
+        "a Python callable may be a closure or hold state that another process cannot share"
+    )
+
     def __init__(self, fn: ChatFn, id: str | None = None) -> None:
         self.fn = fn
         name = getattr(fn, "__qualname__", None) or fn.__class__.__qualname__
@@ -299,6 +335,11 @@ class CallableTarget(Target):
 
 class GGUFTarget(Target):
     """A local GGUF model through llama-cpp-python (`pip install 'tianping[gguf]'`)."""
+
+    single_process_reason = (
+        "each process would load its own copy of the GGUF model, and llama.cpp already "
+        "uses every core"
+    )
 
     def __init__(
         self, path: str | Path, n_ctx: int = 2048, seed: int = 0, max_tokens: int = 128

@@ -344,6 +344,9 @@ class GenAIEvaluation(_Strict):
     )
     commercial: bool = Field(True, description="The run serves a commercial filing / 商用")
     concurrency: int = Field(16, ge=1, le=4096)
+    processes: int = Field(
+        1, ge=1, le=256, description="Client processes to shard the run across (OpenAI targets)"
+    )
     attacks: list[str] = Field(default_factory=list, description="Red-team transforms to apply")
     judge: str | None = Field(None, description="Model id of an LLM judge (optional)")
     human_labels: str | None = Field(None, description="CSV of human review labels (optional)")
