@@ -64,7 +64,7 @@ class _Doc:
         import yaml
 
         try:
-            doc = yaml.safe_load("".join(self.front or []))
+            doc = _safe_load("".join(self.front or []))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at front-matter line {mark.line + 2}" if mark is not None else ""
@@ -90,6 +90,13 @@ class _Doc:
         return out
 
 
+def _safe_load(text: str) -> Any:
+    """YAML with libyaml's C parser where present (the pure-Python one dominated verify)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def _yaml_value(raw_json: str) -> str:
     if raw_json.isprintable():
         return "'" + raw_json.replace("'", "''") + "'"
@@ -111,7 +118,7 @@ class MarkdownHandler(FormatHandler):
         for start, end, key in doc.blocks():
             block = "".join((doc.front or [])[start:end])
             try:
-                value: Any = next(iter(yaml.safe_load(block).values()))
+                value: Any = next(iter(_safe_load(block).values()))
             except (yaml.YAMLError, AttributeError, StopIteration) as exc:
                 raise bad(path, f"malformed front-matter key '{key}'") from exc
             form = f"markdown:front-matter:{key}"
