@@ -224,3 +224,24 @@ def test_income_example_linear_and_drift(income_example: Path) -> None:
     assert float(dr.metrics["max_psi"]) < 0.1  # type: ignore[arg-type]  # same census, two files
     cf = execute(Counterfactual(), _ctx(income_example), {"max_rows": 500})
     assert {"counterfactual_flip_rate__sex", "counterfactual_flip_rate__race"} <= set(cf.metrics)
+
+
+def test_explanations_in_evidence_carry_no_raw_values(credit_example: Path) -> None:
+    """An audit report must not carry individuals' data: percentiles and withheld codes."""
+    masked = execute(Explainability(), _ctx(credit_example), FAST["audit.explainability"])
+    shown = execute(
+        Explainability(),
+        _ctx(credit_example),
+        {**FAST["audit.explainability"], "reveal_values": True},
+    )
+
+    def texts(res: Any) -> str:
+        local = next(e for e in res.evidence if e.kind == "table" and "reason_1" in e.data[0])
+        narratives = next(e for e in res.evidence if e.kind == "json").data
+        return repr(local.data) + repr(narratives)
+
+    hidden, raw = texts(masked), texts(shown)
+    codes = {c for c in pd.read_csv(credit_example / "data" / "test.csv")["checking_status"]}
+    assert not any(f"={c} " in hidden or f"yours: {c})" in hidden for c in codes)
+    assert "≈P" in hidden and "•••" in hidden
+    assert any(f"={c} " in raw for c in codes)  # the opt-in shows them

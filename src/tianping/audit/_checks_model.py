@@ -189,6 +189,12 @@ class Explainability(Check):
         top_k: int = Field(5, ge=1)
         resamples: int = Field(20, ge=2, description="Bootstrap resamples for stability")
         additivity_tolerance: float = Field(1e-4, gt=0)
+        reveal_values: bool = Field(
+            False,
+            description="Show individuals' raw feature values in the evidence. Off: numbers "
+            "appear as their percentile among the evaluation rows, categories are withheld "
+            "(an audit report must not carry personal information)",
+        )
 
     def run(self, ctx: CheckContext, params: Any) -> CheckResult:
         import numpy as np
@@ -253,7 +259,7 @@ class Explainability(Check):
         for i in picks:
             contrib = dict(zip(expl.feature_names, expl.values[i].tolist(), strict=True))
             order = np.argsort(-np.abs(expl.values[i]), kind="stable")[:3]
-            row = Xe.iloc[i]
+            row = Xe.iloc[i] if params.reveal_values else _masked_row(Xe.iloc[i], X)
             local_rows.append(
                 {
                     "row": int(X.index[expl.rows[i]]) + 1,
@@ -751,3 +757,22 @@ class Drift(Check):
             f"smallest group share {(metrics['min_group_share'] or 0):.1%}{note.en}",
         )
         return self.result(ctx, metrics, msg, evidence=evidence)
+
+
+def _masked_row(row: Any, X: Any) -> Any:
+    """One record as the report may show it: numbers as their percentile among the
+    evaluation rows (e.g. "≈P85"), categories withheld ("•••"), missing as "—"."""
+    import pandas as pd
+
+    shown: dict[str, str] = {}
+    for col, v in row.items():
+        series = X[col]
+        if pd.isna(v):
+            shown[str(col)] = "—"
+        elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            valid = series.dropna()
+            pct = float((valid < v).mean() + 0.5 * (valid == v).mean()) if len(valid) else 0.5
+            shown[str(col)] = f"≈P{round(100 * pct)}"
+        else:
+            shown[str(col)] = "•••"
+    return pd.Series(shown, index=row.index, dtype=object)
