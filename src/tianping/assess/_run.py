@@ -128,6 +128,7 @@ def run_assessment(
         k: CheckResult.model_validate_json(r.result_json) for k, r in store.results(row.id).items()
     }
     runs: dict[str, CheckRun] = {}
+    shared: dict[Any, Any] = {}  # inputs the checks of this run load once (CheckContext.memo)
     total = len(plan.tasks)
     for i, task in enumerate(plan.tasks):
         cls = registry.get(task.check_id)
@@ -149,6 +150,7 @@ def run_assessment(
                 as_of=plan.as_of,
                 evidence_dir=_task_dir(opts.evidence_root, key, task.key),
                 trust_pickle=opts.trust_pickle,
+                shared=shared,
             )
             result = execute(cls(), ctx, task.params)
             store.save_result(

@@ -189,21 +189,6 @@ def prepare(
     return AuditData(frame=frame, X=X, y=y, sensitive=sens, dataset=dataset, notes=notes)
 
 
-_CACHE: dict[tuple[Any, ...], tuple[ModelAdapter, AuditData, AuditData | None]] = {}
-_CACHE_SIZE = 4
-
-
-def _stamp(ctx: CheckContext, path: str | None) -> tuple[str, float, int] | None:
-    if not path:
-        return None
-    p = ctx.resolve(path)
-    try:
-        st = p.stat()
-    except OSError:
-        return (str(p), 0.0, -1)
-    return (str(p), st.st_mtime, st.st_size)
-
-
 def _copy(data: AuditData | None) -> AuditData | None:
     """A view that a check may modify without touching the cached one (copy-on-write)."""
     if data is None:
@@ -224,26 +209,11 @@ def load_audit_inputs(
     """(model, evaluation data, reference data or None) for the profile in `ctx`.
 
     Evaluation data: the model's `evaluation_dataset`, else the first dataset with a
-    target. Reference: the model's `training_dataset`, else None. The checks of one
-    assessment share the loaded inputs (files unchanged since: same size and mtime).
+    target. Reference: the model's `training_dataset`, else None. The checks of one run
+    (`assess`, `audit`) load them once (`CheckContext.memo`).
     """
     spec = model_spec(ctx, model_id)
-    key = (
-        ctx.profile.model_dump_json(),
-        str(ctx.base_dir.resolve()),
-        spec.id,
-        ctx.trust_pickle,
-        _stamp(ctx, spec.path),
-        *(_stamp(ctx, d.path) for d in ctx.profile.datasets),
-        *sorted((k, id(v)) for k, v in ctx.objects.items()),
-    )
-    hit = _CACHE.get(key)
-    if hit is None:
-        hit = _load_audit_inputs(ctx, spec)
-        while len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = hit
-    model, data, ref = hit
+    model, data, ref = ctx.memo(("audit.inputs", spec.id), lambda: _load_audit_inputs(ctx, spec))
     data_copy = _copy(data)
     assert data_copy is not None
     # A shallow copy, so a check that moves the threshold does not move it for the next.

@@ -222,6 +222,7 @@ def run_audit(
             f"Unknown check(s) / 未知检查: {', '.join(unknown)}; available: " + ", ".join(audit_ids)
         )
     root = base_dir or Path.cwd()
+    shared: dict[Any, Any] = {}
     results: list[CheckResult] = []
     for check_id in wanted:
         cls = registry.get(check_id)
@@ -234,6 +235,7 @@ def run_audit(
             evidence_dir=(evidence_dir / check_id) if evidence_dir else None,
             trust_pickle=trust_pickle,
             objects=objects,
+            shared=shared,
         )
         results.append(execute(cls(), ctx, dict((params or {}).get(check_id, {}))))
     return AuditReport(
@@ -268,6 +270,7 @@ def audit_profile(
             f"{profile_path}: the profile declares no model under 'models' / 档案未声明模型"
         )
     wanted = list(checks) if checks else [c for c in AUDIT_CHECKS if registry.get(c)]
+    shared: dict[Any, Any] = {}
     results: list[CheckResult] = []
     for check_id in wanted:
         cls = registry.get(check_id)
@@ -280,6 +283,7 @@ def audit_profile(
             thresholds=dict((thresholds or {}).get(check_id, {})),
             evidence_dir=(evidence_dir / check_id) if evidence_dir else None,
             trust_pickle=trust_pickle,
+            shared=shared,
         )
         results.append(execute(cls(), ctx, dict((params or {}).get(check_id, {}))))
     model = profile.models[0]

@@ -6,15 +6,18 @@ import datetime as dt
 import enum
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tianping.i18n import I18nText
 from tianping.rules._schema import Bound
 from tianping.systems import SystemProfile
+
+_T = TypeVar("_T")
 
 
 class Verdict(enum.StrEnum):
@@ -102,6 +105,16 @@ class CheckContext:
     # In-memory inputs from the Python API, keyed "model:<id>" / "dataset:<id>": a fitted
     # estimator or adapter, a DataFrame. Loaders look here before reading files.
     objects: dict[str, Any] = field(default_factory=dict)
+    # Scratch shared by the checks of one run (`assess`, `audit`): expensive inputs are
+    # computed once per run — a model and its data, a PI scan, a GenAI evaluation.
+    shared: dict[Hashable, Any] = field(default_factory=dict)
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """`compute()` once per run for `key`; an exception stores nothing."""
+        if key not in self.shared:
+            self.shared[key] = compute()
+        value: _T = self.shared[key]
+        return value
 
     def resolve(self, relative: str) -> Path:
         p = Path(relative)

@@ -30,11 +30,10 @@ if TYPE_CHECKING:
     from tianping.genai._eval import EvalReport
 
 _SEED = "tianping-seed"
+
+
 # One evaluation serves every obligation that cites it within a process (tasks differ only
 # by thresholds); the runner cache makes later processes replay instead of resending.
-_MEMO: dict[str, EvalReport] = {}
-
-
 def _bank_refs(ctx: CheckContext, override: list[str] | None) -> list[str]:
     g = ctx.profile.genai
     refs = override if override is not None else (list(g.banks) if g and g.banks else [_SEED])
@@ -151,9 +150,10 @@ class SafetyEvaluation(Check):
             ctx.tier,
         ]
         files = [*paths, *(p for p in (labels, keywords) if p is not None)]
-        key = _fingerprint(files, extra)
-        if key in _MEMO:
-            return _MEMO[key]
+        key = ("genai.eval", _fingerprint(files, extra))
+        if key in ctx.shared:  # several obligations cite the same evaluation
+            memo: EvalReport = ctx.shared[key]
+            return memo
         opts = EvalOptions(
             concurrency=g.concurrency,
             processes=g.processes,
@@ -166,9 +166,7 @@ class SafetyEvaluation(Check):
         )
         report = evaluate(target, paths, opts, judge=judge, base_dir=ctx.base_dir)
         if report.prompts > report.metrics.unanswered:  # never memoise a failed run
-            if len(_MEMO) > 8:
-                _MEMO.clear()
-            _MEMO[key] = report
+            ctx.shared[key] = report
         return report
 
 

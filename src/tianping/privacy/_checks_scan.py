@@ -42,7 +42,7 @@ class PrivacyScan(Check):
         workers: int = Field(1, ge=1, le=64)
 
     def run(self, ctx: CheckContext, params: Any) -> CheckResult:
-        from tianping.privacy._scan import FileReport, ScanOptions, ScanReport, scan_paths
+        from tianping.privacy._scan import ScanOptions
 
         rel = params.paths
         if rel is None:
@@ -58,24 +58,8 @@ class PrivacyScan(Check):
             max_examples=params.max_examples,
             workers=params.workers,
         )
-        report = ScanReport()
-        seen: set[Path] = set()
-        for r in dict.fromkeys(rel):
-            p = ctx.resolve(r)
-            if p in seen:
-                continue
-            seen.add(p)
-            if not p.exists():
-                report.files.append(
-                    FileReport(path=r, format="?", status="error", message="not found / 不存在")
-                )
-                continue
-            part = scan_paths([p], opts)
-            report.files.extend(part.files)
-            report.findings.extend(part.findings)
-            report.seconds += part.seconds
-            for t, c in part.counts.items():
-                report.counts[t] = report.counts.get(t, 0) + c
+        key = ("privacy.scan", tuple(str(ctx.resolve(r)) for r in rel), repr(opts))
+        report = ctx.memo(key, lambda: _scan(ctx, rel, opts))
         return self._verdict(ctx, report)
 
     def _verdict(self, ctx: CheckContext, report: Any) -> CheckResult:
@@ -194,3 +178,28 @@ class PrivacyScan(Check):
 
 
 __all__ = ["PrivacyScan"]
+
+
+def _scan(ctx: CheckContext, rel: list[str], opts: Any) -> Any:
+    """One scan of every declared path (each once), missing paths reported per path."""
+    from tianping.privacy._scan import FileReport, ScanReport, scan_paths
+
+    report = ScanReport()
+    seen: set[Path] = set()
+    for r in dict.fromkeys(rel):
+        p = ctx.resolve(r)
+        if p in seen:
+            continue
+        seen.add(p)
+        if not p.exists():
+            report.files.append(
+                FileReport(path=r, format="?", status="error", message="not found / 不存在")
+            )
+            continue
+        part = scan_paths([p], opts)
+        report.files.extend(part.files)
+        report.findings.extend(part.findings)
+        report.seconds += part.seconds
+        for t, c in part.counts.items():
+            report.counts[t] = report.counts.get(t, 0) + c
+    return report
