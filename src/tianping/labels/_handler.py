@@ -64,8 +64,16 @@ class FormatHandler(ABC):
     def payload(self, path: Path) -> bytes | None:
         """The content bytes the anti-tamper hash covers (pixels/samples/body, not the
         label), or None if the handler cannot separate them (then the whole file minus
-        the record is hashed by the caller)."""
-        return None
+        the record is hashed by the caller). By default, the `payload_ranges` joined."""
+        ranges = self.payload_ranges(path)
+        if ranges is None:
+            return None
+        with Path(path).open("rb") as fh:
+            parts = []
+            for start, end in ranges:
+                fh.seek(start)
+                parts.append(fh.read(end - start))
+        return b"".join(parts)
 
 
 _HANDLERS: dict[str, FormatHandler] = {}

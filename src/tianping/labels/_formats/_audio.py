@@ -148,11 +148,6 @@ class Mp3Handler(FormatHandler):
         with mapped(path) as data:
             return [_mp3_bounds(path, data)]  # type: ignore[arg-type]
 
-    def payload(self, path: Path) -> bytes | None:
-        data = _read_all(path)
-        start, end = _mp3_bounds(path, data)
-        return data[start:end]
-
 
 # --------------------------------------------------------------------------- WAV (RIFF)
 
@@ -281,11 +276,6 @@ class WavHandler(FormatHandler):
             start, stop = self._scan(path, data)[1]
             return [(start, stop)]
 
-    def payload(self, path: Path) -> bytes | None:
-        with mapped(path) as data:
-            start, stop = self._scan(path, data)[1]
-            return data[start:stop]
-
 
 # --------------------------------------------------------------------------- FLAC
 
@@ -357,10 +347,6 @@ class FlacHandler(FormatHandler):
     def payload_ranges(self, path: Path) -> list[tuple[int, int]] | None:
         with mapped(path) as data:
             return [(_flac_audio_start(path, data), len(data))]  # type: ignore[arg-type]
-
-    def payload(self, path: Path) -> bytes | None:
-        data = _read_all(path)
-        return data[_flac_audio_start(path, data) :]
 
 
 # --------------------------------------------------------------------------- Ogg

@@ -375,11 +375,6 @@ class Mp4Handler(FormatHandler):
             top, _ = self._top(path, data)
             return [(b.body, b.end) for b in top if b.type == b"mdat"]
 
-    def payload(self, path: Path) -> bytes | None:
-        with mapped(path) as data:
-            top, _ = self._top(path, data)
-            return b"".join(data[b.body : b.end] for b in top if b.type == b"mdat")
-
 
 # =========================================================================== Matroska / WebM
 
@@ -681,11 +676,6 @@ class MkvHandler(FormatHandler):
         with mapped(path) as data:
             _, _, kids = self._parse(path, data)
             return [(k.start, k.end) for k in kids if k.id == _CLUSTER]
-
-    def payload(self, path: Path) -> bytes | None:
-        with mapped(path) as data:
-            _, _, kids = self._parse(path, data)
-            return b"".join(data[k.start : k.end] for k in kids if k.id == _CLUSTER)
 
 
 def _elements_top(path: Path, data: Buf) -> Iterator[_El]:
