@@ -113,9 +113,8 @@ def test_mitigation_what_if_on_credit(credit_example: Path) -> None:
 
     report = audit_profile(credit_example, checks=["audit.mitigation"], trust_pickle=True)
     res = report.results[0]
-    if res.verdict == Verdict.NOT_APPLICABLE:
-        assert res.metrics["dp_difference_before"] <= 0.1
-        return
+    # German Credit's model treats age groups very differently: the what-if must run
+    assert res.metrics["dp_difference_before"] > 0.1
     assert res.verdict == Verdict.WARN
     assert "what-if only" in res.message.en.lower() and "unchanged" in res.message.en
     assert res.metrics["whatif_dp_difference_after"] < res.metrics["whatif_dp_difference_before"]
