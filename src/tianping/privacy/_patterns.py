@@ -85,6 +85,9 @@ PROVINCES = [
 ]
 PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 HAN = "一-龥"
+PROVINCE_SUFFIXES = ["省", "市", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "特别行政区"]
+PLATE_SUFFIXES = "挂学警港澳"
+NAME_SEPARATORS_ZH = ":：为是"  # may stand between a context word and a name
 
 NAME_CONTEXT_ZH = [
     "姓名",
@@ -159,13 +162,38 @@ MONTHS = [
     "December",
 ]
 
+# Characters that rarely end a Chinese given name but often follow one in prose.
+NAME_STOP = "的是在和与及于说已将把被向给对也都就还又先女电手身住家请要从为有到在年月日号了"
+# Common words that start with a surname character ("用户申请", "负责人任命"): not names.
+NOT_NAME_ZH = (
+    "申请", "任命", "单独", "成功", "成为", "成立", "成本", "时政", "时间", "时候", "安全", "安装",
+    "管理", "高度", "高级", "方面", "方式", "方法", "向上", "向下", "于是", "和平", "金额", "金融",
+    "明确", "明显", "明天", "文件", "文化", "文字", "常用", "常见", "应用", "应当", "应该", "车辆",
+    "车牌", "路线", "司机", "余额", "全部", "全面", "全国", "通过", "包括", "包含", "关于", "关键",
+    "关闭", "关注", "强制", "严格", "严重", "连接", "项目", "石油", "华为", "信息", "程序", "程度",
+    "方案", "计划", "提供", "使用", "开通", "支付", "平台", "政策", "服务", "范围", "江湖", "黄金",
+    "田园", "左右", "左侧", "史上", "甘愿", "邓小", "季度", "汤圆", "齐全", "童年", "艾滋", "庞大",
+    "吉祥", "宫殿", "尚未", "易于", "凌晨", "夏天", "夏季", "秦朝", "韩国", "卫生", "卫星", "雷达",
+    "康复", "贺卡", "于此", "万元", "万一", "钱包", "孔子", "曹操", "毛巾", "蒋介",
+)  # fmt: skip
+# Capitalised words that make a "name" an organisation, role or title instead.
+NOT_NAME_EN = (
+    "Officer", "Management", "Manager", "Department", "Team", "Data", "Protection", "Risk",
+    "Model", "Committee", "Group", "Company", "Ltd", "Inc", "Bank", "Service", "Services",
+    "Center", "Centre", "Office", "University", "Policy", "The", "Of", "And", "Security",
+    "Privacy", "Board", "Director", "Support", "Compliance", "Legal", "Council", "Ministry",
+    "Bureau", "Association", "Institute", "Authority", "Agency", "Administration",
+    "Engineering", "Product", "Review", "Operations", "Assessment", "Governance", "Audit",
+    "Safety", "Quality", "Research", "Lab", "Labs", "Project",
+)  # fmt: skip
+
 _SUR = "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "]"
 _ZH_NAME = (
-    f"(?:{'|'.join(NAME_CONTEXT_ZH)})[:：为是]?[ ]?(?:{_SUR})[{HAN}]{{1,2}}"
+    f"(?:{'|'.join(NAME_CONTEXT_ZH)})[{NAME_SEPARATORS_ZH}]?[ ]?(?:{_SUR})[{HAN}]{{1,2}}"
     f"|(?:{_SUR})[{HAN}]{{0,2}}(?:{'|'.join(NAME_TITLES_ZH)})"
 )
 _ZH_ADDR = (
-    f"(?:{'|'.join(PROVINCES)})(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)"
+    f"(?:{'|'.join(PROVINCES)})(?:{'|'.join(PROVINCE_SUFFIXES)})"
     f"[{HAN}A-Za-z0-9]{{2,40}}(?: [0-9]{{6}})?"
 )
 _EN_NAME = (
@@ -196,7 +224,7 @@ ALTERNATIVES: dict[str, str] = {
     "uscc": r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}[0-9A-Za-z]*",
     "passport": r"(?:E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}|(?:DE|SE|PE)[0-9]{7})[0-9A-Za-z]*",
     "hkmo": r"[HM][0-9]{8}[0-9A-Za-z]*",
-    "plate": f"[{PLATE_PROVINCES}][A-Z][0-9A-Z]{{4,6}}[挂学警港澳]?",
+    "plate": f"[{PLATE_PROVINCES}][A-Z][0-9A-Z]{{4,6}}[{PLATE_SUFFIXES}]?",
     "landline": r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2}-)[0-9]{7,8}[0-9]*",
     "card_grouped": r"[3-6][0-9]{3}(?:[ -][0-9]{4}){3}(?:[ -]?[0-9]{1,3})?[0-9]*",
     "mobile": r"(?:(?:\+|00)86[ -]?1[3-9][0-9]{9}"
@@ -231,7 +259,7 @@ COMBINED = "|".join(f"(?:{p})" for p in ALTERNATIVES.values())
 GAP_PATTERNS: tuple[str, ...] = tuple(f"(?s:.)*?(?:{p})" for p in GROUP_PATTERNS)
 TAIL_PATTERNS: tuple[str, ...] = tuple(f"(?:{p})$" for p in GROUP_PATTERNS)
 
-_PROVINCE_SUFFIX = "省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区"
+_PROVINCE_SUFFIX = "|".join(PROVINCE_SUFFIXES)
 # A string without any of these anchors has no candidate: every alternative above contains
 # one of them (checked alternative by alternative in tests/privacy/test_detect.py). It is
 # one `str.contains` pass at ~450 MB/s per core, so sparse text skips the five extraction
@@ -265,7 +293,7 @@ SHAPES: dict[str, str] = {
     "uscc": r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
     "passport": r"^(?:E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}|(?:DE|SE|PE)[0-9]{7})$",
     "hkmo": r"^[HM][0-9]{8}(?:[0-9]{2})?$",
-    "plate": f"^[{PLATE_PROVINCES}][A-Z](?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳]"
+    "plate": f"^[{PLATE_PROVINCES}][A-Z](?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9{PLATE_SUFFIXES}]"
     r"|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])$",
     "landline": r"^(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2}-)[0-9]{7,8}$",
     "card_grouped": r"^[3-6][0-9]{3}(?:[ -][0-9]{4}){3}(?:[ -]?[0-9]{1,3})?$",

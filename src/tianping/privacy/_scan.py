@@ -20,8 +20,9 @@ import codecs
 import json
 import os
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -393,9 +394,13 @@ def _safe_message(exc: BaseException) -> str:
 
 # --- scanning ------------------------------------------------------------------------------
 def scan_file(
-    path: str | Path, opts: ScanOptions | None = None
+    path: str | Path, opts: ScanOptions | None = None, threads: int = 1
 ) -> tuple[FileReport, list[Finding]]:
-    """Scan one file; problems become the report's status and message, never an exception."""
+    """Scan one file; problems become the report's status and message, never an exception.
+
+    `threads` > 1 detects batches of the file on that many threads while the next batches
+    are read (the compiled kernel releases the GIL; at most 2 x threads batches in memory).
+    """
     opts = opts or ScanOptions()
     path = Path(path)
     fmt = file_format(path)
@@ -416,28 +421,66 @@ def scan_file(
                 return rep, examples
             enc = sniffed
             rep.encoding = enc
-        _scan_batches(_READERS[fmt](path, enc, opts, rep), rep, examples, opts)
+        batches = _READERS[fmt](path, enc, opts, rep)
+        if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                _scan_batches(batches, rep, examples, opts, pool, 2 * threads)
+        else:
+            _scan_batches(batches, rep, examples, opts)
     except Exception as exc:  # one bad file must not stop the run
         rep.status = "error"
         rep.message = _safe_message(exc)
     return rep, examples
 
 
+def _detect_column(col: str | None, s: pl.Series, opts: ScanOptions) -> pl.DataFrame:
+    df = detect_batch(s, min_confidence=opts.min_confidence, types=opts.types, previews=False)
+    hdr = detect_by_header(col, s) if col else None
+    if hdr is not None and hdr.height:
+        df = pl.concat([df, hdr], how="vertical_relaxed") if df.height else hdr
+    return df
+
+
 def _scan_batches(
-    batches: Iterator[Batch], rep: FileReport, examples: list[Finding], opts: ScanOptions
+    batches: Iterator[Batch],
+    rep: FileReport,
+    examples: list[Finding],
+    opts: ScanOptions,
+    pool: Executor | None = None,
+    in_flight: int = 1,
 ) -> None:
     cols: dict[str | None, ColumnReport] = {}
     kept: Counter[tuple[str | None, str]] = Counter()
     counts: Counter[str] = Counter()
     candidates: set[str | None] | None = None  # columns-only: columns confirmed after sampling
     seen_rows = 0
+    # detections under way on the pool, finished in submission order (reports stay stable)
+    pending: deque[tuple[Future[pl.DataFrame], str | None, pl.Series, int, list[int] | None, int]]
+    pending = deque()
 
     def scan(col: str | None, s: pl.Series, row0: int, locs: list[int] | None, skip: int) -> None:
+        if pool is None:
+            record(_detect_column(col, s, opts), col, s, row0, locs, skip)
+            return
+        pending.append((pool.submit(_detect_column, col, s, opts), col, s, row0, locs, skip))
+        while len(pending) > in_flight:
+            drain_one()
+
+    def drain_one() -> None:
+        fut, col, s, row0, locs, skip = pending.popleft()
+        record(fut.result(), col, s, row0, locs, skip)
+
+    def record(
+        df: pl.DataFrame,
+        col: str | None,
+        s: pl.Series,
+        row0: int,
+        locs: list[int] | None,
+        skip: int,
+    ) -> None:
         cr = cols.setdefault(col, ColumnReport(column=col or ""))
-        df = detect_batch(s, min_confidence=opts.min_confidence, types=opts.types, previews=False)
-        hdr = detect_by_header(col, s) if col else None
-        if hdr is not None and hdr.height:
-            df = pl.concat([df, hdr], how="vertical_relaxed") if df.height else hdr
         cr.values_scanned += int(s.len() - s.null_count())
         if not df.height:
             return
@@ -458,6 +501,8 @@ def _scan_batches(
                 scan(col, series.head(k), row0, locs, 0)
             seen_rows += min(k, n_rows)
             if seen_rows >= opts.sample_rows:
+                while pending:  # the sample decides which columns go on
+                    drain_one()
                 candidates = {c for c, r in cols.items() if r.values_with_pi}
                 for c, r in cols.items():
                     r.confirmed = c in candidates
@@ -469,6 +514,8 @@ def _scan_batches(
             if candidates is None or col in candidates:
                 scan(col, series, row0, locs, 0)
         seen_rows += n_rows
+    while pending:
+        drain_one()
     for cr in cols.values():
         if cr.types and cr.values_scanned:
             top, n = max(cr.types.items(), key=lambda kv: kv[1])
@@ -533,7 +580,11 @@ def scan_paths(
     opts: ScanOptions | None = None,
     progress: Callable[[FileReport], None] | None = None,
 ) -> ScanReport:
-    """Scan files and folders; `opts.workers` > 1 spreads files over processes."""
+    """Scan files and folders.
+
+    `opts.workers` > 1 spreads several files over processes, or the batches of a single
+    file over threads.
+    """
     opts = opts or ScanOptions()
     files = list(iter_files(paths, opts.include_hidden))
     report = ScanReport()
@@ -558,7 +609,7 @@ def scan_paths(
                 os.environ["POLARS_MAX_THREADS"] = old
     else:
         for f in files:
-            rep, ex = scan_file(f, opts)
+            rep, ex = scan_file(f, opts, threads=opts.workers)
             _merge(report, rep, ex)
             if progress:
                 progress(rep)

@@ -25,7 +25,7 @@ _USCC_VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _c in enumerate(_USCC_ALPHABET):
     _USCC_VALUE[ord(_c)] = _i
 # GB/T 2260 province-level codes (first two digits of a resident ID), incl. 81/82/83 permits.
-_PROVINCES = frozenset(
+PROVINCE_CODES = frozenset(
     [
         "11",
         "12",
@@ -65,7 +65,7 @@ _PROVINCES = frozenset(
     ]
 )
 _PROV_OK = np.zeros(100, dtype=np.bool_)
-for _p in _PROVINCES:
+for _p in PROVINCE_CODES:
     _PROV_OK[int(_p)] = True
 
 

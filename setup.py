@@ -1,0 +1,18 @@
+"""Build of the optional compiled PI kernel; everything else is in pyproject.toml.
+
+`optional=True`: without a C compiler the install still succeeds and the privacy scan
+falls back to the polars engine (slower, same findings).
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "tianping.privacy._pikernel",
+            ["src/tianping/privacy/_pikernel.c"],
+            extra_compile_args=["-O3", "-Wall", "-Wno-unused-function"],
+            optional=True,
+        )
+    ]
+)

@@ -1,0 +1,1830 @@
+/*
+ * One compiled pass that finds, validates and classifies personal information in an
+ * Arrow string column (issue 5's speed goal). It reproduces the polars engine in
+ * `_detect.py` decision for decision: the same five pattern groups with regex
+ * leftmost-first semantics (each group keeps its own cursor, as `extract_all` does), the
+ * same exact shapes, check digits, context windows, confidences and overlap rule. The word
+ * lists come from `_patterns.py` through `configure()`, so there is one source of truth;
+ * tests/privacy/test_pikernel.py compares both engines on the generated corpus.
+ *
+ * Offsets are computed in bytes and turned into code points once per finding. The GIL is
+ * released while a batch is scanned, so threads scan batches in parallel.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* PI types; the order is exported as TYPES. */
+enum {
+    T_NONE = 0,
+    T_ID18, T_ID15, T_MOBILE, T_LANDLINE, T_CARD, T_USCC, T_PASSPORT, T_HKMO, T_TW,
+    T_PLATE, T_EMAIL, T_PHONE, T_IPV4, T_IPV6, T_MAC, T_DOB, T_NAME_ZH, T_NAME_EN,
+    T_ADDR_ZH, T_ADDR_EN, T_COUNT
+};
+static const char *TYPE_NAMES[T_COUNT] = {
+    "", "cn_resident_id", "cn_resident_id_15", "cn_mobile", "cn_landline", "bank_card",
+    "cn_uscc", "cn_passport", "hk_macao_permit", "tw_permit", "cn_plate", "email", "phone",
+    "ipv4", "ipv6", "mac", "date_of_birth", "person_name_zh", "person_name_en", "address_zh",
+    "address_en",
+};
+
+/* ------------------------------------------------------------------ word lists */
+
+typedef struct {
+    uint8_t *s;
+    int len;
+    uint32_t mask;      /* context words: the PI types whose window they serve */
+    uint64_t head, hmask; /* the first min(8, len) bytes, for one 8-byte compare */
+} word_t;
+
+typedef struct {
+    word_t *w;
+    int n;
+    uint8_t first[256]; /* first bytes of the words, for a cheap reject */
+    /* word indices bucketed by their first two bytes, in list order (the alternation's
+       priority): words that can start at p are idx[start[key] .. start[key + 1]) */
+    uint32_t *start;
+    int32_t *idx;
+} wlist_t;
+
+typedef struct {
+    int ready;
+    int window;
+    int max_lower_word;
+    wlist_t ctx;          /* union of all context words, masks merged */
+    wlist_t name_ctx_zh;  /* ordered as the regex alternation */
+    wlist_t name_titles;
+    wlist_t compound;
+    wlist_t provinces;
+    wlist_t prov_suffix;
+    wlist_t name_ctx_en;
+    wlist_t months;
+    wlist_t not_name_zh;
+    wlist_t not_name_en;
+    wlist_t name_seps;    /* ":：为是" as one-character words */
+    uint8_t *cjk;         /* flags per code point below 0x10000 */
+    uint8_t id_prov[100];
+} config_t;
+
+enum {
+    F_SURNAME = 1, F_PLATE = 2, F_PLATE_SUFFIX = 4, F_STOP = 8,
+    F_G4_START = 16, /* first character of a group-4 word: name context, compound, province */
+    F_G2_START = 32, /* first character of a CJK English-name context word ("用户") */
+    F_TITLE_START = 64, /* first character of a title ("先生") */
+};
+
+static config_t CFG;
+
+static inline int wl_at(const wlist_t *L, int i, const uint8_t *s, int64_t n, int64_t p) {
+    const word_t *w = &L->w[i];
+    if (p + w->len > n) return 0;
+    if (p + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + p, 8);
+        if ((x & w->hmask) != w->head) return 0;
+        return w->len <= 8 || memcmp(s + p + 8, w->s + 8, (size_t)(w->len - 8)) == 0;
+    }
+    return memcmp(s + p, w->s, (size_t)w->len) == 0;
+}
+static inline uint32_t wl_key(const uint8_t *s, int64_t n, int64_t p) {
+    return ((uint32_t)s[p] << 8) | (p + 1 < n ? s[p + 1] : 0);
+}
+/* for each word of L that matches at p, in list order: `WL_EACH(L, s, n, p, i) { ... }` */
+#define WL_EACH(L, s, n, p, i)                                                                 \
+    for (uint32_t k_ = (L)->start[wl_key(s, n, p)], e_ = (L)->start[wl_key(s, n, p) + 1], i = 0; \
+         k_ < e_ && ((i = (uint32_t)(L)->idx[k_]), 1); k_++)                                   \
+        if (wl_at(L, (int)i, s, n, p))
+
+
+/* ------------------------------------------------------------------ characters */
+
+/* one table of byte classes: a class test is one load and one AND */
+enum {
+    C_DIGIT = 1, C_UPPER = 2, C_LOWER = 4, C_HEX = 8, C_USCC = 16, C_LOCAL = 32, C_LABEL = 64,
+    C_UPPER_NO_IO = 128,
+};
+static uint8_t CLS[256];
+static void init_classes(void) {
+    for (int b = 0; b < 256; b++) {
+        uint8_t c = (uint8_t)b, k = 0;
+        int digit = c >= '0' && c <= '9', up = c >= 'A' && c <= 'Z', lo = c >= 'a' && c <= 'z';
+        if (digit) k |= C_DIGIT;
+        if (up) k |= C_UPPER;
+        if (lo) k |= C_LOWER;
+        if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) k |= C_HEX;
+        /* [0-9A-HJ-NPQRTUWXY]: the credit-code alphabet (no I, O, S, V, Z) */
+        if (digit || (up && c != 'I' && c != 'O' && c != 'S' && c != 'V' && c != 'Z')) k |= C_USCC;
+        if (digit || up || lo || c == '.' || c == '_' || c == '%' || c == '+' || c == '-') k |= C_LOCAL;
+        if (digit || up || lo || c == '-') k |= C_LABEL;
+        if (up && c != 'I' && c != 'O') k |= C_UPPER_NO_IO; /* [A-HJ-NP-Z] */
+        CLS[b] = k;
+    }
+}
+static inline int is_digit(uint8_t c) { return CLS[c] & C_DIGIT; }
+static inline int is_upper(uint8_t c) { return CLS[c] & C_UPPER; }
+static inline int is_lower(uint8_t c) { return CLS[c] & C_LOWER; }
+static inline int is_alpha(uint8_t c) { return CLS[c] & (C_UPPER | C_LOWER); }
+static inline int is_alnum(uint8_t c) { return CLS[c] & (C_DIGIT | C_UPPER | C_LOWER); }
+static inline int is_hex(uint8_t c) { return CLS[c] & C_HEX; }
+static inline int is_uscc(uint8_t c) { return CLS[c] & C_USCC; }
+static inline int is_upper_no_io(uint8_t c) { return CLS[c] & C_UPPER_NO_IO; }
+static inline int is_local(uint8_t c) { return CLS[c] & C_LOCAL; }
+static inline int is_label(uint8_t c) { return CLS[c] & C_LABEL; }
+
+/* Code point at p (valid UTF-8: Arrow strings are) and its byte length. */
+static inline int dec(const uint8_t *s, int64_t n, int64_t p, uint32_t *cp) {
+    uint8_t c = s[p];
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c < 0xE0 && p + 1 < n) { *cp = ((uint32_t)(c & 0x1F) << 6) | (s[p + 1] & 0x3F); return 2; }
+    if (c < 0xF0 && p + 2 < n) {
+        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[p + 1] & 0x3F) << 6) | (s[p + 2] & 0x3F);
+        return 3;
+    }
+    if (p + 3 < n) {
+        *cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(s[p + 1] & 0x3F) << 12) |
+              ((uint32_t)(s[p + 2] & 0x3F) << 6) | (s[p + 3] & 0x3F);
+        return 4;
+    }
+    *cp = 0xFFFD;
+    return 1;
+}
+
+/* [一-龥]: three bytes in UTF-8, so a Han character is always 3 bytes long */
+static inline int han_at(const uint8_t *s, int64_t n, int64_t p) {
+    if (p + 3 > n || s[p] < 0xE4 || s[p] > 0xE9) return 0;
+    uint32_t cp;
+    dec(s, n, p, &cp);
+    return cp >= 0x4E00 && cp <= 0x9FA5;
+}
+static inline int cjk_flag(const uint8_t *s, int64_t n, int64_t p, int flag) {
+    if (p >= n || s[p] < 0x80) return 0;
+    uint32_t cp;
+    int l = dec(s, n, p, &cp);
+    if (l != 3 || cp > 0xFFFF) return 0;
+    return (CFG.cjk[cp] & flag) != 0;
+}
+
+static inline int64_t run(const uint8_t *s, int64_t n, int64_t p, int (*cls)(uint8_t)) {
+    while (p < n && cls(s[p])) p++;
+    return p;
+}
+static inline int64_t digit_end(const uint8_t *s, int64_t n, int64_t p) {
+    while (p < n && is_digit(s[p])) p++;
+    return p;
+}
+static inline int digits_at(const uint8_t *s, int64_t n, int64_t p, int k) {
+    if (p + k > n) return 0;
+    for (int i = 0; i < k; i++)
+        if (!is_digit(s[p + i])) return 0;
+    return 1;
+}
+
+/* Maximal runs of one class from a scan position, remembered: the scan tries every
+   position inside a run, and the run's end is the same from each of them. */
+typedef struct {
+    int64_t from, end;
+} runcache_t;
+
+typedef struct {
+    const uint8_t *s;
+    int64_t n;
+    runcache_t dig, loc, ucls, hex;
+    int64_t at_pos, at_end; /* the last '@' whose domain was parsed, and its email end */
+} row_t;
+
+static inline int64_t cached(row_t *r, runcache_t *c, int64_t p, int (*cls)(uint8_t)) {
+    if (p >= c->from && p < c->end) return c->end;
+    c->from = p;
+    c->end = run(r->s, r->n, p, cls);
+    return c->end;
+}
+
+/* ------------------------------------------------------------------ group 0 */
+
+static int64_t m_number(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t e = cached(r, &r->dig, p, is_digit);
+    if (e - p < 8) return -1;
+    if (e < r->n && (s[e] == 'X' || s[e] == 'x')) e++;
+    return e;
+}
+
+/* 1[3-9][0-9]{9} */
+static int64_t mob11(const uint8_t *s, int64_t n, int64_t q) {
+    if (q + 11 > n || s[q] != '1' || s[q + 1] < '3' || s[q + 1] > '9') return -1;
+    return digits_at(s, n, q + 2, 9) ? q + 11 : -1;
+}
+/* 1[3-9][0-9](?:[ -][0-9]{4}){2} */
+static int64_t mob_grouped(const uint8_t *s, int64_t n, int64_t q) {
+    if (q + 13 > n || s[q] != '1' || s[q + 1] < '3' || s[q + 1] > '9' || !is_digit(s[q + 2]))
+        return -1;
+    for (int k = 0; k < 2; k++) {
+        int64_t g = q + 3 + 5 * k;
+        if ((s[g] != ' ' && s[g] != '-') || !digits_at(s, n, g + 1, 4)) return -1;
+    }
+    return q + 13;
+}
+/* (?:\+|00)86 */
+static int64_t cc86(const uint8_t *s, int64_t n, int64_t p) {
+    if (p + 3 <= n && s[p] == '+' && s[p + 1] == '8' && s[p + 2] == '6') return p + 3;
+    if (p + 4 <= n && s[p] == '0' && s[p + 1] == '0' && s[p + 2] == '8' && s[p + 3] == '6')
+        return p + 4;
+    return -1;
+}
+static inline int is_sp_dash(uint8_t c) { return c == ' ' || c == '-'; }
+
+static int64_t m_mobile(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, q = cc86(s, n, p), e;
+    if (q >= 0) {
+        if (q < n && is_sp_dash(s[q]) && (e = mob11(s, n, q + 1)) >= 0) return digit_end(s, n, e);
+        if ((e = mob11(s, n, q)) >= 0) return digit_end(s, n, e);
+        if (q < n && is_sp_dash(s[q]) && (e = mob_grouped(s, n, q + 1)) >= 0)
+            return digit_end(s, n, e);
+        if ((e = mob_grouped(s, n, q)) >= 0) return digit_end(s, n, e);
+    }
+    if ((e = mob_grouped(s, n, p)) >= 0) return digit_end(s, n, e);
+    return -1;
+}
+
+/* [3-6][0-9]{3}(?:[ -][0-9]{4}){3} */
+static int card19(const uint8_t *s, int64_t n, int64_t p) {
+    if (p + 19 > n || s[p] < '3' || s[p] > '6' || !digits_at(s, n, p + 1, 3)) return 0;
+    for (int k = 0; k < 3; k++) {
+        int64_t g = p + 4 + 5 * k;
+        if (!is_sp_dash(s[g]) || !digits_at(s, n, g + 1, 4)) return 0;
+    }
+    return 1;
+}
+static int64_t m_card(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n;
+    if (!card19(s, n, p)) return -1;
+    int64_t e = p + 19;
+    if (e + 1 < n && is_sp_dash(s[e]) && is_digit(s[e + 1])) return digit_end(s, n, e + 1);
+    return digit_end(s, n, e);
+}
+
+/* ------------------------------------------------------------------ group 1 */
+
+static int64_t m_ipv4(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, q = p, e;
+    for (int k = 0; k < 3; k++) {
+        e = k == 0 ? cached(r, &r->dig, q, is_digit) : digit_end(s, n, q);
+        if (e == q || e - q > 3 || e >= n || s[e] != '.') return -1;
+        q = e + 1;
+    }
+    e = digit_end(s, n, q);
+    if (e == q) return -1;
+    for (;;) {
+        if (e < n && is_digit(s[e])) e++;
+        else if (e + 1 < n && s[e] == '.' && is_digit(s[e + 1])) e += 2;
+        else break;
+    }
+    return e;
+}
+
+/* (?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2}-): the position after it, or -1 */
+static int64_t area_code(const uint8_t *s, int64_t n, int64_t p) {
+    int64_t q = p, e;
+    int paren = p < n && s[p] == '(';
+    if (paren) q++;
+    if (q + 2 > n || s[q] != '0' || s[q + 1] < '1' || s[q + 1] > '9') return -1;
+    e = digit_end(s, n, q + 2);
+    if (e - (q + 2) < 1 || e - (q + 2) > 2 || e >= n) return -1;
+    if (s[e] != (paren ? ')' : '-')) return -1;
+    return e + 1;
+}
+static int64_t m_landline(row_t *r, int64_t p) {
+    int64_t q = area_code(r->s, r->n, p), e;
+    if (q < 0) return -1;
+    e = digit_end(r->s, r->n, q);
+    return e - q >= 7 ? e : -1;
+}
+
+/* (?:\([2-9][0-9]{2}\)|[2-9][0-9]{2}[.-])[0-9]{3}[.-][0-9]{4}(?:x[0-9]{1,5})? */
+static int64_t us_rest(const uint8_t *s, int64_t n, int64_t q) {
+    int64_t t;
+    if (q + 5 <= n && s[q] == '(' && s[q + 1] >= '2' && s[q + 1] <= '9' && digits_at(s, n, q + 2, 2) &&
+        s[q + 4] == ')')
+        t = q + 5;
+    else if (q + 4 <= n && s[q] >= '2' && s[q] <= '9' && digits_at(s, n, q + 1, 2) &&
+             (s[q + 3] == '.' || s[q + 3] == '-'))
+        t = q + 4;
+    else
+        return -1;
+    if (!digits_at(s, n, t, 3) || t + 8 > n || (s[t + 3] != '.' && s[t + 3] != '-') ||
+        !digits_at(s, n, t + 4, 4))
+        return -1;
+    int64_t e = t + 8;
+    if (e + 1 < n && s[e] == 'x' && is_digit(s[e + 1])) {
+        int k = 0;
+        while (k < 5 && e + 1 + k < n && is_digit(s[e + 1 + k])) k++;
+        e += 1 + k;
+    }
+    return e;
+}
+static int64_t m_phone_us(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, e;
+    if (p + 2 <= n && s[p] == '+' && s[p + 1] == '1') {
+        int64_t q = p + 2;
+        if (q < n && (s[q] == ' ' || s[q] == '.' || s[q] == '-') && (e = us_rest(s, n, q + 1)) >= 0)
+            return e;
+        return us_rest(s, n, q);
+    }
+    return us_rest(s, n, p);
+}
+
+/* ------------------------------------------------------------------ group 2 */
+
+/* " [A-Z][a-z]+": the end of the word, or -1 */
+static inline int64_t cap_word(const uint8_t *s, int64_t n, int64_t q) {
+    if (q + 3 > n || s[q] != ' ' || !is_upper(s[q + 1]) || !is_lower(s[q + 2])) return -1;
+    return run(s, n, q + 2, is_lower);
+}
+static inline int lit(const uint8_t *s, int64_t n, int64_t p, const char *w) {
+    size_t l = strlen(w);
+    return p + (int64_t)l <= n && memcmp(s + p, w, l) == 0;
+}
+
+/* ", [A-Z][a-z]+(?: [A-Z][a-z]+)*, [A-Z]{2} [0-9]{5}" */
+static int64_t addr_tail(const uint8_t *s, int64_t n, int64_t q) {
+    if (!(q + 1 < n && s[q] == ',')) return -1;
+    int64_t e = cap_word(s, n, q + 1), f;
+    if (e < 0) return -1;
+    while ((f = cap_word(s, n, e)) >= 0) e = f;
+    if (!(e + 5 <= n && s[e] == ',' && s[e + 1] == ' ' && is_upper(s[e + 2]) && is_upper(s[e + 3]) &&
+          s[e + 4] == ' '))
+        return -1;
+    return digits_at(s, n, e + 5, 5) ? e + 10 : -1;
+}
+/* " (?:Apt\.|Suite) [0-9]{1,5}" followed by the tail */
+static int64_t apt_then_tail(const uint8_t *s, int64_t n, int64_t q) {
+    if (q >= n || s[q] != ' ') return -1;
+    int64_t t;
+    if (lit(s, n, q + 1, "Apt.")) t = q + 5;
+    else if (lit(s, n, q + 1, "Suite")) t = q + 6;
+    else return -1;
+    if (t >= n || s[t] != ' ') return -1;
+    int64_t e = digit_end(s, n, t + 1);
+    if (e == t + 1 || e - (t + 1) > 5) return -1;
+    return addr_tail(s, n, e);
+}
+static int64_t m_addr_en(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, e;
+    if (is_digit(s[p])) {
+        int64_t d = cached(r, &r->dig, p, is_digit);
+        if (d - p > 5 || d >= n || s[d] != ' ') return -1;
+        int64_t ends[4];
+        int k = 0;
+        int64_t q = d;
+        while (k < 4 && (e = cap_word(s, n, q)) >= 0) ends[k++] = q = e;
+        for (int j = k - 1; j >= 0; j--) {
+            q = ends[j];
+            if (q < n && s[q] == ',' && (e = apt_then_tail(s, n, q + 1)) >= 0) return e;
+            if ((e = apt_then_tail(s, n, q)) >= 0) return e;
+            if ((e = addr_tail(s, n, q)) >= 0) return e;
+        }
+        return -1;
+    }
+    static const char *ships[] = {"USNS", "USNV", "USS", "USCGC"};
+    for (int i = 0; i < 4; i++) {
+        if (!lit(s, n, p, ships[i])) continue;
+        int64_t q = p + (int64_t)strlen(ships[i]);
+        if ((e = cap_word(s, n, q)) < 0) continue;
+        if (lit(s, n, e, ", FPO A") && e + 8 <= n &&
+            (s[e + 7] == 'A' || s[e + 7] == 'E' || s[e + 7] == 'P') && e + 9 <= n && s[e + 8] == ' ' &&
+            digits_at(s, n, e + 9, 5))
+            return e + 14;
+    }
+    static const char *units[] = {"PSC", "Unit"};
+    for (int i = 0; i < 2; i++) {
+        if (!lit(s, n, p, units[i])) continue;
+        int64_t q = p + (int64_t)strlen(units[i]);
+        if (!(q < n && s[q] == ' ' && digits_at(s, n, q + 1, 4))) continue;
+        q += 5;
+        if (q < n && s[q] == ',') q++;
+        if (!lit(s, n, q, " Box ") || !digits_at(s, n, q + 5, 4)) continue;
+        q += 9;
+        if (!(q + 4 <= n && s[q] == ',' && s[q + 1] == ' ' &&
+              (s[q + 2] == 'A' || s[q + 2] == 'D' || s[q + 2] == 'F') && s[q + 3] == 'P'))
+            continue;
+        q += 4;
+        if (lit(s, n, q, "O A") && q + 5 <= n &&
+            (s[q + 3] == 'A' || s[q + 3] == 'E' || s[q + 3] == 'P') && s[q + 4] == ' ' &&
+            digits_at(s, n, q + 5, 5))
+            return q + 10;
+    }
+    return -1;
+}
+
+static int64_t m_name_en(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n;
+    const wlist_t *L = &CFG.name_ctx_en;
+    if (!L->first[s[p]]) return -1;
+    WL_EACH(L, s, n, p, i) {
+        int64_t q = p + L->w[i].len;
+        int64_t opts[2];
+        int no = 0;
+        if (q < n && s[q] == ':') opts[no++] = q + 1;
+        opts[no++] = q;
+        for (int o = 0; o < no; o++) {
+            q = opts[o];
+            if (q >= n || s[q] != ' ' || q + 2 >= n || !is_upper(s[q + 1]) || !is_lower(s[q + 2]))
+                continue;
+            int64_t e = run(s, n, q + 2, is_lower), f;
+            if ((f = cap_word(s, n, e)) < 0) continue;
+            e = f;
+            if ((f = cap_word(s, n, e)) >= 0) e = f;
+            return e;
+        }
+    }
+    return -1;
+}
+
+/* Dates: the day alternatives `[12][0-9]|3[01]|0?[1-9]` in priority order. */
+static int day_options(const uint8_t *s, int64_t n, int64_t q, int64_t out[3]) {
+    int k = 0;
+    if (q + 2 <= n && (s[q] == '1' || s[q] == '2') && is_digit(s[q + 1])) out[k++] = q + 2;
+    if (q + 2 <= n && s[q] == '3' && (s[q + 1] == '0' || s[q + 1] == '1')) out[k++] = q + 2;
+    if (q + 2 <= n && s[q] == '0' && s[q + 1] >= '1' && s[q + 1] <= '9') out[k++] = q + 2;
+    if (q < n && s[q] >= '1' && s[q] <= '9') out[k++] = q + 1;
+    return k;
+}
+static const char *NIAN = "\xe5\xb9\xb4", *YUE = "\xe6\x9c\x88", *RI = "\xe6\x97\xa5";
+static int64_t date_sep(const uint8_t *s, int64_t n, int64_t q, const char *cjk) {
+    if (q < n && (s[q] == '-' || s[q] == '/' || s[q] == '.')) return q + 1;
+    if (lit(s, n, q, cjk)) return q + 3;
+    return -1;
+}
+/* The numeric date alternative; with want >= 0, whether some path ends exactly there. */
+static int64_t dob_iso(const uint8_t *s, int64_t n, int64_t p, int64_t want) {
+    if (!(p + 4 <= n && ((s[p] == '1' && s[p + 1] == '9') || (s[p] == '2' && s[p + 1] == '0')) &&
+          is_digit(s[p + 2]) && is_digit(s[p + 3])))
+        return -1;
+    int64_t q1 = date_sep(s, n, p + 4, NIAN);
+    if (q1 < 0) return -1;
+    int64_t months[3];
+    int nm = 0;
+    if (q1 + 2 <= n && s[q1] == '0' && s[q1 + 1] >= '1' && s[q1 + 1] <= '9') months[nm++] = q1 + 2;
+    if (q1 < n && s[q1] >= '1' && s[q1] <= '9') months[nm++] = q1 + 1;
+    if (q1 + 2 <= n && s[q1] == '1' && s[q1 + 1] >= '0' && s[q1 + 1] <= '2') months[nm++] = q1 + 2;
+    for (int i = 0; i < nm; i++) {
+        int64_t q2 = date_sep(s, n, months[i], YUE);
+        if (q2 < 0) continue;
+        int64_t days[4];
+        int nd = day_options(s, n, q2, days);
+        for (int j = 0; j < nd; j++) {
+            int64_t e = days[j];
+            int ri = lit(s, n, e, RI);
+            if (want < 0) return ri ? e + 3 : e;
+            if ((ri && e + 3 == want) || e == want) return want;
+        }
+    }
+    return -1;
+}
+static int64_t dob_en(const uint8_t *s, int64_t n, int64_t p) {
+    const wlist_t *L = &CFG.months;
+    WL_EACH(L, s, n, p, i) {
+        int64_t q = p + L->w[i].len;
+        if (q >= n || s[q] != ' ') continue;
+        int64_t days[4];
+        int nd = day_options(s, n, q + 1, days);
+        for (int j = 0; j < nd; j++) {
+            int64_t e = days[j];
+            if (e + 6 <= n && s[e] == ',' && s[e + 1] == ' ' &&
+                ((s[e + 2] == '1' && s[e + 3] == '9') || (s[e + 2] == '2' && s[e + 3] == '0')) &&
+                is_digit(s[e + 4]) && is_digit(s[e + 5]))
+                return e + 6;
+        }
+    }
+    return -1;
+}
+static int64_t m_dob(row_t *r, int64_t p) {
+    int64_t e = dob_iso(r->s, r->n, p, -1);
+    if (e >= 0) return e;
+    if (is_upper(r->s[p])) return dob_en(r->s, r->n, p);
+    return -1;
+}
+
+/* ------------------------------------------------------------------ group 3 */
+
+static int64_t email_domain(const uint8_t *s, int64_t n, int64_t d) {
+    int64_t e = run(s, n, d, is_label);
+    if (e == d) return -1;
+    int64_t starts[64];
+    int k = 0;
+    while (e + 1 < n && s[e] == '.' && is_label(s[e + 1])) {
+        if (k < 64) starts[k++] = e + 1;
+        e = run(s, n, e + 1, is_label);
+    }
+    for (int j = k - 1; j >= 0; j--) {
+        int64_t a = run(s, n, starts[j], is_alpha);
+        if (a - starts[j] >= 2) return a;
+    }
+    return -1;
+}
+static int64_t m_email(row_t *r, int64_t p) {
+    int64_t le = cached(r, &r->loc, p, is_local);
+    if (le == p || le >= r->n || r->s[le] != '@') return -1;
+    if (r->at_pos != le) {
+        r->at_pos = le;
+        r->at_end = email_domain(r->s, r->n, le + 1);
+    }
+    return r->at_end;
+}
+static int64_t m_mac(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n;
+    if (p + 17 > n || !is_hex(s[p]) || !is_hex(s[p + 1])) return -1;
+    for (int k = 0; k < 5; k++) {
+        int64_t g = p + 2 + 3 * k;
+        if ((s[g] != ':' && s[g] != '-') || !is_hex(s[g + 1]) || !is_hex(s[g + 2])) return -1;
+    }
+    return run(s, n, p + 17, is_hex);
+}
+static inline int is_hexcolon(uint8_t c) { return is_hex(c) || c == ':'; }
+static int64_t m_ipv6(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, q = p;
+    int g = 0;
+    while (g < 3) {
+        int64_t he = g == 0 ? cached(r, &r->hex, q, is_hex) : run(s, n, q, is_hex);
+        if (he == q || he - q > 4 || he >= n || s[he] != ':') break;
+        g++;
+        q = he + 1;
+    }
+    if (g >= 3) return run(s, n, p, is_hexcolon);
+    if (!(p + 1 < n && s[p] == ':' && s[p + 1] == ':')) return -1;
+    q = p + 2;
+    int k = 0;
+    while (q < n && is_hex(s[q])) {
+        int t = 0;
+        while (t < 4 && q < n && is_hex(s[q])) { q++; t++; }
+        if (q < n && s[q] == ':') q++;
+        k++;
+    }
+    return k ? q : -1;
+}
+static int64_t m_uscc(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t e = cached(r, &r->ucls, p, is_uscc);
+    if (e - p < 18 || !digits_at(s, r->n, p + 2, 6)) return -1;
+    return run(s, r->n, p + 18, is_alnum);
+}
+static int64_t m_passport(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, e = -1;
+    uint8_t c = s[p];
+    if (c == 'E') {
+        if (digits_at(s, n, p + 1, 8)) e = p + 9;
+        else if (p + 1 < n && is_upper_no_io(s[p + 1]) && digits_at(s, n, p + 2, 7)) e = p + 9;
+    } else if (c == 'G') {
+        if (digits_at(s, n, p + 1, 8)) e = p + 9;
+    } else if ((c == 'D' || c == 'S' || c == 'P') && p + 1 < n && s[p + 1] == 'E') {
+        if (digits_at(s, n, p + 2, 7)) e = p + 9;
+    }
+    return e < 0 ? -1 : run(s, n, e, is_alnum);
+}
+static int64_t m_hkmo(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    if ((s[p] != 'H' && s[p] != 'M') || !digits_at(s, r->n, p + 1, 8)) return -1;
+    return run(s, r->n, p + 9, is_alnum);
+}
+
+/* ------------------------------------------------------------------ group 4 */
+
+static int64_t m_plate(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n;
+    if (!cjk_flag(s, n, p, F_PLATE) || p + 4 > n || !is_upper(s[p + 3])) return -1;
+    int64_t q = p + 4;
+    int k = 0;
+    while (k < 6 && q + k < n && (is_digit(s[q + k]) || is_upper(s[q + k]))) k++;
+    if (k < 4) return -1;
+    int64_t e = q + k;
+    if (cjk_flag(s, n, e, F_PLATE_SUFFIX)) e += 3;
+    return e;
+}
+
+/* surname alternatives at q in priority order: the compound ones, then one character */
+static int surname_options(const uint8_t *s, int64_t n, int64_t q, int64_t out[4]) {
+    int k = 0;
+    const wlist_t *C = &CFG.compound;
+    if (q < n && C->first[s[q]]) {
+        WL_EACH(C, s, n, q, i) {
+            if (k < 3) out[k++] = q + C->w[i].len;
+        }
+    }
+    if (cjk_flag(s, n, q, F_SURNAME)) out[k++] = q + 3;
+    return k;
+}
+static int64_t m_name_zh(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, sur[4];
+    const wlist_t *L = &CFG.name_ctx_zh;
+    if (L->first[s[p]]) {
+        WL_EACH(L, s, n, p, i) {
+            int64_t q = p + L->w[i].len, seps[2];
+            int ns = 0;
+            for (int j = 0; j < CFG.name_seps.n; j++)
+                if (wl_at(&CFG.name_seps, j, s, n, q)) { seps[ns++] = q + CFG.name_seps.w[j].len; break; }
+            seps[ns++] = q;
+            for (int a = 0; a < ns; a++) {
+                int64_t sp[2];
+                int nsp = 0;
+                if (seps[a] < n && s[seps[a]] == ' ') sp[nsp++] = seps[a] + 1;
+                sp[nsp++] = seps[a];
+                for (int b = 0; b < nsp; b++) {
+                    int k = surname_options(s, n, sp[b], sur);
+                    for (int c = 0; c < k; c++) {
+                        if (!han_at(s, n, sur[c])) continue;
+                        return han_at(s, n, sur[c] + 3) ? sur[c] + 6 : sur[c] + 3;
+                    }
+                }
+            }
+        }
+    }
+    int k = surname_options(s, n, p, sur);
+    const wlist_t *T = &CFG.name_titles;
+    for (int c = 0; c < k; c++) {
+        int h = 0;
+        while (h < 2 && han_at(s, n, sur[c] + 3 * h)) h++;
+        for (int t = h; t >= 0; t--) {
+            int64_t q = sur[c] + 3 * t;
+            if (q >= n || !T->first[s[q]]) continue;
+            WL_EACH(T, s, n, q, i) return q + T->w[i].len;
+        }
+    }
+    return -1;
+}
+static int64_t m_addr_zh(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n;
+    const wlist_t *P = &CFG.provinces, *X = &CFG.prov_suffix;
+    if (!P->first[s[p]]) return -1;
+    WL_EACH(P, s, n, p, i) {
+        int64_t q = p + P->w[i].len;
+        if (q >= n) continue;
+        WL_EACH(X, s, n, q, j) {
+            int64_t e = q + X->w[j].len;
+            int c = 0;
+            while (c < 40 && e < n) {
+                if (is_alnum(s[e])) e += 1;
+                else if (han_at(s, n, e)) e += 3;
+                else break;
+                c++;
+            }
+            if (c < 2) continue;
+            if (e < n && s[e] == ' ' && digits_at(s, n, e + 1, 6)) e += 7;
+            return e;
+        }
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ scanning a row */
+
+enum { K_NUMBER = 1, K_MOBILE, K_CARD, K_IPV4, K_LANDLINE, K_PHONE_US, K_ADDR_EN, K_NAME_EN,
+       K_DOB, K_EMAIL, K_MAC, K_IPV6, K_USCC, K_PASSPORT, K_HKMO, K_PLATE, K_NAME_ZH, K_ADDR_ZH };
+
+typedef int64_t (*matcher_t)(row_t *, int64_t);
+typedef struct {
+    int kind;
+    matcher_t fn;
+} alt_t;
+/* The five groups of `_patterns.GROUPS`, alternatives in the same order. */
+static const alt_t G0[] = {{K_NUMBER, m_number}, {K_MOBILE, m_mobile}, {K_CARD, m_card}};
+static const alt_t G1[] = {{K_IPV4, m_ipv4}, {K_LANDLINE, m_landline}, {K_PHONE_US, m_phone_us}};
+static const alt_t G2[] = {{K_ADDR_EN, m_addr_en}, {K_NAME_EN, m_name_en}, {K_DOB, m_dob}};
+static const alt_t G3[] = {{K_EMAIL, m_email}, {K_MAC, m_mac}, {K_IPV6, m_ipv6},
+                           {K_USCC, m_uscc}, {K_PASSPORT, m_passport}, {K_HKMO, m_hkmo}};
+static const alt_t G4[] = {{K_PLATE, m_plate}, {K_NAME_ZH, m_name_zh}, {K_ADDR_ZH, m_addr_zh}};
+static const alt_t *GROUP_ALTS[5] = {G0, G1, G2, G3, G4};
+/* ASCII bytes where some alternative may start: digits, letters, and + ( : . _ % - */
+static uint8_t ASCII_START[128];
+
+typedef struct {
+    int64_t bs, be; /* bytes */
+    int kind;
+} cand_t;
+
+typedef struct {
+    int64_t bs, be;
+    double conf;
+    uint8_t type, minor;
+} find_t;
+
+typedef struct {
+    int64_t s, e;
+    uint32_t mask;
+} occ_t;
+
+typedef struct {
+    cand_t *c;
+    int64_t nc, capc;
+    find_t *f;
+    int64_t nf, capf;
+    occ_t *o;
+    int64_t no, capo;
+    int64_t occ_upto; /* context words are known for starts below this */
+    int64_t ws_for, ws; /* the window start of the last candidate asked about */
+    /* output columns */
+    uint32_t *orow;
+    int64_t *ostart, *oend;
+    uint8_t *otype, *ominor;
+    double *oconf;
+    int64_t nout, capout;
+    int oom;
+} work_t;
+
+#define GROW(ptr, cap, need)                                                    \
+    do {                                                                         \
+        if ((need) > (cap)) {                                                    \
+            int64_t nc_ = (cap) ? (cap) * 2 : 64;                                \
+            while (nc_ < (need)) nc_ *= 2;                                       \
+            void *np_ = realloc((ptr), (size_t)nc_ * sizeof(*(ptr)));            \
+            if (!np_) { w->oom = 1; return; }                                    \
+            (ptr) = np_;                                                         \
+            (cap) = nc_;                                                         \
+        }                                                                        \
+    } while (0)
+
+static void add_cand(work_t *w, int64_t bs, int64_t be, int kind) {
+    GROW(w->c, w->capc, w->nc + 1);
+    w->c[w->nc++] = (cand_t){bs, be, kind};
+}
+
+static inline int wl_any(const wlist_t *L, const uint8_t *s, int64_t n, int64_t p) {
+    uint32_t key = wl_key(s, n, p);
+    return L->start[key] != L->start[key + 1];
+}
+
+/* Try the alternatives of group g whose gate passed (bit k of `gates`), in order. The
+   gates are necessary conditions of each matcher, cheap enough to test at every position;
+   they only spare calls that would fail. */
+static inline void try_group(work_t *w, row_t *r, int g, unsigned gates, int64_t p, int64_t *cursor) {
+    const alt_t *A = GROUP_ALTS[g];
+    for (int k = 0; gates; k++, gates >>= 1) {
+        if (!(gates & 1)) continue;
+        int64_t e = A[k].fn(r, p);
+        if (e > p) {
+            add_cand(w, p, e, A[k].kind);
+            cursor[g] = e;
+            return;
+        }
+    }
+}
+
+static inline int64_t dig_end(row_t *r, int64_t p) { return cached(r, &r->dig, p, is_digit); }
+
+static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n;
+    uint8_t b = s[p], b1 = p + 1 < n ? s[p + 1] : 0;
+    int digit = is_digit(b);
+    int64_t de = digit ? dig_end(r, p) : p, dl = de - p;
+    uint8_t after = de < n ? s[de] : 0;
+    unsigned g;
+    if (cursor[0] <= p) {
+        g = (digit && dl >= 8) |
+            ((b == '+' || (b == '0' && b1 == '0') || (b == '1' && p + 3 < n && is_sp_dash(s[p + 3]))) << 1) |
+            ((b >= '3' && b <= '6' && p + 4 < n && is_sp_dash(s[p + 4])) << 2);
+        if (g) try_group(w, r, 0, g, p, cursor);
+    }
+    if (cursor[1] <= p) {
+        g = (digit && dl <= 3 && after == '.') |
+            (((b == '(' && b1 == '0') || (b == '0' && (dl == 3 || dl == 4) && after == '-')) << 1) |
+            (((b == '+' && b1 == '1') || b == '(' ||
+              (b >= '2' && b <= '9' && p + 3 < n && (s[p + 3] == '.' || s[p + 3] == '-'))) << 2);
+        if (g) try_group(w, r, 1, g, p, cursor);
+    }
+    if (cursor[2] <= p) {
+        g = ((digit && dl <= 5 && after == ' ') || b == 'U' || b == 'P') |
+            (wl_any(&CFG.name_ctx_en, s, n, p) << 1) |
+            (((b == '1' && b1 == '9') || (b == '2' && b1 == '0') ||
+              (is_upper(b) && wl_any(&CFG.months, s, n, p))) << 2);
+        if (g) try_group(w, r, 2, g, p, cursor);
+    }
+    if (cursor[3] <= p) {
+        int hex = is_hex(b);
+        int64_t le = is_local(b) ? cached(r, &r->loc, p, is_local) : p;
+        int64_t he = hex ? cached(r, &r->hex, p, is_hex) : p;
+        g = (le > p && le < n && s[le] == '@') |
+            ((hex && is_hex(b1) && p + 2 < n && (s[p + 2] == ':' || s[p + 2] == '-')) << 1) |
+            ((hex ? (he - p <= 4 && he < n && s[he] == ':') : (b == ':' && b1 == ':')) << 2) |
+            ((is_uscc(b) && cached(r, &r->ucls, p, is_uscc) - p >= 18) << 3) |
+            ((b == 'E' || b == 'G' || ((b == 'D' || b == 'S' || b == 'P') && b1 == 'E')) << 4) |
+            (((b == 'H' || b == 'M') && is_digit(b1)) << 5);
+        if (g) try_group(w, r, 3, g, p, cursor);
+    }
+    if (cursor[4] <= p && (wl_any(&CFG.name_ctx_zh, s, n, p)))
+        try_group(w, r, 4, 2, p, cursor); /* ASCII context words ("Customer") of Chinese names */
+}
+
+/* A digit run [p, pe) with the byte after it: every gate of scan_ascii reduces to
+   comparisons on the run length left (dl), that byte, and three run ends computed once
+   (local part, credit-code class, hex), so positions inside long numbers cost a few
+   instructions each. */
+static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, pe = dig_end(r, p);
+    int64_t le = cached(r, &r->loc, p, is_local), ue = cached(r, &r->ucls, p, is_uscc);
+    int64_t he = run(s, n, pe, is_hex);
+    uint8_t after = pe < n ? s[pe] : 0, after2 = pe + 1 < n ? s[pe + 1] : 0;
+    unsigned email = le < n && s[le] == '@';
+    int sep = is_sp_dash(after), v6 = he < n && s[he] == ':';
+    for (int64_t q = p; q < pe; q++) {
+        int64_t dl = pe - q;
+        uint8_t b = s[q], b1 = q + 1 < n ? s[q + 1] : 0;
+        unsigned g;
+        if (cursor[0] <= q) {
+            g = (dl >= 8) | (((b == '0' && b1 == '0') || (b == '1' && dl == 3 && sep)) << 1) |
+                ((b >= '3' && b <= '6' && dl == 4 && sep) << 2);
+            if (g) try_group(w, r, 0, g, q, cursor);
+        }
+        if (dl > 5) {
+            if (cursor[3] <= q && (g = email | ((ue - q >= 18) << 3))) try_group(w, r, 3, g, q, cursor);
+            continue;
+        }
+        if (cursor[1] <= q) {
+            g = (dl <= 3 && after == '.') | ((b == '0' && (dl == 3 || dl == 4) && after == '-') << 1) |
+                ((b >= '2' && dl == 3 && (after == '.' || after == '-')) << 2);
+            if (g) try_group(w, r, 1, g, q, cursor);
+        }
+        if (cursor[2] <= q) {
+            g = (after == ' ') | ((dl == 4 && ((b == '1' && b1 == '9') || (b == '2' && b1 == '0'))) << 2);
+            if (g) try_group(w, r, 2, g, q, cursor);
+        }
+        if (cursor[3] <= q) {
+            int mac = dl == 2 ? (after == ':' || after == '-')
+                              : dl == 1 && is_hex(after) && (after2 == ':' || after2 == '-');
+            g = email | (mac << 1) | ((he - q <= 4 && v6) << 2) | ((ue - q >= 18) << 3);
+            if (g) try_group(w, r, 3, g, q, cursor);
+        }
+    }
+    return pe;
+}
+
+/* A lowercase run [p, pe). A context word that starts inside it is all lowercase, so it
+   must end exactly at pe: English-name words are followed by "[:]? [A-Z]", Chinese-name
+   words by a separator, a space or a CJK character. So only the last `max_lower_word`
+   positions can start a name, and none can unless the bytes after the run allow it. An
+   email starts here only if the local part (the same for the whole run) ends at '@'; MAC
+   and IPv6 addresses need ':' or '-' (or more hex) right after the run. */
+static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, pe = run(s, n, p, is_lower);
+    uint8_t a0 = pe < n ? s[pe] : 0, a1 = pe + 1 < n ? s[pe + 1] : 0, a2 = pe + 2 < n ? s[pe + 2] : 0;
+    int name_en = (a0 == ' ' && is_upper(a1)) || (a0 == ':' && a1 == ' ' && is_upper(a2));
+    int name_zh = a0 == ':' || a0 >= 0x80 || (a0 == ' ' && a1 >= 0x80);
+    int tail = a0 == ':' || a0 == '-' || is_hex(a0);
+    int email = a0 == '@';
+    if (!email && is_local(a0)) {
+        int64_t le = cached(r, &r->loc, p, is_local);
+        email = le < n && s[le] == '@';
+    }
+    int64_t from = p;
+    if (!email) {
+        int64_t k = (name_en || name_zh) ? CFG.max_lower_word : 0;
+        if (tail && k < 4) k = 4;
+        if (pe - k > from) from = pe - k;
+    }
+    for (int64_t q = from; q < pe; q++) {
+        if (tail && pe - q <= 4) {
+            scan_ascii(w, r, q, cursor);
+            continue;
+        }
+        uint8_t b = s[q];
+        if (name_en && cursor[2] <= q && CFG.name_ctx_en.first[b] && wl_any(&CFG.name_ctx_en, s, n, q))
+            try_group(w, r, 2, 2, q, cursor);
+        if (email && cursor[3] <= q) try_group(w, r, 3, 1, q, cursor);
+        if (name_zh && cursor[4] <= q && CFG.name_ctx_zh.first[b] && wl_any(&CFG.name_ctx_zh, s, n, q))
+            try_group(w, r, 4, 2, q, cursor);
+    }
+    return pe;
+}
+
+/* A surname starts a name only before a title within three characters ("王小明先生"),
+   unless it also starts a context word, a compound surname or a province. */
+static int title_near(const uint8_t *s, int64_t n, int64_t p) {
+    for (int k = 1; k <= 4; k++) {
+        if (cjk_flag(s, n, p + 3 * k, F_TITLE_START)) return 1;
+        if (!han_at(s, n, p + 3 * k)) return 0;
+    }
+    return 0;
+}
+
+static void scan_groups(work_t *w, row_t *r) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, cursor[5] = {0, 0, 0, 0, 0};
+    int64_t p = 0;
+    while (p < n) {
+        uint8_t b = s[p];
+        if (b < 0x80) {
+            if (is_digit(b)) p = scan_digit_run(w, r, p, cursor);
+            else if (is_lower(b)) p = scan_lower_run(w, r, p, cursor);
+            else if (b == '.' || b == '_' || b == '%' || b == '-') {
+                /* only an email's local part starts here */
+                if (cursor[3] <= p) {
+                    int64_t le = cached(r, &r->loc, p, is_local);
+                    if (le < n && s[le] == '@') try_group(w, r, 3, 1, p, cursor);
+                }
+                p++;
+            } else {
+                if (ASCII_START[b]) scan_ascii(w, r, p, cursor);
+                p++;
+            }
+            continue;
+        }
+        uint32_t cp;
+        int l = dec(s, n, p, &cp);
+        uint8_t f = (l == 3) ? CFG.cjk[cp] : 0;
+        if (f & (F_SURNAME | F_PLATE | F_G4_START | F_G2_START)) {
+            if (cursor[2] <= p && (f & F_G2_START)) try_group(w, r, 2, 2, p, cursor);
+            if (cursor[4] <= p) {
+                int name = (f & F_G4_START) || ((f & F_SURNAME) && title_near(s, n, p));
+                unsigned g = ((f & F_PLATE) != 0) | (name << 1) | (wl_any(&CFG.provinces, s, n, p) << 2);
+                if (g) try_group(w, r, 4, g, p, cursor);
+            }
+        }
+        p += l;
+    }
+}
+
+/* ------------------------------------------------------------------ validation */
+
+typedef struct {
+    int y, m, d;
+} date_t;
+static _Thread_local date_t TODAY; /* set per scan call on the scanning thread */
+
+static int valid_date(int y, int m, int d) {
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1 || y < 1900) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int dim = (m == 2 && !leap) ? 28 : mdays[m - 1];
+    if (d > dim) return 0;
+    return (int64_t)y * 10000 + m * 100 + d <= (int64_t)TODAY.y * 10000 + TODAY.m * 100 + TODAY.d;
+}
+static int age_years(int y, int m, int d) {
+    int before = m > TODAY.m || (m == TODAY.m && d > TODAY.d);
+    return TODAY.y - y - before;
+}
+static inline int dv(uint8_t c) { return (int)c - '0'; }
+
+static int luhn_digits(const uint8_t *d, int len) {
+    int total = 0;
+    for (int i = 0; i < len; i++) {
+        int x = dv(d[len - 1 - i]);
+        if (i % 2 == 1) { x *= 2; if (x > 9) x -= 9; }
+        total += x;
+    }
+    return total % 10 == 0;
+}
+static int uscc_value(uint8_t c) {
+    static const char *ALPHA = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const char *q = c ? strchr(ALPHA, c) : NULL;
+    return q ? (int)(q - ALPHA) : -1;
+}
+static int uscc_check(const uint8_t *m) {
+    static const int W[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+    int sum = 0;
+    for (int i = 0; i < 18; i++)
+        if (uscc_value(m[i]) < 0) return 0;
+    for (int i = 0; i < 17; i++) sum += uscc_value(m[i]) * W[i];
+    return (31 - sum % 31) % 31 == uscc_value(m[17]);
+}
+/* `^.[1239](?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])` of `_detect.py` */
+static int uscc_region(const uint8_t *m) {
+    uint8_t c = m[1], a = m[2], b = m[3];
+    if (c != '1' && c != '2' && c != '3' && c != '9') return 0;
+    switch (a) {
+    case '1': return b >= '1' && b <= '5';
+    case '2': return b >= '1' && b <= '3';
+    case '3': return b >= '1' && b <= '7';
+    case '4': return b >= '1' && b <= '6';
+    case '5': return b >= '0' && b <= '4';
+    case '6': return b >= '1' && b <= '5';
+    case '7': return b == '1';
+    case '8': return b >= '1' && b <= '3';
+    }
+    return 0;
+}
+
+/* Context words are looked up lazily: candidates come in order of their start, so each
+   window is scanned from where the previous one stopped (never twice, never before the
+   window), and the occurrences found so far are kept in start order. */
+static int64_t window_start(const uint8_t *s, int64_t bs) {
+    int64_t ws = bs;
+    for (int k = 0; k < CFG.window && ws > 0; k++) {
+        ws--;
+        while (ws > 0 && (s[ws] & 0xC0) == 0x80) ws--;
+    }
+    return ws;
+}
+static void scan_occurrences(work_t *w, row_t *r, int64_t from, int64_t to) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n;
+    const wlist_t *L = &CFG.ctx;
+    for (int64_t p = from; p < to; p++) {
+        if (!L->first[s[p]]) continue;
+        WL_EACH(L, s, n, p, i) {
+            GROW(w->o, w->capo, w->no + 1);
+            w->o[w->no++] = (occ_t){p, p + L->w[i].len, L->w[i].mask};
+        }
+    }
+}
+static int has_ctx(work_t *w, row_t *r, int64_t bs, int type) {
+    /* a window of `window` characters spans at most 4 bytes each: scan that much (once),
+       and find the exact window start only when a word of the right type is near */
+    int64_t lb = bs - 4 * (int64_t)CFG.window;
+    if (lb < 0) lb = 0;
+    if (w->occ_upto < bs) {
+        scan_occurrences(w, r, w->occ_upto > lb ? w->occ_upto : lb, bs);
+        w->occ_upto = bs;
+    }
+    uint32_t bit = 1u << type;
+    for (int64_t i = w->no - 1; i >= 0 && w->o[i].s >= lb; i--) {
+        const occ_t *o = &w->o[i];
+        if (o->e > bs || !(o->mask & bit)) continue;
+        if (w->ws_for != bs) {
+            w->ws_for = bs;
+            w->ws = window_start(r->s, bs);
+        }
+        if (o->s >= w->ws) return 1;
+        return 0; /* earlier occurrences start even further back */
+    }
+    return 0;
+}
+/* the character before bs: 0 at the row start */
+static uint32_t left_char(const uint8_t *s, int64_t n, int64_t bs) {
+    if (bs == 0) return 0;
+    int64_t q = bs - 1;
+    while (q > 0 && (s[q] & 0xC0) == 0x80) q--;
+    uint32_t cp;
+    dec(s, n, q, &cp);
+    return cp;
+}
+static inline int left_digit(const uint8_t *s, int64_t n, int64_t bs) {
+    uint32_t c = left_char(s, n, bs);
+    return c < 0x80 && is_digit((uint8_t)c);
+}
+static inline int left_alnum(const uint8_t *s, int64_t n, int64_t bs) {
+    uint32_t c = left_char(s, n, bs);
+    return c < 0x80 && is_alnum((uint8_t)c);
+}
+
+static void add_find(work_t *w, int64_t bs, int64_t be, int type, double conf, int minor) {
+    if (conf <= 0) return;
+    GROW(w->f, w->capf, w->nf + 1);
+    w->f[w->nf++] = (find_t){bs, be, conf, (uint8_t)type, (uint8_t)minor};
+}
+
+static void classify_number(work_t *w, row_t *r, const cand_t *c) {
+    const uint8_t *s = r->s + c->bs;
+    int64_t n = r->n;
+    int len = (int)(c->be - c->bs);
+    if (len == 18) {
+        uint8_t m[18];
+        int digit = 1;
+        for (int i = 0; i < 18; i++) {
+            m[i] = (s[i] == 'x') ? 'X' : s[i];
+            if (!is_digit(m[i])) digit = 0;
+        }
+        int d17 = 1;
+        for (int i = 0; i < 17; i++)
+            if (!is_digit(m[i])) d17 = 0;
+        int y = 0, mo = 0, d = 0, structure = 0, check = 0;
+        if (d17) {
+            static const int W[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+            int sum = 0;
+            for (int i = 0; i < 17; i++) sum += dv(m[i]) * W[i];
+            check = "10X98765432"[sum % 11] == m[17];
+            y = dv(m[6]) * 1000 + dv(m[7]) * 100 + dv(m[8]) * 10 + dv(m[9]);
+            mo = dv(m[10]) * 10 + dv(m[11]);
+            d = dv(m[12]) * 10 + dv(m[13]);
+            structure = CFG.id_prov[dv(m[0]) * 10 + dv(m[1])] && valid_date(y, mo, d);
+        }
+        if (structure && check) {
+            double conf = 0.9 + (has_ctx(w, r, c->bs, T_ID18) ? 0.09 : 0.0);
+            add_find(w, c->bs, c->be, T_ID18, conf, age_years(y, mo, d) < 14);
+            return;
+        }
+        int is_card = 0;
+        if (digit && m[0] >= '3' && m[0] <= '6' && (!structure || (m[0] == '6' && m[1] == '2')))
+            is_card = luhn_digits(m, 18);
+        if (is_card) {
+            add_find(w, c->bs, c->be, T_CARD, 0.85 + (has_ctx(w, r, c->bs, T_CARD) ? 0.09 : 0.0), 0);
+            return;
+        }
+        if (!structure && uscc_region(m) && uscc_check(m))
+            add_find(w, c->bs, c->be, T_USCC, 0.85 + (has_ctx(w, r, c->bs, T_USCC) ? 0.09 : 0.0), 0);
+        return;
+    }
+    int all_digit = 1;
+    for (int i = 0; i < len; i++)
+        if (!is_digit(s[i])) all_digit = 0;
+    if (len == 15 && s[0] != '0') {
+        int y = 1900 + dv(s[6]) * 10 + dv(s[7]), mo = dv(s[8]) * 10 + dv(s[9]);
+        int d = dv(s[10]) * 10 + dv(s[11]);
+        if (CFG.id_prov[dv(s[0]) * 10 + dv(s[1])] && valid_date(y, mo, d)) {
+            double conf = 0.6 + (has_ctx(w, r, c->bs, T_ID15) ? 0.3 : 0.0);
+            add_find(w, c->bs, c->be, T_ID15, conf, age_years(y, mo, d) < 14);
+        }
+    }
+    if ((len == 16 || len == 17 || len == 19) && all_digit && s[0] >= '3' && s[0] <= '6') {
+        double base = luhn_digits(s, len) ? 0.85 : (s[0] == '6' && s[1] == '2') ? 0.55 : 0.35;
+        add_find(w, c->bs, c->be, T_CARD, base + (has_ctx(w, r, c->bs, T_CARD) ? 0.1 : 0.0), 0);
+    }
+    if ((len == 11 && s[0] == '1' && s[1] >= '3' && s[1] <= '9') ||
+        (len == 13 && s[0] == '8' && s[1] == '6' && s[2] == '1' && s[3] >= '3' && s[3] <= '9') ||
+        (len == 15 && s[0] == '0' && s[1] == '0' && s[2] == '8' && s[3] == '6' && s[4] == '1' &&
+         s[5] >= '3' && s[5] <= '9')) {
+        add_find(w, c->bs, c->be, T_MOBILE, 0.85 + (has_ctx(w, r, c->bs, T_MOBILE) ? 0.1 : 0.0), 0);
+    }
+    if ((len == 8 || len == 10) && all_digit) {
+        if (has_ctx(w, r, c->bs, T_TW))
+            add_find(w, c->bs, c->be, T_TW, 0.75, 0);
+        else if (len == 10 && s[0] >= '2' && s[0] <= '9' && has_ctx(w, r, c->bs, T_PHONE))
+            add_find(w, c->bs, c->be, T_PHONE, 0.6, 0);
+    }
+    (void)n;
+}
+
+/* exact shapes that the alternatives' absorbing tails may break */
+static int shape_mobile(const uint8_t *s, int len) {
+    int q = 0;
+    int64_t e;
+    if ((e = cc86(s, len, 0)) >= 0) q = (int)e;
+    int opts[2], no = 0;
+    if (q && q < len && is_sp_dash(s[q])) opts[no++] = q + 1;
+    opts[no++] = q;
+    for (int o = 0; o < no; o++) {
+        int t = opts[o];
+        if (t + 3 > len || s[t] != '1' || s[t + 1] < '3' || s[t + 1] > '9' || !is_digit(s[t + 2]))
+            continue;
+        t += 3;
+        int ok = 1;
+        for (int k = 0; k < 2 && ok; k++) {
+            if (t < len && is_sp_dash(s[t])) t++;
+            if (!digits_at(s, len, t, 4)) ok = 0;
+            t += 4;
+        }
+        if (ok && t == len) return 1;
+    }
+    return 0;
+}
+static int shape_card(const uint8_t *s, int len) {
+    if (!card19(s, len, 0)) return 0;
+    int t = 19;
+    if (t == len) return 1;
+    if (is_sp_dash(s[t])) t++;
+    int d = len - t;
+    return d >= 1 && d <= 3 && digits_at(s, len, t, d);
+}
+static int shape_ipv4(const uint8_t *s, int len) {
+    int t = 0;
+    for (int k = 0; k < 4; k++) {
+        int e = (int)digit_end(s, len, t);
+        if (e == t || e - t > 3) return 0;
+        t = e;
+        if (k < 3) {
+            if (t >= len || s[t] != '.') return 0;
+            t++;
+        }
+    }
+    return t == len;
+}
+static int shape_ipv6(const uint8_t *s, int len) {
+    int colons = 0;
+    for (int i = 0; i < len; i++) {
+        if (s[i] == ':') colons++;
+        else if (!is_hex(s[i])) return 0;
+    }
+    return colons >= 2;
+}
+static int shape_mac(const uint8_t *s, int len) { return len == 17; }
+static int shape_plate(const uint8_t *s, int64_t len) {
+    /* [prov][A-Z] then [A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9 or suffix] | [DF][A-HJ-NP-Z0-9][0-9]{4} |
+       [0-9]{5}[DF] */
+    const uint8_t *t = s + 4;
+    int64_t k = len - 4;
+#define AN(c) (is_digit(c) || is_upper_no_io(c))
+    if (k == 5 && AN(t[0]) && AN(t[1]) && AN(t[2]) && AN(t[3]) && AN(t[4])) return 1;
+    if (k == 7 && AN(t[0]) && AN(t[1]) && AN(t[2]) && AN(t[3]) && cjk_flag(t, 7, 4, F_PLATE_SUFFIX))
+        return 1;
+    if (k == 6 && (t[0] == 'D' || t[0] == 'F') && AN(t[1]) && digits_at(t, 6, 2, 4)) return 1;
+    if (k == 6 && digits_at(t, 6, 0, 5) && (t[5] == 'D' || t[5] == 'F')) return 1;
+#undef AN
+    return 0;
+}
+
+static int word_boundary_char(uint32_t c) {
+    /* Unicode \w, near enough for these ASCII stop words: letters, digits, _ and CJK */
+    if (c < 0x80) return is_alnum((uint8_t)c) || c == '_';
+    return c >= 0x3400;
+}
+static int name_en_rejected(const uint8_t *s, int64_t len) {
+    const wlist_t *L = &CFG.not_name_en;
+    for (int64_t p = 0; p < len; p++) {
+        if (!L->first[s[p]]) continue;
+        if (p > 0 && word_boundary_char(left_char(s, len, p))) continue;
+        WL_EACH(L, s, len, p, i) {
+            int64_t e = p + L->w[i].len;
+            uint32_t cp = 0;
+            if (e < len) dec(s, len, e, &cp);
+            if (e == len || !word_boundary_char(cp)) return 1;
+        }
+    }
+    return 0;
+}
+
+/* code points in s[a, b): bytes minus UTF-8 continuation bytes (10xxxxxx), 8 at a time */
+static int64_t count_cp(const uint8_t *s, int64_t a, int64_t b) {
+    int64_t cont = 0, i = a;
+    for (; i + 8 <= b; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t m = (x & ~(x << 1) & 0x8080808080808080ULL) >> 7; /* one bit per byte */
+        cont += (int64_t)((m * 0x0101010101010101ULL) >> 56);
+    }
+    for (; i < b; i++) cont += (s[i] & 0xC0) == 0x80;
+    return (b - a) - cont;
+}
+
+static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, bs = c->bs, be = c->be;
+    /* the context prefix as `_ZH_PREFIX_RX` strips it: first word that is a prefix, then
+       one separator, then one space */
+    int64_t q = bs;
+    const wlist_t *L = &CFG.name_ctx_zh;
+    WL_EACH(L, s, be, bs, i) {
+        q = bs + L->w[i].len;
+        break;
+    }
+    int pre = q > bs;
+    int64_t cs = bs, ce = be;
+    if (pre) {
+        for (int j = 0; j < CFG.name_seps.n; j++)
+            if (wl_at(&CFG.name_seps, j, s, be, q)) { q += CFG.name_seps.w[j].len; break; }
+        if (q < be && s[q] == ' ') q++;
+        cs = q;
+        int64_t len = count_cp(s, cs, ce);
+        /* a third given-name character that is a function word belongs to the prose */
+        if (len >= 3 && ce - 3 >= cs && (s[ce - 3] & 0xF0) == 0xE0 && cjk_flag(s, be, ce - 3, F_STOP)) { ce -= 3; len--; }
+        if (len == 4) {
+            int compound = 0;
+            const wlist_t *C = &CFG.compound;
+            for (int i = 0; i < C->n; i++)
+                if (wl_at(C, i, s, ce, cs)) compound = 1;
+            if (!compound) {
+                int64_t t = cs;
+                for (int k = 0; k < 3; k++) { uint32_t cp; t += dec(s, n, t, &cp); }
+                ce = t;
+            }
+        }
+    } else {
+        const wlist_t *T = &CFG.name_titles;
+        for (int i = 0; i < T->n; i++) {
+            int64_t l = T->w[i].len;
+            if (be - l >= bs && memcmp(s + be - l, T->w[i].s, (size_t)l) == 0) { ce = be - l; break; }
+        }
+    }
+    if (count_cp(s, cs, ce) < 2) return;
+    const wlist_t *X = &CFG.not_name_zh;
+    if (cs < ce) {
+        WL_EACH(X, s, ce, cs, i) return;
+    }
+    add_find(w, cs, ce, T_NAME_ZH, pre ? 0.8 : 0.75, 0);
+}
+
+static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
+    const uint8_t *s = r->s;
+    int64_t bs = c->bs, be = c->be;
+    /* `^(.*(?:[A-Za-z0-9]*座|[0-9]+号(?:[0-9]+室)?|[0-9]+室|路|街|巷|道|村|镇|区|县|市)
+       (?: [0-9]{6})?)`: the greedy `.*` means the last position where an ending fits */
+    static const char *ZUO = "\xe5\xba\xa7", *HAO = "\xe5\x8f\xb7", *SHI = "\xe5\xae\xa4";
+    static const char *ENDS[] = {"\xe8\xb7\xaf", "\xe8\xa1\x97", "\xe5\xb7\xb7", "\xe9\x81\x93",
+                                 "\xe6\x9d\x91", "\xe9\x95\x87", "\xe5\x8c\xba", "\xe5\x8e\xbf",
+                                 "\xe5\xb8\x82"};
+    int64_t end = -1;
+    for (int64_t i = be - 1; i >= bs && end < 0; i--) {
+        if ((s[i] & 0xC0) == 0x80) continue;
+        int64_t a = run(s, be, i, is_alnum);
+        if (lit(s, be, a, ZUO)) { end = a + 3; break; }
+        int64_t d = digit_end(s, be, i);
+        if (d > i && lit(s, be, d, HAO)) {
+            end = d + 3;
+            int64_t d2 = digit_end(s, be, end);
+            if (d2 > end && lit(s, be, d2, SHI)) end = d2 + 3;
+            break;
+        }
+        if (d > i && lit(s, be, d, SHI)) { end = d + 3; break; }
+        for (int k = 0; k < 9; k++)
+            if (lit(s, be, i, ENDS[k])) { end = i + 3; break; }
+    }
+    if (end < 0) return;
+    if (end + 7 <= be && s[end] == ' ' && digits_at(s, be, end + 1, 6)) end += 7;
+    if (count_cp(s, bs, end) < 6) return;
+    add_find(w, bs, end, T_ADDR_ZH, 0.8, 0);
+}
+
+static void classify_dob(work_t *w, row_t *r, const cand_t *c) {
+    const uint8_t *s = r->s + c->bs;
+    int64_t len = c->be - c->bs;
+    if (!has_ctx(w, r, c->bs, T_DOB)) return;
+    int y, mo, d;
+    if (is_digit(s[0])) {
+        /* ^([0-9]{4})\D+([0-9]{1,2})\D+([0-9]{1,2}) */
+        y = dv(s[0]) * 1000 + dv(s[1]) * 100 + dv(s[2]) * 10 + dv(s[3]);
+        int64_t i = 4;
+        while (i < len && !is_digit(s[i])) i++;
+        mo = 0;
+        for (int k = 0; k < 2 && i < len && is_digit(s[i]); k++, i++) mo = mo * 10 + dv(s[i]);
+        while (i < len && !is_digit(s[i])) i++;
+        d = 0;
+        for (int k = 0; k < 2 && i < len && is_digit(s[i]); k++, i++) d = d * 10 + dv(s[i]);
+    } else {
+        mo = 0;
+        const wlist_t *M = &CFG.months;
+        for (int i = 0; i < M->n; i++)
+            if (wl_at(M, i, s, len, 0) && len > M->w[i].len && s[M->w[i].len] == ' ') { mo = i + 1; break; }
+        int64_t i = 0;
+        while (i < len && s[i] != ' ') i++;
+        i++;
+        d = 0;
+        while (i < len && is_digit(s[i])) d = d * 10 + dv(s[i++]);
+        y = dv(s[len - 4]) * 1000 + dv(s[len - 3]) * 100 + dv(s[len - 2]) * 10 + dv(s[len - 1]);
+    }
+    if (!valid_date(y, mo, d)) return;
+    add_find(w, c->bs, c->be, T_DOB, 0.85, age_years(y, mo, d) < 14);
+}
+
+static void classify(work_t *w, row_t *r, const cand_t *c) {
+    const uint8_t *s = r->s, *m = r->s + c->bs;
+    int64_t n = r->n, bs = c->bs, be = c->be;
+    int len = (int)(be - bs);
+    switch (c->kind) {
+    case K_NUMBER:
+        classify_number(w, r, c);
+        return;
+    case K_MOBILE:
+        if (shape_mobile(m, len) && !left_digit(s, n, bs))
+            add_find(w, bs, be, T_MOBILE, 0.9 + (has_ctx(w, r, bs, T_MOBILE) ? 0.09 : 0.0), 0);
+        return;
+    case K_CARD: {
+        if (!shape_card(m, len) || left_digit(s, n, bs)) return;
+        uint8_t d[32];
+        int nd = 0;
+        for (int i = 0; i < len && nd < 32; i++)
+            if (is_digit(m[i])) d[nd++] = m[i];
+        if (nd < 16 || nd > 19) return;
+        double base = luhn_digits(d, nd) ? 0.9 : (d[0] == '6' && d[1] == '2') ? 0.55 : 0.35;
+        add_find(w, bs, be, T_CARD, base + (has_ctx(w, r, bs, T_CARD) ? 0.09 : 0.0), 0);
+        return;
+    }
+    case K_IPV4: {
+        if (!shape_ipv4(m, len)) return;
+        uint32_t lc = left_char(s, n, bs);
+        if (lc < 0x80 && (is_digit((uint8_t)lc) || lc == '.')) return;
+        int oct = 0, mx = 0;
+        for (int i = 0; i <= len; i++) {
+            if (i == len || m[i] == '.') { if (oct > mx) mx = oct; oct = 0; }
+            else oct = oct * 10 + dv(m[i]);
+        }
+        if (mx > 255) return;
+        if (lit(m, len, 0, "127.") || (len == 7 && memcmp(m, "0.0.0.0", 7) == 0)) return;
+        add_find(w, bs, be, T_IPV4, 0.85, 0);
+        return;
+    }
+    case K_LANDLINE: {
+        int64_t q = area_code(m, len, 0);
+        if (q < 0 || len - q < 7 || len - q > 8 || left_digit(s, n, bs)) return;
+        add_find(w, bs, be, T_LANDLINE, 0.75 + (has_ctx(w, r, bs, T_LANDLINE) ? 0.2 : 0.0), 0);
+        return;
+    }
+    case K_PHONE_US:
+        if (left_digit(s, n, bs)) return;
+        add_find(w, bs, be, T_PHONE, 0.7 + (has_ctx(w, r, bs, T_PHONE) ? 0.2 : 0.0), 0);
+        return;
+    case K_ADDR_EN:
+        add_find(w, bs, be, T_ADDR_EN, 0.85, 0);
+        return;
+    case K_NAME_EN: {
+        if (name_en_rejected(m, len)) return;
+        /* `^(?:ctx)[:]? ` stripped: the first context word that is a prefix */
+        const wlist_t *L = &CFG.name_ctx_en;
+        int64_t q = bs;
+        WL_EACH(L, s, be, bs, i) {
+            int64_t t = bs + L->w[i].len;
+            if (t < be && s[t] == ':') t++;
+            if (t < be && s[t] == ' ') { q = t + 1; break; }
+        }
+        add_find(w, q, be, T_NAME_EN, 0.75, 0);
+        return;
+    }
+    case K_DOB:
+        classify_dob(w, r, c);
+        return;
+    case K_EMAIL:
+        add_find(w, bs, be, T_EMAIL, 0.95, 0);
+        return;
+    case K_MAC:
+        if (shape_mac(m, len)) {
+            if (!left_alnum(s, n, bs)) add_find(w, bs, be, T_MAC, 0.85, 0);
+            return;
+        }
+        /* a longer hex run with colons is judged as an IPv6 address */
+        __attribute__((fallthrough));
+    case K_IPV6: {
+        if (!shape_ipv6(m, len) || len > 63) return;
+        char buf[64];
+        unsigned char addr[16];
+        memcpy(buf, m, (size_t)len);
+        buf[len] = 0;
+        if (inet_pton(AF_INET6, buf, addr) == 1) add_find(w, bs, be, T_IPV6, 0.85, 0);
+        return;
+    }
+    case K_USCC: {
+        if (len != 18 || left_alnum(s, n, bs)) return;
+        int digits17 = digits_at(m, len, 0, 17) && (is_digit(m[17]) || m[17] == 'X');
+        if (digits17 || !uscc_region(m)) return;
+        double base = uscc_check(m) ? 0.9 : 0.4;
+        add_find(w, bs, be, T_USCC, base + (has_ctx(w, r, bs, T_USCC) ? 0.09 : 0.0), 0);
+        return;
+    }
+    case K_PASSPORT:
+        if (len != 9 || left_alnum(s, n, bs)) return;
+        add_find(w, bs, be, T_PASSPORT, 0.6 + (has_ctx(w, r, bs, T_PASSPORT) ? 0.35 : 0.0), 0);
+        return;
+    case K_HKMO:
+        if ((len != 9 && !(len == 11 && digits_at(m, len, 9, 2))) || left_alnum(s, n, bs)) return;
+        add_find(w, bs, be, T_HKMO, 0.5 + (has_ctx(w, r, bs, T_HKMO) ? 0.4 : 0.0), 0);
+        return;
+    case K_PLATE:
+        if (!shape_plate(m, len)) return;
+        add_find(w, bs, be, T_PLATE, 0.85 + (has_ctx(w, r, bs, T_PLATE) ? 0.1 : 0.0), 0);
+        return;
+    case K_NAME_ZH:
+        classify_name_zh(w, r, c);
+        return;
+    case K_ADDR_ZH:
+        classify_addr_zh(w, r, c);
+        return;
+    }
+}
+
+static int cmp_find(const void *a, const void *b) {
+    const find_t *x = a, *y = b;
+    if (x->bs != y->bs) return x->bs < y->bs ? -1 : 1;
+    if (x->be != y->be) return x->be > y->be ? -1 : 1;
+    return 0;
+}
+
+static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
+                     uint32_t types) {
+    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1};
+    w->nc = w->nf = 0;
+    w->occ_upto = 0;
+    w->no = 0;
+    w->ws_for = -1;
+    scan_groups(w, &r);
+    if (w->oom || !w->nc) return;
+    for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
+    if (w->oom) return;
+    /* the filters come before the overlap rule, as in the polars engine */
+    int64_t k = 0;
+    for (int64_t i = 0; i < w->nf; i++)
+        if (w->f[i].conf >= min_conf && (types & (1u << w->f[i].type))) w->f[k++] = w->f[i];
+    w->nf = k;
+    if (!k) return;
+    qsort(w->f, (size_t)k, sizeof(find_t), cmp_find);
+    if (w->nout + k > w->capout) {
+        int64_t cap = w->capout ? w->capout : 1024;
+        while (cap < w->nout + k) cap *= 2;
+        void *a;
+#define REGROW(col, size)                                   \
+        a = realloc(w->col, (size_t)cap * (size));          \
+        if (!a) { w->oom = 1; return; }                     \
+        w->col = a;
+        REGROW(orow, sizeof(uint32_t)) REGROW(ostart, sizeof(int64_t)) REGROW(oend, sizeof(int64_t))
+        REGROW(otype, 1) REGROW(ominor, 1) REGROW(oconf, sizeof(double))
+#undef REGROW
+        w->capout = cap;
+    }
+    int64_t maxend = 0, pos = 0, cp = 0;
+    for (int64_t i = 0; i < k; i++) {
+        const find_t *f = &w->f[i];
+        /* candidates of different groups may overlap: keep the first, longest one (a
+           running maximum over every earlier end, kept or not) */
+        int keep = i == 0 || f->bs >= maxend;
+        if (f->be > maxend) maxend = f->be;
+        if (!keep) continue;
+        cp += count_cp(s, pos, f->bs);
+        pos = f->bs;
+        int64_t o = w->nout++;
+        w->orow[o] = row;
+        w->ostart[o] = cp;
+        w->oend[o] = cp + count_cp(s, f->bs, f->be);
+        w->otype[o] = f->type;
+        w->ominor[o] = f->minor;
+        double conf = f->conf > 0.99 ? 0.99 : f->conf;
+        w->oconf[o] = round(conf * 1000.0) / 1000.0;
+    }
+}
+
+static void work_free(work_t *w) {
+    free(w->c); free(w->f); free(w->o);
+    free(w->orow); free(w->ostart); free(w->oend); free(w->otype); free(w->ominor); free(w->oconf);
+}
+
+/* ------------------------------------------------------------------ Python API */
+
+static int build_buckets(wlist_t *L);
+
+static void set_head(word_t *w) {
+    int k = w->len < 8 ? w->len : 8;
+    w->head = w->hmask = 0;
+    memcpy(&w->head, w->s, (size_t)k); /* little-endian: byte i at bits 8i */
+    for (int i = 0; i < k; i++) w->hmask |= (uint64_t)0xFF << (8 * i);
+}
+
+static int load_list(PyObject *cfg, const char *key, wlist_t *L, uint32_t mask) {
+    PyObject *seq = PyDict_GetItemString(cfg, key);
+    if (!seq) { PyErr_Format(PyExc_KeyError, "configure(): missing %s", key); return -1; }
+    PyObject *fast = PySequence_Fast(seq, key);
+    if (!fast) return -1;
+    Py_ssize_t k = PySequence_Fast_GET_SIZE(fast);
+    L->w = calloc((size_t)k + 1, sizeof(word_t));
+    L->n = 0;
+    memset(L->first, 0, sizeof L->first);
+    for (Py_ssize_t i = 0; i < k; i++) {
+        Py_ssize_t len;
+        const char *u = PyUnicode_AsUTF8AndSize(PySequence_Fast_GET_ITEM(fast, i), &len);
+        if (!u) { Py_DECREF(fast); return -1; }
+        if (len == 0) continue;
+        word_t *w = &L->w[L->n++];
+        w->s = malloc((size_t)len);
+        memcpy(w->s, u, (size_t)len);
+        w->len = (int)len;
+        w->mask = mask;
+        set_head(w);
+        L->first[(uint8_t)u[0]] = 1;
+    }
+    Py_DECREF(fast);
+    return build_buckets(L);
+}
+
+static int build_buckets(wlist_t *L) {
+    L->start = calloc(65537, sizeof(uint32_t));
+    L->idx = calloc((size_t)L->n * 256 + 1, sizeof(int32_t));
+    if (!L->start || !L->idx) { PyErr_NoMemory(); return -1; }
+    uint32_t *count = calloc(65536, sizeof(uint32_t));
+    if (!count) { PyErr_NoMemory(); return -1; }
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < L->n; i++) {
+            const word_t *w = &L->w[i];
+            uint32_t hi = (uint32_t)w->s[0] << 8;
+            /* a one-byte word can be followed by anything */
+            uint32_t lo0 = w->len > 1 ? w->s[1] : 0, lo1 = w->len > 1 ? w->s[1] : 255;
+            for (uint32_t lo = lo0; lo <= lo1; lo++) {
+                if (pass == 0) count[hi | lo]++;
+                else L->idx[L->start[hi | lo] + count[hi | lo]++] = i;
+            }
+        }
+        if (pass == 0) {
+            uint32_t acc = 0;
+            for (uint32_t key = 0; key < 65536; key++) { L->start[key] = acc; acc += count[key]; }
+            L->start[65536] = acc;
+            memset(count, 0, 65536 * sizeof(uint32_t));
+        }
+    }
+    free(count);
+    return 0;
+}
+
+static int type_code(const char *name) {
+    for (int t = 1; t < T_COUNT; t++)
+        if (strcmp(TYPE_NAMES[t], name) == 0) return t;
+    return -1;
+}
+
+static int set_cjk(PyObject *cfg, const char *key, int flag) {
+    PyObject *str = PyDict_GetItemString(cfg, key);
+    if (!str || !PyUnicode_Check(str)) {
+        PyErr_Format(PyExc_KeyError, "configure(): %s must be a string", key);
+        return -1;
+    }
+    Py_ssize_t k = PyUnicode_GetLength(str);
+    for (Py_ssize_t i = 0; i < k; i++) {
+        Py_UCS4 c = PyUnicode_ReadChar(str, i);
+        if (c < 0x10000) CFG.cjk[c] |= (uint8_t)flag;
+    }
+    return 0;
+}
+
+static void flag_first_chars(const wlist_t *L, int flag) {
+    for (int i = 0; i < L->n; i++) {
+        uint32_t cp;
+        if (dec(L->w[i].s, L->w[i].len, 0, &cp) == 3) CFG.cjk[cp] |= (uint8_t)flag;
+    }
+}
+
+static void init_first_tables(void) {
+    for (int b = 0; b < 128; b++) {
+        uint8_t c = (uint8_t)b;
+        ASCII_START[b] = is_alnum(c) || c == '+' || c == '(' || c == ':' || is_local(c);
+    }
+    flag_first_chars(&CFG.name_ctx_zh, F_G4_START);
+    flag_first_chars(&CFG.compound, F_G4_START);
+    flag_first_chars(&CFG.provinces, F_G4_START);
+    flag_first_chars(&CFG.name_ctx_en, F_G2_START);
+    flag_first_chars(&CFG.name_titles, F_TITLE_START);
+    /* the longest context word that starts with a lowercase letter */
+    const wlist_t *lists[2] = {&CFG.name_ctx_en, &CFG.name_ctx_zh};
+    CFG.max_lower_word = 1;
+    for (int j = 0; j < 2; j++)
+        for (int i = 0; i < lists[j]->n; i++)
+            if (is_lower(lists[j]->w[i].s[0]) && lists[j]->w[i].len > CFG.max_lower_word)
+                CFG.max_lower_word = lists[j]->w[i].len;
+}
+
+static PyObject *py_configure(PyObject *self, PyObject *cfg) {
+    if (!PyDict_Check(cfg)) {
+        PyErr_SetString(PyExc_TypeError, "configure() takes a dict");
+        return NULL;
+    }
+    if (CFG.ready) Py_RETURN_NONE; /* tables are read by scanning threads: set once */
+    memset(&CFG, 0, sizeof CFG);
+    CFG.cjk = calloc(0x10000, 1);
+    PyObject *win = PyDict_GetItemString(cfg, "window");
+    CFG.window = win ? (int)PyLong_AsLong(win) : 20;
+    if (load_list(cfg, "name_ctx_zh", &CFG.name_ctx_zh, 0) || load_list(cfg, "name_titles", &CFG.name_titles, 0) ||
+        load_list(cfg, "compound_surnames", &CFG.compound, 0) || load_list(cfg, "provinces", &CFG.provinces, 0) ||
+        load_list(cfg, "province_suffixes", &CFG.prov_suffix, 0) ||
+        load_list(cfg, "name_ctx_en", &CFG.name_ctx_en, 0) || load_list(cfg, "months", &CFG.months, 0) ||
+        load_list(cfg, "not_name_zh", &CFG.not_name_zh, 0) || load_list(cfg, "not_name_en", &CFG.not_name_en, 0) ||
+        load_list(cfg, "name_separators", &CFG.name_seps, 0))
+        return NULL;
+    if (set_cjk(cfg, "surnames", F_SURNAME) || set_cjk(cfg, "plate_provinces", F_PLATE) ||
+        set_cjk(cfg, "plate_suffixes", F_PLATE_SUFFIX) || set_cjk(cfg, "name_stop", F_STOP))
+        return NULL;
+    PyObject *prov = PyDict_GetItemString(cfg, "id_provinces");
+    if (!prov) { PyErr_SetString(PyExc_KeyError, "configure(): missing id_provinces"); return NULL; }
+    PyObject *it = PyObject_GetIter(prov), *item;
+    if (!it) return NULL;
+    while ((item = PyIter_Next(it))) {
+        long v = PyLong_AsLong(item);
+        Py_DECREF(item);
+        if (v >= 0 && v < 100) CFG.id_prov[v] = 1;
+    }
+    Py_DECREF(it);
+    /* context words: one list, a word serving several types gets all their bits */
+    PyObject *ctx = PyDict_GetItemString(cfg, "context");
+    if (!ctx || !PyDict_Check(ctx)) { PyErr_SetString(PyExc_KeyError, "configure(): context"); return NULL; }
+    CFG.ctx.w = NULL;
+    CFG.ctx.n = 0;
+    int cap = 0;
+    PyObject *key, *val;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(ctx, &pos, &key, &val)) {
+        const char *tname = PyUnicode_AsUTF8(key);
+        if (!tname) return NULL;
+        int t = type_code(tname);
+        if (t < 0) { PyErr_Format(PyExc_KeyError, "configure(): unknown type %s", tname); return NULL; }
+        PyObject *fast = PySequence_Fast(val, "context words");
+        if (!fast) return NULL;
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
+            Py_ssize_t len;
+            const char *u = PyUnicode_AsUTF8AndSize(PySequence_Fast_GET_ITEM(fast, i), &len);
+            if (!u) { Py_DECREF(fast); return NULL; }
+            int j;
+            for (j = 0; j < CFG.ctx.n; j++)
+                if (CFG.ctx.w[j].len == len && memcmp(CFG.ctx.w[j].s, u, (size_t)len) == 0) break;
+            if (j == CFG.ctx.n) {
+                if (CFG.ctx.n == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    CFG.ctx.w = realloc(CFG.ctx.w, (size_t)cap * sizeof(word_t));
+                }
+                word_t *w = &CFG.ctx.w[CFG.ctx.n++];
+                w->s = malloc((size_t)len);
+                memcpy(w->s, u, (size_t)len);
+                w->len = (int)len;
+                w->mask = 0;
+                set_head(w);
+                CFG.ctx.first[(uint8_t)u[0]] = 1;
+            }
+            CFG.ctx.w[j].mask |= 1u << t;
+        }
+        Py_DECREF(fast);
+    }
+    if (build_buckets(&CFG.ctx)) return NULL;
+    init_first_tables();
+    CFG.ready = 1;
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_scan(PyObject *self, PyObject *args) {
+    Py_buffer data, offsets, validity;
+    Py_ssize_t arr_offset, length;
+    int y, m, d;
+    double min_conf;
+    unsigned long types;
+    PyObject *valid_obj;
+    if (!PyArg_ParseTuple(args, "y*y*Onn(iii)dk", &data, &offsets, &valid_obj, &arr_offset, &length,
+                          &y, &m, &d, &min_conf, &types))
+        return NULL;
+    if (!CFG.ready) {
+        PyBuffer_Release(&data); PyBuffer_Release(&offsets);
+        PyErr_SetString(PyExc_RuntimeError, "configure() has not been called");
+        return NULL;
+    }
+    int has_valid = valid_obj != Py_None;
+    if (has_valid && PyObject_GetBuffer(valid_obj, &validity, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&data); PyBuffer_Release(&offsets);
+        return NULL;
+    }
+    const int64_t *off = offsets.buf;
+    if (has_valid && (arr_offset + length + 7) / 8 > validity.len) {
+        PyBuffer_Release(&data); PyBuffer_Release(&offsets); PyBuffer_Release(&validity);
+        PyErr_SetString(PyExc_ValueError, "scan(): validity bitmap shorter than the array");
+        return NULL;
+    }
+    if ((arr_offset + length + 1) * (Py_ssize_t)sizeof(int64_t) > offsets.len) {
+        PyBuffer_Release(&data); PyBuffer_Release(&offsets);
+        if (has_valid) PyBuffer_Release(&validity);
+        PyErr_SetString(PyExc_ValueError, "scan(): offsets buffer shorter than the array");
+        return NULL;
+    }
+    const uint8_t *base = data.buf, *vbits = has_valid ? validity.buf : NULL;
+    int bad = 0;
+    work_t w;
+    memset(&w, 0, sizeof w);
+    Py_BEGIN_ALLOW_THREADS
+    TODAY = (date_t){y, m, d};
+    for (Py_ssize_t i = 0; i < length && !w.oom; i++) {
+        Py_ssize_t j = arr_offset + i;
+        if (vbits && !((vbits[j >> 3] >> (j & 7)) & 1)) continue;
+        int64_t a = off[j], b = off[j + 1];
+        if (a < 0 || b < a || b > data.len) { bad = 1; break; }
+        scan_row(&w, base + a, b - a, (uint32_t)i, min_conf, (uint32_t)types);
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets);
+    if (has_valid) PyBuffer_Release(&validity);
+    if (bad || w.oom) {
+        work_free(&w);
+        if (bad) PyErr_SetString(PyExc_ValueError, "scan(): offsets outside the data buffer");
+        else PyErr_NoMemory();
+        return NULL;
+    }
+    int64_t k = w.nout;
+    static char empty[1];
+    if (!k) {
+        work_free(&w);
+        return Py_BuildValue("(y#y#y#y#y#y#)", empty, (Py_ssize_t)0, empty, (Py_ssize_t)0, empty,
+                             (Py_ssize_t)0, empty, (Py_ssize_t)0, empty, (Py_ssize_t)0, empty,
+                             (Py_ssize_t)0);
+    }
+    PyObject *res = Py_BuildValue(
+        "(y#y#y#y#y#y#)", (const char *)w.orow, (Py_ssize_t)(k * 4), (const char *)w.ostart,
+        (Py_ssize_t)(k * 8), (const char *)w.oend, (Py_ssize_t)(k * 8), (const char *)w.otype,
+        (Py_ssize_t)k, (const char *)w.ominor, (Py_ssize_t)k, (const char *)w.oconf,
+        (Py_ssize_t)(k * 8));
+    work_free(&w);
+    return res;
+}
+
+static PyMethodDef METHODS[] = {
+    {"configure", py_configure, METH_O, "Load the word lists of _patterns.py (once)."},
+    {"scan", py_scan, METH_VARARGS,
+     "scan(data, offsets, validity, offset, length, (y, m, d), min_conf, type_mask) -> "
+     "(row u32, start i64, end i64, type u8, minor u8, confidence f64) as bytes."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_pikernel",
+                                    "Compiled single-pass PI kernel (see _pikernel.c).", -1, METHODS,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__pikernel(void) {
+    init_classes();
+    PyObject *mod = PyModule_Create(&MODULE);
+    if (!mod) return NULL;
+    PyObject *names = PyTuple_New(T_COUNT);
+    for (int t = 0; t < T_COUNT; t++) PyTuple_SET_ITEM(names, t, PyUnicode_FromString(TYPE_NAMES[t]));
+    PyModule_AddObject(mod, "TYPES", names);
+    return mod;
+}

@@ -1,0 +1,366 @@
+"""The compiled kernel (`_pikernel.c`) against the polars engine, finding for finding.
+
+Both engines must agree exactly: on the generated corpus, and on fuzzed strings built from
+fragments chosen to sit on the patterns' edges (absorbed digits, backtracking dates, wrong
+check digits, context words just inside and just outside the window, glued CJK text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from tianping.privacy import _kernel
+from tianping.privacy._corpus import generate_size
+from tianping.privacy._detect import detect_batch
+from tianping.privacy._scan import ScanOptions, scan_file
+from tianping.privacy._validators import id18_check_char, luhn_check_digit, uscc_check_char
+
+pytestmark = pytest.mark.skipif(
+    not _kernel.available(), reason="compiled PI kernel not built (no C compiler at install)"
+)
+
+TODAY = dt.date(2026, 11, 29)
+KEY = ["row", "start", "end", "pi_type"]
+COLS = [*KEY, "confidence", "pipl_class", "category"]
+
+
+def _both(texts: list[str | None] | pl.Series, **kw: object) -> tuple[pl.DataFrame, pl.DataFrame]:
+    a = detect_batch(texts, engine="polars", today=TODAY, **kw)  # type: ignore[arg-type]
+    b = detect_batch(texts, engine="compiled", today=TODAY, **kw)  # type: ignore[arg-type]
+    return a.select(COLS).sort(KEY), b.select(COLS).sort(KEY)
+
+
+def _assert_same(texts: list[str | None], a: pl.DataFrame, b: pl.DataFrame) -> None:
+    only_a = a.join(b, on=KEY, how="anti")
+    only_b = b.join(a, on=KEY, how="anti")
+
+    def show(df: pl.DataFrame) -> list[str]:
+        out = []
+        for r in df.head(5).iter_rows(named=True):
+            t = texts[r["row"]] or ""
+            out.append(f"{r['pi_type']}: {t[max(0, r['start'] - 15) : r['end'] + 5]!r}")
+        return out
+
+    assert not only_a.height and not only_b.height, (
+        f"polars only: {show(only_a)}; compiled only: {show(only_b)}"
+    )
+    joined = a.join(b, on=KEY, suffix="_c")
+    diff = joined.filter(
+        ((pl.col("confidence") - pl.col("confidence_c")).abs() > 1e-9)
+        | (pl.col("pipl_class") != pl.col("pipl_class_c"))
+        | (pl.col("category") != pl.col("category_c"))
+    )
+    assert not diff.height, diff.head(5)
+
+
+def test_same_findings_on_generated_corpus() -> None:
+    texts: list[str | None] = [r.text for r in generate_size(0.3, seed=11)]
+    a, b = _both(texts, previews=False)
+    assert a.height > 5000
+    _assert_same(texts, a, b)
+
+
+def _id18(rng: random.Random, valid: bool = True, year: int | None = None) -> str:
+    region = rng.choice(["110105", "310104", "440305", "990101", "510107"])
+    y = year or rng.randint(1930, 2024)
+    birth = f"{y}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    body = region + birth + f"{rng.randint(0, 999):03d}"
+    check = id18_check_char(body)
+    if not valid:
+        check = "0" if check != "0" else "1"
+    return body + (check.lower() if check == "X" and rng.random() < 0.3 else check)
+
+
+def _card(rng: random.Random, n: int = 16) -> str:
+    body = rng.choice(["62", "4", "5", "3"]) + "".join(str(rng.randint(0, 9)) for _ in range(n))
+    body = body[: n - 1]
+    return body + (luhn_check_digit(body) if rng.random() < 0.7 else "0")
+
+
+def _uscc(rng: random.Random) -> str:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = rng.choice("9123") + rng.choice("123") + rng.choice(["11", "31", "44", "71", "99"])
+    body += "".join(rng.choice("0123456789") for _ in range(4))
+    body += "".join(rng.choice(alphabet) for _ in range(9))
+    return body + (uscc_check_char(body) if rng.random() < 0.8 else "0")
+
+
+def _fragment(rng: random.Random) -> str:
+    d = lambda k: "".join(str(rng.randint(0, 9)) for _ in range(k))  # noqa: E731
+    choices = [
+        lambda: _id18(rng),
+        lambda: _id18(rng, valid=False),
+        lambda: _id18(rng, year=2019),
+        lambda: "11010519" + d(7),
+        lambda: "1" + rng.choice("3456789") + d(9),
+        lambda: rng.choice(["+86", "0086", "+86 ", "0086-", "86"]) + "1" + rng.choice("38") + d(9),
+        lambda: (
+            "13"
+            + d(1)
+            + rng.choice(" -")
+            + d(4)
+            + rng.choice(" -")
+            + d(4)
+            + rng.choice(["", "9", " "])
+        ),
+        lambda: _card(rng, rng.choice([16, 17, 19])),
+        lambda: (
+            "6222"
+            + "".join(rng.choice(" -") + d(4) for _ in range(3))
+            + rng.choice(["", " 123", "1", "-12"])
+        ),
+        lambda: _uscc(rng),
+        lambda: (
+            rng.choice(["E", "G", "DE", "SE", "PE", "EA", "H", "M"]) + d(rng.choice([7, 8, 9, 10]))
+        ),
+        lambda: (
+            rng.choice(["京", "沪", "粤", "川"])
+            + rng.choice("ABDF")
+            + rng.choice(["12345", "D12345", "12345F", "1234学", "A1B2C", "123"])
+        ),
+        lambda: (
+            rng.choice(["(010)", "010-", "0755-", "(0755)", "01-"]) + d(rng.choice([6, 7, 8, 9]))
+        ),
+        lambda: (
+            rng.choice(["", "+1 ", "+1-"])
+            + rng.choice(["(415) ", "415-", "415."])
+            + d(3)
+            + rng.choice(".-")
+            + d(4)
+            + rng.choice(["", "x12", "x123456", "9"])
+        ),
+        lambda: ".".join(
+            str(rng.choice([1, 10, 127, 192, 255, 256, 999, 1000]))
+            for _ in range(rng.choice([3, 4, 5]))
+        ),
+        lambda: rng.choice(
+            [
+                "fe80::1",
+                "2001:db8::8a2e:370:7334",
+                "::",
+                "::1",
+                "1:2:3:4:5:6:7:8",
+                "12345:1:2:3",
+                "ab:cd:ef",
+            ]
+        ),
+        lambda: (
+            ":".join(f"{rng.randint(0, 255):02X}" for _ in range(6)) + rng.choice(["", "A", ":1"])
+        ),
+        lambda: "-".join(f"{rng.randint(0, 255):02x}" for _ in range(6)),
+        lambda: (
+            rng.choice(["a.b", "x_y%z", "12345678", "-", ".."])
+            + "@"
+            + rng.choice(["qq.com", "mail.example.co.uk", "b.c1", "example.com.", "x", "a-b.cn"])
+        ),
+        lambda: (
+            rng.choice(["19", "20"])
+            + d(2)
+            + rng.choice(["-", "/", ".", "年"])
+            + rng.choice(["1", "01", "12", "13", "0"])
+            + rng.choice(["-", "/", ".", "月"])
+            + rng.choice(["1", "09", "19", "31", "32", "30"])
+            + rng.choice(["", "日", "5"])
+        ),
+        lambda: (
+            rng.choice(["May", "June", "December", "Mayo"])
+            + " "
+            + rng.choice(["1", "12", "31", "32", "4"])
+            + ", "
+            + rng.choice(["1990", "2011", "1890"])
+        ),
+        lambda: (
+            rng.choice(["姓名：", "客户", "联系人为", "我叫", "收件人: ", "Customer", "申请人"])
+            + rng.choice(["王", "欧阳", "诸葛", "李", "成"])
+            + rng.choice(["伟", "小明", "娜娜的", "功", "立"])
+            + rng.choice(["", "先生", "是", "。"])
+        ),
+        lambda: (
+            rng.choice(["王", "张", "欧阳"])
+            + rng.choice(["", "小", "大明"])
+            + rng.choice(["先生", "女士", "老师", "同学"])
+        ),
+        lambda: (
+            rng.choice(["广东省", "北京市", "内蒙古自治区", "广西壮族自治区", "江苏省"])
+            + rng.choice(
+                [
+                    "深圳市南山区科技园路",
+                    "海淀区中关村大街27号",
+                    "A座",
+                    "12号301室",
+                    "X",
+                    "呼和浩特市新城区",
+                ]
+            )
+            + rng.choice(["", " 518000", "。"])
+        ),
+        lambda: (
+            d(rng.choice([1, 3, 5, 6]))
+            + " "
+            + rng.choice(["Main St", "Oak Avenue Suite 5", "Elm Street Apt. 12"])
+            + rng.choice([", Springfield, IL " + d(5), ", Boston MA", ", New York, NY " + d(6)])
+        ),
+        lambda: (
+            rng.choice(
+                [
+                    "USS Nimitz, FPO AP ",
+                    "PSC 1234, Box 5678, APO AE ",
+                    "Unit 1234 Box 5678, DPO AA ",
+                ]
+            )
+            + d(5)
+        ),
+        lambda: (
+            rng.choice(["Name: ", "by ", "Dear ", "Mrs. ", "Mr ", "customer ", "nearby "])
+            + rng.choice(
+                ["John Smith", "Data Protection Officer", "Jane Ann Doe", "the Bank", "Anna"]
+            )
+        ),
+        lambda: rng.choice(
+            [
+                "身份证",
+                "手机号",
+                "卡号",
+                "护照",
+                "通行证",
+                "台胞证",
+                "车牌",
+                "出生",
+                "birth",
+                "Tel",
+                "phone",
+                "ID",
+                "信用代码",
+                "fax",
+                "call",
+            ]
+        ),
+        lambda: rng.choice(
+            ["，", "。", " ", "  ", "、", "\n", ":", "：", "的", "在", "x", "A", "-", "."]
+        ),
+        lambda: (
+            rng.choice(["订单号", "时间戳", "Order ORD-", "ref ", "金额", "数据"])
+            + d(rng.choice([6, 8, 10, 12, 14, 20]))
+        ),
+        lambda: "".join(
+            rng.choice("的是在一人有我他这中大来上个国和") for _ in range(rng.randint(1, 25))
+        ),
+        lambda: (
+            rng.choice(["abc", "deadbeef", "Order", "face", "ab", "XYZ"])
+            + rng.choice(["", ":", "-", "@", "1"])
+        ),
+    ]
+    return rng.choice(choices)()
+
+
+def _fuzz_texts(n: int, seed: int) -> list[str | None]:
+    rng = random.Random(seed)
+    out: list[str | None] = []
+    for _ in range(n):
+        k = rng.randint(1, 8)
+        out.append("".join(_fragment(rng) for _ in range(k)))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_same_findings_on_fuzzed_edges(seed: int) -> None:
+    texts = _fuzz_texts(4000, seed)
+    a, b = _both(texts, previews=False, min_confidence=0.01)
+    assert a.height > 2000
+    _assert_same(texts, a, b)
+
+
+def test_previews_are_masked_and_equal() -> None:
+    texts: list[str | None] = ["身份证 " + _id18(random.Random(5)) + "，邮箱 ab@qq.com"]
+    a = detect_batch(texts, engine="polars", today=TODAY)
+    b = detect_batch(texts, engine="compiled", today=TODAY)
+    assert a["preview"].to_list() == b["preview"].to_list()
+    assert all("*" in p for p in b["preview"].to_list())
+
+
+def test_nulls_empty_strings_and_sliced_arrays() -> None:
+    card = _card(random.Random(9), 16)
+    texts = [None, "", "卡号" + card, None, "ab@qq.com", ""]
+    b = detect_batch(texts, engine="compiled", today=TODAY)
+    assert b.select("row", "pi_type").rows() == [(2, "bank_card"), (4, "email")]
+    arr = pa.array(texts, pa.large_string()).slice(2, 3)  # an Arrow offset inside the buffers
+    c = detect_batch(pl.Series("t", arr), engine="compiled", today=TODAY)
+    assert c.select("row", "start", "end").rows() == [(0, 2, 18), (2, 0, 9)]
+    chunked = pl.concat([pl.Series("t", texts[:3]), pl.Series("t", texts[3:])], rechunk=False)
+    d = detect_batch(chunked, engine="compiled", today=TODAY)
+    assert d.select("row", "pi_type").rows() == [(2, "bank_card"), (4, "email")]
+
+
+def test_long_document_offsets_are_code_points() -> None:
+    rng = random.Random(3)
+    ids = [i for i in (_id18(rng) for _ in range(60)) if not i.startswith("99")]
+    doc = "".join("这是一段很长的说明文字，" * 20 + "身份证号" + i + "。\n" for i in ids)
+    assert len(doc.encode()) > 30_000  # one row, far past the polars engine's 4 KB pieces
+    found = detect_batch([doc], engine="compiled", today=TODAY, types=frozenset({"cn_resident_id"}))
+    assert [doc[s:e] for s, e in zip(found["start"], found["end"], strict=True)] == ids
+
+
+def test_threads_scan_in_parallel_with_the_same_result() -> None:
+    texts = _fuzz_texts(3000, 7)
+    serial = detect_batch(texts, engine="compiled", today=TODAY, previews=False)
+    results: list[pl.DataFrame] = []
+
+    def work() -> None:
+        results.append(detect_batch(texts, engine="compiled", today=TODAY, previews=False))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4
+    for r in results:
+        assert r.equals(serial)
+
+
+def test_engine_choice_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = ["手机 13812345678"]
+    monkeypatch.setenv("TIANPING_PI_ENGINE", "polars")
+    assert not _kernel.wanted(None)
+    assert detect_batch(texts, today=TODAY).equals(
+        detect_batch(texts, engine="compiled", today=TODAY)
+    )
+    with pytest.raises(ValueError, match="unknown PI engine 'rust'"):
+        detect_batch(texts, engine="rust")
+    monkeypatch.setattr(_kernel, "_kernel", None)
+    with pytest.raises(RuntimeError, match="not built"):
+        _kernel.wanted("compiled")
+    monkeypatch.setenv("TIANPING_PI_ENGINE", "auto")
+    assert not _kernel.wanted(None)  # falls back to polars without the kernel
+
+
+def test_kernel_rejects_inconsistent_buffers() -> None:
+    kernel = _kernel._configure()
+    arr = pa.array(["abc", "13812345678"], pa.large_string())
+    validity, offsets, data = arr.buffers()
+    with pytest.raises(ValueError, match="offsets buffer shorter"):
+        kernel.scan(data, offsets, validity, 1, 5, (2026, 1, 1), 0.5, 0xFFFFFF)
+    bad = pa.py_buffer((0).to_bytes(8, "little") + (999).to_bytes(8, "little") * 2)
+    with pytest.raises(ValueError, match="outside the data buffer"):
+        kernel.scan(data, bad, None, 0, 2, (2026, 1, 1), 0.5, 0xFFFFFF)
+
+
+def test_scan_file_threads_match_serial(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    from tianping.privacy._corpus import write_jsonl
+
+    write_jsonl(generate_size(0.5, seed=4), path)
+    opts = ScanOptions(batch_rows=300, max_examples=2)
+    one, ex1 = scan_file(path, opts)
+    two, ex2 = scan_file(path, opts, threads=3)
+    assert one.status == two.status == "ok"
+    assert one.counts == two.counts and sum(one.counts.values()) > 1000
+    assert [c.model_dump() for c in one.columns] == [c.model_dump() for c in two.columns]
+    assert [e.model_dump() for e in ex1] == [e.model_dump() for e in ex2]
