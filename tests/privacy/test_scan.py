@@ -108,3 +108,29 @@ def test_json_document_rows(tmp_path: Path) -> None:
     assert rep.rows == 2 and rep.malformed_rows == 0
     assert rep.counts == {"cn_mobile": 1, "email": 1}
     assert {e.row for e in ex} == {1, 2}
+
+
+def test_text_lines_across_blocks_line_ends_and_long_lines(tmp_path: Path) -> None:
+    """Block reading keeps line numbers and in-line offsets exact on every path."""
+    mobile = "13812345678"
+    long_line = "说明" * 700 + "手机" + mobile  # one line far past max_line_chars
+    lines = [f"第{i}行 手机{mobile}" if i % 7 == 0 else f"普通的一行 {i}" for i in range(400)]
+    lines[200] = long_line
+    cases = {
+        "lf.txt": "\n".join(lines) + "\n",
+        "crlf.txt": "\r\n".join(lines) + "\r\n",
+        "cr.txt": "\r".join(lines) + "\r",  # old Mac line ends: the per-line path
+        "no_final_newline.txt": "\n".join(lines),
+    }
+    want_rows = [i + 1 for i in range(400) if i % 7 == 0 and i != 200] + [201]
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8", newline="")
+        opts = ScanOptions(batch_chars=1000, max_line_chars=500, max_examples=10_000)
+        rep, found = scan_file(path, opts)
+        assert rep.status == "ok" and rep.rows == 400, name
+        assert rep.long_lines == 1, name
+        mobiles = [f for f in found if f.pi_type == "cn_mobile"]
+        assert sorted(f.row for f in mobiles) == sorted(want_rows), name
+        for f in mobiles:
+            assert text.splitlines()[f.row - 1][f.start : f.end] == mobile, name

@@ -173,9 +173,29 @@ static inline int64_t run(const uint8_t *s, int64_t n, int64_t p, int (*cls)(uin
     while (p < n && cls(s[p])) p++;
     return p;
 }
-static inline int64_t digit_end(const uint8_t *s, int64_t n, int64_t p) {
-    while (p < n && is_digit(s[p])) p++;
+/* The end of a run of bytes in (lo, hi), 8 bytes at a time: the high bit of each byte
+   of the mask says the byte is in range (bytes >= 0x80 never are). */
+static inline uint64_t in_range8(uint64_t x, unsigned lo, unsigned hi) {
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t low7 = x & (ones * 127);
+    return ((ones * (127 + hi) - low7) & ~x & (low7 + ones * (127 - lo))) & high;
+}
+static inline int64_t range_run(const uint8_t *s, int64_t n, int64_t p, unsigned lo, unsigned hi) {
+    while (p + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + p, 8);
+        uint64_t miss = ~in_range8(x, lo, hi) & 0x8080808080808080ULL;
+        if (miss) return p + (__builtin_ctzll(miss) >> 3);
+        p += 8;
+    }
+    while (p < n && s[p] > lo && s[p] < hi) p++;
     return p;
+}
+static inline int64_t digit_end(const uint8_t *s, int64_t n, int64_t p) {
+    return range_run(s, n, p, '0' - 1, '9' + 1);
+}
+static inline int64_t lower_end(const uint8_t *s, int64_t n, int64_t p) {
+    return range_run(s, n, p, 'a' - 1, 'z' + 1);
 }
 static inline int digits_at(const uint8_t *s, int64_t n, int64_t p, int k) {
     if (p + k > n) return 0;
@@ -785,7 +805,11 @@ static inline void try_group(work_t *w, row_t *r, int g, unsigned gates, int64_t
     }
 }
 
-static inline int64_t dig_end(row_t *r, int64_t p) { return cached(r, &r->dig, p, is_digit); }
+static inline int64_t dig_end(row_t *r, int64_t p) {
+    if (p >= r->dig.from && p < r->dig.end) return r->dig.end;
+    r->dig.from = p;
+    return r->dig.end = digit_end(r->s, r->n, p);
+}
 
 static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
@@ -843,6 +867,12 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     uint8_t after = pe < n ? s[pe] : 0, after2 = pe + 1 < n ? s[pe + 1] : 0;
     unsigned email = le < n && s[le] == '@';
     int sep = is_sp_dash(after), v6 = he < n && s[he] == ':';
+    /* the alternatives that end a few digits before the run's end all need one of these
+       right after it (a separator, a date mark 年, or more hex); otherwise the last five
+       positions are as plain as the others */
+    int tail = after == '.' || after == '-' || after == ' ' || after == ':' || after == '/' ||
+               after == 0xE5 || is_hex(after);
+    int date_sep = after == '-' || after == '/' || after == '.' || after == 0xE5;
     for (int64_t q = p; q < pe; q++) {
         int64_t dl = pe - q;
         uint8_t b = s[q], b1 = q + 1 < n ? s[q + 1] : 0;
@@ -852,7 +882,7 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
                 ((b >= '3' && b <= '6' && dl == 4 && sep) << 2);
             if (g) try_group(w, r, 0, g, q, cursor);
         }
-        if (dl > 5) {
+        if (dl > 5 || !tail) {
             if (cursor[3] <= q && (g = email | ((ue - q >= 18) << 3))) try_group(w, r, 3, g, q, cursor);
             continue;
         }
@@ -862,7 +892,8 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
             if (g) try_group(w, r, 1, g, q, cursor);
         }
         if (cursor[2] <= q) {
-            g = (after == ' ') | ((dl == 4 && ((b == '1' && b1 == '9') || (b == '2' && b1 == '0'))) << 2);
+            g = (after == ' ') |
+                ((dl == 4 && date_sep && ((b == '1' && b1 == '9') || (b == '2' && b1 == '0'))) << 2);
             if (g) try_group(w, r, 2, g, q, cursor);
         }
         if (cursor[3] <= q) {
@@ -883,7 +914,7 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
    and IPv6 addresses need ':' or '-' (or more hex) right after the run. */
 static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
-    int64_t n = r->n, pe = run(s, n, p, is_lower);
+    int64_t n = r->n, pe = lower_end(s, n, p);
     uint8_t a0 = pe < n ? s[pe] : 0, a1 = pe + 1 < n ? s[pe + 1] : 0, a2 = pe + 2 < n ? s[pe + 2] : 0;
     int name_en = (a0 == ' ' && is_upper(a1)) || (a0 == ':' && a1 == ' ' && is_upper(a2));
     int name_zh = a0 == ':' || a0 >= 0x80 || (a0 == ' ' && a1 >= 0x80);

@@ -17,6 +17,7 @@ every column are scanned, and only columns where PI was seen are confirmed on al
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import os
 import time
@@ -207,33 +208,77 @@ Batch = tuple[int, dict[str | None, pl.Series], list[int] | None]
 
 
 def _read_text(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    """Lines of a text file in batches of about `batch_chars` characters.
+
+    Blocks are split into lines by polars (no Python object per line); a block with a line
+    longer than `max_line_chars` or old-Mac line ends ("\r" alone) takes the per-line path,
+    which cuts long lines into pieces and keeps each piece's offset in its line.
+    """
+    state = _LineState()
+    with path.open("r", encoding=enc, errors="replace", newline="") as fh:
+        while True:
+            block = fh.read(opts.batch_chars)
+            if not block:
+                break
+            if not block.endswith(("\n", "\r")):
+                block += fh.readline(opts.max_line_chars)  # finish the last line
+            batches = _split_block(block, state, opts) if state.piece_off == 0 else None
+            if batches is not None:
+                yield from batches
+                continue
+            lines, line_no, offsets = _cut_lines(block, state, opts, rep)
+            for i in range(0, len(lines), opts.batch_rows):
+                j = i + opts.batch_rows
+                s = pl.Series(lines[i:j], dtype=pl.String)
+                yield 0, {None: s}, line_no[i:j] + offsets[i:j]
+    rep.rows = state.lines
+
+
+@dataclass
+class _LineState:
+    lines: int = 0  # lines started so far
+    piece_off: int = 0  # offset of the next piece within an unfinished long line
+
+
+def _split_block(block: str, state: _LineState, opts: ScanOptions) -> list[Batch] | None:
+    """The whole lines of `block` as batches, or None when the per-line path is needed."""
+    if not block.endswith("\n") or ("\r" in block and block.count("\r") != block.count("\r\n")):
+        return None
+    s = pl.Series("t", [block[:-1]]).str.split("\n").explode().str.strip_suffix("\r")
+    if (s.str.len_chars().max() or 0) > opts.max_line_chars:  # type: ignore[operator]
+        return None
+    out: list[Batch] = []
+    for i in range(0, s.len(), opts.batch_rows):
+        part = s.slice(i, opts.batch_rows)
+        k = part.len()
+        first = state.lines + 1
+        state.lines += k
+        out.append((0, {None: part}, list(range(first, first + k)) + [0] * k))
+    return out
+
+
+def _cut_lines(
+    block: str, state: _LineState, opts: ScanOptions, rep: FileReport
+) -> tuple[list[str], list[int], list[int]]:
+    """Per-line path: universal line ends, long lines cut at `max_line_chars`."""
     lines: list[str] = []
     line_no: list[int] = []
     offsets: list[int] = []
-    chars = 0
-    n = 0
-    with path.open("r", encoding=enc, errors="replace", newline="") as fh:
-        piece_off = 0
-        while True:
-            piece = fh.readline(opts.max_line_chars)
-            if not piece:
-                break
-            complete = piece.endswith(("\n", "\r"))
-            if not complete and len(piece) >= opts.max_line_chars:
-                rep.long_lines += 1 if piece_off == 0 else 0
-            if piece_off == 0:
-                n += 1
-            lines.append(piece.rstrip("\r\n"))
-            line_no.append(n)
-            offsets.append(piece_off)
-            chars += len(piece)
-            piece_off = 0 if complete else piece_off + len(piece)
-            if len(lines) >= opts.batch_rows or chars >= opts.batch_chars:
-                yield 0, {None: pl.Series(lines, dtype=pl.String)}, line_no + offsets
-                lines, line_no, offsets, chars = [], [], [], 0
-    rep.rows = n
-    if lines:
-        yield 0, {None: pl.Series(lines, dtype=pl.String)}, line_no + offsets
+    fh = io.StringIO(block, newline="")
+    while True:
+        piece = fh.readline(opts.max_line_chars)
+        if not piece:
+            break
+        complete = piece.endswith(("\n", "\r"))
+        if not complete and len(piece) >= opts.max_line_chars and state.piece_off == 0:
+            rep.long_lines += 1
+        if state.piece_off == 0:
+            state.lines += 1
+        lines.append(piece.rstrip("\r\n"))
+        line_no.append(state.lines)
+        offsets.append(state.piece_off)
+        state.piece_off = 0 if complete else state.piece_off + len(piece)
+    return lines, line_no, offsets
 
 
 def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
