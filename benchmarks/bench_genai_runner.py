@@ -1,12 +1,21 @@
-"""GenAI runner throughput against the local chat server (fixed latency, separate process).
+"""GenAI runner throughput against the local chat server (fixed latency, separate processes).
 
-Rows: the runner (aiohttp) at concurrency 10 / 100 / 500 against a 50 ms endpoint, goal
-0.8 x concurrency / latency; concurrency 500 from one process vs sharded over two
+Rows: the runner at concurrency 10 / 100 / 500 against a 50 ms endpoint, goal
+0.8 x concurrency / latency, with what was measured in each row (client HTTP path, event
+loop, server kind and processes); at concurrency 500 the runner through aiohttp instead of
+the lean client, on asyncio's loop instead of uvloop, and against the aiohttp server; client
+CPU per request; concurrency 500 from one process vs sharded over two
 (RunOptions.processes); the same load through a bare httpx.AsyncClient (pool sized to the
 concurrency) and a bare aiohttp session, to justify the client choice; cache replay;
 inspect-ai's default client settings where inspect-ai is installed.
 
+The server is `python -m tianping.genai._server --lean` (bare asyncio.Protocol, uvloop) by
+default: on a machine whose cores client and server share, it leaves them to the client
+under test (~33 µs of server CPU per request against aiohttp.web's ~80 µs); `--server
+aiohttp` uses the aiohttp `ChatServer` for every row.
+
     .venv/bin/python benchmarks/bench_genai_runner.py [--quick] [--server-procs N]
+                     [--server lean|aiohttp]
 """
 
 from __future__ import annotations
@@ -29,8 +38,9 @@ import _table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from tianping.genai import _loop  # noqa: E402
 from tianping.genai._runner import RunOptions, arun_prompts, run_prompts  # noqa: E402
-from tianping.genai._targets import CallableTarget, OpenAIChatTarget  # noqa: E402
+from tianping.genai._targets import CallableTarget, HTTPClient, OpenAIChatTarget  # noqa: E402
 from tianping.genai._types import ChatMessage, PromptItem  # noqa: E402
 
 LATENCY_S = 0.05
@@ -43,11 +53,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server_processes(latency_ms: float, procs: int) -> Iterator[str]:
+def server_processes(latency_ms: float, procs: int, lean: bool = False) -> Iterator[str]:
     """`procs` server processes sharing one port (SO_REUSEPORT); yields the base URL."""
     port = _free_port()
     cmd = [sys.executable, "-m", "tianping.genai._server", "--port", str(port)]
     cmd += ["--latency-ms", str(latency_ms)]
+    if lean:
+        cmd.append("--lean")
     if procs > 1:
         cmd.append("--reuse-port")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -79,16 +91,35 @@ def _prompts(n: int, tag: str) -> list[PromptItem]:
     ]
 
 
-def runner_rate(base_url: str, concurrency: int, n: int, processes: int = 1) -> float:
-    target = OpenAIChatTarget(base_url, "bench")
-    options = RunOptions(concurrency, processes=processes)
-    result = run_prompts(target, _prompts(n, f"r{concurrency}p{processes}"), options)
+def runner_rate(
+    base_url: str,
+    concurrency: int,
+    n: int,
+    processes: int = 1,
+    *,
+    client: HTTPClient = "auto",
+    uvloop: bool = True,
+) -> tuple[float, float]:
+    """Prompts per second and client CPU µs per prompt (this process, run_prompts only)."""
+    target = OpenAIChatTarget(base_url, "bench", client=client)
+    options = RunOptions(concurrency, processes=processes, uvloop=uvloop)
+    prompts = _prompts(n, f"r{concurrency}p{processes}{client}{uvloop}")
+    cpu0 = time.process_time()
+    result = run_prompts(target, prompts, options)
+    cpu = (time.process_time() - cpu0) / n * 1e6
     assert result.stats.failed == 0, result.stats
     assert result.stats.processes == processes, result.stats
-    return n / result.stats.elapsed_s
+    return n / result.stats.elapsed_s, cpu
 
 
-def processes_rows(url: str, n: int, repeats: int, server_procs: int) -> list[dict[str, object]]:
+def _server_label(kind: str, procs: int) -> str:
+    what = "lean asyncio.Protocol server" if kind == "lean" else "aiohttp ChatServer"
+    return f"{what}, {procs} process(es), {_loop.loop_name()}"
+
+
+def processes_rows(
+    url: str, n: int, repeats: int, server_procs: int, server: str = "lean"
+) -> list[dict[str, object]]:
     """Concurrency 500 from one process vs sharded over 2 (wall clock, spawn start included)."""
     c = 500
     import resource
@@ -104,7 +135,7 @@ def processes_rows(url: str, n: int, repeats: int, server_procs: int) -> list[di
         rates[procs], cpu_us[procs] = 0.0, float("inf")
         for _ in range(repeats):
             cpu0 = cpu_s()
-            rates[procs] = max(rates[procs], runner_rate(url, c, n, procs))
+            rates[procs] = max(rates[procs], runner_rate(url, c, n, procs)[0])
             cpu_us[procs] = min(cpu_us[procs], (cpu_s() - cpu0) / n * 1e6)
     goal = 0.8 * c / LATENCY_S
     rows = []
@@ -118,7 +149,7 @@ def processes_rows(url: str, n: int, repeats: int, server_procs: int) -> list[di
                 rates[1] if procs > 1 else None,
                 f"{n} prompts, best of {repeats}; goal {goal:.0f} req/s "
                 f"({rates[procs] / goal:.0%}); client CPU {cpu_us[procs]:.0f} µs/request "
-                f"(all processes); server: {server_procs} process(es); "
+                f"(all processes); server: {_server_label(server, server_procs)}; "
                 f"{os.cpu_count()} CPUs shared by client and server; wall clock incl. "
                 "~0.5 s to spawn the children",
             )
@@ -156,7 +187,7 @@ def httpx_rate(base_url: str, concurrency: int, n: int) -> float:
 
             return await _drive(send, concurrency, n)
 
-    return asyncio.run(main())
+    return _loop.run(main())  # the runner's loop (uvloop when installed): a like-for-like row
 
 
 def aiohttp_rate(base_url: str, concurrency: int, n: int) -> float:
@@ -173,7 +204,7 @@ def aiohttp_rate(base_url: str, concurrency: int, n: int) -> float:
 
             return await _drive(send, concurrency, n)
 
-    return asyncio.run(main())
+    return _loop.run(main())
 
 
 def replay_rate(n: int) -> float:
@@ -276,28 +307,39 @@ def _best(fn: Any, url: str, c: int, n: int, repeats: int) -> tuple[float, float
     return best_rate, best_cpu
 
 
-def bench(quick: bool = False, server_procs: int | None = None) -> list[dict[str, object]]:
+def _best_runner(url: str, c: int, n: int, repeats: int, **kwargs: Any) -> tuple[float, float]:
+    """Best rate and lowest client CPU µs per request of `repeats` runner runs."""
+    runs = [runner_rate(url, c, n, **kwargs) for _ in range(repeats)]
+    return max(r for r, _ in runs), min(cpu for _, cpu in runs)
+
+
+def bench(
+    quick: bool = False, server_procs: int | None = None, server: str = "lean"
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     procs = server_procs or max(1, min(4, os.cpu_count() or 1))
     cpus = os.cpu_count()
     repeats = 1 if quick else 3
+    loop = _loop.loop_name()
+    served = _server_label(server, procs)
+    where = f"server: {served}; client: 1 process, {loop}; {cpus} CPUs shared"
     cpu_rows: list[dict[str, object]] = []
-    with server_processes(LATENCY_S * 1000, procs) as url:
+    with server_processes(LATENCY_S * 1000, procs, lean=server == "lean") as url:
         runner_rate(url, 10, 50)  # warm up imports and the server
         for c in (10, 100, 500):
             n = c * (8 if quick else 16)
             goal = 0.8 * c / LATENCY_S
-            ours, ours_cpu = _best(runner_rate, url, c, n, repeats)
+            ours, ours_cpu = _best_runner(url, c, n, repeats)
             hx, hx_cpu = _best(httpx_rate, url, c, min(n, 600), repeats)
             rows.append(
                 _row(
-                    f"runner (aiohttp), 50 ms endpoint, concurrency {c}",
+                    f"runner (lean HTTP client, {loop}), 50 ms endpoint, concurrency {c}",
                     ours,
                     "req/s",
-                    "httpx.AsyncClient, pool = concurrency",
+                    f"httpx.AsyncClient, pool = concurrency, {loop}",
                     hx,
                     f"{n} prompts, best of {repeats}; goal {goal:.0f} req/s "
-                    f"({ours / goal:.0%} of goal); server: {procs} process(es); {cpus} CPUs",
+                    f"({ours / goal:.0%} of goal); {where}",
                 )
             )
             raw, raw_cpu = _best(aiohttp_rate, url, c, n, repeats)
@@ -308,27 +350,47 @@ def bench(quick: bool = False, server_procs: int | None = None) -> list[dict[str
                     "req/s",
                     "",
                     None,
-                    "the client alone, without the runner's bookkeeping",
+                    f"the client alone, without the runner's bookkeeping; {loop}",
                 )
             )
-            if c == 100:
+            if c in (100, 500):
                 cpu_rows.append(
                     _row(
-                        "client CPU per request, concurrency 100 (runner)",
+                        f"client CPU per request, concurrency {c} (runner)",
                         ours_cpu,
                         "µs",
                         "httpx.AsyncClient",
                         hx_cpu,
-                        f"bare aiohttp: {raw_cpu:.0f} µs; ratio = httpx / runner",
+                        f"bare aiohttp: {raw_cpu:.0f} µs; ratio = httpx / runner; "
+                        "runner: CPU of run_prompts in the client process",
                     )
                 )
                 cpu_rows[-1]["ratio"] = round(hx_cpu / ours_cpu, 2) if ours_cpu else None
+        # What each choice is worth at concurrency 500, one change at a time.
+        c, n = 500, 500 * (8 if quick else 16)
+        variants = [
+            ("runner through aiohttp (client='aiohttp')", {"client": "aiohttp"}),
+            ("runner on asyncio's loop (uvloop=False)", {"uvloop": False}),
+        ]
+        for name, kwargs in variants:
+            rate, cpu = _best_runner(url, c, n, repeats, **kwargs)
+            rows.append(
+                _row(
+                    f"{name}, concurrency {c}",
+                    rate,
+                    "req/s",
+                    "",
+                    None,
+                    f"{n} prompts, best of {repeats}; client CPU {cpu:.0f} µs/request; "
+                    f"server: {served}",
+                )
+            )
         rows.extend(cpu_rows)
-        rows.extend(processes_rows(url, 4000 if quick else 20_000, repeats, procs))
+        rows.extend(processes_rows(url, 4000 if quick else 20_000, repeats, procs, server))
         n_insp = 200 if quick else 1000
         insp, note = inspect_ai_rate(url, n_insp)
         if insp is not None:
-            ours = runner_rate(url, 16, n_insp)
+            ours = runner_rate(url, 16, n_insp)[0]
             rows.append(
                 _row(
                     "runner defaults (concurrency 16) vs inspect-ai defaults",
@@ -336,11 +398,27 @@ def bench(quick: bool = False, server_procs: int | None = None) -> list[dict[str
                     "req/s",
                     "inspect-ai",
                     insp,
-                    note,
+                    f"{note}; server: {served}",
                 )
             )
         else:
             print(f"inspect-ai row skipped: {note}", file=sys.stderr)
+    if server == "lean":  # the same goal row against the aiohttp server, for comparison
+        with server_processes(LATENCY_S * 1000, procs, lean=False) as url:
+            runner_rate(url, 10, 50)
+            c, n = 500, 500 * (8 if quick else 16)
+            rate, cpu = _best_runner(url, c, n, repeats)
+            rows.append(
+                _row(
+                    f"runner (lean HTTP client, {loop}) vs the aiohttp server, concurrency {c}",
+                    rate,
+                    "req/s",
+                    "",
+                    None,
+                    f"{n} prompts, best of {repeats}; goal {0.8 * c / LATENCY_S:.0f} req/s; "
+                    f"client CPU {cpu:.0f} µs/request; server: {_server_label('aiohttp', procs)}",
+                )
+            )
     rows.append(adaptive_row(300 if quick else 1000))
     n = 10_000 if quick else 50_000
     replay = max(replay_rate(n) for _ in range(repeats))
@@ -353,16 +431,22 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--server-procs", type=int, default=None)
     parser.add_argument(
+        "--server",
+        choices=("lean", "aiohttp"),
+        default="lean",
+        help="the 50 ms endpoint: lean asyncio.Protocol server or the aiohttp ChatServer",
+    )
+    parser.add_argument(
         "--only-processes", action="store_true", help="only the processes 1 vs 2 rows"
     )
     args = parser.parse_args()
     if args.only_processes:
         procs = args.server_procs or 2
-        with server_processes(LATENCY_S * 1000, procs) as url:
+        with server_processes(LATENCY_S * 1000, procs, lean=args.server == "lean") as url:
             runner_rate(url, 10, 50)
             rows = processes_rows(
-                url, 4000 if args.quick else 20_000, 1 if args.quick else 3, procs
+                url, 4000 if args.quick else 20_000, 1 if args.quick else 3, procs, args.server
             )
     else:
-        rows = bench(quick=args.quick, server_procs=args.server_procs)
+        rows = bench(quick=args.quick, server_procs=args.server_procs, server=args.server)
     print(_table.markdown_table(rows))

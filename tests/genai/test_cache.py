@@ -63,3 +63,32 @@ def test_a_file_that_is_not_a_cache_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not sqlite at all" * 100)
     with pytest.raises(InputError, match="not a usable response cache"):
         ResponseCache(bad)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"max_tokens": 64, "seed": 7, "stream": False, "stop": "\n\n", "user": None},
+        {"temperature": 0.7, "top_p": 1e-16},  # floats: json's spelling
+        {"stop": ["a", "b"], "extra": {"z": 1, "a": 2}},  # nested values
+        {"big": 2**70},  # past 64 bits
+    ],
+)
+def test_key_bytes_do_not_depend_on_the_encoder(params: dict[str, object]) -> None:
+    # Keys from before orjson was used must still hit: the same sha256 over json.dumps.
+    import hashlib
+    import json
+
+    messages = [
+        ChatMessage(role="system", content='规则 "quoted" \\ \t\x00\x1f\x7f\u2028 😀'),
+        ChatMessage(role="user", content="你好 <b>&amp;</b>"),
+    ]
+    expected = json.dumps(
+        ["t", [[m.role, m.content] for m in messages], params],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    ).encode("utf-8")
+    assert cache_key("t", messages, params) == hashlib.sha256(expected).hexdigest()

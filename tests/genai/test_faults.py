@@ -21,14 +21,18 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@pytest.mark.parametrize("stream", [False, True])
+# The lean client (plain http, the default), aiohttp for the same requests, aiohttp streaming.
+CLIENTS = [("lean", False), ("aiohttp", False), ("aiohttp", True)]
+
+
+@pytest.mark.parametrize(("client", "stream"), CLIENTS)
 @pytest.mark.parametrize("kind", ["500", "503", "malformed", "truncate", "hang"])
 def test_transient_fault_is_retried_and_scored_once(
-    fault_server: ChatServer, kind: str, stream: bool
+    fault_server: ChatServer, kind: str, client: Any, stream: bool
 ) -> None:
-    text = f"transient {kind} {stream} [[fault:{kind}x2]]"
-    prompts = [prompt("f-1", text), prompt("f-2", f"healthy {kind} {stream}")]
-    target = OpenAIChatTarget(fault_server.base_url, "m", stream=stream)
+    text = f"transient {kind} {client} {stream} [[fault:{kind}x2]]"
+    prompts = [prompt("f-1", text), prompt("f-2", f"healthy {kind} {client} {stream}")]
+    target = OpenAIChatTarget(fault_server.base_url, "m", stream=stream, client=client)
     result = run_prompts(target, prompts, _fast(max_retries=3))
     faulty, healthy = result.responses
     assert faulty.error is None and faulty.text and faulty.attempts == 3
@@ -40,12 +44,13 @@ def test_transient_fault_is_retried_and_scored_once(
         assert result.stats.timeouts == 2
 
 
+@pytest.mark.parametrize("client", ["lean", "aiohttp"])
 @pytest.mark.parametrize("kind", ["503", "malformed", "truncate"])
 def test_persistent_fault_gives_a_clear_error_after_the_retries(
-    fault_server: ChatServer, kind: str
+    fault_server: ChatServer, kind: str, client: Any
 ) -> None:
-    prompts = [prompt("p-1", f"persistent {kind} [[fault:{kind}]]")]
-    target = OpenAIChatTarget(fault_server.base_url, "m")
+    prompts = [prompt("p-1", f"persistent {kind} {client} [[fault:{kind}]]")]
+    target = OpenAIChatTarget(fault_server.base_url, "m", client=client)
     result = run_prompts(target, prompts, _fast(max_retries=2))
     record = result.responses[0]
     assert record.text is None and record.attempts == 3

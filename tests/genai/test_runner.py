@@ -240,3 +240,28 @@ def test_progress_bar_and_running_inside_an_event_loop(
 def test_bad_concurrency_is_input_error(base_url: str) -> None:
     with pytest.raises(InputError, match="concurrency"):
         run_prompts(OpenAIChatTarget(base_url, "m"), [], RunOptions(concurrency=0))
+
+
+def test_runner_timeout_cancels_a_hanging_callable_and_outer_cancels_still_propagate() -> None:
+    async def hang(messages: list[ChatMessage]) -> str:
+        if "hang" in messages[-1].content:
+            await asyncio.sleep(30)
+        return "ok"
+
+    options = RunOptions(timeout_s=0.1, max_retries=1, backoff_base_s=0.01)
+    prompts = [prompt("t-hang", "please hang"), prompt("t-ok", "fine")]
+    result = run_prompts(CallableTarget(hang), prompts, options)
+    assert result.responses[0].error == "timed out after 0.1 s"
+    assert result.responses[1].text == "ok"
+    assert result.stats.timeouts == 2 and result.stats.failed == 1
+
+    async def cancelled() -> None:
+        task = asyncio.create_task(
+            arun_prompts(CallableTarget(hang), [prompt("c-1", "hang on")], RunOptions())
+        )
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):  # not turned into a timeout
+            await task
+
+    asyncio.run(cancelled())

@@ -68,44 +68,54 @@ def test_api_key_is_sent_but_never_shown(make_chat_server: Any) -> None:
     assert target._headers["Authorization"] == "Bearer sk-secret-123"
 
 
-@pytest.mark.parametrize("stream", [False, True])
-def test_http_errors_carry_status(fault_server: ChatServer, stream: bool) -> None:
-    target = OpenAIChatTarget(fault_server.base_url, "m", stream=stream)
-    err = _error(target, f"t-500-{stream} [[fault:500]]")
+# The lean client (plain http, the default), aiohttp for the same requests, aiohttp streaming.
+CLIENTS = [("lean", False), ("aiohttp", False), ("aiohttp", True)]
+
+
+@pytest.mark.parametrize(("client", "stream"), CLIENTS)
+def test_http_errors_carry_status(fault_server: ChatServer, client: Any, stream: bool) -> None:
+    target = OpenAIChatTarget(fault_server.base_url, "m", stream=stream, client=client)
+    err = _error(target, f"t-500-{client}-{stream} [[fault:500]]")
     assert err.status == 500 and err.retryable and err.throttled
-    err = _error(target, f"t-503-{stream} [[fault:503]]")
+    err = _error(target, f"t-503-{client}-{stream} [[fault:503]]")
     assert err.status == 503 and err.retryable
 
 
-def test_429_carries_retry_after(fault_server: ChatServer) -> None:
-    err = _error(OpenAIChatTarget(fault_server.base_url, "m"), "t-429 [[fault:429]]")
+@pytest.mark.parametrize("client", ["lean", "aiohttp"])
+def test_429_carries_retry_after(fault_server: ChatServer, client: Any) -> None:
+    target = OpenAIChatTarget(fault_server.base_url, "m", client=client)
+    err = _error(target, f"t-429-{client} [[fault:429]]")
     assert err.status == 429
     assert err.retry_after == pytest.approx(0.5)
     assert err.retryable
 
 
-def test_malformed_json_is_a_target_error(fault_server: ChatServer) -> None:
-    err = _error(OpenAIChatTarget(fault_server.base_url, "m"), "t-mal [[fault:malformed]]")
+@pytest.mark.parametrize("client", ["lean", "aiohttp"])
+def test_malformed_json_is_a_target_error(fault_server: ChatServer, client: Any) -> None:
+    target = OpenAIChatTarget(fault_server.base_url, "m", client=client)
+    err = _error(target, f"t-mal-{client} [[fault:malformed]]")
     assert "malformed JSON" in err.message
     assert err.status is None
 
 
-@pytest.mark.parametrize("stream", [False, True])
-def test_truncated_bodies_are_detected(fault_server: ChatServer, stream: bool) -> None:
-    target = OpenAIChatTarget(fault_server.base_url, "m", stream=stream)
-    err = _error(target, f"t-trunc-{stream} [[fault:truncate]]")
+@pytest.mark.parametrize(("client", "stream"), CLIENTS)
+def test_truncated_bodies_are_detected(fault_server: ChatServer, client: Any, stream: bool) -> None:
+    target = OpenAIChatTarget(fault_server.base_url, "m", stream=stream, client=client)
+    err = _error(target, f"t-trunc-{client}-{stream} [[fault:truncate]]")
     assert "truncated" in err.message or "connection" in err.message
     assert err.retryable
 
 
-def test_target_timeout(fault_server: ChatServer) -> None:
-    target = OpenAIChatTarget(fault_server.base_url, "m", timeout_s=0.3)
-    err = _error(target, "t-hang [[fault:hang]]")
+@pytest.mark.parametrize("client", ["lean", "aiohttp"])
+def test_target_timeout(fault_server: ChatServer, client: Any) -> None:
+    target = OpenAIChatTarget(fault_server.base_url, "m", timeout_s=0.3, client=client)
+    err = _error(target, f"t-hang-{client} [[fault:hang]]")
     assert "timed out" in err.message and err.retryable
 
 
-def test_connection_refused_is_retryable() -> None:
-    err = _error(OpenAIChatTarget("http://127.0.0.1:9/v1", "m", timeout_s=2), "hi")
+@pytest.mark.parametrize("client", ["lean", "aiohttp"])
+def test_connection_refused_is_retryable(client: Any) -> None:
+    err = _error(OpenAIChatTarget("http://127.0.0.1:9/v1", "m", timeout_s=2, client=client), "hi")
     assert err.status is None and err.retryable
     assert "connection failed" in err.message
 

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tianping.errors import InputError
+from tianping.genai import _loop
 from tianping.genai._cache import ResponseCache, cache_key
 from tianping.genai._ratelimit import AdaptiveLimiter, TokenBucket
 from tianping.genai._targets import Completion, Target, TargetError, TargetSpec
@@ -57,6 +58,9 @@ class RunOptions:
     # > 1: shard the prompts over this many processes (one event loop tops out near
     # 4,000 req/s); each gets concurrency ceil(c/N), rpm/N, tpm/N and its share of the budget.
     processes: int = 1
+    # Run on uvloop when it is installed (sync entry `run_prompts` and process shards);
+    # False, or TIANPING_UVLOOP=0, keeps asyncio's own loop.
+    uvloop: bool = True
 
 
 class RunStats(BaseModel):
@@ -104,6 +108,8 @@ class RunResult(BaseModel):
 
 def approx_tokens(text: str) -> int:
     """Rough token count: one per CJK character, one per four other characters."""
+    if text.isascii():  # the common case, without a loop over the characters
+        return (len(text) + 3) // 4
     cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
     return cjk + (len(text) - cjk + 3) // 4
 
@@ -277,16 +283,37 @@ class _Run:
             await self.rpm.acquire(1)
         if self.tpm is not None:
             await self.tpm.acquire(est_tokens)
-        await self.limiter.acquire()
+        if self.limiter.adaptive:
+            await self.limiter.acquire()
         sent_at[0] = time.monotonic()
         try:
-            try:
-                async with asyncio.timeout(self.options.timeout_s):
-                    return await self.target.complete(prompt.messages, prompt.params)
-            except TimeoutError:
-                raise TargetError(f"timed out after {self.options.timeout_s:g} s") from None
+            return await self._complete_in_time(prompt)
         finally:
-            await self.limiter.release()
+            if self.limiter.adaptive:
+                await self.limiter.release()
+
+    async def _complete_in_time(self, prompt: PromptItem) -> Completion:
+        """`target.complete` cancelled after `timeout_s`: asyncio.timeout's logic with one
+        timer and no context manager (half its cost, ~2 µs of ~50 per request)."""
+        task = asyncio.current_task()
+        assert task is not None
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        timer = asyncio.get_running_loop().call_later(self.options.timeout_s, expire)
+        try:
+            return await self.target.complete(prompt.messages, prompt.params)
+        except asyncio.CancelledError:
+            # Ours (and no one else's cancel pending): a timeout; else it is a real cancel.
+            if expired and task.uncancel() == 0:
+                raise TargetError(f"timed out after {self.options.timeout_s:g} s") from None
+            raise
+        finally:
+            timer.cancel()
 
     async def process(self, key: str) -> None:
         prompt = self.prompts[self.plan.groups[key][0]]
@@ -570,7 +597,7 @@ def _shard_main(spec: TargetSpec, prompts: list[PromptItem], options: RunOptions
             if sink is not None:
                 sink.flush()
 
-    asyncio.run(main())
+    _loop.run(main(), uvloop=options.uvloop)
     return box["result"]
 
 
@@ -748,12 +775,12 @@ def run_prompts(target: Target, prompts: Sequence[PromptItem], options: RunOptio
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(main())
+        _loop.run(main(), uvloop=options.uvloop)
     else:
         # Called from inside a running loop (a notebook): a thread with a loop of its own.
         def runner() -> None:
             try:
-                asyncio.run(main())
+                _loop.run(main(), uvloop=options.uvloop)
             except BaseException as exc:
                 box["error"] = exc
 

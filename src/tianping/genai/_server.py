@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import ValidationError
 
+from tianping.genai import _loop
 from tianping.genai._types import ChatMessage
 
 if TYPE_CHECKING:
@@ -248,6 +249,7 @@ class ChatServer:
         model: str = "tianping-rule-based",
         reuse_port: bool = False,
         keep_log: bool = True,
+        uvloop: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -257,6 +259,7 @@ class ChatServer:
         self.model = model
         self.reuse_port = reuse_port
         self.keep_log = keep_log
+        self.uvloop = uvloop  # serve on uvloop's loop when installed
         self.requests = 0  # chat requests received
         self.inflight = 0  # chat requests being served now
         self.peak_inflight = 0
@@ -289,7 +292,7 @@ class ChatServer:
         failure: list[BaseException] = []
 
         def main() -> None:
-            loop = asyncio.new_event_loop()
+            loop = _loop.new_event_loop(self.uvloop)
             self._loop = loop
             asyncio.set_event_loop(loop)
             try:
@@ -540,12 +543,29 @@ def _main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--reuse-port", action="store_true")
+    parser.add_argument(
+        "--lean",
+        action="store_true",
+        help="bare asyncio.Protocol HTTP/1.1 server (no aiohttp, no fault injection)",
+    )
+    parser.add_argument("--no-uvloop", action="store_true", help="asyncio's own event loop")
     args = parser.parse_args()
+    if args.lean:
+        from tianping.genai._leanserver import LeanChatServer
+
+        LeanChatServer(
+            port=args.port,
+            latency_s=args.latency_ms / 1000.0,
+            reuse_port=args.reuse_port,
+            uvloop=not args.no_uvloop,
+        ).serve_forever()
+        return
     server = ChatServer(
         port=args.port,
         latency_s=args.latency_ms / 1000.0,
         reuse_port=args.reuse_port,
         keep_log=False,
+        uvloop=not args.no_uvloop,
     )
     url = server.start()
     print(url, flush=True)
