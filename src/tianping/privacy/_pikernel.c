@@ -947,10 +947,16 @@ static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
 
 /* A surname starts a name only before a title within three characters ("王小明先生"),
    unless it also starts a context word, a compound surname or a province. */
+static inline uint32_t cp3(const uint8_t *s, int64_t q) {
+    return ((uint32_t)(s[q] & 0x0F) << 12) | ((uint32_t)(s[q + 1] & 0x3F) << 6) | (s[q + 2] & 0x3F);
+}
 static int title_near(const uint8_t *s, int64_t n, int64_t p) {
     for (int k = 1; k <= 4; k++) {
-        if (cjk_flag(s, n, p + 3 * k, F_TITLE_START)) return 1;
-        if (!han_at(s, n, p + 3 * k)) return 0;
+        int64_t q = p + 3 * k;
+        if (q + 3 > n || (s[q] & 0xF0) != 0xE0) return 0;
+        uint32_t cp = cp3(s, q);
+        if (CFG.cjk[cp] & F_TITLE_START) return 1;
+        if (cp < 0x4E00 || cp > 0x9FA5) return 0;
     }
     return 0;
 }
@@ -978,8 +984,15 @@ static void scan_groups(work_t *w, row_t *r) {
             continue;
         }
         uint32_t cp;
-        int l = dec(s, n, p, &cp);
-        uint8_t f = (l == 3) ? CFG.cjk[cp] : 0;
+        int l;
+        uint8_t f;
+        if ((b & 0xF0) == 0xE0 && p + 3 <= n) { /* BMP: all of CJK */
+            l = 3;
+            f = CFG.cjk[cp3(s, p)];
+        } else {
+            l = dec(s, n, p, &cp);
+            f = 0;
+        }
         if (f & (F_SURNAME | F_PLATE | F_G4_START | F_G2_START)) {
             if (cursor[2] <= p && (f & F_G2_START)) try_group(w, r, 2, 2, p, cursor);
             if (cursor[4] <= p) {
