@@ -30,7 +30,14 @@ def scan(
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the report to this file")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes (files)")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes over several files, or threads over one file's batches",
+        ),
+    ] = 1,
     engine: Annotated[Engine, typer.Option("--engine", help="local or ray")] = Engine.local,
     columns_only: Annotated[
         bool, typer.Option("--columns-only", help="Classify table columns: sample, then confirm")

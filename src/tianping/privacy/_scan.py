@@ -32,6 +32,7 @@ import polars as pl
 from pydantic import BaseModel, Field
 
 from tianping.errors import InputError
+from tianping.privacy import _kernel
 from tianping.privacy._detect import (
     DEFAULT_MIN_CONFIDENCE,
     detect_batch,
@@ -627,14 +628,23 @@ def scan_paths(
 ) -> ScanReport:
     """Scan files and folders.
 
-    `opts.workers` > 1 spreads several files over processes, or the batches of a single
-    file over threads.
+    `opts.workers` > 1 spreads several files over threads (compiled kernel) or processes
+    (polars engine), or the batches of a single file over threads.
     """
     opts = opts or ScanOptions()
     files = list(iter_files(paths, opts.include_hidden))
     report = ScanReport()
     t0 = time.perf_counter()
-    if opts.workers > 1 and len(files) > 1:
+    if opts.workers > 1 and len(files) > 1 and _kernel.wanted(None):
+        # the compiled kernel releases the GIL: threads, no process start-up or pickling
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=opts.workers) as threads:
+            for rep, ex in threads.map(scan_file, files, [opts] * len(files)):
+                _merge(report, rep, ex)
+                if progress:
+                    progress(rep)
+    elif opts.workers > 1 and len(files) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
