@@ -1822,7 +1822,17 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
         if (vbits && !((vbits[j >> 3] >> (j & 7)) & 1)) continue;
         int64_t a = off[j], b = off[j + 1];
         if (a < 0 || b < a || b > data.len) { bad = 1; break; }
+#ifdef PK_EXACT_ROWS
+        /* sanitizer builds (tests): each row in its own allocation, so that a read past a
+           row's end is caught instead of landing in the next row */
+        uint8_t *copy = malloc((size_t)(b - a) ? (size_t)(b - a) : 1);
+        if (!copy) { w.oom = 1; break; }
+        memcpy(copy, base + a, (size_t)(b - a));
+        scan_row(&w, copy, b - a, (uint32_t)i, min_conf, (uint32_t)types);
+        free(copy);
+#else
         scan_row(&w, base + a, b - a, (uint32_t)i, min_conf, (uint32_t)types);
+#endif
     }
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);

@@ -1,0 +1,86 @@
+"""Memory safety of the compiled PI kernel: an AddressSanitizer + UBSan build, fuzzed.
+
+The kernel is built again with `-fsanitize=address,undefined -DPK_EXACT_ROWS` (each row in
+its own allocation, so a read one byte past a row's end is caught) and run in a child
+process over random Unicode, the edge-case fragments of test_pikernel.py, the generated
+corpus, and every prefix of many of those strings. Any sanitizer report fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "src" / "tianping" / "privacy" / "_pikernel.c"
+
+CHILD = r"""
+import importlib.util, random, sys
+sys.path.insert(0, sys.argv[2])
+spec = importlib.util.spec_from_file_location("tianping.privacy._pikernel", sys.argv[1])
+mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+sys.modules["tianping.privacy._pikernel"] = mod
+import pyarrow as pa
+from tianping.privacy import _kernel
+from tianping.privacy._corpus import generate_size
+from tests.privacy.test_pikernel import _fuzz_texts
+assert _kernel._kernel is mod
+k = _kernel._configure()
+rng = random.Random(0)
+alphabet = ("0123456789abcdefxXABCDEFGHMPSU@.:-_/ ()+\n\r\t\u00e9\U0001F600"
+            "，。年月日王李欧阳先生姓名客户京沪广东省市区路号"
+            + "".join(chr(c) for c in range(0x4E00, 0x4E40)))
+texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(8000)]
+texts += [t for t in _fuzz_texts(1500, 9) if t]
+texts += [r.text for r in generate_size(0.1, seed=2)]
+texts += ["1" * 5000, "@" * 300, ":" * 300 + "1", "a" * 100 + "@" + "b." * 100, ""]
+texts += [t[:cut] for t in texts[8000:8300] for cut in range(40)]
+arr = pa.array(texts, pa.large_string())
+v, o, d = arr.buffers()
+r = k.scan(d, o, v, 0, len(arr), (2026, 11, 29), 0.0, (1 << 21) - 2)
+print("scanned", len(texts), "found", len(r[0]) // 4)
+"""
+
+
+def _libasan() -> str | None:
+    cc = shutil.which("gcc")
+    if cc is None:
+        return None
+    out = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True)
+    path = out.stdout.strip()
+    return path if os.path.isabs(path) and os.path.exists(path) else None
+
+
+@pytest.mark.slow
+def test_kernel_is_clean_under_address_and_undefined_behaviour_sanitizers(tmp_path: Path) -> None:
+    libasan = _libasan()
+    if libasan is None:
+        pytest.skip("gcc with libasan is not installed: the sanitizer build cannot be made")
+    ext = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    so = tmp_path / f"_pikernel{ext}"
+    build = [
+        "gcc", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+        "-fno-omit-frame-pointer", "-DPK_EXACT_ROWS", "-fPIC", "-shared",
+        f"-I{sysconfig.get_paths()['include']}", str(SOURCE), "-o", str(so),
+    ]  # fmt: skip
+    subprocess.run(build, check=True, capture_output=True)
+    env = dict(os.environ, LD_PRELOAD=libasan, ASAN_OPTIONS="detect_leaks=0:abort_on_error=1")
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD, str(so), str(ROOT)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    report = res.stderr[-4000:]
+    assert res.returncode == 0, report
+    assert "runtime error" not in res.stderr and "AddressSanitizer" not in res.stderr, report
+    assert res.stdout.startswith("scanned"), res.stdout
