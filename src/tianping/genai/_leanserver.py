@@ -17,11 +17,16 @@ import contextlib
 import inspect
 import json
 import threading
-import time
 from typing import Any
 
 from tianping.genai import _loop
-from tianping.genai._server import Responder, _approx_tokens, rule_based_responder
+from tianping.genai._server import (
+    Responder,
+    completion_body,
+    rule_based_responder,
+    usage_of,
+)
+from tianping.genai._serving import ThreadedServer
 from tianping.genai._types import ChatMessage
 
 try:  # optional: a faster JSON codec when installed
@@ -195,7 +200,7 @@ class _Protocol(asyncio.Protocol):
         self.send(status, _dumps(body))
 
 
-class LeanChatServer:
+class LeanChatServer(ThreadedServer):
     """The rule-based chat endpoint on a bare asyncio.Protocol, in a background thread or
     (`serve_forever`) in the calling one. `requests` counts chat requests received."""
 
@@ -218,25 +223,14 @@ class LeanChatServer:
         self.reuse_port = reuse_port
         self.uvloop = uvloop
         self.requests = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
-        self._stopped: asyncio.Event | None = None
         self._conns: set[_Protocol] = set()
         self._models = _dumps(
             {"object": "list", "data": [{"id": model, "object": "model", "owned_by": "local"}]}
         )
+        super().__init__()
 
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/v1"
-
-    def __enter__(self) -> LeanChatServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    thread_name = "tianping-lean-server"
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -264,41 +258,6 @@ class LeanChatServer:
             for conn in list(self._conns):  # keep-alive connections too, not only the socket
                 if conn._transport is not None:
                     conn._transport.close()
-
-    def start(self) -> str:
-        """Serve from a background thread; returns the base URL."""
-        if self._thread is not None:
-            return self.base_url
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def main() -> None:
-            loop = _loop.new_event_loop(self.uvloop)
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._serve(ready))
-            except BaseException as exc:
-                failure.append(exc)
-                ready.set()
-            finally:
-                loop.close()
-
-        self._thread = threading.Thread(target=main, name="tianping-lean-server", daemon=True)
-        self._thread.start()
-        ready.wait(30)
-        if failure:
-            self._thread = None
-            raise RuntimeError(f"chat server failed to start: {failure[0]}") from failure[0]
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._thread is None or self._loop is None:
-            return
-        if self._stopped is not None:
-            self._loop.call_soon_threadsafe(self._stopped.set)
-        self._thread.join(10)
-        self._thread = None
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -359,30 +318,13 @@ class LeanChatServer:
     def _answer(
         self, conn: _Protocol, messages: list[ChatMessage], stream: bool, number: int, text: str
     ) -> None:
-        pt = sum(_approx_tokens(m.content) + 4 for m in messages)
-        ct = _approx_tokens(text)
-        usage = {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}
+        usage = usage_of(messages, text)
         cid = f"chatcmpl-{number}"
         if stream:
             payload = self._sse(cid, text, usage)
             conn.send_later(self.latency_s, 200, payload, b"text/event-stream")
             return
-        payload = _dumps(
-            {
-                "id": cid,
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": self.model,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": text},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": usage,
-            }
-        )
+        payload = _dumps(completion_body(cid, self.model, text, usage))
         conn.send_later(self.latency_s, 200, payload, b"application/json")
 
     def _sse(self, cid: str, text: str, usage: dict[str, int]) -> bytes:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import ValidationError
 
-from tianping.genai import _loop
+from tianping.genai._serving import ThreadedServer
 from tianping.genai._types import ChatMessage
 
 if TYPE_CHECKING:
@@ -196,6 +196,27 @@ def rule_based_responder(messages: list[ChatMessage]) -> str:
     )
 
 
+def usage_of(messages: list[ChatMessage], text: str) -> dict[str, int]:
+    """Approximate OpenAI-style token usage of one exchange."""
+    pt = sum(_approx_tokens(m.content) + 4 for m in messages)
+    ct = _approx_tokens(text)
+    return {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}
+
+
+def completion_body(cid: str, model: str, text: str, usage: dict[str, int]) -> dict[str, Any]:
+    """A non-streaming chat.completion answer."""
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+        ],
+        "usage": usage,
+    }
+
+
 def _approx_tokens(text: str) -> int:
     cjk = len(_CJK.findall(text))
     return cjk + (len(text) - cjk + 3) // 4
@@ -233,7 +254,7 @@ class RequestLog:
     stream: bool
 
 
-class ChatServer:
+class ChatServer(ThreadedServer):
     """An OpenAI-compatible chat endpoint on 127.0.0.1 in a background thread.
 
     POST /v1/chat/completions (JSON, or SSE with "stream": true), GET /v1/models."""
@@ -266,50 +287,10 @@ class ChatServer:
         self.log: list[RequestLog] = []
         self.answered: Counter[str] = Counter()  # sha256 of last user message -> answers sent
         self._seen: Counter[str] = Counter()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
-        self._stopped: asyncio.Event | None = None
+        super().__init__()
 
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/v1"
-
-    def __enter__(self) -> ChatServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> str:
-        """Start serving; returns the base URL ("http://127.0.0.1:PORT/v1")."""
-        if self._thread is not None:
-            return self.base_url
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def main() -> None:
-            loop = _loop.new_event_loop(self.uvloop)
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._serve(ready))
-            except BaseException as exc:
-                failure.append(exc)
-                ready.set()
-            finally:
-                loop.close()
-
-        self._thread = threading.Thread(target=main, name="tianping-chat-server", daemon=True)
-        self._thread.start()
-        ready.wait(30)
-        if failure:
-            self._thread = None
-            raise RuntimeError(f"chat server failed to start: {failure[0]}") from failure[0]
-        return self.base_url
+    thread_name = "tianping-chat-server"
 
     async def _serve(self, ready: threading.Event) -> None:
         from aiohttp import web
@@ -339,15 +320,6 @@ class ChatServer:
             for task in rest:
                 task.cancel()
             await asyncio.gather(*rest, return_exceptions=True)
-
-    def stop(self) -> None:
-        if self._thread is None or self._loop is None:
-            return
-        stopped = self._stopped
-        if stopped is not None:
-            self._loop.call_soon_threadsafe(stopped.set)
-        self._thread.join(10)
-        self._thread = None
 
     # -- handlers ----------------------------------------------------------------------------
 
@@ -432,30 +404,12 @@ class ChatServer:
 
         out = self.responder(messages)
         text = await out if inspect.isawaitable(out) else out
-        usage = {
-            "prompt_tokens": sum(_approx_tokens(m.content) + 4 for m in messages),
-            "completion_tokens": _approx_tokens(text),
-        }
-        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        usage = usage_of(messages, text)
         cid = f"chatcmpl-{number}"
         if stream:
             return await self._stream(request, cid, text, usage, sha, truncate=fault == "truncate")
         payload = json.dumps(
-            {
-                "id": cid,
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": self.model,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": text},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": usage,
-            },
-            ensure_ascii=False,
+            completion_body(cid, self.model, text, usage), ensure_ascii=False
         ).encode("utf-8")
         if fault == "truncate":
             # Promise the full length, send half, drop the connection.
