@@ -76,6 +76,7 @@ enum {
     F_G4_START = 16, /* first character of a group-4 word: name context, compound, province */
     F_G2_START = 32, /* first character of a CJK English-name context word ("用户") */
     F_TITLE_START = 64, /* first character of a title ("先生") */
+    F_CTX_START = 128,  /* first character of a CJK context word ("身份证") */
 };
 
 static config_t CFG;
@@ -1081,7 +1082,10 @@ static void scan_occurrences(work_t *w, row_t *r, int64_t from, int64_t to) {
     int64_t n = r->n;
     const wlist_t *L = &CFG.ctx;
     for (int64_t p = from; p < to; p++) {
-        if (!L->first[s[p]]) continue;
+        uint8_t b = s[p];
+        if (!L->first[b]) continue;
+        /* a CJK lead byte: the exact first character decides, not its first two bytes */
+        if ((b & 0xF0) == 0xE0 && (p + 3 > n || !(CFG.cjk[cp3(s, p)] & F_CTX_START))) continue;
         WL_EACH(L, s, n, p, i) {
             GROW(w->o, w->capo, w->no + 1);
             w->o[w->no++] = (occ_t){p, p + L->w[i].len, L->w[i].mask};
@@ -1774,6 +1778,7 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         Py_DECREF(fast);
     }
     if (build_buckets(&CFG.ctx)) return NULL;
+    flag_first_chars(&CFG.ctx, F_CTX_START);
     init_first_tables();
     CFG.ready = 1;
     Py_RETURN_NONE;
