@@ -863,7 +863,10 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
 static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n, pe = dig_end(r, p);
-    int64_t le = cached(r, &r->loc, p, is_local), ue = cached(r, &r->ucls, p, is_uscc);
+    /* digits belong to both classes: their runs go on from the digit run's end */
+    if (!(p >= r->loc.from && p < r->loc.end)) r->loc = (runcache_t){p, run(s, n, pe, is_local)};
+    if (!(p >= r->ucls.from && p < r->ucls.end)) r->ucls = (runcache_t){p, run(s, n, pe, is_uscc)};
+    int64_t le = r->loc.end, ue = r->ucls.end;
     int64_t he = run(s, n, pe, is_hex);
     uint8_t after = pe < n ? s[pe] : 0, after2 = pe + 1 < n ? s[pe + 1] : 0;
     unsigned email = le < n && s[le] == '@';
@@ -874,7 +877,20 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     int tail = after == '.' || after == '-' || after == ' ' || after == ':' || after == '/' ||
                after == 0xE5 || is_hex(after);
     int date_sep = after == '-' || after == '/' || after == '.' || after == 0xE5;
+    /* before the last five digits only groups 0 and 3 can start, and group 3 only while
+       an email or an 18-character credit-code run is possible */
+    int64_t plain_end = tail ? pe - 5 : pe;
     for (int64_t q = p; q < pe; q++) {
+        if (q < plain_end) {
+            int g3 = email || ue - q >= 18;
+            int64_t next = cursor[0];
+            if (g3 && cursor[3] < next) next = cursor[3];
+            if (next > q) {
+                /* nothing to try until a cursor frees up (or the plain part ends) */
+                q = (next < plain_end ? next : plain_end) - 1;
+                continue;
+            }
+        }
         int64_t dl = pe - q;
         uint8_t b = s[q], b1 = q + 1 < n ? s[q + 1] : 0;
         unsigned g;
