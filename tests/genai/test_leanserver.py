@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from tests.genai.conftest import prompt
+from tests.genai.test_server import _post, _user
+from tests.genai.test_server import test_chat_completion_stream as check_stream
 from tianping.genai._leanserver import LeanChatServer
 from tianping.genai._runner import RunOptions, run_prompts
 from tianping.genai._server import rule_based_responder
@@ -25,22 +27,6 @@ from tianping.genai._types import ChatMessage
 def lean() -> Iterator[LeanChatServer]:
     with LeanChatServer(latency_s=0.01) as server:
         yield server
-
-
-def _post(url: str, body: Any) -> tuple[int, bytes]:
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(
-        url, data=data, headers={"Content-Type": "application/json"}, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def _user(text: str) -> list[ChatMessage]:
-    return [ChatMessage(role="user", content=text)]
 
 
 def _raw(port: int, data: bytes, *, until_close: bool = False, answers: int = 1) -> bytes:
@@ -89,13 +75,7 @@ def test_models_and_chat_completion(lean: LeanChatServer) -> None:
 
 
 def test_stream_gives_the_same_events(lean: LeanChatServer) -> None:
-    body = {"messages": [{"role": "user", "content": "What is a cloud?"}], "stream": True}
-    status, raw = _post(f"{lean.base_url}/chat/completions", body)
-    assert status == 200
-    lines = [ln[5:].strip() for ln in raw.decode().splitlines() if ln.startswith("data:")]
-    assert lines[-1] == "[DONE]"
-    text = "".join(json.loads(ln)["choices"][0]["delta"].get("content", "") for ln in lines[:-1])
-    assert text == rule_based_responder(_user("What is a cloud?"))
+    check_stream(lean.base_url)  # the same assertions as for ChatServer
 
 
 @pytest.mark.parametrize(
