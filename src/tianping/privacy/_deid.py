@@ -18,9 +18,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import numpy as np
 from pydantic import BaseModel, Field
 
 from tianping.errors import InputError
@@ -37,6 +36,9 @@ from tianping.privacy._policy import (
     Suppress,
 )
 from tianping.privacy._types import Match
+
+if TYPE_CHECKING:  # polars is imported where text is de-identified in blocks
+    import polars as pl
 
 __all__ = [
     "DeidFileReport",
@@ -314,46 +316,173 @@ class Deidentifier:
                 return v[:ks] + ch * (n - ks - ke) + (v[n - ke :] if ke else "")
 
             return mask
+        if isinstance(rule, Pseudonymise) and rule.style != "digits":
+            domain = rule.domain or label
+            prefix, length = (rule.prefix or domain).upper(), rule.length
+            return lambda v: f"{prefix}_{self._mac(domain, v.strip())[:length]}"
         return lambda v: self.apply(v, rule, label)
 
     def text_lines(self, lines: list[str]) -> str:
         """Free text given as lines (with their endings): one detection call per block of
-        lines and one pass over the block's spans, so no per-line Python overhead."""
+        lines; replacements are computed column-wise and spliced back in one copy (by the
+        compiled kernel when it is built, else by polars). Only rules that need Python
+        (pseudonyms, generalisation, date shifts) visit values, once per distinct value."""
         if self._detector is not None:
             return "".join([self.text(x) for x in lines])
+        import polars as pl
+
+        from tianping.privacy import _kernel
         from tianping.privacy._detect import detect_batch
 
-        fns: dict[str, Callable[[str], str | None] | None] = {}
+        compiled = _kernel.wanted(None)
         out: list[str] = []
         for i in range(0, len(lines), _BATCH):
-            block = lines[i : i + _BATCH]
-            df = detect_batch(block, min_confidence=self.policy.min_confidence, previews=False)
-            joined = "".join(block)
-            if not df.height:
-                out.append(joined)
+            s = pl.Series("t", lines[i : i + _BATCH], dtype=pl.String)
+            if compiled:
+                found = _kernel.scan_series(
+                    s,
+                    min_confidence=self.policy.min_confidence,
+                    today=dt.date.today(),
+                    types=None,
+                    byte_offsets=True,
+                )
+            else:
+                found = detect_batch(s, min_confidence=self.policy.min_confidence, previews=False)
+            if not found.height:
+                out.append("".join(lines[i : i + _BATCH]))
                 continue
-            offs = np.zeros(len(block) + 1, dtype=np.int64)
-            np.cumsum([len(x) for x in block], out=offs[1:])
-            rows = df["row"].to_numpy()
-            starts = (offs[rows] + df["start"].to_numpy()).tolist()
-            ends = (offs[rows] + df["end"].to_numpy()).tolist()
-            pos = 0
-            for a, b, t in zip(starts, ends, df["pi_type"].to_list(), strict=True):
-                if a < pos:
-                    continue  # detect_batch drops overlaps; stay safe across rows
-                if t not in fns:
-                    fns[t] = self._compile(self.policy.rule_for_type(t), t)
-                fn = fns[t]
-                if fn is None:
-                    continue
-                new = fn(joined[a:b])
-                out.append(joined[pos:a])
-                if new is not None:
-                    out.append(new)
-                pos = b
-                self.counts[t] += 1
-            out.append(joined[pos:])
+            f = self._replacements(s, found)
+            if compiled:
+                out.append(_kernel.splice(s, f, f["new"]))
+            else:
+                out.append(self._splice(s, found, f))
         return "".join(out)
+
+    def _replacements(self, s: pl.Series, found: pl.DataFrame) -> pl.DataFrame:
+        """The findings whose rule changes them, in order, with `new`, the replacement per
+        the type's rule (spans whose rule keeps them are left out).
+
+        Redaction and suppression become one lookup by type, masks one expression per
+        distinct (keep_start, keep_end, char); pseudonyms, generalisation and date shifts
+        run in Python, once per distinct value of a type (they are deterministic).
+        """
+        import polars as pl
+
+        start, end, typ = pl.col("start"), pl.col("end"), pl.col("pi_type")
+        if "bstart" in found.columns:  # compiled kernel: values cut from the buffers in C
+            from tianping.privacy import _kernel
+
+            f = found.select(
+                "row", "pi_type", "bstart", "bend", (end - start).alias("n")
+            ).with_columns(_kernel.span_values(s, found))
+        else:
+            f = found.select(
+                "row",
+                "pi_type",
+                (end - start).alias("n"),
+                s.gather(found["row"])
+                .str.slice(found["start"], found["end"] - found["start"])
+                .alias("v"),
+            )
+        consts: dict[str, str] = {}
+        masks: dict[tuple[int, int, str], list[str]] = {}
+        prefixes: dict[int, list[str]] = {}
+        python: dict[str, Callable[[str], str | None]] = {}
+        for label in f["pi_type"].unique().to_list():
+            rule = self.policy.rule_for_type(label)
+            if rule is None or isinstance(rule, Keep | Detect):
+                continue  # the span stays as it is
+            if isinstance(rule, Redact):
+                consts[label] = (
+                    rule.replacement if rule.replacement is not None else f"[{label.upper()}]"
+                )
+            elif isinstance(rule, Suppress):
+                consts[label] = ""
+            elif isinstance(rule, Mask):
+                masks.setdefault((rule.keep_start, rule.keep_end, rule.char), []).append(label)
+            elif isinstance(rule, Generalise) and rule.to == "region_prefix":
+                prefixes.setdefault(rule.digits, []).append(label)
+            else:
+                fn = self._compile(rule, label)
+                assert fn is not None
+                python[label] = fn
+        # each rule group is computed on its own spans only, then joined back by position
+        f = f.with_row_index("i")
+        parts: list[pl.DataFrame] = []
+
+        carry = [c for c in f.columns if c != "v"]
+        by_type = f.partition_by("pi_type", as_dict=True)  # one pass, not one filter per rule
+
+        def part(labels: list[str], expr: pl.Expr) -> None:
+            subs = [by_type[(lb,)] for lb in labels if (lb,) in by_type]
+            if subs:
+                sub = subs[0] if len(subs) == 1 else pl.concat(subs)
+                parts.append(sub.select(*carry, expr.cast(pl.String).alias("new")))
+
+        if consts:
+            part(list(consts), typ.replace_strict(consts, return_dtype=pl.String))
+        n, v = pl.col("n"), pl.col("v")
+        for (ks, ke, ch), labels in masks.items():
+            kept = (
+                v.str.head(ks)
+                + pl.lit("").str.pad_end(n - ks - ke, ch)
+                + (v.str.tail(ke) if ke else pl.lit(""))
+            )
+            part(labels, pl.when(n <= ks + ke).then(pl.lit("").str.pad_end(n, ch)).otherwise(kept))
+        for k, labels in prefixes.items():  # as _generalise: the leading digits, or "*"
+            digits = v.str.strip_chars().str.extract(r"^(\d+)", 1)
+            part(
+                labels,
+                pl.when(digits.str.len_chars() >= k)
+                .then(digits.str.head(k))
+                .otherwise(pl.lit("*")),
+            )
+        if python:
+            todo = pl.concat([by_type[(lb,)] for lb in python]).select("pi_type", "v").unique()
+            done = [
+                python[lb](value) or ""
+                for lb, value in zip(todo["pi_type"], todo["v"], strict=True)
+            ]
+            sub = pl.concat([by_type[(lb,)] for lb in python]).join(
+                todo.with_columns(pl.Series("new", done, dtype=pl.String)),
+                on=["pi_type", "v"],
+                how="left",
+            )
+            parts.append(sub.select(*carry, "new"))
+        if not parts:
+            return f.clear().drop("v").with_columns(pl.lit(None, pl.String).alias("new"))
+        new = pl.concat(parts).sort("i")
+        for label, c in zip(*new["pi_type"].value_counts().get_columns(), strict=True):
+            self.counts[str(label)] += int(c)
+        return new
+
+    def _splice(self, s: pl.Series, found: pl.DataFrame, replaced: pl.DataFrame) -> str:
+        """Polars assembly of the block's text (no compiled kernel): every span, with the
+        replacement where `_replacements` has one."""
+        import polars as pl
+
+        start, end, row = pl.col("start"), pl.col("end"), pl.col("row")
+        f = (
+            found.select("row", "start", "end")
+            .with_row_index("i")
+            .join(replaced.select("i", "new"), on="i", how="left", maintain_order="left")
+            .with_columns(s.gather(found["row"]).alias("t"))
+            .with_columns(
+                pl.when(row == row.shift(1)).then(end.shift(1)).otherwise(0).alias("prev"),
+                pl.col("t").str.slice(start, end - start).alias("v"),
+            )
+        )
+        new = pl.coalesce(pl.col("new"), pl.col("v"))
+        rows = (
+            f.with_columns(
+                (pl.col("t").str.slice(pl.col("prev"), start - pl.col("prev")) + new).alias("p")
+            )
+            .group_by("row", maintain_order=True)
+            .agg(pl.col("p").str.join(""), pl.col("end").last(), pl.col("t").first())
+            .with_columns((pl.col("p") + pl.col("t").str.slice(pl.col("end"))).alias("new"))
+        )
+        joined = s.scatter(rows["row"], rows["new"]).str.join("")
+        return str(joined.item())
 
     def cell(self, value: str, column: str, row: dict[str, str] | None = None) -> str | None:
         """One table cell: its column rule, or detection when the policy asks for it."""

@@ -106,8 +106,12 @@ def scan_series(
     min_confidence: float,
     today: dt.date,
     types: frozenset[str] | None,
+    byte_offsets: bool = False,
 ) -> pl.DataFrame:
-    """Findings of one string column, columns as `detect_batch` returns them, no previews."""
+    """Findings of one string column, columns as `detect_batch` returns them, no previews.
+
+    `byte_offsets` adds `bstart`/`bend`: UTF-8 byte offsets from the row's start (for
+    `splice`)."""
     import pyarrow as pa
 
     kernel = _configure()
@@ -122,7 +126,7 @@ def scan_series(
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
     validity, offsets, data = arr.buffers()
-    rows, start, end, tcode, minor, conf = kernel.scan(
+    rows, start, end, tcode, minor, conf, bstart, bend = kernel.scan(
         b"" if data is None else data,
         offsets,
         validity,
@@ -136,7 +140,7 @@ def scan_series(
     young = np.frombuffer(minor, dtype=np.uint8).astype(bool)
     n_types = len(type_list)
     cls_idx = np.where(young, n_types, t)
-    return pl.DataFrame(
+    out = pl.DataFrame(
         {
             "row": pl.Series(np.frombuffer(rows, dtype=np.uint32), dtype=pl.UInt32),
             "start": pl.Series(np.frombuffer(start, dtype=np.int64), dtype=pl.Int64),
@@ -148,3 +152,67 @@ def scan_series(
             "category": cat.gather(cls_idx),
         }
     )
+    if byte_offsets:
+        out = out.with_columns(
+            pl.Series("bstart", np.frombuffer(bstart, dtype=np.int64), dtype=pl.Int64),
+            pl.Series("bend", np.frombuffer(bend, dtype=np.int64), dtype=pl.Int64),
+        )
+    return out
+
+
+def arrow_strings(s: pl.Series) -> Any:
+    """`s` as one Arrow large_string array (the kernel reads its buffers)."""
+    import pyarrow as pa
+
+    arr: Any = s.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    return arr
+
+
+def splice(s: pl.Series, found: pl.DataFrame, replacements: pl.Series) -> str:
+    """The rows of `s` joined, with the span of each finding (`row`, `bstart`, `bend`, in
+    order) replaced by the matching string of `replacements`; one copy in C."""
+    kernel = _configure()
+    arr = arrow_strings(s)
+    reps = arrow_strings(replacements.fill_null(""))
+    _, offsets, data = arr.buffers()
+    _, rep_offsets, rep_data = reps.buffers()
+    rows = np.ascontiguousarray(found["row"].to_numpy(), dtype=np.uint32)
+    starts = np.ascontiguousarray(found["bstart"].to_numpy(), dtype=np.int64)
+    ends = np.ascontiguousarray(found["bend"].to_numpy(), dtype=np.int64)
+    rep_off = np.frombuffer(rep_offsets, dtype=np.int64)[reps.offset : reps.offset + len(reps) + 1]
+    out: bytes = kernel.splice(
+        b"" if data is None else data,
+        offsets,
+        arr.offset,
+        len(arr),
+        rows,
+        starts,
+        ends,
+        b"" if rep_data is None else rep_data,
+        np.ascontiguousarray(rep_off),
+    )
+    return out.decode("utf-8")
+
+
+def span_values(s: pl.Series, found: pl.DataFrame) -> pl.Series:
+    """The text of each finding's span (`row`, `bstart`, `bend`), copied in C."""
+    import pyarrow as pa
+
+    kernel = _configure()
+    arr = arrow_strings(s)
+    _, offsets, data = arr.buffers()
+    vdata, voff = kernel.values(
+        b"" if data is None else data,
+        offsets,
+        arr.offset,
+        len(arr),
+        np.ascontiguousarray(found["row"].to_numpy(), dtype=np.uint32),
+        np.ascontiguousarray(found["bstart"].to_numpy(), dtype=np.int64),
+        np.ascontiguousarray(found["bend"].to_numpy(), dtype=np.int64),
+    )
+    values = pa.LargeStringArray.from_buffers(found.height, pa.py_buffer(voff), pa.py_buffer(vdata))
+    return pl.Series("v", values)

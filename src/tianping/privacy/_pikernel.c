@@ -761,7 +761,7 @@ typedef struct {
     int64_t ws_for, ws; /* the window start of the last candidate asked about */
     /* output columns */
     uint32_t *orow;
-    int64_t *ostart, *oend;
+    int64_t *ostart, *oend, *obstart, *obend; /* code points, and bytes, from the row start */
     uint8_t *otype, *ominor;
     double *oconf;
     int64_t nout, capout;
@@ -1583,6 +1583,7 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
         if (!a) { w->oom = 1; return; }                     \
         w->col = a;
         REGROW(orow, sizeof(uint32_t)) REGROW(ostart, sizeof(int64_t)) REGROW(oend, sizeof(int64_t))
+        REGROW(obstart, sizeof(int64_t)) REGROW(obend, sizeof(int64_t))
         REGROW(otype, 1) REGROW(ominor, 1) REGROW(oconf, sizeof(double))
 #undef REGROW
         w->capout = cap;
@@ -1601,6 +1602,8 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
         w->orow[o] = row;
         w->ostart[o] = cp;
         w->oend[o] = cp + count_cp(s, f->bs, f->be);
+        w->obstart[o] = f->bs;
+        w->obend[o] = f->be;
         w->otype[o] = f->type;
         w->ominor[o] = f->minor;
         double conf = f->conf > 0.99 ? 0.99 : f->conf;
@@ -1610,7 +1613,7 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
 
 static void work_free(work_t *w) {
     free(w->c); free(w->f); free(w->o);
-    free(w->orow); free(w->ostart); free(w->oend); free(w->otype); free(w->ominor); free(w->oconf);
+    free(w->orow); free(w->ostart); free(w->oend); free(w->obstart); free(w->obend); free(w->otype); free(w->ominor); free(w->oconf);
 }
 
 /* ------------------------------------------------------------------ Python API */
@@ -1869,16 +1872,132 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     static char empty[1];
     if (!k) {
         work_free(&w);
-        return Py_BuildValue("(y#y#y#y#y#y#)", empty, (Py_ssize_t)0, empty, (Py_ssize_t)0, empty,
-                             (Py_ssize_t)0, empty, (Py_ssize_t)0, empty, (Py_ssize_t)0, empty,
-                             (Py_ssize_t)0);
+        return Py_BuildValue("(y#y#y#y#y#y#y#y#)", empty, (Py_ssize_t)0, empty, (Py_ssize_t)0,
+                             empty, (Py_ssize_t)0, empty, (Py_ssize_t)0, empty, (Py_ssize_t)0,
+                             empty, (Py_ssize_t)0, empty, (Py_ssize_t)0, empty, (Py_ssize_t)0);
     }
     PyObject *res = Py_BuildValue(
-        "(y#y#y#y#y#y#)", (const char *)w.orow, (Py_ssize_t)(k * 4), (const char *)w.ostart,
+        "(y#y#y#y#y#y#y#y#)", (const char *)w.orow, (Py_ssize_t)(k * 4), (const char *)w.ostart,
         (Py_ssize_t)(k * 8), (const char *)w.oend, (Py_ssize_t)(k * 8), (const char *)w.otype,
         (Py_ssize_t)k, (const char *)w.ominor, (Py_ssize_t)k, (const char *)w.oconf,
+        (Py_ssize_t)(k * 8), (const char *)w.obstart, (Py_ssize_t)(k * 8), (const char *)w.obend,
         (Py_ssize_t)(k * 8));
     work_free(&w);
+    return res;
+}
+
+/* The rows' UTF-8 text with spans replaced: one copy, no Python object per span. */
+static PyObject *py_splice(PyObject *self, PyObject *args) {
+    Py_buffer data, offsets, rows, bstart, bend, rdata, roffsets;
+    Py_ssize_t arr_offset, length;
+    if (!PyArg_ParseTuple(args, "y*y*nny*y*y*y*y*", &data, &offsets, &arr_offset, &length, &rows,
+                          &bstart, &bend, &rdata, &roffsets))
+        return NULL;
+    PyObject *res = NULL;
+    const int64_t *off = offsets.buf, *bs = bstart.buf, *be = bend.buf, *ro = roffsets.buf;
+    const uint32_t *rw = rows.buf;
+    Py_ssize_t k = rows.len / 4;
+    const char *err = NULL;
+    if (arr_offset < 0 || length < 0 ||
+        (arr_offset + length + 1) * (Py_ssize_t)sizeof(int64_t) > offsets.len)
+        err = "offsets buffer shorter than the array";
+    else if (bstart.len != k * 8 || bend.len != k * 8 || roffsets.len < (k + 1) * 8)
+        err = "span columns of different lengths";
+    int64_t lo = 0, hi = 0, size = 0;
+    if (!err) {
+        lo = off[arr_offset];
+        hi = off[arr_offset + length];
+        if (lo < 0 || hi < lo || hi > data.len || ro[0] < 0 || ro[k] > rdata.len) err = "buffers out of range";
+        size = hi - lo;
+    }
+    /* check every span first: in row order, inside its row, not overlapping */
+    int64_t last = lo;
+    for (Py_ssize_t i = 0; i < k && !err; i++) {
+        if ((Py_ssize_t)rw[i] >= length) { err = "span row outside the array"; break; }
+        int64_t a0 = off[arr_offset + rw[i]], a1 = off[arr_offset + rw[i] + 1];
+        int64_t s = a0 + bs[i], e = a0 + be[i];
+        if (bs[i] < 0 || e < s || e > a1 || s < last || ro[i + 1] < ro[i]) {
+            err = "spans must be inside their rows, in order and not overlapping";
+            break;
+        }
+        size += (ro[i + 1] - ro[i]) - (e - s);
+        last = e;
+    }
+    if (err) {
+        PyErr_Format(PyExc_ValueError, "splice(): %s", err);
+    } else {
+        res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+        if (res) {
+            char *dst = PyBytes_AS_STRING(res);
+            const char *src = data.buf, *rep = rdata.buf;
+            int64_t pos = lo;
+            for (Py_ssize_t i = 0; i < k; i++) {
+                int64_t a0 = off[arr_offset + rw[i]];
+                int64_t s = a0 + bs[i], e = a0 + be[i], rl = ro[i + 1] - ro[i];
+                memcpy(dst, src + pos, (size_t)(s - pos));
+                dst += s - pos;
+                memcpy(dst, rep + ro[i], (size_t)rl);
+                dst += rl;
+                pos = e;
+            }
+            memcpy(dst, src + pos, (size_t)(hi - pos));
+        }
+    }
+    PyBuffer_Release(&data); PyBuffer_Release(&offsets); PyBuffer_Release(&rows);
+    PyBuffer_Release(&bstart); PyBuffer_Release(&bend); PyBuffer_Release(&rdata);
+    PyBuffer_Release(&roffsets);
+    return res;
+}
+
+/* The spans' text as Arrow large_string buffers (data, int64 offsets). */
+static PyObject *py_values(PyObject *self, PyObject *args) {
+    Py_buffer data, offsets, rows, bstart, bend;
+    Py_ssize_t arr_offset, length;
+    if (!PyArg_ParseTuple(args, "y*y*nny*y*y*", &data, &offsets, &arr_offset, &length, &rows, &bstart,
+                          &bend))
+        return NULL;
+    PyObject *res = NULL, *vdata = NULL, *voff = NULL;
+    const int64_t *off = offsets.buf, *bs = bstart.buf, *be = bend.buf;
+    const uint32_t *rw = rows.buf;
+    Py_ssize_t k = rows.len / 4;
+    const char *err = NULL;
+    int64_t total = 0;
+    if (arr_offset < 0 || length < 0 ||
+        (arr_offset + length + 1) * (Py_ssize_t)sizeof(int64_t) > offsets.len)
+        err = "offsets buffer shorter than the array";
+    else if (bstart.len != k * 8 || bend.len != k * 8)
+        err = "span columns of different lengths";
+    for (Py_ssize_t i = 0; i < k && !err; i++) {
+        if ((Py_ssize_t)rw[i] >= length) { err = "span row outside the array"; break; }
+        int64_t a0 = off[arr_offset + rw[i]], a1 = off[arr_offset + rw[i] + 1];
+        if (bs[i] < 0 || be[i] < bs[i] || a0 + be[i] > a1 || a1 > data.len) {
+            err = "span outside its row";
+            break;
+        }
+        total += be[i] - bs[i];
+    }
+    if (err) {
+        PyErr_Format(PyExc_ValueError, "values(): %s", err);
+    } else {
+        vdata = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
+        voff = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((k + 1) * 8));
+        if (vdata && voff) {
+            char *dst = PyBytes_AS_STRING(vdata);
+            int64_t *vo = (int64_t *)PyBytes_AS_STRING(voff), pos = 0;
+            vo[0] = 0;
+            for (Py_ssize_t i = 0; i < k; i++) {
+                int64_t a0 = off[arr_offset + rw[i]], len = be[i] - bs[i];
+                memcpy(dst + pos, (const char *)data.buf + a0 + bs[i], (size_t)len);
+                pos += len;
+                vo[i + 1] = pos;
+            }
+            res = PyTuple_Pack(2, vdata, voff);
+        }
+        Py_XDECREF(vdata);
+        Py_XDECREF(voff);
+    }
+    PyBuffer_Release(&data); PyBuffer_Release(&offsets); PyBuffer_Release(&rows);
+    PyBuffer_Release(&bstart); PyBuffer_Release(&bend);
     return res;
 }
 
@@ -1886,7 +2005,14 @@ static PyMethodDef METHODS[] = {
     {"configure", py_configure, METH_O, "Load the word lists of _patterns.py (once)."},
     {"scan", py_scan, METH_VARARGS,
      "scan(data, offsets, validity, offset, length, (y, m, d), min_conf, type_mask) -> "
-     "(row u32, start i64, end i64, type u8, minor u8, confidence f64) as bytes."},
+     "(row u32, start i64, end i64, type u8, minor u8, confidence f64, byte start i64, "
+     "byte end i64) as bytes; offsets count from each row's start."},
+    {"values", py_values, METH_VARARGS,
+     "values(data, offsets, offset, length, rows, byte_starts, byte_ends) -> (data, offsets): "
+     "the spans' text as Arrow large_string buffers."},
+    {"splice", py_splice, METH_VARARGS,
+     "splice(data, offsets, offset, length, rows, byte_starts, byte_ends, rep_data, "
+     "rep_offsets) -> bytes: the rows' text with each span replaced."},
     {NULL, NULL, 0, NULL},
 };
 
