@@ -3,7 +3,8 @@
 The kernel is built again with `-fsanitize=address,undefined -DPK_EXACT_ROWS` (each row in
 its own allocation, so a read one byte past a row's end is caught) and run in a child
 process over random Unicode, the edge-case fragments of test_pikernel.py, the generated
-corpus, and every prefix of many of those strings. Any sanitizer report fails the test.
+corpus, and every prefix of many of those strings; then it cuts the spans' values and
+splices replacements back in. Any sanitizer report fails the test.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ texts += [t[:cut] for t in texts[8000:8300] for cut in range(40)]
 arr = pa.array(texts, pa.large_string())
 v, o, d = arr.buffers()
 r = k.scan(d, o, v, 0, len(arr), (2026, 11, 29), 0.0, (1 << 21) - 2)
+import datetime, polars as pl
+s = pl.Series("t", texts)
+found = _kernel.scan_series(s, min_confidence=0.0, today=datetime.date(2026, 11, 29),
+                            types=None, byte_offsets=True)
+values = _kernel.span_values(s, found)
+spliced = _kernel.splice(s, found, values.str.to_uppercase())
+assert len(spliced) > 0
 print("scanned", len(texts), "found", len(r[0]) // 4)
 """
 
