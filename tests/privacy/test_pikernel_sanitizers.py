@@ -49,7 +49,7 @@ r = k.scan(d, o, v, 0, len(arr), (2026, 11, 29), 0.0, (1 << 21) - 2)
 import datetime, polars as pl
 s = pl.Series("t", texts)
 found = _kernel.scan_series(s, min_confidence=0.0, today=datetime.date(2026, 11, 29),
-                            types=None, byte_offsets=True)
+                            types=None, spans_only=True)
 values = _kernel.span_values(s, found)
 spliced = _kernel.splice(s, found, values.str.to_uppercase())
 assert len(spliced) > 0

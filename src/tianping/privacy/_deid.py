@@ -339,26 +339,28 @@ class Deidentifier:
         for i in range(0, len(lines), _BATCH):
             s = pl.Series("t", lines[i : i + _BATCH], dtype=pl.String)
             if compiled:
+                arr = _kernel.arrow_strings(s)
                 found = _kernel.scan_series(
                     s,
                     min_confidence=self.policy.min_confidence,
                     today=dt.date.today(),
                     types=None,
-                    byte_offsets=True,
+                    spans_only=True,
+                    arr=arr,
                 )
             else:
                 found = detect_batch(s, min_confidence=self.policy.min_confidence, previews=False)
             if not found.height:
                 out.append("".join(lines[i : i + _BATCH]))
                 continue
-            f = self._replacements(s, found)
+            f = self._replacements(s, found, arr if compiled else None)
             if compiled:
-                out.append(_kernel.splice(s, f, f["new"]))
+                out.append(_kernel.splice(s, f, f["new"], arr))
             else:
                 out.append(self._splice(s, found, f))
         return "".join(out)
 
-    def _replacements(self, s: pl.Series, found: pl.DataFrame) -> pl.DataFrame:
+    def _replacements(self, s: pl.Series, found: pl.DataFrame, arr: Any = None) -> pl.DataFrame:
         """The findings whose rule changes them, in order, with `new`, the replacement per
         the type's rule (spans whose rule keeps them are left out).
 
@@ -374,7 +376,7 @@ class Deidentifier:
 
             f = found.select(
                 "row", "pi_type", "bstart", "bend", (end - start).alias("n")
-            ).with_columns(_kernel.span_values(s, found))
+            ).with_columns(_kernel.span_values(s, found, arr))
         else:
             f = found.select(
                 "row",
@@ -410,11 +412,14 @@ class Deidentifier:
         f = f.with_row_index("i")
         parts: list[pl.DataFrame] = []
 
-        carry = [c for c in f.columns if c != "v"]
+        # the splice needs position, row and bytes (polars assembly: position only)
+        carry = [c for c in ("i", "row", "bstart", "bend") if c in f.columns]
         by_type = f.partition_by("pi_type", as_dict=True)  # one pass, not one filter per rule
 
         def part(labels: list[str], expr: pl.Expr) -> None:
             subs = [by_type[(lb,)] for lb in labels if (lb,) in by_type]
+            for sub in subs:
+                self.counts[str(sub["pi_type"][0])] += sub.height
             if subs:
                 sub = subs[0] if len(subs) == 1 else pl.concat(subs)
                 parts.append(sub.select(*carry, expr.cast(pl.String).alias("new")))
@@ -449,12 +454,11 @@ class Deidentifier:
                 how="left",
             )
             parts.append(sub.select(*carry, "new"))
+            for lb in python:
+                self.counts[lb] += by_type[(lb,)].height
         if not parts:
-            return f.clear().drop("v").with_columns(pl.lit(None, pl.String).alias("new"))
-        new = pl.concat(parts).sort("i")
-        for label, c in zip(*new["pi_type"].value_counts().get_columns(), strict=True):
-            self.counts[str(label)] += int(c)
-        return new
+            return f.clear().select(*carry, pl.lit(None, pl.String).alias("new"))
+        return pl.concat(parts).sort("i")
 
     def _splice(self, s: pl.Series, found: pl.DataFrame, replaced: pl.DataFrame) -> str:
         """Polars assembly of the block's text (no compiled kernel): every span, with the

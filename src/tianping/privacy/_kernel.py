@@ -106,25 +106,21 @@ def scan_series(
     min_confidence: float,
     today: dt.date,
     types: frozenset[str] | None,
-    byte_offsets: bool = False,
+    spans_only: bool = False,
+    arr: Any = None,
 ) -> pl.DataFrame:
     """Findings of one string column, columns as `detect_batch` returns them, no previews.
 
-    `byte_offsets` adds `bstart`/`bend`: UTF-8 byte offsets from the row's start (for
-    `splice`)."""
-    import pyarrow as pa
-
+    `spans_only`: just `row`, `start`, `end`, `pi_type` and `bstart`/`bend`, the UTF-8
+    byte offsets from the row's start (what `span_values` and `splice` need). `arr`: `s`
+    already as `arrow_strings(s)`."""
     kernel = _configure()
     type_list, names, cls, cat = _type_tables()
     mask = 0
     for code, name in enumerate(type_list):
         if name and (types is None or name in types):
             mask |= 1 << code
-    arr: Any = s.to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
+    arr = arrow_strings(s) if arr is None else arr
     validity, offsets, data = arr.buffers()
     rows, start, end, tcode, minor, conf, bstart, bend = kernel.scan(
         b"" if data is None else data,
@@ -137,27 +133,28 @@ def scan_series(
         mask,
     )
     t = np.frombuffer(tcode, dtype=np.uint8).astype(np.int64)
+    spans = {
+        "row": pl.Series(np.frombuffer(rows, dtype=np.uint32), dtype=pl.UInt32),
+        "start": pl.Series(np.frombuffer(start, dtype=np.int64), dtype=pl.Int64),
+        "end": pl.Series(np.frombuffer(end, dtype=np.int64), dtype=pl.Int64),
+        "pi_type": names.gather(t),
+    }
+    if spans_only:
+        spans["bstart"] = pl.Series(np.frombuffer(bstart, dtype=np.int64), dtype=pl.Int64)
+        spans["bend"] = pl.Series(np.frombuffer(bend, dtype=np.int64), dtype=pl.Int64)
+        return pl.DataFrame(spans)
     young = np.frombuffer(minor, dtype=np.uint8).astype(bool)
     n_types = len(type_list)
     cls_idx = np.where(young, n_types, t)
-    out = pl.DataFrame(
+    return pl.DataFrame(
         {
-            "row": pl.Series(np.frombuffer(rows, dtype=np.uint32), dtype=pl.UInt32),
-            "start": pl.Series(np.frombuffer(start, dtype=np.int64), dtype=pl.Int64),
-            "end": pl.Series(np.frombuffer(end, dtype=np.int64), dtype=pl.Int64),
-            "pi_type": names.gather(t),
+            **spans,
             "confidence": pl.Series(np.frombuffer(conf, dtype=np.float64), dtype=pl.Float64),
-            "preview": pl.Series([None] * len(t), dtype=pl.String),
+            "preview": pl.repeat(None, len(t), dtype=pl.String, eager=True),
             "pipl_class": cls.gather(cls_idx),
             "category": cat.gather(cls_idx),
         }
     )
-    if byte_offsets:
-        out = out.with_columns(
-            pl.Series("bstart", np.frombuffer(bstart, dtype=np.int64), dtype=pl.Int64),
-            pl.Series("bend", np.frombuffer(bend, dtype=np.int64), dtype=pl.Int64),
-        )
-    return out
 
 
 def arrow_strings(s: pl.Series) -> Any:
@@ -172,11 +169,11 @@ def arrow_strings(s: pl.Series) -> Any:
     return arr
 
 
-def splice(s: pl.Series, found: pl.DataFrame, replacements: pl.Series) -> str:
+def splice(s: pl.Series, found: pl.DataFrame, replacements: pl.Series, arr: Any = None) -> str:
     """The rows of `s` joined, with the span of each finding (`row`, `bstart`, `bend`, in
     order) replaced by the matching string of `replacements`; one copy in C."""
     kernel = _configure()
-    arr = arrow_strings(s)
+    arr = arrow_strings(s) if arr is None else arr
     reps = arrow_strings(replacements.fill_null(""))
     _, offsets, data = arr.buffers()
     _, rep_offsets, rep_data = reps.buffers()
@@ -198,12 +195,12 @@ def splice(s: pl.Series, found: pl.DataFrame, replacements: pl.Series) -> str:
     return out.decode("utf-8")
 
 
-def span_values(s: pl.Series, found: pl.DataFrame) -> pl.Series:
+def span_values(s: pl.Series, found: pl.DataFrame, arr: Any = None) -> pl.Series:
     """The text of each finding's span (`row`, `bstart`, `bend`), copied in C."""
     import pyarrow as pa
 
     kernel = _configure()
-    arr = arrow_strings(s)
+    arr = arrow_strings(s) if arr is None else arr
     _, offsets, data = arr.buffers()
     vdata, voff = kernel.values(
         b"" if data is None else data,
