@@ -291,6 +291,23 @@ def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
         data = {c: pl.Series(v + [None] * (k - len(v)), dtype=pl.String) for c, v in cols.items()}
         return 0, data, list(line_nos) + [0] * k
 
+    def add_record(obj: Any, n: int) -> Batch | None:
+        """One record's leaves as a row (line or element number n); a full batch, if any."""
+        k = len(line_nos)
+        for key, val in _leaves(obj, ""):
+            col = cols[key]
+            if len(col) < k:
+                col.extend([None] * (k - len(col)))
+            col.append(val)
+        line_nos.append(n)
+        rep.rows += 1
+        if len(line_nos) < opts.batch_rows:
+            return None
+        batch = flush()
+        cols.clear()
+        line_nos.clear()
+        return batch
+
     if path.suffix.lower() == ".json" and path.stat().st_size <= opts.max_json_bytes:
         # a whole JSON document: each element of a top-level list is one row
         with path.open("r", encoding=enc, errors="replace") as fh:
@@ -303,18 +320,8 @@ def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
             if doc is not None:
                 items = doc if isinstance(doc, list) else [doc]
                 for n, obj in enumerate(items, start=1):
-                    k = len(line_nos)
-                    for key, val in _leaves(obj, ""):
-                        col = cols[key]
-                        if len(col) < k:
-                            col.extend([None] * (k - len(col)))
-                        col.append(val)
-                    line_nos.append(n)
-                    rep.rows += 1
-                    if len(line_nos) >= opts.batch_rows:
-                        yield flush()
-                        cols.clear()
-                        line_nos.clear()
+                    if (full := add_record(obj, n)) is not None:
+                        yield full
                 if line_nos:
                     yield flush()
                 return
@@ -327,18 +334,8 @@ def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
             except ValueError:
                 rep.malformed_rows += 1
                 continue
-            k = len(line_nos)
-            for key, val in _leaves(obj, ""):
-                col = cols[key]
-                if len(col) < k:
-                    col.extend([None] * (k - len(col)))
-                col.append(val)
-            line_nos.append(n)
-            rep.rows += 1
-            if len(line_nos) >= opts.batch_rows:
-                yield flush()
-                cols.clear()
-                line_nos.clear()
+            if (full := add_record(obj, n)) is not None:
+                yield full
     if line_nos:
         yield flush()
 
