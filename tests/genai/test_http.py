@@ -219,6 +219,8 @@ def test_truncated_chunked_body_is_an_error() -> None:
         b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n{" % (_http.MAX_BODY + 1),
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % (_http.MAX_BODY + 1),
     ],
 )
 def test_malformed_http_is_a_retryable_connection_error(garbage: bytes) -> None:
@@ -393,3 +395,20 @@ def test_compressed_answers_are_decoded(encoding: str) -> None:
 def test_accept_encoding_from_the_caller_goes_through_aiohttp() -> None:
     target = OpenAIChatTarget("http://127.0.0.1:1/v1", "m", headers={"Accept-Encoding": "br"})
     assert target._lean is None
+
+
+def test_an_endless_body_until_close_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server streaming without a length past MAX_BODY gets an error, not all our memory."""
+    monkeypatch.setattr(_http, "MAX_BODY", 256 * 1024)
+
+    async def handler(writer: asyncio.StreamWriter, n: int, request: bytes) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
+        for _ in range(64):  # 64 x 16 KiB = 1 MiB, four times the cap
+            writer.write(b"x" * 16384)
+            await writer.drain()
+        return False
+
+    out, _ = _run(handler)
+    err = out[0]
+    assert isinstance(err, TargetError) and "ProtocolError" in err.message
+    assert "MiB" in err.message

@@ -15,6 +15,9 @@ from collections import deque
 from dataclasses import dataclass
 
 MAX_HEAD = 64 * 1024
+# A chat answer is kilobytes; a body past this is a broken or hostile endpoint, not an
+# answer, and must not take the process's memory with it.
+MAX_BODY = 64 * 1024 * 1024
 
 
 class HTTPError(Exception):
@@ -163,6 +166,8 @@ class _Conn(asyncio.Protocol):
                     raise ProtocolError("negative chunk size")
                 if size == 0:
                     self._state = _TRAILER
+                elif len(self._body) + size > MAX_BODY:
+                    raise ProtocolError(f"response body over {MAX_BODY >> 20} MiB")
                 else:
                     self._need = size
                     self._state = _CHUNK_DATA
@@ -185,6 +190,8 @@ class _Conn(asyncio.Protocol):
                     self._finish(reusable=self.reusable)
                     return
             else:  # _UNTIL_CLOSE
+                if len(self._body) + len(buf) > MAX_BODY:
+                    raise ProtocolError(f"response body over {MAX_BODY >> 20} MiB")
                 self._body += buf
                 buf.clear()
                 return
@@ -230,6 +237,8 @@ class _Conn(asyncio.Protocol):
                 raise ProtocolError("bad Content-Length") from None
             if self._need < 0:
                 raise ProtocolError("negative Content-Length")
+            if self._need > MAX_BODY:
+                raise ProtocolError(f"response body over {MAX_BODY >> 20} MiB")
             self._state = _LENGTH
         else:
             self.reusable = False
