@@ -412,3 +412,23 @@ def test_an_endless_body_until_close_is_cut_off(monkeypatch: pytest.MonkeyPatch)
     err = out[0]
     assert isinstance(err, TargetError) and "ProtocolError" in err.message
     assert "MiB" in err.message
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_aiohttp_path_refuses_oversized_answers_too(
+    monkeypatch: pytest.MonkeyPatch, stream: bool
+) -> None:
+    monkeypatch.setattr(_http, "MAX_BODY", 256 * 1024)
+
+    async def handler(writer: asyncio.StreamWriter, n: int, request: bytes) -> bool:
+        kind = b"text/event-stream" if stream else b"application/json"
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: " + kind + b"\r\n\r\n")
+        for _ in range(64):  # 1 MiB without a length
+            piece = json.dumps({"choices": [{"delta": {"content": "x" * 16000}}]}).encode()
+            writer.write(b"data: " + piece + b"\n" if stream else b"x" * 16384)
+            await writer.drain()
+        return False
+
+    out, _ = _run(handler, client="aiohttp", stream=stream)
+    err = out[0]
+    assert isinstance(err, TargetError) and "MiB" in err.message

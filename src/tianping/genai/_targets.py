@@ -390,7 +390,7 @@ class OpenAIChatTarget(Target):
         try:
             async with session.post(url, json=body) as resp:
                 if resp.status >= 400:
-                    detail = (await resp.text())[:200]
+                    detail = (await resp.content.read(4096)).decode("utf-8", "replace")[:200]
                     raise TargetError(
                         detail or resp.reason or "error",
                         status=resp.status,
@@ -398,7 +398,7 @@ class OpenAIChatTarget(Target):
                     )
                 if stream:
                     return await self._read_stream(resp)
-                raw = await resp.read()
+                raw = await _read_capped(resp)
         except TimeoutError:
             raise TargetError(f"timed out after {self.timeout_s:g} s") from None
         except aiohttp.ClientPayloadError as exc:
@@ -411,7 +411,11 @@ class OpenAIChatTarget(Target):
         parts: list[str] = []
         pt = ct = None
         done = False
+        seen = 0
         async for raw_line in resp.content:
+            seen += len(raw_line)
+            if seen > _http.MAX_BODY:
+                raise TargetError(f"stream over {_http.MAX_BODY >> 20} MiB: not an answer")
             line = raw_line.decode("utf-8", "replace").strip()
             if not line.startswith("data:"):
                 continue
@@ -534,6 +538,19 @@ class GGUFTarget(Target):
 
     async def aclose(self) -> None:
         """Nothing loop-bound to release: the model stays loaded for the next run."""
+
+
+async def _read_capped(resp: aiohttp.ClientResponse) -> bytes:
+    """The body, refused past `_http.MAX_BODY` (as the lean client does)."""
+    too_big = TargetError(f"response body over {_http.MAX_BODY >> 20} MiB: not an answer")
+    if resp.content_length is not None and resp.content_length > _http.MAX_BODY:
+        raise too_big
+    body = bytearray()
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        body += chunk
+        if len(body) > _http.MAX_BODY:
+            raise too_big
+    return bytes(body)
 
 
 def _load_callable(spec: str, base_dir: Path, where: str) -> ChatFn:
