@@ -192,6 +192,22 @@ static inline int64_t range_run(const uint8_t *s, int64_t n, int64_t p, unsigned
     while (p < n && s[p] > lo && s[p] < hi) p++;
     return p;
 }
+/* The end of a run of lowercase letters and spaces, 8 bytes at a time (the space test is
+   exact per byte: high bit of ~(((t & 0x7F..) + 0x7F..) | t | 0x7F..) for t = x ^ 0x20..). */
+static inline int64_t lower_space_end(const uint8_t *s, int64_t n, int64_t p) {
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL, high = 0x8080808080808080ULL;
+    while (p + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + p, 8);
+        uint64_t t = x ^ 0x2020202020202020ULL;
+        uint64_t space = ~(((t & low7) + low7) | t | low7);
+        uint64_t miss = ~(in_range8(x, 'a' - 1, 'z' + 1) | space) & high;
+        if (miss) return p + (__builtin_ctzll(miss) >> 3);
+        p += 8;
+    }
+    while (p < n && ((s[p] >= 'a' && s[p] <= 'z') || s[p] == ' ')) p++;
+    return p;
+}
 static inline int64_t digit_end(const uint8_t *s, int64_t n, int64_t p) {
     return range_run(s, n, p, '0' - 1, '9' + 1);
 }
@@ -986,7 +1002,18 @@ static void scan_groups(work_t *w, row_t *r) {
         uint8_t b = s[p];
         if (b < 0x80) {
             if (is_digit(b)) p = scan_digit_run(w, r, p, cursor);
-            else if (is_lower(b)) p = scan_lower_run(w, r, p, cursor);
+            else if (is_lower(b) || b == ' ') {
+                /* Prose: a lowercase run followed by a space and another lowercase letter
+                   can neither hold nor start anything (see scan_lower_run), so only the
+                   run just before the next other byte (or before its one space) needs
+                   looking at. */
+                int64_t q = lower_space_end(s, n, p), re = q;
+                if (re > p && s[re - 1] == ' ') re--;
+                int64_t rs = re;
+                while (rs > p && is_lower(s[rs - 1])) rs--;
+                if (rs < re) scan_lower_run(w, r, rs, cursor);
+                p = q;
+            }
             else if (b == '.' || b == '_' || b == '%' || b == '-') {
                 /* only an email's local part starts here */
                 if (cursor[3] <= p) {
