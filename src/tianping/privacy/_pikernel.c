@@ -1030,14 +1030,21 @@ static void scan_groups(work_t *w, row_t *r) {
         uint32_t cp;
         int l;
         uint8_t f;
+        const uint8_t starts = F_SURNAME | F_PLATE | F_G4_START | F_G2_START;
         if ((b & 0xF0) == 0xE0 && p + 3 <= n) { /* BMP: all of CJK */
             l = 3;
             f = CFG.cjk[cp3(s, p)];
+            /* Chinese prose: pass over characters that start nothing, without the outer
+               loop's dispatch */
+            while (!(f & starts) && p + 6 <= n && (s[p + 3] & 0xF0) == 0xE0) {
+                p += 3;
+                f = CFG.cjk[cp3(s, p)];
+            }
         } else {
             l = dec(s, n, p, &cp);
             f = 0;
         }
-        if (f & (F_SURNAME | F_PLATE | F_G4_START | F_G2_START)) {
+        if (f & starts) {
             if (cursor[2] <= p && (f & F_G2_START)) try_group(w, r, 2, 2, p, cursor);
             if (cursor[4] <= p) {
                 int name = (f & F_G4_START) || ((f & F_SURNAME) && title_near(s, n, p));
