@@ -211,9 +211,6 @@ static inline int64_t lower_space_end(const uint8_t *s, int64_t n, int64_t p) {
 static inline int64_t digit_end(const uint8_t *s, int64_t n, int64_t p) {
     return range_run(s, n, p, '0' - 1, '9' + 1);
 }
-static inline int64_t lower_end(const uint8_t *s, int64_t n, int64_t p) {
-    return range_run(s, n, p, 'a' - 1, 'z' + 1);
-}
 static inline int digits_at(const uint8_t *s, int64_t n, int64_t p, int k) {
     if (p + k > n) return 0;
     for (int i = 0; i < k; i++)
@@ -945,9 +942,9 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
    positions can start a name, and none can unless the bytes after the run allow it. An
    email starts here only if the local part (the same for the whole run) ends at '@'; MAC
    and IPv6 addresses need ':' or '-' (or more hex) right after the run. */
-static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_t *cursor) {
     const uint8_t *s = r->s;
-    int64_t n = r->n, pe = lower_end(s, n, p);
+    int64_t n = r->n;
     uint8_t a0 = pe < n ? s[pe] : 0, a1 = pe + 1 < n ? s[pe + 1] : 0, a2 = pe + 2 < n ? s[pe + 2] : 0;
     int name_en = (a0 == ' ' && is_upper(a1)) || (a0 == ':' && a1 == ' ' && is_upper(a2));
     int name_zh = a0 == ':' || a0 >= 0x80 || (a0 == ' ' && a1 >= 0x80);
@@ -1011,7 +1008,7 @@ static void scan_groups(work_t *w, row_t *r) {
                 if (re > p && s[re - 1] == ' ') re--;
                 int64_t rs = re;
                 while (rs > p && is_lower(s[rs - 1])) rs--;
-                if (rs < re) scan_lower_run(w, r, rs, cursor);
+                if (rs < re) scan_lower_run(w, r, rs, re, cursor);
                 p = q;
             }
             else if (b == '.' || b == '_' || b == '%' || b == '-') {
