@@ -350,6 +350,20 @@ def test_kernel_rejects_inconsistent_buffers() -> None:
     bad = pa.py_buffer((0).to_bytes(8, "little") + (999).to_bytes(8, "little") * 2)
     with pytest.raises(ValueError, match="outside the data buffer"):
         kernel.scan(data, bad, None, 0, 2, (2026, 1, 1), 0.5, 0xFFFFFF)
+    # string views: a long string's view names a data buffer and an offset inside it
+    text = b"call 13812345678 now"
+    view = len(text).to_bytes(4, "little") + text[:4] + (0).to_bytes(4, "little")
+    good = view + (0).to_bytes(4, "little")
+    found = kernel.scan_views(good, [text], None, 0, 1, (2026, 1, 1), 0.5, 0xFFFFFF)
+    assert len(found[0]) == 4  # one finding: the mobile number
+    for broken in (
+        view[:8] + (1).to_bytes(4, "little") + (0).to_bytes(4, "little"),  # no buffer 1
+        view[:12] + (10).to_bytes(4, "little"),  # runs past the buffer's end
+    ):
+        with pytest.raises(ValueError, match="outside the data buffers"):
+            kernel.scan_views(broken, [text], None, 0, 1, (2026, 1, 1), 0.5, 0xFFFFFF)
+    with pytest.raises(ValueError, match="views buffer shorter"):
+        kernel.scan_views(good, [text], None, 0, 2, (2026, 1, 1), 0.5, 0xFFFFFF)
 
 
 def test_scan_file_threads_match_serial(tmp_path: Path) -> None:

@@ -120,18 +120,22 @@ def scan_series(
     for code, name in enumerate(type_list):
         if name and (types is None or name in types):
             mask |= 1 << code
-    arr = arrow_strings(s) if arr is None else arr
-    validity, offsets, data = arr.buffers()
-    rows, start, end, tcode, minor, conf, bstart, bend = kernel.scan(
-        b"" if data is None else data,
-        offsets,
-        validity,
-        arr.offset,
-        len(arr),
-        (today.year, today.month, today.day),
-        float(min_confidence),
-        mask,
-    )
+    today_t = (today.year, today.month, today.day)
+    views = _string_views(s) if arr is None else None
+    if views is not None:  # polars' own layout: no copy of the text
+        validity, view_buf, *data_bufs = views.buffers()
+        result = kernel.scan_views(
+            view_buf, data_bufs, validity, views.offset, len(views), today_t,
+            float(min_confidence), mask,
+        )  # fmt: skip
+    else:
+        arr = arrow_strings(s) if arr is None else arr
+        validity, offsets, data = arr.buffers()
+        result = kernel.scan(
+            b"" if data is None else data, offsets, validity, arr.offset, len(arr), today_t,
+            float(min_confidence), mask,
+        )  # fmt: skip
+    rows, start, end, tcode, minor, conf, bstart, bend = result
     t = np.frombuffer(tcode, dtype=np.uint8).astype(np.int64)
     spans = {
         "row": pl.Series(np.frombuffer(rows, dtype=np.uint32), dtype=pl.UInt32),
@@ -155,6 +159,20 @@ def scan_series(
             "category": cat.gather(cls_idx),
         }
     )
+
+
+def _string_views(s: pl.Series) -> Any:
+    """`s` as an Arrow string_view array without copying (polars holds strings so), or None
+    where this pyarrow/polars pair cannot export one."""
+    import pyarrow as pa
+
+    try:
+        arr: Any = s.to_arrow(compat_level=pl.CompatLevel.newest())
+    except (AttributeError, TypeError, ValueError):  # older polars: no compat levels
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if arr.type == pa.string_view() else None
 
 
 def arrow_strings(s: pl.Series) -> Any:

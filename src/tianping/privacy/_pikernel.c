@@ -1834,6 +1834,39 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
     Py_RETURN_NONE;
 }
 
+/* One row; sanitizer builds (tests) copy it into its own allocation first, so that a read
+   past a row's end is caught instead of landing in the next row. */
+static void scan_one(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
+                     uint32_t types) {
+#ifdef PK_EXACT_ROWS
+    uint8_t *copy = malloc((size_t)n ? (size_t)n : 1);
+    if (!copy) { w->oom = 1; return; }
+    memcpy(copy, s, (size_t)n);
+    scan_row(w, copy, n, row, min_conf, types);
+    free(copy);
+#else
+    scan_row(w, s, n, row, min_conf, types);
+#endif
+}
+
+/* The findings as a tuple of little-endian columns (see the `scan` docstring). */
+static PyObject *result_tuple(work_t *w) {
+    int64_t k = w->nout;
+    static char empty[1];
+    const char *c[8] = {(const char *)w->orow, (const char *)w->ostart, (const char *)w->oend,
+                        (const char *)w->otype, (const char *)w->ominor, (const char *)w->oconf,
+                        (const char *)w->obstart, (const char *)w->obend};
+    const Py_ssize_t width[8] = {4, 8, 8, 1, 1, 8, 8, 8};
+    PyObject *out = PyTuple_New(8);
+    if (!out) return NULL;
+    for (int i = 0; i < 8; i++) {
+        PyObject *col = PyBytes_FromStringAndSize(k ? c[i] : empty, (Py_ssize_t)(k * width[i]));
+        if (!col) { Py_DECREF(out); return NULL; }
+        PyTuple_SET_ITEM(out, i, col);
+    }
+    return out;
+}
+
 static PyObject *py_scan(PyObject *self, PyObject *args) {
     Py_buffer data, offsets, validity;
     Py_ssize_t arr_offset, length;
@@ -1877,17 +1910,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
         if (vbits && !((vbits[j >> 3] >> (j & 7)) & 1)) continue;
         int64_t a = off[j], b = off[j + 1];
         if (a < 0 || b < a || b > data.len) { bad = 1; break; }
-#ifdef PK_EXACT_ROWS
-        /* sanitizer builds (tests): each row in its own allocation, so that a read past a
-           row's end is caught instead of landing in the next row */
-        uint8_t *copy = malloc((size_t)(b - a) ? (size_t)(b - a) : 1);
-        if (!copy) { w.oom = 1; break; }
-        memcpy(copy, base + a, (size_t)(b - a));
-        scan_row(&w, copy, b - a, (uint32_t)i, min_conf, (uint32_t)types);
-        free(copy);
-#else
-        scan_row(&w, base + a, b - a, (uint32_t)i, min_conf, (uint32_t)types);
-#endif
+        scan_one(&w, base + a, b - a, (uint32_t)i, min_conf, (uint32_t)types);
     }
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
@@ -1899,21 +1922,86 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
         else PyErr_NoMemory();
         return NULL;
     }
-    int64_t k = w.nout;
-    static char empty[1];
-    if (!k) {
-        work_free(&w);
-        return Py_BuildValue("(y#y#y#y#y#y#y#y#)", empty, (Py_ssize_t)0, empty, (Py_ssize_t)0,
-                             empty, (Py_ssize_t)0, empty, (Py_ssize_t)0, empty, (Py_ssize_t)0,
-                             empty, (Py_ssize_t)0, empty, (Py_ssize_t)0, empty, (Py_ssize_t)0);
-    }
-    PyObject *res = Py_BuildValue(
-        "(y#y#y#y#y#y#y#y#)", (const char *)w.orow, (Py_ssize_t)(k * 4), (const char *)w.ostart,
-        (Py_ssize_t)(k * 8), (const char *)w.oend, (Py_ssize_t)(k * 8), (const char *)w.otype,
-        (Py_ssize_t)k, (const char *)w.ominor, (Py_ssize_t)k, (const char *)w.oconf,
-        (Py_ssize_t)(k * 8), (const char *)w.obstart, (Py_ssize_t)(k * 8), (const char *)w.obend,
-        (Py_ssize_t)(k * 8));
+    PyObject *res = result_tuple(&w);
     work_free(&w);
+    return res;
+}
+
+/* The same over an Arrow string_view array (what polars holds): 16-byte views, strings of
+   up to 12 bytes inline, longer ones as (buffer index, offset) into the data buffers. No
+   conversion to large_string, so no copy of the text. */
+static PyObject *py_scan_views(PyObject *self, PyObject *args) {
+    Py_buffer views, validity;
+    PyObject *bufs_obj, *valid_obj;
+    Py_ssize_t arr_offset, length;
+    int y, m, d;
+    double min_conf;
+    unsigned long types;
+    if (!PyArg_ParseTuple(args, "y*OOnn(iii)dk", &views, &bufs_obj, &valid_obj, &arr_offset, &length,
+                          &y, &m, &d, &min_conf, &types))
+        return NULL;
+    PyObject *res = NULL, *fast = NULL;
+    Py_buffer *bufs = NULL;
+    Py_ssize_t nbuf = 0, got = 0;
+    int has_valid = 0;
+    const char *err = NULL;
+    work_t w;
+    memset(&w, 0, sizeof w);
+    if (!CFG.ready) { err = "configure() has not been called"; goto done; }
+    if (arr_offset < 0 || length < 0 || (arr_offset + length) * 16 > views.len) {
+        err = "views buffer shorter than the array";
+        goto done;
+    }
+    fast = PySequence_Fast(bufs_obj, "scan_views(): data buffers must be a sequence");
+    if (!fast) goto done;
+    nbuf = PySequence_Fast_GET_SIZE(fast);
+    bufs = calloc((size_t)nbuf + 1, sizeof(Py_buffer));
+    if (!bufs) { PyErr_NoMemory(); goto done; }
+    for (; got < nbuf; got++)
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(fast, got), &bufs[got], PyBUF_SIMPLE) < 0)
+            goto done;
+    if (valid_obj != Py_None) {
+        if (PyObject_GetBuffer(valid_obj, &validity, PyBUF_SIMPLE) < 0) goto done;
+        has_valid = 1;
+        if ((arr_offset + length + 7) / 8 > validity.len) {
+            err = "validity bitmap shorter than the array";
+            goto done;
+        }
+    }
+    const uint8_t *vw = views.buf, *vbits = has_valid ? validity.buf : NULL;
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    TODAY = (date_t){y, m, d};
+    for (Py_ssize_t i = 0; i < length && !w.oom; i++) {
+        Py_ssize_t j = arr_offset + i;
+        if (vbits && !((vbits[j >> 3] >> (j & 7)) & 1)) continue;
+        const uint8_t *v = vw + 16 * j;
+        int32_t len, bi, bo;
+        memcpy(&len, v, 4);
+        if (len < 0) { bad = 1; break; }
+        const uint8_t *s;
+        if (len <= 12) {
+            s = v + 4;
+        } else {
+            memcpy(&bi, v + 8, 4);
+            memcpy(&bo, v + 12, 4);
+            if (bi < 0 || bi >= nbuf || bo < 0 || (int64_t)bo + len > bufs[bi].len) { bad = 1; break; }
+            s = (const uint8_t *)bufs[bi].buf + bo;
+        }
+        scan_one(&w, s, len, (uint32_t)i, min_conf, (uint32_t)types);
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) err = "a view points outside the data buffers";
+    else if (w.oom) PyErr_NoMemory();
+    else res = result_tuple(&w);
+done:
+    if (err) PyErr_Format(PyExc_ValueError, "scan_views(): %s", err);
+    work_free(&w);
+    for (Py_ssize_t i = 0; i < got; i++) PyBuffer_Release(&bufs[i]);
+    free(bufs);
+    Py_XDECREF(fast);
+    if (has_valid) PyBuffer_Release(&validity);
+    PyBuffer_Release(&views);
     return res;
 }
 
@@ -2038,6 +2126,9 @@ static PyMethodDef METHODS[] = {
      "scan(data, offsets, validity, offset, length, (y, m, d), min_conf, type_mask) -> "
      "(row u32, start i64, end i64, type u8, minor u8, confidence f64, byte start i64, "
      "byte end i64) as bytes; offsets count from each row's start."},
+    {"scan_views", py_scan_views, METH_VARARGS,
+     "scan_views(views, data_buffers, validity, offset, length, (y, m, d), min_conf, "
+     "type_mask) -> the same as scan(), over an Arrow string_view array."},
     {"values", py_values, METH_VARARGS,
      "values(data, offsets, offset, length, rows, byte_starts, byte_ends) -> (data, offsets): "
      "the spans' text as Arrow large_string buffers."},
