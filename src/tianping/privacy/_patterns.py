@@ -163,7 +163,7 @@ MONTHS = [
 ]
 
 # Characters that rarely end a Chinese given name but often follow one in prose.
-NAME_STOP = "的是在和与及于说已将把被向给对也都就还又先女电手身住家请要从为有到在年月日号了"
+NAME_STOP = "的是在和与及于说已将把被向给对也都就还又先女电手身住家请要从为有到年月日号了"
 # Common words that start with a surname character ("用户申请", "负责人任命"): not names.
 NOT_NAME_ZH = (
     "申请", "任命", "单独", "成功", "成为", "成立", "成本", "时政", "时间", "时候", "安全", "安装",
