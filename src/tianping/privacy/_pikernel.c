@@ -68,6 +68,7 @@ typedef struct {
     wlist_t not_name_en;
     wlist_t name_seps;    /* ":：为是" as one-character words */
     uint8_t *cjk;         /* flags per code point below 0x10000 */
+    uint8_t *cjk2;        /* which group-4 words a character starts (F2_*) */
     uint8_t id_prov[100];
 } config_t;
 
@@ -78,6 +79,9 @@ enum {
     F_TITLE_START = 64, /* first character of a title ("先生") */
     F_CTX_START = 128,  /* first character of a CJK context word ("身份证") */
 };
+
+/* what a group-4 start character (F_G4_START) starts exactly */
+enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4 };
 
 static config_t CFG;
 
@@ -1044,8 +1048,13 @@ static void scan_groups(work_t *w, row_t *r) {
         if (f & starts) {
             if (cursor[2] <= p && (f & F_G2_START)) try_group(w, r, 2, 2, p, cursor);
             if (cursor[4] <= p) {
-                int name = (f & F_G4_START) || ((f & F_SURNAME) && title_near(s, n, p));
-                unsigned g = ((f & F_PLATE) != 0) | (name << 1) | (wl_any(&CFG.provinces, s, n, p) << 2);
+                /* a name starts at a context word, or at a surname (one character or
+                   compound) with a title within four characters */
+                uint8_t f2 = l == 3 ? CFG.cjk2[cp3(s, p)] : 0;
+                int name = (f2 & F2_NAME_CTX) ||
+                           ((f & F_SURNAME || f2 & F2_COMPOUND) && title_near(s, n, p));
+                unsigned g = ((f & F_PLATE) != 0) | (name << 1) |
+                             (((f2 & F2_PROVINCE) && wl_any(&CFG.provinces, s, n, p)) << 2);
                 if (g) try_group(w, r, 4, g, p, cursor);
             }
         }
@@ -1738,6 +1747,12 @@ static void flag_first_chars(const wlist_t *L, int flag) {
         if (dec(L->w[i].s, L->w[i].len, 0, &cp) == 3) CFG.cjk[cp] |= (uint8_t)flag;
     }
 }
+static void flag_first_chars2(const wlist_t *L, int flag) {
+    for (int i = 0; i < L->n; i++) {
+        uint32_t cp;
+        if (dec(L->w[i].s, L->w[i].len, 0, &cp) == 3) CFG.cjk2[cp] |= (uint8_t)flag;
+    }
+}
 
 static void init_first_tables(void) {
     for (int b = 0; b < 128; b++) {
@@ -1747,6 +1762,9 @@ static void init_first_tables(void) {
     flag_first_chars(&CFG.name_ctx_zh, F_G4_START);
     flag_first_chars(&CFG.compound, F_G4_START);
     flag_first_chars(&CFG.provinces, F_G4_START);
+    flag_first_chars2(&CFG.name_ctx_zh, F2_NAME_CTX);
+    flag_first_chars2(&CFG.compound, F2_COMPOUND);
+    flag_first_chars2(&CFG.provinces, F2_PROVINCE);
     flag_first_chars(&CFG.name_ctx_en, F_G2_START);
     flag_first_chars(&CFG.name_titles, F_TITLE_START);
     /* the longest context word that starts with a lowercase letter */
@@ -1766,6 +1784,8 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
     if (CFG.ready) Py_RETURN_NONE; /* tables are read by scanning threads: set once */
     memset(&CFG, 0, sizeof CFG);
     CFG.cjk = calloc(0x10000, 1);
+    CFG.cjk2 = calloc(0x10000, 1);
+    if (!CFG.cjk || !CFG.cjk2) return PyErr_NoMemory();
     PyObject *win = PyDict_GetItemString(cfg, "window");
     CFG.window = win ? (int)PyLong_AsLong(win) : 20;
     if (load_list(cfg, "name_ctx_zh", &CFG.name_ctx_zh, 0) || load_list(cfg, "name_titles", &CFG.name_titles, 0) ||
