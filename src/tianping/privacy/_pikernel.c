@@ -50,6 +50,7 @@ typedef struct {
        priority): words that can start at p are idx[start[key] .. start[key + 1]) */
     uint32_t *start;
     int32_t *idx;
+    uint64_t *keys; /* bit `key` set when that bucket is not empty: 8 KB, stays in cache */
 } wlist_t;
 
 typedef struct {
@@ -99,9 +100,11 @@ static inline int wl_at(const wlist_t *L, int i, const uint8_t *s, int64_t n, in
 static inline uint32_t wl_key(const uint8_t *s, int64_t n, int64_t p) {
     return ((uint32_t)s[p] << 8) | (p + 1 < n ? s[p + 1] : 0);
 }
+static inline int wl_has(const wlist_t *L, uint32_t key) { return (L->keys[key >> 6] >> (key & 63)) & 1; }
 /* for each word of L that matches at p, in list order: `WL_EACH(L, s, n, p, i) { ... }` */
 #define WL_EACH(L, s, n, p, i)                                                                 \
-    for (uint32_t k_ = (L)->start[wl_key(s, n, p)], e_ = (L)->start[wl_key(s, n, p) + 1], i = 0; \
+    for (uint32_t key_ = wl_key(s, n, p), e_ = wl_has(L, key_) ? (L)->start[key_ + 1] : 0,      \
+                  k_ = e_ ? (L)->start[key_] : 0, i = 0;                                       \
          k_ < e_ && ((i = (uint32_t)(L)->idx[k_]), 1); k_++)                                   \
         if (wl_at(L, (int)i, s, n, p))
 
@@ -212,6 +215,19 @@ static inline int64_t lower_space_end(const uint8_t *s, int64_t n, int64_t p) {
     while (p < n && ((s[p] >= 'a' && s[p] <= 'z') || s[p] == ' ')) p++;
     return p;
 }
+/* The start of the run of lowercase letters that ends at `re` (not before p), 8 bytes
+   at a time: word lengths vary, so a byte loop mispredicts its exit. */
+static inline int64_t lower_start(const uint8_t *s, int64_t p, int64_t re) {
+    while (re - 8 >= p) {
+        uint64_t x;
+        memcpy(&x, s + re - 8, 8);
+        uint64_t miss = ~in_range8(x, 'a' - 1, 'z' + 1) & 0x8080808080808080ULL;
+        if (miss) return re - 8 + ((63 - __builtin_clzll(miss)) >> 3) + 1;
+        re -= 8;
+    }
+    while (re > p && s[re - 1] >= 'a' && s[re - 1] <= 'z') re--;
+    return re;
+}
 static inline int64_t digit_end(const uint8_t *s, int64_t n, int64_t p) {
     return range_run(s, n, p, '0' - 1, '9' + 1);
 }
@@ -233,8 +249,18 @@ typedef struct {
     int64_t n;
     runcache_t dig, loc, ucls, hex;
     int64_t at_pos, at_end; /* the last '@' whose domain was parsed, and its email end */
+    int64_t next_at;        /* the first '@' at or after the last asked position (n: none) */
 } row_t;
 
+/* Whether an '@' follows p in the row: an email can start only before one, and most
+   text has none, which spares walking every word's local-part run. */
+static inline int at_ahead(row_t *r, int64_t p) {
+    if (r->next_at < p) {
+        const uint8_t *a = memchr(r->s + p, '@', (size_t)(r->n - p));
+        r->next_at = a ? a - r->s : r->n;
+    }
+    return r->next_at < r->n;
+}
 static inline int64_t cached(row_t *r, runcache_t *c, int64_t p, int (*cls)(uint8_t)) {
     if (p >= c->from && p < c->end) return c->end;
     c->from = p;
@@ -803,8 +829,7 @@ static void add_cand(work_t *w, int64_t bs, int64_t be, int kind) {
 }
 
 static inline int wl_any(const wlist_t *L, const uint8_t *s, int64_t n, int64_t p) {
-    uint32_t key = wl_key(s, n, p);
-    return L->start[key] != L->start[key + 1];
+    return wl_has(L, wl_key(s, n, p));
 }
 
 /* Try the alternatives of group g whose gate passed (bit k of `gates`), in order. The
@@ -859,7 +884,7 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     }
     if (cursor[3] <= p) {
         int hex = is_hex(b);
-        int64_t le = is_local(b) ? cached(r, &r->loc, p, is_local) : p;
+        int64_t le = is_local(b) && at_ahead(r, p) ? cached(r, &r->loc, p, is_local) : p;
         int64_t he = hex ? cached(r, &r->hex, p, is_hex) : p;
         g = (le > p && le < n && s[le] == '@') |
             ((hex && is_hex(b1) && p + 2 < n && (s[p + 2] == ':' || s[p + 2] == '-')) << 1) |
@@ -881,12 +906,15 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n, pe = dig_end(r, p);
     /* digits belong to both classes: their runs go on from the digit run's end */
-    if (!(p >= r->loc.from && p < r->loc.end)) r->loc = (runcache_t){p, run(s, n, pe, is_local)};
+    unsigned email = 0;
+    if (at_ahead(r, pe)) {
+        if (!(p >= r->loc.from && p < r->loc.end)) r->loc = (runcache_t){p, run(s, n, pe, is_local)};
+        email = r->loc.end < n && s[r->loc.end] == '@';
+    }
     if (!(p >= r->ucls.from && p < r->ucls.end)) r->ucls = (runcache_t){p, run(s, n, pe, is_uscc)};
-    int64_t le = r->loc.end, ue = r->ucls.end;
+    int64_t ue = r->ucls.end;
     int64_t he = run(s, n, pe, is_hex);
     uint8_t after = pe < n ? s[pe] : 0, after2 = pe + 1 < n ? s[pe + 1] : 0;
-    unsigned email = le < n && s[le] == '@';
     int sep = is_sp_dash(after), v6 = he < n && s[he] == ':';
     /* the alternatives that end a few digits before the run's end all need one of these
        right after it (a separator, a date mark 年, or more hex); otherwise the last five
@@ -954,7 +982,7 @@ static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_
     int name_zh = a0 == ':' || a0 >= 0x80 || (a0 == ' ' && a1 >= 0x80);
     int tail = a0 == ':' || a0 == '-' || is_hex(a0);
     int email = a0 == '@';
-    if (!email && is_local(a0)) {
+    if (!email && is_local(a0) && at_ahead(r, pe)) {
         int64_t le = cached(r, &r->loc, p, is_local);
         email = le < n && s[le] == '@';
     }
@@ -989,7 +1017,10 @@ static int title_near(const uint8_t *s, int64_t n, int64_t p) {
         int64_t q = p + 3 * k;
         if (q + 3 > n || (s[q] & 0xF0) != 0xE0) return 0;
         uint32_t cp = cp3(s, q);
-        if (CFG.cjk[cp] & F_TITLE_START) return 1;
+        if (CFG.cjk[cp] & F_TITLE_START) {
+            const wlist_t *T = &CFG.name_titles; /* the whole title, not just its first character */
+            WL_EACH(T, s, n, q, i) return 1;
+        }
         if (cp < 0x4E00 || cp > 0x9FA5) return 0;
     }
     return 0;
@@ -1010,16 +1041,17 @@ static void scan_groups(work_t *w, row_t *r) {
                    looking at. */
                 int64_t q = lower_space_end(s, n, p), re = q;
                 if (re > p && s[re - 1] == ' ') re--;
-                int64_t rs = re;
-                while (rs > p && is_lower(s[rs - 1])) rs--;
+                int64_t rs = lower_start(s, p, re);
                 if (rs < re) scan_lower_run(w, r, rs, re, cursor);
                 p = q;
             }
             else if (b == '.' || b == '_' || b == '%' || b == '-') {
                 /* only an email's local part starts here */
                 if (cursor[3] <= p) {
-                    int64_t le = cached(r, &r->loc, p, is_local);
-                    if (le < n && s[le] == '@') try_group(w, r, 3, 1, p, cursor);
+                    if (at_ahead(r, p)) {
+                        int64_t le = cached(r, &r->loc, p, is_local);
+                        if (le < n && s[le] == '@') try_group(w, r, 3, 1, p, cursor);
+                    }
                 }
                 p++;
             } else {
@@ -1053,7 +1085,9 @@ static void scan_groups(work_t *w, row_t *r) {
                 uint8_t f2 = l == 3 ? CFG.cjk2[cp3(s, p)] : 0;
                 int name = (f2 & F2_NAME_CTX) ||
                            ((f & F_SURNAME || f2 & F2_COMPOUND) && title_near(s, n, p));
-                unsigned g = ((f & F_PLATE) != 0) | (name << 1) |
+                /* a plate is a province character, then an uppercase letter */
+                int plate = (f & F_PLATE) && l == 3 && p + 3 < n && is_upper(s[p + 3]);
+                unsigned g = plate | (name << 1) |
                              (((f2 & F2_PROVINCE) && wl_any(&CFG.provinces, s, n, p)) << 2);
                 if (g) try_group(w, r, 4, g, p, cursor);
             }
@@ -1127,9 +1161,22 @@ static int uscc_region(const uint8_t *m) {
    window), and the occurrences found so far are kept in start order. */
 static int64_t window_start(const uint8_t *s, int64_t bs) {
     int64_t ws = bs;
-    for (int k = 0; k < CFG.window && ws > 0; k++) {
+    int k = CFG.window;
+    while (k > 0 && ws > 0) {
+        /* 8 bytes that begin with a character start hold popcount-many characters */
+        if (k >= 8 && ws >= 8 && (s[ws - 8] & 0xC0) != 0x80) {
+            uint64_t x;
+            memcpy(&x, s + ws - 8, 8);
+            int chars = 8 - __builtin_popcountll(x & ~(x << 1) & 0x8080808080808080ULL);
+            if (chars <= k) {
+                ws -= 8;
+                k -= chars;
+                continue;
+            }
+        }
         ws--;
         while (ws > 0 && (s[ws] & 0xC0) == 0x80) ws--;
+        k--;
     }
     return ws;
 }
@@ -1139,7 +1186,7 @@ static void scan_occurrences(work_t *w, row_t *r, int64_t from, int64_t to) {
     const wlist_t *L = &CFG.ctx;
     for (int64_t p = from; p < to; p++) {
         uint8_t b = s[p];
-        if (!L->first[b]) continue;
+        if (!wl_has(L, wl_key(s, n, p))) continue;
         /* a CJK lead byte: the exact first character decides, not its first two bytes */
         if ((b & 0xF0) == 0xE0 && (p + 3 > n || !(CFG.cjk[cp3(s, p)] & F_CTX_START))) continue;
         WL_EACH(L, s, n, p, i) {
@@ -1598,7 +1645,7 @@ static int cmp_find(const void *a, const void *b) {
 
 static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
                      uint32_t types) {
-    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1};
+    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1};
     w->nc = w->nf = 0;
     w->occ_upto = 0;
     w->no = 0;
@@ -1613,7 +1660,17 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
         if (w->f[i].conf >= min_conf && (types & (1u << w->f[i].type))) w->f[k++] = w->f[i];
     w->nf = k;
     if (!k) return;
-    qsort(w->f, (size_t)k, sizeof(find_t), cmp_find);
+    /* findings come nearly in order (groups interleave): an insertion sort, stable as
+       the tie order needs nothing (equal spans are one finding's twins) */
+    for (int64_t i = 1; i < k; i++) {
+        find_t x = w->f[i];
+        int64_t j = i;
+        while (j > 0 && cmp_find(&w->f[j - 1], &x) > 0) {
+            w->f[j] = w->f[j - 1];
+            j--;
+        }
+        w->f[j] = x;
+    }
     if (w->nout + k > w->capout) {
         int64_t cap = w->capout ? w->capout : 1024;
         while (cap < w->nout + k) cap *= 2;
@@ -1696,7 +1753,8 @@ static int load_list(PyObject *cfg, const char *key, wlist_t *L, uint32_t mask) 
 static int build_buckets(wlist_t *L) {
     L->start = calloc(65537, sizeof(uint32_t));
     L->idx = calloc((size_t)L->n * 256 + 1, sizeof(int32_t));
-    if (!L->start || !L->idx) { PyErr_NoMemory(); return -1; }
+    L->keys = calloc(1024, sizeof(uint64_t));
+    if (!L->start || !L->idx || !L->keys) { PyErr_NoMemory(); return -1; }
     uint32_t *count = calloc(65536, sizeof(uint32_t));
     if (!count) { PyErr_NoMemory(); return -1; }
     for (int pass = 0; pass < 2; pass++) {
@@ -1712,7 +1770,11 @@ static int build_buckets(wlist_t *L) {
         }
         if (pass == 0) {
             uint32_t acc = 0;
-            for (uint32_t key = 0; key < 65536; key++) { L->start[key] = acc; acc += count[key]; }
+            for (uint32_t key = 0; key < 65536; key++) {
+                L->start[key] = acc;
+                acc += count[key];
+                if (count[key]) L->keys[key >> 6] |= 1ULL << (key & 63);
+            }
             L->start[65536] = acc;
             memset(count, 0, 65536 * sizeof(uint32_t));
         }
