@@ -1196,10 +1196,13 @@ static void scan_occurrences(work_t *w, row_t *r, int64_t from, int64_t to) {
     }
 }
 static int has_ctx(work_t *w, row_t *r, int64_t bs, int type) {
-    /* a window of `window` characters spans at most 4 bytes each: scan that much (once),
-       and find the exact window start only when a word of the right type is near */
-    int64_t lb = bs - 4 * (int64_t)CFG.window;
-    if (lb < 0) lb = 0;
+    /* only words that start inside the window count: find its start (candidates come in
+       order, so windows only move right), then scan the part not yet scanned, once */
+    if (w->ws_for != bs) {
+        w->ws_for = bs;
+        w->ws = window_start(r->s, bs);
+    }
+    int64_t lb = w->ws;
     if (w->occ_upto < bs) {
         scan_occurrences(w, r, w->occ_upto > lb ? w->occ_upto : lb, bs);
         w->occ_upto = bs;
@@ -1207,13 +1210,7 @@ static int has_ctx(work_t *w, row_t *r, int64_t bs, int type) {
     uint32_t bit = 1u << type;
     for (int64_t i = w->no - 1; i >= 0 && w->o[i].s >= lb; i--) {
         const occ_t *o = &w->o[i];
-        if (o->e > bs || !(o->mask & bit)) continue;
-        if (w->ws_for != bs) {
-            w->ws_for = bs;
-            w->ws = window_start(r->s, bs);
-        }
-        if (o->s >= w->ws) return 1;
-        return 0; /* earlier occurrences start even further back */
+        if (o->e <= bs && (o->mask & bit)) return 1;
     }
     return 0;
 }
