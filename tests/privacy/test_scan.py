@@ -123,14 +123,44 @@ def test_text_lines_across_blocks_line_ends_and_long_lines(tmp_path: Path) -> No
         "no_final_newline.txt": "\n".join(lines),
     }
     want_rows = [i + 1 for i in range(400) if i % 7 == 0 and i != 200] + [201]
-    for name, text in cases.items():
-        path = tmp_path / name
-        path.write_text(text, encoding="utf-8", newline="")
-        opts = ScanOptions(batch_chars=1000, max_line_chars=500, max_examples=10_000)
+    # UTF-8 is read as bytes (its own reader), the others as text; block sizes that put
+    # block ends at many places inside the long line and between CR and LF
+    for enc in ("utf-8", "utf-8-sig", "gb18030", "utf-16"):
+        for batch in (1000, 777, 2048):
+            for name, text in cases.items():
+                path = tmp_path / name
+                path.write_text(text, encoding=enc, newline="")
+                opts = ScanOptions(batch_chars=batch, max_line_chars=500, max_examples=10_000)
+                rep, found = scan_file(path, opts)
+                where = (enc, batch, name)
+                assert rep.status == "ok" and rep.rows == 400, where
+                assert rep.long_lines == 1, where
+                mobiles = [f for f in found if f.pi_type == "cn_mobile"]
+                assert sorted(f.row for f in mobiles) == sorted(want_rows), where
+                for f in mobiles:
+                    assert text.splitlines()[f.row - 1][f.start : f.end] == mobile, where
+
+
+def test_utf8_reader_bad_bytes_and_cut_characters(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 become U+FFFD as with a text-mode read, on both paths;
+    offsets after them stay exact, and a character cut by a block end is whole again."""
+    mobile = "13812345678"
+    lines = [f"行{i} 电话{mobile}" for i in range(4000)]
+    raw = ("\n".join(lines) + "\n").encode()
+    # past the sniffed head: a stray byte in one line, a truncated character in another
+    raw = raw.replace("行3000 ".encode(), b"\xff\xfe3000 ", 1)
+    raw = raw.replace("行3500 ".encode(), "行".encode()[:2] + b"3500 ", 1)
+    # a long line (per-line path) with CJK characters across every block end
+    long_line = ("说明文字" * 400 + f"手机{mobile}").encode()
+    raw += long_line + b"\n" + "末行".encode()[:-1]  # file ends inside a character
+    path = tmp_path / "bad.txt"
+    path.write_bytes(raw)
+    want = raw.decode("utf-8", errors="replace").split("\n")
+    for batch in (500, 1001, 1 << 20):
+        opts = ScanOptions(batch_chars=batch, max_line_chars=400, max_examples=10_000)
         rep, found = scan_file(path, opts)
-        assert rep.status == "ok" and rep.rows == 400, name
-        assert rep.long_lines == 1, name
-        mobiles = [f for f in found if f.pi_type == "cn_mobile"]
-        assert sorted(f.row for f in mobiles) == sorted(want_rows), name
-        for f in mobiles:
-            assert text.splitlines()[f.row - 1][f.start : f.end] == mobile, name
+        assert rep.status == "ok" and rep.encoding == "utf-8" and rep.rows == 4002, batch
+        mobiles = sorted((f.row, f.start) for f in found if f.pi_type == "cn_mobile")
+        assert [r for r, _ in mobiles] == list(range(1, 4002)), batch
+        for row, start in mobiles:
+            assert want[row - 1][start : start + 11] == mobile, (batch, row)

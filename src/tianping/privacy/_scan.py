@@ -215,7 +215,10 @@ def _read_text(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
     longer than `max_line_chars` or old-Mac line ends ("\r" alone) takes the per-line path,
     which cuts long lines into pieces and keeps each piece's offset in its line.
     """
-    state = _LineState()
+    if enc in ("utf-8", "utf-8-sig"):
+        yield from _read_utf8(path, enc, opts, rep)
+        return
+    lines = _PerLine(opts, rep)
     with path.open("r", encoding=enc, errors="replace", newline="") as fh:
         while True:
             block = fh.read(opts.batch_chars)
@@ -223,16 +226,85 @@ def _read_text(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
                 break
             if not block.endswith(("\n", "\r")):
                 block += fh.readline(opts.max_line_chars)  # finish the last line
-            batches = _split_block(block, state, opts) if state.piece_off == 0 else None
+            batches = _split_block(block, lines.state, opts) if lines.at_line_start() else None
             if batches is not None:
                 yield from batches
                 continue
-            lines, line_no, offsets = _cut_lines(block, state, opts, rep)
-            for i in range(0, len(lines), opts.batch_rows):
-                j = i + opts.batch_rows
-                s = pl.Series(lines[i:j], dtype=pl.String)
-                yield 0, {None: s}, line_no[i:j] + offsets[i:j]
-    rep.rows = state.lines
+            yield from lines.batches(block)
+    yield from lines.batches("", final=True)
+    rep.rows = lines.state.lines
+
+
+def _read_utf8(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    """`_read_text` for UTF-8 files: blocks stay bytes until polars checks and splits them, so
+    no Python string is built for the text (about 4x faster to read than decoding it).
+
+    A block with bytes that are not UTF-8, or that needs the per-line path, is decoded by one
+    incremental decoder with errors replaced, as the text-mode reader does; a character cut
+    at a block's end waits for the next block.
+    """
+    lines = _PerLine(opts, rep)
+    dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    with path.open("rb") as fh:
+        if enc == "utf-8-sig" and fh.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            fh.seek(0)
+        while True:
+            block = fh.read(opts.batch_chars)
+            if not block:
+                break
+            if not block.endswith((b"\n", b"\r")):
+                # finish the last line, or read at least max_line_chars more characters
+                block += fh.readline(4 * opts.max_line_chars + 4)
+            if block.endswith(b"\r") and fh.peek(1)[:1] == b"\n":
+                block += fh.read(1)  # keep a CRLF pair in one block
+            if lines.at_line_start() and not dec.getstate()[0]:
+                batches = _split_utf8(block, lines.state, opts)
+                if batches is not None:
+                    yield from batches
+                    continue
+            yield from lines.batches(dec.decode(block))
+    yield from lines.batches(dec.decode(b"", final=True), final=True)
+    rep.rows = lines.state.lines
+
+
+class _PerLine:
+    """The per-line path of the text readers. Long lines are cut into pieces of exactly
+    `max_line_chars` characters from the line's start, wherever the blocks end: the rest of
+    an unfinished line waits for the next block, so only the fixed cuts can split a value."""
+
+    def __init__(self, opts: ScanOptions, rep: FileReport) -> None:
+        self.state = _LineState()
+        self.opts, self.rep = opts, rep
+        self.carry = ""
+
+    def at_line_start(self) -> bool:
+        return self.state.piece_off == 0 and not self.carry
+
+    def batches(self, text: str, final: bool = False) -> Iterator[Batch]:
+        text, self.carry = self.carry + text, ""
+        if not final and text and not text.endswith(("\n", "\r")):
+            start = max(text.rfind("\n"), text.rfind("\r")) + 1  # 0: the line goes on
+            keep = (len(text) - start) % self.opts.max_line_chars
+            if keep:
+                text, self.carry = text[:-keep], text[-keep:]
+        if not text:
+            return
+        lines, line_no, offsets = _cut_lines(text, self.state, self.opts, self.rep)
+        for i in range(0, len(lines), self.opts.batch_rows):
+            j = i + self.opts.batch_rows
+            s = pl.Series(lines[i:j], dtype=pl.String)
+            yield 0, {None: s}, line_no[i:j] + offsets[i:j]
+
+
+def _split_utf8(block: bytes, state: _LineState, opts: ScanOptions) -> list[Batch] | None:
+    """`_split_block` for bytes: None unless the block is valid UTF-8 and whole lines."""
+    if not block.endswith(b"\n") or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
+        return None
+    try:
+        s = pl.Series("t", [block[:-1]], dtype=pl.Binary).cast(pl.String)
+    except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):  # not UTF-8
+        return None
+    return _batches_of_lines(s, state, opts)
 
 
 @dataclass
@@ -245,7 +317,12 @@ def _split_block(block: str, state: _LineState, opts: ScanOptions) -> list[Batch
     """The whole lines of `block` as batches, or None when the per-line path is needed."""
     if not block.endswith("\n") or ("\r" in block and block.count("\r") != block.count("\r\n")):
         return None
-    s = pl.Series("t", [block[:-1]]).str.split("\n").explode().str.strip_suffix("\r")
+    return _batches_of_lines(pl.Series("t", [block[:-1]]), state, opts)
+
+
+def _batches_of_lines(block: pl.Series, state: _LineState, opts: ScanOptions) -> list[Batch] | None:
+    """The lines of a one-string series as batches (None: a line needs cutting)."""
+    s = block.str.split("\n").explode().str.strip_suffix("\r")
     if (s.str.len_chars().max() or 0) > opts.max_line_chars:  # type: ignore[operator]
         return None
     out: list[Batch] = []
