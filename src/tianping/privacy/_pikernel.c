@@ -915,13 +915,16 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     int64_t ue = r->ucls.end;
     int64_t he = run(s, n, pe, is_hex);
     uint8_t after = pe < n ? s[pe] : 0, after2 = pe + 1 < n ? s[pe + 1] : 0;
-    int sep = is_sp_dash(after), v6 = he < n && s[he] == ':';
+    unsigned sep = is_sp_dash(after), v6 = he < n && s[he] == ':';
     /* the alternatives that end a few digits before the run's end all need one of these
        right after it (a separator, a date mark 年, or more hex); otherwise the last five
        positions are as plain as the others */
     int tail = after == '.' || after == '-' || after == ' ' || after == ':' || after == '/' ||
                after == 0xE5 || is_hex(after);
-    int date_sep = after == '-' || after == '/' || after == '.' || after == 0xE5;
+    unsigned date_sep = after == '-' || after == '/' || after == '.' || after == 0xE5;
+    unsigned a_dot = after == '.', a_dash = after == '-', a_space = after == ' ';
+    unsigned mac2 = after == ':' || after == '-';
+    unsigned mac1 = is_hex(after) && (after2 == ':' || after2 == '-');
     /* before the last five digits only groups 0 and 3 can start, and group 3 only while
        an email or an 18-character credit-code run is possible */
     int64_t plain_end = tail ? pe - 5 : pe;
@@ -937,33 +940,33 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
             }
         }
         int64_t dl = pe - q;
-        uint8_t b = s[q], b1 = q + 1 < n ? s[q + 1] : 0;
-        unsigned g;
-        if (cursor[0] <= q) {
-            g = (dl >= 8) | (((b == '0' && b1 == '0') || (b == '1' && dl == 3 && sep)) << 1) |
-                ((b >= '3' && b <= '6' && dl == 4 && sep) << 2);
-            if (g) try_group(w, r, 0, g, q, cursor);
-        }
+        unsigned b = s[q], b1 = q + 1 < n ? s[q + 1] : 0;
+        /* gates as bit arithmetic, not short-circuit branches: digit patterns vary from
+           position to position and would defeat the branch predictor */
+        unsigned g0 = ((unsigned)(dl >= 8) |
+                       ((((b == '0') & (b1 == '0')) | ((b == '1') & (dl == 3) & sep)) << 1) |
+                       (((b - '3' <= 3u) & (dl == 4) & sep) << 2)) &
+                      -(unsigned)(cursor[0] <= q);
         if (dl > 5 || !tail) {
-            if (cursor[3] <= q && (g = email | ((ue - q >= 18) << 3))) try_group(w, r, 3, g, q, cursor);
+            if (g0) try_group(w, r, 0, g0, q, cursor);
+            unsigned g = email | ((ue - q >= 18) << 3);
+            if (g && cursor[3] <= q) try_group(w, r, 3, g, q, cursor);
             continue;
         }
-        if (cursor[1] <= q) {
-            g = (dl <= 3 && after == '.') | ((b == '0' && (dl == 3 || dl == 4) && after == '-') << 1) |
-                ((b >= '2' && dl == 3 && (after == '.' || after == '-')) << 2);
-            if (g) try_group(w, r, 1, g, q, cursor);
-        }
-        if (cursor[2] <= q) {
-            g = (after == ' ') |
-                ((dl == 4 && date_sep && ((b == '1' && b1 == '9') || (b == '2' && b1 == '0'))) << 2);
-            if (g) try_group(w, r, 2, g, q, cursor);
-        }
-        if (cursor[3] <= q) {
-            int mac = dl == 2 ? (after == ':' || after == '-')
-                              : dl == 1 && is_hex(after) && (after2 == ':' || after2 == '-');
-            g = email | (mac << 1) | ((he - q <= 4 && v6) << 2) | ((ue - q >= 18) << 3);
-            if (g) try_group(w, r, 3, g, q, cursor);
-        }
+        unsigned g1 = (((dl <= 3) & a_dot) | (((b == '0') & ((dl == 3) | (dl == 4)) & a_dash) << 1) |
+                       (((b >= '2') & (dl == 3) & (a_dot | a_dash)) << 2)) &
+                      -(unsigned)(cursor[1] <= q);
+        unsigned g2 = (a_space | (((dl == 4) & date_sep &
+                                   (((b == '1') & (b1 == '9')) | ((b == '2') & (b1 == '0')))) << 2)) &
+                      -(unsigned)(cursor[2] <= q);
+        unsigned g3 = (email | ((dl == 2 ? mac2 : (dl == 1) & mac1) << 1) |
+                       (((he - q <= 4) & v6) << 2) | ((ue - q >= 18) << 3)) &
+                      -(unsigned)(cursor[3] <= q);
+        if (!(g0 | g1 | g2 | g3)) continue;
+        if (g0) try_group(w, r, 0, g0, q, cursor);
+        if (g1) try_group(w, r, 1, g1, q, cursor);
+        if (g2) try_group(w, r, 2, g2, q, cursor);
+        if (g3) try_group(w, r, 3, g3, q, cursor);
     }
     return pe;
 }
@@ -1167,7 +1170,8 @@ static int64_t window_start(const uint8_t *s, int64_t bs) {
         if (k >= 8 && ws >= 8 && (s[ws - 8] & 0xC0) != 0x80) {
             uint64_t x;
             memcpy(&x, s + ws - 8, 8);
-            int chars = 8 - __builtin_popcountll(x & ~(x << 1) & 0x8080808080808080ULL);
+            uint64_t cont = (x & ~(x << 1) & 0x8080808080808080ULL) >> 7; /* one bit per byte */
+            int chars = 8 - (int)((cont * 0x0101010101010101ULL) >> 56);
             if (chars <= k) {
                 ws -= 8;
                 k -= chars;
