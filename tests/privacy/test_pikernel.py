@@ -380,29 +380,48 @@ def test_scan_file_threads_match_serial(tmp_path: Path) -> None:
     assert [e.model_dump() for e in ex1] == [e.model_dump() for e in ex2]
 
 
+_DEID_POLICIES = [
+    "types:\n"
+    "  cn_resident_id: {action: generalise, to: region_prefix}\n"
+    "  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n"
+    "  bank_card: {action: mask, keep_end: 4, char: '#'}\n"
+    "  email: {action: pseudonymise}\n"
+    "  date_of_birth: {action: generalise, to: year}\n"
+    "  address_zh: {action: generalise, to: city}\n"
+    "  cn_plate: {action: suppress}\n"
+    "  ipv4: {action: keep}\n"
+    "  person_name_zh: {action: mask, keep_start: 1}\n"
+    "  '*': {action: redact}\n",
+    # the kernel's own rules on awkward values: region prefixes of non-ASCII values and
+    # of values with too few digits, masks longer than the value, a multi-byte mask
+    # character, custom redaction text, date shifts
+    "types:\n"
+    "  address_zh: {action: generalise, to: region_prefix, digits: 2}\n"
+    "  address_en: {action: generalise, to: region_prefix, digits: 4}\n"
+    "  date_of_birth: {action: generalise, to: region_prefix, digits: 4}\n"
+    "  cn_uscc: {action: generalise, to: region_prefix}\n"
+    "  person_name_zh: {action: mask, keep_start: 1, keep_end: 1, char: '\uff0a'}\n"
+    "  person_name_en: {action: mask, keep_start: 9, keep_end: 9}\n"
+    "  cn_mobile: {action: mask, keep_start: 0, keep_end: 0, char: '\u00b7'}\n"
+    "  email: {action: redact, replacement: '\u90ae\u7bb1'}\n"
+    "  ipv4: {action: shift_date}\n"
+    "  phone: {action: suppress}\n"
+    "  '*': {action: mask, keep_end: 2}\n",
+]
+
+
+@pytest.mark.parametrize("policy_text", _DEID_POLICIES)
 def test_text_deidentification_is_the_same_with_either_engine(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, policy_text: str
 ) -> None:
-    """The kernel's span cut and splice give the same text as the polars assembly, for every
-    kind of rule (constants, masks, region prefixes, keyed pseudonyms, other generalisations,
-    date shifts, suppression, keep)."""
+    """The kernel's span cut, rule values and splice give the same text as the polars
+    assembly, for every kind of rule (constants, masks, region prefixes, keyed pseudonyms,
+    other generalisations, date shifts, suppression, keep)."""
     from tianping.privacy._deid import Deidentifier
     from tianping.privacy._policy import parse_policy
 
     monkeypatch.setenv("TIANPING_DEID_KEY", "test-key-0123456789abcdef")
-    policy = parse_policy(
-        "types:\n"
-        "  cn_resident_id: {action: generalise, to: region_prefix}\n"
-        "  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n"
-        "  bank_card: {action: mask, keep_end: 4, char: '#'}\n"
-        "  email: {action: pseudonymise}\n"
-        "  date_of_birth: {action: generalise, to: year}\n"
-        "  address_zh: {action: generalise, to: city}\n"
-        "  cn_plate: {action: suppress}\n"
-        "  ipv4: {action: keep}\n"
-        "  person_name_zh: {action: mask, keep_start: 1}\n"
-        "  '*': {action: redact}\n"
-    )
+    policy = parse_policy(policy_text)
     lines: list[str] = [r.text + "\n" for r in generate_size(0.2, seed=21)]
     lines += [t + "\n" for t in _fuzz_texts(800, 5) if t]
     monkeypatch.setenv("TIANPING_PI_ENGINE", "polars")
@@ -414,6 +433,37 @@ def test_text_deidentification_is_the_same_with_either_engine(
     assert got == expected
     assert fast.counts == slow.counts and sum(fast.counts.values()) > 3000
     assert got != "".join(lines)
+
+
+def test_rule_values_compute_each_kind_and_reject_bad_input() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    arr = pa.array(["ID 110101199003074578 王小明", " 12ab", "邮箱a@b.cn"], pa.large_string())
+    found = pl.DataFrame(
+        {"row": [0, 0, 1, 2], "bstart": [3, 22, 0, 6], "bend": [21, 31, 5, 12]},
+        schema={"row": pl.UInt32, "bstart": pl.Int64, "bend": pl.Int64},
+    )
+    rules = [(_kernel.RULE_REGION_PREFIX, 6, 0, ""), (_kernel.RULE_MASK, 1, 0, "\uff0a"),
+             (_kernel.RULE_REGION_PREFIX, 4, 0, "")]  # fmt: skip
+    rule = np.array([0, 1, 2, -1], dtype=np.int16)
+    data, off = _kernel.rule_values(arr, found, rule, rules, ["[EMAIL]"], np.array([-1, -1, -1, 0]))
+    o = np.frombuffer(off, dtype=np.int64)
+    got = [data[o[i] : o[i + 1]].decode() for i in range(4)]
+    assert got == ["110101", "王\uff0a\uff0a", "*", "[EMAIL]"]
+    spliced = _kernel.splice_buffers(arr, found, data, o).decode()
+    assert spliced == "ID 110101 王\uff0a\uff0a*邮箱[EMAIL]"
+    bad = [
+        (np.array([3, 0, 0, 0], dtype=np.int16), np.array([-1, -1, -1, -1])),  # no rule 3
+        (np.array([0, 0, 0, -1], dtype=np.int16), np.array([-1, -1, -1, 1])),  # no string 1
+        (np.array([0, 0, 0], dtype=np.int16), np.array([-1, -1, -1])),  # too short
+    ]
+    for r, idx in bad:
+        with pytest.raises(ValueError, match=r"rule_values\(\)"):
+            _kernel.rule_values(arr, found, r, rules, ["x"], idx)
+    with pytest.raises(ValueError, match="invalid rule"):
+        _kernel.rule_values(arr, found, rule, [(_kernel.RULE_MASK, 1, 0, "")] * 3, ["x"],
+                            np.array([-1, -1, -1, 0]))  # fmt: skip
 
 
 def test_splice_and_values_reject_inconsistent_spans() -> None:

@@ -4,7 +4,7 @@ The kernel is built again with `-fsanitize=address,undefined -DPK_EXACT_ROWS` (e
 its own allocation, so a read one byte past a row's end is caught) and run in a child
 process over random Unicode, the edge-case fragments of test_pikernel.py, the generated
 corpus, and every prefix of many of those strings; then it cuts the spans' values and
-splices replacements back in. Any sanitizer report fails the test.
+splices replacements back in (also rule-computed ones). Any sanitizer report fails the test.
 """
 
 from __future__ import annotations
@@ -53,6 +53,12 @@ found = _kernel.scan_series(s, min_confidence=0.0, today=datetime.date(2026, 11,
 values = _kernel.span_values(s, found)
 spliced = _kernel.splice(s, found, values.str.to_uppercase())
 assert len(spliced) > 0
+import numpy as np
+rules = [(0, 0, 0, "[X]"), (1, 2, 3, "\u00b7"), (1, 40, 40, "*"), (2, 6, 0, ""), (2, 4, 0, "")]
+rule = np.array([i % 6 - 1 for i in range(found.height)], dtype=np.int16)
+py_index = np.where(rule == -1, 0, -1)
+rd, ro = _kernel.rule_values(arr, found, rule, rules, ["py"], py_index)
+_kernel.splice_buffers(arr, found, rd, np.frombuffer(ro, dtype=np.int64))
 print("scanned", len(texts), "found", len(r[0]) // 4)
 """
 

@@ -93,7 +93,7 @@ def detect_format(path: Path) -> Format:
 
 
 BatchDetector = Callable[[list[str]], list[list[Match]]]
-_BATCH = 20_000  # strings per detection call
+_BATCH = 50_000  # strings per detection call
 
 
 def _default_batch(min_confidence: float) -> BatchDetector:
@@ -334,33 +334,126 @@ class Deidentifier:
         from tianping.privacy import _kernel
         from tianping.privacy._detect import detect_batch
 
-        compiled = _kernel.wanted(None)
+        if _kernel.wanted(None):
+            return self._text_lines_compiled(lines)
         out: list[str] = []
         for i in range(0, len(lines), _BATCH):
             s = pl.Series("t", lines[i : i + _BATCH], dtype=pl.String)
-            if compiled:
-                arr = _kernel.arrow_strings(s)
-                found = _kernel.scan_series(
-                    s,
-                    min_confidence=self.policy.min_confidence,
-                    today=dt.date.today(),
-                    types=None,
-                    spans_only=True,
-                    arr=arr,
-                )
-            else:
-                found = detect_batch(s, min_confidence=self.policy.min_confidence, previews=False)
+            found = detect_batch(s, min_confidence=self.policy.min_confidence, previews=False)
             if not found.height:
                 out.append("".join(lines[i : i + _BATCH]))
                 continue
-            f = self._replacements(s, found, arr if compiled else None)
-            if compiled:
-                out.append(_kernel.splice(s, f, f["new"], arr))
-            else:
-                out.append(self._splice(s, found, f))
+            out.append(self._splice(s, found, self._replacements(s, found)))
         return "".join(out)
 
-    def _replacements(self, s: pl.Series, found: pl.DataFrame, arr: Any = None) -> pl.DataFrame:
+    def _text_lines_compiled(self, lines: list[str]) -> str:
+        """`text_lines` with the compiled kernel: each block becomes one Arrow array that
+        detection, span values and the splice all read; the blocks are spliced as UTF-8
+        bytes and decoded once."""
+        import pyarrow as pa
+
+        from tianping.privacy import _kernel
+
+        out: list[bytes] = []
+        for i in range(0, len(lines), _BATCH):
+            arr = pa.array(lines[i : i + _BATCH], type=pa.large_string())
+            found = _kernel.scan_series(
+                None,
+                min_confidence=self.policy.min_confidence,
+                today=dt.date.today(),
+                types=None,
+                spans_only=True,
+                arr=arr,
+            )
+            kept, rep_data, rep_off = self._rule_values(found, arr)
+            out.append(_kernel.splice_buffers(arr, kept, rep_data, rep_off))
+        return b"".join(out).decode()
+
+    def _rule_values(self, found: pl.DataFrame, arr: Any) -> tuple[pl.DataFrame, bytes, Any]:
+        """The compiled kernel's share of `_replacements`: the spans whose rule changes
+        them, and their replacements as large_string buffers. Constants, masks and region
+        prefixes are computed in C; pseudonyms, other generalisations and date shifts in
+        Python once per distinct value, as are region prefixes of non-ASCII values (the
+        polars expression decides what a digit or a space is there)."""
+        import numpy as np
+        import polars as pl
+
+        from tianping.privacy import _kernel
+
+        rules: list[tuple[int, int, int, str]] = []
+        rule_of: dict[str, int] = {}  # label -> index in rules; -1 Python; -2 kept as is
+        python: dict[str, Callable[[str], str | None]] = {}
+        prefix: dict[str, int] = {}  # region-prefix labels -> digits kept
+        for label in found["pi_type"].unique().to_list():
+            rule = self.policy.rule_for_type(label)
+            if rule is None or isinstance(rule, Keep | Detect):
+                rule_of[label] = -2
+                continue
+            if isinstance(rule, Redact):
+                text = rule.replacement if rule.replacement is not None else f"[{label.upper()}]"
+                rules.append((_kernel.RULE_CONSTANT, 0, 0, text))
+            elif isinstance(rule, Suppress):
+                rules.append((_kernel.RULE_CONSTANT, 0, 0, ""))
+            elif isinstance(rule, Mask):
+                rules.append((_kernel.RULE_MASK, rule.keep_start, rule.keep_end, rule.char))
+            elif isinstance(rule, Generalise) and rule.to == "region_prefix":
+                rules.append((_kernel.RULE_REGION_PREFIX, rule.digits, 0, ""))
+                prefix[label] = rule.digits
+            else:
+                fn = self._compile(rule, label)
+                assert fn is not None
+                python[label] = fn
+                rule_of[label] = -1
+                continue
+            rule_of[label] = len(rules) - 1
+        typ = pl.col("pi_type")
+        non_ascii = (pl.col("bend") - pl.col("bstart")) != (pl.col("end") - pl.col("start"))
+        f = found.with_columns(
+            pl.when(typ.is_in(list(prefix)) & non_ascii)
+            .then(pl.lit(-1, pl.Int16))
+            .otherwise(typ.replace_strict(rule_of, return_dtype=pl.Int16))
+            .alias("rule")
+        ).filter(pl.col("rule") != -2)
+        for label, n in f.group_by("pi_type").len().iter_rows():
+            self.counts[label] += n
+        py_index = np.full(f.height, -1, dtype=np.int64)
+        py_values: list[str] = []
+        is_py = (f["rule"] == -1).to_numpy()
+        if is_py.any():
+            sub = f.filter(pl.Series(is_py)).select("row", "bstart", "bend", "pi_type")
+            sub = sub.with_columns(_kernel.span_values(None, sub, arr).alias("v"))
+            new = pl.Series("new", [None] * sub.height, dtype=pl.String)
+            if prefix:
+                digits = pl.col("v").str.strip_chars().str.extract(r"^(\d+)", 1)
+                k = typ.replace_strict(prefix, default=0, return_dtype=pl.Int64)
+                new = sub.select(
+                    pl.when(digits.str.len_chars() >= k)
+                    .then(digits.str.head(k))
+                    .otherwise(pl.lit("*"))
+                    .alias("new")
+                )["new"]
+            if python:
+                todo = sub.filter(typ.is_in(list(python))).select("pi_type", "v").unique()
+                done = {
+                    (lb, v): python[lb](v) or ""
+                    for lb, v in zip(todo["pi_type"], todo["v"], strict=True)
+                }
+                rows = zip(sub["pi_type"], sub["v"], new, strict=True)
+                new = pl.Series(
+                    "new",
+                    [done[(lb, v)] if lb in python else p for lb, v, p in rows],
+                    dtype=pl.String,
+                )
+            py_values = new.to_list()
+            py_index[is_py] = np.arange(len(py_values))
+        rep_data, rep_off = _kernel.rule_values(
+            arr, f, f["rule"].to_numpy(), rules, py_values, py_index
+        )
+        return f, rep_data, np.frombuffer(rep_off, dtype=np.int64)
+
+    def _replacements(
+        self, s: pl.Series | None, found: pl.DataFrame, arr: Any = None
+    ) -> pl.DataFrame:
         """The findings whose rule changes them, in order, with `new`, the replacement per
         the type's rule (spans whose rule keeps them are left out).
 
@@ -378,6 +471,7 @@ class Deidentifier:
                 "row", "pi_type", "bstart", "bend", (end - start).alias("n")
             ).with_columns(_kernel.span_values(s, found, arr))
         else:
+            assert s is not None
             f = found.select(
                 "row",
                 "pi_type",

@@ -101,7 +101,7 @@ def _type_tables() -> tuple[tuple[str, ...], pl.Series, pl.Series, pl.Series]:
 
 
 def scan_series(
-    s: pl.Series,
+    s: pl.Series | None,
     *,
     min_confidence: float,
     today: dt.date,
@@ -113,7 +113,7 @@ def scan_series(
 
     `spans_only`: just `row`, `start`, `end`, `pi_type` and `bstart`/`bend`, the UTF-8
     byte offsets from the row's start (what `span_values` and `splice` need). `arr`: `s`
-    already as `arrow_strings(s)`."""
+    already as a large_string Arrow array (`arrow_strings(s)`); `s` may then be None."""
     kernel = _configure()
     type_list, names, cls, cat = _type_tables()
     mask = 0
@@ -121,7 +121,9 @@ def scan_series(
         if name and (types is None or name in types):
             mask |= 1 << code
     today_t = (today.year, today.month, today.day)
-    views = _string_views(s) if arr is None else None
+    if s is None and arr is None:
+        raise ValueError("scan_series needs a series or an Arrow array")
+    views = _string_views(s) if arr is None and s is not None else None
     if views is not None:  # polars' own layout: no copy of the text
         validity, view_buf, *data_bufs = views.buffers()
         result = kernel.scan_views(
@@ -129,7 +131,7 @@ def scan_series(
             float(min_confidence), mask,
         )  # fmt: skip
     else:
-        arr = arrow_strings(s) if arr is None else arr
+        arr = arrow_strings(s) if arr is None and s is not None else arr
         validity, offsets, data = arr.buffers()
         result = kernel.scan(
             b"" if data is None else data, offsets, validity, arr.offset, len(arr), today_t,
@@ -190,44 +192,98 @@ def arrow_strings(s: pl.Series) -> Any:
 def splice(s: pl.Series, found: pl.DataFrame, replacements: pl.Series, arr: Any = None) -> str:
     """The rows of `s` joined, with the span of each finding (`row`, `bstart`, `bend`, in
     order) replaced by the matching string of `replacements`; one copy in C."""
-    kernel = _configure()
-    arr = arrow_strings(s) if arr is None else arr
+    return splice_bytes(arrow_strings(s) if arr is None else arr, found, replacements).decode()
+
+
+def splice_bytes(arr: Any, found: pl.DataFrame, replacements: pl.Series) -> bytes:
+    """`splice` on a large_string Arrow array, as UTF-8 bytes (callers that splice many
+    blocks decode once)."""
     reps = arrow_strings(replacements.fill_null(""))
-    _, offsets, data = arr.buffers()
     _, rep_offsets, rep_data = reps.buffers()
-    rows = np.ascontiguousarray(found["row"].to_numpy(), dtype=np.uint32)
-    starts = np.ascontiguousarray(found["bstart"].to_numpy(), dtype=np.int64)
-    ends = np.ascontiguousarray(found["bend"].to_numpy(), dtype=np.int64)
     rep_off = np.frombuffer(rep_offsets, dtype=np.int64)[reps.offset : reps.offset + len(reps) + 1]
+    return splice_buffers(arr, found, b"" if rep_data is None else rep_data, rep_off)
+
+
+def _span_columns(found: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.ascontiguousarray(found["row"].to_numpy(), dtype=np.uint32),
+        np.ascontiguousarray(found["bstart"].to_numpy(), dtype=np.int64),
+        np.ascontiguousarray(found["bend"].to_numpy(), dtype=np.int64),
+    )
+
+
+def splice_buffers(arr: Any, found: pl.DataFrame, rep_data: Any, rep_off: Any) -> bytes:
+    """`splice_bytes` with the replacements as large_string buffers (data, int64 offsets)."""
+    kernel = _configure()
+    _, offsets, data = arr.buffers()
     out: bytes = kernel.splice(
         b"" if data is None else data,
         offsets,
         arr.offset,
         len(arr),
-        rows,
-        starts,
-        ends,
-        b"" if rep_data is None else rep_data,
-        np.ascontiguousarray(rep_off),
+        *_span_columns(found),
+        rep_data,
+        np.ascontiguousarray(rep_off, dtype=np.int64),
     )
-    return out.decode("utf-8")
+    return out
 
 
-def span_values(s: pl.Series, found: pl.DataFrame, arr: Any = None) -> pl.Series:
-    """The text of each finding's span (`row`, `bstart`, `bend`), copied in C."""
-    import pyarrow as pa
+# rule kinds of `rule_values`
+RULE_CONSTANT, RULE_MASK, RULE_REGION_PREFIX = 0, 1, 2
 
+
+def rule_values(
+    arr: Any,
+    found: pl.DataFrame,
+    rule: np.ndarray,
+    rules: list[tuple[int, int, int, str]],
+    py_values: list[str],
+    py_index: np.ndarray,
+) -> tuple[bytes, bytes]:
+    """Each span's replacement, computed in C: span i follows `rules[rule[i]]`, a (kind, a,
+    b, text) tuple (a constant `text`; a mask keeping `a` characters at the start and `b`
+    at the end, filled with `text`; a region prefix of `a` digits, ASCII spans only), or,
+    where rule[i] is -1, is `py_values[py_index[i]]`. Returns large_string buffers."""
     kernel = _configure()
-    arr = arrow_strings(s) if arr is None else arr
     _, offsets, data = arr.buffers()
-    vdata, voff = kernel.values(
+    texts = [t.encode() for *_, t in rules]
+    text_off = np.zeros(len(rules) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=text_off[1:])
+    py = [v.encode() for v in py_values]
+    py_off = np.zeros(len(py) + 1, dtype=np.int64)
+    np.cumsum([len(v) for v in py], out=py_off[1:])
+    out: tuple[bytes, bytes] = kernel.rule_values(
         b"" if data is None else data,
         offsets,
         arr.offset,
         len(arr),
-        np.ascontiguousarray(found["row"].to_numpy(), dtype=np.uint32),
-        np.ascontiguousarray(found["bstart"].to_numpy(), dtype=np.int64),
-        np.ascontiguousarray(found["bend"].to_numpy(), dtype=np.int64),
+        *_span_columns(found),
+        np.ascontiguousarray(rule, dtype=np.int16),
+        np.array([k for k, *_ in rules], dtype=np.int8),
+        np.array([a for _, a, _, _ in rules], dtype=np.int64),
+        np.array([b for _, _, b, _ in rules], dtype=np.int64),
+        b"".join(texts),
+        text_off,
+        b"".join(py),
+        py_off,
+        np.ascontiguousarray(py_index, dtype=np.int64),
+    )
+    return out
+
+
+def span_values(s: pl.Series | None, found: pl.DataFrame, arr: Any = None) -> pl.Series:
+    """The text of each finding's span (`row`, `bstart`, `bend`), copied in C (from `arr`,
+    `s` as a large_string Arrow array, when given)."""
+    import pyarrow as pa
+
+    kernel = _configure()
+    if arr is None:
+        if s is None:
+            raise ValueError("span_values needs a series or an Arrow array")
+        arr = arrow_strings(s)
+    _, offsets, data = arr.buffers()
+    vdata, voff = kernel.values(
+        b"" if data is None else data, offsets, arr.offset, len(arr), *_span_columns(found)
     )
     values = pa.LargeStringArray.from_buffers(found.height, pa.py_buffer(voff), pa.py_buffer(vdata))
     return pl.Series("v", values)

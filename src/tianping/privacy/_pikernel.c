@@ -2203,6 +2203,148 @@ static PyObject *py_values(PyObject *self, PyObject *args) {
     return res;
 }
 
+/* Replacement strings of de-identification rules, computed per span without Python
+   objects: kind 0 a constant, kind 1 a mask (keep a[r] characters at the start and b[r] at
+   the end, the rest replaced by the rule's character; all characters when the value is
+   not longer than a[r] + b[r]), kind 2 a region prefix (the first a[r] of the leading
+   digits after leading whitespace, else "*"; the caller sends only ASCII spans). A span
+   whose rule is -1 takes string py_idx[i] of the py buffers (rules that run in Python).
+   Returns (data, offsets) as Arrow large_string buffers, one string per span. */
+static int64_t cp_forward(const uint8_t *s, int64_t a, int64_t b, int64_t k) {
+    while (k > 0 && a < b) {
+        a++;
+        while (a < b && (s[a] & 0xC0) == 0x80) a++;
+        k--;
+    }
+    return a;
+}
+static int64_t cp_back(const uint8_t *s, int64_t a, int64_t b, int64_t k) {
+    while (k > 0 && b > a) {
+        b--;
+        while (b > a && (s[b] & 0xC0) == 0x80) b--;
+        k--;
+    }
+    return b;
+}
+static int rule_value(const uint8_t *v, int64_t len, int kind, int64_t a, int64_t b, const uint8_t *t,
+                      int64_t tl, uint8_t *dst, int64_t *out_len) {
+    int64_t n = 0;
+    switch (kind) {
+    case 0:
+        if (dst) memcpy(dst, t, (size_t)tl);
+        *out_len = tl;
+        return 0;
+    case 1: {
+        n = count_cp(v, 0, len);
+        if (n <= a + b) {
+            if (dst)
+                for (int64_t i = 0; i < n; i++) memcpy(dst + i * tl, t, (size_t)tl);
+            *out_len = n * tl;
+            return 0;
+        }
+        int64_t h = cp_forward(v, 0, len, a), e = cp_back(v, 0, len, b), fill = n - a - b;
+        if (dst) {
+            memcpy(dst, v, (size_t)h);
+            for (int64_t i = 0; i < fill; i++) memcpy(dst + h + i * tl, t, (size_t)tl);
+            memcpy(dst + h + fill * tl, v + e, (size_t)(len - e));
+        }
+        *out_len = h + fill * tl + (len - e);
+        return 0;
+    }
+    case 2: {
+        int64_t i = 0, d;
+        while (i < len && (v[i] == ' ' || (v[i] >= 9 && v[i] <= 13))) i++;
+        for (d = i; d < len && is_digit(v[d]); d++) {}
+        if (d - i >= a) {
+            if (dst) memcpy(dst, v + i, (size_t)a);
+            *out_len = a;
+        } else {
+            if (dst) *dst = '*';
+            *out_len = 1;
+        }
+        return 0;
+    }
+    }
+    return -1;
+}
+static PyObject *py_rule_values(PyObject *self, PyObject *args) {
+    Py_buffer data, offsets, rows, bstart, bend, rule, kinds, pa, pb, tdata, toff, pdata, poff, pidx;
+    Py_ssize_t arr_offset, length;
+    if (!PyArg_ParseTuple(args, "y*y*nny*y*y*y*y*y*y*y*y*y*y*y*", &data, &offsets, &arr_offset, &length,
+                          &rows, &bstart, &bend, &rule, &kinds, &pa, &pb, &tdata, &toff, &pdata, &poff,
+                          &pidx))
+        return NULL;
+    PyObject *res = NULL, *vdata = NULL, *voff = NULL;
+    const int64_t *off = offsets.buf, *bs = bstart.buf, *be = bend.buf, *ra = pa.buf, *rb = pb.buf;
+    const int64_t *to = toff.buf, *po = poff.buf, *pi = pidx.buf;
+    const int16_t *ru = rule.buf;
+    const int8_t *kd = kinds.buf;
+    const uint32_t *rw = rows.buf;
+    const uint8_t *src = data.buf, *tx = tdata.buf, *py = pdata.buf;
+    Py_ssize_t k = rows.len / 4, nr = kinds.len, np_ = poff.len / 8 - 1;
+    const char *err = NULL;
+    if (arr_offset < 0 || length < 0 ||
+        (arr_offset + length + 1) * (Py_ssize_t)sizeof(int64_t) > offsets.len)
+        err = "offsets buffer shorter than the array";
+    else if (bstart.len != k * 8 || bend.len != k * 8 || rule.len != k * 2 || pidx.len != k * 8)
+        err = "span columns of different lengths";
+    else if (pa.len != nr * 8 || pb.len != nr * 8 || toff.len != (nr + 1) * 8 || np_ < 0)
+        err = "rule columns of different lengths";
+    for (Py_ssize_t r = 0; r < nr && !err; r++)
+        if (kd[r] < 0 || kd[r] > 2 || ra[r] < 0 || rb[r] < 0 || to[r] < 0 || to[r + 1] < to[r] ||
+            to[r + 1] > tdata.len || (kd[r] == 1 && to[r + 1] == to[r]))
+            err = "invalid rule";
+    for (Py_ssize_t j = 0; j < np_ && !err; j++)
+        if (po[j] < 0 || po[j + 1] < po[j] || po[j + 1] > pdata.len) err = "python strings out of range";
+    int64_t total = 0;
+    for (Py_ssize_t i = 0; i < k && !err; i++) {
+        if ((Py_ssize_t)rw[i] >= length) { err = "span row outside the array"; break; }
+        int64_t a0 = off[arr_offset + rw[i]], a1 = off[arr_offset + rw[i] + 1], len = 0;
+        if (bs[i] < 0 || be[i] < bs[i] || a0 + be[i] > a1 || a1 > data.len) { err = "span outside its row"; break; }
+        int r = ru[i];
+        if (r < 0) {
+            if (pi[i] < 0 || pi[i] >= np_) { err = "python string index out of range"; break; }
+            len = po[pi[i] + 1] - po[pi[i]];
+        } else if (r >= nr) {
+            err = "rule index out of range";
+            break;
+        } else {
+            rule_value(src + a0 + bs[i], be[i] - bs[i], kd[r], ra[r], rb[r], tx + to[r], to[r + 1] - to[r], NULL, &len);
+        }
+        total += len;
+    }
+    if (err) {
+        PyErr_Format(PyExc_ValueError, "rule_values(): %s", err);
+    } else {
+        vdata = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
+        voff = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((k + 1) * 8));
+        if (vdata && voff) {
+            uint8_t *dst = (uint8_t *)PyBytes_AS_STRING(vdata);
+            int64_t *vo = (int64_t *)PyBytes_AS_STRING(voff), pos = 0, len = 0;
+            vo[0] = 0;
+            for (Py_ssize_t i = 0; i < k; i++) {
+                int r = ru[i];
+                if (r < 0) {
+                    len = po[pi[i] + 1] - po[pi[i]];
+                    memcpy(dst + pos, py + po[pi[i]], (size_t)len);
+                } else {
+                    int64_t a0 = off[arr_offset + rw[i]];
+                    rule_value(src + a0 + bs[i], be[i] - bs[i], kd[r], ra[r], rb[r], tx + to[r],
+                               to[r + 1] - to[r], dst + pos, &len);
+                }
+                pos += len;
+                vo[i + 1] = pos;
+            }
+            res = PyTuple_Pack(2, vdata, voff);
+        }
+        Py_XDECREF(vdata);
+        Py_XDECREF(voff);
+    }
+    Py_buffer *all[] = {&data, &offsets, &rows, &bstart, &bend, &rule, &kinds, &pa, &pb, &tdata, &toff, &pdata, &poff, &pidx};
+    for (size_t j = 0; j < sizeof all / sizeof *all; j++) PyBuffer_Release(all[j]);
+    return res;
+}
+
 static PyMethodDef METHODS[] = {
     {"configure", py_configure, METH_O, "Load the word lists of _patterns.py (once)."},
     {"scan", py_scan, METH_VARARGS,
@@ -2215,6 +2357,10 @@ static PyMethodDef METHODS[] = {
     {"values", py_values, METH_VARARGS,
      "values(data, offsets, offset, length, rows, byte_starts, byte_ends) -> (data, offsets): "
      "the spans' text as Arrow large_string buffers."},
+    {"rule_values", py_rule_values, METH_VARARGS,
+     "rule_values(data, offsets, offset, length, rows, byte_starts, byte_ends, rule i16, "
+     "kinds i8, a i64, b i64, text_data, text_offsets, py_data, py_offsets, py_index i64) -> "
+     "(data, offsets): each span's replacement under its de-identification rule."},
     {"splice", py_splice, METH_VARARGS,
      "splice(data, offsets, offset, length, rows, byte_starts, byte_ends, rep_data, "
      "rep_offsets) -> bytes: the rows' text with each span replaced."},
