@@ -164,3 +164,69 @@ def test_utf8_reader_bad_bytes_and_cut_characters(tmp_path: Path) -> None:
         assert [r for r, _ in mobiles] == list(range(1, 4002)), batch
         for row, start in mobiles:
             assert want[row - 1][start : start + 11] == mobile, (batch, row)
+
+
+def test_jsonl_block_reader_matches_the_line_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flat UTF-8 JSONL blocks go through pyarrow's JSON reader; whatever a block holds,
+    the report is the one the line-by-line reader gives."""
+    import json
+
+    from tianping.privacy import _scan
+
+    mobile = "13812345678"
+    flat = [json.dumps({"id": i, "name": f"用户{i}", "phone": f"手机{mobile}"}) for i in range(300)]
+    odd = [
+        json.dumps({"user": {"phone": mobile}, "tags": ["a", mobile]}),  # nested
+        json.dumps({"id": 1, "amount": 12.5, "ok": True, "phone": mobile}),  # float, bool
+        '{"phone": "1", "phone": "' + mobile + '"}',  # a key given twice: the last wins
+        json.dumps({"phone": 7}),
+        json.dumps({"phone": mobile}),  # a field that changes type
+        "{bad json " + mobile,
+        "",
+        "   ",
+        json.dumps({"note": None}),
+        json.dumps({}),
+        json.dumps("just a string " + mobile),
+        json.dumps({"k": "x" * 3000 + mobile}),  # a line past 4 * max_line_chars bytes
+    ]
+    lines = flat[:100] + odd[:6] + flat[100:200] + odd[6:] + flat[200:]
+    cases = {
+        "lf.jsonl": ("\n".join(lines) + "\n").encode(),
+        "crlf.jsonl": ("\r\n".join(lines) + "\r\n").encode(),
+        "bom.jsonl": b"\xef\xbb\xbf" + "\n".join(flat).encode(),  # no final newline
+        "cr.jsonl": ("\r".join(flat[:50]) + "\r").encode(),
+    }
+
+    def summary(path: Path, batch: int) -> tuple[object, ...]:
+        rep, found = scan_file(path, ScanOptions(batch_chars=batch, max_line_chars=500))
+        cols = sorted((c.column, c.values_scanned, c.values_with_pi, c.types) for c in rep.columns)
+        spans = sorted((f.row, f.column or "", f.start, f.end, f.pi_type) for f in found)
+        return rep.status, rep.rows, rep.malformed_rows, rep.counts, cols, spans
+
+    fast_blocks = []
+    real_flat = _scan._flat_jsonl
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        out = real_flat(*args)
+        fast_blocks.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_scan, "_flat_jsonl", counting)
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        for batch in (700, 4096, 1 << 20):
+            monkeypatch.setattr(_scan, "_FAST_JSONL", False)
+            slow = summary(path, batch)
+            monkeypatch.setattr(_scan, "_FAST_JSONL", True)
+            fast = summary(path, batch)
+            assert fast == slow, (name, batch)
+            assert slow[0] == "ok" and slow[3].get("cn_mobile", 0) >= 50, (name, batch)
+    assert sum(fast_blocks) > 20 and not all(fast_blocks)  # both paths were taken
+    # the line reader itself: rows, the malformed record, the last of a repeated key
+    rep, found = scan_file(tmp_path / "lf.jsonl", ScanOptions(max_examples=10_000))
+    assert rep.rows == len([x for x in lines if x.strip()]) - 1 and rep.malformed_rows == 1
+    dup_row = lines.index(odd[2]) + 1
+    assert [f.start for f in found if f.row == dup_row] == [0]

@@ -359,51 +359,40 @@ def _cut_lines(
     return lines, line_no, offsets
 
 
-def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
-    cols: dict[str | None, list[str | None]] = defaultdict(list)
-    line_nos: list[int] = []
+class _Records:
+    """Parsed JSON records gathered into column batches (leaves flattened to `a.b.c`)."""
 
-    def flush() -> Batch:
-        k = len(line_nos)
-        data = {c: pl.Series(v + [None] * (k - len(v)), dtype=pl.String) for c, v in cols.items()}
-        return 0, data, list(line_nos) + [0] * k
+    def __init__(self, opts: ScanOptions) -> None:
+        self.opts = opts
+        self.cols: dict[str | None, list[str | None]] = defaultdict(list)
+        self.line_nos: list[int] = []
+        self.rows = 0
 
-    def add_record(obj: Any, n: int) -> Batch | None:
+    def flush(self) -> Batch:
+        k = len(self.line_nos)
+        data = {
+            c: pl.Series(v + [None] * (k - len(v)), dtype=pl.String) for c, v in self.cols.items()
+        }
+        batch = (0, data, self.line_nos + [0] * k)
+        self.cols = defaultdict(list)
+        self.line_nos = []
+        return batch
+
+    def add(self, obj: Any, n: int) -> Batch | None:
         """One record's leaves as a row (line or element number n); a full batch, if any."""
-        k = len(line_nos)
+        k = len(self.line_nos)
         for key, val in _leaves(obj, ""):
-            col = cols[key]
+            col = self.cols[key]
             if len(col) < k:
                 col.extend([None] * (k - len(col)))
             col.append(val)
-        line_nos.append(n)
-        rep.rows += 1
-        if len(line_nos) < opts.batch_rows:
-            return None
-        batch = flush()
-        cols.clear()
-        line_nos.clear()
-        return batch
+        self.line_nos.append(n)
+        self.rows += 1
+        return self.flush() if len(self.line_nos) >= self.opts.batch_rows else None
 
-    if path.suffix.lower() == ".json" and path.stat().st_size <= opts.max_json_bytes:
-        # a whole JSON document: each element of a top-level list is one row
-        with path.open("r", encoding=enc, errors="replace") as fh:
-            head = fh.read(1024).lstrip()
-        if head.startswith("[") or (head.startswith("{") and "\n" in head.rstrip()):
-            try:
-                doc = json.loads(path.read_text(encoding=enc, errors="replace"))
-            except ValueError:
-                doc = None
-            if doc is not None:
-                items = doc if isinstance(doc, list) else [doc]
-                for n, obj in enumerate(items, start=1):
-                    if (full := add_record(obj, n)) is not None:
-                        yield full
-                if line_nos:
-                    yield flush()
-                return
-    with path.open("r", encoding=enc, errors="replace") as fh:
-        for n, line in enumerate(fh, start=1):
+    def lines(self, fh: Iterable[str], first: int, rep: FileReport) -> Iterator[Batch]:
+        """JSON lines from `fh` (line numbers from `first`); malformed ones are counted."""
+        for n, line in enumerate(fh, start=first):
             if not line.strip():
                 continue
             try:
@@ -411,10 +400,121 @@ def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
             except ValueError:
                 rep.malformed_rows += 1
                 continue
-            if (full := add_record(obj, n)) is not None:
+            if (full := self.add(obj, n)) is not None:
                 yield full
-    if line_nos:
-        yield flush()
+
+
+def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    rec = _Records(opts)
+    try:
+        if path.suffix.lower() == ".json" and path.stat().st_size <= opts.max_json_bytes:
+            # a whole JSON document: each element of a top-level list is one row
+            with path.open("r", encoding=enc, errors="replace") as fh:
+                head = fh.read(1024).lstrip()
+            if head.startswith("[") or (head.startswith("{") and "\n" in head.rstrip()):
+                try:
+                    doc = json.loads(path.read_text(encoding=enc, errors="replace"))
+                except ValueError:
+                    doc = None
+                if doc is not None:
+                    items = doc if isinstance(doc, list) else [doc]
+                    for n, obj in enumerate(items, start=1):
+                        if (full := rec.add(obj, n)) is not None:
+                            yield full
+                    if rec.line_nos:
+                        yield rec.flush()
+                    return
+        if enc in ("utf-8", "utf-8-sig"):
+            yield from _jsonl_blocks(path, enc, opts, rep, rec)
+        else:
+            with path.open("r", encoding=enc, errors="replace") as fh:
+                yield from rec.lines(fh, 1, rep)
+        if rec.line_nos:
+            yield rec.flush()
+    finally:
+        rep.rows += rec.rows
+
+
+def _jsonl_blocks(
+    path: Path, enc: str, opts: ScanOptions, rep: FileReport, rec: _Records
+) -> Iterator[Batch]:
+    """UTF-8 JSONL in blocks of whole lines. A block of flat records whose fields are all
+    strings or integers (the common export) is parsed by pyarrow's JSON reader, which
+    rejects what the line-by-line path would treat differently (a field that changes type,
+    a key given twice, nested values, floats, booleans, bad bytes); such blocks, and blocks
+    with blank lines, malformed records or CR line ends, go line by line. A line longer
+    than `4 * max_line_chars` bytes sends the rest of the file line by line, as text."""
+    line = 0  # lines consumed so far
+    with path.open("rb") as fh:
+        if enc == "utf-8-sig" and fh.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            fh.seek(0)
+        while True:
+            start = fh.tell()
+            block = fh.read(opts.batch_chars)
+            if not block:
+                break
+            if not block.endswith(b"\n"):
+                block += fh.readline(4 * opts.max_line_chars)
+                if not block.endswith(b"\n") and fh.peek(1):  # a huge line, or CR line ends
+                    fh.seek(start)
+                    text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace")
+                    yield from rec.lines(text, line + 1, rep)
+                    text.detach()
+                    return
+            batches = _flat_jsonl(block, line, opts) if _FAST_JSONL else None
+            if batches is None:
+                text_lines = io.StringIO(block.decode("utf-8", errors="replace"), newline=None)
+                yield from rec.lines(text_lines, line + 1, rep)
+                if rec.line_nos:
+                    yield rec.flush()
+                line += _count_lines(block)
+                continue
+            for b in batches:
+                rec.rows += len(b[2] or ()) // 2
+                yield b
+            line += _count_lines(block)
+
+
+def _count_lines(block: bytes) -> int:
+    """Lines in a block as universal newlines count them (a final line may lack its end)."""
+    n = block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+    return n + (not block.endswith((b"\n", b"\r")))
+
+
+_FAST_JSONL = True  # tests switch it off to compare both paths
+
+
+def _flat_jsonl(block: bytes, line: int, opts: ScanOptions) -> list[Batch] | None:
+    import pyarrow as pa
+    import pyarrow.json as pajson
+
+    if b"\r" in block:
+        return None  # CR line ends: the line-by-line path counts lines as Python does
+    lines = _count_lines(block)
+    try:
+        table = pajson.read_json(
+            io.BytesIO(block),
+            read_options=pajson.ReadOptions(use_threads=False, block_size=len(block) + 1),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if table.num_rows != lines:  # blank lines are skipped by the reader
+        return None
+    cols: dict[str | None, pl.Series] = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        t = col.type
+        if pa.types.is_null(t) or col.null_count == len(col):
+            continue  # the line path makes no column of nulls
+        if not (pa.types.is_string(t) or pa.types.is_int64(t)):
+            return None
+        cols[name] = pl.Series(name, col.cast(pa.string()))
+    out: list[Batch] = []
+    for i in range(0, lines, opts.batch_rows):
+        k = min(opts.batch_rows, lines - i)
+        data: dict[str | None, pl.Series] = {c: v.slice(i, k) for c, v in cols.items()}
+        first = line + i + 1
+        out.append((0, data, list(range(first, first + k)) + [0] * k))
+    return out
 
 
 def _leaves(obj: Any, prefix: str) -> Iterator[tuple[str, str]]:
