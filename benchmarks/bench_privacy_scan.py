@@ -169,6 +169,25 @@ print(json.dumps(out))
 """
 
 
+def _limit_set() -> tuple[str, str]:
+    """The 4-pattern set of research/baselines.md task 3, for Rust regex and for RE2."""
+    alts = [
+        r"[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]",
+        r"(?:\+86[ -]?)?1[3-9][0-9](?:-?[0-9]{4}){2}",
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+        r"62[0-9]{14}(?:[0-9]{3})?|62[0-9]{2}(?: [0-9]{4}){3}(?: [0-9]{3})?",
+    ]
+    rust = "|".join(rf"(?-u:\b)(?:{a})(?-u:\b)" for a in alts)
+    re2 = "|".join(rf"\b(?:{a})\b" for a in alts)  # RE2's \b is ASCII
+    return rust, re2
+
+
+def _re2_count(arr: Any, pattern: str) -> int:
+    import pyarrow.compute as pc
+
+    return int(pc.sum(pc.count_substring_regex(arr, pattern)).as_py() or 0)
+
+
 def _prose(locale: str, size_mb: float) -> list[str]:
     """Faker paragraphs in one language, about `size_mb` of UTF-8."""
     from faker import Faker
@@ -316,6 +335,28 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
                 )
         except Exception as exc:  # report, do not fail the whole benchmark
             rows.append(_row("PI detection, 2 threads", None, "MB/s", "", None, repr(exc)))
+    # the research's regex "physical limit" set (research/baselines.md, task 3): four
+    # patterns (resident ID, mobile, email, UnionPay card) with ASCII word boundaries,
+    # counted by polars (Rust regex) and by pyarrow (RE2), one core each
+    rs_rx, re2_rx = _limit_set()
+    for label, series in (("dense", s), ("sparse", sp)):
+        smb = float(series.str.len_bytes().sum() or 0) / 1e6
+        arr = series.to_arrow()
+        rust_s = _median(lambda x=series: x.str.count_matches(rs_rx).sum())  # type: ignore[misc]
+        re2_s = _median(lambda a=arr: _re2_count(a, re2_rx))  # type: ignore[misc]
+        ours_x = mb / ours_s if label == "dense" else sp_mb / sp_ours
+        for engine, secs in (("polars/Rust regex", rust_s), ("pyarrow/RE2", re2_s)):
+            rows.append(
+                _row(
+                    f"PI detection, 1 core, {label} text, vs a 4-pattern regex count ({engine})",
+                    ours_x,
+                    "MB/s",
+                    f"{engine}, 4 patterns, count only",
+                    smb / secs,
+                    "what a regex engine reaches on this text with a small pattern set "
+                    "(no validation, context or classes; 4 of our 20 types)",
+                )
+            )
     # one Python `re` alternation of the same patterns over the joined text
     py_rx = re.compile("|".join(f"(?:{p})" for p in GROUP_PATTERNS))
     py_mb = min(mb, 5.0)
