@@ -115,7 +115,8 @@ def test_fast_sm2_verify_agrees_with_gmssl(sm2_key) -> None:  # type: ignore[no-
 
     from tianping.labels._sign import sm2_verify
 
-    ref = sm2.CryptSM2(private_key="", public_key=sm2_key.public.public_hex)
+    ref = sm2.CryptSM2(private_key="", public_key="")
+    ref.public_key = sm2_key.public.public_hex  # past gmssl's lstrip("04") (see _sm2_key)
     for _ in range(5):
         msg = secrets.token_bytes(40)
         sig = sm2_key.sign(msg)
@@ -124,3 +125,21 @@ def test_fast_sm2_verify_agrees_with_gmssl(sm2_key) -> None:  # type: ignore[no-
             assert sm2_verify(sm2_key.public.public_hex, s, m) == ref.verify_with_sm3(s.hex(), m)
     assert not sm2_verify("00" * 64, sig, msg)  # not on the curve
     assert not sm2_verify(sm2_key.public.public_hex, b"\x00" * 64, msg)
+
+
+def test_sm2_key_whose_x_starts_with_04_signs_and_verifies() -> None:
+    """gmssl's constructor strips "04" characters off such a public key; d = 11 gives
+    x = 04b3cb10c9..., for which signatures used to fail verification."""
+    from gmssl import sm2
+
+    from tianping.labels._sign import parse_signing_key, sm2_verify
+
+    key = parse_signing_key(f"{11:064x}")
+    assert key.public.public_hex.startswith("04b3cb10c9")
+    for msg in (b"", b"label", bytes(range(256))):
+        sig = key.sign(msg)
+        assert key.public.verify(sig, msg) and sm2_verify(key.public.public_hex, sig, msg)
+        ref = sm2.CryptSM2(private_key="", public_key="")
+        ref.public_key = key.public.public_hex
+        assert ref.verify_with_sm3(sig.hex(), msg)
+        assert not key.public.verify(sig, msg + b"!")

@@ -260,9 +260,12 @@ def _sm2_key(private_hex: str) -> SigningKey:
         raise InputError("SM2 private key is out of range / SM2 私钥超出范围")
     helper = sm2.CryptSM2(private_key=private_hex, public_key="00" * 64)
     pub = helper._kg(d, table["g"])
-    return SigningKey(
-        "sm2-sm3", sm2.CryptSM2(private_key=private_hex, public_key=pub), PublicKey("sm2-sm3", pub)
-    )
+    signer = sm2.CryptSM2(private_key=private_hex, public_key="")
+    # set after construction: gmssl's constructor runs lstrip("04") on a key that starts
+    # with "04", which eats the x coordinate's leading digits (1 key in 256), and the
+    # digest Z it signs is then computed over the wrong key
+    signer.public_key = pub
+    return SigningKey("sm2-sm3", signer, PublicKey("sm2-sm3", pub))
 
 
 def generate_key(alg: Alg = "sm2-sm3") -> SigningKey:
