@@ -250,6 +250,7 @@ typedef struct {
     runcache_t dig, loc, ucls, hex;
     int64_t at_pos, at_end; /* the last '@' whose domain was parsed, and its email end */
     int64_t next_at;        /* the first '@' at or after the last asked position (n: none) */
+    int wide;               /* a byte >= 0x80 was seen: code points differ from bytes */
 } row_t;
 
 /* Whether an '@' follows p in the row: an email can start only before one, and most
@@ -1067,6 +1068,7 @@ static void scan_groups(work_t *w, row_t *r) {
         int l;
         uint8_t f;
         const uint8_t starts = F_SURNAME | F_PLATE | F_G4_START | F_G2_START;
+        r->wide = 1;
         if ((b & 0xF0) == 0xE0 && p + 3 <= n) { /* BMP: all of CJK */
             l = 3;
             f = CFG.cjk[cp3(s, p)];
@@ -1646,7 +1648,7 @@ static int cmp_find(const void *a, const void *b) {
 
 static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
                      uint32_t types) {
-    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1};
+    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0};
     w->nc = w->nf = 0;
     w->occ_upto = 0;
     w->no = 0;
@@ -1694,12 +1696,13 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
         int keep = i == 0 || f->bs >= maxend;
         if (f->be > maxend) maxend = f->be;
         if (!keep) continue;
-        cp += count_cp(s, pos, f->bs);
+        /* an ASCII row (the scan saw no wider byte) counts code points as bytes */
+        cp += r.wide ? count_cp(s, pos, f->bs) : f->bs - pos;
         pos = f->bs;
         int64_t o = w->nout++;
         w->orow[o] = row;
         w->ostart[o] = cp;
-        w->oend[o] = cp + count_cp(s, f->bs, f->be);
+        w->oend[o] = cp + (r.wide ? count_cp(s, f->bs, f->be) : f->be - f->bs);
         w->obstart[o] = f->bs;
         w->obend[o] = f->be;
         w->otype[o] = f->type;
