@@ -442,7 +442,7 @@ def _jsonl_blocks(
     strings or integers (the common export) is parsed by pyarrow's JSON reader, which
     rejects what the line-by-line path would treat differently (a field that changes type,
     a key given twice, nested values, floats, booleans, bad bytes); such blocks, and blocks
-    with blank lines, malformed records or CR line ends, go line by line. A line longer
+    with blank lines, malformed records or lone-CR line ends, go line by line. A line longer
     than `4 * max_line_chars` bytes sends the rest of the file line by line, as text."""
     line = 0  # lines consumed so far
     with path.open("rb") as fh:
@@ -488,8 +488,8 @@ def _flat_jsonl(block: bytes, line: int, opts: ScanOptions) -> list[Batch] | Non
     import pyarrow as pa
     import pyarrow.json as pajson
 
-    if b"\r" in block:
-        return None  # CR line ends: the line-by-line path counts lines as Python does
+    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+        return None  # lone CR line ends: the line-by-line path counts lines as Python does
     lines = _count_lines(block)
     try:
         table = pajson.read_json(
