@@ -369,6 +369,50 @@ class Deidentifier:
             out.append(_kernel.splice_buffers(arr, kept, rep_data, rep_off))
         return b"".join(out).decode()
 
+    def text_column(self, arr: Any) -> Any:
+        """A string column (Arrow) with the PI of every value replaced per the `types` rules,
+        as `text` would do value by value; None when the compiled kernel cannot do it (a
+        custom detector, or no kernel), and the caller goes value by value. Values stay
+        Arrow buffers throughout: each block is spliced in one copy and its new offsets are
+        the old ones moved by the length change of each replacement."""
+        import numpy as np
+        import pyarrow as pa
+
+        from tianping.privacy import _kernel
+
+        if self._detector is not None or not _kernel.wanted(None):
+            return None
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        arr = arr.cast(pa.large_string())
+        blocks = []
+        for i in range(0, len(arr), _BATCH):
+            block = arr.slice(i, _BATCH)
+            found = _kernel.scan_series(
+                None,
+                min_confidence=self.policy.min_confidence,
+                today=dt.date.today(),
+                types=None,
+                spans_only=True,
+                arr=block,
+            )
+            kept, rep_data, rep_off = self._rule_values(found, block)
+            data = _kernel.splice_buffers(block, kept, rep_data, rep_off)
+            n = len(block)
+            at = block.offset
+            old = np.frombuffer(block.buffers()[1], dtype=np.int64)[at : at + n + 1]
+            delta = np.diff(rep_off) - (kept["bend"].to_numpy() - kept["bstart"].to_numpy())
+            per_row = np.bincount(kept["row"].to_numpy(), weights=delta, minlength=n)
+            offsets = old - old[0]
+            offsets[1:] += np.cumsum(per_row).astype(np.int64)
+            validity = block.is_valid().buffers()[1] if block.null_count else None
+            blocks.append(
+                pa.LargeStringArray.from_buffers(
+                    n, pa.py_buffer(offsets), pa.py_buffer(data), validity, block.null_count
+                )
+            )
+        return pa.chunked_array(blocks, type=pa.large_string()).combine_chunks()
+
     def _rule_values(self, found: pl.DataFrame, arr: Any) -> tuple[pl.DataFrame, bytes, Any]:
         """The compiled kernel's share of `_replacements`: the spans whose rule changes
         them, and their replacements as large_string buffers. Constants, masks and region
@@ -928,6 +972,12 @@ def _deid_parquet(src: Path, out: Path, deid: Deidentifier) -> int:
             cols.append(col)
             fields.append(field)
             continue
+        if is_str and (isinstance(rule, Detect) or (rule is None and deid.policy.detect_unlisted)):
+            fast = deid.text_column(col)
+            if fast is not None:  # the compiled kernel, column-wise
+                cols.append(fast.cast(field.type))
+                fields.append(field)
+                continue
         values = col.to_pylist()
         per_vals: list[str | None] = [None] * len(values)
         if isinstance(rule, DateShift) and rule.per:
