@@ -434,3 +434,57 @@ def test_parquet_free_text_columns_go_through_the_kernel_unchanged_in_meaning(
     assert fast_rep.files[0].replaced == slow_rep.files[0].replaced
     assert fast_rep.replaced_total > 1000
     assert fast.column("note").to_pylist() != texts
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_csv_and_jsonl_bulk_path_equals_value_by_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """With the compiled kernel the collected cells are de-identified in one column pass
+    and looked up on the second pass; the bytes written and the counts are those of the
+    value-by-value path."""
+    from tianping.privacy import _kernel
+    from tianping.privacy._corpus import generate_size
+
+    if not _kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    texts = [r.text for r in generate_size(0.1, seed=4)]
+    texts += texts[:50]  # repeated cells are counted once per occurrence
+    src = tmp_path / f"in{suffix}"
+    if suffix == ".csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(["id", "note", "copy"])
+        for i, t in enumerate(texts):
+            w.writerow([i, t, t if i % 3 else ""])
+        src.write_text(buf.getvalue(), encoding="utf-8", newline="")
+    else:
+        src.write_text(
+            "".join(
+                json.dumps({"id": i, "note": t, "n": {"x": t}}) + "\n" for i, t in enumerate(texts)
+            ),
+            encoding="utf-8",
+        )
+    pol = parse_policy(
+        "types:\n"
+        "  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n"
+        "  email: {action: pseudonymise}\n"
+        "  '*': {action: redact}\n"
+    )
+    ran: list[bool] = []
+    real = Deidentifier._bulk
+
+    def spy(self: Deidentifier, values: list[str]) -> bool:
+        ran.append(real(self, values))
+        return ran[-1]
+
+    monkeypatch.setattr(Deidentifier, "_bulk", spy)
+    fast_rep = deid_path(src, tmp_path / f"fast{suffix}", pol)
+    assert ran == [True]
+    monkeypatch.setenv("TIANPING_PI_ENGINE", "polars")
+    slow_rep = deid_path(src, tmp_path / f"slow{suffix}", pol)
+    assert ran == [True, False]
+    fast = (tmp_path / f"fast{suffix}").read_bytes()
+    assert fast == (tmp_path / f"slow{suffix}").read_bytes()
+    assert fast_rep.files[0].replaced == slow_rep.files[0].replaced
+    assert fast_rep.replaced_total > 300 and fast != src.read_bytes()

@@ -155,6 +155,7 @@ class Deidentifier:
         self._hmac: hmac.HMAC | None = None
         self._cache: dict[str, list[Match]] = {}
         self._collect: list[str] | None = None
+        self._done: dict[str, str] = {}  # text -> its de-identified form, made in bulk
         self.counts: Counter[str] = Counter()
         if policy.needs_key():
             self._key = policy.key_bytes()
@@ -186,11 +187,27 @@ class Deidentifier:
         finally:
             self._collect = None
         self.counts = Counter()
-        self.prefetch(values)
+        if not self._bulk(values):
+            self.prefetch(values)
         try:
             return fn()
         finally:
             self._cache.clear()
+            self._done.clear()
+
+    def _bulk(self, values: list[str]) -> bool:
+        """De-identify all collected texts at once with the compiled kernel (`text_column`);
+        the second pass then looks each up. Counts are made here, once per occurrence, as
+        `text` would make them. False when the kernel cannot (the caller prefetches)."""
+        import pyarrow as pa
+
+        if not values:
+            return False
+        new = self.text_column(pa.array(values, type=pa.large_string()))
+        if new is None:
+            return False
+        self._done = dict(zip(values, new.to_pylist(), strict=True))
+        return True
 
     def _mac(self, domain: str, value: str) -> str:
         if self._hmac is None:
@@ -281,6 +298,10 @@ class Deidentifier:
         if self._collect is not None and matches is None:
             self._collect.append(text)
             return text
+        if matches is None and self._done:
+            done = self._done.get(text)
+            if done is not None:
+                return done
         parts: list[str] = []
         pos = 0
         for m in self.matches(text, matches):
