@@ -488,3 +488,22 @@ def test_csv_and_jsonl_bulk_path_equals_value_by_value(
     assert fast == (tmp_path / f"slow{suffix}").read_bytes()
     assert fast_rep.files[0].replaced == slow_rep.files[0].replaced
     assert fast_rep.replaced_total > 300 and fast != src.read_bytes()
+
+
+def test_jsonl_escaped_strings_are_decoded_before_detection(tmp_path: Path) -> None:
+    """Values with escapes are decoded (quotes, backslashes, \\u escapes) before detection
+    and re-encoded after; plain values are taken as they are."""
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    lines = [
+        r'{"note": "手机13812345678 \"引号\" \\ 完", "id": 1}',
+        r'{"note": "\u624b\u673a13812345678"}',
+        '{"note": "手机13812345678"}',
+    ]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pol = parse_policy("types:\n  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n")
+    deid_path(src, dst, pol)
+    got = dst.read_text(encoding="utf-8").splitlines()
+    assert json.loads(got[0])["note"] == '手机138****5678 "引号" \\ 完'
+    assert got[0].endswith(', "id": 1}')
+    assert json.loads(got[1])["note"] == "手机138****5678" and "\\u624b" in got[1]
+    assert got[2] == '{"note": "手机138****5678"}'

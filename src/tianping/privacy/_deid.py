@@ -876,9 +876,18 @@ def _deid_csv(
     return "".join(parts), nrec
 
 
+# strings as "run of plain characters, then escape + run": one step per run, not per character
 _JSON_TOKEN = re.compile(
-    r'"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|[{}\[\]:,]|\s+'
+    r'"[^"\\]*(?:\\.[^"\\]*)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null'
+    r"|[{}\[\]:,]|\s+"
 )
+_JSON_PLAIN = re.compile(r'"[^"\\\x00-\x1f]*"')  # no escapes, no control characters
+
+
+def _json_str(tok: str) -> str:
+    """A JSON string token's value (`json.loads` only where there is something to decode
+    or to reject)."""
+    return tok[1:-1] if _JSON_PLAIN.fullmatch(tok) else str(json.loads(tok))
 
 
 def _deid_json_line(line: str, deid: Deidentifier, path: Path, lineno: int) -> str:
@@ -910,7 +919,7 @@ def _deid_json_line(line: str, deid: Deidentifier, path: Path, lineno: int) -> s
             pass
         elif expect_key and c == '"':
             if len(stack) == 1:
-                top_key = json.loads(tok)
+                top_key = _json_str(tok)
             expect_key = False
         else:
             new_tok = _json_value(tok, c, deid, top_key if stack else None)
@@ -932,7 +941,7 @@ def _json_value(tok: str, c: str, deid: Deidentifier, key: str | None) -> str | 
     if tok in ("true", "false", "null"):
         return None
     is_str = c == '"'
-    value = json.loads(tok) if is_str else tok
+    value = _json_str(tok) if is_str else tok
     if not isinstance(value, str):
         value = str(value)
     col = key or ""
