@@ -373,22 +373,26 @@ class Deidentifier:
         bytes and decoded once."""
         import pyarrow as pa
 
-        from tianping.privacy import _kernel
-
         out: list[bytes] = []
         for i in range(0, len(lines), _BATCH):
-            arr = pa.array(lines[i : i + _BATCH], type=pa.large_string())
-            found = _kernel.scan_series(
-                None,
-                min_confidence=self.policy.min_confidence,
-                today=dt.date.today(),
-                types=None,
-                spans_only=True,
-                arr=arr,
-            )
-            kept, rep_data, rep_off = self._rule_values(found, arr)
-            out.append(_kernel.splice_buffers(arr, kept, rep_data, rep_off))
+            out.append(self._splice_block(pa.array(lines[i : i + _BATCH], pa.large_string()))[2])
         return b"".join(out).decode()
+
+    def _splice_block(self, arr: Any) -> tuple[pl.DataFrame, Any, bytes]:
+        """One block (a large_string Arrow array) through the kernel: the spans replaced,
+        their replacements' offsets, and the block's rows spliced end to end as bytes."""
+        from tianping.privacy import _kernel
+
+        found = _kernel.scan_series(
+            None,
+            min_confidence=self.policy.min_confidence,
+            today=dt.date.today(),
+            types=None,
+            spans_only=True,
+            arr=arr,
+        )
+        kept, rep_data, rep_off = self._rule_values(found, arr)
+        return kept, rep_off, _kernel.splice_buffers(arr, kept, rep_data, rep_off)
 
     def text_column(self, arr: Any) -> Any:
         """A string column (Arrow) with the PI of every value replaced per the `types` rules,
@@ -409,16 +413,7 @@ class Deidentifier:
         blocks = []
         for i in range(0, len(arr), _BATCH):
             block = arr.slice(i, _BATCH)
-            found = _kernel.scan_series(
-                None,
-                min_confidence=self.policy.min_confidence,
-                today=dt.date.today(),
-                types=None,
-                spans_only=True,
-                arr=block,
-            )
-            kept, rep_data, rep_off = self._rule_values(found, block)
-            data = _kernel.splice_buffers(block, kept, rep_data, rep_off)
+            kept, rep_off, data = self._splice_block(block)
             n = len(block)
             at = block.offset
             old = np.frombuffer(block.buffers()[1], dtype=np.int64)[at : at + n + 1]
