@@ -467,11 +467,10 @@ def _jsonl_blocks(
                 yield from rec.lines(text_lines, line + 1, rep)
                 if rec.line_nos:
                     yield rec.flush()
-                line += _count_lines(block)
-                continue
-            for b in batches:
-                rec.rows += len(b[2] or ()) // 2
-                yield b
+            else:
+                for b in batches:
+                    rec.rows += len(b[2] or ()) // 2
+                    yield b
             line += _count_lines(block)
 
 
