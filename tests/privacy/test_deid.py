@@ -507,3 +507,30 @@ def test_jsonl_escaped_strings_are_decoded_before_detection(tmp_path: Path) -> N
     assert got[0].endswith(', "id": 1}')
     assert json.loads(got[1])["note"] == "手机138****5678" and "\\u624b" in got[1]
     assert got[2] == '{"note": "手机138****5678"}'
+
+
+def test_jsonl_first_pass_collects_what_the_second_detects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With only `types` rules the first pass is one regex over the file; awkward lines
+    (keys before spaced colons, colons and quotes inside values, empty strings, arrays,
+    nesting, a top-level string) must give the counts and bytes of the tokenizer path."""
+    from tianping.privacy import _deid
+
+    mobile = "13812345678"
+    lines = [
+        f'{{"a" : "手机{mobile}", "b": ["x", "{mobile}", ""], "c": {{"d": "电话: {mobile}"}}}}',
+        f'{{"k: \\"{mobile}\\"": "v {mobile}", "e": "", "n": 5}}',
+        f'"{mobile} 顶层"',
+        f'["{mobile}", {{"z": "{mobile}"}}]',
+        "",
+        f'{{"q": "\\u624b\\u673a{mobile}"}}',
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pol = parse_policy("types:\n  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n")
+    fast = deid_path(src, tmp_path / "fast.jsonl", pol)
+    monkeypatch.setattr(_deid, "_collect_json_strings", lambda text, deid: False)
+    slow = deid_path(src, tmp_path / "slow.jsonl", pol)
+    assert (tmp_path / "fast.jsonl").read_bytes() == (tmp_path / "slow.jsonl").read_bytes()
+    assert fast.files[0].replaced == slow.files[0].replaced == {"cn_mobile": 8}  # not the key

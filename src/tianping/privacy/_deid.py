@@ -877,6 +877,8 @@ _JSON_TOKEN = re.compile(
     r"|[{}\[\]:,]|\s+"
 )
 _JSON_PLAIN = re.compile(r'"[^"\\\x00-\x1f]*"')  # no escapes, no control characters
+# a string token, and whether a colon follows it (then it is a key)
+_JSON_STRING_KEY = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(?P<key>[ \t\r\n]*:)?')
 
 
 def _json_str(tok: str) -> str:
@@ -955,7 +957,22 @@ def _json_value(tok: str, c: str, deid: Deidentifier, key: str | None) -> str | 
     return json.dumps(new, ensure_ascii=ascii_only)
 
 
+def _collect_json_strings(text: str, deid: Deidentifier) -> bool:
+    """The first pass of `_deid_jsonl` when the policy has only `types` rules: every
+    non-empty string value (not a key) is what the second pass sends to detection, so one
+    regex pass over the whole text collects them. False where column rules decide."""
+    if deid.policy.columns or not deid.policy.detect_unlisted or deid._collect is None:
+        return False
+    collect = deid._collect
+    for m in _JSON_STRING_KEY.finditer(text):
+        if m.group("key") is None and m.end() - m.start() > 2:
+            collect.append(_json_str(m.group(0)))
+    return True
+
+
 def _deid_jsonl(text: str, deid: Deidentifier, path: Path) -> tuple[str, int]:
+    if _collect_json_strings(text, deid):
+        return text, 0  # the first pass only collects; the second reports
     out: list[str] = []
     n = 0
     for lineno, line in enumerate(text.splitlines(keepends=True), start=1):
