@@ -457,6 +457,9 @@ def test_csv_and_jsonl_bulk_path_equals_value_by_value(
         w.writerow(["id", "note", "copy"])
         for i, t in enumerate(texts):
             w.writerow([i, t, t if i % 3 else ""])
+        # padded, irregular (quoted then more text: left as is) and empty quoted cells
+        buf.write('x,  手机13812345678  ,"手机13912345678"tail\r\n')
+        buf.write('y,"",  \r\n')
         src.write_text(buf.getvalue(), encoding="utf-8", newline="")
     else:
         src.write_text(

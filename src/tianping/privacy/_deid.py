@@ -837,6 +837,20 @@ def _deid_csv(
             raise InputError(
                 f"{path}: policy column(s) {unknown} are not in the header; columns are {names}"
             )
+    collect = deid._collect
+    if collect is not None and not deid.policy.columns and deid.policy.detect_unlisted:
+        # first pass with only `types` rules: every regular cell goes to detection
+        for _line, fields in records:
+            for s, e, k in fields:
+                if k == 0:
+                    core = text[s:e].strip(" ")
+                elif k == 1:
+                    core = _csv_unquote(text[s:e])
+                else:
+                    continue
+                if core:
+                    collect.append(core)
+        return text, 0
     needs_row = any(isinstance(r, DateShift) and r.per for r in deid.policy.columns.values())
     for _line, fields in records:
         nrec += 1
