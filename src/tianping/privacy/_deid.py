@@ -511,9 +511,7 @@ class Deidentifier:
         )
         return f, rep_data, np.frombuffer(rep_off, dtype=np.int64)
 
-    def _replacements(
-        self, s: pl.Series | None, found: pl.DataFrame, arr: Any = None
-    ) -> pl.DataFrame:
+    def _replacements(self, s: pl.Series, found: pl.DataFrame) -> pl.DataFrame:
         """The findings whose rule changes them, in order, with `new`, the replacement per
         the type's rule (spans whose rule keeps them are left out).
 
@@ -524,22 +522,14 @@ class Deidentifier:
         import polars as pl
 
         start, end, typ = pl.col("start"), pl.col("end"), pl.col("pi_type")
-        if "bstart" in found.columns:  # compiled kernel: values cut from the buffers in C
-            from tianping.privacy import _kernel
-
-            f = found.select(
-                "row", "pi_type", "bstart", "bend", (end - start).alias("n")
-            ).with_columns(_kernel.span_values(s, found, arr))
-        else:
-            assert s is not None
-            f = found.select(
-                "row",
-                "pi_type",
-                (end - start).alias("n"),
-                s.gather(found["row"])
-                .str.slice(found["start"], found["end"] - found["start"])
-                .alias("v"),
-            )
+        f = found.select(
+            "row",
+            "pi_type",
+            (end - start).alias("n"),
+            s.gather(found["row"])
+            .str.slice(found["start"], found["end"] - found["start"])
+            .alias("v"),
+        )
         consts: dict[str, str] = {}
         masks: dict[tuple[int, int, str], list[str]] = {}
         prefixes: dict[int, list[str]] = {}
@@ -566,8 +556,8 @@ class Deidentifier:
         f = f.with_row_index("i")
         parts: list[pl.DataFrame] = []
 
-        # the splice needs position, row and bytes (polars assembly: position only)
-        carry = [c for c in ("i", "row", "bstart", "bend") if c in f.columns]
+        # the polars assembly needs each replacement's position and row
+        carry = ["i", "row"]
         by_type = f.partition_by("pi_type", as_dict=True)  # one pass, not one filter per rule
 
         def part(labels: list[str], expr: pl.Expr) -> None:

@@ -192,16 +192,11 @@ def arrow_strings(s: pl.Series) -> Any:
 def splice(s: pl.Series, found: pl.DataFrame, replacements: pl.Series, arr: Any = None) -> str:
     """The rows of `s` joined, with the span of each finding (`row`, `bstart`, `bend`, in
     order) replaced by the matching string of `replacements`; one copy in C."""
-    return splice_bytes(arrow_strings(s) if arr is None else arr, found, replacements).decode()
-
-
-def splice_bytes(arr: Any, found: pl.DataFrame, replacements: pl.Series) -> bytes:
-    """`splice` on a large_string Arrow array, as UTF-8 bytes (callers that splice many
-    blocks decode once)."""
     reps = arrow_strings(replacements.fill_null(""))
     _, rep_offsets, rep_data = reps.buffers()
     rep_off = np.frombuffer(rep_offsets, dtype=np.int64)[reps.offset : reps.offset + len(reps) + 1]
-    return splice_buffers(arr, found, b"" if rep_data is None else rep_data, rep_off)
+    arr = arrow_strings(s) if arr is None else arr
+    return splice_buffers(arr, found, b"" if rep_data is None else rep_data, rep_off).decode()
 
 
 def _span_columns(found: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -213,7 +208,8 @@ def _span_columns(found: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def splice_buffers(arr: Any, found: pl.DataFrame, rep_data: Any, rep_off: Any) -> bytes:
-    """`splice_bytes` with the replacements as large_string buffers (data, int64 offsets)."""
+    """`splice` on a large_string Arrow array with the replacements as large_string buffers
+    (data, int64 offsets), as UTF-8 bytes (callers that splice many blocks decode once)."""
     kernel = _configure()
     _, offsets, data = arr.buffers()
     out: bytes = kernel.splice(

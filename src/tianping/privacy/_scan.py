@@ -245,9 +245,7 @@ def _read_utf8(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
     """
     lines = _PerLine(opts, rep)
     dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    with path.open("rb") as fh:
-        if enc == "utf-8-sig" and fh.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
-            fh.seek(0)
+    with _open_utf8(path, enc) as fh:
         while True:
             block = fh.read(opts.batch_chars)
             if not block:
@@ -265,6 +263,14 @@ def _read_utf8(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
             yield from lines.batches(dec.decode(block))
     yield from lines.batches(dec.decode(b"", final=True), final=True)
     rep.rows = lines.state.lines
+
+
+def _open_utf8(path: Path, enc: str) -> io.BufferedReader:
+    """A UTF-8 file opened for bytes, past its BOM when `enc` says it has one."""
+    fh = path.open("rb")
+    if enc == "utf-8-sig" and fh.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+        fh.seek(0)
+    return fh
 
 
 class _PerLine:
@@ -445,9 +451,7 @@ def _jsonl_blocks(
     with blank lines, malformed records or lone-CR line ends, go line by line. A line longer
     than `4 * max_line_chars` bytes sends the rest of the file line by line, as text."""
     line = 0  # lines consumed so far
-    with path.open("rb") as fh:
-        if enc == "utf-8-sig" and fh.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
-            fh.seek(0)
+    with _open_utf8(path, enc) as fh:
         while True:
             start = fh.tell()
             block = fh.read(opts.batch_chars)
