@@ -465,7 +465,8 @@ def _jsonl_blocks(
                     yield from rec.lines(text, line + 1, rep)
                     text.detach()
                     return
-            batches = _flat_jsonl(block, line, opts) if _FAST_JSONL else None
+            lines = _count_lines(block)
+            batches = _flat_jsonl(block, line, lines, opts) if _FAST_JSONL else None
             if batches is None:
                 text_lines = io.StringIO(block.decode("utf-8", errors="replace"), newline=None)
                 yield from rec.lines(text_lines, line + 1, rep)
@@ -475,7 +476,7 @@ def _jsonl_blocks(
                 for b in batches:
                     rec.rows += len(b[2] or ()) // 2
                     yield b
-            line += _count_lines(block)
+            line += lines
 
 
 def _count_lines(block: bytes) -> int:
@@ -487,13 +488,12 @@ def _count_lines(block: bytes) -> int:
 _FAST_JSONL = True  # tests switch it off to compare both paths
 
 
-def _flat_jsonl(block: bytes, line: int, opts: ScanOptions) -> list[Batch] | None:
+def _flat_jsonl(block: bytes, line: int, lines: int, opts: ScanOptions) -> list[Batch] | None:
     import pyarrow as pa
     import pyarrow.json as pajson
 
     if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
         return None  # lone CR line ends: the line-by-line path counts lines as Python does
-    lines = _count_lines(block)
     try:
         table = pajson.read_json(
             io.BytesIO(block),
