@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench lint install clean schema
 
-$(STAMP): pyproject.toml setup.py src/tianping/privacy/_pikernel.c
+$(STAMP): pyproject.toml setup.py src/tianping/privacy/_pikernel.c src/tianping/privacy/_celltok.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'

@@ -10,6 +10,7 @@ never the target.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hmac
 import json
@@ -968,9 +969,14 @@ def _collect_json_strings(text: str, deid: Deidentifier) -> bool:
     if deid.policy.columns or not deid.policy.detect_unlisted or deid._collect is None:
         return False
     collect = deid._collect
-    for m in _JSON_STRING_KEY.finditer(text):
-        if m.group("key") is None and m.end() - m.start() > 2:
-            collect.append(_json_str(m.group(0)))
+    before = len(collect)
+    try:
+        for m in _JSON_STRING_KEY.finditer(text):
+            if m.group("key") is None and m.end() - m.start() > 2:
+                collect.append(_json_str(m.group(0)))
+    except json.JSONDecodeError:  # the tokenizer pass reports it with its line
+        del collect[before:]
+        return False
     return True
 
 
@@ -979,11 +985,24 @@ def _deid_jsonl(text: str, deid: Deidentifier, path: Path) -> tuple[str, int]:
         return text, 0  # the first pass only collects; the second reports
     out: list[str] = []
     n = 0
-    for lineno, line in enumerate(text.splitlines(keepends=True), start=1):
+    # JSON Lines ends lines with LF only (str.splitlines would also cut at U+2028, which
+    # JSON strings may hold raw)
+    lines = text.split("\n")
+    for lineno, line in enumerate(lines, start=1):
+        if lineno < len(lines):
+            line += "\n"
+        elif not line:
+            break
         body = line.rstrip("\r\n")
         if body.strip():
             n += 1
-            new = _deid_json_line(body, deid, path, lineno)
+            try:
+                new = _deid_json_line(body, deid, path, lineno)
+            except json.JSONDecodeError as exc:  # a string token json.loads rejects
+                raise InputError(
+                    f"{path}: line {lineno}: invalid JSON string at character "
+                    f"{exc.pos + 1} of its token: {exc.msg}"
+                ) from None
             out.append(new + line[len(body) :])
         else:
             out.append(line)
@@ -1079,6 +1098,59 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _deid_text(
+    kind: str,
+    text: str,
+    src: Path,
+    deid: Deidentifier,
+    delimiter: str | None,
+    has_header: bool,
+    columns: Sequence[str] | None,
+) -> tuple[str, int]:
+    """A decoded text, CSV or JSONL file de-identified in Python (the text itself when
+    nothing changed) and its record count."""
+    if kind in ("csv", "tsv"):
+        delim = delimiter or ("\t" if kind == "tsv" else None)
+        return deid.two_pass(lambda: _deid_csv(text, deid, src, delim, has_header, columns))
+    if kind == "jsonl":
+        return deid.two_pass(lambda: _deid_jsonl(text, deid, src))
+    if deid.policy.columns and not deid.policy.types:
+        raise InputError(f"{src}: text files need 'types' rules; the policy has only columns")
+    # Line by line: PI does not span lines, and detection batches well over lines.
+    lines = text.splitlines(keepends=True)
+    return deid.text_lines(lines), len(lines)
+
+
+def _fast_cells(
+    kind: str,
+    raw: bytes,
+    text: str,
+    enc: str,
+    bom: bytes,
+    deid: Deidentifier,
+    delimiter: str | None,
+    has_header: bool,
+) -> tuple[bytes | None, int] | None:
+    """CSV or JSONL through the compiled tokenizer (`_cellfiles`): the new UTF-8 bytes
+    (None: unchanged) and the record count, or None where the Python tokenizers decide."""
+    from tianping.privacy import _cellfiles
+
+    if kind not in ("csv", "tsv", "jsonl") or not _cellfiles.usable(deid):
+        return None
+    utf8 = codecs.lookup(enc).name == "utf-8"
+    data = raw[len(bom) :] if utf8 else text.encode("utf-8")
+    if kind == "jsonl":
+        res = _cellfiles.deid_jsonl(data, deid)
+    else:
+        delim = delimiter or ("\t" if kind == "tsv" else _sniff(text))
+        res = _cellfiles.deid_csv(data, deid, delim, has_header)
+    if res is None:
+        deid.counts = Counter()  # nothing was replaced; the Python path starts afresh
+        return None
+    out, records = res
+    return (None if out is data else out), records
+
+
 def _deid_file(
     src: Path,
     out: Path,
@@ -1100,23 +1172,18 @@ def _deid_file(
         if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise InputError(f"{src}: binary file (NUL bytes), not text/CSV/JSONL")
         text, enc, bom = _decode(raw, src, encoding)
-        if kind in ("csv", "tsv"):
-            delim = delimiter or ("\t" if kind == "tsv" else None)
-            new, rep.records = deid.two_pass(
-                lambda: _deid_csv(text, deid, src, delim, has_header, columns)
-            )
-        elif kind == "jsonl":
-            new, rep.records = deid.two_pass(lambda: _deid_jsonl(text, deid, src))
+        fast = _fast_cells(kind, raw, text, enc, bom, deid, delimiter, has_header)
+        if fast is not None:
+            new_bytes, rep.records = fast
+            if new_bytes is None:
+                data = raw
+            elif codecs.lookup(enc).name == "utf-8":
+                data = bom + new_bytes  # already UTF-8: no round trip through str
+            else:
+                data = bom + new_bytes.decode("utf-8").encode(enc)
         else:
-            if deid.policy.columns and not deid.policy.types:
-                raise InputError(
-                    f"{src}: text files need 'types' rules; the policy has only columns"
-                )
-            # Line by line: PI does not span lines, and detection batches well over lines.
-            lines = text.splitlines(keepends=True)
-            new = deid.text_lines(lines)
-            rep.records = len(lines)
-        data = bom + new.encode(enc) if new is not text else raw
+            new, rep.records = _deid_text(kind, text, src, deid, delimiter, has_header, columns)
+            data = bom + new.encode(enc) if new is not text else raw
         _write_atomic(out, data)
     deid._cache.clear()  # per-file detection results
     rep.replaced = dict(sorted(deid.counts.items()))

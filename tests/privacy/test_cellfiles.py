@@ -1,0 +1,240 @@
+"""CSV and JSONL de-identification through the compiled tokenizer: the same bytes and
+counts as the Python tokenizers, on awkward files and on fuzzed ones."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tianping.errors import InputError
+from tianping.privacy import _cellfiles, _kernel
+from tianping.privacy._deid import DeidReport, deid_path
+from tianping.privacy._policy import Policy, parse_policy
+
+pytestmark = pytest.mark.skipif(
+    _cellfiles._celltok is None or not _kernel.available(),
+    reason="the compiled tokenizer or kernel is not built",
+)
+
+POLICY = (
+    "types:\n"
+    "  cn_resident_id: {action: generalise, to: region_prefix}\n"
+    "  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n"
+    "  email: {action: pseudonymise}\n"
+    "  '*': {action: redact}\n"
+)
+# replacements with a comma, a quote and non-ASCII: CSV must quote, JSON must escape
+AWKWARD = POLICY.replace("'*': {action: redact}", "'*': {action: redact, replacement: 'x,\"删\"'}")
+MOBILE, ID = "13812345678", "11010519491231002X"
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIANPING_DEID_KEY", "cellfiles-test-key-0123")
+
+
+def _both(
+    src: Path, pol: Policy, monkeypatch: pytest.MonkeyPatch, **kw: Any
+) -> tuple[bytes, DeidReport, bytes, DeidReport, list[bool]]:
+    """De-identify `src` through the compiled path and through the Python tokenizers."""
+    ran: list[bool] = []
+    real_csv, real_json = _cellfiles.deid_csv, _cellfiles.deid_jsonl
+
+    def spy_csv(*a: Any) -> Any:
+        res = real_csv(*a)
+        ran.append(res is not None)
+        return res
+
+    def spy_json(*a: Any) -> Any:
+        res = real_json(*a)
+        ran.append(res is not None)
+        return res
+
+    with monkeypatch.context() as m:
+        m.setattr(_cellfiles, "deid_csv", spy_csv)
+        m.setattr(_cellfiles, "deid_jsonl", spy_json)
+        fast_rep = deid_path(src, src.with_name("fast" + src.suffix), pol, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(_cellfiles, "usable", lambda deid: False)
+        slow_rep = deid_path(src, src.with_name("slow" + src.suffix), pol, **kw)
+    fast = src.with_name("fast" + src.suffix).read_bytes()
+    slow = src.with_name("slow" + src.suffix).read_bytes()
+    return fast, fast_rep, slow, slow_rep, ran
+
+
+def _same(src: Path, pol: Policy, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> list[bool]:
+    fast, fast_rep, slow, slow_rep, ran = _both(src, pol, monkeypatch, **kw)
+    assert fast == slow
+    assert fast_rep.files[0].replaced == slow_rep.files[0].replaced
+    assert fast_rep.files[0].records == slow_rep.files[0].records
+    return ran
+
+
+def test_csv_awkward_cells_match_the_python_tokenizer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes(
+        (
+            "id,note,more\r\n"
+            f'1,  手机{MOBILE}  ,"身份证{ID}"tail\r\n'  # padded; irregular: left alone
+            f'2,"",  \r\n'  # empty quoted and blank cells
+            f'3,"他说""手机{MOBILE}""，好","多行\n邮箱 a.b@example.com\n结束"\r\n'
+            f"4,电话{MOBILE},Customer 王小明先生 call {MOBILE}\r"  # a lone CR ends a record
+            f'5,"{MOBILE}",""""\n'
+            f"6,no pi here,{ID}"  # no line end at the end of the file
+        ).encode()
+    )
+    for text in (POLICY, AWKWARD):
+        assert _same(src, parse_policy(text), monkeypatch) == [True]
+    fast = (tmp_path / "fast.csv").read_bytes().decode()
+    assert f'"身份证{ID}"tail\r\n' in fast and "138****5678" in fast
+    assert MOBILE not in fast and "a.b@example.com" not in fast
+    assert ',"Customer x,""删""先生 call 138****5678"\r' in fast  # now it needs quotes
+
+
+def test_csv_without_header_tsv_bom_and_other_encodings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pol = parse_policy(POLICY)
+    rows = [[str(i), f"手机{MOBILE}", f"身份证 {ID}"] for i in range(30)]
+    tsv = tmp_path / "in.tsv"
+    tsv.write_text("\n".join("\t".join(r) for r in rows) + "\n", encoding="utf-8")
+    assert _same(tsv, pol, monkeypatch, has_header=False) == [True]
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + b"a,b\n" + f"1,{MOBILE}\n".encode())
+    assert _same(bom, pol, monkeypatch) == [True]
+    assert (tmp_path / "fast.csv").read_bytes().startswith(b"\xef\xbb\xbfa,b\n1,138****5678")
+    gb = tmp_path / "gb.csv"
+    gb.write_bytes("名字,电话\n王小明,手机".encode("gb18030") + MOBILE.encode() + b"\n")
+    assert _same(gb, pol, monkeypatch, encoding="gb18030") == [True]
+    assert b"138****5678" in (tmp_path / "fast.csv").read_bytes()
+    for name, data in (("empty.csv", b""), ("header.csv", b"a,b\r\n"), ("clean.csv", b"a\nb\n")):
+        f = tmp_path / name
+        f.write_bytes(data)
+        assert _same(f, pol, monkeypatch) == [True]
+        assert (tmp_path / "fast.csv").read_bytes() == data
+
+
+def test_csv_unterminated_quote_is_reported_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(f'a,b\n1,{MOBILE}\n2,"open\n3,x\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 3: unterminated quoted field"):
+        deid_path(src, tmp_path / "out.csv", parse_policy(POLICY))
+    assert not (tmp_path / "out.csv").exists()
+    # a quote pair before the end of the data: the regex backtracks to it (irregular)
+    src.write_text(f'a,b\n1,"x""{MOBILE}\n', encoding="utf-8")
+    assert _same(src, parse_policy(POLICY), monkeypatch) == [True]
+
+
+def test_csv_fuzz_matches_the_python_tokenizer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(7)
+    parts = [MOBILE, ID, "手机", " ", ",", '"', '""', "\n", "\r\n", "a.b@example.com", "x", "。"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator=rng.choice(["\n", "\r\n"]))
+    w.writerow(["k", "v", "w"])
+    for _i in range(400):
+        cells = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 6))) for _ in range(3)]
+        if rng.random() < 0.3:
+            w.writerow(cells)
+        else:  # hand-written: padding, bare quotes inside plain cells, short rows
+            buf.write(
+                ",".join(
+                    c.replace("\n", " ").replace("\r", " ") for c in cells[: rng.randint(1, 3)]
+                )
+            )
+            buf.write("\n")
+    src = tmp_path / "in.csv"
+    src.write_text(buf.getvalue(), encoding="utf-8", newline="")
+    assert _same(src, parse_policy(AWKWARD), monkeypatch) == [True]
+    assert (tmp_path / "fast.csv").read_bytes() != src.read_bytes()
+
+
+def test_jsonl_awkward_values_match_the_python_tokenizer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [
+        f'{{"a" : "手机{MOBILE}", "b": ["x", "{MOBILE}", ""], "c": {{"d": "电话: {MOBILE}"}}}}',
+        f'{{"k: \\"{MOBILE}\\"": "v {MOBILE}", "e": "", "n": -1.5e3, "t": true, "z": null}}',
+        f'"{MOBILE} 顶层"',
+        f'["{MOBILE}", {{"z": "{MOBILE}"}}]',
+        "   ",
+        f'{{"q": "\\u624b\\u673a{MOBILE}", "r": "\\ud83d\\ude00 {MOBILE} \\n\\t\\/"}}',
+        f'{{"s": "引号 \\"{MOBILE}\\" 反斜杠 \\\\ 身份证{ID}"}}\r',
+        f'{{"id": {MOBILE}, "note": "Customer 王小明先生"}}',
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for text in (POLICY, AWKWARD):
+        assert _same(src, parse_policy(text), monkeypatch) == [True]
+    got = (tmp_path / "fast.jsonl").read_text(encoding="utf-8").splitlines()
+    assert f'"k: \\"{MOBILE}\\""' in got[1]  # keys are not values
+    assert json.loads(got[5])["q"] == "手机138****5678"
+    assert "\\u" in got[5]  # a value written with \u escapes is re-escaped so
+    assert f'"id": {MOBILE}' in got[7]  # numbers only change by a column rule
+
+
+def test_jsonl_the_python_path_takes_what_c_declines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pol = parse_policy(POLICY)
+    src = tmp_path / "in.jsonl"
+    # a non-ASCII space between tokens, a raw control character inside a string
+    src.write_text(f'{{"a":\u3000"{MOBILE}"}}\n', encoding="utf-8")
+    fast, _fast_rep, slow, _slow_rep, ran = _both(src, pol, monkeypatch)
+    assert ran == [False] and fast == slow and b"138****5678" in fast
+    src.write_text(f'{{"a": "ok"}}\n{{"a": "{MOBILE}\x07"}}\n', encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r"line 2: invalid JSON string at character 13 of its token"
+    ):
+        deid_path(src, tmp_path / "out.jsonl", pol)
+    src.write_text(f'{{"a": "{MOBILE}"}}\n{{"a": "x",}}\n{{"b": 1\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 3: truncated JSON"):
+        deid_path(src, tmp_path / "out.jsonl", pol)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_jsonl_fuzz_matches_the_python_tokenizer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(11)
+    parts = [MOBILE, ID, "手机", " ", '"', "\\", "\n", "é", "😀", "\u0007", "a.b@example.com", "/"]
+
+    def value(depth: int) -> Any:
+        r = rng.random()
+        if depth > 2 or r < 0.5:
+            return "".join(rng.choice(parts) for _ in range(rng.randint(0, 5)))
+        if r < 0.6:
+            return rng.choice([1, -2.5, True, None, 10**20])
+        if r < 0.8:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        return {value(3): value(depth + 1) for _ in range(rng.randint(0, 3))}
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(
+            json.dumps({"k": value(0), "m": value(0)}, ensure_ascii=rng.random() < 0.3) + "\n"
+            for _ in range(400)
+        ),
+        encoding="utf-8",
+    )
+    assert _same(src, parse_policy(AWKWARD), monkeypatch) == [True]
+    assert (tmp_path / "fast.jsonl").read_bytes() != src.read_bytes()
+
+
+def test_column_rules_keep_the_python_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(f"name,phone\n王小明,{MOBILE}\n", encoding="utf-8")
+    pol = parse_policy(POLICY + "columns:\n  name: {action: redact}\n")
+    fast, _, slow, _, ran = _both(src, pol, monkeypatch)
+    assert ran == [] and fast == slow and b"138****5678" in fast

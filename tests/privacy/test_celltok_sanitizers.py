@@ -1,0 +1,91 @@
+"""Memory safety of the CSV/JSONL cell tokenizer: an AddressSanitizer + UBSan build, fuzzed.
+
+`_celltok.c` parses files a user hands over, so it is built again with
+`-fsanitize=address,undefined` and run in a child process over random CSV and JSON-ish
+bytes (quotes, escapes, \\u escapes and surrogates, line ends, cut at every length), each
+input in its own exact-size allocation so a read one byte past the end is caught; the cells
+found are then written back with random new values in both formats. Any sanitizer report
+fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from tests.privacy.test_pikernel_sanitizers import _libasan
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "src" / "tianping" / "privacy" / "_celltok.c"
+
+CHILD = r"""
+import importlib.util, random, sys
+import numpy as np
+import pyarrow as pa
+spec = importlib.util.spec_from_file_location("tianping.privacy._celltok", sys.argv[1])
+mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+rng = random.Random(3)
+parts = ['"', '""', "\\", '\\"', "\\u", "\\ud83d", "\\ude00", "\\u624b", "\\n", ",", "\t",
+         "\n", "\r\n", "\r", " ", "{", "}", "[", "]", ":", "1", "-", "0.5e", "true", "nul",
+         "手机13812345678", "é", "\U0001F600", "\x07", "a"]
+docs = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 40))) for _ in range(4000)]
+docs += ['{"a": "x\\u624b", "b": ["13812345678", {"c": "\\ud83d\\ude00"}]}\n' * 3,
+         'a,b\n"x""y",  z  \n"open']
+docs += [d[:cut] for d in docs[:300] for cut in range(len(d))]
+def exact(b):  # an allocation of exactly len(b) bytes
+    return np.frombuffer(b, dtype=np.uint8).copy() if b else np.zeros(0, np.uint8)
+def new_values(n):
+    vals = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 4))) for _ in range(n)]
+    arr = pa.array(vals, pa.large_string())
+    return arr.buffers()[2] or b"", arr.buffers()[1]
+cells = 0
+for d in docs:
+    data = d.encode("utf-8", "surrogatepass")
+    for delim in (44, 9):
+        vals, voff, ss, se, kind, rec, records, err = mod.csv_cells(exact(data), delim)
+        n = len(kind)
+        cells += n
+        if err < 0:
+            nd, no = new_values(n)
+            mod.splice(0, exact(data), ss, se, kind, exact(vals), voff, nd, no, 0, delim)
+    found = mod.json_values(exact(data))
+    if found is not None:
+        vals, voff, ss, se, flag, lines = found
+        nd, no = new_values(len(flag))
+        mod.splice(1, exact(data), ss, se, flag, exact(vals), voff, nd, no, 0, 0)
+print("tokenized", len(docs), "cells", cells)
+"""
+
+
+@pytest.mark.slow
+def test_cell_tokenizer_is_clean_under_sanitizers(tmp_path: Path) -> None:
+    libasan = _libasan()
+    if libasan is None:
+        pytest.skip("gcc with libasan is not installed: the sanitizer build cannot be made")
+    ext = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    so = tmp_path / f"_celltok{ext}"
+    build = [
+        "gcc", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+        "-fno-omit-frame-pointer", "-fPIC", "-shared",
+        f"-I{sysconfig.get_paths()['include']}", str(SOURCE), "-o", str(so),
+    ]  # fmt: skip
+    subprocess.run(build, check=True, capture_output=True)
+    env = dict(os.environ, LD_PRELOAD=libasan, ASAN_OPTIONS="detect_leaks=0:abort_on_error=1")
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD, str(so)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    report = res.stderr[-4000:]
+    assert res.returncode == 0, report
+    assert "runtime error" not in res.stderr and "AddressSanitizer" not in res.stderr, report
+    assert res.stdout.startswith("tokenized"), res.stdout
