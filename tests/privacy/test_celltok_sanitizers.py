@@ -48,7 +48,7 @@ cells = 0
 for d in docs:
     data = d.encode("utf-8", "surrogatepass")
     for delim in (44, 9):
-        vals, voff, ss, se, kind, rec, records, err = mod.csv_cells(exact(data), delim)
+        vals, voff, ss, se, kind, rec, fld, records, err = mod.csv_cells(exact(data), delim)
         n = len(kind)
         cells += n
         if err < 0:

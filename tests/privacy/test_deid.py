@@ -482,7 +482,7 @@ def test_csv_and_jsonl_bulk_path_equals_value_by_value(
         return ran[-1]
 
     monkeypatch.setattr(Deidentifier, "_bulk", spy)
-    monkeypatch.setattr(_cellfiles, "usable", lambda deid: False)  # test_cellfiles.py
+    monkeypatch.setattr(_cellfiles, "usable", lambda deid, kind: False)  # test_cellfiles.py
     fast_rep = deid_path(src, tmp_path / f"fast{suffix}", pol)
     assert ran == [True]
     monkeypatch.setenv("TIANPING_PI_ENGINE", "polars")

@@ -1,14 +1,14 @@
 """De-identification of whole CSV and JSON Lines files through the compiled tokenizer.
 
-With only `types` rules (detection everywhere, no column rules) a file's cells are one
-Arrow column: `_celltok.c` finds them (CSV cells without padding and quotes unescaped; JSON
-string values decoded, keys left out), `Deidentifier.text_column` detects and replaces PI
-in all of them through the compiled kernel, and `_celltok.splice` writes each changed cell
-back over its own bytes, quoted or escaped as before. The bytes written and the counts are
-those of the Python tokenizers in `_deid.py` (tested), which still take every file this
-path declines: column rules, a custom detector, no compiled kernel or tokenizer, a
-delimiter that is not one ASCII byte, and any file whose errors the Python path reports
-with their line.
+`_celltok.c` finds the cells (CSV cells without padding and with quotes unescaped; JSON
+string values decoded, keys left out). The cells that detection reads become one Arrow
+column, which `Deidentifier.text_column` runs through the compiled kernel; CSV cells under
+a column rule get that rule once per distinct value. `_celltok.splice` then writes each
+changed cell back over its own bytes, quoted or escaped as before. The bytes written and
+the counts are those of the Python tokenizers in `_deid.py` (tested), which still take
+every file this path declines: a custom detector, no compiled kernel or tokenizer, column
+rules in JSONL, date shifts keyed by another column, a delimiter that is not one ASCII
+byte, and any file whose errors the Python path reports with their line.
 """
 
 from __future__ import annotations
@@ -20,6 +20,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tianping.privacy import _kernel
+from tianping.privacy._policy import (
+    Action,
+    DateShift,
+    Detect,
+    Generalise,
+    Keep,
+    Mask,
+    Redact,
+    Suppress,
+)
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -33,41 +43,129 @@ except ImportError:  # built without a C compiler: the Python tokenizers do the 
 _CSV, _JSON = 0, 1
 
 
-def usable(deid: Deidentifier) -> bool:
-    """Whether this path can take files for `deid`: only `types` rules, the default
-    detector, and both compiled parts built."""
+def usable(deid: Deidentifier, kind: str) -> bool:
+    """Whether this path can take a `kind` file for `deid`: the default detector and both
+    compiled parts built; for JSONL only `types` rules (column rules there follow a value's
+    top-level key into nested containers, which the Python tokenizer tracks); for CSV also
+    column rules, except date shifts keyed by another cell of the row."""
     policy = deid.policy
-    return (
-        _celltok is not None
-        and deid._detector is None
-        and not policy.columns
-        and policy.detect_unlisted
-        and _kernel.wanted(None)
-    )
+    if _celltok is None or deid._detector is not None or not _kernel.wanted(None):
+        return False
+    if kind == "jsonl":
+        return not policy.columns and policy.detect_unlisted
+    return not any(isinstance(r, DateShift) and r.per for r in policy.columns.values())
 
 
 def deid_csv(
-    data: bytes, deid: Deidentifier, delim: str, has_header: bool
+    data: bytes, deid: Deidentifier, delim: str, has_header: bool, names: list[str]
 ) -> tuple[bytes, int] | None:
     """`data` (UTF-8 CSV) de-identified and its record count (header excluded), or None
-    where the Python tokenizer must take the file."""
+    where the Python tokenizer must take the file. `names`: the column names (checked
+    against the policy by the caller; empty without a header)."""
+    import pyarrow as pa
+
     assert _celltok is not None
-    if len(delim) != 1 or not delim.isascii() or delim in '"\r\n':
-        return None
-    vals, voff, ss, se, kind, rec, records, err_at = _celltok.csv_cells(data, ord(delim))
+    vals, voff, ss, se, kind, rec, fld, records, err_at = _celltok.csv_cells(data, ord(delim))
     if err_at >= 0:
         return None  # an unterminated quote: the Python path reports its line
-    offsets = np.frombuffer(voff, dtype=np.int64)
-    starts = np.frombuffer(ss, dtype=np.int64)
-    ends = np.frombuffer(se, dtype=np.int64)
-    kinds = np.frombuffer(kind, dtype=np.uint8)
+    cells = pa.LargeStringArray.from_buffers(len(kind), pa.py_buffer(voff), pa.py_buffer(vals))
+    field = np.frombuffer(fld, dtype=np.int64)
+    # what happens to each field: 0 kept, 1 detection, 2 its column rule
+    policy = deid.policy
+    width = int(field.max()) + 1 if len(field) else 0
+    plan = np.zeros(width, dtype=np.int8)
+    rules: dict[int, tuple[str, Action]] = {}
+    for i in range(width):
+        name = names[i] if i < len(names) else str(i)
+        rule = policy.columns.get(name)
+        if rule is None:
+            plan[i] = policy.detect_unlisted
+        elif isinstance(rule, Detect):
+            plan[i] = 1
+        elif not isinstance(rule, Keep):
+            plan[i] = 2
+            rules[i] = (name, rule)
+    todo = plan[field] if width else np.zeros(0, dtype=np.int8)
     if has_header:
-        if records == 0:
-            return data, 0
-        first = int(np.searchsorted(np.frombuffer(rec, dtype=np.int64), 1))  # past record 0
-        offsets, starts, ends, kinds = offsets[first:], starts[first:], ends[first:], kinds[first:]
-        records -= 1
-    return _write_back(_CSV, data, deid, vals, offsets, starts, ends, kinds, ord(delim)), records
+        todo[np.frombuffer(rec, dtype=np.int64) == 0] = 0  # the header row stays
+        records = max(records - 1, 0)
+    sel = np.flatnonzero(todo)
+    if len(sel) == 0:
+        return data, records
+    old = cells.take(pa.array(sel))
+    detect = np.flatnonzero(todo[sel] == 1)
+    parts = []  # new values, in the order of `order`
+    order = [detect]
+    if len(detect):
+        new = deid.text_column(old.take(pa.array(detect)))
+        assert new is not None  # usable() checked that the kernel runs
+        parts.append(new)
+    if rules:
+        at = np.flatnonzero(todo[sel] == 2)
+        parts.append(_column_rules(deid, old.take(pa.array(at)), field[sel][at], rules))
+        order.append(at)
+    where = np.empty(len(sel), dtype=np.int64)  # cell k's new value is at where[k]
+    where[np.concatenate(order)] = np.arange(len(sel))
+    new_all = pa.concat_arrays(parts).take(pa.array(where))
+    out = _splice(_CSV, data, old, new_all, ss, se, kind, sel, ord(delim))
+    return out, records
+
+
+def _column_rules(
+    deid: Deidentifier, values: Any, field: Any, rules: dict[int, tuple[str, Action]]
+) -> Any:
+    """Column rules on their cells (`values`, of fields `field`): masks, redactions,
+    suppressions and region prefixes computed in C, every other rule once per distinct
+    value of its column; counted per cell, as `Deidentifier.cell` counts."""
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(values)
+    c_rules: list[tuple[int, int, int, str]] = []
+    rule = np.full(n, -1, dtype=np.int16)
+    py_index = np.full(n, -1, dtype=np.int64)
+    py_values: list[str] = []
+    for i, (name, r) in rules.items():
+        at = np.flatnonzero(field == i)
+        if not len(at):
+            continue
+        deid.counts[name] += len(at)
+        py_at = at[:0]  # the cells that go through Python
+        if isinstance(r, Mask):
+            c_rules.append((_kernel.RULE_MASK, r.keep_start, r.keep_end, r.char))
+        elif isinstance(r, Redact):
+            text = r.replacement if r.replacement is not None else f"[{name.upper()}]"
+            c_rules.append((_kernel.RULE_CONSTANT, 0, 0, text))
+        elif isinstance(r, Suppress):
+            c_rules.append((_kernel.RULE_CONSTANT, 0, 0, ""))
+        elif isinstance(r, Generalise) and r.to == "region_prefix":
+            # in C where Python's str.strip and \d see the same characters as C: ASCII
+            # values without the separators \x1c-\x1f (whitespace to str.strip)
+            col = values.take(pa.array(at))
+            plain = pc.and_(
+                pc.string_is_ascii(col), pc.invert(pc.match_substring_regex(col, "[\x1c-\x1f]"))
+            ).to_numpy(zero_copy_only=False)
+            c_rules.append((_kernel.RULE_REGION_PREFIX, r.digits, 0, ""))
+            at, py_at = at[plain], at[~plain]
+        else:
+            at, py_at = at[:0], at
+        rule[at] = len(c_rules) - 1
+        if not len(py_at):
+            continue
+        fn = deid._compile(r, name)
+        assert fn is not None  # Keep and Detect never reach here
+        column = values.take(pa.array(py_at)).to_pylist()
+        done = {v: fn(v) or "" for v in set(column)}
+        py_index[py_at] = np.arange(len(py_values), len(py_values) + len(py_at))
+        py_values += [done[v] for v in column]
+    _, offsets, _ = values.buffers()
+    lengths = np.diff(np.frombuffer(offsets, dtype=np.int64)[values.offset : values.offset + n + 1])
+    spans = pl.DataFrame(
+        {"row": np.arange(n, dtype=np.uint32), "bstart": np.zeros(n, np.int64), "bend": lengths}
+    )
+    data, new_offsets = _kernel.rule_values(values, spans, rule, c_rules, py_values, py_index)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(new_offsets), pa.py_buffer(data))
 
 
 def deid_jsonl(data: bytes, deid: Deidentifier) -> tuple[bytes, int] | None:
@@ -78,20 +176,7 @@ def deid_jsonl(data: bytes, deid: Deidentifier) -> tuple[bytes, int] | None:
     if found is None:
         return None
     vals, voff, ss, se, ascii_, lines = found
-    return (
-        _write_back(
-            _JSON,
-            data,
-            deid,
-            vals,
-            np.frombuffer(voff, dtype=np.int64),
-            np.frombuffer(ss, dtype=np.int64),
-            np.frombuffer(se, dtype=np.int64),
-            np.frombuffer(ascii_, dtype=np.uint8),
-            0,
-        ),
-        lines,
-    )
+    return _write_back(_JSON, data, deid, vals, voff, ss, se, ascii_, 0), lines
 
 
 def _write_back(
@@ -99,33 +184,60 @@ def _write_back(
     data: bytes,
     deid: Deidentifier,
     vals: bytes,
-    offsets: Any,
-    starts: Any,
-    ends: Any,
-    kinds: Any,
+    offsets: bytes,
+    starts: bytes,
+    ends: bytes,
+    kinds: bytes,
     arg: int,
 ) -> bytes:
     import pyarrow as pa
 
-    assert _celltok is not None
     n = len(kinds)
     if n == 0:
         return data
     column = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(vals))
     new = deid.text_column(column)
     assert new is not None  # usable() checked that the kernel runs
-    _, new_offsets, new_data = new.buffers()
+    return _splice(fmt, data, column, new, starts, ends, kinds, None, arg)
+
+
+def _splice(
+    fmt: int,
+    data: bytes,
+    old: Any,
+    new: Any,
+    starts: Any,
+    ends: Any,
+    kinds: Any,
+    sel: Any,
+    arg: int,
+) -> bytes:
+    """`data` with the cells (those at `sel`, or all) whose `new` value differs from the
+    `old` one written over their spans (both large_string arrays, one value per cell)."""
+    assert _celltok is not None
+
+    def buffers(arr: Any) -> tuple[Any, Any]:
+        _, off, dat = arr.buffers()
+        offsets = np.frombuffer(off, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+        return (dat if dat is not None else b""), np.ascontiguousarray(offsets)
+
+    def cells(a: bytes | Any, dtype: Any) -> Any:
+        col = np.frombuffer(a, dtype=dtype) if isinstance(a, bytes) else a
+        return np.ascontiguousarray(col if sel is None else col[sel])
+
+    old_data, old_off = buffers(old)
+    new_data, new_off = buffers(new)
     out, changed = _celltok.splice(
         fmt,
         data,
-        np.ascontiguousarray(starts),
-        np.ascontiguousarray(ends),
-        np.ascontiguousarray(kinds),
-        vals,
-        np.ascontiguousarray(offsets),
-        new_data if new_data is not None else b"",
-        new_offsets,
-        new.offset,
+        cells(starts, np.int64),
+        cells(ends, np.int64),
+        cells(kinds, np.uint8),
+        old_data,
+        old_off,
+        new_data,
+        new_off,
+        0,
         arg,
     )
     return data if changed == 0 else bytes(out)

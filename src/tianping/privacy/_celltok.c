@@ -57,10 +57,11 @@ static PyObject *take(buf_t *b) {
 /* ------------------------------------------------------------------ CSV */
 
 /* csv_cells(data, delim) -> (values, value_offsets, span_start, span_end, kind, record,
-   records, error_at). One entry per cell that detection reads: a plain cell without its
+   field, records, error_at). One entry per cell that de-identification reads: a plain cell without its
    padding spaces (kind 0) or a quoted cell unescaped (kind 1; its span is the whole quoted
    field); empty cells and irregular ones (a quoted part followed by more text) are left
-   out. `record` numbers the records from 0; `records` counts them; `error_at` is the byte
+   out. `record` numbers the records from 0 and `field` the cells in a record; `records`
+   counts the records; `error_at` is the byte
    offset of an unterminated quote, else -1. */
 static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
     Py_buffer in;
@@ -75,7 +76,7 @@ static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
     int64_t n = in.len;
     uint8_t stop[256] = {0};
     stop[(uint8_t)delim] = stop['\r'] = stop['\n'] = 1;
-    buf_t vals = {0}, voff = {0}, ss = {0}, se = {0}, kind = {0}, rec = {0};
+    buf_t vals = {0}, voff = {0}, ss = {0}, se = {0}, kind = {0}, rec = {0}, fld = {0};
     int64_t err_at = -1, records = 0, pos = 0, fields = 0;
     int nonempty = 0, oom = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -139,6 +140,7 @@ static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
             oom |= put64(&se, k == 1 ? end : b);
             oom |= put1(&kind, (uint8_t)k);
             oom |= put64(&rec, records);
+            oom |= put64(&fld, fields - 1);
         }
         if (end >= n) {
             if (nonempty || fields > 1) records++;
@@ -157,12 +159,13 @@ static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&in);
     if (oom) {
-        free(vals.p); free(voff.p); free(ss.p); free(se.p); free(kind.p); free(rec.p);
+        free(vals.p); free(voff.p); free(ss.p); free(se.p); free(kind.p); free(rec.p); free(fld.p);
         return PyErr_NoMemory();
     }
     PyObject *o0 = take(&vals), *o1 = take(&voff), *o2 = take(&ss), *o3 = take(&se);
-    PyObject *o4 = take(&kind), *o5 = take(&rec);
-    return Py_BuildValue("(NNNNNNLL)", o0, o1, o2, o3, o4, o5, (long long)records, (long long)err_at);
+    PyObject *o4 = take(&kind), *o5 = take(&rec), *o6 = take(&fld);
+    return Py_BuildValue("(NNNNNNNLL)", o0, o1, o2, o3, o4, o5, o6, (long long)records,
+                         (long long)err_at);
 }
 
 /* ------------------------------------------------------------------ JSON Lines */

@@ -795,6 +795,38 @@ def _sniff(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _csv_names(
+    text: str,
+    records: Iterator[tuple[int, list[tuple[int, int, int]]]],
+    path: Path,
+    policy: Policy,
+    has_header: bool,
+    columns: Sequence[str] | None,
+) -> list[str] | None:
+    """The column names (the header record, taken from `records`, or `columns`), checked
+    against the policy's column rules; None for a file with a header and nothing else."""
+    if has_header:
+        first = next(records, None)
+        if first is None:
+            return None
+        _, fields = first
+        names = [(_csv_unquote(text[s:e]) if k == 1 else text[s:e]).strip() for s, e, k in fields]
+    else:
+        names = list(columns) if columns else []
+    if not names and any(not c.isdigit() for c in policy.columns):
+        raise InputError(
+            f"{path}: the file has no header: name policy columns by position (0, 1, ...) "
+            "or give the column names"
+        )
+    if names:
+        unknown = [c for c in policy.columns if c not in names]
+        if unknown:
+            raise InputError(
+                f"{path}: policy column(s) {unknown} are not in the header; columns are {names}"
+            )
+    return names
+
+
 def _deid_csv(
     text: str,
     deid: Deidentifier,
@@ -805,29 +837,12 @@ def _deid_csv(
 ) -> tuple[str, int]:
     delim = delimiter or _sniff(text)
     records = _csv_records(text, delim, path)
-    names: list[str]
     parts: list[str] = []
     pos = 0
     nrec = 0
-    if has_header:
-        first = next(records, None)
-        if first is None:
-            return text, 0
-        _, fields = first
-        names = [(_csv_unquote(text[s:e]) if k == 1 else text[s:e]).strip() for s, e, k in fields]
-    else:
-        names = list(columns) if columns else []
-    if not names and any(not c.isdigit() for c in deid.policy.columns):
-        raise InputError(
-            f"{path}: the file has no header: name policy columns by position (0, 1, ...) "
-            "or give the column names"
-        )
-    if names:
-        unknown = [c for c in deid.policy.columns if c not in names]
-        if unknown:
-            raise InputError(
-                f"{path}: policy column(s) {unknown} are not in the header; columns are {names}"
-            )
+    names = _csv_names(text, records, path, deid.policy, has_header, columns)
+    if names is None:
+        return text, 0
     collect = deid._collect
     if collect is not None and not deid.policy.columns and deid.policy.detect_unlisted:
         # first pass with only `types` rules: every regular cell goes to detection
@@ -1127,15 +1142,17 @@ def _fast_cells(
     text: str,
     enc: str,
     bom: bytes,
+    path: Path,
     deid: Deidentifier,
     delimiter: str | None,
     has_header: bool,
+    columns: Sequence[str] | None,
 ) -> tuple[bytes | None, int] | None:
     """CSV or JSONL through the compiled tokenizer (`_cellfiles`): the new UTF-8 bytes
     (None: unchanged) and the record count, or None where the Python tokenizers decide."""
     from tianping.privacy import _cellfiles
 
-    if kind not in ("csv", "tsv", "jsonl") or not _cellfiles.usable(deid):
+    if kind not in ("csv", "tsv", "jsonl") or not _cellfiles.usable(deid, kind):
         return None
     utf8 = codecs.lookup(enc).name == "utf-8"
     data = raw[len(bom) :] if utf8 else text.encode("utf-8")
@@ -1143,7 +1160,14 @@ def _fast_cells(
         res = _cellfiles.deid_jsonl(data, deid)
     else:
         delim = delimiter or ("\t" if kind == "tsv" else _sniff(text))
-        res = _cellfiles.deid_csv(data, deid, delim, has_header)
+        if len(delim) != 1 or not delim.isascii() or delim in '"\r\n':
+            return None
+        names = _csv_names(
+            text, _csv_records(text, delim, path), path, deid.policy, has_header, columns
+        )
+        if names is None:
+            return None, 0
+        res = _cellfiles.deid_csv(data, deid, delim, has_header, names)
     if res is None:
         deid.counts = Counter()  # nothing was replaced; the Python path starts afresh
         return None
@@ -1172,7 +1196,7 @@ def _deid_file(
         if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise InputError(f"{src}: binary file (NUL bytes), not text/CSV/JSONL")
         text, enc, bom = _decode(raw, src, encoding)
-        fast = _fast_cells(kind, raw, text, enc, bom, deid, delimiter, has_header)
+        fast = _fast_cells(kind, raw, text, enc, bom, src, deid, delimiter, has_header, columns)
         if fast is not None:
             new_bytes, rep.records = fast
             if new_bytes is None:
