@@ -44,24 +44,22 @@ def _both(
 ) -> tuple[bytes, DeidReport, bytes, DeidReport, list[bool]]:
     """De-identify `src` through the compiled path and through the Python tokenizers."""
     ran: list[bool] = []
-    real_csv, real_json = _cellfiles.deid_csv, _cellfiles.deid_jsonl
 
-    def spy_csv(*a: Any) -> Any:
-        res = real_csv(*a)
-        ran.append(res is not None)
-        return res
+    def spy(real: Any) -> Any:
+        def run(*a: Any) -> Any:
+            res = real(*a)
+            ran.append(res is not None)
+            return res
 
-    def spy_json(*a: Any) -> Any:
-        res = real_json(*a)
-        ran.append(res is not None)
-        return res
+        return run
 
     with monkeypatch.context() as m:
-        m.setattr(_cellfiles, "deid_csv", spy_csv)
-        m.setattr(_cellfiles, "deid_jsonl", spy_json)
+        for name in ("deid_csv", "deid_jsonl", "deid_lines"):
+            m.setattr(_cellfiles, name, spy(getattr(_cellfiles, name)))
         fast_rep = deid_path(src, src.with_name("fast" + src.suffix), pol, **kw)
     with monkeypatch.context() as m:
         m.setattr(_cellfiles, "usable", lambda deid, kind: False)
+        m.setattr(_cellfiles, "deid_lines", lambda data, deid: None)
         slow_rep = deid_path(src, src.with_name("slow" + src.suffix), pol, **kw)
     fast = src.with_name("fast" + src.suffix).read_bytes()
     slow = src.with_name("slow" + src.suffix).read_bytes()
@@ -274,3 +272,39 @@ def test_csv_column_rules_match_the_python_tokenizer(
     jsonl = tmp_path / "in.jsonl"
     jsonl.write_text(f'{{"phone": "{MOBILE}"}}\n', encoding="utf-8")
     assert _same(jsonl, pol, monkeypatch) == []  # column rules in JSONL: Python path
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "compiled"),
+    [
+        ("crlf.txt", f"身份证 {ID}\r\n手机{MOBILE}\r\n\r\nno pi\r\n", True),
+        ("open.txt", f"Customer 王小明先生\n电话 {MOBILE}", True),  # no line end at the end
+        ("empty.txt", "", True),
+        ("clean.txt", "nothing here\n", True),
+        ("u2028.txt", f"手机{MOBILE}\u2028身份证{ID}\n", False),  # splitlines cuts here
+        ("cr.txt", f"手机{MOBILE}\r身份证{ID}\n", False),
+    ],
+)
+def test_text_lines_over_file_bytes_match_the_python_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, body: str, compiled: bool
+) -> None:
+    src = tmp_path / name
+    src.write_bytes(body.encode())
+    assert _same(src, parse_policy(POLICY), monkeypatch) == [compiled]
+    fast = (tmp_path / "fast.txt").read_bytes()
+    assert MOBILE.encode() not in fast and (b"\r\n" in fast) == ("\r\n" in body)
+
+
+def test_text_lines_in_blocks_and_other_encodings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tianping.privacy import _deid
+
+    monkeypatch.setattr(_deid, "_BATCH", 7)  # many blocks, a partial one at the end
+    lines = [f"{i} 手机{MOBILE} 身份证{ID}" if i % 3 else f"{i} 无" for i in range(50)]
+    for enc, name in (("utf-8-sig", "bom.txt"), ("gb18030", "gb.txt"), ("utf-16", "u16.txt")):
+        src = tmp_path / name
+        src.write_bytes("\n".join(lines).encode(enc))
+        assert _same(src, parse_policy(POLICY), monkeypatch, encoding=enc) == [True]
+        fast = (tmp_path / "fast.txt").read_bytes()
+        assert fast.decode(enc).count("138****5678") == 33

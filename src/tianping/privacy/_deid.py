@@ -1148,15 +1148,19 @@ def _fast_cells(
     has_header: bool,
     columns: Sequence[str] | None,
 ) -> tuple[bytes | None, int] | None:
-    """CSV or JSONL through the compiled tokenizer (`_cellfiles`): the new UTF-8 bytes
-    (None: unchanged) and the record count, or None where the Python tokenizers decide."""
+    """Text, CSV or JSONL through the compiled paths (`_cellfiles`): the new UTF-8 bytes
+    (None: unchanged) and the record count, or None where the Python path decides."""
     from tianping.privacy import _cellfiles
 
-    if kind not in ("csv", "tsv", "jsonl") or not _cellfiles.usable(deid, kind):
-        return None
     utf8 = codecs.lookup(enc).name == "utf-8"
     data = raw[len(bom) :] if utf8 else text.encode("utf-8")
-    if kind == "jsonl":
+    if kind not in ("csv", "tsv", "jsonl"):
+        if deid.policy.columns and not deid.policy.types:
+            return None  # the Python path says why
+        res = _cellfiles.deid_lines(data, deid)
+    elif not _cellfiles.usable(deid, kind):
+        return None
+    elif kind == "jsonl":
         res = _cellfiles.deid_jsonl(data, deid)
     else:
         delim = delimiter or ("\t" if kind == "tsv" else _sniff(text))
