@@ -415,7 +415,7 @@ static inline int64_t cap_word(const uint8_t *s, int64_t n, int64_t q) {
     return run(s, n, q + 2, is_lower);
 }
 static inline int lit(const uint8_t *s, int64_t n, int64_t p, const char *w) {
-    size_t l = strlen(w);
+    size_t l = strlen(w); /* constant-folded where w is a literal */
     return p + (int64_t)l <= n && memcmp(s + p, w, l) == 0;
 }
 
@@ -877,7 +877,8 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
         if (g) try_group(w, r, 1, g, p, cursor);
     }
     if (cursor[2] <= p) {
-        g = ((digit && dl <= 5 && after == ' ') || b == 'U' || b == 'P') |
+        g = ((digit && dl <= 5 && after == ' ' && de + 2 < n && is_upper(s[de + 1]) && is_lower(s[de + 2])) ||
+             (b == 'U' && (b1 == 'S' || b1 == 'n')) || (b == 'P' && b1 == 'S')) |
             (wl_any(&CFG.name_ctx_en, s, n, p) << 1) |
             (((b == '1' && b1 == '9') || (b == '2' && b1 == '0') ||
               (is_upper(b) && wl_any(&CFG.months, s, n, p))) << 2);
@@ -923,7 +924,9 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     int tail = after == '.' || after == '-' || after == ' ' || after == ':' || after == '/' ||
                after == 0xE5 || is_hex(after);
     unsigned date_sep = after == '-' || after == '/' || after == '.' || after == 0xE5;
-    unsigned a_dot = after == '.', a_dash = after == '-', a_space = after == ' ';
+    unsigned a_dot = after == '.', a_dash = after == '-';
+    /* an English street address: "123 Main" */
+    unsigned addr = after == ' ' && pe + 2 < n && is_upper(after2) && is_lower(s[pe + 2]);
     unsigned mac2 = after == ':' || after == '-';
     unsigned mac1 = is_hex(after) && (after2 == ':' || after2 == '-');
     /* before the last five digits only groups 0 and 3 can start, and group 3 only while
@@ -957,7 +960,7 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
         unsigned g1 = (((dl <= 3) & a_dot) | (((b == '0') & ((dl == 3) | (dl == 4)) & a_dash) << 1) |
                        (((b >= '2') & (dl == 3) & (a_dot | a_dash)) << 2)) &
                       -(unsigned)(cursor[1] <= q);
-        unsigned g2 = (a_space | (((dl == 4) & date_sep &
+        unsigned g2 = (addr | (((dl == 4) & date_sep &
                                    (((b == '1') & (b1 == '9')) | ((b == '2') & (b1 == '0')))) << 2)) &
                       -(unsigned)(cursor[2] <= q);
         unsigned g3 = (email | ((dl == 2 ? mac2 : (dl == 1) & mac1) << 1) |
@@ -1192,7 +1195,7 @@ static void scan_occurrences(work_t *w, row_t *r, int64_t from, int64_t to) {
     const wlist_t *L = &CFG.ctx;
     for (int64_t p = from; p < to; p++) {
         uint8_t b = s[p];
-        if (!wl_has(L, wl_key(s, n, p))) continue;
+        if (!L->first[b] || !wl_has(L, wl_key(s, n, p))) continue;
         /* a CJK lead byte: the exact first character decides, not its first two bytes */
         if ((b & 0xF0) == 0xE0 && (p + 3 > n || !(CFG.cjk[cp3(s, p)] & F_CTX_START))) continue;
         WL_EACH(L, s, n, p, i) {
@@ -1473,11 +1476,17 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
                                  "\xe6\x9d\x91", "\xe9\x95\x87", "\xe5\x8c\xba", "\xe5\x8e\xbf",
                                  "\xe5\xb8\x82"};
     int64_t end = -1;
+    /* from the right: the ends of the alphanumeric and digit runs that contain i are
+       carried along instead of being walked again at every position */
+    int64_t aend = be, dend = be;
     for (int64_t i = be - 1; i >= bs && end < 0; i--) {
-        if ((s[i] & 0xC0) == 0x80) continue;
-        int64_t a = run(s, be, i, is_alnum);
+        uint8_t c = s[i];
+        if (!is_alnum(c)) aend = i;
+        if (!is_digit(c)) dend = i;
+        if ((c & 0xC0) == 0x80) continue;
+        int64_t a = is_alnum(c) ? aend : i;
         if (lit(s, be, a, ZUO)) { end = a + 3; break; }
-        int64_t d = digit_end(s, be, i);
+        int64_t d = is_digit(c) ? dend : i;
         if (d > i && lit(s, be, d, HAO)) {
             end = d + 3;
             int64_t d2 = digit_end(s, be, end);
@@ -1485,8 +1494,12 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
             break;
         }
         if (d > i && lit(s, be, d, SHI)) { end = d + 3; break; }
+        if ((c & 0xF0) != 0xE0 || i + 3 > be) continue;
         for (int k = 0; k < 9; k++)
-            if (lit(s, be, i, ENDS[k])) { end = i + 3; break; }
+            if (s[i + 1] == (uint8_t)ENDS[k][1] && s[i + 2] == (uint8_t)ENDS[k][2] && c == (uint8_t)ENDS[k][0]) {
+                end = i + 3;
+                break;
+            }
     }
     if (end < 0) return;
     if (end + 7 <= be && s[end] == ' ' && digits_at(s, be, end + 1, 6)) end += 7;
@@ -1935,21 +1948,53 @@ static void scan_one(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
 #endif
 }
 
-/* The findings as a tuple of little-endian columns (see the `scan` docstring). */
+/* A result column that owns the kernel's own allocation: read through the buffer protocol
+   (np.frombuffer), so the findings are not copied into bytes objects on the way out. */
+typedef struct {
+    PyObject_HEAD
+    void *p;
+    Py_ssize_t len;
+} column_t;
+static void column_dealloc(column_t *c) {
+    free(c->p);
+    Py_TYPE(c)->tp_free((PyObject *)c);
+}
+static int column_getbuffer(column_t *c, Py_buffer *view, int flags) {
+    static char empty[1];
+    return PyBuffer_FillInfo(view, (PyObject *)c, c->p ? c->p : empty, c->len, 1, flags);
+}
+static Py_ssize_t column_length(column_t *c) { return c->len; }
+static PyBufferProcs COLUMN_BUFFER = {(getbufferproc)column_getbuffer, NULL};
+static PyMappingMethods COLUMN_MAPPING = {(lenfunc)column_length, NULL, NULL};
+static PyTypeObject COLUMN_TYPE = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tianping.privacy._pikernel.Column",
+    .tp_basicsize = sizeof(column_t),
+    .tp_dealloc = (destructor)column_dealloc,
+    .tp_as_mapping = &COLUMN_MAPPING,
+    .tp_as_buffer = &COLUMN_BUFFER,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A column of kernel results (bytes-like, read-only; len() in bytes).",
+};
+
+/* The findings as a tuple of little-endian columns (see the `scan` docstring); the columns
+   take over the work buffers, which are left empty. */
 static PyObject *result_tuple(work_t *w) {
     int64_t k = w->nout;
-    static char empty[1];
-    const char *c[8] = {(const char *)w->orow, (const char *)w->ostart, (const char *)w->oend,
-                        (const char *)w->otype, (const char *)w->ominor, (const char *)w->oconf,
-                        (const char *)w->obstart, (const char *)w->obend};
+    void **c[8] = {(void **)&w->orow, (void **)&w->ostart, (void **)&w->oend, (void **)&w->otype,
+                   (void **)&w->ominor, (void **)&w->oconf, (void **)&w->obstart, (void **)&w->obend};
     const Py_ssize_t width[8] = {4, 8, 8, 1, 1, 8, 8, 8};
     PyObject *out = PyTuple_New(8);
     if (!out) return NULL;
     for (int i = 0; i < 8; i++) {
-        PyObject *col = PyBytes_FromStringAndSize(k ? c[i] : empty, (Py_ssize_t)(k * width[i]));
+        column_t *col = PyObject_New(column_t, &COLUMN_TYPE);
         if (!col) { Py_DECREF(out); return NULL; }
-        PyTuple_SET_ITEM(out, i, col);
+        col->p = *c[i];
+        col->len = (Py_ssize_t)(k * width[i]);
+        *c[i] = NULL;
+        PyTuple_SET_ITEM(out, i, (PyObject *)col);
     }
+    w->nout = w->capout = 0;
     return out;
 }
 
@@ -2376,6 +2421,7 @@ static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_pikernel",
 
 PyMODINIT_FUNC PyInit__pikernel(void) {
     init_classes();
+    if (PyType_Ready(&COLUMN_TYPE) < 0) return NULL;
     PyObject *mod = PyModule_Create(&MODULE);
     if (!mod) return NULL;
     PyObject *names = PyTuple_New(T_COUNT);
