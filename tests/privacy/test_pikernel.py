@@ -67,6 +67,19 @@ def test_same_findings_on_generated_corpus() -> None:
     _assert_same(texts, a, b)
 
 
+@pytest.mark.parametrize("sep", [" ", "", "，", "\n"])
+def test_same_findings_on_long_documents(sep: str) -> None:
+    """The polars engine cuts strings past a few KB into pieces and scans each with some
+    of its neighbours; the kernel reads them whole. Joined without line breaks, values,
+    names and context words cross the cuts."""
+    records = [r.text for r in generate_size(0.3, seed=12)]
+    texts: list[str | None] = [sep.join(records[i : i + 150]) for i in range(0, 2400, 150)]
+    assert min(len(t or "") for t in texts) > 4 * 2048  # several pieces each
+    a, b = _both(texts, previews=False)
+    assert a.height > 3000
+    _assert_same(texts, a, b)
+
+
 def _id18(rng: random.Random, valid: bool = True, year: int | None = None) -> str:
     region = rng.choice(["110105", "310104", "440305", "990101", "510107"])
     y = year or rng.randint(1930, 2024)

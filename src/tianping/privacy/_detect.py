@@ -312,6 +312,7 @@ def _candidate_frame() -> pl.DataFrame:
 
 
 _CHUNK_CHARS = 2048  # long strings are cut into pieces about this size (at line ends)
+_OVERLAP = 256  # characters of the neighbouring pieces each piece is scanned with
 _CUT_AT = re.compile(r"[\s,;，；。、]")
 
 
@@ -361,9 +362,11 @@ def detect_batch(
     insists on the kernel. Both give the same findings (tested on the generated corpus).
 
     For the polars engine, strings longer than a few KB (a whole document) are cut into
-    line-sized pieces first:
-    per-row work (windows cut from the row text, the regex state per row) then stays
-    bounded, and offsets are shifted back afterwards.
+    line-sized pieces first: per-row work (windows cut from the row text, the regex state
+    per row) then stays bounded. Each piece is scanned with `_OVERLAP` characters of its
+    neighbours and reports only the findings that start inside it, so a value, a context
+    word or a match that crosses a cut is seen as in the whole string; offsets are shifted
+    back afterwards.
     """
     s = _as_series(texts)
     if _kernel.wanted(engine):
@@ -378,18 +381,25 @@ def detect_batch(
             s, min_confidence=min_confidence, today=today, types=types, previews=previews
         )
     rows: list[int] = []
-    offsets: list[int] = []
+    offsets: list[int] = []  # where each scanned piece starts in its string
+    owned: list[tuple[int, int]] = []  # the part of the string whose findings it reports
     pieces: list[str | None] = []
     for i, text in enumerate(s.to_list()):
         if text is None or len(text) <= _CHUNK_CHARS:
             rows.append(i)
             offsets.append(0)
+            owned.append((0, len(text) if text else 0))
             pieces.append(text)
             continue
         for off, piece in _pieces(text):
+            # each piece is scanned with _OVERLAP characters of its neighbours on both
+            # sides: context words, matches that cross the cut and the regex state before
+            # it are what a scan of the whole string sees
+            lo, hi = max(0, off - _OVERLAP), min(len(text), off + len(piece) + _OVERLAP)
             rows.append(i)
-            offsets.append(off)
-            pieces.append(piece)
+            offsets.append(lo)
+            owned.append((off, off + len(piece)))
+            pieces.append(text[lo:hi])
     found = _detect_rows(
         pl.Series("t", pieces, dtype=pl.String),
         min_confidence=min_confidence,
@@ -401,13 +411,21 @@ def detect_batch(
         return found
     row_of = pl.Series("row_of", rows, dtype=pl.Int64)
     off_of = pl.Series("off_of", offsets, dtype=pl.Int64)
+    own_lo = pl.Series("own_lo", [a for a, _ in owned], dtype=pl.Int64)
+    own_hi = pl.Series("own_hi", [b for _, b in owned], dtype=pl.Int64)
     piece_idx = found["row"].cast(pl.Int64)
     shift = off_of.gather(piece_idx)
-    return found.with_columns(
-        row_of.gather(piece_idx).cast(found["row"].dtype).alias("row"),
-        (pl.col("start") + shift).alias("start"),
-        (pl.col("end") + shift).alias("end"),
-    ).sort("row", "start")
+    start = found["start"] + shift
+    mine = (start >= own_lo.gather(piece_idx)) & (start < own_hi.gather(piece_idx))
+    return (
+        found.with_columns(
+            row_of.gather(piece_idx).cast(found["row"].dtype).alias("row"),
+            start.alias("start"),
+            (pl.col("end") + shift).alias("end"),
+        )
+        .filter(mine)
+        .sort("row", "start")
+    )
 
 
 def _previews(s: pl.Series, found: pl.DataFrame) -> list[str]:
