@@ -308,3 +308,109 @@ def test_text_lines_in_blocks_and_other_encodings(
         assert _same(src, parse_policy(POLICY), monkeypatch, encoding=enc) == [True]
         fast = (tmp_path / "fast.txt").read_bytes()
         assert fast.decode(enc).count("138****5678") == 33
+
+
+def _big_files(tmp_path: Path) -> dict[str, bytes]:
+    """Files of every kind whose records and cells cross any block boundary."""
+    rng = random.Random(5)
+    notes = [
+        f"手机{MOBILE}",
+        f"身份证 {ID}，邮箱 a.b@example.com",
+        f'他说""手机{MOBILE}""',
+        "多行\n备注 Customer 王小明先生",
+        "无",
+        "x" * 3000,  # longer than the smallest block
+    ]
+    csv_buf = io.StringIO()
+    w = csv.writer(csv_buf, lineterminator="\r\n")
+    w.writerow(["id", "note", "phone"])
+    for i in range(300):
+        w.writerow([i, rng.choice(notes), f"1381234{i:04d}"])
+    csv_buf.write(f"lone,cr {MOBILE}\rnext,{MOBILE}\n")
+    jsonl = "".join(
+        json.dumps({"i": i, "note": rng.choice(notes)}, ensure_ascii=i % 2 == 0) + "\n"
+        for i in range(300)
+    )
+    text = "".join(
+        rng.choice(notes).replace("\n", " ") + rng.choice(["\n", "\r\n"]) for _ in range(400)
+    )
+    return {
+        "big.csv": csv_buf.getvalue().encode(),
+        "big.jsonl": jsonl.encode(),
+        "big.txt": b"\xef\xbb\xbf" + text.encode(),
+    }
+
+
+@pytest.mark.parametrize("block", [700, 1024, 4099])
+def test_big_files_in_blocks_match_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    from tianping.privacy import _deid
+
+    pol = parse_policy(POLICY + "columns:\n  phone: {action: mask, keep_end: 4}\n")
+    ran: list[int | None] = []
+    real = _deid._deid_blocks
+
+    def spy(*a: Any, **kw: Any) -> Any:
+        ran.append(real(*a, **kw))
+        return ran[-1]
+
+    monkeypatch.setattr(_deid, "_deid_blocks", spy)
+    for name, data in _big_files(tmp_path).items():
+        src = tmp_path / name
+        src.write_bytes(data)
+        policy = pol if name.endswith(".csv") else parse_policy(POLICY)
+        monkeypatch.setattr(_cellfiles, "BLOCK_BYTES", block)
+        blocks = deid_path(src, tmp_path / f"blocks-{name}", policy)
+        assert ran and ran[-1] is not None, name  # the block path took it
+        monkeypatch.setattr(_cellfiles, "BLOCK_BYTES", 1 << 40)
+        whole = deid_path(src, tmp_path / f"whole-{name}", policy)
+        got = (tmp_path / f"blocks-{name}").read_bytes()
+        assert got == (tmp_path / f"whole-{name}").read_bytes(), name
+        assert blocks.files[0].replaced == whole.files[0].replaced, name
+        assert blocks.files[0].records == whole.files[0].records, name
+        assert MOBILE.encode() not in got, name
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_big_file_errors_leave_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_cellfiles, "BLOCK_BYTES", 1000)
+    pol = parse_policy(POLICY)
+    good = "".join(f"{i},手机{MOBILE}\n" for i in range(200)).encode()
+    src = tmp_path / "bad.csv"
+    src.write_bytes(b"id,note\n" + good + b"999,\xff\xfe broken\n" + good)
+    with pytest.raises(InputError, match=rf"not valid utf-8 at byte {8 + len(good) + 4}"):
+        deid_path(src, tmp_path / "out.csv", pol)
+    src.write_bytes(b"id,note\n" + good + b'7,"never closed\n' + good)
+    with pytest.raises(InputError, match=r"line 202: unterminated quoted field"):
+        deid_path(src, tmp_path / "out.csv", pol)
+    src.write_bytes(b'{"a": "x"}\n' * 200 + b'{"a": \n')
+    with pytest.raises(InputError, match=r"line 201: truncated JSON"):
+        deid_path(src, tmp_path / "out.jsonl", pol, fmt="jsonl")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_csv_blocks_cut_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every block size from 16 to 400 bytes: cuts fall inside quoted fields, between the
+    two quotes of an escaped quote, between CR and LF, and after a lone CR."""
+    src = tmp_path / "in.csv"
+    src.write_bytes(
+        (
+            "k,v\r\n"
+            + "".join(
+                f'{i},"a""b{MOBILE}""\r\nc"\r\n{i},{MOBILE}\r{i}, 手机{MOBILE} \n' for i in range(6)
+            )
+        ).encode()
+    )
+    pol = parse_policy(POLICY)
+    monkeypatch.setattr(_cellfiles, "BLOCK_BYTES", 1 << 40)
+    whole = deid_path(src, tmp_path / "whole.csv", pol)
+    expected = (tmp_path / "whole.csv").read_bytes()
+    for block in range(16, 400, 3):
+        monkeypatch.setattr(_cellfiles, "BLOCK_BYTES", block)
+        got = deid_path(src, tmp_path / "blocks.csv", pol)
+        assert (tmp_path / "blocks.csv").read_bytes() == expected, block
+        assert got.files[0].records == whole.files[0].records == 18, block
+        assert got.files[0].replaced == whole.files[0].replaced, block

@@ -14,6 +14,9 @@ byte, and any file whose errors the Python path reports with their line.
 from __future__ import annotations
 
 import importlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -57,17 +60,28 @@ def usable(deid: Deidentifier, kind: str) -> bool:
 
 
 def deid_csv(
-    data: bytes, deid: Deidentifier, delim: str, has_header: bool, names: list[str]
-) -> tuple[bytes, int] | None:
-    """`data` (UTF-8 CSV) de-identified and its record count (header excluded), or None
-    where the Python tokenizer must take the file. `names`: the column names (checked
-    against the policy by the caller; empty without a header)."""
+    data: bytes,
+    deid: Deidentifier,
+    delim: str,
+    has_header: bool,
+    names: list[str],
+    final: bool = True,
+) -> tuple[bytes, int, int] | None:
+    """`data` (UTF-8 CSV) de-identified, its record count (header excluded) and how many
+    bytes of it that covers (all, unless `data` is a block of a longer file and its last
+    record may go on in the next block); None where the Python tokenizer must take the
+    file. `names`: the column names (checked against the policy by the caller; empty
+    without a header)."""
     import pyarrow as pa
 
     assert _celltok is not None
-    vals, voff, ss, se, kind, rec, fld, records, err_at = _celltok.csv_cells(data, ord(delim))
+    vals, voff, ss, se, kind, rec, fld, records, err_at, used = _celltok.csv_cells(
+        data, ord(delim), final
+    )
     if err_at >= 0:
         return None  # an unterminated quote: the Python path reports its line
+    if used < len(data):
+        data = data[:used]
     cells = pa.LargeStringArray.from_buffers(len(kind), pa.py_buffer(voff), pa.py_buffer(vals))
     field = np.frombuffer(fld, dtype=np.int64)
     # what happens to each field: 0 kept, 1 detection, 2 its column rule
@@ -91,7 +105,7 @@ def deid_csv(
         records = max(records - 1, 0)
     sel = np.flatnonzero(todo)
     if len(sel) == 0:
-        return data, records
+        return data, records, used
     old = cells.take(pa.array(sel))
     detect = np.flatnonzero(todo[sel] == 1)
     parts = []  # new values, in the order of `order`
@@ -108,7 +122,7 @@ def deid_csv(
     where[np.concatenate(order)] = np.arange(len(sel))
     new_all = pa.concat_arrays(parts).take(pa.array(where))
     out = _splice(_CSV, data, old, new_all, ss, se, kind, sel, ord(delim))
-    return out, records
+    return out, records, used
 
 
 def _column_rules(
@@ -219,6 +233,135 @@ def deid_lines(data: bytes, deid: Deidentifier) -> tuple[bytes, int] | None:
         out.append(deid._splice_block(block)[2])
     new = b"".join(out)
     return (data if new == data else new), n
+
+
+BLOCK_BYTES = 16 << 20  # files larger than this are de-identified a block at a time
+
+
+def deid_blocks(
+    src: Path,
+    out: Path,
+    kind: str,
+    deid: Deidentifier,
+    *,
+    delimiter: str | None,
+    has_header: bool,
+    columns: Sequence[str] | None,
+) -> int | None:
+    """A UTF-8 text, CSV or JSONL file larger than `BLOCK_BYTES` de-identified a block of
+    whole records at a time into `out` (through a temporary file, renamed at the end), so
+    memory stays bounded by the block, not the file; its record count. None, with nothing
+    written, where the whole-file path must decide: a custom detector, rules this path
+    declines, UTF-16 or binary data, or a block whose errors the Python path reports by
+    line."""
+    policy = deid.policy
+    if deid._detector is not None or not _kernel.wanted(None):
+        return None
+    if kind in ("csv", "tsv", "jsonl"):
+        if not usable(deid, kind):
+            return None
+    elif policy.columns and not policy.types:
+        return None
+    tmp = out.parent / f".{out.name}.tianping-{os.getpid()}.tmp"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with src.open("rb") as f, tmp.open("wb") as w:
+            records = _blocks(src, f, w, kind, deid, delimiter, has_header, columns)
+        if records is not None:
+            os.replace(tmp, out)
+        return records
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _blocks(
+    src: Path,
+    f: Any,
+    w: Any,
+    kind: str,
+    deid: Deidentifier,
+    delimiter: str | None,
+    has_header: bool,
+    columns: Sequence[str] | None,
+) -> int | None:
+    """`deid_blocks` from the open input `f` to the open output `w`."""
+    from tianping.errors import InputError
+    from tianping.privacy._deid import _csv_names, _csv_records, _sniff
+
+    size = src.stat().st_size
+    head = f.read(8192)
+    if b"\x00" in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # binary or UTF-16: the whole-file path says so
+    bom = b"\xef\xbb\xbf" if head.startswith(b"\xef\xbb\xbf") else b""
+    f.seek(len(bom))
+    w.write(bom)
+    records, carry, offset, block = 0, b"", 0, BLOCK_BYTES
+    delim: str | None = None
+    names: list[str] | None = None
+    while True:
+        data = carry + f.read(block)
+        final = f.tell() >= size
+        # whole characters: up to the last line end (all of the data at the end of the file)
+        lines_end = len(data) if final else max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+        _check_utf8(data[:lines_end], src, offset)
+        res: tuple[bytes, int, int] | None
+        if kind in ("csv", "tsv"):
+            text = "" if names is not None else data[:lines_end].decode("utf-8")
+            if delim is None:
+                delim = delimiter or ("\t" if kind == "tsv" else _sniff(text))
+                if len(delim) != 1 or not delim.isascii() or delim in '"\r\n':
+                    return None
+            if names is None:
+                try:
+                    records_in = _csv_records(text, delim, src)
+                    names = _csv_names(text, records_in, src, deid.policy, has_header, columns)
+                except InputError:
+                    if final:
+                        raise
+                if names is None and not final:  # a header cut by the block: read more
+                    carry, block = data, block * 2
+                    continue
+            first = has_header and offset == 0
+            res = deid_csv(data, deid, delim, first, names or [], final)
+        else:
+            part = data[:lines_end]
+            got = deid_jsonl(part, deid) if kind == "jsonl" else deid_lines(part, deid)
+            res = None if got is None else (got[0], got[1], lines_end)
+        if res is None:
+            return None
+        new, n, used = res
+        if used == 0 and not final:  # one record longer than the block
+            carry, block = data, block * 2
+            continue
+        w.write(new)
+        records += n
+        carry, offset, block = data[used:], offset + used, BLOCK_BYTES
+        if final:
+            return records
+
+
+def _check_utf8(data: bytes, src: Path, offset: int) -> None:
+    """Raise the whole-file path's error where `data` is not UTF-8 (checked by Arrow, with
+    no Python string built; decoded only to locate the bad byte)."""
+    import pyarrow as pa
+
+    from tianping.errors import InputError
+
+    offsets = np.array([0, len(data)], dtype=np.int64)
+    try:
+        pa.LargeStringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(data)).validate(
+            full=True
+        )
+        return
+    except pa.ArrowInvalid:
+        pass
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{src}: not valid utf-8 at byte {offset + exc.start}; if the file is "
+            "GBK/GB18030 or UTF-16, pass its encoding (--encoding gb18030)"
+        ) from None
 
 
 def _write_back(

@@ -56,17 +56,19 @@ static PyObject *take(buf_t *b) {
 
 /* ------------------------------------------------------------------ CSV */
 
-/* csv_cells(data, delim) -> (values, value_offsets, span_start, span_end, kind, record,
-   field, records, error_at). One entry per cell that de-identification reads: a plain cell without its
+/* csv_cells(data, delim, final) -> (values, value_offsets, span_start, span_end, kind,
+   record, field, records, error_at, consumed). One entry per cell that de-identification reads: a plain cell without its
    padding spaces (kind 0) or a quoted cell unescaped (kind 1; its span is the whole quoted
    field); empty cells and irregular ones (a quoted part followed by more text) are left
    out. `record` numbers the records from 0 and `field` the cells in a record; `records`
-   counts the records; `error_at` is the byte
+   counts the records; `consumed` is where the data read stops: its end, or, when the data
+   is not `final` (a block of a longer file), the start of the last record, which may go on
+   in the next block (no cells or error are reported for it); `error_at` is the byte
    offset of an unterminated quote, else -1. */
 static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
     Py_buffer in;
-    int delim;
-    if (!PyArg_ParseTuple(args, "y*i", &in, &delim)) return NULL;
+    int delim, final = 1;
+    if (!PyArg_ParseTuple(args, "y*i|p", &in, &delim, &final)) return NULL;
     if (delim < 1 || delim > 127 || delim == '"' || delim == '\r' || delim == '\n') {
         PyBuffer_Release(&in);
         PyErr_SetString(PyExc_ValueError, "csv_cells(): the delimiter must be one ASCII byte");
@@ -77,11 +79,17 @@ static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
     uint8_t stop[256] = {0};
     stop[(uint8_t)delim] = stop['\r'] = stop['\n'] = 1;
     buf_t vals = {0}, voff = {0}, ss = {0}, se = {0}, kind = {0}, rec = {0}, fld = {0};
-    int64_t err_at = -1, records = 0, pos = 0, fields = 0;
+    int64_t err_at = -1, records = 0, pos = 0, fields = 0, consumed = n;
+    int64_t rec_pos = 0, rec_vals = 0, rec_cells = 0; /* where the current record began */
     int nonempty = 0, oom = 0;
     Py_BEGIN_ALLOW_THREADS
     oom |= put64(&voff, 0);
     while (pos <= n && !oom) {
+        if (fields == 0) {
+            rec_pos = pos;
+            rec_vals = vals.n;
+            rec_cells = kind.n;
+        }
         int64_t end, a, b;
         int k = 0, pairs = 0;
         if (pos < n && s[pos] == '"') {
@@ -89,9 +97,11 @@ static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
                an escaped quote; at the end of the data without a closing quote the match
                ends at the first quote of the last pair, else there is none */
             int64_t q = pos + 1, last_pair = -1;
+            int open_at_end = 0;
             for (;;) {
                 const uint8_t *hit = q < n ? memchr(s + q, '"', (size_t)(n - q)) : NULL;
                 if (!hit) {
+                    open_at_end = 1;
                     end = last_pair >= 0 ? last_pair + 1 : -1;
                     break;
                 }
@@ -103,6 +113,10 @@ static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
                     continue;
                 }
                 end = j + 1;
+                break;
+            }
+            if (open_at_end && !final) { /* the closing quote may be in the next block */
+                consumed = rec_pos;
                 break;
             }
             if (end < 0) {
@@ -143,7 +157,8 @@ static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
             oom |= put64(&fld, fields - 1);
         }
         if (end >= n) {
-            if (nonempty || fields > 1) records++;
+            if (!final) consumed = rec_pos; /* the record may go on in the next block */
+            else if (nonempty || fields > 1) records++;
             break;
         }
         if (s[end] == (uint8_t)delim) {
@@ -153,8 +168,19 @@ static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
         records++;
         fields = 0;
         nonempty = 0;
+        if (!final && s[end] == '\r' && end + 1 == n) { /* a CR whose LF may come next */
+            records--;
+            consumed = rec_pos;
+            break;
+        }
         pos = end + ((s[end] == '\r' && end + 1 < n && s[end + 1] == '\n') ? 2 : 1);
         if (pos == n) break;
+    }
+    if (consumed < n && !oom) { /* drop the cells of the record left for the next block */
+        vals.n = rec_vals;
+        voff.n = (rec_cells + 1) * 8;
+        ss.n = se.n = rec.n = fld.n = rec_cells * 8;
+        kind.n = rec_cells;
     }
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&in);
@@ -164,8 +190,8 @@ static PyObject *py_csv_cells(PyObject *self, PyObject *args) {
     }
     PyObject *o0 = take(&vals), *o1 = take(&voff), *o2 = take(&ss), *o3 = take(&se);
     PyObject *o4 = take(&kind), *o5 = take(&rec), *o6 = take(&fld);
-    return Py_BuildValue("(NNNNNNNLL)", o0, o1, o2, o3, o4, o5, o6, (long long)records,
-                         (long long)err_at);
+    return Py_BuildValue("(NNNNNNNLLL)", o0, o1, o2, o3, o4, o5, o6, (long long)records,
+                         (long long)err_at, (long long)consumed);
 }
 
 /* ------------------------------------------------------------------ JSON Lines */

@@ -1171,12 +1171,38 @@ def _fast_cells(
         )
         if names is None:
             return None, 0
-        res = _cellfiles.deid_csv(data, deid, delim, has_header, names)
+        csv_res = _cellfiles.deid_csv(data, deid, delim, has_header, names)
+        res = None if csv_res is None else csv_res[:2]
     if res is None:
         deid.counts = Counter()  # nothing was replaced; the Python path starts afresh
         return None
     out, records = res
     return (None if out is data else out), records
+
+
+def _big_utf8(src: Path, encoding: str | None) -> bool:
+    """Whether `src` is past the size where the compiled path goes a block at a time."""
+    from tianping.privacy import _cellfiles
+
+    utf8 = encoding is None or codecs.lookup(encoding).name == "utf-8"
+    return utf8 and _cellfiles._celltok is not None and src.stat().st_size > _cellfiles.BLOCK_BYTES
+
+
+def _deid_blocks(
+    src: Path,
+    out: Path,
+    kind: str,
+    deid: Deidentifier,
+    *,
+    delimiter: str | None,
+    has_header: bool,
+    columns: Sequence[str] | None,
+) -> int | None:
+    from tianping.privacy import _cellfiles
+
+    return _cellfiles.deid_blocks(
+        src, out, kind, deid, delimiter=delimiter, has_header=has_header, columns=columns
+    )
 
 
 def _deid_file(
@@ -1193,8 +1219,17 @@ def _deid_file(
     kind = fmt or detect_format(src)
     deid.counts = Counter()
     rep = DeidFileReport(input=str(src), output=str(out), format=kind)
+    blocks = None
+    if kind != "parquet" and _big_utf8(src, encoding):
+        blocks = _deid_blocks(
+            src, out, kind, deid, delimiter=delimiter, has_header=has_header, columns=columns
+        )
+        if blocks is None:
+            deid.counts = Counter()  # declined part-way: the whole-file path starts afresh
     if kind == "parquet":
         rep.records = _deid_parquet(src, out, deid)
+    elif blocks is not None:
+        rep.records = blocks
     else:
         raw = src.read_bytes()
         if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
