@@ -182,6 +182,33 @@ def _column_rules(
     return pa.LargeStringArray.from_buffers(n, pa.py_buffer(new_offsets), pa.py_buffer(data))
 
 
+def parquet_column(column: Any, name: str, rule: Action, deid: Deidentifier) -> Any:
+    """A Parquet string column under a mask, redaction, suppression or region-prefix rule,
+    computed by `_column_rules` on its non-empty values (nulls and empty strings stay, as
+    `Deidentifier.cell` leaves them; suppressed values become nulls); None for other rules
+    or without the compiled kernel."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    regional = isinstance(rule, Generalise) and rule.to == "region_prefix"
+    if not (isinstance(rule, Mask | Redact | Suppress) or regional) or not _kernel.wanted(None):
+        return None
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    column = column.cast(pa.large_string())
+    filled = pc.fill_null(pc.greater(pc.binary_length(column), 0), False)
+    at = np.flatnonzero(filled.to_numpy(zero_copy_only=False))
+    if not len(at):
+        return column
+    if isinstance(rule, Suppress):
+        deid.counts[name] += len(at)
+        return pc.if_else(filled, pa.scalar(None, pa.large_string()), column)
+    new = _column_rules(
+        deid, column.take(pa.array(at)), np.zeros(len(at), np.int64), {0: (name, rule)}
+    )
+    return pc.replace_with_mask(column, filled, new)
+
+
 def deid_jsonl(data: bytes, deid: Deidentifier) -> tuple[bytes, int] | None:
     """`data` (UTF-8 JSON Lines) de-identified and its count of non-blank lines, or None
     where the Python tokenizer must take the file (it reports invalid lines)."""

@@ -1025,44 +1025,100 @@ def _deid_jsonl(text: str, deid: Deidentifier, path: Path) -> tuple[str, int]:
 
 
 def _deid_parquet(src: Path, out: Path, deid: Deidentifier) -> int:
+    """A Parquet file one row group at a time (memory follows the largest row group), into
+    a file with the same row groups, compression and schema (columns under a rule that
+    turns non-strings into strings become strings)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         pf = pq.ParquetFile(src)
-        table = pf.read()
+        schema = pf.schema_arrow
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{src}: cannot read as Parquet: {exc}") from None
-    unknown = [c for c in deid.policy.columns if c not in table.column_names]
+    unknown = [c for c in deid.policy.columns if c not in schema.names]
     if unknown:
         raise InputError(
-            f"{src}: policy column(s) {unknown} are not columns; columns are {table.column_names}"
+            f"{src}: policy column(s) {unknown} are not columns; columns are {schema.names}"
         )
+    for action in deid.policy.columns.values():
+        if isinstance(action, DateShift) and action.per and action.per not in schema.names:
+            raise InputError(f"{src}: shift_date 'per' column '{action.per}' is not a column")
     compression = "snappy"
     if pf.metadata.num_row_groups and pf.metadata.num_columns:
         compression = pf.metadata.row_group(0).column(0).compression.lower()
-    cols = []
     fields = []
+    for field in schema:
+        rule = deid.policy.columns.get(field.name)
+        keeps_type = (
+            _is_str(field.type)
+            or not deid.touches(field.name)
+            or rule is None
+            or (isinstance(rule, DateShift) and pa.types.is_date(field.type))
+        )
+        fields.append(
+            field
+            if keeps_type
+            else pa.field(field.name, pa.string(), nullable=True, metadata=field.metadata)
+        )
+    out_schema = pa.schema(fields, metadata=schema.metadata)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tianping-{os.getpid()}.tmp"
+    rows = 0
+    try:
+        with pq.ParquetWriter(tmp, out_schema, compression=compression) as writer:
+            for i in range(pf.metadata.num_row_groups):
+                try:
+                    table = pf.read_row_group(i)
+                except (OSError, pa.ArrowException) as exc:
+                    raise InputError(f"{src}: cannot read row group {i}: {exc}") from None
+                writer.write_table(_deid_table(table, deid, out_schema))
+                rows += table.num_rows
+            if not pf.metadata.num_row_groups:
+                writer.write_table(out_schema.empty_table())
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return rows
+
+
+def _is_str(t: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+
+def _deid_table(table: Any, deid: Deidentifier, out_schema: Any) -> Any:
+    """One row group: free-text columns through the kernel, string columns under a mask,
+    redaction, suppression or region prefix through `_cellfiles.parquet_column` (in C),
+    every other rule value by value."""
+    import pyarrow as pa
+
+    from tianping.privacy import _cellfiles
+
+    cols = []
     for idx, name in enumerate(table.column_names):
         col = table.column(idx)
         field = table.schema.field(idx)
         rule = deid.policy.columns.get(name)
-        is_str = pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+        is_str = _is_str(field.type)
         if not deid.touches(name) or (rule is None and not is_str):
             cols.append(col)
-            fields.append(field)
             continue
         if is_str and (isinstance(rule, Detect) or (rule is None and deid.policy.detect_unlisted)):
             fast = deid.text_column(col)
             if fast is not None:  # the compiled kernel, column-wise
                 cols.append(fast.cast(field.type))
-                fields.append(field)
+                continue
+        if is_str and rule is not None:
+            done = _cellfiles.parquet_column(col, name, rule, deid)
+            if done is not None:
+                cols.append(done.cast(field.type))
                 continue
         values = col.to_pylist()
         per_vals: list[str | None] = [None] * len(values)
         if isinstance(rule, DateShift) and rule.per:
-            if rule.per not in table.column_names:
-                raise InputError(f"{src}: shift_date 'per' column '{rule.per}' is not a column")
             per_vals = [None if v is None else str(v) for v in table.column(rule.per).to_pylist()]
         if isinstance(rule, DateShift) and pa.types.is_date(field.type):
             shifted = [
@@ -1071,7 +1127,6 @@ def _deid_parquet(src: Path, out: Path, deid: Deidentifier) -> int:
             ]
             deid.counts[name] += sum(v is not None for v in values)
             cols.append(pa.array(shifted, type=field.type))
-            fields.append(field)
             continue
         strs = [None if v is None else _pq_str(v) for v in values]
         if rule is None or isinstance(rule, Detect):
@@ -1081,23 +1136,8 @@ def _deid_parquet(src: Path, out: Path, deid: Deidentifier) -> int:
             None if v is None else deid.cell(v, name, {per_key: p} if p is not None else None)
             for v, p in zip(strs, per_vals, strict=True)
         ]
-        arr = pa.array(new_vals, type=pa.string())
-        if is_str:
-            arr = arr.cast(field.type)
-            fields.append(field)
-        else:
-            fields.append(pa.field(name, pa.string(), nullable=True, metadata=field.metadata))
-        cols.append(arr)
-    new_table = pa.Table.from_arrays(cols, schema=pa.schema(fields, metadata=table.schema.metadata))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tianping-{os.getpid()}.tmp"
-    try:
-        pq.write_table(new_table, tmp, compression=compression)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return int(table.num_rows)
+        cols.append(pa.array(new_vals, type=pa.string()).cast(out_schema.field(name).type))
+    return pa.Table.from_arrays(cols, schema=out_schema)
 
 
 def _pq_str(v: Any) -> str:
