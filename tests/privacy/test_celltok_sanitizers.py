@@ -10,15 +10,11 @@ fails the test.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 
-from tests.privacy.test_pikernel_sanitizers import _libasan
+from tests.privacy.test_pikernel_sanitizers import run_sanitized
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "src" / "tianping" / "privacy" / "_celltok.c"
@@ -66,27 +62,5 @@ print("tokenized", len(docs), "cells", cells)
 
 @pytest.mark.slow
 def test_cell_tokenizer_is_clean_under_sanitizers(tmp_path: Path) -> None:
-    libasan = _libasan()
-    if libasan is None:
-        pytest.skip("gcc with libasan is not installed: the sanitizer build cannot be made")
-    ext = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-    so = tmp_path / f"_celltok{ext}"
-    build = [
-        "gcc", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
-        "-fno-omit-frame-pointer", "-fPIC", "-shared",
-        f"-I{sysconfig.get_paths()['include']}", str(SOURCE), "-o", str(so),
-    ]  # fmt: skip
-    subprocess.run(build, check=True, capture_output=True)
-    env = dict(os.environ, LD_PRELOAD=libasan, ASAN_OPTIONS="detect_leaks=0:abort_on_error=1")
-    res = subprocess.run(
-        [sys.executable, "-c", CHILD, str(so)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-    )
-    report = res.stderr[-4000:]
-    assert res.returncode == 0, report
-    assert "runtime error" not in res.stderr and "AddressSanitizer" not in res.stderr, report
-    assert res.stdout.startswith("tokenized"), res.stdout
+    out = run_sanitized(tmp_path, SOURCE, CHILD)
+    assert out.startswith("tokenized"), out

@@ -18,7 +18,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -265,15 +265,16 @@ def deid_lines(data: bytes, deid: Deidentifier) -> tuple[bytes, int] | None:
 BLOCK_BYTES = 16 << 20  # files larger than this are de-identified a block at a time
 
 
+class CsvLayout(NamedTuple):
+    """How a CSV file is laid out, as `deid_path` was told (None: find out)."""
+
+    delimiter: str | None
+    has_header: bool
+    columns: Sequence[str] | None
+
+
 def deid_blocks(
-    src: Path,
-    out: Path,
-    kind: str,
-    deid: Deidentifier,
-    *,
-    delimiter: str | None,
-    has_header: bool,
-    columns: Sequence[str] | None,
+    src: Path, out: Path, kind: str, deid: Deidentifier, layout: CsvLayout
 ) -> int | None:
     """A UTF-8 text, CSV or JSONL file larger than `BLOCK_BYTES` de-identified a block of
     whole records at a time into `out` (through a temporary file, renamed at the end), so
@@ -293,7 +294,7 @@ def deid_blocks(
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         with src.open("rb") as f, tmp.open("wb") as w:
-            records = _blocks(src, f, w, kind, deid, delimiter, has_header, columns)
+            records = _blocks(src, f, w, kind, deid, layout)
         if records is not None:
             os.replace(tmp, out)
         return records
@@ -302,16 +303,10 @@ def deid_blocks(
 
 
 def _blocks(
-    src: Path,
-    f: Any,
-    w: Any,
-    kind: str,
-    deid: Deidentifier,
-    delimiter: str | None,
-    has_header: bool,
-    columns: Sequence[str] | None,
+    src: Path, f: Any, w: Any, kind: str, deid: Deidentifier, layout: CsvLayout
 ) -> int | None:
     """`deid_blocks` from the open input `f` to the open output `w`."""
+    delimiter, has_header, columns = layout
     from tianping.errors import InputError
     from tianping.privacy._deid import _csv_names, _csv_records, _sniff
 

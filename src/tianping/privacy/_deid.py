@@ -1228,23 +1228,6 @@ def _big_utf8(src: Path, encoding: str | None) -> bool:
     return utf8 and _cellfiles._celltok is not None and src.stat().st_size > _cellfiles.BLOCK_BYTES
 
 
-def _deid_blocks(
-    src: Path,
-    out: Path,
-    kind: str,
-    deid: Deidentifier,
-    *,
-    delimiter: str | None,
-    has_header: bool,
-    columns: Sequence[str] | None,
-) -> int | None:
-    from tianping.privacy import _cellfiles
-
-    return _cellfiles.deid_blocks(
-        src, out, kind, deid, delimiter=delimiter, has_header=has_header, columns=columns
-    )
-
-
 def _deid_file(
     src: Path,
     out: Path,
@@ -1261,8 +1244,10 @@ def _deid_file(
     rep = DeidFileReport(input=str(src), output=str(out), format=kind)
     blocks = None
     if kind != "parquet" and _big_utf8(src, encoding):
-        blocks = _deid_blocks(
-            src, out, kind, deid, delimiter=delimiter, has_header=has_header, columns=columns
+        from tianping.privacy import _cellfiles
+
+        blocks = _cellfiles.deid_blocks(
+            src, out, kind, deid, _cellfiles.CsvLayout(delimiter, has_header, columns)
         )
         if blocks is None:
             deid.counts = Counter()  # declined part-way: the whole-file path starts afresh
