@@ -195,8 +195,8 @@ def _deid_files(lines: list[str], policy_text: str) -> list[dict[str, object]]:
     """`tianping deid` on the same records as a text file, a CSV, a JSONL file and a
     Parquet file (MB of text per second, whole file: read, detect, replace, write); CSV
     and JSONL side by side with the Python tokenizers (the path without the compiled cell
-    tokenizer, and the one that column rules in JSONL still take); then a CSV table with
-    column rules."""
+    tokenizer, and the one files with errors to report by line still take); then a CSV
+    table with column rules."""
     import csv
     import io
     import json

@@ -229,6 +229,8 @@ def test_jsonl_fuzz_matches_the_python_tokenizer(
     )
     assert _same(src, parse_policy(AWKWARD), monkeypatch) == [True]
     assert (tmp_path / "fast.jsonl").read_bytes() != src.read_bytes()
+    columns = "columns:\n  k: {action: mask, keep_end: 2}\n  m: {action: suppress}\n"
+    assert _same(src, parse_policy(AWKWARD + columns), monkeypatch) == [True]
 
 
 def test_csv_column_rules_match_the_python_tokenizer(
@@ -269,9 +271,6 @@ def test_csv_column_rules_match_the_python_tokenizer(
     assert f"extra {MOBILE}" not in fast  # field 7: no rule, detection
     per_row = parse_policy(POLICY + "columns:\n  born: {action: shift_date, per: name}\n")
     assert _same(src, per_row, monkeypatch) == []  # keyed by another cell: Python path
-    jsonl = tmp_path / "in.jsonl"
-    jsonl.write_text(f'{{"phone": "{MOBILE}"}}\n', encoding="utf-8")
-    assert _same(jsonl, pol, monkeypatch) == []  # column rules in JSONL: Python path
 
 
 @pytest.mark.parametrize(
@@ -479,3 +478,38 @@ def test_parquet_row_groups_and_column_rules_match_value_by_value(
     assert fast.schema.field("city").type == pa.large_string()
     assert fast.column("city").null_count == sum(1 for v in table["city"].to_pylist() if v != "")
     assert fast.column("id").to_pylist()[:4] == ["110105", "１１０１０５", "110105", "*"]
+
+
+def test_jsonl_column_rules_match_the_python_tokenizer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A top-level key's rule reaches its nested values and its numbers; keys are matched
+    decoded; suppression writes null; a number a rule changes becomes a string."""
+    lines = [
+        f'{{"name": "王小明", "phone": "{MOBILE}", "id": "{ID}", "n": 1, "note": "手机{MOBILE}"}}',
+        f'{{"ph\\u006fne": {MOBILE}, "name": ["李雷", {{"x": "韩梅梅"}}], "city": "北京市"}}',
+        f'{{"born": "1990-01-02", "kept": "{MOBILE}", "note": {{"deep": "身份证 {ID}"}}}}',
+        f'{{"code": 42, "code2": -1.5e3, "city": null, "phone": "", "other": {MOBILE}}}',
+        f'["{MOBILE}", {{"phone": "{MOBILE}"}}]',
+        f'"{MOBILE} 顶层"',
+        f'{{"phone": "\\u0031{MOBILE[1:]}", "id": "１１０１０５", "name": true}}',
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines * 3) + "\n", encoding="utf-8")
+    pol = parse_policy(
+        POLICY + "columns:\n"
+        "  name: {action: pseudonymise}\n"
+        "  phone: {action: mask, keep_start: 3, keep_end: 4}\n"
+        "  id: {action: generalise, to: region_prefix}\n"
+        "  city: {action: suppress}\n"
+        "  code: {action: redact}\n"
+        "  code2: {action: detect}\n"
+        "  born: {action: shift_date, days: 3, per: name}\n"
+        "  kept: {action: keep}\n"
+    )
+    assert _same(src, pol, monkeypatch) == [True]
+    got = (tmp_path / "fast.jsonl").read_text(encoding="utf-8").splitlines()
+    assert '"city": null' in got[1] and f'"kept": "{MOBILE}"' in got[2]
+    assert '"ph\\u006fne": "138****5678"' in got[1]  # a number under a mask: now a string
+    assert '"code": "[CODE]"' in got[3] and f'"other": {MOBILE}' in got[3]
+    assert json.loads(got[1])["name"][1]["x"].startswith("NAME_")  # nested under "name"

@@ -27,7 +27,8 @@ spec = importlib.util.spec_from_file_location("tianping.privacy._celltok", sys.a
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
 rng = random.Random(3)
-parts = ['"', '""', "\\", '\\"', "\\u", "\\ud83d", "\\ude00", "\\u624b", "\\n", ",", "\t",
+parts = ['"', '""', '{"k": ', ', "m": ', '"\\u006b": ',
+         "\\", '\\"', "\\u", "\\ud83d", "\\ude00", "\\u624b", "\\n", ",", "\t",
          "\n", "\r\n", "\r", " ", "{", "}", "[", "]", ":", "1", "-", "0.5e", "true", "nul",
          "手机13812345678", "é", "\U0001F600", "\x07", "a"]
 docs = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 40))) for _ in range(4000)]
@@ -55,6 +56,12 @@ for d in docs:
     if found is not None:
         vals, voff, ss, se, flag, lines = found
         nd, no = new_values(len(flag))
+        mod.splice(1, exact(data), ss, se, flag, exact(vals), voff, nd, no, 0, 0)
+    found = mod.json_values(exact(data), True)  # with top-level keys and numbers
+    if found is not None:
+        vals, voff, ss, se, flag, key, keys, koff, lines = found
+        nd, no = new_values(len(flag))
+        flag = bytes(f | (4 if i % 3 == 0 else 0) for i, f in enumerate(flag))  # some nulls
         mod.splice(1, exact(data), ss, se, flag, exact(vals), voff, nd, no, 0, 0)
 print("tokenized", len(docs), "cells", cells)
 """

@@ -1,14 +1,17 @@
-"""De-identification of whole CSV and JSON Lines files through the compiled tokenizer.
+"""De-identification of text, CSV, JSON Lines and Parquet through the compiled parts.
 
 `_celltok.c` finds the cells (CSV cells without padding and with quotes unescaped; JSON
-string values decoded, keys left out). The cells that detection reads become one Arrow
-column, which `Deidentifier.text_column` runs through the compiled kernel; CSV cells under
-a column rule get that rule once per distinct value. `_celltok.splice` then writes each
-changed cell back over its own bytes, quoted or escaped as before. The bytes written and
-the counts are those of the Python tokenizers in `_deid.py` (tested), which still take
-every file this path declines: a custom detector, no compiled kernel or tokenizer, column
-rules in JSONL, date shifts keyed by another column, a delimiter that is not one ASCII
-byte, and any file whose errors the Python path reports with their line.
+string values decoded, keys left out, numbers under a top-level key with a column rule).
+The cells that detection reads become one Arrow column, which `Deidentifier.text_column`
+runs through the compiled kernel; cells under a column rule get masks, redactions,
+suppressions and region prefixes in C and other rules once per distinct value.
+`_celltok.splice` then writes each changed cell back over its own bytes, quoted or escaped
+as before. Text lines are an Arrow array over the file's bytes; files past `BLOCK_BYTES`
+go a block of whole records at a time. The bytes written and the counts are those of the
+Python paths in `_deid.py` (tested), which still take every file this path declines: a
+custom detector, no compiled kernel or tokenizer, CSV date shifts keyed by another column,
+a delimiter that is not one ASCII byte, and any file whose errors the Python path reports
+with their line.
 """
 
 from __future__ import annotations
@@ -48,14 +51,13 @@ _CSV, _JSON = 0, 1
 
 def usable(deid: Deidentifier, kind: str) -> bool:
     """Whether this path can take a `kind` file for `deid`: the default detector and both
-    compiled parts built; for JSONL only `types` rules (column rules there follow a value's
-    top-level key into nested containers, which the Python tokenizer tracks); for CSV also
-    column rules, except date shifts keyed by another cell of the row."""
+    compiled parts built; in CSV, not date shifts keyed by another cell of the row (JSON
+    Lines have no row to key by: the Python path shifts those by one fixed amount too)."""
     policy = deid.policy
     if _celltok is None or deid._detector is not None or not _kernel.wanted(None):
         return False
     if kind == "jsonl":
-        return not policy.columns and policy.detect_unlisted
+        return True
     return not any(isinstance(r, DateShift) and r.per for r in policy.columns.values())
 
 
@@ -211,13 +213,70 @@ def parquet_column(column: Any, name: str, rule: Action, deid: Deidentifier) -> 
 
 def deid_jsonl(data: bytes, deid: Deidentifier) -> tuple[bytes, int] | None:
     """`data` (UTF-8 JSON Lines) de-identified and its count of non-blank lines, or None
-    where the Python tokenizer must take the file (it reports invalid lines)."""
+    where the Python tokenizer must take the file (it reports invalid lines).
+
+    As `_deid._deid_json_line` does: string values (not keys) go to detection, or, under a
+    top-level key with a column rule (which also reaches the key's nested values and its
+    numbers), to that rule; a suppressed value becomes `null`, a number a rule changes a
+    string."""
+    import pyarrow as pa
+
     assert _celltok is not None
-    found = _celltok.json_values(data)
+    policy = deid.policy
+    if not policy.columns:
+        found = _celltok.json_values(data)
+        if found is None:
+            return None
+        vals, voff, ss, se, flags, lines = found
+        return _write_back(_JSON, data, deid, vals, voff, ss, se, flags, 0), lines
+    found = _celltok.json_values(data, True)
     if found is None:
         return None
-    vals, voff, ss, se, ascii_, lines = found
-    return _write_back(_JSON, data, deid, vals, voff, ss, se, ascii_, 0), lines
+    vals, voff, ss, se, flags, key, keys, key_off, lines = found
+    kinds = np.frombuffer(flags, dtype=np.uint8).copy()
+    if not len(kinds):
+        return data, lines
+    cells = pa.LargeStringArray.from_buffers(len(kinds), pa.py_buffer(voff), pa.py_buffer(vals))
+    ko = np.frombuffer(key_off, dtype=np.int64)
+    names = [keys[ko[i] : ko[i + 1]].decode("utf-8") for i in range(len(ko) - 1)]
+    # what happens under each key (index len(names): no key): 0 kept, 1 detection, 2 rule
+    plan = np.zeros(len(names) + 1, dtype=np.int8)
+    rules: dict[int, tuple[str, Action]] = {}
+    for i, name in enumerate([*names, None]):
+        rule = policy.columns.get(name) if name is not None else None
+        if rule is None:
+            plan[i] = policy.detect_unlisted
+        elif isinstance(rule, Detect):
+            plan[i] = 1
+        elif not isinstance(rule, Keep):
+            plan[i] = 2
+            rules[i] = (name or "", rule)
+    field = np.frombuffer(key, dtype=np.int32).astype(np.int64)
+    field[field < 0] = len(names)
+    todo = plan[field]
+    number = (kinds & 2) != 0
+    ruled = np.array([name in policy.columns for name in names] + [False])
+    todo[number & ~ruled[field]] = 0  # a number changes only under its key's column rule
+    sel = np.flatnonzero(todo)
+    if not len(sel):
+        return data, lines
+    old = cells.take(pa.array(sel))
+    detect = np.flatnonzero(todo[sel] == 1)
+    parts, order = [], [detect]
+    if len(detect):
+        new = deid.text_column(old.take(pa.array(detect)))
+        assert new is not None  # usable() checked that the kernel runs
+        parts.append(new)
+    if rules:
+        at = np.flatnonzero(todo[sel] == 2)
+        parts.append(_column_rules(deid, old.take(pa.array(at)), field[sel][at], rules))
+        order.append(at)
+        suppressed = [i for i, (_, r) in rules.items() if isinstance(r, Suppress)]
+        kinds[sel[at[np.isin(field[sel][at], suppressed)]]] |= 4  # written as null
+    where = np.empty(len(sel), dtype=np.int64)
+    where[np.concatenate(order)] = np.arange(len(sel))
+    new_all = pa.concat_arrays(parts).take(pa.array(where))
+    return _splice(_JSON, data, old, new_all, ss, se, kinds, sel, 0), lines
 
 
 # where str.splitlines also ends a line; text holding one goes through the Python path

@@ -315,11 +315,41 @@ static int64_t number_end(const uint8_t *s, int64_t n, int64_t i) {
 
 /* One line's body s[a, b): its value strings appended; 0, or -1 where the Python path
    must take the file (it raises the located error, or handles what C does not). */
-static int json_line(const uint8_t *s, int64_t a, int64_t b, buf_t *vals, buf_t *voff, buf_t *ss,
-                     buf_t *se, buf_t *flag, int *oom) {
+/* the columns of json_values: one entry per value */
+typedef struct {
+    buf_t vals, voff, ss, se, flag, key;
+    buf_t keys, koff; /* top-level keys seen, decoded, interned in order of first sight */
+    int64_t nkeys;
+    int keyed;
+} jcols_t;
+
+/* the id of the decoded key k[0, len), added when new */
+static int32_t intern_key(jcols_t *J, const uint8_t *k, int64_t len, int *oom) {
+    const int64_t *off = (const int64_t *)J->koff.p;
+    for (int64_t i = J->nkeys - 1; i >= 0; i--)
+        if (off[i + 1] - off[i] == len && memcmp(J->keys.p + off[i], k, (size_t)len) == 0)
+            return (int32_t)i;
+    if (J->nkeys == 0) *oom |= put64(&J->koff, 0);
+    *oom |= put(&J->keys, k, len);
+    *oom |= put64(&J->koff, J->keys.n);
+    return (int32_t)J->nkeys++;
+}
+
+static void json_value(jcols_t *J, int64_t i, int64_t j, int flag, int32_t key, int *oom) {
+    int32_t k = key;
+    *oom |= put64(&J->voff, J->vals.n);
+    *oom |= put64(&J->ss, i);
+    *oom |= put64(&J->se, j);
+    *oom |= put1(&J->flag, (uint8_t)flag);
+    if (J->keyed) *oom |= put(&J->key, &k, 4);
+}
+
+static int json_line(const uint8_t *s, int64_t a, int64_t b, jcols_t *J, int *oom) {
     uint8_t stack[256];
     int depth = 0, expect_key = 0;
+    int32_t top = -1; /* the top-level key whose value is being read */
     int64_t i = a;
+    buf_t *vals = &J->vals;
     while (i < b) {
         uint8_t c = s[i];
         if (c == '"') {
@@ -331,6 +361,7 @@ static int json_line(const uint8_t *s, int64_t a, int64_t b, buf_t *vals, buf_t 
                 if (depth == 1) { /* the Python path decodes top-level keys: fail as it does */
                     buf_t key = {0};
                     int bad = decode_string(s, i, j, &key, oom) < 0;
+                    if (!bad && J->keyed) top = intern_key(J, key.p ? key.p : (const uint8_t *)"", key.n, oom);
                     free(key.p);
                     if (bad) return -1;
                 }
@@ -347,10 +378,7 @@ static int json_line(const uint8_t *s, int64_t a, int64_t b, buf_t *vals, buf_t 
                     int ascii = 0; /* the Python path re-encodes with ensure_ascii when "\u" occurs */
                     for (int64_t k = i; esc && k + 1 < j; k++)
                         if (s[k] == '\\' && s[k + 1] == 'u') { ascii = 1; break; }
-                    *oom |= put64(voff, vals->n);
-                    *oom |= put64(ss, i);
-                    *oom |= put64(se, j);
-                    *oom |= put1(flag, (uint8_t)ascii);
+                    json_value(J, i, j, ascii, depth ? top : -1, oom);
                 }
             }
             i = j;
@@ -359,6 +387,10 @@ static int json_line(const uint8_t *s, int64_t a, int64_t b, buf_t *vals, buf_t 
         if (c == '-' || is_d(c)) {
             int64_t j = number_end(s, b, i);
             if (j < 0) return -1;
+            if (J->keyed && depth && top >= 0) { /* column rules reach numbers under their key */
+                *oom |= put(vals, s + i, j - i);
+                json_value(J, i, j, 2, top, oom);
+            }
             i = j;
             continue;
         }
@@ -383,19 +415,25 @@ static int json_line(const uint8_t *s, int64_t a, int64_t b, buf_t *vals, buf_t 
     return depth ? -1 : 0;
 }
 
-/* json_values(data) -> (values, value_offsets, span_start, span_end, ascii, lines) or None.
-   One entry per non-empty string value (not a key) of every line: its decoded UTF-8, the
-   token's byte span, and whether the line wrote it with \u escapes. `lines` counts the
+/* json_values(data, keyed=False) -> (values, value_offsets, span_start, span_end, flags,
+   lines) or None; with `keyed` also (..., key, keys, key_offsets) before `lines`. One entry
+   per non-empty string value (not a key) of every line: its decoded UTF-8, the token's
+   byte span, and flags (1: the line wrote it with \u escapes). With `keyed`, numbers under
+   a top-level key are entries too (flag 2, the token's text as value), and `key` gives
+   each entry's top-level key (-1: none) among the decoded `keys`. `lines` counts the
    non-blank lines. None: the Python path must take this file. */
 static PyObject *py_json_values(PyObject *self, PyObject *args) {
     Py_buffer in;
-    if (!PyArg_ParseTuple(args, "y*", &in)) return NULL;
+    int keyed = 0;
+    if (!PyArg_ParseTuple(args, "y*|p", &in, &keyed)) return NULL;
     const uint8_t *s = in.buf;
     int64_t n = in.len, lines = 0;
-    buf_t vals = {0}, voff = {0}, ss = {0}, se = {0}, flag = {0};
+    jcols_t J;
+    memset(&J, 0, sizeof(J));
+    J.keyed = keyed;
     int fail = 0, oom = 0;
     Py_BEGIN_ALLOW_THREADS
-    oom |= put64(&voff, 0);
+    oom |= put64(&J.voff, 0);
     int64_t pos = 0;
     while (pos < n && !fail && !oom) {
         const uint8_t *nl = memchr(s + pos, '\n', (size_t)(n - pos));
@@ -406,19 +444,26 @@ static PyObject *py_json_values(PyObject *self, PyObject *args) {
             if (!is_space(s[i])) { blank = 0; break; }
         if (!blank) {
             lines++;
-            if (json_line(s, pos, b, &vals, &voff, &ss, &se, &flag, &oom) < 0) fail = 1;
+            if (json_line(s, pos, b, &J, &oom) < 0) fail = 1;
         }
         pos = eol + 1;
     }
+    if (J.nkeys == 0) oom |= put64(&J.koff, 0);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&in);
     if (oom || fail) {
-        free(vals.p); free(voff.p); free(ss.p); free(se.p); free(flag.p);
+        buf_t *all[] = {&J.vals, &J.voff, &J.ss, &J.se, &J.flag, &J.key, &J.keys, &J.koff};
+        for (int i = 0; i < 8; i++) free(all[i]->p);
         if (oom) return PyErr_NoMemory();
         Py_RETURN_NONE;
     }
-    PyObject *o0 = take(&vals), *o1 = take(&voff), *o2 = take(&ss), *o3 = take(&se), *o4 = take(&flag);
-    return Py_BuildValue("(NNNNNL)", o0, o1, o2, o3, o4, (long long)lines);
+    PyObject *o0 = take(&J.vals), *o1 = take(&J.voff), *o2 = take(&J.ss), *o3 = take(&J.se);
+    PyObject *o4 = take(&J.flag), *o5 = take(&J.key), *o6 = take(&J.keys), *o7 = take(&J.koff);
+    if (!keyed) {
+        Py_XDECREF(o5); Py_XDECREF(o6); Py_XDECREF(o7);
+        return Py_BuildValue("(NNNNNL)", o0, o1, o2, o3, o4, (long long)lines);
+    }
+    return Py_BuildValue("(NNNNNNNNL)", o0, o1, o2, o3, o4, o5, o6, o7, (long long)lines);
 }
 
 /* ------------------------------------------------------------------ writing back */
@@ -485,7 +530,7 @@ static int put_csv(buf_t *b, const uint8_t *v, int64_t len, int quoted, uint8_t 
    new_offset, arg) -> (bytes, changed cells). Every cell whose new value differs from the
    old one is written over its span; all other bytes are copied. `format` 0 is CSV (`kind`
    1 = quoted; `arg` the delimiter), 1 is JSON (`kind` 1 = ensure_ascii). `new_offset` is
-   the Arrow array offset of the new values. */
+   the Arrow array offset of the new values. JSON `kind` bit 2 writes `null` instead. */
 static PyObject *py_splice(PyObject *self, PyObject *args) {
     int fmt, arg;
     Py_buffer data, sb, eb, kb, ob, oob, nb, nob;
@@ -520,7 +565,8 @@ static PyObject *py_splice(PyObject *self, PyObject *args) {
             changed++;
             oom |= put(&out, s + pos, ss[i] - pos);
             if (fmt == 0) oom |= put_csv(&out, v, len, kind[i] == 1, (uint8_t)arg);
-            else oom |= put_json(&out, v, len, kind[i]) ? 1 : 0;
+            else if (kind[i] & 4) oom |= put(&out, "null", 4);
+            else oom |= put_json(&out, v, len, kind[i] & 1) ? 1 : 0;
             pos = se[i];
         }
         if (!oom) oom |= put(&out, s + pos, n - pos);
