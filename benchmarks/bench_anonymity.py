@@ -267,7 +267,6 @@ def _deid_files(lines: list[str], policy_text: str) -> list[dict[str, object]]:
             ])  # fmt: skip
         table = root / "table.csv"
         table.write_text(buf.getvalue(), encoding="utf-8")
-        tmb = table.stat().st_size / 1e6
         cols = parse_policy(
             policy_text + "columns:\n"
             "  name: {action: pseudonymise}\n"
@@ -275,15 +274,25 @@ def _deid_files(lines: list[str], policy_text: str) -> list[dict[str, object]]:
             "  id: {action: generalise, to: region_prefix}\n"
             "  born: {action: shift_date, days: 30}\n"
         )
-        t, _ = best_time(lambda: deid_path(table, root / "t.csv", cols), repeat=2)
-        base = tmb / python_path(table, root / "tp.csv", cols)
-        assert (root / "t.csv").read_bytes() == (root / "tp.csv").read_bytes()
-        rows.append(
-            _row(f"`tianping deid` of a CSV table with column rules, {tmb:.0f} MB", tmb / t,
-                 "MB/s", "Python tokenizer (same bytes written)", base,
-                 "HMAC pseudonym, mask, region prefix and date shift columns, detection "
-                 "in a free-text column")
+        # the same records as JSON Lines objects, keys as the header's names
+        names, *records = list(csv.reader(io.StringIO(buf.getvalue())))
+        (root / "table.jsonl").write_text(
+            "".join(json.dumps(dict(zip(names, r, strict=True)), ensure_ascii=False) + "\n"
+                    for r in records),
+            encoding="utf-8",
         )  # fmt: skip
+        for suffix in (".csv", ".jsonl"):
+            src = root / f"table{suffix}"
+            tmb = src.stat().st_size / 1e6
+            t, _ = best_time(lambda s=src: deid_path(s, root / f"t{s.suffix}", cols), repeat=2)  # type: ignore[misc]
+            base = tmb / python_path(src, root / f"tp{suffix}", cols)
+            assert (root / f"t{suffix}").read_bytes() == (root / f"tp{suffix}").read_bytes()
+            rows.append(
+                _row(f"`tianping deid` of a {suffix[1:].upper()} table with column rules, "
+                     f"{tmb:.0f} MB", tmb / t, "MB/s", "Python tokenizer (same bytes written)",
+                     base, "HMAC pseudonym, mask, region prefix and date shift columns, "
+                     "detection in a free-text column")
+            )  # fmt: skip
         rows += _deid_big_file(root, buf.getvalue(), policy_text)
     return rows
 
