@@ -1721,7 +1721,7 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
         w->otype[o] = f->type;
         w->ominor[o] = f->minor;
         double conf = f->conf > 0.99 ? 0.99 : f->conf;
-        w->oconf[o] = round(conf * 1000.0) / 1000.0;
+        w->oconf[o] = (double)(int64_t)(conf * 1000.0 + 0.5) / 1000.0; /* conf > 0: round() without the libm call */
     }
 }
 
