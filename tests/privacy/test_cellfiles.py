@@ -32,6 +32,13 @@ POLICY = (
 # replacements with a comma, a quote and non-ASCII: CSV must quote, JSON must escape
 AWKWARD = POLICY.replace("'*': {action: redact}", "'*': {action: redact, replacement: 'x,\"删\"'}")
 MOBILE, ID = "13812345678", "11010519491231002X"
+# column rules of every kind the compiled path computes itself or hands to Python
+COLUMNS = (
+    POLICY + "columns:\n"
+    "  name: {action: pseudonymise}\n"
+    "  phone: {action: mask, keep_start: 3, keep_end: 4}\n"
+    "  id: {action: generalise, to: region_prefix}\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -255,11 +262,7 @@ def test_csv_column_rules_match_the_python_tokenizer(
     buf.write(f"x,{MOBILE},,,,,,extra {MOBILE}\r\n")  # a field past the header: by position
     src.write_text(buf.getvalue(), encoding="utf-8", newline="")
     pol = parse_policy(
-        POLICY + "columns:\n"
-        "  name: {action: pseudonymise}\n"
-        "  phone: {action: mask, keep_start: 3, keep_end: 4}\n"
-        "  id: {action: generalise, to: region_prefix}\n"
-        "  born: {action: shift_date, days: 30}\n"
+        COLUMNS + "  born: {action: shift_date, days: 30}\n"
         "  note: {action: detect}\n"
         "  kept: {action: keep}\n"
         "  city: {action: suppress}\n"
@@ -444,11 +447,7 @@ def test_parquet_row_groups_and_column_rules_match_value_by_value(
     src = tmp_path / "in.parquet"
     pq.write_table(table, src, row_group_size=120, compression="zstd")
     pol = parse_policy(
-        POLICY + "columns:\n"
-        "  name: {action: pseudonymise}\n"
-        "  phone: {action: mask, keep_start: 3, keep_end: 4}\n"
-        "  id: {action: generalise, to: region_prefix}\n"
-        "  city: {action: suppress}\n"
+        COLUMNS + "  city: {action: suppress}\n"
         "  code: {action: redact}\n"
         "  born: {action: shift_date, days: 3}\n"
     )
@@ -497,11 +496,7 @@ def test_jsonl_column_rules_match_the_python_tokenizer(
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(lines * 3) + "\n", encoding="utf-8")
     pol = parse_policy(
-        POLICY + "columns:\n"
-        "  name: {action: pseudonymise}\n"
-        "  phone: {action: mask, keep_start: 3, keep_end: 4}\n"
-        "  id: {action: generalise, to: region_prefix}\n"
-        "  city: {action: suppress}\n"
+        COLUMNS + "  city: {action: suppress}\n"
         "  code: {action: redact}\n"
         "  code2: {action: detect}\n"
         "  born: {action: shift_date, days: 3, per: name}\n"

@@ -86,45 +86,61 @@ def deid_csv(
         data = data[:used]
     cells = pa.LargeStringArray.from_buffers(len(kind), pa.py_buffer(voff), pa.py_buffer(vals))
     field = np.frombuffer(fld, dtype=np.int64)
-    # what happens to each field: 0 kept, 1 detection, 2 its column rule
-    policy = deid.policy
     width = int(field.max()) + 1 if len(field) else 0
-    plan = np.zeros(width, dtype=np.int8)
+    plan, rules = _plan(deid, [names[i] if i < len(names) else str(i) for i in range(width)])
+    todo = plan[field]
+    if has_header:
+        todo[np.frombuffer(rec, dtype=np.int64) == 0] = 0  # the header row stays
+        records = max(records - 1, 0)
+    sel, old, new_all = _new_values(deid, cells, todo, field, rules)
+    if not len(sel):
+        return data, records, used
+    out = _splice(_CSV, data, old, new_all, ss, se, kind, sel, ord(delim))
+    return out, records, used
+
+
+def _plan(deid: Deidentifier, names: list[str | None]) -> tuple[Any, dict[int, tuple[str, Action]]]:
+    """What happens to the cells of each column (None: no column): 0 kept, 1 detection, 2
+    the column's rule (those rules, by column index)."""
+    policy = deid.policy
+    plan = np.zeros(len(names), dtype=np.int8)
     rules: dict[int, tuple[str, Action]] = {}
-    for i in range(width):
-        name = names[i] if i < len(names) else str(i)
-        rule = policy.columns.get(name)
+    for i, name in enumerate(names):
+        rule = policy.columns.get(name) if name is not None else None
         if rule is None:
             plan[i] = policy.detect_unlisted
         elif isinstance(rule, Detect):
             plan[i] = 1
         elif not isinstance(rule, Keep):
             plan[i] = 2
-            rules[i] = (name, rule)
-    todo = plan[field] if width else np.zeros(0, dtype=np.int8)
-    if has_header:
-        todo[np.frombuffer(rec, dtype=np.int64) == 0] = 0  # the header row stays
-        records = max(records - 1, 0)
+            rules[i] = (name or "", rule)
+    return plan, rules
+
+
+def _new_values(
+    deid: Deidentifier, cells: Any, todo: Any, field: Any, rules: dict[int, tuple[str, Action]]
+) -> tuple[Any, Any, Any]:
+    """The cells to rewrite (indices where `todo` is not 0), their values and their new
+    values: detection in one kernel pass, column rules by `_column_rules`."""
+    import pyarrow as pa
+
     sel = np.flatnonzero(todo)
-    if len(sel) == 0:
-        return data, records, used
     old = cells.take(pa.array(sel))
-    detect = np.flatnonzero(todo[sel] == 1)
-    parts = []  # new values, in the order of `order`
-    order = [detect]
+    if not len(sel):
+        return sel, old, old
+    parts, order = [], []
+    detect, ruled = np.flatnonzero(todo[sel] == 1), np.flatnonzero(todo[sel] == 2)
     if len(detect):
         new = deid.text_column(old.take(pa.array(detect)))
         assert new is not None  # usable() checked that the kernel runs
         parts.append(new)
-    if rules:
-        at = np.flatnonzero(todo[sel] == 2)
-        parts.append(_column_rules(deid, old.take(pa.array(at)), field[sel][at], rules))
-        order.append(at)
+        order.append(detect)
+    if len(ruled):
+        parts.append(_column_rules(deid, old.take(pa.array(ruled)), field[sel][ruled], rules))
+        order.append(ruled)
     where = np.empty(len(sel), dtype=np.int64)  # cell k's new value is at where[k]
     where[np.concatenate(order)] = np.arange(len(sel))
-    new_all = pa.concat_arrays(parts).take(pa.array(where))
-    out = _splice(_CSV, data, old, new_all, ss, se, kind, sel, ord(delim))
-    return out, records, used
+    return sel, old, pa.concat_arrays(parts).take(pa.array(where))
 
 
 def _column_rules(
@@ -239,43 +255,17 @@ def deid_jsonl(data: bytes, deid: Deidentifier) -> tuple[bytes, int] | None:
     cells = pa.LargeStringArray.from_buffers(len(kinds), pa.py_buffer(voff), pa.py_buffer(vals))
     ko = np.frombuffer(key_off, dtype=np.int64)
     names = [keys[ko[i] : ko[i + 1]].decode("utf-8") for i in range(len(ko) - 1)]
-    # what happens under each key (index len(names): no key): 0 kept, 1 detection, 2 rule
-    plan = np.zeros(len(names) + 1, dtype=np.int8)
-    rules: dict[int, tuple[str, Action]] = {}
-    for i, name in enumerate([*names, None]):
-        rule = policy.columns.get(name) if name is not None else None
-        if rule is None:
-            plan[i] = policy.detect_unlisted
-        elif isinstance(rule, Detect):
-            plan[i] = 1
-        elif not isinstance(rule, Keep):
-            plan[i] = 2
-            rules[i] = (name or "", rule)
+    plan, rules = _plan(deid, [*names, None])  # the last: values under no top-level key
     field = np.frombuffer(key, dtype=np.int32).astype(np.int64)
     field[field < 0] = len(names)
     todo = plan[field]
-    number = (kinds & 2) != 0
     ruled = np.array([name in policy.columns for name in names] + [False])
-    todo[number & ~ruled[field]] = 0  # a number changes only under its key's column rule
-    sel = np.flatnonzero(todo)
+    todo[((kinds & 2) != 0) & ~ruled[field]] = 0  # a number changes only under a column rule
+    sel, old, new_all = _new_values(deid, cells, todo, field, rules)
     if not len(sel):
         return data, lines
-    old = cells.take(pa.array(sel))
-    detect = np.flatnonzero(todo[sel] == 1)
-    parts, order = [], [detect]
-    if len(detect):
-        new = deid.text_column(old.take(pa.array(detect)))
-        assert new is not None  # usable() checked that the kernel runs
-        parts.append(new)
-    if rules:
-        at = np.flatnonzero(todo[sel] == 2)
-        parts.append(_column_rules(deid, old.take(pa.array(at)), field[sel][at], rules))
-        order.append(at)
-        suppressed = [i for i, (_, r) in rules.items() if isinstance(r, Suppress)]
-        kinds[sel[at[np.isin(field[sel][at], suppressed)]]] |= 4  # written as null
-    where = np.empty(len(sel), dtype=np.int64)
-    where[np.concatenate(order)] = np.arange(len(sel))
-    new_all = pa.concat_arrays(parts).take(pa.array(where))
+    suppressed = [i for i, (_, r) in rules.items() if isinstance(r, Suppress)]
+    kinds[sel[np.isin(field[sel], suppressed)]] |= 4  # written as null
     return _splice(_JSON, data, old, new_all, ss, se, kinds, sel, 0), lines
 
 
