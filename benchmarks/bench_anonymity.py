@@ -308,7 +308,13 @@ if whole:
     _cellfiles.BLOCK_BYTES = 1 << 40
 t = time.perf_counter()
 deid_path(src, out, parse_policy(Path(pol).read_text()))
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+secs = time.perf_counter() - t
+# VmHWM is this image's own peak; ru_maxrss keeps the parent's resident set from the fork
+status = Path("/proc/self/status")
+lines = status.read_text().splitlines() if status.exists() else []
+hwm = [ln for ln in lines if ln.startswith("VmHWM:")]
+peak_kb = int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(secs, peak_kb)
 """
 
 
