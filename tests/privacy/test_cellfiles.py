@@ -508,3 +508,27 @@ def test_jsonl_column_rules_match_the_python_tokenizer(
     assert '"ph\\u006fne": "138****5678"' in got[1]  # a number under a mask: now a string
     assert '"code": "[CODE]"' in got[3] and f'"other": {MOBILE}' in got[3]
     assert json.loads(got[1])["name"][1]["x"].startswith("NAME_")  # nested under "name"
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl"])
+def test_line_blocks_cut_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """Text and JSON Lines with CR LF line ends, every block size from 16 to 300 bytes: a
+    block never ends between a CR and its LF, so the block path always takes the file."""
+    src = tmp_path / f"in{suffix}"
+    rows = [f"手机{MOBILE} 第{i}行" for i in range(8)]
+    body = rows if suffix == ".txt" else [json.dumps({"n": r}, ensure_ascii=False) for r in rows]
+    src.write_bytes(("\r\n".join(body) + "\r\n").encode())
+    pol = parse_policy(POLICY)
+    monkeypatch.setattr(_cellfiles, "BLOCK_BYTES", 1 << 40)
+    deid_path(src, tmp_path / f"whole{suffix}", pol)
+    expected = (tmp_path / f"whole{suffix}").read_bytes()
+    ran: list[int | None] = []
+    real = _cellfiles.deid_blocks
+    monkeypatch.setattr(_cellfiles, "deid_blocks", lambda *a: ran.append(real(*a)) or ran[-1])
+    for block in range(16, 300, 5):
+        monkeypatch.setattr(_cellfiles, "BLOCK_BYTES", block)
+        deid_path(src, tmp_path / f"blocks{suffix}", pol)
+        assert ran[-1] == 8, block
+        assert (tmp_path / f"blocks{suffix}").read_bytes() == expected, block

@@ -372,8 +372,14 @@ def _blocks(
     while True:
         data = carry + f.read(block)
         final = f.tell() >= size
-        # whole characters: up to the last line end (all of the data at the end of the file)
-        lines_end = len(data) if final else max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+        # whole lines (all of the data at the end of the file): LF ends text and JSONL lines
+        # (a CR LF pair stays whole); a CSV record may also end at a lone CR
+        last = (
+            max(data.rfind(b"\n"), data.rfind(b"\r"))
+            if kind in ("csv", "tsv")
+            else data.rfind(b"\n")
+        )
+        lines_end = len(data) if final else last + 1
         _check_utf8(data[:lines_end], src, offset)
         res: tuple[bytes, int, int] | None
         if kind in ("csv", "tsv"):
