@@ -17,7 +17,6 @@ with their line.
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -50,11 +49,16 @@ _CSV, _JSON = 0, 1
 
 
 def usable(deid: Deidentifier, kind: str) -> bool:
-    """Whether this path can take a `kind` file for `deid`: the default detector and both
-    compiled parts built; in CSV, not date shifts keyed by another cell of the row (JSON
-    Lines have no row to key by: the Python path shifts those by one fixed amount too)."""
+    """Whether this path can take a `kind` file for `deid`: the default detector and the
+    compiled kernel; text needs `types` rules (or no rules at all), CSV and JSONL the cell
+    tokenizer too, and in CSV no date shifts keyed by another cell of the row (JSON Lines
+    have no row to key by: the Python path shifts those by one fixed amount too)."""
     policy = deid.policy
-    if _celltok is None or deid._detector is not None or not _kernel.wanted(None):
+    if deid._detector is not None or not _kernel.wanted(None):
+        return False
+    if kind not in ("csv", "tsv", "jsonl"):
+        return bool(policy.types) or not policy.columns
+    if _celltok is None:
         return False
     if kind == "jsonl":
         return True
@@ -286,13 +290,11 @@ def deid_lines(data: bytes, deid: Deidentifier) -> tuple[bytes, int] | None:
     """`data` (UTF-8 text) de-identified line by line and its line count, as
     `Deidentifier.text_lines` on `str.splitlines(keepends=True)` does, but with the lines
     as an Arrow array over the file's own bytes (no Python strings); None where the text
-    ends lines with something other than LF or CRLF."""
+    ends lines with something other than LF or CRLF. The caller checked `usable`."""
     import pyarrow as pa
 
     from tianping.privacy._deid import _BATCH
 
-    if deid._detector is not None or not _kernel.wanted(None):
-        return None
     if any(b in data for b in _OTHER_BREAKS) or data.count(b"\r") != data.count(b"\r\n"):
         return None
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
@@ -331,24 +333,18 @@ def deid_blocks(
     written, where the whole-file path must decide: a custom detector, rules this path
     declines, UTF-16 or binary data, or a block whose errors the Python path reports by
     line."""
-    policy = deid.policy
-    if deid._detector is not None or not _kernel.wanted(None):
+    from tianping.privacy._deid import Declined, atomic_path
+
+    if not usable(deid, kind):
         return None
-    if kind in ("csv", "tsv", "jsonl"):
-        if not usable(deid, kind):
-            return None
-    elif policy.columns and not policy.types:
-        return None
-    tmp = out.parent / f".{out.name}.tianping-{os.getpid()}.tmp"
-    out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with src.open("rb") as f, tmp.open("wb") as w:
+        with atomic_path(out) as tmp, src.open("rb") as f, tmp.open("wb") as w:
             records = _blocks(src, f, w, kind, deid, layout)
-        if records is not None:
-            os.replace(tmp, out)
-        return records
-    finally:
-        tmp.unlink(missing_ok=True)
+            if records is None:
+                raise Declined
+    except Declined:
+        return None
+    return records
 
 
 def _blocks(

@@ -11,6 +11,7 @@ never the target.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import hmac
 import json
@@ -718,15 +719,27 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str, byt
         raise InputError(f"unknown encoding {enc!r}") from None
 
 
-def _write_atomic(out: Path, data: bytes) -> None:
+class Declined(Exception):
+    """Raised inside `atomic_path` to leave `out` as it was (nothing written)."""
+
+
+@contextlib.contextmanager
+def atomic_path(out: Path) -> Iterator[Path]:
+    """A temporary path beside `out`, renamed onto it when the block ends normally; on an
+    error (or `Declined`) it is removed and `out` is untouched, so nothing partial is ever
+    written where the output goes."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tianping-{os.getpid()}.tmp"
     try:
-        tmp.write_bytes(data)
+        yield tmp
         os.replace(tmp, out)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
+
+
+def _write_atomic(out: Path, data: bytes) -> None:
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(data)
 
 
 def _csv_records(
@@ -1062,24 +1075,20 @@ def _deid_parquet(src: Path, out: Path, deid: Deidentifier) -> int:
             else pa.field(field.name, pa.string(), nullable=True, metadata=field.metadata)
         )
     out_schema = pa.schema(fields, metadata=schema.metadata)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tianping-{os.getpid()}.tmp"
     rows = 0
-    try:
-        with pq.ParquetWriter(tmp, out_schema, compression=compression) as writer:
-            for i in range(pf.metadata.num_row_groups):
-                try:
-                    table = pf.read_row_group(i)
-                except (OSError, pa.ArrowException) as exc:
-                    raise InputError(f"{src}: cannot read row group {i}: {exc}") from None
-                writer.write_table(_deid_table(table, deid, out_schema))
-                rows += table.num_rows
-            if not pf.metadata.num_row_groups:
-                writer.write_table(out_schema.empty_table())
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with (
+        atomic_path(out) as tmp,
+        pq.ParquetWriter(tmp, out_schema, compression=compression) as writer,
+    ):
+        for i in range(pf.metadata.num_row_groups):
+            try:
+                table = pf.read_row_group(i)
+            except (OSError, pa.ArrowException) as exc:
+                raise InputError(f"{src}: cannot read row group {i}: {exc}") from None
+            writer.write_table(_deid_table(table, deid, out_schema))
+            rows += table.num_rows
+        if not pf.metadata.num_row_groups:
+            writer.write_table(out_schema.empty_table())
     return rows
 
 
@@ -1192,14 +1201,12 @@ def _fast_cells(
     (None: unchanged) and the record count, or None where the Python path decides."""
     from tianping.privacy import _cellfiles
 
+    if not _cellfiles.usable(deid, kind):
+        return None  # the Python path decides (and says why where it refuses)
     utf8 = codecs.lookup(enc).name == "utf-8"
     data = raw[len(bom) :] if utf8 else text.encode("utf-8")
     if kind not in ("csv", "tsv", "jsonl"):
-        if deid.policy.columns and not deid.policy.types:
-            return None  # the Python path says why
         res = _cellfiles.deid_lines(data, deid)
-    elif not _cellfiles.usable(deid, kind):
-        return None
     elif kind == "jsonl":
         res = _cellfiles.deid_jsonl(data, deid)
     else:
