@@ -29,8 +29,15 @@ def test_scan_folder_formats_encodings_and_bad_inputs(corpus) -> None:  # type: 
     assert files["broken.parquet"].status == "error" and files["broken.parquet"].message
     ragged = files["ragged.csv"]
     assert ragged.status == "ok" and ragged.malformed_rows == 1 and ragged.counts["cn_mobile"] == 2
+    # skipped records are located (data row, JSON line) without quoting them
+    assert [(p.row, p.message.split(" / ")[0]) for p in ragged.problems] == [
+        (2, "expected 2 columns, got 4")
+    ]
     mixed = files["mixed.jsonl"]
     assert mixed.malformed_rows == 1 and mixed.counts == {"cn_mobile": 1}
+    assert [(p.row, p.message.split(" / ")[0]) for p in mixed.problems] == [
+        (2, "not valid JSON: Expecting property name enclosed in double quotes (column 2)")
+    ]
     assert mixed.columns[0].column == "user.phone"
     huge = files["huge_line.txt"]
     assert huge.long_lines == 1 and huge.counts == {"cn_mobile": 1}

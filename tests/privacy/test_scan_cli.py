@@ -32,6 +32,11 @@ def test_scan_outputs_contain_no_raw_values(
     assert report["summary"]["findings_total"] > 1000
     assert report["findings"] and all("preview" in f for f in report["findings"])
     assert "个人信息" in r3.output
+    # skipped records are listed with their place, in both languages
+    text = out_txt.read_text(encoding="utf-8")
+    assert "malformed records skipped" in text and "ragged.csv:2: expected 2 columns, got 4" in text
+    assert "mixed.jsonl:2: not valid JSON" in text
+    assert "已跳过的格式错误记录" in r3.output and "应为 2 列，实为 4 列" in r3.output
     blobs = [
         out_json.read_text(encoding="utf-8"),
         out_txt.read_text(encoding="utf-8"),
@@ -39,6 +44,7 @@ def test_scan_outputs_contain_no_raw_values(
         caplog.text,
     ]  # fmt: skip
     raw = set(corpus.raw)  # every generated value, names of two characters included
+    raw |= {"13912345678", "13700000000"}  # the ragged CSV row that was skipped
     assert len(raw) > 1000
     leaked = [v for v in raw for b in blobs if v in b]
     assert leaked == []

@@ -118,6 +118,17 @@ def _text(report: Any) -> str:
         lines.append("未扫描的文件" if zh else "files not scanned")
         for f in bad:
             lines.append(f"  {f.path}: {f.status}: {f.message}")
+    flawed = [f for f in report.files if f.problems]
+    if flawed:
+        lines.append("")
+        lines.append("已跳过的格式错误记录" if zh else "malformed records skipped")
+        for f in flawed:
+            for pr in f.problems:
+                at = f"{f.path}:{pr.row}" if pr.row is not None else f.path
+                lines.append(f"  {at}: {pr.message}")
+            if f.malformed_rows > len(f.problems):
+                more = f.malformed_rows - len(f.problems)
+                lines.append(f"  {f.path}: 另有 {more} 条" if zh else f"  {f.path}: {more} more")
     labelled = [(f, c) for f in report.files for c in f.columns if c.label and c.column]
     if labelled:
         lines.append("")

@@ -70,6 +70,20 @@ class ColumnReport(BaseModel):
     confirmed: bool = True
 
 
+MAX_PROBLEMS = 20  # located problems kept per file; the counts cover all of them
+
+
+class Problem(BaseModel):
+    """A located problem in a file that was scanned anyway (the record was skipped).
+
+    The message says what was expected; it never quotes the file's content."""
+
+    row: int | None = Field(
+        None, description="1-based line (text, JSONL) or data row (CSV), as in findings"
+    )
+    message: str
+
+
 class FileReport(BaseModel):
     path: str
     format: str
@@ -80,10 +94,18 @@ class FileReport(BaseModel):
     rows: int = 0
     malformed_rows: int = 0
     long_lines: int = 0
+    problems: list[Problem] = Field(
+        default_factory=list, description=f"The first {MAX_PROBLEMS} malformed records, located"
+    )
     counts: dict[str, int] = Field(default_factory=dict)
     sensitive: int = Field(0, description="Findings of sensitive PI (Art. 28, incl. minors)")
     minors: int = Field(0, description="Findings that show a person under 14")
     columns: list[ColumnReport] = Field(default_factory=list)
+
+    def note(self, row: int | None, message: str) -> None:
+        """Keep a located problem (the first MAX_PROBLEMS of them)."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(row=row, message=message))
 
 
 class ScanReport(BaseModel):
@@ -403,8 +425,17 @@ class _Records:
                 continue
             try:
                 obj = json.loads(line)
+            except json.JSONDecodeError as exc:  # its msg names what was expected, no content
+                rep.malformed_rows += 1
+                rep.note(
+                    n,
+                    f"not valid JSON: {exc.msg} (column {exc.colno}) / "
+                    f"不是有效的 JSON（第 {exc.colno} 列）",
+                )
+                continue
             except ValueError:
                 rep.malformed_rows += 1
+                rep.note(n, "not valid JSON / 不是有效的 JSON")
                 continue
             if (full := self.add(obj, n)) is not None:
                 yield full
@@ -550,6 +581,14 @@ def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Itera
     def on_invalid(row: Any) -> str:
         nonlocal bad
         bad += 1
+        # row.text is the raw record: only its position and shape go into the report;
+        # row.number counts records from the header's 1 (known on one thread)
+        at = row.number - 1 if isinstance(row.number, int) and row.number > 1 else None
+        rep.note(
+            at,
+            f"expected {row.expected_columns} columns, got {row.actual_columns} / "
+            f"应为 {row.expected_columns} 列，实为 {row.actual_columns} 列",
+        )
         return "skip"
 
     reader = pacsv.open_csv(
@@ -557,6 +596,7 @@ def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Itera
         read_options=pacsv.ReadOptions(
             encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
             block_size=min(opts.batch_chars, 16 << 20),
+            use_threads=False,  # workers split files; one thread also numbers bad rows
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid
