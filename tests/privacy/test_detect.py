@@ -156,6 +156,12 @@ def test_mask_preview_never_shows_the_value() -> None:
         p = mask_preview(v, t)
         assert p != v and v not in p and "*" in p, t
     assert set(samples) <= set(PI_TYPES)
+    # any other label (a plugin's type, none at all) still masks: CJK, short values
+    for v in ("植宇", "展丽娟", "王", "ab", "张三丰先生", "E12345678"):
+        for t in ("", "custom_type"):
+            p = mask_preview(v, t)
+            assert len(p) == len(v) and "*" in p and v not in p, (len(v), t)
+    assert mask_preview("139 0013 8000", "custom") == "13* **** **00"  # the shape stays
 
 
 def test_batch_api_accepts_lists_series_and_arrow() -> None:

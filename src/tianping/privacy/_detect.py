@@ -146,11 +146,13 @@ def mask_preview(value: str, pi_type: str) -> str:
         return value[:2] + "*" * (n - 2)
     if pi_type == "date_of_birth":
         return value[:4] + re.sub(r"[0-9]", "*", value[4:])
-    keep = 1 if n <= 8 else 2
     if pi_type == "cn_plate":
         return value[:2] + "*" * (n - 2)
+    # identifiers and anything else: separators stay for the shape, every other character
+    # (CJK included) is masked; values of up to 3 characters keep none of them
+    keep = 0 if n <= 3 else 1 if n <= 8 else 2
     body = value[keep : n - keep]
-    return value[:keep] + re.sub(r"[0-9A-Za-z]", "*", body) + value[n - keep :]
+    return value[:keep] + re.sub(r"[^\s\-.:/()+]", "*", body) + value[n - keep :]
 
 
 def _as_series(texts: Any) -> pl.Series:
