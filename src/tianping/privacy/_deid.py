@@ -57,6 +57,9 @@ _T = TypeVar("_T")
 _TEXT_SUFFIXES = {".txt", ".md", ".log", ".text", ""}
 
 
+_HEX_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")  # pseudonym letters
+
+
 class DeidFileReport(BaseModel):
     input: str
     output: str | None = None
@@ -219,6 +222,11 @@ class Deidentifier:
         h.update(f"{domain}\x1f{value}".encode())
         return h.hexdigest()
 
+    def _token(self, prefix: str, domain: str, value: str, length: int) -> str:
+        """PREFIX_ and `length` letters of the keyed digest: hex digits written as a-p, so
+        that no run of digits in a token reads as a phone or card number on a rescan."""
+        return f"{prefix}_{self._mac(domain, value.strip())[:length].translate(_HEX_LETTERS)}"
+
     def _shift_days(self, rule: DateShift, per_value: str | None) -> int:
         if rule.days is not None:
             return rule.days
@@ -249,15 +257,14 @@ class Deidentifier:
             )
         if isinstance(rule, Pseudonymise):
             domain = rule.domain or label
+            prefix = (rule.prefix or domain).upper()
+            digits = [c for c in value if c.isdigit()] if rule.style == "digits" else []
+            if not digits:
+                return self._token(prefix, domain, value, rule.length)
             digest = self._mac(domain, value.strip())
-            if rule.style == "digits":
-                digits = [c for c in value if c.isdigit()]
-                if not digits:
-                    return f"{(rule.prefix or domain).upper()}_{digest[: rule.length]}"
-                num = str(int(digest, 16) % (10 ** len(digits))).zfill(len(digits))
-                it = iter(num)
-                return "".join(next(it) if c.isdigit() else c for c in value)
-            return f"{(rule.prefix or domain).upper()}_{digest[: rule.length]}"
+            num = str(int(digest, 16) % (10 ** len(digits))).zfill(len(digits))
+            it = iter(num)
+            return "".join(next(it) if c.isdigit() else c for c in value)
         if isinstance(rule, Generalise):
             return _generalise(value, rule, label)
         if isinstance(rule, DateShift):
@@ -342,7 +349,7 @@ class Deidentifier:
         if isinstance(rule, Pseudonymise) and rule.style != "digits":
             domain = rule.domain or label
             prefix, length = (rule.prefix or domain).upper(), rule.length
-            return lambda v: f"{prefix}_{self._mac(domain, v.strip())[:length]}"
+            return lambda v: self._token(prefix, domain, v, length)
         return lambda v: self.apply(v, rule, label)
 
     def text_lines(self, lines: list[str]) -> str:

@@ -75,10 +75,12 @@ class Pseudonymise(_Rule):
         None, description="Token namespace; equal values in one domain get equal tokens"
     )
     style: Literal["token", "digits"] = Field(
-        "token", description="token: PREFIX_hex; digits: same length, digits only"
+        "token", description="token: PREFIX_ and letters a-p; digits: same length, digits only"
     )
     prefix: str | None = Field(None, description="Default: the upper-case domain")
-    length: int = Field(16, ge=8, le=64, description="Hex characters of the token")
+    length: int = Field(
+        16, ge=8, le=64, description="Letters of the token (a-p, 4 bits each; no digits)"
+    )
 
 
 class Generalise(_Rule):
