@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tianping.privacy._corpus import (
         evaluate,
         generate,
+        table_rows,
     )
     from tianping.privacy._crossborder import (
         CrossBorderDecision,
@@ -89,6 +90,7 @@ _WHERE = {
     "Finding": "_scan",
     "generate": "_corpus",
     "evaluate": "_corpus",
+    "table_rows": "_corpus",
     "Policy": "_policy",
     "load_policy": "_policy",
     "parse_policy": "_policy",
@@ -149,6 +151,7 @@ __all__ = [
     "scan_file",
     "scan_paths",
     "t_closeness",
+    "table_rows",
 ]
 
 
