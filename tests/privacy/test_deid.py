@@ -285,6 +285,7 @@ def test_directory_skips_bad_files_and_goes_on(tmp_path: Path) -> None:
     assert by["gbk.txt"].status == "skipped"
     assert "gb18030" in (by["gbk.txt"].reason or "")
     assert not (tmp_path / "out" / "binary.csv").exists()
+    assert not any(str(src) in (f.reason or "") for f in rep.files)  # named once, by `input`
 
 
 def test_other_encodings_round_trip(tmp_path: Path) -> None:

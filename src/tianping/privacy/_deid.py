@@ -1336,12 +1336,13 @@ def deid_path(
         try:
             report.files.append(_deid_file(path, target, deid, **opts))
         except InputError as exc:
+            reason = exc.message.removeprefix(f"{path}: ")  # the report names the file
             report.files.append(
                 DeidFileReport(
                     input=str(path),
                     format=fmt or detect_format(path),
                     status="skipped",
-                    reason=exc.message,
+                    reason=reason,
                 )
             )
     return report
