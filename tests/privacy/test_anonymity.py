@@ -122,6 +122,30 @@ def test_missing_values_form_their_own_class() -> None:
     assert k_anonymity(df, ["zip"]) == 1
 
 
+def test_missing_sensitive_values_are_one_more_value() -> None:
+    # as if the gaps held a value below every other one (numeric) or a category of their own
+    df = pl.DataFrame({"q": ["a", "a", None, None, "b", "b"], "s": [1, None, 2, 2, None, 5]})
+    filled = df.with_columns(pl.col("s").fill_null(-1))
+    for sa_numeric in (True, False):
+        got = measure(df, ["q"], ["s"], numeric={"s": sa_numeric}).per_sensitive[0]
+        want = measure(filled, ["q"], ["s"], numeric={"s": sa_numeric}).per_sensitive[0]
+        assert got == want and got.distinct_values == 4
+
+
+def test_ragged_csv_rows_are_located_not_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("zip,phone\n100080,13812345678\n100081\n100082,13912345678,x\n")
+    with pytest.raises(InputError) as err:
+        load_table(path)
+    msg = str(err.value)
+    assert "2 malformed row(s)" in msg and "data row 2: expected 2 fields, got 1" in msg
+    assert "data row 3: expected 2 fields, got 3" in msg and "139" not in msg
+    # with a line skipped before the header the rows keep their numbers
+    path.write_text("exported 2026\nzip,phone\n1,2\n3\n")
+    with pytest.raises(InputError, match="data row 2: expected 2 fields, got 1"):
+        load_table(path, skip_rows=1)
+
+
 def test_bad_columns_are_located_errors() -> None:
     with pytest.raises(InputError, match=r"quasi-identifiers \['nope'\] are not columns"):
         measure(_toy(), ["nope"], [])

@@ -6,7 +6,9 @@ several sensitive attributes take the worst attribute (pycanon's ``gen=True``); 
 uses the ordered-distance EMD for numeric attributes and the equal-distance EMD for
 categorical ones (Li, Li and Venkatasubramanian 2007). Unlike pycanon (pandas ``groupby``
 drops missing keys), missing quasi-identifier values form their own class, which is the
-conservative choice. Everything runs as polars group-bys plus numpy, never per-class Python.
+conservative choice, and a missing sensitive value counts as one more value (placed before
+the others in numeric order for t-closeness). Everything runs as polars group-bys plus
+numpy, never per-class Python.
 """
 
 from __future__ import annotations
@@ -167,7 +169,8 @@ def _sa_counts(df: pl.DataFrame, qi: Sequence[str], sa: str) -> pl.DataFrame:
     trip = df.group_by([*qi, sa]).agg(pl.len().alias("__c"))
     trip = trip.with_columns(
         (pl.struct(list(qi)).rank("dense") - 1).cast(pl.Int64).alias("__cls"),
-        (pl.col(sa).rank("dense") - 1).cast(pl.Int64).alias("__v"),
+        # a missing sensitive value is one more value (the first in numeric order)
+        (pl.col(sa).rank("dense").fill_null(0).rank("dense") - 1).cast(pl.Int64).alias("__v"),
     )
     sizes = trip.group_by("__cls").agg(pl.col("__c").sum().alias("__n"))
     return trip.select("__cls", "__v", "__c").join(sizes, on="__cls")
@@ -408,26 +411,15 @@ def load_table(
             df = pl.read_ipc(path)
         else:
             sep = delimiter or ("\t" if kind == "tsv" else _sniff_delimiter(path))
-            df = pl.read_csv(
-                path,
-                separator=sep,
-                has_header=has_header,
-                skip_rows=skip_rows,
-                infer_schema=False,
-                truncate_ragged_lines=True,
-                encoding="utf8",
-            )
-            if columns:
-                if len(columns) != df.width:
-                    raise InputError(
-                        f"{path}: {len(columns)} column names given but the file has "
-                        f"{df.width} columns"
-                    )
-                df.columns = list(columns)
+            df = _read_csv(path, sep, has_header, columns, skip_rows)
             df = df.filter(~pl.all_horizontal(pl.all().is_null()))
             df = _type_strings(df, na_values, keep_na_tokens)
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read as {kind or 'csv'}: {exc}") from None
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        # parsers quote the offending row: keep only the message's head, never the data
+        head = str(exc).split(":", 1)[0][:120]
+        raise InputError(f"{path}: cannot read as {kind or 'csv'}: {head}") from None
     if df.height == 0:
         raise InputError(f"{path}: no rows")
     return df
@@ -444,6 +436,66 @@ def load_dataset(path: Path, ds: Any) -> pl.DataFrame:
         na_values=ds.na_values,
         skip_rows=int(getattr(ds, "skip_rows", 0) or 0),
     )
+
+
+def _read_csv(
+    path: Path, sep: str, has_header: bool, columns: Sequence[str] | None, skip_rows: int
+) -> pl.DataFrame:
+    """Every field as text (empty fields null). A row with too few or too many fields is an
+    error naming the rows: k over a table with rows dropped or shifted would be wrong."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        for _ in range(skip_rows):
+            fh.readline()
+        first = next(csv.reader([fh.readline()], delimiter=sep), [])
+    width = len(first)
+    if columns and len(columns) != width:
+        raise InputError(
+            f"{path}: {len(columns)} column names given but the file has {width} columns"
+        )
+    names = list(columns) if columns else first if has_header else []
+    names = names or [f"column_{i + 1}" for i in range(width)]  # polars' names, no header
+    bad: list[tuple[int | None, int, int]] = []
+
+    def on_invalid(row: Any) -> str:
+        before = skip_rows + (1 if has_header else 0)  # row.number counts them too
+        at = row.number - before if isinstance(row.number, int) and row.number > 0 else None
+        bad.append((at, row.expected_columns, row.actual_columns))  # row.text: never shown
+        return "skip"
+
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            skip_rows=skip_rows + (1 if has_header else 0),
+            column_names=names,
+            use_threads=False,  # numbers the bad rows
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+    if bad:
+        shown = "; ".join(
+            f"data row {at if at is not None else '?'}: expected {exp} fields, got {got}"
+            for at, exp, got in bad[:5]
+        )
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise InputError(
+            f"{path}: {len(bad)} malformed row(s): {shown}{more}; fix or remove them "
+            "(anonymity over a table with rows dropped would be wrong)"
+        )
+    df = pl.from_arrow(table)
+    assert isinstance(df, pl.DataFrame)
+    return df
 
 
 def _sniff_delimiter(path: Path) -> str:
