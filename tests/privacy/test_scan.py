@@ -93,6 +93,32 @@ def test_workers_give_the_same_counts(corpus) -> None:  # type: ignore[no-untype
     assert [f.path for f in one.files] == [f.path for f in two.files]
 
 
+def test_progress_counts_every_byte_batch_by_batch(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    data = corpus.root / "data"
+    big_csv = tmp_path / "big.csv"
+    big_csv.write_bytes((data / "customers.csv").read_bytes() * 20)
+    big_pq = tmp_path / "big.parquet"
+    pl.read_csv(big_csv, infer_schema=False).write_parquet(big_pq, row_group_size=500)
+    gbk = tmp_path / "big_gbk.txt"
+    gbk.write_bytes((data / "legacy_gbk.txt").read_bytes() * 5)
+    files = [data / "records.jsonl", data / "notes.txt", gbk, big_csv, big_pq]
+    # small batches: every format reports progress several times within one file
+    opts = ScanOptions(batch_chars=20_000, batch_rows=1_000, max_line_chars=500)
+    for f in files:
+        calls: list[int] = []
+        rep, _ = scan_file(f, opts, on_bytes=calls.append)
+        assert rep.status == "ok", rep.message
+        assert sum(calls) == f.stat().st_size and len(calls) >= 3 and min(calls) > 0, f.name
+    # whole runs, sequential and on threads, bad files included, add up to the total
+    total = sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
+    for workers in (1, 2):
+        calls = []
+        scan_paths([data], ScanOptions(workers=workers), on_bytes=calls.append)
+        assert sum(calls) == total, workers
+
+
 def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         scan_paths([tmp_path / "nope"])

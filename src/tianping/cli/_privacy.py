@@ -67,14 +67,7 @@ def scan(
         report = scan_paths_ray(paths, opts)
     else:
         files = list(iter_files(paths))
-        if sys.stderr.isatty() and len(files) > 1:
-            from rich.progress import Progress
-
-            with Progress(console=err, transient=True) as bar:
-                task = bar.add_task("scanning / 扫描中", total=len(files))
-                report = scan_paths(files, opts, progress=lambda _r: bar.advance(task))
-        else:
-            report = scan_paths(files, opts)
+        report = _scan_with_bar(files, opts) if sys.stderr.isatty() else scan_paths(files, opts)
     if fmt == TextJson.json:
         data: dict[str, Any] = {"summary": report.summary(), **report.model_dump(mode="json")}
         write_out(json.dumps(data, ensure_ascii=False, indent=2), out_file)
@@ -86,6 +79,42 @@ def scan(
             write_out(text, out_file)
     if fail_on_pi and report.findings_total > 0:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _scan_with_bar(files: list[Path], opts: Any) -> Any:
+    """scan_paths with a progress bar over the bytes of all files (batch by batch, so one
+    big file moves it too), its speed, the time left and the files done."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from tianping.privacy._scan import scan_paths
+
+    total = sum(f.stat().st_size for f in files)
+    done = 0
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(f"scanning / 扫描中 0/{len(files)}", total=total)
+
+        def file_done(_rep: Any) -> None:
+            nonlocal done
+            done += 1
+            bar.update(task, description=f"scanning / 扫描中 {done}/{len(files)}")
+
+        return scan_paths(
+            files, opts, progress=file_done, on_bytes=lambda n: bar.advance(task, n)
+        )
 
 
 def _text(report: Any) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from tianping.errors import InputError
 from tianping.privacy import _kernel
@@ -101,6 +101,8 @@ class FileReport(BaseModel):
     sensitive: int = Field(0, description="Findings of sensitive PI (Art. 28, incl. minors)")
     minors: int = Field(0, description="Findings that show a person under 14")
     columns: list[ColumnReport] = Field(default_factory=list)
+    _read: int = PrivateAttr(0)  # bytes of the file the reader has consumed (for progress)
+    _sent: int = PrivateAttr(0)  # of which reported to on_bytes
 
     def note(self, row: int | None, message: str) -> None:
         """Keep a located problem (the first MAX_PROBLEMS of them)."""
@@ -248,6 +250,7 @@ def _read_text(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
                 break
             if not block.endswith(("\n", "\r")):
                 block += fh.readline(opts.max_line_chars)  # finish the last line
+            rep._read = fh.buffer.tell()  # type: ignore[attr-defined]  # a BufferedReader
             batches = _split_block(block, lines.state, opts) if lines.at_line_start() else None
             if batches is not None:
                 yield from batches
@@ -277,6 +280,7 @@ def _read_utf8(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
                 block += fh.readline(4 * opts.max_line_chars + 4)
             if block.endswith(b"\r") and fh.peek(1)[:1] == b"\n":
                 block += fh.read(1)  # keep a CRLF pair in one block
+            rep._read = fh.tell()
             if lines.at_line_start() and not dec.getstate()[0]:
                 batches = _split_utf8(block, lines.state, opts)
                 if batches is not None:
@@ -496,6 +500,7 @@ def _jsonl_blocks(
                     yield from rec.lines(text, line + 1, rep)
                     text.detach()
                     return
+            rep._read = fh.tell()
             lines = _count_lines(block)
             batches = _flat_jsonl(block, line, lines, opts) if _FAST_JSONL else None
             if batches is None:
@@ -591,8 +596,9 @@ def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Itera
         )
         return "skip"
 
+    source = pa.OSFile(str(path))  # its position tells progress
     reader = pacsv.open_csv(
-        path,
+        source,
         read_options=pacsv.ReadOptions(
             encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
             block_size=min(opts.batch_chars, 16 << 20),
@@ -604,12 +610,14 @@ def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Itera
         convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
     )
     row0 = 0
-    for batch in reader:
-        data: dict[str | None, pl.Series] = {}
-        for name, col in zip(batch.schema.names, batch.columns, strict=True):
-            data[name] = pl.Series(name, col)
-        yield row0, data, None
-        row0 += batch.num_rows
+    with source:
+        for batch in reader:
+            data: dict[str | None, pl.Series] = {}
+            for name, col in zip(batch.schema.names, batch.columns, strict=True):
+                data[name] = pl.Series(name, col)
+            rep._read = source.tell()
+            yield row0, data, None
+            row0 += batch.num_rows
     rep.rows = row0
     rep.malformed_rows = bad
 
@@ -620,7 +628,9 @@ def _read_parquet(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> I
 
     pf = pq.ParquetFile(path)
     row0 = 0
+    total = max(1, pf.metadata.num_rows)
     for batch in pf.iter_batches(batch_size=opts.batch_rows):
+        rep._read = rep.bytes * min(total, row0 + batch.num_rows) // total  # rows stand in
         data: dict[str | None, pl.Series] = {}
         for name, col in zip(batch.schema.names, batch.columns, strict=True):
             t = col.type
@@ -657,12 +667,17 @@ def _safe_message(exc: BaseException) -> str:
 
 # --- scanning ------------------------------------------------------------------------------
 def scan_file(
-    path: str | Path, opts: ScanOptions | None = None, threads: int = 1
+    path: str | Path,
+    opts: ScanOptions | None = None,
+    threads: int = 1,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> tuple[FileReport, list[Finding]]:
     """Scan one file; problems become the report's status and message, never an exception.
 
     `threads` > 1 detects batches of the file on that many threads while the next batches
     are read (the compiled kernel releases the GIL; at most 2 x threads batches in memory).
+    `on_bytes(n)`: n more bytes of the file are done, as the batches are scanned (for a
+    progress bar); the calls add up to the file's size.
     """
     opts = opts or ScanOptions()
     path = Path(path)
@@ -685,6 +700,8 @@ def scan_file(
             enc = sniffed
             rep.encoding = enc
         batches = _READERS[fmt](path, enc, opts, rep)
+        if on_bytes is not None:
+            batches = _reporting(batches, rep, on_bytes)
         if threads > 1:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -695,7 +712,23 @@ def scan_file(
     except Exception as exc:  # one bad file must not stop the run
         rep.status = "error"
         rep.message = _safe_message(exc)
+    finally:
+        if on_bytes is not None and rep.bytes > rep._sent:
+            on_bytes(rep.bytes - rep._sent)  # the rest: skipped, failed, or read ahead
+            rep._sent = rep.bytes
     return rep, examples
+
+
+def _reporting(
+    batches: Iterator[Batch], rep: FileReport, on_bytes: Callable[[int], None]
+) -> Iterator[Batch]:
+    """`batches`, telling `on_bytes` how far the reader got each time one is taken."""
+    for batch in batches:
+        now = min(rep._read, rep.bytes)
+        if now > rep._sent:
+            on_bytes(now - rep._sent)
+            rep._sent = now
+        yield batch
 
 
 def _detect_column(col: str | None, s: pl.Series, opts: ScanOptions) -> pl.DataFrame:
@@ -842,11 +875,14 @@ def scan_paths(
     paths: Iterable[str | Path],
     opts: ScanOptions | None = None,
     progress: Callable[[FileReport], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> ScanReport:
     """Scan files and folders.
 
     `opts.workers` > 1 spreads several files over threads (compiled kernel) or processes
-    (polars engine), or the batches of a single file over threads.
+    (polars engine), or the batches of a single file over threads. `progress(report)` is
+    called as each file ends; `on_bytes(n)` as n more bytes are done (batch by batch, or
+    file by file from worker processes), adding up to the files' total size.
     """
     opts = opts or ScanOptions()
     files = list(iter_files(paths, opts.include_hidden))
@@ -857,7 +893,8 @@ def scan_paths(
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=opts.workers) as threads:
-            for rep, ex in threads.map(scan_file, files, [opts] * len(files)):
+            jobs = [threads.submit(scan_file, f, opts, 1, on_bytes) for f in files]
+            for rep, ex in (job.result() for job in jobs):
                 _merge(report, rep, ex)
                 if progress:
                     progress(rep)
@@ -872,6 +909,8 @@ def scan_paths(
             with ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx) as pool:
                 for rep, ex in pool.map(scan_file, files, [opts] * len(files)):
                     _merge(report, rep, ex)
+                    if on_bytes:
+                        on_bytes(rep.bytes)
                     if progress:
                         progress(rep)
         finally:
@@ -881,7 +920,7 @@ def scan_paths(
                 os.environ["POLARS_MAX_THREADS"] = old
     else:
         for f in files:
-            rep, ex = scan_file(f, opts, threads=opts.workers)
+            rep, ex = scan_file(f, opts, threads=opts.workers, on_bytes=on_bytes)
             _merge(report, rep, ex)
             if progress:
                 progress(rep)
