@@ -532,3 +532,25 @@ def test_line_blocks_cut_anywhere(
         deid_path(src, tmp_path / f"blocks{suffix}", pol)
         assert ran[-1] == 8, block
         assert (tmp_path / f"blocks{suffix}").read_bytes() == expected, block
+
+
+def test_progress_adds_up_block_by_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_cellfiles, "BLOCK_BYTES", 1000)
+    pol = parse_policy(POLICY)
+    rows = "".join(f"{i},手机{MOBILE}\n" for i in range(300)).encode()
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "big.csv").write_bytes(b"\xef\xbb\xbfid,note\n" + rows)  # with a BOM
+    (src / "big.txt").write_bytes(rows)
+    (src / "small.jsonl").write_bytes(b'{"a": "x"}\n')
+    (src / "bad.bin").write_bytes(b"\x00\x01" * 600)  # skipped, still counted
+    for name in ("big.csv", "big.txt", "small.jsonl"):
+        one, calls = src / name, []
+        deid_path(one, tmp_path / name, pol, on_bytes=calls.append)
+        assert sum(calls) == one.stat().st_size and min(calls) > 0, name
+        # big files report block by block as they go, small ones once at the end
+        assert (len(calls) > 5) == name.startswith("big"), (name, len(calls))
+    calls: list[int] = []
+    rep = deid_path(src, tmp_path / "out", pol, on_bytes=calls.append)
+    assert [f.status for f in rep.files].count("skipped") == 1
+    assert sum(calls) == sum(p.stat().st_size for p in src.iterdir())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -75,15 +77,25 @@ def deid_cmd(
             "expected text, csv, tsv, jsonl or parquet", param_hint="--input-format"
         )
     pol = load_policy(policy)
-    report = deid_path(
+    run = functools.partial(
+        deid_path,
         src,
         dst,
         pol,
-        fmt=fmt_in,  # type: ignore[arg-type]
+        fmt=fmt_in,  # type: ignore[arg-type]  # checked against the formats above
         delimiter=delimiter,
         has_header=not no_header,
         encoding=encoding,
     )
+    if sys.stderr.isatty() and src.exists():
+        from tianping.cli._privacy import byte_bar
+
+        files = [src] if src.is_file() else [p for p in src.rglob("*") if p.is_file()]
+        total = sum(p.stat().st_size for p in files)  # what deid_path will read
+        with byte_bar("de-identifying / 去标识化", total, 0) as (on_bytes, _done):
+            report = run(on_bytes=on_bytes)
+    else:
+        report = run()
     if fmt == TextJson.json:
         write_out(report.model_dump_json(indent=2), None)
     else:

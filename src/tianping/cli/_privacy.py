@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -81,9 +83,10 @@ def scan(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-def _scan_with_bar(files: list[Path], opts: Any) -> Any:
-    """scan_paths with a progress bar over the bytes of all files (batch by batch, so one
-    big file moves it too), its speed, the time left and the files done."""
+@contextmanager
+def byte_bar(label: str, total: int, files: int) -> Iterator[tuple[Any, Any]]:
+    """A progress bar over `total` bytes on stderr, with speed, time left and (when `files`)
+    files done: yields (on_bytes, file_done) for the scan and de-identification APIs."""
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -93,9 +96,6 @@ def _scan_with_bar(files: list[Path], opts: Any) -> Any:
         TransferSpeedColumn,
     )
 
-    from tianping.privacy._scan import scan_paths
-
-    total = sum(f.stat().st_size for f in files)
     done = 0
     columns = (
         TextColumn("{task.description}"),
@@ -105,16 +105,24 @@ def _scan_with_bar(files: list[Path], opts: Any) -> Any:
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(f"scanning / 扫描中 0/{len(files)}", total=total)
+        task = bar.add_task(f"{label} 0/{files}" if files else label, total=total)
 
-        def file_done(_rep: Any) -> None:
+        def file_done(*_args: Any) -> None:
             nonlocal done
             done += 1
-            bar.update(task, description=f"scanning / 扫描中 {done}/{len(files)}")
+            bar.update(task, description=f"{label} {done}/{files}")
 
-        return scan_paths(
-            files, opts, progress=file_done, on_bytes=lambda n: bar.advance(task, n)
-        )
+        yield (lambda n: bar.advance(task, n)), file_done
+
+
+def _scan_with_bar(files: list[Path], opts: Any) -> Any:
+    """scan_paths with a bar over the bytes of all files (batch by batch, so one big file
+    moves it too)."""
+    from tianping.privacy._scan import scan_paths
+
+    total = sum(f.stat().st_size for f in files)
+    with byte_bar("scanning / 扫描中", total, len(files)) as (on_bytes, file_done):
+        return scan_paths(files, opts, progress=file_done, on_bytes=on_bytes)
 
 
 def _text(report: Any) -> str:

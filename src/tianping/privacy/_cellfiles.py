@@ -17,7 +17,7 @@ with their line.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -325,21 +325,26 @@ class CsvLayout(NamedTuple):
 
 
 def deid_blocks(
-    src: Path, out: Path, kind: str, deid: Deidentifier, layout: CsvLayout
+    src: Path,
+    out: Path,
+    kind: str,
+    deid: Deidentifier,
+    layout: CsvLayout,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> int | None:
     """A UTF-8 text, CSV or JSONL file larger than `BLOCK_BYTES` de-identified a block of
     whole records at a time into `out` (through a temporary file, renamed at the end), so
     memory stays bounded by the block, not the file; its record count. None, with nothing
     written, where the whole-file path must decide: a custom detector, rules this path
     declines, UTF-16 or binary data, or a block whose errors the Python path reports by
-    line."""
+    line. `on_bytes(n)`: n more input bytes are done, block by block."""
     from tianping.privacy._deid import Declined, atomic_path
 
     if not usable(deid, kind):
         return None
     try:
         with atomic_path(out) as tmp, src.open("rb") as f, tmp.open("wb") as w:
-            records = _blocks(src, f, w, kind, deid, layout)
+            records = _blocks(src, f, w, kind, deid, layout, on_bytes)
             if records is None:
                 raise Declined
     except Declined:
@@ -348,7 +353,13 @@ def deid_blocks(
 
 
 def _blocks(
-    src: Path, f: Any, w: Any, kind: str, deid: Deidentifier, layout: CsvLayout
+    src: Path,
+    f: Any,
+    w: Any,
+    kind: str,
+    deid: Deidentifier,
+    layout: CsvLayout,
+    on_bytes: Callable[[int], None] | None,
 ) -> int | None:
     """`deid_blocks` from the open input `f` to the open output `w`."""
     delimiter, has_header, columns = layout
@@ -408,6 +419,8 @@ def _blocks(
             continue
         w.write(new)
         records += n
+        if on_bytes is not None:
+            on_bytes(used + (len(bom) if offset == 0 else 0))
         carry, offset, block = data[used:], offset + used, BLOCK_BYTES
         if final:
             return records

@@ -1252,6 +1252,7 @@ def _deid_file(
     has_header: bool,
     columns: Sequence[str] | None,
     encoding: str | None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> DeidFileReport:
     kind = fmt or detect_format(src)
     deid.counts = Counter()
@@ -1261,7 +1262,7 @@ def _deid_file(
         from tianping.privacy import _cellfiles
 
         blocks = _cellfiles.deid_blocks(
-            src, out, kind, deid, _cellfiles.CsvLayout(delimiter, has_header, columns)
+            src, out, kind, deid, _cellfiles.CsvLayout(delimiter, has_header, columns), on_bytes
         )
         if blocks is None:
             deid.counts = Counter()  # declined part-way: the whole-file path starts afresh
@@ -1303,11 +1304,14 @@ def deid_path(
     columns: Sequence[str] | None = None,
     encoding: str | None = None,
     detector: Detector | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> DeidReport:
     """De-identify a file, or every file under a directory into a mirror directory.
 
     A single bad file raises InputError; in a directory it is skipped, reported, and the
-    run goes on. Nothing is ever written over an input.
+    run goes on. Nothing is ever written over an input. `on_bytes(n)`: n more input bytes
+    are done (block by block in big files, else file by file); the calls add up to the
+    size of the files.
     """
     src, out = Path(src), Path(out)
     if not src.exists():
@@ -1327,14 +1331,18 @@ def deid_path(
             out = out / src.name
             if _same_file(src, out):
                 raise InputError(f"{out}: the output is the input; choose another path")
-        return DeidReport(files=[_deid_file(src, out, deid, **opts)])
+        step, finish = _progress(src, on_bytes)
+        rep = _deid_file(src, out, deid, **opts, on_bytes=step)
+        finish()
+        return DeidReport(files=[rep])
     if out.resolve() == src.resolve() or out.resolve().is_relative_to(src.resolve()):
         raise InputError(f"{out}: the output directory must lie outside the input {src}")
     report = DeidReport()
     for path in sorted(p for p in src.rglob("*") if p.is_file()):
         target = out / path.relative_to(src)
+        step, finish = _progress(path, on_bytes)
         try:
-            report.files.append(_deid_file(path, target, deid, **opts))
+            report.files.append(_deid_file(path, target, deid, **opts, on_bytes=step))
         except InputError as exc:
             reason = exc.message.removeprefix(f"{path}: ")  # the report names the file
             report.files.append(
@@ -1345,4 +1353,25 @@ def deid_path(
                     reason=reason,
                 )
             )
+        finally:
+            finish()
     return report
+
+
+def _progress(
+    path: Path, on_bytes: Callable[[int], None] | None
+) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A per-file step for `on_bytes` that never passes the file's size, and the call that
+    reports the rest (a block path that declines part-way is not counted twice)."""
+    if on_bytes is None:
+        return None, lambda: None
+    size, sent = path.stat().st_size, 0
+
+    def step(n: int) -> None:
+        nonlocal sent
+        n = min(n, size - sent)
+        if n > 0:
+            sent += n
+            on_bytes(n)
+
+    return step, lambda: step(size - sent)
