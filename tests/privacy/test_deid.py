@@ -542,3 +542,59 @@ def test_jsonl_first_pass_collects_what_the_second_detects(
     slow = deid_path(src, tmp_path / "slow.jsonl", pol)
     assert (tmp_path / "fast.jsonl").read_bytes() == (tmp_path / "slow.jsonl").read_bytes()
     assert fast.files[0].replaced == slow.files[0].replaced == {"cn_mobile": 8}  # not the key
+
+
+JSON_POLICY = (
+    "columns:\n"
+    "  customers[].name: {action: redact, replacement: NAME}\n"
+    "  account: {action: mask, keep_end: 2}\n"
+    "types:\n"
+    "  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n"
+    "  email: {action: redact}\n"
+)
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_json_document_changes_values_in_place(tmp_path: Path, ascii_only: bool) -> None:
+    def doc(name: str, note: str, phone: object, acct: object) -> dict[str, object]:
+        return {
+            "exported": "2026-11-29",
+            "account": acct,
+            "customers": [
+                {"name": name, "note": note, "phone": phone, "tags": ["vip", 3, None, True]},
+                {"name": name, "product": {"name": "张三丰牌茶叶"}},
+            ],
+        }
+
+    before = doc("王小明", "手机13812345678，邮箱li.lei@example.com", 13912345678, {"no": "62"})
+    after = doc("NAME", "手机138****5678，邮箱[EMAIL]", 13912345678, {"no": "**"})
+    src, out = tmp_path / "export.json", tmp_path / "out.json"
+    src.write_text(json.dumps(before, ensure_ascii=ascii_only, indent=2), encoding="utf-8")
+    rep = deid_path(src, out, parse_policy(JSON_POLICY))
+    assert rep.files[0].format == "json" and rep.files[0].records == 1
+    # same layout, same escapes: byte-equal to the expected document written the same way
+    assert out.read_text(encoding="utf-8") == json.dumps(after, ensure_ascii=ascii_only, indent=2)
+    # a number under no column rule stays a number; under one it becomes a string
+    num = parse_policy("columns:\n  customers[].phone: {action: mask, keep_end: 4}\n")
+    deid_path(src, out, num)
+    assert json.loads(out.read_text(encoding="utf-8"))["customers"][0]["phone"] == "*******5678"
+
+
+def test_json_document_records_and_errors(tmp_path: Path) -> None:
+    pol = parse_policy(JSON_POLICY)
+    src, out = tmp_path / "rows.json", tmp_path / "out.json"
+    src.write_text('[{"a": "13812345678"},\n {"a": "x"}, "13912345678", 5]\n', encoding="utf-8")
+    rep = deid_path(src, out, pol)
+    assert rep.files[0].records == 4
+    assert json.loads(out.read_text()) == [{"a": "138****5678"}, {"a": "x"}, "139****5678", 5]
+    out.unlink()
+    for bad, where in (
+        ('{"a": [1, 2}\n', "line 1: unbalanced '}'"),
+        ('{\n "a": "x",\n "b": "\\q"\n}', "line 3: invalid JSON string"),
+        ('{\n "a": [\n', "truncated JSON"),
+        ('{"a": @}', "line 1: not valid JSON"),
+    ):
+        src.write_text(bad, encoding="utf-8")
+        with pytest.raises(InputError, match=re.escape(where)):
+            deid_path(src, out, pol)
+        assert not out.exists()

@@ -59,7 +59,7 @@ def deid_cmd(
     dst: Annotated[Path, typer.Argument(help="Output file or folder (never the input) / 输出")],
     policy: Annotated[Path, typer.Option("--policy", "-p", help="Policy YAML / 去标识化策略")],
     fmt_in: Annotated[
-        str | None, typer.Option("--input-format", help="text, csv, tsv, jsonl or parquet")
+        str | None, typer.Option("--input-format", help="text, csv, tsv, jsonl, json or parquet")
     ] = None,
     delimiter: Annotated[str | None, typer.Option("--delimiter", help="CSV delimiter")] = None,
     no_header: Annotated[bool, typer.Option("--no-header", help="CSV without header")] = False,
@@ -72,9 +72,9 @@ def deid_cmd(
     from tianping.privacy._deid import deid_path
     from tianping.privacy._policy import load_policy
 
-    if fmt_in is not None and fmt_in not in ("text", "csv", "tsv", "jsonl", "parquet"):
+    if fmt_in is not None and fmt_in not in ("text", "csv", "tsv", "jsonl", "json", "parquet"):
         raise typer.BadParameter(
-            "expected text, csv, tsv, jsonl or parquet", param_hint="--input-format"
+            "expected text, csv, tsv, jsonl, json or parquet", param_hint="--input-format"
         )
     pol = load_policy(policy)
     run = functools.partial(

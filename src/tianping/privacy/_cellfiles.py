@@ -54,8 +54,8 @@ def usable(deid: Deidentifier, kind: str) -> bool:
     tokenizer too, and in CSV no date shifts keyed by another cell of the row (JSON Lines
     have no row to key by: the Python path shifts those by one fixed amount too)."""
     policy = deid.policy
-    if deid._detector is not None or not _kernel.wanted(None):
-        return False
+    if deid._detector is not None or not _kernel.wanted(None) or kind == "json":
+        return False  # JSON documents: the Python path (`_deid_json_doc`)
     if kind not in ("csv", "tsv", "jsonl"):
         return bool(policy.types) or not policy.columns
     if _celltok is None:

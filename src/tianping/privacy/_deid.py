@@ -50,7 +50,7 @@ __all__ = [
     "detect_format",
 ]
 
-Format = Literal["text", "csv", "tsv", "jsonl", "parquet"]
+Format = Literal["text", "csv", "tsv", "jsonl", "json", "parquet"]
 Detector = Callable[[str], list[Match]]
 _T = TypeVar("_T")
 
@@ -92,6 +92,8 @@ def detect_format(path: Path) -> Format:
         return "tsv"
     if suf in (".jsonl", ".ndjson"):
         return "jsonl"
+    if suf == ".json":
+        return "json"
     if suf in (".parquet", ".pq"):
         return "parquet"
     return "text"
@@ -1044,6 +1046,84 @@ def _deid_jsonl(text: str, deid: Deidentifier, path: Path) -> tuple[str, int]:
     return "".join(out), n
 
 
+def _deid_json_doc(text: str, deid: Deidentifier, path: Path) -> tuple[str, int]:
+    """A JSON document (a `.json` file, pretty-printed or not) de-identified value by value
+    in place: every other byte, whitespace and key order included, stays.
+
+    Records are the elements of a top-level array, else the whole document. A value's
+    column is named as `tianping scan` names it, from its record (`customers[].phone`); a
+    column rule applies to that exact name, or to the record's top-level key and all under
+    it (as in JSON Lines). Other strings go through detection; numbers change only under a
+    column rule. A value written with \\u escapes is written back with them."""
+    parts: list[str] = []
+    pos = 0
+    # one frame per open container: its kind, and for objects the key being read
+    frames: list[list[Any]] = []
+    expect_key = False
+    records = 0
+    columns = deid.policy.columns
+    i, n = 0, len(text)
+
+    def where(at: int) -> str:
+        return f"{path}: line {text.count(chr(10), 0, at) + 1}"
+
+    while i < n:
+        m = _JSON_TOKEN.match(text, i)
+        if m is None:
+            raise InputError(f"{where(i)}: not valid JSON")
+        tok, j, c = m.group(0), m.end(), m.group(0)[0]
+        if c.isspace() or c == ":":
+            pass
+        elif c in "{[":
+            if len(frames) == 1 and frames[0][0] == "a":
+                records += 1  # an element of the top-level array
+            frames.append(["o" if c == "{" else "a", None])
+            expect_key = c == "{"
+        elif c in "}]":
+            if not frames or frames[-1][0] != ("o" if c == "}" else "a"):
+                raise InputError(f"{where(i)}: unbalanced '{c}'")
+            frames.pop()
+            expect_key = False
+        elif c == ",":
+            expect_key = bool(frames) and frames[-1][0] == "o"
+        elif expect_key and c == '"':
+            try:
+                frames[-1][1] = _json_str(tok)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{where(i)}: invalid JSON string: {exc.msg}") from None
+            expect_key = False
+        else:
+            if len(frames) == 1 and frames[0][0] == "a":
+                records += 1
+            # the value's column from its record: keys joined by '.', arrays as '[]'
+            inner = frames[1:] if frames and frames[0][0] == "a" else frames
+            name, top = "", None
+            for kind, key in inner:
+                if kind == "o":
+                    name = f"{name}.{key}" if name else str(key)
+                    top = str(key) if top is None else top
+                else:
+                    name += "[]"
+            rule_key = name if name in columns else top if top in columns else None
+            try:
+                new_tok = _json_value(tok, c, deid, rule_key)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{where(i)}: invalid JSON string: {exc.msg}") from None
+            if new_tok is not None:
+                parts.append(text[pos:i])
+                parts.append(new_tok)
+                pos = j
+        i = j
+    if frames:
+        raise InputError(f"{path}: truncated JSON (unclosed bracket at the end)")
+    if not frames and not records and text.strip():
+        records = 1
+    if pos == 0:
+        return text, records
+    parts.append(text[pos:])
+    return "".join(parts), records
+
+
 def _deid_parquet(src: Path, out: Path, deid: Deidentifier) -> int:
     """A Parquet file one row group at a time (memory follows the largest row group), into
     a file with the same row groups, compression and schema (columns under a rule that
@@ -1185,6 +1265,8 @@ def _deid_text(
         return deid.two_pass(lambda: _deid_csv(text, deid, src, delim, has_header, columns))
     if kind == "jsonl":
         return deid.two_pass(lambda: _deid_jsonl(text, deid, src))
+    if kind == "json":
+        return _deid_json_doc(text, deid, src)
     if deid.policy.columns and not deid.policy.types:
         raise InputError(f"{src}: text files need 'types' rules; the policy has only columns")
     # Line by line: PI does not span lines, and detection batches well over lines.

@@ -9,7 +9,8 @@ types:                               # detected PI inside text and in cells of u
   cn_resident_id: {action: generalise, to: region_prefix}
   cn_mobile: {action: mask, keep_start: 3, keep_end: 4}
   "*": {action: redact}              # any other detected type
-columns:                             # tables (CSV, Parquet, JSONL top-level keys)
+columns:                             # tables (CSV, Parquet, JSONL top-level keys; JSON
+                                     # documents: a top-level key or a path `a[].b`)
   name: {action: pseudonymise, domain: person}
   birth_date: {action: generalise, to: year}
   notes: {action: detect}            # run detection on this column and apply `types`
