@@ -119,6 +119,22 @@ def test_progress_counts_every_byte_batch_by_batch(corpus, tmp_path: Path) -> No
         assert sum(calls) == total, workers
 
 
+def test_office_files_are_skipped_with_advice(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "客户.xlsx", "w") as z:
+        z.writestr("xl/sharedStrings.xml", "<si><t>13812345678</t></si>")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4 13812345678 plain looking")
+    (tmp_path / "ok.txt").write_text("手机13812345678", encoding="utf-8")
+    rep = scan_paths([tmp_path])
+    files = _by_name(rep)
+    assert files["客户.xlsx"].status == "skipped" and "export it as CSV" in str(
+        files["客户.xlsx"].message
+    )
+    assert files["notes.pdf"].status == "skipped" and "PDF" in str(files["notes.pdf"].message)
+    assert rep.counts == {"cn_mobile": 1}  # only the text file was read
+
+
 def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         scan_paths([tmp_path / "nope"])

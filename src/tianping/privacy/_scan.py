@@ -649,6 +649,30 @@ _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batc
 }
 
 
+# binary formats people keep PI in, with what to do instead of scanning them as they are
+_CONVERT = {
+    ".xlsx": ("Excel workbook", "Excel 工作簿"),
+    ".xls": ("Excel workbook", "Excel 工作簿"),
+    ".et": ("WPS spreadsheet", "WPS 表格"),
+    ".docx": ("Word document", "Word 文档"),
+    ".doc": ("Word document", "Word 文档"),
+    ".wps": ("WPS document", "WPS 文档"),
+    ".pdf": ("PDF document", "PDF 文档"),
+}
+
+
+def _binary_message(path: Path) -> str:
+    """Why a binary file was skipped; for office formats, how to get it scanned."""
+    known = _CONVERT.get(path.suffix.lower())
+    if known is None:
+        return "binary or undecodable file / 二进制或无法解码"
+    en, zh = known
+    return (
+        f"{en}: not read directly; export it as CSV or text and scan that / "
+        f"{zh}不直接读取，请导出为 CSV 或文本后扫描"
+    )
+
+
 def _safe_message(exc: BaseException) -> str:
     """An error message that cannot carry file content (parsers quote the bad row)."""
     import re
@@ -690,12 +714,15 @@ def scan_file(
             rep.status, rep.message = "skipped", "empty file / 空文件"
             return rep, examples
         enc = "binary"
+        if path.suffix.lower() in _CONVERT:  # zip or OLE containers: never text
+            rep.status, rep.message = "skipped", _binary_message(path)
+            return rep, examples
         if fmt != "parquet":
             with path.open("rb") as fh:
                 head = fh.read(_SNIFF)
             sniffed = sniff_encoding(head)
             if sniffed is None:
-                rep.status, rep.message = "skipped", "binary or undecodable file / 二进制或无法解码"
+                rep.status, rep.message = "skipped", _binary_message(path)
                 return rep, examples
             enc = sniffed
             rep.encoding = enc
