@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
+import functools
 import hmac
 import json
 import os
@@ -929,50 +930,95 @@ def _json_str(tok: str) -> str:
     return tok[1:-1] if _JSON_PLAIN.fullmatch(tok) else str(json.loads(tok))
 
 
-def _deid_json_line(line: str, deid: Deidentifier, path: Path, lineno: int) -> str:
+class _JsonSyntax(ValueError):
+    """A JSON syntax error at a character offset (callers add the file and line)."""
+
+    def __init__(self, at: int, message: str) -> None:
+        super().__init__(message)
+        self.at, self.message = at, message
+
+
+def _splice_json(text: str, deid: Deidentifier, *, document: bool) -> tuple[str, int]:
+    """One JSON value (a JSON Lines line, or a whole `.json` document) de-identified value
+    by value in place: every other byte stays. The record count: the elements of a
+    top-level array of a document, else 1.
+
+    A value falls under the column rule of its record's top-level key (everything under
+    it, as for a table column); in a document also under the rule of its exact column as
+    `tianping scan` names it (`customers[].phone`), records being the elements of a
+    top-level array. Other strings go through detection; numbers change only under a
+    column rule. A value written with \\u escapes is written back with them."""
     parts: list[str] = []
     pos = 0
-    stack: list[str] = []  # "o" object, "a" array
+    frames: list[list[Any]] = []  # open containers: [kind "o"/"a", the key being read]
     expect_key = False
-    top_key: str | None = None
-    i, n = 0, len(line)
+    elements = 0  # of a top-level array
+    columns = deid.policy.columns
+    i, n = 0, len(text)
     while i < n:
-        m = _JSON_TOKEN.match(line, i)
+        m = _JSON_TOKEN.match(text, i)
         if m is None:
-            raise InputError(f"{path}: line {lineno}: not valid JSON at character {i + 1}")
-        tok = m.group(0)
-        j = m.end()
-        c = tok[0]
-        if c in "{[":
-            stack.append("o" if c == "{" else "a")
+            raise _JsonSyntax(i, f"not valid JSON at character {i + 1}")
+        tok, j, c = m.group(0), m.end(), m.group(0)[0]
+        if c.isspace() or c == ":":
+            pass
+        elif c in "{[":
+            elements += len(frames) == 1 and frames[0][0] == "a"
+            frames.append(["o" if c == "{" else "a", None])
             expect_key = c == "{"
         elif c in "}]":
-            if not stack:
-                raise InputError(f"{path}: line {lineno}: unbalanced '{c}'")
-            stack.pop()
-            if len(stack) <= 1 and stack:
-                expect_key = False
+            if not frames or (document and frames[-1][0] != ("o" if c == "}" else "a")):
+                raise _JsonSyntax(i, f"unbalanced '{c}'")
+            frames.pop()
+            expect_key = False
         elif c == ",":
-            expect_key = bool(stack) and stack[-1] == "o"
-        elif c == ":" or c.isspace():
-            pass
+            expect_key = bool(frames) and frames[-1][0] == "o"
         elif expect_key and c == '"':
-            if len(stack) == 1:
-                top_key = _json_str(tok)
+            frames[-1][1] = _json_token(_json_str, tok, i, document)
             expect_key = False
         else:
-            new_tok = _json_value(tok, c, deid, top_key if stack else None)
+            elements += len(frames) == 1 and frames[0][0] == "a"
+            record = frames[1:] if document and frames and frames[0][0] == "a" else frames
+            top = str(record[0][1]) if record and record[0][0] == "o" else None
+            rule_key = top
+            if document:
+                name = ""  # the value's column, named as scan names it
+                for kind, key in record:
+                    name = (f"{name}.{key}" if name else str(key)) if kind == "o" else name + "[]"
+                rule_key = name if name in columns else top
+            key = rule_key if frames else None
+            value = functools.partial(_json_value, c=c, deid=deid, key=key)
+            new_tok = _json_token(value, tok, i, document)
             if new_tok is not None:
-                parts.append(line[pos:i])
+                parts.append(text[pos:i])
                 parts.append(new_tok)
                 pos = j
         i = j
-    if stack:
-        raise InputError(f"{path}: line {lineno}: truncated JSON (unclosed bracket)")
+    if frames:
+        raise _JsonSyntax(n, "truncated JSON (unclosed bracket)")
+    records = elements if document and text.lstrip().startswith("[") else 1
     if pos == 0:
-        return line
-    parts.append(line[pos:])
-    return "".join(parts)
+        return text, records
+    parts.append(text[pos:])
+    return "".join(parts), records
+
+
+def _json_token(fn: Callable[[str], _T], tok: str, at: int, document: bool) -> _T:
+    """fn(tok); in a document a string json.loads rejects is a located syntax error (JSON
+    Lines report the character within the token, as they always have)."""
+    try:
+        return fn(tok)
+    except json.JSONDecodeError as exc:
+        if not document:
+            raise
+        raise _JsonSyntax(at, f"invalid JSON string: {exc.msg}") from None
+
+
+def _deid_json_line(line: str, deid: Deidentifier, path: Path, lineno: int) -> str:
+    try:
+        return _splice_json(line, deid, document=False)[0]
+    except _JsonSyntax as exc:
+        raise InputError(f"{path}: line {lineno}: {exc.message}") from None
 
 
 def _json_value(tok: str, c: str, deid: Deidentifier, key: str | None) -> str | None:
@@ -1047,81 +1093,12 @@ def _deid_jsonl(text: str, deid: Deidentifier, path: Path) -> tuple[str, int]:
 
 
 def _deid_json_doc(text: str, deid: Deidentifier, path: Path) -> tuple[str, int]:
-    """A JSON document (a `.json` file, pretty-printed or not) de-identified value by value
-    in place: every other byte, whitespace and key order included, stays.
-
-    Records are the elements of a top-level array, else the whole document. A value's
-    column is named as `tianping scan` names it, from its record (`customers[].phone`); a
-    column rule applies to that exact name, or to the record's top-level key and all under
-    it (as in JSON Lines). Other strings go through detection; numbers change only under a
-    column rule. A value written with \\u escapes is written back with them."""
-    parts: list[str] = []
-    pos = 0
-    # one frame per open container: its kind, and for objects the key being read
-    frames: list[list[Any]] = []
-    expect_key = False
-    records = 0
-    columns = deid.policy.columns
-    i, n = 0, len(text)
-
-    def where(at: int) -> str:
-        return f"{path}: line {text.count(chr(10), 0, at) + 1}"
-
-    while i < n:
-        m = _JSON_TOKEN.match(text, i)
-        if m is None:
-            raise InputError(f"{where(i)}: not valid JSON")
-        tok, j, c = m.group(0), m.end(), m.group(0)[0]
-        if c.isspace() or c == ":":
-            pass
-        elif c in "{[":
-            if len(frames) == 1 and frames[0][0] == "a":
-                records += 1  # an element of the top-level array
-            frames.append(["o" if c == "{" else "a", None])
-            expect_key = c == "{"
-        elif c in "}]":
-            if not frames or frames[-1][0] != ("o" if c == "}" else "a"):
-                raise InputError(f"{where(i)}: unbalanced '{c}'")
-            frames.pop()
-            expect_key = False
-        elif c == ",":
-            expect_key = bool(frames) and frames[-1][0] == "o"
-        elif expect_key and c == '"':
-            try:
-                frames[-1][1] = _json_str(tok)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where(i)}: invalid JSON string: {exc.msg}") from None
-            expect_key = False
-        else:
-            if len(frames) == 1 and frames[0][0] == "a":
-                records += 1
-            # the value's column from its record: keys joined by '.', arrays as '[]'
-            inner = frames[1:] if frames and frames[0][0] == "a" else frames
-            name, top = "", None
-            for kind, key in inner:
-                if kind == "o":
-                    name = f"{name}.{key}" if name else str(key)
-                    top = str(key) if top is None else top
-                else:
-                    name += "[]"
-            rule_key = name if name in columns else top if top in columns else None
-            try:
-                new_tok = _json_value(tok, c, deid, rule_key)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where(i)}: invalid JSON string: {exc.msg}") from None
-            if new_tok is not None:
-                parts.append(text[pos:i])
-                parts.append(new_tok)
-                pos = j
-        i = j
-    if frames:
-        raise InputError(f"{path}: truncated JSON (unclosed bracket at the end)")
-    if not frames and not records and text.strip():
-        records = 1
-    if pos == 0:
-        return text, records
-    parts.append(text[pos:])
-    return "".join(parts), records
+    """A JSON document (a `.json` file, pretty-printed or not): see `_splice_json`."""
+    try:
+        return _splice_json(text, deid, document=True)
+    except _JsonSyntax as exc:
+        line = f": line {text.count(chr(10), 0, exc.at) + 1}" if exc.at < len(text) else ""
+        raise InputError(f"{path}{line}: {exc.message}") from None
 
 
 def _deid_parquet(src: Path, out: Path, deid: Deidentifier) -> int:
