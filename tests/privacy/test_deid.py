@@ -598,3 +598,11 @@ def test_json_document_records_and_errors(tmp_path: Path) -> None:
         with pytest.raises(InputError, match=re.escape(where)):
             deid_path(src, out, pol)
         assert not out.exists()
+
+
+def test_office_documents_are_refused_with_advice(tmp_path: Path) -> None:
+    src = tmp_path / "book.xlsx"
+    src.write_bytes(b"PK\x03\x04 workbook")
+    with pytest.raises(InputError, match="export it as CSV"):
+        deid_path(src, tmp_path / "out.xlsx", parse_policy(JSON_POLICY))
+    assert not (tmp_path / "out.xlsx").exists()

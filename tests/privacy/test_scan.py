@@ -122,17 +122,65 @@ def test_progress_counts_every_byte_batch_by_batch(corpus, tmp_path: Path) -> No
 def test_office_files_are_skipped_with_advice(tmp_path: Path) -> None:
     import zipfile
 
-    with zipfile.ZipFile(tmp_path / "客户.xlsx", "w") as z:
-        z.writestr("xl/sharedStrings.xml", "<si><t>13812345678</t></si>")
+    with zipfile.ZipFile(tmp_path / "合同.docx", "w") as z:
+        z.writestr("word/document.xml", "<w:t>13812345678</w:t>")
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4 13812345678 plain looking")
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook 13812345678")
     (tmp_path / "ok.txt").write_text("手机13812345678", encoding="utf-8")
     rep = scan_paths([tmp_path])
     files = _by_name(rep)
-    assert files["客户.xlsx"].status == "skipped" and "export it as CSV" in str(
-        files["客户.xlsx"].message
-    )
+    assert files["合同.docx"].status == "skipped"
+    assert "export it as CSV" in str(files["合同.docx"].message)
     assert files["notes.pdf"].status == "skipped" and "PDF" in str(files["notes.pdf"].message)
+    assert files["broken.xlsx"].status == "error" and "138" not in str(files["broken.xlsx"].message)
     assert rep.counts == {"cn_mobile": 1}  # only the text file was read
+
+
+def _workbook(path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "客户"
+    ws.append(["姓名", "手机", "金额"])
+    ws.append(["王伟", 13812345678, 12.5])  # a number cell, read as Excel shows it
+    ws.append(["李娜", "13912345678", None])
+    wb.create_sheet("空表")
+    notes = wb.create_sheet("备注")
+    notes.append(["note"])
+    for i in range(30):
+        notes.append([f"第{i}条：客户张敏手机1361234{i:04d}" if i % 3 == 0 else "无"])
+    wb.save(path)
+
+
+def test_excel_workbooks_are_scanned_sheet_by_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "客户名单.xlsx"
+    _workbook(path)
+    calls: list[int] = []
+    rep, found = scan_file(path, ScanOptions(batch_rows=4, max_examples=50), on_bytes=calls.append)
+    assert rep.status == "ok" and rep.format == "excel" and rep.rows == 32
+    labels = {c.column: c.label for c in rep.columns}
+    assert labels["客户!姓名"] == "person_name_zh"  # the header is the context
+    assert labels["客户!手机"] == "cn_mobile" and labels["客户!金额"] is None
+    assert rep.counts["cn_mobile"] == 2 + 10
+    # rows are data rows of their own sheet; the empty sheet adds nothing
+    rows = sorted(f.row for f in found if f.column == "备注!note" and f.pi_type == "cn_mobile")
+    assert rows == list(range(1, 31, 3))
+    assert not rep.problems and not any(c.column.startswith("空表") for c in rep.columns)
+    assert sum(calls) == path.stat().st_size
+
+
+def test_excel_without_fastexcel_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tianping.privacy import _scan
+
+    path = tmp_path / "book.xlsx"
+    _workbook(path)
+    monkeypatch.setattr(_scan, "_has_fastexcel", lambda: False)
+    rep, _ = scan_file(path)
+    assert rep.status == "skipped" and "fastexcel" in str(rep.message)
 
 
 def test_missing_path_is_an_input_error(tmp_path: Path) -> None:

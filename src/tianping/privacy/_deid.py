@@ -58,6 +58,18 @@ _T = TypeVar("_T")
 _TEXT_SUFFIXES = {".txt", ".md", ".log", ".text", ""}
 
 
+_OFFICE_SUFFIXES = {
+    ".xlsx",
+    ".xlsm",
+    ".xlsb",
+    ".xls",
+    ".ods",
+    ".et",
+    ".docx",
+    ".doc",
+    ".wps",
+    ".pdf",
+}
 _HEX_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")  # pseudonym letters
 
 
@@ -1314,6 +1326,11 @@ def _deid_file(
     on_bytes: Callable[[int], None] | None = None,
 ) -> DeidFileReport:
     kind = fmt or detect_format(src)
+    if fmt is None and src.suffix.lower() in _OFFICE_SUFFIXES:
+        raise InputError(
+            f"{src}: an office document is scanned (tianping scan) but not rewritten; export "
+            "it as CSV or text and de-identify that / 办公文档请导出为 CSV 或文本后再去标识化"
+        )
     deid.counts = Counter()
     rep = DeidFileReport(input=str(src), output=str(out), format=kind)
     blocks = None

@@ -1,7 +1,9 @@
 """Streaming scans of files and folders for personal information, in bounded memory.
 
 Formats: CSV/TSV (pyarrow streaming reader, every column read as text), Parquet (row-group
-batches), JSONL (one JSON object per line, leaves flattened to `a.b.c` columns) and plain
+batches), Excel and ODS workbooks (every sheet, cells as text, columns `sheet!header`; the
+fastexcel package, part of the privacy extra), JSONL (one JSON object per line, leaves
+flattened to `a.b.c` columns; a `.json` document's top-level array elements as rows) and plain
 text (line by line; lines longer than `max_line_chars` are cut into pieces that keep their
 line number and offset). Encodings: UTF-8 (with or without BOM), UTF-16 by BOM or by NUL
 pattern, else GB18030 (a superset of GBK); binary files are skipped and reported.
@@ -26,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import polars as pl
 from pydantic import BaseModel, Field, PrivateAttr
@@ -43,6 +45,7 @@ from tianping.privacy._detect import (
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}  # read by calamine (fastexcel)
 _SNIFF = 65536
 
 
@@ -225,6 +228,8 @@ def file_format(path: Path) -> str:
         return "parquet"
     if suf in JSONL_SUFFIXES:
         return "jsonl"
+    if suf in EXCEL_SUFFIXES:
+        return "excel"
     return "text"
 
 
@@ -641,24 +646,53 @@ def _read_parquet(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> I
     rep.rows = row0
 
 
+def _read_excel(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    """Every sheet of a workbook, each cell as text (numbers as Excel shows them, long ones
+    already rounded by Excel's doubles), columns named `sheet!header`; rows are data rows
+    of their sheet. An empty sheet is noted and passed over."""
+    import fastexcel
+
+    reader = fastexcel.read_excel(str(path))
+    names = reader.sheet_names
+    for k, name in enumerate(names):
+        try:
+            batch = reader.load_sheet(name, dtypes="string").to_arrow()
+        except Exception:  # calamine says why in words that may quote cells: not shown
+            rep.note(None, f"sheet {name!r}: no header row or unreadable / 工作表无表头或无法读取")
+            continue
+        cols = {
+            f"{name}!{c}": pl.Series(f"{name}!{c}", batch.column(c)) for c in batch.schema.names
+        }
+        for i in range(0, batch.num_rows, opts.batch_rows):
+            part = {c: v.slice(i, opts.batch_rows) for c, v in cols.items()}
+            yield i, cast(dict[str | None, pl.Series], part), None
+        rep.rows += batch.num_rows
+        rep._read = rep.bytes * (k + 1) // max(1, len(names))
+
+
 _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batch]]] = {
     "text": _read_text,
     "jsonl": _read_jsonl,
     "csv": _read_csv,
     "parquet": _read_parquet,
+    "excel": _read_excel,
 }
 
 
 # binary formats people keep PI in, with what to do instead of scanning them as they are
 _CONVERT = {
-    ".xlsx": ("Excel workbook", "Excel 工作簿"),
-    ".xls": ("Excel workbook", "Excel 工作簿"),
     ".et": ("WPS spreadsheet", "WPS 表格"),
     ".docx": ("Word document", "Word 文档"),
     ".doc": ("Word document", "Word 文档"),
     ".wps": ("WPS document", "WPS 文档"),
     ".pdf": ("PDF document", "PDF 文档"),
 }
+
+
+def _has_fastexcel() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("fastexcel") is not None
 
 
 def _binary_message(path: Path) -> str:
@@ -717,7 +751,16 @@ def scan_file(
         if path.suffix.lower() in _CONVERT:  # zip or OLE containers: never text
             rep.status, rep.message = "skipped", _binary_message(path)
             return rep, examples
-        if fmt != "parquet":
+        if fmt == "excel" and not _has_fastexcel():
+            rep.status, rep.message = (
+                "skipped",
+                (
+                    "Excel workbook: needs fastexcel (pip install 'tianping[privacy]') or an "
+                    "export as CSV / 读取 Excel 需安装 fastexcel，或导出为 CSV"
+                ),
+            )
+            return rep, examples
+        if fmt not in ("parquet", "excel"):
             with path.open("rb") as fh:
                 head = fh.read(_SNIFF)
             sniffed = sniff_encoding(head)
@@ -760,7 +803,8 @@ def _reporting(
 
 def _detect_column(col: str | None, s: pl.Series, opts: ScanOptions) -> pl.DataFrame:
     df = detect_batch(s, min_confidence=opts.min_confidence, types=opts.types, previews=False)
-    hdr = detect_by_header(col, s) if col else None
+    # a workbook's columns are `sheet!header`: the header is the context
+    hdr = detect_by_header(col.rpartition("!")[2], s) if col else None
     if hdr is not None and hdr.height:
         df = pl.concat([df, hdr], how="vertical_relaxed") if df.height else hdr
     return df
