@@ -205,6 +205,14 @@ def test_json_document_rows(tmp_path: Path) -> None:
     assert rep.rows == 2 and rep.malformed_rows == 0
     assert rep.counts == {"cn_mobile": 1, "email": 1}
     assert {e.row for e in ex} == {1, 2}
+    # past the size parsed whole: one clear error, not a malformed row per line
+    rep, _ = scan_file(doc, ScanOptions(max_json_bytes=20))
+    assert rep.status == "error" and "convert it to JSON Lines" in str(rep.message)
+    assert rep.malformed_rows == 0
+    # a .json file of one record per line is still read as JSON Lines at any size
+    doc.write_text('{"phone": "13812345678"}\n{"phone": "x"}\n', encoding="utf-8")
+    rep, _ = scan_file(doc, ScanOptions(max_json_bytes=20))
+    assert rep.status == "ok" and rep.rows == 2 and rep.counts == {"cn_mobile": 1}
 
 
 def test_text_lines_across_blocks_line_ends_and_long_lines(tmp_path: Path) -> None:

@@ -453,11 +453,18 @@ class _Records:
 def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
     rec = _Records(opts)
     try:
-        if path.suffix.lower() == ".json" and path.stat().st_size <= opts.max_json_bytes:
+        if path.suffix.lower() == ".json":
             # a whole JSON document: each element of a top-level list is one row
             with path.open("r", encoding=enc, errors="replace") as fh:
                 head = fh.read(1024).lstrip()
-            if head.startswith("[") or (head.startswith("{") and "\n" in head.rstrip()):
+            document = head.startswith("[") or (head.startswith("{") and "\n" in head.rstrip())
+            if document and path.stat().st_size > opts.max_json_bytes:
+                raise InputError(
+                    f"a JSON document over {opts.max_json_bytes:,} bytes is not parsed whole; "
+                    "convert it to JSON Lines (one record per line) / "
+                    "JSON 文档过大，请转换为 JSON Lines"
+                )
+            if document:
                 try:
                     doc = json.loads(path.read_text(encoding=enc, errors="replace"))
                 except ValueError:
