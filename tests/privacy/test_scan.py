@@ -213,6 +213,10 @@ def test_json_document_rows(tmp_path: Path) -> None:
     doc.write_text('{"phone": "13812345678"}\n{"phone": "x"}\n', encoding="utf-8")
     rep, _ = scan_file(doc, ScanOptions(max_json_bytes=20))
     assert rep.status == "ok" and rep.rows == 2 and rep.counts == {"cn_mobile": 1}
+    # a minified document on one line: its elements are still the rows
+    doc.write_text('[{"phone": "13812345678"}, {"phone": "x"}, {"phone": "x"}]', encoding="utf-8")
+    rep, _ = scan_file(doc)
+    assert rep.rows == 3 and [c.column for c in rep.columns] == ["phone"]
 
 
 def test_text_lines_across_blocks_line_ends_and_long_lines(tmp_path: Path) -> None:

@@ -450,6 +450,14 @@ class _Records:
                 yield full
 
 
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
     rec = _Records(opts)
     try:
@@ -457,7 +465,13 @@ def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
             # a whole JSON document: each element of a top-level list is one row
             with path.open("r", encoding=enc, errors="replace") as fh:
                 head = fh.read(1024).lstrip()
-            document = head.startswith("[") or (head.startswith("{") and "\n" in head.rstrip())
+                if "\n" not in head:
+                    head += fh.readline(1 << 20)
+            # an array, or an object that its first line does not close (JSON Lines hold
+            # one whole object per line)
+            document = head.startswith("[") or (
+                head.startswith("{") and "\n" in head.rstrip() and not _is_json(head.split("\n")[0])
+            )
             if document and path.stat().st_size > opts.max_json_bytes:
                 raise InputError(
                     f"a JSON document over {opts.max_json_bytes:,} bytes is not parsed whole; "
