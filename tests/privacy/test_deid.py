@@ -587,6 +587,11 @@ def test_json_document_records_and_errors(tmp_path: Path) -> None:
     rep = deid_path(src, out, pol)
     assert rep.files[0].records == 4
     assert json.loads(out.read_text()) == [{"a": "138****5678"}, {"a": "x"}, "139****5678", 5]
+    # JSON Lines saved as .json: each top-level value is a record, rules as in a document
+    src.write_text('{"account": "abc"}\n{"b": "13812345678"}\n', encoding="utf-8")
+    rep = deid_path(src, out, pol)
+    assert rep.files[0].records == 2
+    assert out.read_text() == '{"account": "*bc"}\n{"b": "138****5678"}\n'
     out.unlink()
     for bad, where in (
         ('{"a": [1, 2}\n', "line 1: unbalanced '}'"),

@@ -953,7 +953,7 @@ class _JsonSyntax(ValueError):
 def _splice_json(text: str, deid: Deidentifier, *, document: bool) -> tuple[str, int]:
     """One JSON value (a JSON Lines line, or a whole `.json` document) de-identified value
     by value in place: every other byte stays. The record count: the elements of a
-    top-level array of a document, else 1.
+    top-level array of a document, else the top-level values.
 
     A value falls under the column rule of its record's top-level key (everything under
     it, as for a table column); in a document also under the rule of its exact column as
@@ -964,7 +964,7 @@ def _splice_json(text: str, deid: Deidentifier, *, document: bool) -> tuple[str,
     pos = 0
     frames: list[list[Any]] = []  # open containers: [kind "o"/"a", the key being read]
     expect_key = False
-    elements = 0  # of a top-level array
+    elements = tops = 0  # elements of a top-level array; top-level values
     columns = deid.policy.columns
     i, n = 0, len(text)
     while i < n:
@@ -976,6 +976,7 @@ def _splice_json(text: str, deid: Deidentifier, *, document: bool) -> tuple[str,
             pass
         elif c in "{[":
             elements += len(frames) == 1 and frames[0][0] == "a"
+            tops += not frames
             frames.append(["o" if c == "{" else "a", None])
             expect_key = c == "{"
         elif c in "}]":
@@ -990,6 +991,7 @@ def _splice_json(text: str, deid: Deidentifier, *, document: bool) -> tuple[str,
             expect_key = False
         else:
             elements += len(frames) == 1 and frames[0][0] == "a"
+            tops += not frames
             record = frames[1:] if document and frames and frames[0][0] == "a" else frames
             top = str(record[0][1]) if record and record[0][0] == "o" else None
             rule_key = top
@@ -1008,7 +1010,8 @@ def _splice_json(text: str, deid: Deidentifier, *, document: bool) -> tuple[str,
         i = j
     if frames:
         raise _JsonSyntax(n, "truncated JSON (unclosed bracket)")
-    records = elements if document and text.lstrip().startswith("[") else 1
+    # one top-level array: its elements; else each top-level value (JSON Lines in a .json)
+    records = elements if document and tops == 1 and text.lstrip().startswith("[") else tops
     if pos == 0:
         return text, records
     parts.append(text[pos:])
