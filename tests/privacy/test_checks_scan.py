@@ -71,3 +71,23 @@ def test_profile_datasets_are_scanned(corpus) -> None:  # type: ignore[no-untype
     )
     res = execute(PrivacyScan(), minimal_context(corpus.root, prof), {"columns_only": True})
     assert res.metrics["files_scanned"] == 1 and res.metrics["findings_total"] > 0
+
+
+def test_database_urls_in_scan_paths(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    db = tmp_path / "crm.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE customers (name TEXT, phone TEXT)")
+        con.executemany(
+            "INSERT INTO customers VALUES (?, ?)", [("王伟", "13812345678"), ("李娜", "x")]
+        )
+    prof = _profile(
+        personal_information=True,
+        scan_paths=["data/customers.csv", f"sqlite:///{db}", f"sqlite:///{tmp_path / 'no.db'}"],
+    )
+    res = execute(PrivacyScan(), minimal_context(corpus.root, prof), {})
+    # the file and the table are scanned; the missing database is one failed entry
+    assert res.metrics["files_scanned"] == 2 and res.metrics["files_failed"] == 1
+    assert res.verdict == Verdict.WARN
+    assert not (tmp_path / "no.db").exists()

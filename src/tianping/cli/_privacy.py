@@ -27,7 +27,14 @@ def register(app: typer.Typer) -> None:
 
 
 def scan(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders / 文件或目录")],
+    targets: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH_OR_URL...",
+            help="Files, folders or database URLs (sqlite:///…, postgresql://…) / "
+            "文件、目录或数据库地址",
+        ),
+    ],
     fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = (TextJson.text),
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the report to this file")
@@ -53,9 +60,17 @@ def scan(
     fail_on_pi: Annotated[
         bool, typer.Option("--fail-on-pi", help="Exit 1 when any PI is found")
     ] = False,
+    tables: Annotated[
+        str | None,
+        typer.Option("--tables", help="Database tables to scan, comma-separated (default all)"),
+    ] = None,
+    schema: Annotated[
+        str | None, typer.Option("--schema", help="Database schema (default: the default one)")
+    ] = None,
 ) -> None:
     """Scan files for personal information (masked previews only) / 扫描个人信息."""
-    from tianping.privacy._scan import ScanOptions, iter_files, scan_paths
+    from tianping.privacy._scan import ScanOptions, ScanReport, iter_files, scan_paths
+    from tianping.privacy._scan_db import is_database_url, scan_database
 
     opts = ScanOptions(
         min_confidence=min_confidence,
@@ -63,13 +78,18 @@ def scan(
         max_examples=max_examples,
         workers=workers,
     )
+    urls = [t for t in targets if is_database_url(t)]
+    paths = [Path(t) for t in targets if not is_database_url(t)]
+    only = [t.strip() for t in (tables or "").split(",") if t.strip()] or None
     if engine == Engine.ray:
         from tianping.privacy._ray import scan_paths_ray
 
-        report = scan_paths_ray(paths, opts)
+        report = scan_paths_ray(paths, opts) if paths else ScanReport()
     else:
         files = list(iter_files(paths))
         report = _scan_with_bar(files, opts) if sys.stderr.isatty() else scan_paths(files, opts)
+    for url in urls:  # tables are read by this process, one after the other
+        report.extend(scan_database(url, opts, tables=only, schema=schema))
     if fmt == TextJson.json:
         data: dict[str, Any] = {"summary": report.summary(), **report.model_dump(mode="json")}
         write_out(json.dumps(data, ensure_ascii=False, indent=2), out_file)

@@ -68,6 +68,9 @@ if TYPE_CHECKING:
         scan_file,
         scan_paths,
     )
+    from tianping.privacy._scan_db import (
+        scan_database,
+    )
     from tianping.privacy._types import (
         PI_TYPES,
         Match,
@@ -85,6 +88,7 @@ _WHERE = {
     "PI_TYPES": "_types",
     "scan_paths": "_scan",
     "scan_file": "_scan",
+    "scan_database": "_scan_db",
     "ScanOptions": "_scan",
     "ScanReport": "_scan",
     "Finding": "_scan",
@@ -148,6 +152,7 @@ __all__ = [
     "parse_policy",
     "reidentification_risk",
     "render_markdown",
+    "scan_database",
     "scan_file",
     "scan_paths",
     "t_closeness",

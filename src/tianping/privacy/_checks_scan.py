@@ -34,7 +34,8 @@ class PrivacyScan(Check):
     class Params(BaseModel):
         model_config = ConfigDict(extra="forbid")
         paths: list[str] | None = Field(
-            None, description="Paths to scan; default: data.scan_paths and all datasets"
+            None,
+            description="Paths or database URLs to scan; default: data.scan_paths and all datasets",
         )
         min_confidence: float = Field(0.5, ge=0.0, le=1.0)
         columns_only: bool = Field(False, description="Sample, then confirm PI columns only")
@@ -181,12 +182,24 @@ __all__ = ["PrivacyScan"]
 
 
 def _scan(ctx: CheckContext, rel: list[str], opts: Any) -> Any:
-    """One scan of every declared path (each once), missing paths reported per path."""
+    """One scan of every declared path or database URL (each once); a missing path or an
+    unreachable database is reported as a failed entry and the others are still scanned."""
+    from tianping.errors import InputError
     from tianping.privacy._scan import FileReport, ScanReport, scan_paths
+    from tianping.privacy._scan_db import is_database_url, scan_database
 
     report = ScanReport()
     seen: set[Path] = set()
     for r in dict.fromkeys(rel):
+        if is_database_url(r):  # credentials belong in the environment (PGPASSWORD, …)
+            try:
+                report.extend(scan_database(r, opts))
+            except InputError as exc:
+                report.files.append(
+                    FileReport(path=r.split("@")[-1], format="table", status="error",
+                               message=exc.message)
+                )  # fmt: skip
+            continue
         p = ctx.resolve(r)
         if p in seen:
             continue
@@ -196,10 +209,5 @@ def _scan(ctx: CheckContext, rel: list[str], opts: Any) -> Any:
                 FileReport(path=r, format="?", status="error", message="not found / 不存在")
             )
             continue
-        part = scan_paths([p], opts)
-        report.files.extend(part.files)
-        report.findings.extend(part.findings)
-        report.seconds += part.seconds
-        for t, c in part.counts.items():
-            report.counts[t] = report.counts.get(t, 0) + c
+        report.extend(scan_paths([p], opts))
     return report

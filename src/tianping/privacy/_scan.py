@@ -143,6 +143,14 @@ class ScanReport(BaseModel):
     def minor_findings(self) -> int:
         return sum(f.minors for f in self.files)
 
+    def extend(self, other: ScanReport) -> None:
+        """Add another scan's files, examples, counts and time (files and databases)."""
+        self.files.extend(other.files)
+        self.findings.extend(other.findings)
+        for t, c in other.counts.items():
+            self.counts[t] = self.counts.get(t, 0) + c
+        self.seconds += other.seconds
+
     def types_found(self) -> list[str]:
         return sorted(t for t, c in self.counts.items() if c)
 

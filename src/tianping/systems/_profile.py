@@ -211,7 +211,8 @@ class DataInventory(_Strict):
     cross_border: list[CrossBorderFlow] = Field(default_factory=list)
     scan_paths: list[str] = Field(
         default_factory=list,
-        description="Files or directories to scan for personal information / 待扫描个人信息的路径",
+        description="Files, directories or database URLs (credentials from the environment) "
+        "to scan for personal information / 待扫描个人信息的路径或数据库地址",
     )
 
 

@@ -1,0 +1,140 @@
+"""Scans of real database tables: SQLite always, PostgreSQL when the server is up."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tianping.cli import app
+from tianping.errors import InputError
+from tianping.privacy._scan import ScanOptions
+from tianping.privacy._scan_db import is_database_url, scan_database
+
+
+@pytest.fixture
+def customer_db(db_url: str) -> tuple[str, list[dict[str, str]]]:
+    """Customers with PI in text, integer and JSON columns; a table of bytes only."""
+    import sqlalchemy as sa
+
+    from tianping.privacy import table_rows
+
+    rows = table_rows(120, seed=21)
+    engine = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    meta = sa.MetaData()
+    customers = sa.Table(
+        "customers",
+        meta,
+        sa.Column("customer_id", sa.String(20), primary_key=True),
+        sa.Column("name", sa.String(40)),
+        sa.Column("id_number", sa.String(18)),
+        sa.Column("phone", sa.BigInteger),  # stored as a number
+        sa.Column("amount", sa.Numeric(12, 2)),  # not read: no PI in decimals
+        sa.Column("note", sa.Text),
+        sa.Column("profile", sa.JSON),
+    )
+    blobs = sa.Table("blobs", meta, sa.Column("data", sa.LargeBinary))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            customers.insert(),
+            [
+                {
+                    "customer_id": r["customer_id"],
+                    "name": r["name"],
+                    "id_number": r["id_number"],
+                    "phone": int(r["phone"]),
+                    "amount": r["amount"],
+                    "note": r["note"],
+                    "profile": {"email": r["email"], "vip": i % 2 == 0},
+                }
+                for i, r in enumerate(rows)
+            ],
+        )
+        conn.execute(blobs.insert(), [{"data": b"\x00\x01"}])
+    engine.dispose()
+    return db_url, rows
+
+
+def test_tables_are_scanned_like_files(customer_db: tuple[str, list[dict[str, str]]]) -> None:
+    url, rows = customer_db
+    rep = scan_database(url, ScanOptions(max_examples=5, batch_rows=50))
+    by = {f.path.rsplit("#", 1)[1]: f for f in rep.files}
+    assert by["blobs"].status == "skipped" and "no text or integer" in str(by["blobs"].message)
+    cust = by["customers"]
+    assert cust.status == "ok" and cust.format == "table" and cust.rows == len(rows)
+    labels = {c.column: c.label for c in cust.columns}
+    assert labels["name"] == "person_name_zh"  # the column name is the context
+    assert labels["id_number"] == "cn_resident_id"
+    assert labels["phone"] == "cn_mobile"  # a BIGINT column
+    assert labels["profile"] == "email"  # a JSON column, read as its JSON text
+    assert "amount" not in labels
+    assert rep.counts["cn_mobile"] >= len(rows) and rep.sensitive_findings >= len(rows)
+    # examples are masked; rows are ordinals of the table's scan
+    ex = [f for f in rep.findings if f.column == "phone"]
+    assert [f.row for f in ex] == [1, 2, 3, 4, 5]
+    raw = {r["phone"] for r in rows} | {r["id_number"] for r in rows} | {r["email"] for r in rows}
+    blob = rep.model_dump_json()
+    assert not [v for v in raw if v in blob]
+
+
+def test_columns_only_and_table_choice(customer_db: tuple[str, list[dict[str, str]]]) -> None:
+    url, rows = customer_db
+    rep = scan_database(url, ScanOptions(columns_only=True, sample_rows=30), tables=["customers"])
+    assert [f.path.rsplit("#", 1)[1] for f in rep.files] == ["customers"]
+    cols = {c.column: c for c in rep.files[0].columns}
+    assert cols["phone"].confirmed and cols["phone"].values_scanned == len(rows)
+    assert not cols["customer_id"].confirmed and cols["customer_id"].values_scanned == 30
+    with pytest.raises(InputError, match=r"no table\(s\) \['orders'\]; tables are \['blobs', "):
+        scan_database(url, tables=["orders"])
+
+
+def test_bad_targets_are_clear(tmp_path: Path) -> None:
+    missing = tmp_path / "none.db"
+    with pytest.raises(InputError, match="no such database file"):
+        scan_database(f"sqlite:///{missing}")
+    assert not missing.exists()  # SQLite was not left to create it
+    empty = tmp_path / "empty.db"
+    import sqlite3
+
+    sqlite3.connect(empty).close()
+    with pytest.raises(InputError, match="no tables"):
+        scan_database(f"sqlite:///{empty}")
+    assert is_database_url("postgresql+psycopg://u@h/db") and is_database_url("sqlite:///x.db")
+    assert not is_database_url("data/customers.csv") and not is_database_url("https://x/y")
+
+
+def test_password_never_shown(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a password only means something to the PostgreSQL variant")
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (phone text)"))
+        conn.execute(sa.text("INSERT INTO t VALUES ('13812345678')"))
+    engine.dispose()
+    url = db_url.replace("postgres@", "postgres:hunter2-secret@")  # trust auth ignores it
+    rep = scan_database(url)
+    assert rep.counts == {"cn_mobile": 1}
+    assert "hunter2" not in rep.model_dump_json() and ":***@" in rep.files[0].path
+
+
+def test_cli_scans_files_and_databases_together(
+    customer_db: tuple[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    url, rows = customer_db
+    (tmp_path / "a.txt").write_text("手机13812345678\n", encoding="utf-8")
+    res = CliRunner().invoke(
+        app, ["scan", str(tmp_path / "a.txt"), url, "--tables", "customers", "-f", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    paths = [f["path"] for f in data["files"]]
+    assert paths[0].endswith("a.txt") and paths[1].endswith("#customers")
+    assert data["summary"]["files_scanned"] == 2
+    alone = scan_database(url, tables=["customers"]).counts["cn_mobile"]
+    assert data["counts"]["cn_mobile"] == 1 + alone and alone >= len(rows)
+    assert not [r["id_number"] for r in rows if r["id_number"] in res.output]
