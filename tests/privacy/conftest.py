@@ -70,3 +70,47 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> CorpusFiles:
         if k in ("name", "id_number", "phone", "email", "card")
     }
     return CorpusFiles(root=root, records=records, table=table, raw=raw)
+
+
+@pytest.fixture
+def customer_db(db_url: str) -> tuple[str, list[dict[str, str]]]:
+    """Customers with PI in text, integer and JSON columns; a table of bytes only."""
+    import sqlalchemy as sa
+
+    from tianping.privacy import table_rows
+
+    rows = table_rows(120, seed=21)
+    engine = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    meta = sa.MetaData()
+    customers = sa.Table(
+        "customers",
+        meta,
+        sa.Column("customer_id", sa.String(20), primary_key=True),
+        sa.Column("name", sa.String(40)),
+        sa.Column("id_number", sa.String(18)),
+        sa.Column("phone", sa.BigInteger),  # stored as a number
+        sa.Column("amount", sa.Numeric(12, 2)),  # not read: no PI in decimals
+        sa.Column("note", sa.Text),
+        sa.Column("profile", sa.JSON),
+    )
+    blobs = sa.Table("blobs", meta, sa.Column("data", sa.LargeBinary))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            customers.insert(),
+            [
+                {
+                    "customer_id": r["customer_id"],
+                    "name": r["name"],
+                    "id_number": r["id_number"],
+                    "phone": int(r["phone"]),
+                    "amount": r["amount"],
+                    "note": r["note"],
+                    "profile": {"email": r["email"], "vip": i % 2 == 0},
+                }
+                for i, r in enumerate(rows)
+            ],
+        )
+        conn.execute(blobs.insert(), [{"data": b"\x00\x01"}])
+    engine.dispose()
+    return db_url, rows

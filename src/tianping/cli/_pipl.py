@@ -55,7 +55,13 @@ def _attestations(profile: Any, profile_path: Path) -> dict[str, Any]:
 
 
 def deid_cmd(
-    src: Annotated[Path, typer.Argument(help="Input file or folder / 输入文件或目录")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="SRC",
+            help="Input file, folder or database URL (with --table) / 输入文件、目录或数据库地址",
+        ),
+    ],
     dst: Annotated[Path, typer.Argument(help="Output file or folder (never the input) / 输出")],
     policy: Annotated[Path, typer.Option("--policy", "-p", help="Policy YAML / 去标识化策略")],
     fmt_in: Annotated[
@@ -67,16 +73,32 @@ def deid_cmd(
         str | None, typer.Option("--encoding", help="Text encoding, e.g. gb18030 (default UTF-8)")
     ] = None,
     fmt: FormatOpt = TextJson.text,
+    table: Annotated[
+        str | None,
+        typer.Option("--table", help="With a database URL: the table to extract (.parquet/.csv)"),
+    ] = None,
+    schema: Annotated[str | None, typer.Option("--schema", help="The table's schema")] = None,
 ) -> None:
-    """De-identify PI in a file or folder per a policy; other bytes stay as they are."""
+    """De-identify PI in a file or folder per a policy; other bytes stay as they are. From a
+    database, a de-identified extract of one table."""
     from tianping.privacy._deid import deid_path
     from tianping.privacy._policy import load_policy
+    from tianping.privacy._scan_db import is_database_url
 
     if fmt_in is not None and fmt_in not in ("text", "csv", "tsv", "jsonl", "json", "parquet"):
         raise typer.BadParameter(
             "expected text, csv, tsv, jsonl, json or parquet", param_hint="--input-format"
         )
     pol = load_policy(policy)
+    if is_database_url(source):
+        if not table:
+            raise typer.BadParameter("a database URL needs --table NAME", param_hint="--table")
+        from tianping.privacy._deid_db import deid_database_table
+
+        report = deid_database_table(source, table, dst, pol, schema=schema)
+        _print_deid(report, fmt)
+        return
+    src = Path(source)
     run = functools.partial(
         deid_path,
         src,
@@ -96,6 +118,10 @@ def deid_cmd(
             report = run(on_bytes=on_bytes)
     else:
         report = run()
+    _print_deid(report, fmt)
+
+
+def _print_deid(report: Any, fmt: TextJson) -> None:
     if fmt == TextJson.json:
         write_out(report.model_dump_json(indent=2), None)
     else:

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
         DeidReport,
         deid_path,
     )
+    from tianping.privacy._deid_db import (
+        deid_database_table,
+    )
     from tianping.privacy._detect import (
         detect_batch,
         detect_by_header,
@@ -100,6 +103,7 @@ _WHERE = {
     "parse_policy": "_policy",
     "Deidentifier": "_deid",
     "deid_path": "_deid",
+    "deid_database_table": "_deid_db",
     "DeidReport": "_deid",
     "AnonymityReport": "_anonymity",
     "measure": "_anonymity",
@@ -134,6 +138,7 @@ __all__ = [
     "SensitiveInventory",
     "build_inventory",
     "decide_route",
+    "deid_database_table",
     "deid_path",
     "detect_batch",
     "detect_by_header",

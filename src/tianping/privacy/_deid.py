@@ -1128,17 +1128,41 @@ def _deid_parquet(src: Path, out: Path, deid: Deidentifier) -> int:
         schema = pf.schema_arrow
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{src}: cannot read as Parquet: {exc}") from None
-    unknown = [c for c in deid.policy.columns if c not in schema.names]
-    if unknown:
-        raise InputError(
-            f"{src}: policy column(s) {unknown} are not columns; columns are {schema.names}"
-        )
-    for action in deid.policy.columns.values():
-        if isinstance(action, DateShift) and action.per and action.per not in schema.names:
-            raise InputError(f"{src}: shift_date 'per' column '{action.per}' is not a column")
+    out_schema = table_out_schema(schema, deid, str(src))
     compression = "snappy"
     if pf.metadata.num_row_groups and pf.metadata.num_columns:
         compression = pf.metadata.row_group(0).column(0).compression.lower()
+    rows = 0
+    with (
+        atomic_path(out) as tmp,
+        pq.ParquetWriter(tmp, out_schema, compression=compression) as writer,
+    ):
+        for i in range(pf.metadata.num_row_groups):
+            try:
+                table = pf.read_row_group(i)
+            except (OSError, pa.ArrowException) as exc:
+                raise InputError(f"{src}: cannot read row group {i}: {exc}") from None
+            writer.write_table(deid_table(table, deid, out_schema))
+            rows += table.num_rows
+        if not pf.metadata.num_row_groups:
+            writer.write_table(out_schema.empty_table())
+    return rows
+
+
+def table_out_schema(schema: Any, deid: Deidentifier, where: str) -> Any:
+    """The Arrow schema a table is written with: the input's, except that columns under a
+    rule that turns other values into text become strings. The policy's columns (and
+    date-shift 'per' columns) must be columns of the table."""
+    import pyarrow as pa
+
+    unknown = [c for c in deid.policy.columns if c not in schema.names]
+    if unknown:
+        raise InputError(
+            f"{where}: policy column(s) {unknown} are not columns; columns are {schema.names}"
+        )
+    for action in deid.policy.columns.values():
+        if isinstance(action, DateShift) and action.per and action.per not in schema.names:
+            raise InputError(f"{where}: shift_date 'per' column '{action.per}' is not a column")
     fields = []
     for field in schema:
         rule = deid.policy.columns.get(field.name)
@@ -1153,22 +1177,7 @@ def _deid_parquet(src: Path, out: Path, deid: Deidentifier) -> int:
             if keeps_type
             else pa.field(field.name, pa.string(), nullable=True, metadata=field.metadata)
         )
-    out_schema = pa.schema(fields, metadata=schema.metadata)
-    rows = 0
-    with (
-        atomic_path(out) as tmp,
-        pq.ParquetWriter(tmp, out_schema, compression=compression) as writer,
-    ):
-        for i in range(pf.metadata.num_row_groups):
-            try:
-                table = pf.read_row_group(i)
-            except (OSError, pa.ArrowException) as exc:
-                raise InputError(f"{src}: cannot read row group {i}: {exc}") from None
-            writer.write_table(_deid_table(table, deid, out_schema))
-            rows += table.num_rows
-        if not pf.metadata.num_row_groups:
-            writer.write_table(out_schema.empty_table())
-    return rows
+    return pa.schema(fields, metadata=schema.metadata)
 
 
 def _is_str(t: Any) -> bool:
@@ -1177,7 +1186,7 @@ def _is_str(t: Any) -> bool:
     return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
 
 
-def _deid_table(table: Any, deid: Deidentifier, out_schema: Any) -> Any:
+def deid_table(table: Any, deid: Deidentifier, out_schema: Any) -> Any:
     """One row group: free-text columns through the kernel, string columns under a mask,
     redaction, suppression or region prefix through `_cellfiles.parquet_column` (in C),
     every other rule value by value."""

@@ -31,7 +31,7 @@ from tianping.privacy._scan import (
     _scan_batches,
 )
 
-__all__ = ["is_database_url", "scan_database"]
+__all__ = ["is_database_url", "open_database", "scan_database"]
 
 _SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "mssql", "oracle")
 
@@ -62,31 +62,13 @@ def scan_database(
     Raises InputError when the database cannot be reached or a named table does not exist;
     a table that fails while it is read is reported in its FileReport instead.
     """
-    from sqlalchemy import create_engine, inspect
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
 
     opts = opts or ScanOptions()
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise InputError(f"not a database URL: {url.split('://', 1)[0]}://…") from None
-    if parsed.drivername == "postgresql":  # psycopg 3 is the driver the postgres extra brings
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    shown = parsed.render_as_string(hide_password=True)
-    db_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if db_file not in (None, "", ":memory:") and not Path(str(db_file)).is_file():
-        # SQLite would create an empty database there
-        raise InputError(f"{shown}: no such database file / 数据库文件不存在")
+    engine, shown = open_database(url)
     report = ScanReport()
     t0 = time.perf_counter()
-    try:
-        engine = create_engine(parsed)
-    except ImportError as exc:
-        raise InputError(
-            f"{shown}: database driver missing ({exc.name}); for PostgreSQL install "
-            "'tianping[postgres]' / 缺少数据库驱动"
-        ) from None
     try:
         try:
             names = inspect(engine).get_table_names(schema=schema)
@@ -109,6 +91,33 @@ def scan_database(
         engine.dispose()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def open_database(url: str) -> tuple[Any, str]:
+    """An SQLAlchemy engine for `url` and the URL to show (password hidden). InputError for
+    a malformed URL, a missing driver, or a SQLite file that does not exist (SQLite would
+    create it)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError(f"not a database URL: {url.split('://', 1)[0]}://…") from None
+    if parsed.drivername == "postgresql":  # psycopg 3 is the driver the postgres extra brings
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    shown = parsed.render_as_string(hide_password=True)
+    db_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if db_file not in (None, "", ":memory:") and not Path(str(db_file)).is_file():
+        raise InputError(f"{shown}: no such database file / 数据库文件不存在")
+    try:
+        return create_engine(parsed), shown
+    except ImportError as exc:
+        raise InputError(
+            f"{shown}: database driver missing ({exc.name}); for PostgreSQL install "
+            "'tianping[postgres]' / 缺少数据库驱动"
+        ) from None
 
 
 def _scan_table(
