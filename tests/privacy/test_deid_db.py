@@ -88,3 +88,27 @@ def test_cli_extract(customer_db: tuple[str, list[dict[str, str]]], tmp_path: Pa
     assert f"{len(rows)} records" in res.output and out.is_file()
     res = runner.invoke(app, ["deid", url, str(out), "-p", str(policy)])
     assert res.exit_code == 2 and "--table" in res.output
+
+
+def test_anonymity_of_a_table_reads_only_its_columns(
+    customer_db: tuple[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    from tianping.privacy import measure
+    from tianping.privacy._anonymity import load_database_table
+
+    url, rows = customer_db
+    df = load_database_table(url, "customers", ["amount", "name"])
+    assert df.columns == ["amount", "name"] and df.height == len(rows)
+    # the same values measured from the database and from memory agree
+    local = pl.DataFrame({"name": [r["name"] for r in rows], "amount": [r["amount"] for r in rows]})
+    assert measure(df, ["name"]).k == measure(local, ["name"]).k
+    with pytest.raises(InputError, match=r"no column\(s\) \['age'\]"):
+        load_database_table(url, "customers", ["age"])
+    res = CliRunner().invoke(
+        app,
+        ["anonymity", url, "--table", "customers", "--qi", "name", "--sensitive", "note",
+         "-f", "json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)["input"]
+    assert data["rows"] == len(rows) and data["k"] == measure(local, ["name"]).k

@@ -144,7 +144,13 @@ def _print_deid(report: Any, fmt: TextJson) -> None:
 
 
 def anonymity_cmd(
-    data: Annotated[Path, typer.Argument(help="CSV, Parquet or JSONL table / 数据表")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="DATA",
+            help="CSV, Parquet or JSONL table, or a database URL with --table / 数据表或数据库地址",
+        ),
+    ],
     qi: Annotated[str, typer.Option("--qi", help="Quasi-identifier columns, comma-separated")],
     sensitive: Annotated[
         str | None, typer.Option("--sensitive", help="Sensitive columns, comma-separated")
@@ -168,10 +174,19 @@ def anonymity_cmd(
         int | None, typer.Option("--min-k", help="Exit 1 when k is below this")
     ] = None,
     fmt: FormatOpt = TextJson.text,
+    table: Annotated[
+        str | None,
+        typer.Option(
+            "--table",
+            help="With a database URL: the table (only --qi and --sensitive columns are read)",
+        ),
+    ] = None,
+    schema: Annotated[str | None, typer.Option("--schema", help="The table's schema")] = None,
 ) -> None:
     """k-anonymity, l-diversity, t-closeness and re-identification risk; Mondrian with --k."""
-    from tianping.privacy._anonymity import load_table, measure
+    from tianping.privacy._anonymity import load_database_table, load_table, measure
     from tianping.privacy._mondrian import mondrian
+    from tianping.privacy._scan_db import is_database_url
 
     qis = _csv_list(qi)
     sens = _csv_list(sensitive)
@@ -179,11 +194,17 @@ def anonymity_cmd(
         raise typer.BadParameter(
             "--k writes the generalised table: give --out FILE", param_hint="--out"
         )
-    if dst is not None and dst.resolve() == data.resolve():
-        raise InputError(f"{dst}: the output is the input; choose another path")
-    df = load_table(
-        data, delimiter=delimiter, has_header=not no_header, columns=_csv_list(columns) or None
-    )
+    if is_database_url(source):
+        if not table:
+            raise typer.BadParameter("a database URL needs --table NAME", param_hint="--table")
+        df = load_database_table(source, table, list(dict.fromkeys(qis + sens)), schema)
+    else:
+        data = Path(source)
+        if dst is not None and dst.resolve() == data.resolve():
+            raise InputError(f"{dst}: the output is the input; choose another path")
+        df = load_table(
+            data, delimiter=delimiter, has_header=not no_header, columns=_csv_list(columns) or None
+        )
     pop = load_table(population) if population else None
     before = measure(df, qis, sens, population=pop)
     result: dict[str, Any] = {"input": before.model_dump(mode="json")}

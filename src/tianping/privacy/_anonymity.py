@@ -30,6 +30,7 @@ __all__ = [
     "equivalence_class_sizes",
     "k_anonymity",
     "l_diversity",
+    "load_database_table",
     "load_table",
     "measure",
     "reidentification_risk",
@@ -423,6 +424,39 @@ def load_table(
     if df.height == 0:
         raise InputError(f"{path}: no rows")
     return df
+
+
+def load_database_table(
+    url: str, table: str, columns: Sequence[str], schema: str | None = None
+) -> pl.DataFrame:
+    """Only `columns` of a database table (the quasi-identifiers and sensitive attributes:
+    direct identifiers are never read), values typed as the database gives them."""
+    from sqlalchemy import MetaData, Table, select
+    from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+
+    from tianping.privacy._scan_db import open_database
+
+    engine, shown = open_database(url)
+    where = f"{shown}#{schema + '.' if schema else ''}{table}"
+    try:
+        try:
+            meta = Table(table, MetaData(), schema=schema, autoload_with=engine)
+        except NoSuchTableError:
+            raise InputError(f"{where}: no such table / 数据表不存在") from None
+        names = [c.name for c in meta.columns]
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise InputError(f"{where}: no column(s) {missing}; columns are {names}")
+        with engine.connect() as conn:
+            rows = conn.execute(select(*(meta.c[c] for c in columns))).all()
+    except SQLAlchemyError as exc:
+        head = str(exc).split(":", 1)[0][:120]  # drivers may quote values: the head only
+        raise InputError(f"{where}: {type(exc).__name__}: {head}") from None
+    finally:
+        engine.dispose()
+    if not rows:
+        raise InputError(f"{where}: no rows")
+    return pl.DataFrame([tuple(r) for r in rows], schema=list(columns), orient="row")
 
 
 def load_dataset(path: Path, ds: Any) -> pl.DataFrame:
