@@ -96,3 +96,14 @@ def test_credit_scoring_example_draft() -> None:
     assert "Art. 56(3)" in en and "待补充" in zh
     assert "until 2029" in en
     assert en.count("\n## ") == len(d.sections) + 1
+
+
+def test_every_category_code_has_a_chinese_name() -> None:
+    from typing import get_args
+
+    from tianping.privacy._pipia import _ZH_CATEGORY, _zh_list
+    from tianping.systems._profile import PICategory, SensitiveCategory
+
+    codes = set(get_args(PICategory)) | set(get_args(SensitiveCategory))
+    assert codes <= set(_ZH_CATEGORY)
+    assert _zh_list(["financial_account", "x"]) == "金融账户（financial_account）、x"

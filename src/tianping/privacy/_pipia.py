@@ -67,6 +67,34 @@ class PipiaDraft(BaseModel):
         return [s for s in self.sections if s.status == "needs_input"]
 
 
+# Chinese names of the profile's category codes (PIPL Art. 28 wording for the sensitive
+# ones); the code follows in brackets so a reader can find it in the profile
+_ZH_CATEGORY = {
+    "identity": "身份信息",
+    "contact": "联系方式",
+    "account": "账户信息",
+    "device": "设备信息",
+    "location": "位置信息",
+    "behaviour": "行为信息",
+    "financial": "财产金融信息",
+    "health": "健康信息",
+    "biometric": "生物识别",
+    "education_employment": "教育工作信息",
+    "communication_content": "通信内容",
+    "other": "其他",
+    "religious_belief": "宗教信仰",
+    "specific_identity": "特定身份",
+    "medical_health": "医疗健康",
+    "financial_account": "金融账户",
+    "location_tracking": "行踪轨迹",
+    "minors_under_14": "不满十四周岁未成年人的个人信息",
+}
+
+
+def _zh_list(codes: Iterable[str]) -> str:
+    return "、".join(f"{_ZH_CATEGORY[c]}（{c}）" if c in _ZH_CATEGORY else c for c in codes)
+
+
 def _t(zh: str, en: str) -> I18nText:
     return I18nText(zh=zh, en=en)
 
@@ -100,7 +128,7 @@ def _triggers(profile: SystemProfile, inv: SensitiveInventory) -> list[PipiaTrig
     sens_reason = (
         _t(
             "档案声明或扫描发现敏感个人信息："
-            + "、".join(sorted({*d.sensitive_categories, *sens_found})),
+            + _zh_list(sorted({*d.sensitive_categories, *sens_found})),
             "sensitive PI declared or found by the scan: "
             + ", ".join(sorted({*d.sensitive_categories, *sens_found})),
         )
@@ -247,7 +275,7 @@ def draft_pipia(
             status="needs_input" if proc_missing else "filled",
             lines=[
                 _t(
-                    f"个人信息类别：{', '.join(d.pi_categories) or '—'}",
+                    f"个人信息类别：{_zh_list(d.pi_categories) or '—'}",
                     f"PI categories: {', '.join(d.pi_categories) or '—'}",
                 ),
                 _t(
