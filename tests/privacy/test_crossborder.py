@@ -89,6 +89,10 @@ def test_per_flow_routes_and_citations(rulebook: Any) -> None:
     }
     also = {s.obligation for s in dec.also_required}
     assert {"cn.pipl.art39-xb-notice-consent", "cn.pipl.art55-pipia"} <= also
+    # Chinese citations name articles as Chinese law does, not "Art. 39"
+    zh = {s.obligation: s.citation.zh for s in dec.also_required}
+    assert zh["cn.pipl.art39-xb-notice-consent"].endswith("第三十九条")
+    assert not [c for c in zh.values() if "Art" in c]
     # The exempt-flow counting rule is Tianping's reading: marked below 'verified'.
     assert dec.reasoning[0].confidence == "secondary"
     rows = reasoning_rows(dec, "zh")
@@ -112,3 +116,17 @@ def test_certification_measures_date_note(rulebook: Any) -> None:
     after = decide_route(p, as_of=AS_OF, rulebook=rulebook)
     assert any("2026-01-01" in s.text.en for s in before.also_required)
     assert not any("2026-01-01" in s.text.en for s in after.also_required)
+
+
+def test_chinese_article_numbers() -> None:
+    from tianping.i18n import zh_article, zh_number
+
+    assert [zh_number(n) for n in (1, 10, 13, 20, 38, 101, 110, 999)] == [
+        "一", "十", "十三", "二十", "三十八", "一百零一", "一百一十", "九百九十九"
+    ]  # fmt: skip
+    assert zh_article("Art. 38") == "第三十八条"
+    assert zh_article("Arts. 5, 7, 8") == "第五条、第七条、第八条"
+    assert zh_article("Arts. 3-6") == "第三条至第六条"
+    assert zh_article("Art. 13(1)") == "第十三条(1)"  # the mark as written: 款 or 项 is not known
+    for kept in ("§5.1", "Art. 5 item 3", "Annex A"):
+        assert zh_article(kept) == kept

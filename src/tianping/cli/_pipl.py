@@ -270,7 +270,7 @@ def crossborder_cmd(
     path: ProfileArg, as_of: AsOfOpt = None, fmt: FormatOpt = TextJson.text
 ) -> None:
     """The cross-border route (security assessment, standard contract/certification, exempt)."""
-    from tianping.privacy._crossborder import decide_route
+    from tianping.privacy._crossborder import ROUTE_TEXT, decide_route, scenario_text
 
     profile, _ = _load(path)
     dec = decide_route(profile, as_of=parse_date(as_of) or dt.date.today())
@@ -292,7 +292,9 @@ def crossborder_cmd(
             f"{mark[s.confidence]})[/]"
         )
     for f in dec.flows:
-        out.print(f"[bold]#{f.index} → {escape(f.destination)}[/] ({f.scenario}): {f.route}")
+        route = ROUTE_TEXT[f.route].get(lang) if f.route in ROUTE_TEXT else f.route
+        scen = scenario_text(f.scenario).get(lang)
+        out.print(f"[bold]#{f.index} → {escape(f.destination)}[/] ({escape(scen)}): {route}")
         for s in f.reasoning:
             out.print(f"    - {escape(s.text.get(lang))} [dim]({escape(s.citation.get(lang))})[/]")
     if dec.also_required:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tianping.i18n import I18nText
+from tianping.i18n import I18nText, zh_article
 from tianping.systems import SystemProfile
 
 __all__ = ["CrossBorderDecision", "FlowRoute", "ReasonStep", "Route", "decide_route"]
@@ -150,13 +150,23 @@ class CrossBorderDecision(BaseModel):
     rulebook_version: str | None = None
 
 
+def scenario_text(scenario: str) -> I18nText:
+    """A flow's scenario in words: ordinary, or the exemption and its article."""
+    if scenario == "ordinary":
+        return I18nText(zh="一般数据流", en="ordinary")
+    if scenario in _SCENARIO_ARTICLE:
+        art = _SCENARIO_ARTICLE[scenario][0]
+        return I18nText(zh=f"豁免情形，{art.zh}", en=f"exempt scenario, {art.en}")
+    return I18nText(zh=scenario, en=scenario)
+
+
 def _step_from(lo: Any, text: I18nText | None = None) -> ReasonStep:
     ob, inst = lo.obligation, lo.instrument
     short = inst.short_title or inst.title
     art = ob.citation.text()
     return ReasonStep(
         text=text or ob.summary,
-        citation=I18nText(zh=f"《{short.zh}》{art}", en=f"{short.en} {art}"),
+        citation=I18nText(zh=f"《{short.zh}》{zh_article(art)}", en=f"{short.en} {art}"),
         obligation=ob.id,
         confidence=ob.confidence,
     )
