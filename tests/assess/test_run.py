@@ -175,3 +175,13 @@ def test_sigkill_mid_run_then_resume_without_repeating(
         rows = conn.execute("SELECT id, status FROM assessments").fetchall()
         assert len(rows) == 1 and rows[0][1] == "completed"
         assert report["assessment_id"] == rows[0][0]
+
+
+def test_chinese_citations_use_chinese_article_numbers() -> None:
+    from tianping.assess._findings import _citation
+    from tianping.rules import load_rulebook
+
+    rb = load_rulebook()
+    lo = next(o for o in rb.obligations if o.obligation.id == "cn.pipl.art55-pipia")
+    cite = _citation(lo)
+    assert cite.text.zh.endswith("第五十五条") and cite.text.en.endswith("Art. 55")

@@ -13,7 +13,7 @@ from tianping.assess._models import (
     Summary,
 )
 from tianping.checks import Verdict
-from tianping.i18n import I18nText
+from tianping.i18n import I18nText, zh_article
 from tianping.rules import Plan, Rulebook
 from tianping.rules._evaluate import Applicability
 from tianping.rules._load import LoadedObligation
@@ -88,7 +88,7 @@ def _citation(lo: LoadedObligation) -> CitationOut:
         instrument=inst.id,
         instrument_title=inst.title,
         article=art,
-        text=I18nText(zh=f"《{short.zh}》{art}", en=f"{short.en}, {art}"),
+        text=I18nText(zh=f"《{short.zh}》{zh_article(art)}", en=f"{short.en}, {art}"),
         url=inst.url,
     )
 

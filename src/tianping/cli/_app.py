@@ -193,7 +193,7 @@ def obligations(
                 (
                     lo.obligation.id,
                     lo.obligation.title.get(lang) + mark,
-                    f"{inst.get(lang)} {lo.obligation.citation.text()}",
+                    f"{inst.get(lang)} {_article(lo.obligation.citation.text(), lang)}",
                     "yes" if a.applies else a.explanation.get(lang),
                 ),
             )
@@ -522,3 +522,9 @@ def main() -> None:
         )
         sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _article(text: str, lang: str) -> str:
+    from tianping.i18n import zh_article
+
+    return zh_article(text) if lang == "zh" else text
