@@ -431,27 +431,24 @@ def load_database_table(
 ) -> pl.DataFrame:
     """Only `columns` of a database table (the quasi-identifiers and sensitive attributes:
     direct identifiers are never read), values typed as the database gives them."""
-    from sqlalchemy import MetaData, Table, select
-    from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from tianping.privacy._scan_db import open_database
+    from tianping.privacy._scan import _safe_message
+    from tianping.privacy._scan_db import open_database, reflect_table, table_location
 
     engine, shown = open_database(url)
-    where = f"{shown}#{schema + '.' if schema else ''}{table}"
+    where = table_location(shown, table, schema)
     try:
-        try:
-            meta = Table(table, MetaData(), schema=schema, autoload_with=engine)
-        except NoSuchTableError:
-            raise InputError(f"{where}: no such table / 数据表不存在") from None
+        meta = reflect_table(engine, table, schema, where)
         names = [c.name for c in meta.columns]
         missing = [c for c in columns if c not in names]
         if missing:
             raise InputError(f"{where}: no column(s) {missing}; columns are {names}")
         with engine.connect() as conn:
             rows = conn.execute(select(*(meta.c[c] for c in columns))).all()
-    except SQLAlchemyError as exc:
-        head = str(exc).split(":", 1)[0][:120]  # drivers may quote values: the head only
-        raise InputError(f"{where}: {type(exc).__name__}: {head}") from None
+    except SQLAlchemyError as exc:  # drivers may quote values: the message's head only
+        raise InputError(f"{where}: {_safe_message(exc)}") from None
     finally:
         engine.dispose()
     if not rows:

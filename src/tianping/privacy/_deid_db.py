@@ -27,7 +27,7 @@ from tianping.privacy._deid import (
 )
 from tianping.privacy._policy import Policy
 from tianping.privacy._scan import _safe_message
-from tianping.privacy._scan_db import open_database
+from tianping.privacy._scan_db import open_database, reflect_table, table_location
 
 __all__ = ["deid_database_table"]
 
@@ -80,8 +80,8 @@ def deid_database_table(
     Column rules name the table's columns; other text columns go through detection when the
     policy says so. `on_rows(n)`: n more rows are done."""
     import pyarrow as pa
-    from sqlalchemy import MetaData, Table, select
-    from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
 
     out = Path(out)
     kind = OUT_FORMATS.get(out.suffix.lower())
@@ -89,13 +89,10 @@ def deid_database_table(
         raise InputError(f"{out}: write the extract as .parquet or .csv")
     deid = Deidentifier(policy)
     engine, shown = open_database(url)
-    where = f"{shown}#{schema + '.' if schema else ''}{table}"
+    where = table_location(shown, table, schema)
     rows = 0
     try:
-        try:
-            meta = Table(table, MetaData(), schema=schema, autoload_with=engine)
-        except NoSuchTableError:
-            raise InputError(f"{where}: no such table / 数据表不存在") from None
+        meta = reflect_table(engine, table, schema, where)
         cols = list(meta.columns)
         in_schema = pa.schema([pa.field(c.name, _arrow_type(c.type)) for c in cols])
         out_schema = table_out_schema(in_schema, deid, where)

@@ -31,7 +31,13 @@ from tianping.privacy._scan import (
     _scan_batches,
 )
 
-__all__ = ["is_database_url", "open_database", "scan_database"]
+__all__ = [
+    "is_database_url",
+    "open_database",
+    "reflect_table",
+    "scan_database",
+    "table_location",
+]
 
 _SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "mssql", "oracle")
 
@@ -120,17 +126,32 @@ def open_database(url: str) -> tuple[Any, str]:
         ) from None
 
 
+def table_location(shown: str, table: str, schema: str | None = None) -> str:
+    """How a table is named in reports: the URL shown, then `#schema.table`."""
+    return f"{shown}#{schema + '.' if schema else ''}{table}"
+
+
+def reflect_table(engine: Any, table: str, schema: str | None, where: str) -> Any:
+    """The table's SQLAlchemy description; InputError naming it when there is none."""
+    from sqlalchemy import MetaData, Table
+    from sqlalchemy.exc import NoSuchTableError
+
+    try:
+        return Table(table, MetaData(), schema=schema, autoload_with=engine)
+    except NoSuchTableError:
+        raise InputError(f"{where}: no such table / 数据表不存在") from None
+
+
 def _scan_table(
     engine: Any, table: str, schema: str | None, shown: str, opts: ScanOptions
 ) -> tuple[FileReport, list[Finding]]:
-    from sqlalchemy import MetaData, Table, select
+    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    where = f"{schema}.{table}" if schema else table
-    rep = FileReport(path=f"{shown}#{where}", format="table")
+    rep = FileReport(path=table_location(shown, table, schema), format="table")
     examples: list[Finding] = []
     try:
-        meta = Table(table, MetaData(), schema=schema, autoload_with=engine)
+        meta = reflect_table(engine, table, schema, rep.path)
         cols = [c for c in meta.columns if _scannable(c.type)]
         if not cols:
             rep.status, rep.message = "skipped", "no text or integer columns / 无文本或整数列"
@@ -138,8 +159,9 @@ def _scan_table(
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True).execute(select(*cols))
             _scan_batches(_batches(result, [c.name for c in cols], opts, rep), rep, examples, opts)
-    except SQLAlchemyError as exc:  # permissions, a dropped table: this table only
-        rep.status, rep.message = "error", _safe_message(exc)
+    except (SQLAlchemyError, InputError) as exc:  # permissions, a dropped table: this one only
+        rep.status = "error"
+        rep.message = exc.message if isinstance(exc, InputError) else _safe_message(exc)
     return rep, examples
 
 
