@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import polars as pl
 from pydantic import BaseModel, Field, PrivateAttr
@@ -678,7 +678,7 @@ def _read_parquet(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> I
 def _read_excel(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
     """Every sheet of a workbook, each cell as text (numbers as Excel shows them, long ones
     already rounded by Excel's doubles), columns named `sheet!header`; rows are data rows
-    of their sheet. An empty sheet is noted and passed over."""
+    of their sheet. A sheet calamine cannot read is noted and passed over."""
     import fastexcel
 
     reader = fastexcel.read_excel(str(path))
@@ -686,15 +686,17 @@ def _read_excel(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
     for k, name in enumerate(names):
         try:
             batch = reader.load_sheet(name, dtypes="string").to_arrow()
-        except Exception:  # calamine says why in words that may quote cells: not shown
+        except fastexcel.FastExcelError:  # its words may quote cells: not shown
             rep.note(None, f"sheet {name!r}: no header row or unreadable / 工作表无表头或无法读取")
             continue
         cols = {
             f"{name}!{c}": pl.Series(f"{name}!{c}", batch.column(c)) for c in batch.schema.names
         }
         for i in range(0, batch.num_rows, opts.batch_rows):
-            part = {c: v.slice(i, opts.batch_rows) for c, v in cols.items()}
-            yield i, cast(dict[str | None, pl.Series], part), None
+            part: dict[str | None, pl.Series] = {
+                c: v.slice(i, opts.batch_rows) for c, v in cols.items()
+            }
+            yield i, part, None
         rep.rows += batch.num_rows
         rep._read = rep.bytes * (k + 1) // max(1, len(names))
 
