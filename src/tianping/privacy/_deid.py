@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from tianping.errors import InputError
+from tianping.privacy._formats import OFFICE_SUFFIXES
 from tianping.privacy._policy import (
     Action,
     DateShift,
@@ -58,18 +59,6 @@ _T = TypeVar("_T")
 _TEXT_SUFFIXES = {".txt", ".md", ".log", ".text", ""}
 
 
-_OFFICE_SUFFIXES = {
-    ".xlsx",
-    ".xlsm",
-    ".xlsb",
-    ".xls",
-    ".ods",
-    ".et",
-    ".docx",
-    ".doc",
-    ".wps",
-    ".pdf",
-}
 _HEX_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")  # pseudonym letters
 
 
@@ -1338,7 +1327,7 @@ def _deid_file(
     on_bytes: Callable[[int], None] | None = None,
 ) -> DeidFileReport:
     kind = fmt or detect_format(src)
-    if fmt is None and src.suffix.lower() in _OFFICE_SUFFIXES:
+    if fmt is None and src.suffix.lower() in OFFICE_SUFFIXES:
         raise InputError(
             f"{src}: an office document is scanned (tianping scan) but not rewritten; export "
             "it as CSV or text and de-identify that / 办公文档请导出为 CSV 或文本后再去标识化"

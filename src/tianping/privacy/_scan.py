@@ -41,11 +41,11 @@ from tianping.privacy._detect import (
     detect_by_header,
     mask_preview,
 )
+from tianping.privacy._formats import CONVERT, EXCEL_SUFFIXES
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}  # read by calamine (fastexcel)
 _SNIFF = 65536
 
 
@@ -710,16 +710,6 @@ _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batc
 }
 
 
-# binary formats people keep PI in, with what to do instead of scanning them as they are
-_CONVERT = {
-    ".et": ("WPS spreadsheet", "WPS 表格"),
-    ".docx": ("Word document", "Word 文档"),
-    ".doc": ("Word document", "Word 文档"),
-    ".wps": ("WPS document", "WPS 文档"),
-    ".pdf": ("PDF document", "PDF 文档"),
-}
-
-
 def _has_fastexcel() -> bool:
     import importlib.util
 
@@ -728,7 +718,7 @@ def _has_fastexcel() -> bool:
 
 def _binary_message(path: Path) -> str:
     """Why a binary file was skipped; for office formats, how to get it scanned."""
-    known = _CONVERT.get(path.suffix.lower())
+    known = CONVERT.get(path.suffix.lower())
     if known is None:
         return "binary or undecodable file / 二进制或无法解码"
     en, zh = known
@@ -779,7 +769,7 @@ def scan_file(
             rep.status, rep.message = "skipped", "empty file / 空文件"
             return rep, examples
         enc = "binary"
-        if path.suffix.lower() in _CONVERT:  # zip or OLE containers: never text
+        if path.suffix.lower() in CONVERT:  # zip or OLE containers: never text
             rep.status, rep.message = "skipped", _binary_message(path)
             return rep, examples
         if fmt == "excel" and not _has_fastexcel():
