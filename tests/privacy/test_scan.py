@@ -171,6 +171,36 @@ def test_excel_workbooks_are_scanned_sheet_by_sheet(tmp_path: Path) -> None:
     assert sum(calls) == path.stat().st_size
 
 
+def test_excel_sheet_that_cannot_be_read_is_noted(tmp_path: Path) -> None:
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "ok"
+    ws.append(["phone"])
+    ws.append(["13812345678"])
+    bad = wb.create_sheet("broken")
+    bad.append(["phone"])
+    bad.append(["13912345678"])
+    whole = tmp_path / "whole.xlsx"
+    wb.save(whole)
+    path = tmp_path / "book.xlsx"  # the second sheet's XML cut in half
+    with zipfile.ZipFile(whole) as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                data = data[: len(data) // 2]
+            zout.writestr(item, data)
+    rep, _ = scan_file(path)
+    assert rep.status == "ok" and rep.counts == {"cn_mobile": 1} and rep.rows == 1
+    assert [p.message.split(" / ")[0] for p in rep.problems] == [
+        "sheet 'broken': no header row or unreadable"
+    ]
+
+
 def test_excel_without_fastexcel_is_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
