@@ -61,3 +61,14 @@ def test_impossible_requests() -> None:
         mondrian(df, ["a"], 5)
     with pytest.raises(InputError, match="fewer than l=2"):
         mondrian(df, ["a"], 1, sensitive="s", l=2)
+
+
+def test_missing_values_are_shown_in_generalised_sets() -> None:
+    one_gap = pl.DataFrame({"q": [1, 2, 3, 4, None, 6, 7, 8]})
+    out, res = mondrian(one_gap, ["q"], 2)
+    labels = out["q"].to_list()
+    assert res.k_achieved >= 2 and k_anonymity(out, ["q"]) >= 2
+    assert [x for x in labels if "(missing)" in str(x)] and "" not in labels
+    many = pl.DataFrame({"q": [1, 2, 3, 4, None, 6, 7, 8, None, None]})
+    out, _ = mondrian(many, ["q"], 2)
+    assert out["q"].null_count() == 3  # a class of gaps only stays missing

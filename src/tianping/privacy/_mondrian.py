@@ -5,7 +5,8 @@ normalised range, split at the median, keep the split if both halves hold at lea
 (and, with ``l``, at least l distinct sensitive values each). Numeric columns split on
 value; categorical ones on their sorted codes. Each final partition becomes one
 equivalence class: numeric values turn into "lo-hi" ranges, categorical ones into the set
-of values joined by "|" (or "*" when more than ``max_set`` values).
+of values joined by "|" (or "*" when more than ``max_set`` values); a missing value in such
+a set shows as "(missing)", and a class of missing values only stays missing.
 """
 
 from __future__ import annotations
@@ -141,17 +142,20 @@ def _fmt(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+_MISSING = "(missing)"  # a missing value beside others in a generalised set
+
+
 def _label(
     values: list[Any], lo: int, hi: int, col: np.ndarray, numeric: bool, max_set: int
-) -> str:
+) -> str | None:
     if lo == hi:
-        return _fmt(values[lo])
+        return None if values[lo] is None else _fmt(values[lo])  # a class of gaps stays null
     if numeric and values[lo] is not None and values[hi] is not None:
         return f"{_fmt(values[lo])}-{_fmt(values[hi])}"
     present = np.unique(col)
     if present.size > max_set:
         return "*"
-    return "|".join(_fmt(values[int(c)]) for c in present)
+    return "|".join(_MISSING if values[int(c)] is None else _fmt(values[int(c)]) for c in present)
 
 
 def _ncp(values: list[Any], lo: int, hi: int, numeric: bool) -> float:
