@@ -10,8 +10,6 @@ is only read.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from tianping.privacy._deid import (
 )
 from tianping.privacy._policy import Policy
 from tianping.privacy._scan import _safe_message
-from tianping.privacy._scan_db import open_database, reflect_table, table_location
+from tianping.privacy._scan_db import cell_text, open_database, reflect_table, table_location
 
 __all__ = ["deid_database_table"]
 
@@ -52,17 +50,6 @@ def _arrow_type(sql_type: Any) -> Any:
     if isinstance(sql_type, sa.LargeBinary):
         return pa.binary()
     return pa.string()  # text, JSON (as its text), decimals (exactly as written), others
-
-
-def _cell(value: Any, text: bool) -> Any:
-    """A value for its Arrow column; into a text column as the text a reader expects."""
-    if value is None or not text or isinstance(value, str):
-        return value
-    if isinstance(value, dict | list):  # JSON columns: their JSON text, not Python's repr
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)  # decimals exactly as stored, UUIDs, enums
 
 
 def deid_database_table(
@@ -106,7 +93,7 @@ def deid_database_table(
             for part in result.partitions(batch_rows):
                 columns = list(zip(*part, strict=True)) if part else [()] * len(cols)
                 arrays = [
-                    pa.array([_cell(v, t) for v in values], type=f.type)
+                    pa.array([cell_text(v) if t else v for v in values], type=f.type)
                     for values, t, f in zip(columns, text, in_schema, strict=True)
                 ]
                 batch = pa.Table.from_arrays(arrays, schema=in_schema)

@@ -143,12 +143,18 @@ class ScanReport(BaseModel):
     def minor_findings(self) -> int:
         return sum(f.minors for f in self.files)
 
+    def add(self, rep: FileReport, examples: list[Finding]) -> None:
+        """Add one file's (or table's) report, its examples and its counts."""
+        self.files.append(rep)
+        self.findings.extend(examples)
+        for t, c in rep.counts.items():
+            self.counts[t] = self.counts.get(t, 0) + c
+
     def extend(self, other: ScanReport) -> None:
         """Add another scan's files, examples, counts and time (files and databases)."""
-        self.files.extend(other.files)
+        for rep in other.files:
+            self.add(rep, [])
         self.findings.extend(other.findings)
-        for t, c in other.counts.items():
-            self.counts[t] = self.counts.get(t, 0) + c
         self.seconds += other.seconds
 
     def types_found(self) -> list[str]:
@@ -956,13 +962,6 @@ def _keep_examples(
         )
 
 
-def _merge(report: ScanReport, rep: FileReport, ex: list[Finding]) -> None:
-    report.files.append(rep)
-    report.findings.extend(ex)
-    for t, c in rep.counts.items():
-        report.counts[t] = report.counts.get(t, 0) + c
-
-
 def scan_paths(
     paths: Iterable[str | Path],
     opts: ScanOptions | None = None,
@@ -987,7 +986,7 @@ def scan_paths(
         with ThreadPoolExecutor(max_workers=opts.workers) as threads:
             jobs = [threads.submit(scan_file, f, opts, 1, on_bytes) for f in files]
             for rep, ex in (job.result() for job in jobs):
-                _merge(report, rep, ex)
+                report.add(rep, ex)
                 if progress:
                     progress(rep)
     elif opts.workers > 1 and len(files) > 1:
@@ -1000,7 +999,7 @@ def scan_paths(
             ctx = mp.get_context("spawn")
             with ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx) as pool:
                 for rep, ex in pool.map(scan_file, files, [opts] * len(files)):
-                    _merge(report, rep, ex)
+                    report.add(rep, ex)
                     if on_bytes:
                         on_bytes(rep.bytes)
                     if progress:
@@ -1013,7 +1012,7 @@ def scan_paths(
     else:
         for f in files:
             rep, ex = scan_file(f, opts, threads=opts.workers, on_bytes=on_bytes)
-            _merge(report, rep, ex)
+            report.add(rep, ex)
             if progress:
                 progress(rep)
     report.seconds = time.perf_counter() - t0

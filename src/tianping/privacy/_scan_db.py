@@ -26,12 +26,12 @@ from tianping.privacy._scan import (
     Finding,
     ScanOptions,
     ScanReport,
-    _merge,
     _safe_message,
     _scan_batches,
 )
 
 __all__ = [
+    "cell_text",
     "is_database_url",
     "open_database",
     "reflect_table",
@@ -90,7 +90,7 @@ def scan_database(
             names = list(tables)
         for table in names:
             rep, examples = _scan_table(engine, table, schema, shown, opts)
-            _merge(report, rep, examples)
+            report.add(rep, examples)
             if progress:
                 progress(rep)
     finally:
@@ -165,7 +165,8 @@ def _scan_table(
     return rep, examples
 
 
-def _text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
+    """A database value as text: JSON as its JSON text (not Python's repr), else str()."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, dict | list):  # JSON columns: their text, not Python's repr
@@ -178,7 +179,7 @@ def _batches(result: Any, names: list[str], opts: ScanOptions, rep: FileReport) 
     for rows in result.partitions(opts.batch_rows):
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
         data: dict[str | None, pl.Series] = {
-            name: pl.Series(name, [_text(v) for v in values], pl.String)
+            name: pl.Series(name, [cell_text(v) for v in values], pl.String)
             for name, values in zip(names, columns, strict=True)
         }
         yield row0, data, None
