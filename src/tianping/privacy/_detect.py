@@ -833,14 +833,16 @@ _BARE_ADDR_ZH = "^(?:" + "|".join(PROVINCES) + ")[一-龥A-Za-z0-9 ]{4,60}$"
 def detect_by_header(column: str | None, values: pl.Series) -> pl.DataFrame | None:
     """Whole-cell names or addresses in a column whose header says so (e.g. "姓名", "name").
 
-    Bare cells such as "王伟" carry no context of their own; the header is the context.
+    Bare cells such as "王伟" carry no context of their own; the header is the context. A
+    workbook column, `sheet!header`, is judged by its header.
     Returns findings like `detect_batch`, or None when the header names neither.
     """
-    if not column:
+    header = (column or "").rpartition("!")[2]
+    if not header:
         return None
-    if _NAME_HEADER.match(column):
+    if _NAME_HEADER.match(header):
         checks = [("person_name_zh", _BARE_NAME_ZH), ("person_name_en", _BARE_NAME_EN)]
-    elif _ADDR_HEADER.match(column):
+    elif _ADDR_HEADER.match(header):
         checks = [("address_zh", _BARE_ADDR_ZH)]
     else:
         return None

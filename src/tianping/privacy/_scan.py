@@ -830,8 +830,7 @@ def _reporting(
 
 def _detect_column(col: str | None, s: pl.Series, opts: ScanOptions) -> pl.DataFrame:
     df = detect_batch(s, min_confidence=opts.min_confidence, types=opts.types, previews=False)
-    # a workbook's columns are `sheet!header`: the header is the context
-    hdr = detect_by_header(col.rpartition("!")[2], s) if col else None
+    hdr = detect_by_header(col, s) if col else None
     if hdr is not None and hdr.height:
         df = pl.concat([df, hdr], how="vertical_relaxed") if df.height else hdr
     return df
