@@ -74,7 +74,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> CorpusFiles:
 
 @pytest.fixture
 def customer_db(db_url: str) -> tuple[str, list[dict[str, str]]]:
-    """Customers with PI in text, integer and JSON columns; a table of bytes only."""
+    """Customers with PI in text, integer and JSON columns; a table of bytes only; a view."""
     import sqlalchemy as sa
 
     from tianping.privacy import table_rows
@@ -112,5 +112,9 @@ def customer_db(db_url: str) -> tuple[str, list[dict[str, str]]]:
             ],
         )
         conn.execute(blobs.insert(), [{"data": b"\x00\x01"}])
+        # what a call-centre application reads: a view, holding no rows of its own
+        conn.execute(
+            sa.text("CREATE VIEW callbook AS SELECT name, phone, note FROM customers")
+        )
     engine.dispose()
     return db_url, rows

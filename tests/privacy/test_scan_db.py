@@ -47,6 +47,23 @@ def test_columns_only_and_table_choice(customer_db: tuple[str, list[dict[str, st
         scan_database(url, tables=["orders"])
 
 
+def test_views_on_request(customer_db: tuple[str, list[dict[str, str]]]) -> None:
+    url, rows = customer_db
+    plain = scan_database(url, ScanOptions(columns_only=True))
+    assert sorted(f.path.rsplit("#", 1)[1] for f in plain.files) == ["blobs", "customers"]
+    with_views = scan_database(url, ScanOptions(columns_only=True), views=True)
+    by = {f.path.rsplit("#", 1)[1]: f for f in with_views.files}
+    assert sorted(by) == ["blobs", "callbook", "customers"]
+    book = by["callbook"]
+    assert book.format == "view" and book.rows == len(rows)
+    assert {c.column: c.label for c in book.columns}["phone"] == "cn_mobile"
+    # a view named on its own needs no flag
+    named = scan_database(url, tables=["callbook"])
+    assert [f.format for f in named.files] == ["view"]
+    with pytest.raises(InputError, match=r"'callbook \(view\)'"):
+        scan_database(url, tables=["nope"])
+
+
 def test_bad_targets_are_clear(tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
     with pytest.raises(InputError, match="no such database file"):

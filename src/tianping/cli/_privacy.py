@@ -62,8 +62,13 @@ def scan(
     ] = False,
     tables: Annotated[
         str | None,
-        typer.Option("--tables", help="Database tables to scan, comma-separated (default all)"),
+        typer.Option(
+            "--tables", help="Database tables (or views) to scan, comma-separated (default all)"
+        ),
     ] = None,
+    views: Annotated[
+        bool, typer.Option("--views", help="Scan the database's views too / 同时扫描视图")
+    ] = False,
     schema: Annotated[
         str | None, typer.Option("--schema", help="Database schema (default: the default one)")
     ] = None,
@@ -89,7 +94,7 @@ def scan(
         files = list(iter_files(paths))
         report = _scan_with_bar(files, opts) if sys.stderr.isatty() else scan_paths(files, opts)
     for url in urls:  # tables are read by this process, one after the other
-        report.extend(scan_database(url, opts, tables=only, schema=schema))
+        report.extend(scan_database(url, opts, tables=only, schema=schema, views=views))
     if fmt == TextJson.json:
         data: dict[str, Any] = {"summary": report.summary(), **report.model_dump(mode="json")}
         write_out(json.dumps(data, ensure_ascii=False, indent=2), out_file)

@@ -61,9 +61,11 @@ def scan_database(
     *,
     tables: Sequence[str] | None = None,
     schema: str | None = None,
+    views: bool = False,
     progress: Callable[[FileReport], None] | None = None,
 ) -> ScanReport:
-    """Scan every table (or `tables`) of the database at `url`.
+    """Scan every table (or `tables`, which may name views) of the database at `url`, and
+    every view too with `views=True`.
 
     Raises InputError when the database cannot be reached or a named table does not exist;
     a table that fails while it is read is reported in its FileReport instead.
@@ -77,19 +79,25 @@ def scan_database(
     t0 = time.perf_counter()
     try:
         try:
-            names = inspect(engine).get_table_names(schema=schema)
+            insp = inspect(engine)
+            names = insp.get_table_names(schema=schema)
+            view_names = insp.get_view_names(schema=schema)
         except SQLAlchemyError as exc:
             raise InputError(f"{shown}: cannot read the table list: {_safe_message(exc)}") from None
+        if tables:
+            missing = [t for t in tables if t not in names and t not in view_names]
+            if missing:
+                known = sorted(names) + [f"{v} (view)" for v in sorted(view_names)]
+                raise InputError(f"{shown}: no table(s) {missing}; tables are {known}")
+            names = list(tables)
+        elif views:
+            names = names + view_names
         if not names:
             where = f" in schema {schema}" if schema else ""
             raise InputError(f"{shown}: no tables{where} / 没有数据表")
-        if tables:
-            missing = [t for t in tables if t not in names]
-            if missing:
-                raise InputError(f"{shown}: no table(s) {missing}; tables are {sorted(names)}")
-            names = list(tables)
         for table in names:
-            rep, examples = _scan_table(engine, table, schema, shown, opts)
+            kind = "view" if table in view_names else "table"
+            rep, examples = _scan_table(engine, table, schema, shown, opts, kind)
             report.add(rep, examples)
             if progress:
                 progress(rep)
@@ -143,12 +151,12 @@ def reflect_table(engine: Any, table: str, schema: str | None, where: str) -> An
 
 
 def _scan_table(
-    engine: Any, table: str, schema: str | None, shown: str, opts: ScanOptions
+    engine: Any, table: str, schema: str | None, shown: str, opts: ScanOptions, kind: str
 ) -> tuple[FileReport, list[Finding]]:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    rep = FileReport(path=table_location(shown, table, schema), format="table")
+    rep = FileReport(path=table_location(shown, table, schema), format=kind)
     examples: list[Finding] = []
     try:
         meta = reflect_table(engine, table, schema, rep.path)
