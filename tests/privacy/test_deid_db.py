@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -11,9 +13,10 @@ from typer.testing import CliRunner
 
 from tianping.cli import app
 from tianping.errors import InputError
-from tianping.privacy._deid_db import deid_database_table
+from tianping.privacy._deid_db import deid_database_in_place, deid_database_table
 from tianping.privacy._policy import parse_policy
 from tianping.privacy._scan import scan_paths
+from tianping.privacy._scan_db import scan_database
 
 KEY = "0123456789abcdef-db-test-key"
 POLICY = """
@@ -112,3 +115,211 @@ def test_anonymity_of_a_table_reads_only_its_columns(
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)["input"]
     assert data["rows"] == len(rows) and data["k"] == measure(local, ["name"]).k
+
+
+# --- into a new table, and in place ---------------------------------------------------------
+
+IN_PLACE = """
+columns:
+  name: {action: pseudonymise, domain: person}
+  id_number: {action: generalise, to: region_prefix}
+  note: {action: detect}
+types:
+  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}
+  email: {action: redact}
+  "*": {action: redact}
+"""
+
+
+def _rows(url: str, table: str) -> dict[str, dict[str, object]]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            got = conn.execute(sa.text(f"SELECT * FROM {table}")).mappings().all()
+        return {str(r["customer_id"]): dict(r) for r in got}
+    finally:
+        engine.dispose()
+
+
+def _profile(value: object) -> dict[str, object]:
+    return json.loads(value) if isinstance(value, str) else value  # type: ignore[return-value]
+
+
+def _check_deidentified(
+    got: dict[str, dict[str, object]],
+    rows: list[dict[str, str]],
+    before: dict[str, dict[str, object]],
+    phone_masked: bool = False,
+) -> None:
+    assert sorted(got) == sorted(before)
+    for src in rows:
+        new, old = got[src["customer_id"]], before[src["customer_id"]]
+        assert str(new["name"]).startswith("PERSON_") and src["name"] not in str(new["name"])
+        assert new["id_number"] == src["id_number"][:6]
+        if phone_masked:  # a BIGINT column under a mask: text in the new table
+            assert new["phone"] == src["phone"][:3] + "****" + src["phone"][-4:]
+        else:  # a number column the policy leaves
+            assert str(new["phone"]) == str(old["phone"])
+        assert Decimal(str(new["amount"])) == Decimal(str(old["amount"]))  # SQLite: 1.5 for 1.50
+        assert _profile(new["profile"])["email"] == "[EMAIL]"  # JSON stays JSON
+        assert _profile(new["profile"])["vip"] == _profile(old["profile"])["vip"]
+        assert src["id_number"] not in str(new["note"])
+
+
+def test_table_into_a_new_table(
+    customer_db: tuple[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    import sqlalchemy as sa
+
+    url, rows = customer_db
+    before = _rows(url, "customers")
+    pol = parse_policy(POLICY)
+    rep = deid_database_table(url, "customers", url, pol, out_table="customers_deid", batch_rows=40)
+    f = rep.files[0]
+    assert f.records == len(rows) and f.output.endswith("#customers_deid")
+    assert f.replaced["name"] == len(rows)
+    _check_deidentified(_rows(url, "customers_deid"), rows, before, phone_masked=True)
+    assert _rows(url, "customers") == before  # the source is only read
+    engine = sa.create_engine(url)
+    insp = sa.inspect(engine)
+    assert insp.get_pk_constraint("customers_deid")["constrained_columns"] == ["customer_id"]
+    engine.dispose()
+    # a rescan of the new table finds no identifier left
+    rescan = scan_database(url, tables=["customers_deid"])
+    leftover = {t for t in rescan.counts if t not in ("address_zh", "person_name_zh")}
+    assert not leftover, rescan.counts
+    # into another database, of another kind where the source is PostgreSQL
+    other = f"sqlite:///{tmp_path / 'extract.db'}"
+    sqlite3.connect(tmp_path / "extract.db").close()
+    deid_database_table(url, "customers", other, pol, batch_rows=50)
+    _check_deidentified(_rows(other, "customers"), rows, before, phone_masked=True)
+
+
+def test_new_table_refusals_and_rollback(
+    customer_db: tuple[str, list[dict[str, str]]],
+) -> None:
+    import sqlalchemy as sa
+
+    url, _ = customer_db
+    pol = parse_policy(IN_PLACE)
+    with pytest.raises(InputError, match="the output table is the input"):
+        deid_database_table(url, "customers", url, pol)
+    with pytest.raises(InputError, match="exists already"):
+        deid_database_table(url, "customers", url, pol, out_table="blobs")
+    # a rule that breaks a JSON column fails half way: no table is left behind
+    bad = parse_policy(
+        IN_PLACE.replace(
+            "columns:\n", "columns:\n  profile: {action: mask, keep_start: 3, keep_end: 0}\n"
+        )
+    )
+    with pytest.raises(
+        InputError, match=r"row 1, column profile: the de-identified value is not JSON"
+    ):
+        deid_database_table(url, "customers", url, bad, out_table="half")
+    engine = sa.create_engine(url)
+    assert not sa.inspect(engine).has_table("half")
+    engine.dispose()
+
+
+def test_table_in_place(customer_db: tuple[str, list[dict[str, str]]]) -> None:
+    url, rows = customer_db
+    before = _rows(url, "customers")
+    rep = deid_database_in_place(url, "customers", parse_policy(IN_PLACE), batch_rows=25)
+    f = rep.files[0]
+    assert f.records == len(rows) and f"{len(rows)} rows updated" in str(f.output)
+    got = _rows(url, "customers")
+    _check_deidentified(got, rows, before)
+    blob = json.dumps([list(map(str, r.values())) for r in got.values()], ensure_ascii=False)
+    assert not [r["id_number"] for r in rows if r["id_number"] in blob]
+    assert not [r["email"] for r in rows if r["email"] in blob]
+
+
+def test_in_place_refusals_change_nothing(customer_db: tuple[str, list[dict[str, str]]]) -> None:
+    url, _ = customer_db
+    before = _rows(url, "customers")
+    with pytest.raises(InputError, match=r"turns phone \(BIGINT\) into text"):
+        deid_database_in_place(url, "customers", parse_policy(POLICY))  # phone: mask
+    keyed = IN_PLACE.replace("columns:\n", "columns:\n  customer_id: {action: redact}\n")
+    with pytest.raises(InputError, match=r"changes key column\(s\) \['customer_id'\]"):
+        deid_database_in_place(url, "customers", parse_policy(keyed))
+    with pytest.raises(InputError, match="no primary key"):
+        deid_database_in_place(url, "callbook", parse_policy("types:\n  email: {action: redact}\n"))
+    assert _rows(url, "customers") == before
+
+
+def test_in_place_error_in_a_later_batch_rolls_back(db_url: str) -> None:
+    """Two batches are updated, the third holds a value the column cannot take: the table
+    is left exactly as it was, and the error names the row and column, not the value."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db_url)
+    meta = sa.MetaData()
+    t = sa.Table(
+        "notes",
+        meta,
+        sa.Column("customer_id", sa.Integer, primary_key=True),
+        sa.Column("note", sa.String(14)),
+    )
+    meta.create_all(engine)
+    values = [f"mail x{i}@a.cn" for i in range(4)] + ["13912345678"]
+    with engine.begin() as conn:
+        conn.execute(t.insert(), [{"customer_id": i, "note": v} for i, v in enumerate(values)])
+    engine.dispose()
+    pol = parse_policy("types:\n  email: {action: redact}\n  cn_mobile: {action: pseudonymise}\n")
+    before = _rows(db_url, "notes")
+    with pytest.raises(InputError, match=r"row 5, column note: .* holds 14") as err:
+        deid_database_in_place(db_url, "notes", pol, batch_rows=2)
+    assert "13912345678" not in str(err.value)
+    assert _rows(db_url, "notes") == before
+
+
+def test_in_place_key_holding_pi_is_refused(db_url: str) -> None:
+    """A key column is checked by detection like any text column, but never rewritten: a
+    key that holds PI stops the run (rows are found by their key) and nothing changes."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db_url)
+    meta = sa.MetaData()
+    t = sa.Table(
+        "by_phone",
+        meta,
+        sa.Column("customer_id", sa.String(20), primary_key=True),
+        sa.Column("note", sa.Text),
+    )
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            t.insert(),
+            [{"customer_id": "C1", "note": "x1@a.cn"}, {"customer_id": "13912345678", "note": "-"}],
+        )
+    engine.dispose()
+    pol = parse_policy("types:\n  email: {action: redact}\n  cn_mobile: {action: redact}\n")
+    before = _rows(db_url, "by_phone")
+    with pytest.raises(InputError, match=r"row 1, column customer_id: the key holds personal"):
+        deid_database_in_place(db_url, "by_phone", pol)
+    assert _rows(db_url, "by_phone") == before
+
+
+def test_cli_into_a_table_and_in_place(
+    customer_db: tuple[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    url, rows = customer_db
+    policy = tmp_path / "p.yaml"
+    policy.write_text(IN_PLACE, encoding="utf-8")
+    runner = CliRunner()
+    args = ["deid", url, url, "-p", str(policy), "--table", "customers"]
+    res = runner.invoke(app, [*args, "--out-table", "c2"])
+    assert res.exit_code == 0, res.output
+    assert "#c2" in res.output and f"{len(rows)} records" in res.output
+    res = runner.invoke(app, ["deid", url, "-p", str(policy), "--table", "customers", "--in-place"])
+    assert res.exit_code == 0, res.output
+    assert "rows updated" in res.output
+    res = runner.invoke(app, ["deid", url, "-p", str(policy), "--table", "customers"])
+    assert res.exit_code == 2 and "--in-place" in res.output
+    plain = tmp_path / "notes.txt"
+    plain.write_text("tel 13912345678\n", encoding="utf-8")
+    res = runner.invoke(app, ["deid", str(plain), "-p", str(policy), "--in-place"])
+    assert res.exit_code == 2 and "never overwritten" in res.output
+    assert plain.read_text(encoding="utf-8") == "tel 13912345678\n"

@@ -111,3 +111,7 @@ def test_cli_scans_files_and_databases_together(
     alone = scan_database(url, tables=["customers"]).counts["cn_mobile"]
     assert data["counts"]["cn_mobile"] == 1 + alone and alone >= len(rows)
     assert not [r["id_number"] for r in rows if r["id_number"] in res.output]
+    res = CliRunner().invoke(app, ["scan", url, "--views", "--columns-only", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    kinds = {f["path"].rsplit("#", 1)[1]: f["format"] for f in json.loads(res.output)["files"]}
+    assert kinds == {"blobs": "table", "customers": "table", "callbook": "view"}

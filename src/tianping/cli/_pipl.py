@@ -62,8 +62,16 @@ def deid_cmd(
             help="Input file, folder or database URL (with --table) / 输入文件、目录或数据库地址",
         ),
     ],
-    dst: Annotated[Path, typer.Argument(help="Output file or folder (never the input) / 输出")],
     policy: Annotated[Path, typer.Option("--policy", "-p", help="Policy YAML / 去标识化策略")],
+    dst: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="DST",
+            help="Output file or folder (never the input); from a database also a database "
+            "URL (a new table); none with --in-place / 输出",
+            show_default=False,
+        ),
+    ] = None,
     fmt_in: Annotated[
         str | None, typer.Option("--input-format", help="text, csv, tsv, jsonl, json or parquet")
     ] = None,
@@ -78,9 +86,22 @@ def deid_cmd(
         typer.Option("--table", help="With a database URL: the table to extract (.parquet/.csv)"),
     ] = None,
     schema: Annotated[str | None, typer.Option("--schema", help="The table's schema")] = None,
+    out_table: Annotated[
+        str | None,
+        typer.Option("--out-table", help="With a database URL as DST: the new table's name"),
+    ] = None,
+    in_place: Annotated[
+        bool,
+        typer.Option(
+            "--in-place",
+            help="De-identify the database table where it is (by primary key, one "
+            "transaction) / 原地去标识化",
+        ),
+    ] = False,
 ) -> None:
     """De-identify PI in a file or folder per a policy; other bytes stay as they are. From a
-    database, a de-identified extract of one table."""
+    database table: an extract (.parquet/.csv), a new table (DST a database URL), or the
+    table itself (--in-place)."""
     from tianping.privacy._deid import deid_path
     from tianping.privacy._policy import load_policy
     from tianping.privacy._scan_db import is_database_url
@@ -93,16 +114,35 @@ def deid_cmd(
     if is_database_url(source):
         if not table:
             raise typer.BadParameter("a database URL needs --table NAME", param_hint="--table")
-        from tianping.privacy._deid_db import deid_database_table
+        from tianping.privacy._deid_db import deid_database_in_place, deid_database_table
 
-        report = deid_database_table(source, table, dst, pol, schema=schema)
+        if in_place:
+            if dst is not None:
+                raise typer.BadParameter("--in-place takes no DST", param_hint="DST")
+            report = deid_database_in_place(source, table, pol, schema=schema)
+        elif dst is None:
+            raise typer.BadParameter(
+                "give DST (a file or a database URL), or --in-place", param_hint="DST"
+            )
+        else:
+            target: str | Path = dst if is_database_url(dst) else Path(dst)
+            report = deid_database_table(
+                source, table, target, pol, schema=schema, out_table=out_table
+            )
         _print_deid(report, fmt)
         return
+    if in_place:
+        raise typer.BadParameter(
+            "files are never overwritten; --in-place is for database tables",
+            param_hint="--in-place",
+        )
+    if dst is None:
+        raise typer.BadParameter("give DST, the output file or folder", param_hint="DST")
     src = Path(source)
     run = functools.partial(
         deid_path,
         src,
-        dst,
+        Path(dst),
         pol,
         fmt=fmt_in,  # type: ignore[arg-type]  # checked against the formats above
         delimiter=delimiter,

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         deid_path,
     )
     from tianping.privacy._deid_db import (
+        deid_database_in_place,
         deid_database_table,
     )
     from tianping.privacy._detect import (
@@ -103,6 +104,7 @@ _WHERE = {
     "parse_policy": "_policy",
     "Deidentifier": "_deid",
     "deid_path": "_deid",
+    "deid_database_in_place": "_deid_db",
     "deid_database_table": "_deid_db",
     "DeidReport": "_deid",
     "AnonymityReport": "_anonymity",
@@ -138,6 +140,7 @@ __all__ = [
     "SensitiveInventory",
     "build_inventory",
     "decide_route",
+    "deid_database_in_place",
     "deid_database_table",
     "deid_path",
     "detect_batch",

@@ -746,7 +746,7 @@ def _safe_message(exc: BaseException) -> str:
         return text[:300]
     if isinstance(exc, UnicodeDecodeError):
         return f"undecodable bytes at offset {exc.start} ({exc.encoding})"
-    first = text.split(":", 1)[0][:120]
+    first = text.split(":", 1)[0].split("\n", 1)[0][:120]  # no SQL, parameters or DETAIL
     return f"{type(exc).__name__}: {first}"
 
 
