@@ -113,8 +113,6 @@ def customer_db(db_url: str) -> tuple[str, list[dict[str, str]]]:
         )
         conn.execute(blobs.insert(), [{"data": b"\x00\x01"}])
         # what a call-centre application reads: a view, holding no rows of its own
-        conn.execute(
-            sa.text("CREATE VIEW callbook AS SELECT name, phone, note FROM customers")
-        )
+        conn.execute(sa.text("CREATE VIEW callbook AS SELECT name, phone, note FROM customers"))
     engine.dispose()
     return db_url, rows
