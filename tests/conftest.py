@@ -1,4 +1,5 @@
-"""Shared fixtures: real profiles, real databases (SQLite always, PostgreSQL when reachable)."""
+"""Shared fixtures: real profiles, real databases (SQLite always; PostgreSQL, and MariaDB for
+the privacy scans of production databases, when reachable)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tianping.systems import profile_template
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
+MARIADB_PORT = 3306
 
 
 def postgres_reachable() -> bool:
@@ -63,14 +65,50 @@ def finance_system(tmp_path: Path) -> Path:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each store test runs on SQLite and, when the server is up, on PostgreSQL."""
-    if request.param == "sqlite":
+    yield from database_url(request.param, tmp_path)
+
+
+def mariadb_reachable() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, MARIADB_PORT), timeout=0.5):
+            pass
+        import pymysql
+
+        pymysql.connect(host=PG_HOST, port=MARIADB_PORT, user="root", connect_timeout=2).close()
+    except Exception:
+        return False
+    return True
+
+
+def database_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A URL to a fresh, empty database of `kind` (sqlite, postgresql, mariadb), dropped
+    afterwards; skips plainly where that server is not reachable."""
+    if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'tianping.db'}"
+        return
+    name = "tp_" + uuid.uuid4().hex[:12]
+    if kind == "mariadb":
+        if not mariadb_reachable():
+            pytest.skip("MariaDB on 127.0.0.1:3306 (with pymysql) is not reachable: skipping")
+        import pymysql
+
+        def admin(sql: str) -> None:
+            conn = pymysql.connect(host=PG_HOST, port=MARIADB_PORT, user="root", autocommit=True)
+            try:
+                conn.cursor().execute(sql)
+            finally:
+                conn.close()
+
+        admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        try:
+            yield f"mysql+pymysql://root@{PG_HOST}:{MARIADB_PORT}/{name}?charset=utf8mb4"
+        finally:
+            admin(f"DROP DATABASE IF EXISTS `{name}`")
         return
     if not postgres_reachable():
         pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable: skipping the PG variant")
     import psycopg
 
-    name = "tp_" + uuid.uuid4().hex[:12]
     with psycopg.connect(f"host={PG_HOST} user=postgres dbname=postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:

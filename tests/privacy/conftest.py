@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import database_url
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -72,15 +75,22 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> CorpusFiles:
     return CorpusFiles(root=root, records=records, table=table, raw=raw)
 
 
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def pi_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database for the scans of production databases: SQLite always, PostgreSQL
+    and MariaDB (the MySQL family, common in production) when their servers are up."""
+    yield from database_url(request.param, tmp_path)
+
+
 @pytest.fixture
-def customer_db(db_url: str) -> tuple[str, list[dict[str, str]]]:
+def customer_db(pi_db_url: str) -> tuple[str, list[dict[str, str]]]:
     """Customers with PI in text, integer and JSON columns; a table of bytes only; a view."""
     import sqlalchemy as sa
 
     from tianping.privacy import table_rows
 
     rows = table_rows(120, seed=21)
-    engine = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = sa.create_engine(pi_db_url)
     meta = sa.MetaData()
     customers = sa.Table(
         "customers",
@@ -115,4 +125,4 @@ def customer_db(db_url: str) -> tuple[str, list[dict[str, str]]]:
         # what a call-centre application reads: a view, holding no rows of its own
         conn.execute(sa.text("CREATE VIEW callbook AS SELECT name, phone, note FROM customers"))
     engine.dispose()
-    return db_url, rows
+    return pi_db_url, rows

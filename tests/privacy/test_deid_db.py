@@ -208,18 +208,29 @@ def test_new_table_refusals_and_rollback(
         deid_database_table(url, "customers", url, pol)
     with pytest.raises(InputError, match="exists already"):
         deid_database_table(url, "customers", url, pol, out_table="blobs")
-    # a rule that breaks a JSON column fails half way: no table is left behind
+    engine = sa.create_engine(url)
+
+    # a run stopped after its first batch (here by the caller) leaves no table behind
+    def stop(n: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        deid_database_table(
+            url, "customers", url, pol, out_table="half", batch_rows=30, on_rows=stop
+        )
+    assert not sa.inspect(engine).has_table("half")
+    # a rule that breaks a JSON column fails on the first row (MariaDB keeps JSON as text)
     bad = parse_policy(
         IN_PLACE.replace(
             "columns:\n", "columns:\n  profile: {action: mask, keep_start: 3, keep_end: 0}\n"
         )
     )
-    with pytest.raises(
-        InputError, match=r"row 1, column profile: the de-identified value is not JSON"
-    ):
-        deid_database_table(url, "customers", url, bad, out_table="half")
-    engine = sa.create_engine(url)
-    assert not sa.inspect(engine).has_table("half")
+    if engine.dialect.name != "mysql":
+        with pytest.raises(
+            InputError, match=r"row 1, column profile: the de-identified value is not JSON"
+        ):
+            deid_database_table(url, "customers", url, bad, out_table="half")
+        assert not sa.inspect(engine).has_table("half")
     engine.dispose()
 
 
@@ -239,7 +250,7 @@ def test_table_in_place(customer_db: tuple[str, list[dict[str, str]]]) -> None:
 def test_in_place_refusals_change_nothing(customer_db: tuple[str, list[dict[str, str]]]) -> None:
     url, _ = customer_db
     before = _rows(url, "customers")
-    with pytest.raises(InputError, match=r"turns phone \(BIGINT\) into text"):
+    with pytest.raises(InputError, match=r"turns phone \(BIGINT(\(20\))?\) into text"):
         deid_database_in_place(url, "customers", parse_policy(POLICY))  # phone: mask
     keyed = IN_PLACE.replace("columns:\n", "columns:\n  customer_id: {action: redact}\n")
     with pytest.raises(InputError, match=r"changes key column\(s\) \['customer_id'\]"):
@@ -249,12 +260,12 @@ def test_in_place_refusals_change_nothing(customer_db: tuple[str, list[dict[str,
     assert _rows(url, "customers") == before
 
 
-def test_in_place_error_in_a_later_batch_rolls_back(db_url: str) -> None:
+def test_in_place_error_in_a_later_batch_rolls_back(pi_db_url: str) -> None:
     """Two batches are updated, the third holds a value the column cannot take: the table
     is left exactly as it was, and the error names the row and column, not the value."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(db_url)
+    engine = sa.create_engine(pi_db_url)
     meta = sa.MetaData()
     t = sa.Table(
         "notes",
@@ -265,22 +276,22 @@ def test_in_place_error_in_a_later_batch_rolls_back(db_url: str) -> None:
     meta.create_all(engine)
     values = [f"mail x{i}@a.cn" for i in range(4)] + ["13912345678"]
     with engine.begin() as conn:
-        conn.execute(t.insert(), [{"customer_id": i, "note": v} for i, v in enumerate(values)])
+        conn.execute(t.insert(), [{"customer_id": i, "note": v} for i, v in enumerate(values, 1)])
     engine.dispose()
     pol = parse_policy("types:\n  email: {action: redact}\n  cn_mobile: {action: pseudonymise}\n")
-    before = _rows(db_url, "notes")
+    before = _rows(pi_db_url, "notes")
     with pytest.raises(InputError, match=r"row 5, column note: .* holds 14") as err:
-        deid_database_in_place(db_url, "notes", pol, batch_rows=2)
+        deid_database_in_place(pi_db_url, "notes", pol, batch_rows=2)
     assert "13912345678" not in str(err.value)
-    assert _rows(db_url, "notes") == before
+    assert _rows(pi_db_url, "notes") == before
 
 
-def test_in_place_key_holding_pi_is_refused(db_url: str) -> None:
+def test_in_place_key_holding_pi_is_refused(pi_db_url: str) -> None:
     """A key column is checked by detection like any text column, but never rewritten: a
     key that holds PI stops the run (rows are found by their key) and nothing changes."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(db_url)
+    engine = sa.create_engine(pi_db_url)
     meta = sa.MetaData()
     t = sa.Table(
         "by_phone",
@@ -296,10 +307,10 @@ def test_in_place_key_holding_pi_is_refused(db_url: str) -> None:
         )
     engine.dispose()
     pol = parse_policy("types:\n  email: {action: redact}\n  cn_mobile: {action: redact}\n")
-    before = _rows(db_url, "by_phone")
+    before = _rows(pi_db_url, "by_phone")
     with pytest.raises(InputError, match=r"row 1, column customer_id: the key holds personal"):
-        deid_database_in_place(db_url, "by_phone", pol)
-    assert _rows(db_url, "by_phone") == before
+        deid_database_in_place(pi_db_url, "by_phone", pol)
+    assert _rows(pi_db_url, "by_phone") == before
 
 
 def test_cli_into_a_table_and_in_place(

@@ -302,25 +302,28 @@ def _fill(
     from sqlalchemy import select
 
     names = [c.name for c in src.cols]
-    one_conn = target is engine  # SQLite: a second connection would wait on the reader
+    # SQLite: a second connection would wait on the reader's lock, so one reads and writes;
+    # elsewhere the read streams on its own connection (MySQL allows nothing else on a
+    # connection while a result streams)
+    one_conn = target is engine and engine.dialect.name == "sqlite"
     rows = 0
     with target.begin() as wconn:
         new.create(wconn)
         rconn = wconn if one_conn else engine.connect()
         try:
             stream = {"stream_results": True}  # this statement only: inserts follow
-            result = rconn.execute(select(*src.cols), execution_options=stream)
-            for part in result.partitions(batch_rows):
-                done = src.deid_rows(part)
-                records = [dict(zip(names, raw, strict=True)) for raw in part]
-                for c in src.touched:
-                    for i, v in enumerate(done.column(c.name).to_pylist()):
-                        records[i][c.name] = _db_value(c, v, where, rows + i + 1)
-                if records:
-                    wconn.execute(new.insert(), records)
-                rows += len(part)
-                if on_rows is not None:
-                    on_rows(len(part))
+            with rconn.execute(select(*src.cols), execution_options=stream) as result:
+                for part in result.partitions(batch_rows):
+                    done = src.deid_rows(part)
+                    records = [dict(zip(names, raw, strict=True)) for raw in part]
+                    for c in src.touched:
+                        for i, v in enumerate(done.column(c.name).to_pylist()):
+                            records[i][c.name] = _db_value(c, v, where, rows + i + 1)
+                    if records:
+                        wconn.execute(new.insert(), records)
+                    rows += len(part)
+                    if on_rows is not None:
+                        on_rows(len(part))
         finally:
             if not one_conn:
                 rconn.close()

@@ -119,8 +119,11 @@ def open_database(url: str) -> tuple[Any, str]:
         parsed = make_url(url)
     except ArgumentError:
         raise InputError(f"not a database URL: {url.split('://', 1)[0]}://…") from None
-    if parsed.drivername == "postgresql":  # psycopg 3 is the driver the postgres extra brings
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    # the drivers the extras bring: psycopg 3 (postgres), PyMySQL (mysql)
+    default_driver = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
+                      "mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}  # fmt: skip
+    if parsed.drivername in default_driver:
+        parsed = parsed.set(drivername=default_driver[parsed.drivername])
     shown = parsed.render_as_string(hide_password=True)
     db_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
     if db_file not in (None, "", ":memory:") and not Path(str(db_file)).is_file():
@@ -130,7 +133,7 @@ def open_database(url: str) -> tuple[Any, str]:
     except ImportError as exc:
         raise InputError(
             f"{shown}: database driver missing ({exc.name}); for PostgreSQL install "
-            "'tianping[postgres]' / 缺少数据库驱动"
+            "'tianping[postgres]', for MySQL or MariaDB 'tianping[mysql]' / 缺少数据库驱动"
         ) from None
 
 
