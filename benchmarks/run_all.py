@@ -1,5 +1,6 @@
 """`make bench`: the core (CLI cold start, assessing the examples, CEL) and every domain
-benchmark (fairness, SHAP, PI scanning, anonymity, labels, GenAI runner and judges).
+benchmark (fairness, SHAP, PI scanning, anonymity, database tables, labels, GenAI runner
+and judges).
 
 Each figure sits next to the baseline a user would otherwise have, as a ratio. Writes one
 Markdown block per section into docs/benchmarks.md (between markers) and prints them.
@@ -151,6 +152,7 @@ DOMAINS = {
     "shap": "bench_shap",
     "privacy_scan": "bench_privacy_scan",
     "anonymity": "bench_anonymity",
+    "privacy_db": "bench_privacy_db",
     "labels": "bench_labels",
     "genai_runner": "bench_genai_runner",
     "genai_judges": "bench_genai_judges",

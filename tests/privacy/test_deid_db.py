@@ -191,8 +191,7 @@ def test_table_into_a_new_table(
     leftover = {t for t in rescan.counts if t not in ("address_zh", "person_name_zh")}
     assert not leftover, rescan.counts
     # into another database, of another kind where the source is PostgreSQL
-    other = f"sqlite:///{tmp_path / 'extract.db'}"
-    sqlite3.connect(tmp_path / "extract.db").close()
+    other = f"sqlite:///{tmp_path / 'extract.db'}"  # a new file: an output may be created
     deid_database_table(url, "customers", other, pol, batch_rows=50)
     _check_deidentified(_rows(other, "customers"), rows, before, phone_masked=True)
 
@@ -334,3 +333,19 @@ def test_cli_into_a_table_and_in_place(
     res = runner.invoke(app, ["deid", str(plain), "-p", str(policy), "--in-place"])
     assert res.exit_code == 2 and "never overwritten" in res.output
     assert plain.read_text(encoding="utf-8") == "tel 13912345678\n"
+
+
+def test_sqlite_number_in_a_text_column(tmp_path: Path) -> None:
+    """SQLite keeps what it is given: an integer in a TEXT column is read as its text."""
+    db = tmp_path / "mixed.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE mixed (id INTEGER PRIMARY KEY, note TEXT)")
+        conn.executemany("INSERT INTO mixed VALUES (?, ?)", [(1, 13912345678), (2, "x1@a.cn")])
+    pol = parse_policy(
+        "types:\n  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n"
+        "  email: {action: redact}\n"
+    )
+    deid_database_in_place(f"sqlite:///{db}", "mixed", pol)
+    with sqlite3.connect(db) as conn:
+        got = conn.execute("SELECT note FROM mixed ORDER BY id").fetchall()
+    assert got == [("139****5678",), ("[EMAIL]",)]

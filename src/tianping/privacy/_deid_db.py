@@ -67,6 +67,12 @@ def _arrow_type(sql_type: Any) -> Any:
     return pa.string()  # text, JSON (as its text), decimals (exactly as written), others
 
 
+def _is_sql_string(column: Any) -> bool:
+    from sqlalchemy import types as sa
+
+    return isinstance(column.type, sa.String)
+
+
 def _holds_text(column: Any) -> bool:
     """Whether a database column takes text back: string and JSON columns. Others (numbers,
     decimals, UUIDs, times) are rewritten only when a column rule names them."""
@@ -108,16 +114,28 @@ class _Source:
         self.in_schema = pa.schema([in_schema.field(i) for i in work])
         self.out_schema = pa.schema([out_schema.field(i) for i in work])
         self.text = [pa.types.is_string(f.type) for f in self.in_schema]
+        # values that need cell_text: text kept in Arrow, read from a column that is not a
+        # string column (JSON, decimals, UUIDs, …); string columns give str already
+        self.convert = [
+            t and not _is_sql_string(self.cols[i]) for i, t in zip(work, self.text, strict=True)
+        ]
 
     def deid_rows(self, part: Any) -> Any:
         """One batch of result rows, de-identified: the work columns, as an Arrow table in
         `out_schema`."""
         import pyarrow as pa
 
-        arrays = [
-            pa.array([cell_text(r[i]) if t else r[i] for r in part], type=f.type)
-            for i, t, f in zip(self.work, self.text, self.in_schema, strict=True)
-        ]
+        columns = list(zip(*part, strict=True)) if part else [()] * len(self.cols)
+        arrays = []
+        for i, conv, f in zip(self.work, self.convert, self.in_schema, strict=True):
+            try:
+                arrays.append(
+                    pa.array(
+                        columns[i] if not conv else [cell_text(v) for v in columns[i]], type=f.type
+                    )
+                )
+            except (pa.ArrowTypeError, pa.ArrowInvalid):  # SQLite: a number in a text column
+                arrays.append(pa.array([cell_text(v) for v in columns[i]], type=f.type))
         batch = pa.Table.from_arrays(arrays, schema=self.in_schema)
         return deid_table(batch, self.deid, self.out_schema)
 
@@ -132,29 +150,36 @@ class _Source:
         ) and not _holds_text(column)
 
 
-def _db_value(column: Any, value: Any, where: str, row: int, check_length: bool = False) -> Any:
-    """A de-identified value as its column takes it: JSON columns get the parsed JSON; a
-    string that the column could not hold is a located error (never showing the value)."""
+def _db_values(
+    column: Any, values: list[Any], where: str, row0: int, check_length: bool = False
+) -> list[Any]:
+    """De-identified values (rows row0 + 1 …) as their column takes them: JSON columns get
+    the parsed JSON; a string the column could not hold is a located error (never showing
+    the value)."""
     from sqlalchemy import types as sa
 
-    if value is None:
-        return value
     if isinstance(column.type, sa.JSON):
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise InputError(
-                f"{where}, row {row}, column {column.name}: the de-identified value is not "
-                "JSON; use a rule that keeps JSON valid (detect) or write a copy as text"
-            ) from None
+        out = []
+        for i, v in enumerate(values):
+            try:
+                out.append(None if v is None else json.loads(v))
+            except ValueError:
+                raise InputError(
+                    f"{where}, row {row0 + i + 1}, column {column.name}: the de-identified "
+                    "value is not JSON; use a rule that keeps JSON valid (detect) or write a "
+                    "copy as text"
+                ) from None
+        return out
     limit = getattr(column.type, "length", None) if check_length else None
-    if limit and isinstance(value, str) and len(value) > limit:
-        raise InputError(
-            f"{where}, row {row}, column {column.name}: the de-identified value has "
-            f"{len(value)} characters, the column holds {limit}; widen the column, choose a "
-            "shorter rule, or write a de-identified copy / 列宽不足"
-        )
-    return value
+    if limit:
+        for i, v in enumerate(values):
+            if isinstance(v, str) and len(v) > limit:
+                raise InputError(
+                    f"{where}, row {row0 + i + 1}, column {column.name}: the de-identified "
+                    f"value has {len(v)} characters, the column holds {limit}; widen the "
+                    "column, choose a shorter rule, or write a de-identified copy / 列宽不足"
+                )
+    return values
 
 
 def deid_database_table(
@@ -243,7 +268,9 @@ def _to_database(
 
     deid = Deidentifier(policy)
     engine, shown = open_database(url)
-    target, target_shown = (engine, shown) if out_url == url else open_database(out_url)
+    target, target_shown = (
+        (engine, shown) if out_url == url else open_database(out_url, create=True)
+    )
     where = table_location(shown, table, schema)
     dest = table_location(target_shown, out_table)
     rows = 0
@@ -317,8 +344,9 @@ def _fill(
                     done = src.deid_rows(part)
                     records = [dict(zip(names, raw, strict=True)) for raw in part]
                     for c in src.touched:
-                        for i, v in enumerate(done.column(c.name).to_pylist()):
-                            records[i][c.name] = _db_value(c, v, where, rows + i + 1)
+                        values = _db_values(c, done.column(c.name).to_pylist(), where, rows)
+                        for rec, v in zip(records, values, strict=True):
+                            rec[c.name] = v
                     if records:
                         wconn.execute(new.insert(), records)
                     rows += len(part)
@@ -403,13 +431,13 @@ def deid_database_in_place(
                                 "personal information; in place rows are found by their key, "
                                 "so write a de-identified copy instead / 主键含个人信息"
                             )
-                new = [done.column(c.name).to_pylist() for _, c in rewrite]
+                new = [
+                    _db_values(c, done.column(c.name).to_pylist(), where, rows, True)
+                    for _, c in rewrite
+                ]
                 params = []
                 for i, raw in enumerate(part):
-                    vals = [
-                        _db_value(c, col[i], where, rows + i + 1, check_length=True)
-                        for (_, c), col in zip(rewrite, new, strict=True)
-                    ]
+                    vals = [col[i] for col in new]
                     if all(v == raw[pos] for v, (pos, _) in zip(vals, rewrite, strict=True)):
                         continue  # nothing in this row changes
                     params.append(

@@ -107,10 +107,10 @@ def scan_database(
     return report
 
 
-def open_database(url: str) -> tuple[Any, str]:
+def open_database(url: str, *, create: bool = False) -> tuple[Any, str]:
     """An SQLAlchemy engine for `url` and the URL to show (password hidden). InputError for
     a malformed URL, a missing driver, or a SQLite file that does not exist (SQLite would
-    create it)."""
+    create it; `create=True`, for an output, lets it, in a folder that exists)."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -126,8 +126,10 @@ def open_database(url: str) -> tuple[Any, str]:
         parsed = parsed.set(drivername=default_driver[parsed.drivername])
     shown = parsed.render_as_string(hide_password=True)
     db_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if db_file not in (None, "", ":memory:") and not Path(str(db_file)).is_file():
-        raise InputError(f"{shown}: no such database file / 数据库文件不存在")
+    if db_file not in (None, "", ":memory:"):
+        path = Path(str(db_file))
+        if not path.is_file() and not (create and path.parent.is_dir()):
+            raise InputError(f"{shown}: no such database file / 数据库文件不存在")
     try:
         return create_engine(parsed), shown
     except ImportError as exc:
