@@ -499,3 +499,58 @@ def test_splice_and_values_reject_inconsistent_spans() -> None:
     f = pl.DataFrame(bad[1], schema={"row": pl.UInt32, "bstart": pl.Int64, "bend": pl.Int64})
     with pytest.raises(ValueError, match=r"values\(\)"):
         _kernel.span_values(s, f)
+
+
+def _c_previews(values: list[str], types: list[int]) -> list[str]:
+    import numpy as np
+
+    kernel = _kernel._configure()
+    arr = pa.array(values, type=pa.large_string())
+    _, offsets, data = arr.buffers()
+    lens = np.array([len(v.encode()) for v in values], dtype=np.int64)
+    data_bytes = b"" if data is None else data
+    pdata, poff = kernel.previews(
+        data_bytes, offsets, 0, len(values), np.arange(len(values), dtype=np.uint32),
+        np.zeros(len(values), dtype=np.int64), lens, np.array(types, dtype=np.uint8),
+    )  # fmt: skip
+    out = pa.LargeStringArray.from_buffers(len(values), pa.py_buffer(poff), pa.py_buffer(pdata))
+    return out.to_pylist()
+
+
+def test_previews_in_c_equal_mask_preview_on_fuzzed_values() -> None:
+    """Every type's C preview equals the Python reference, on values of every shape: CJK,
+    compound surnames, each kind of Unicode whitespace, separators, '@', dots, digits."""
+    from tianping.privacy._detect import mask_preview
+    from tianping.privacy._patterns import COMPOUND_SURNAMES
+
+    names = _kernel._configure().TYPES
+    spaces = [c for c in map(chr, range(0x3001)) if c.isspace()]
+    alphabet = (
+        list("0123456789abcXYZ@.-:/()+_#") + spaces + list("王李欧阳司马北京市区路号") + ["𠀋", "é"]
+    )
+    r = random.Random(17)
+    values = ["", "a", "王", "欧阳", "欧阳娜娜", "a@b", "@", "1.2", "x y  z", " "]
+    values += [c + "x" for c in COMPOUND_SURNAMES]
+    for _ in range(3000):
+        values.append("".join(r.choice(alphabet) for _ in range(r.randint(1, 24))))
+    for code, name in enumerate(names):
+        if not name:
+            continue
+        got = _c_previews(values, [code] * len(values))
+        want = [mask_preview(v, name) for v in values]
+        assert got == want, name
+
+
+def test_previews_reject_inconsistent_spans() -> None:
+    kernel = _kernel._configure()
+    with pytest.raises(ValueError, match=r"previews\(\): unknown type code"):
+        _c_previews(["13812345678"], [250])
+    arr = pa.array(["abc"], type=pa.large_string())
+    _, offsets, data = arr.buffers()
+    import numpy as np
+
+    with pytest.raises(ValueError, match=r"previews\(\): span outside its row"):
+        kernel.previews(
+            data, offsets, 0, 1, np.zeros(1, np.uint32), np.zeros(1, np.int64),
+            np.array([9], np.int64), np.array([1], np.uint8),
+        )  # fmt: skip

@@ -3,8 +3,9 @@
 The kernel is built again with `-fsanitize=address,undefined -DPK_EXACT_ROWS` (each row in
 its own allocation, so a read one byte past a row's end is caught) and run in a child
 process over random Unicode, the edge-case fragments of test_pikernel.py, the generated
-corpus, and every prefix of many of those strings; then it cuts the spans' values and
-splices replacements back in (also rule-computed ones). Any sanitizer report fails the test.
+corpus, and every prefix of many of those strings; then it cuts the spans' values, splices
+replacements back in (also rule-computed ones), and masks previews of every type. Any
+sanitizer report fails the test.
 """
 
 from __future__ import annotations
@@ -59,6 +60,15 @@ rule = np.array([i % 6 - 1 for i in range(found.height)], dtype=np.int16)
 py_index = np.where(rule == -1, 0, -1)
 rd, ro = _kernel.rule_values(arr, found, rule, rules, ["py"], py_index)
 _kernel.splice_buffers(arr, found, rd, np.frombuffer(ro, dtype=np.int64))
+shown = _kernel.scan_series(s, min_confidence=0.0, today=datetime.date(2026, 11, 29),
+                            types=None, previews=True)
+assert shown["preview"].null_count() == 0
+# every type's preview of every string, whole (each row one span)
+lens = np.array([len(x.encode()) for x in texts], dtype=np.int64)
+for code in range(1, len(k.TYPES)):
+    k.previews(d, o, 0, len(texts), np.arange(len(texts), dtype=np.uint32),
+               np.zeros(len(texts), dtype=np.int64), lens,
+               np.full(len(texts), code, dtype=np.uint8))
 print("scanned", len(texts), "found", len(r[0]) // 4)
 """
 

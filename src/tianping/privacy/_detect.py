@@ -372,12 +372,13 @@ def detect_batch(
     """
     s = _as_series(texts)
     if _kernel.wanted(engine):
-        found = _kernel.scan_series(
-            s, min_confidence=min_confidence, today=today or dt.date.today(), types=types
+        return _kernel.scan_series(
+            s,
+            min_confidence=min_confidence,
+            today=today or dt.date.today(),
+            types=types,
+            previews=previews,
         )
-        if previews and found.height:
-            found = found.with_columns(pl.Series("preview", _previews(s, found), dtype=pl.String))
-        return found
     if (s.str.len_bytes().max() or 0) <= _VECTOR_ROW_BYTES:  # type: ignore[operator]
         return _detect_rows(
             s, min_confidence=min_confidence, today=today, types=types, previews=previews
@@ -428,12 +429,6 @@ def detect_batch(
         .filter(mine)
         .sort("row", "start")
     )
-
-
-def _previews(s: pl.Series, found: pl.DataFrame) -> list[str]:
-    """Masked previews of findings (the values are cut from the texts only to mask them)."""
-    values = s.gather(found["row"]).str.slice(found["start"], found["end"] - found["start"])
-    return [mask_preview(v, t) for v, t in zip(values, found["pi_type"], strict=True)]
 
 
 _SAMPLE_EVERY = 16

@@ -108,8 +108,10 @@ def scan_series(
     types: frozenset[str] | None,
     spans_only: bool = False,
     arr: Any = None,
+    previews: bool = False,
 ) -> pl.DataFrame:
-    """Findings of one string column, columns as `detect_batch` returns them, no previews.
+    """Findings of one string column, columns as `detect_batch` returns them; masked
+    previews (computed in C, as `mask_preview` writes them) with `previews=True`.
 
     `spans_only`: just `row`, `start`, `end`, `pi_type` and `bstart`/`bend`, the UTF-8
     byte offsets from the row's start (what `span_values` and `splice` need). `arr`: `s`
@@ -152,11 +154,23 @@ def scan_series(
     young = np.frombuffer(minor, dtype=np.uint8).astype(bool)
     n_types = len(type_list)
     cls_idx = np.where(young, n_types, t)
+    if previews and len(t):
+        import pyarrow as pa
+
+        arr = arrow_strings(s) if arr is None and s is not None else arr
+        _, offsets, data = arr.buffers()
+        pdata, poff = kernel.previews(
+            b"" if data is None else data, offsets, arr.offset, len(arr), rows, bstart, bend, tcode
+        )
+        shown = pa.LargeStringArray.from_buffers(len(t), pa.py_buffer(poff), pa.py_buffer(pdata))
+        preview = pl.Series("preview", shown, dtype=pl.String)
+    else:
+        preview = pl.repeat(None, len(t), dtype=pl.String, eager=True)
     return pl.DataFrame(
         {
             **spans,
             "confidence": pl.Series(np.frombuffer(conf, dtype=np.float64), dtype=pl.Float64),
-            "preview": pl.repeat(None, len(t), dtype=pl.String, eager=True),
+            "preview": preview,
             "pipl_class": cls.gather(cls_idx),
             "category": cat.gather(cls_idx),
         }

@@ -2393,6 +2393,161 @@ static PyObject *py_rule_values(PyObject *self, PyObject *args) {
     return res;
 }
 
+/* Masked previews, as `_detect.mask_preview` writes them (the reference; tests compare the
+   two on every type and on fuzzed values). Counts are in code points; `*` replaces. */
+static int64_t cp_count(const uint8_t *s, int64_t a, int64_t b) {
+    int64_t n = 0;
+    for (int64_t i = a; i < b; i++) n += (s[i] & 0xC0) != 0x80;
+    return n;
+}
+/* str.isspace(), which is what `\s` matches in a str pattern */
+static int py_space(uint32_t c) {
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
+           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || c == 0x205F || c == 0x3000;
+}
+static inline uint8_t *put(uint8_t *d, const uint8_t *s, int64_t n) {
+    memcpy(d, s, (size_t)n);
+    return d + n;
+}
+static inline uint8_t *stars(uint8_t *d, int64_t n) {
+    if (n > 0) { memset(d, '*', (size_t)n); d += n; }
+    return d;
+}
+/* writes the preview of v[0, len) at d; returns the end */
+static uint8_t *preview_of(const uint8_t *v, int64_t len, int type, uint8_t *d) {
+    int64_t n = cp_count(v, 0, len);
+    if (n == 0) return d;
+    const uint8_t *at = type == T_EMAIL ? memchr(v, '@', (size_t)len) : NULL;
+    if (at) {
+        int64_t a = at - v;
+        d = put(d, v, cp_forward(v, 0, a, 1));
+        d = put(d, (const uint8_t *)"***@", 4);
+        return put(d, at + 1, len - a - 1);
+    }
+    switch (type) {
+    case T_NAME_ZH: {
+        int64_t head = 0, hc = 1;
+        const wlist_t *C = &CFG.compound;
+        for (int i = 0; i < C->n && !head; i++)
+            if (C->w[i].len <= len && memcmp(v, C->w[i].s, (size_t)C->w[i].len) == 0) {
+                head = C->w[i].len;
+                hc = cp_count(C->w[i].s, 0, C->w[i].len);
+            }
+        if (!head) head = cp_forward(v, 0, len, 1);
+        d = put(d, v, head);
+        return stars(d, n - hc > 1 ? n - hc : 1);
+    }
+    case T_NAME_EN: {
+        int64_t a = 0;
+        for (;;) {
+            const uint8_t *sp = memchr(v + a, ' ', (size_t)(len - a));
+            int64_t b = sp ? sp - v : len;
+            if (b > a) {
+                d = put(d, v + a, cp_forward(v, a, b, 1) - a);
+                d = stars(d, cp_count(v, a, b) - 1);
+            }
+            if (!sp) return d;
+            *d++ = ' ';
+            a = b + 1;
+        }
+    }
+    case T_ADDR_ZH:
+    case T_ADDR_EN: {
+        int64_t k = n - 3 < 3 ? 3 : n - 3;
+        d = put(d, v, cp_forward(v, 0, len, 3));
+        return stars(d, k < 8 ? k : 8);
+    }
+    case T_IPV4: {
+        const uint8_t *dot = memchr(v, '.', (size_t)len);
+        d = put(d, v, dot ? dot - v : len);
+        return put(d, (const uint8_t *)".*.*.*", 6);
+    }
+    case T_IPV6:
+    case T_MAC:
+    case T_PLATE:
+        d = put(d, v, cp_forward(v, 0, len, 2));
+        return stars(d, n - 2);
+    case T_DOB: {
+        int64_t h = cp_forward(v, 0, len, 4);
+        d = put(d, v, h);
+        for (int64_t i = h; i < len; i++) *d++ = is_digit(v[i]) ? '*' : v[i];
+        return d;
+    }
+    default: {
+        int64_t keep = n <= 3 ? 0 : n <= 8 ? 1 : 2;
+        int64_t a = cp_forward(v, 0, len, keep), b = cp_back(v, 0, len, keep);
+        d = put(d, v, a);
+        for (int64_t i = a; i < b;) {
+            uint32_t cp;
+            int l = dec(v, b, i, &cp);
+            if (py_space(cp) || (cp < 0x80 && strchr("-.:/()+", (int)cp) && cp))
+                d = put(d, v + i, l);
+            else
+                *d++ = '*';
+            i += l;
+        }
+        return put(d, v + b, len - b);
+    }
+    }
+}
+
+static PyObject *py_previews(PyObject *self, PyObject *args) {
+    Py_buffer data, offsets, rows, bstart, bend, types;
+    Py_ssize_t arr_offset, length;
+    if (!PyArg_ParseTuple(args, "y*y*nny*y*y*y*", &data, &offsets, &arr_offset, &length, &rows,
+                          &bstart, &bend, &types))
+        return NULL;
+    PyObject *res = NULL, *vdata = NULL, *voff = NULL;
+    const int64_t *off = offsets.buf, *bs = bstart.buf, *be = bend.buf;
+    const uint32_t *rw = rows.buf;
+    const uint8_t *ty = types.buf;
+    Py_ssize_t k = rows.len / 4;
+    const char *err = NULL;
+    int64_t total = 0;
+    if (!CFG.ready)
+        err = "configure() first";
+    else if (arr_offset < 0 || length < 0 ||
+             (arr_offset + length + 1) * (Py_ssize_t)sizeof(int64_t) > offsets.len)
+        err = "offsets buffer shorter than the array";
+    else if (bstart.len != k * 8 || bend.len != k * 8 || types.len != k)
+        err = "span columns of different lengths";
+    for (Py_ssize_t i = 0; i < k && !err; i++) {
+        if ((Py_ssize_t)rw[i] >= length) { err = "span row outside the array"; break; }
+        int64_t a0 = off[arr_offset + rw[i]], a1 = off[arr_offset + rw[i] + 1];
+        if (bs[i] < 0 || be[i] < bs[i] || a0 + be[i] > a1 || a1 > data.len) {
+            err = "span outside its row";
+            break;
+        }
+        if (ty[i] >= T_COUNT) { err = "unknown type code"; break; }
+        total += be[i] - bs[i] + 16; /* a preview outgrows its value by at most 13 bytes */
+    }
+    if (err) {
+        PyErr_Format(PyExc_ValueError, "previews(): %s", err);
+    } else {
+        vdata = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
+        voff = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((k + 1) * 8));
+        if (vdata && voff) {
+            uint8_t *dst = (uint8_t *)PyBytes_AS_STRING(vdata), *d = dst;
+            int64_t *vo = (int64_t *)PyBytes_AS_STRING(voff);
+            vo[0] = 0;
+            Py_BEGIN_ALLOW_THREADS
+            for (Py_ssize_t i = 0; i < k; i++) {
+                const uint8_t *v = (const uint8_t *)data.buf + off[arr_offset + rw[i]] + bs[i];
+                d = preview_of(v, be[i] - bs[i], ty[i], d);
+                vo[i + 1] = d - dst;
+            }
+            Py_END_ALLOW_THREADS
+            if (_PyBytes_Resize(&vdata, d - dst) == 0) res = PyTuple_Pack(2, vdata, voff);
+        }
+        Py_XDECREF(vdata);
+        Py_XDECREF(voff);
+    }
+    PyBuffer_Release(&data); PyBuffer_Release(&offsets); PyBuffer_Release(&rows);
+    PyBuffer_Release(&bstart); PyBuffer_Release(&bend); PyBuffer_Release(&types);
+    return res;
+}
+
 static PyMethodDef METHODS[] = {
     {"configure", py_configure, METH_O, "Load the word lists of _patterns.py (once)."},
     {"scan", py_scan, METH_VARARGS,
@@ -2405,6 +2560,9 @@ static PyMethodDef METHODS[] = {
     {"values", py_values, METH_VARARGS,
      "values(data, offsets, offset, length, rows, byte_starts, byte_ends) -> (data, offsets): "
      "the spans' text as Arrow large_string buffers."},
+    {"previews", py_previews, METH_VARARGS,
+     "previews(data, offsets, offset, length, rows, byte_starts, byte_ends, type u8) -> "
+     "(data, offsets): masked previews of the spans (as _detect.mask_preview writes them)."},
     {"rule_values", py_rule_values, METH_VARARGS,
      "rule_values(data, offsets, offset, length, rows, byte_starts, byte_ends, rule i16, "
      "kinds i8, a i64, b i64, text_data, text_offsets, py_data, py_offsets, py_index i64) -> "
