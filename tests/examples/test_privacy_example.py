@@ -121,4 +121,9 @@ def test_demo_walkthrough_writes_its_summary(tmp_path: Path) -> None:
     assert set(summary["pi_after"]) <= COARSE and summary["pi_before"]["cn_resident_id"] > 200
     assert summary["adult_raw"]["k"] == 1 and summary["adult_mondrian_k10"]["k"] >= 10
     assert summary["adult_mondrian_k10_l2"]["l_distinct"] >= 2
-    assert "去标识化前后" in console.export_text()
+    shown = console.export_text()
+    assert "去标识化前后" in shown
+    # the same customers as a database table, de-identified in place
+    assert summary["database_before"]["cn_resident_id"] >= 200
+    assert set(summary["database_after"]) <= COARSE, summary["database_after"]
+    assert "rows updated" in shown
