@@ -83,7 +83,7 @@ def deid_cmd(
     fmt: FormatOpt = TextJson.text,
     table: Annotated[
         str | None,
-        typer.Option("--table", help="With a database URL: the table to extract (.parquet/.csv)"),
+        typer.Option("--table", help="With a database URL: the table (or view) to de-identify"),
     ] = None,
     schema: Annotated[str | None, typer.Option("--schema", help="The table's schema")] = None,
     out_table: Annotated[
