@@ -115,3 +115,23 @@ def test_cli_scans_files_and_databases_together(
     assert res.exit_code == 0, res.output
     kinds = {f["path"].rsplit("#", 1)[1]: f["format"] for f in json.loads(res.output)["files"]}
     assert kinds == {"blobs": "table", "customers": "table", "callbook": "view"}
+
+
+def test_database_errors_never_quote_values() -> None:
+    from tianping.privacy._scan import _safe_message
+
+    class IntegrityError(Exception):
+        pass
+
+    raw = "13912345678"
+    mysql = IntegrityError(
+        f"(pymysql.err.IntegrityError) (1062, \"Duplicate entry '{raw}' for key 'PRIMARY'\")"
+        f"\n[SQL: INSERT INTO t VALUES (%s)]\n[parameters: ('{raw}',)]"
+    )
+    pg = IntegrityError(
+        '(psycopg.errors.UniqueViolation) duplicate key value violates unique constraint "t_pkey"'
+        f"\nDETAIL:  Key (phone)=({raw}) already exists."
+    )
+    for exc in (mysql, pg):
+        msg = _safe_message(exc)
+        assert raw not in msg and msg.startswith("IntegrityError: (")

@@ -747,6 +747,8 @@ def _safe_message(exc: BaseException) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"undecodable bytes at offset {exc.start} ({exc.encoding})"
     first = text.split(":", 1)[0].split("\n", 1)[0][:120]  # no SQL, parameters or DETAIL
+    # quoted literals may be values (MySQL: "Duplicate entry '…' for key 'PRIMARY'")
+    first = re.sub(r"'[^']*'?", "'…'", re.sub(r'"[^"]*"?', '"…"', first))
     return f"{type(exc).__name__}: {first}"
 
 
