@@ -242,7 +242,7 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     raw_s = _median(lambda: raw_kernel(s))
     ours_s = _median(lambda: detect_batch(s, previews=False))
     pol_s = _median(lambda: detect_batch(s, previews=False, engine="polars"), 1)
-    prev_s = _median(lambda: detect_batch(s, previews=True), 1)
+    prev_s = _median(lambda: detect_batch(s, previews=True))
     found = detect_batch(s, previews=False)
     rows.append(
         _row(
