@@ -2200,6 +2200,26 @@ static PyObject *py_splice(PyObject *self, PyObject *args) {
 }
 
 /* The spans' text as Arrow large_string buffers (data, int64 offsets). */
+/* What every function reading spans checks first: the offsets cover the array, the span
+   columns have one entry per span, and each span lies inside its row. NULL when all hold. */
+static const char *spans_error(const Py_buffer *data, const Py_buffer *offsets, Py_ssize_t arr_offset,
+                               Py_ssize_t length, const Py_buffer *rows, const Py_buffer *bstart,
+                               const Py_buffer *bend) {
+    const int64_t *off = offsets->buf, *bs = bstart->buf, *be = bend->buf;
+    const uint32_t *rw = rows->buf;
+    Py_ssize_t k = rows->len / 4;
+    if (arr_offset < 0 || length < 0 ||
+        (arr_offset + length + 1) * (Py_ssize_t)sizeof(int64_t) > offsets->len)
+        return "offsets buffer shorter than the array";
+    if (bstart->len != k * 8 || bend->len != k * 8) return "span columns of different lengths";
+    for (Py_ssize_t i = 0; i < k; i++) {
+        if ((Py_ssize_t)rw[i] >= length) return "span row outside the array";
+        int64_t a0 = off[arr_offset + rw[i]], a1 = off[arr_offset + rw[i] + 1];
+        if (bs[i] < 0 || be[i] < bs[i] || a0 + be[i] > a1 || a1 > data->len) return "span outside its row";
+    }
+    return NULL;
+}
+
 static PyObject *py_values(PyObject *self, PyObject *args) {
     Py_buffer data, offsets, rows, bstart, bend;
     Py_ssize_t arr_offset, length;
@@ -2210,22 +2230,9 @@ static PyObject *py_values(PyObject *self, PyObject *args) {
     const int64_t *off = offsets.buf, *bs = bstart.buf, *be = bend.buf;
     const uint32_t *rw = rows.buf;
     Py_ssize_t k = rows.len / 4;
-    const char *err = NULL;
+    const char *err = spans_error(&data, &offsets, arr_offset, length, &rows, &bstart, &bend);
     int64_t total = 0;
-    if (arr_offset < 0 || length < 0 ||
-        (arr_offset + length + 1) * (Py_ssize_t)sizeof(int64_t) > offsets.len)
-        err = "offsets buffer shorter than the array";
-    else if (bstart.len != k * 8 || bend.len != k * 8)
-        err = "span columns of different lengths";
-    for (Py_ssize_t i = 0; i < k && !err; i++) {
-        if ((Py_ssize_t)rw[i] >= length) { err = "span row outside the array"; break; }
-        int64_t a0 = off[arr_offset + rw[i]], a1 = off[arr_offset + rw[i] + 1];
-        if (bs[i] < 0 || be[i] < bs[i] || a0 + be[i] > a1 || a1 > data.len) {
-            err = "span outside its row";
-            break;
-        }
-        total += be[i] - bs[i];
-    }
+    for (Py_ssize_t i = 0; i < k && !err; i++) total += be[i] - bs[i];
     if (err) {
         PyErr_Format(PyExc_ValueError, "values(): %s", err);
     } else {
@@ -2331,11 +2338,10 @@ static PyObject *py_rule_values(PyObject *self, PyObject *args) {
     const uint8_t *src = data.buf, *tx = tdata.buf, *py = pdata.buf;
     Py_ssize_t k = rows.len / 4, nr = kinds.len, np_ = poff.len / 8 - 1;
     const char *err = NULL;
-    if (arr_offset < 0 || length < 0 ||
-        (arr_offset + length + 1) * (Py_ssize_t)sizeof(int64_t) > offsets.len)
-        err = "offsets buffer shorter than the array";
-    else if (bstart.len != k * 8 || bend.len != k * 8 || rule.len != k * 2 || pidx.len != k * 8)
+    if (rule.len != k * 2 || pidx.len != k * 8)
         err = "span columns of different lengths";
+    else if ((err = spans_error(&data, &offsets, arr_offset, length, &rows, &bstart, &bend)))
+        ;
     else if (pa.len != nr * 8 || pb.len != nr * 8 || toff.len != (nr + 1) * 8 || np_ < 0)
         err = "rule columns of different lengths";
     for (Py_ssize_t r = 0; r < nr && !err; r++)
@@ -2346,9 +2352,7 @@ static PyObject *py_rule_values(PyObject *self, PyObject *args) {
         if (po[j] < 0 || po[j + 1] < po[j] || po[j + 1] > pdata.len) err = "python strings out of range";
     int64_t total = 0;
     for (Py_ssize_t i = 0; i < k && !err; i++) {
-        if ((Py_ssize_t)rw[i] >= length) { err = "span row outside the array"; break; }
-        int64_t a0 = off[arr_offset + rw[i]], a1 = off[arr_offset + rw[i] + 1], len = 0;
-        if (bs[i] < 0 || be[i] < bs[i] || a0 + be[i] > a1 || a1 > data.len) { err = "span outside its row"; break; }
+        int64_t a0 = off[arr_offset + rw[i]], len = 0;
         int r = ru[i];
         if (r < 0) {
             if (pi[i] < 0 || pi[i] >= np_) { err = "python string index out of range"; break; }
@@ -2503,24 +2507,13 @@ static PyObject *py_previews(PyObject *self, PyObject *args) {
     const uint32_t *rw = rows.buf;
     const uint8_t *ty = types.buf;
     Py_ssize_t k = rows.len / 4;
-    const char *err = NULL;
+    const char *err = !CFG.ready ? "configure() first"
+                      : types.len != k ? "span columns of different lengths"
+                      : spans_error(&data, &offsets, arr_offset, length, &rows, &bstart, &bend);
     int64_t total = 0;
-    if (!CFG.ready)
-        err = "configure() first";
-    else if (arr_offset < 0 || length < 0 ||
-             (arr_offset + length + 1) * (Py_ssize_t)sizeof(int64_t) > offsets.len)
-        err = "offsets buffer shorter than the array";
-    else if (bstart.len != k * 8 || bend.len != k * 8 || types.len != k)
-        err = "span columns of different lengths";
     for (Py_ssize_t i = 0; i < k && !err; i++) {
-        if ((Py_ssize_t)rw[i] >= length) { err = "span row outside the array"; break; }
-        int64_t a0 = off[arr_offset + rw[i]], a1 = off[arr_offset + rw[i] + 1];
-        if (bs[i] < 0 || be[i] < bs[i] || a0 + be[i] > a1 || a1 > data.len) {
-            err = "span outside its row";
-            break;
-        }
         if (ty[i] >= T_COUNT) { err = "unknown type code"; break; }
-        total += be[i] - bs[i] + 16; /* a preview outgrows its value by at most 13 bytes */
+        total += be[i] - bs[i] + 16; /* a preview outgrows its value by at most 6 bytes */
     }
     if (err) {
         PyErr_Format(PyExc_ValueError, "previews(): %s", err);
