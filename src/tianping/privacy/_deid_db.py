@@ -113,11 +113,11 @@ class _Source:
         self.work = work
         self.in_schema = pa.schema([in_schema.field(i) for i in work])
         self.out_schema = pa.schema([out_schema.field(i) for i in work])
-        self.text = [pa.types.is_string(f.type) for f in self.in_schema]
         # values that need cell_text: text kept in Arrow, read from a column that is not a
         # string column (JSON, decimals, UUIDs, …); string columns give str already
         self.convert = [
-            t and not _is_sql_string(self.cols[i]) for i, t in zip(work, self.text, strict=True)
+            pa.types.is_string(f.type) and not _is_sql_string(self.cols[i])
+            for i, f in zip(work, self.in_schema, strict=True)
         ]
 
     def deid_rows(self, part: Any) -> Any:
@@ -128,14 +128,11 @@ class _Source:
         columns = list(zip(*part, strict=True)) if part else [()] * len(self.cols)
         arrays = []
         for i, conv, f in zip(self.work, self.convert, self.in_schema, strict=True):
+            values = [cell_text(v) for v in columns[i]] if conv else columns[i]
             try:
-                arrays.append(
-                    pa.array(
-                        columns[i] if not conv else [cell_text(v) for v in columns[i]], type=f.type
-                    )
-                )
+                arrays.append(pa.array(values, type=f.type))
             except (pa.ArrowTypeError, pa.ArrowInvalid):  # SQLite: a number in a text column
-                arrays.append(pa.array([cell_text(v) for v in columns[i]], type=f.type))
+                arrays.append(pa.array([cell_text(v) for v in values], type=f.type))
         batch = pa.Table.from_arrays(arrays, schema=self.in_schema)
         return deid_table(batch, self.deid, self.out_schema)
 
