@@ -349,3 +349,17 @@ def test_sqlite_number_in_a_text_column(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         got = conn.execute("SELECT note FROM mixed ORDER BY id").fetchall()
     assert got == [("139****5678",), ("[EMAIL]",)]
+
+
+def test_rows_done_add_up(customer_db: tuple[str, list[dict[str, str]]]) -> None:
+    url, rows = customer_db
+    copied: list[int] = []
+    deid_database_table(
+        url, "customers", url, parse_policy(IN_PLACE), out_table="c3", batch_rows=50,
+        on_rows=copied.append,
+    )  # fmt: skip
+    updated: list[int] = []
+    deid_database_in_place(
+        url, "customers", parse_policy(IN_PLACE), batch_rows=50, on_rows=updated.append
+    )
+    assert copied == updated == [50, 50, 20] and sum(copied) == len(rows)

@@ -135,3 +135,24 @@ def test_database_errors_never_quote_values() -> None:
     for exc in (mysql, pg):
         msg = _safe_message(exc)
         assert raw not in msg and msg.startswith("IntegrityError: (")
+
+
+def test_rows_are_reported_as_they_are_read(
+    customer_db: tuple[str, list[dict[str, str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from tianping.cli import _privacy
+
+    url, rows = customer_db
+    seen: list[int] = []
+    rep = scan_database(url, ScanOptions(batch_rows=50), tables=["customers"], on_rows=seen.append)
+    assert seen == [50, 50, 20] and rep.files[0].rows == len(rows)
+    # the terminal bar the CLI shows around it
+    buf = io.StringIO()
+    monkeypatch.setattr(_privacy, "err", Console(file=buf, force_terminal=True, width=100))
+    with _privacy.row_bar("scanning tables") as on_rows:
+        scan_database(url, tables=["customers"], on_rows=on_rows)
+    assert f"{len(rows)} rows" in buf.getvalue()

@@ -119,16 +119,23 @@ def deid_cmd(
         if in_place:
             if dst is not None:
                 raise typer.BadParameter("--in-place takes no DST", param_hint="DST")
-            report = deid_database_in_place(source, table, pol, schema=schema)
+            run_db = functools.partial(deid_database_in_place, source, table, pol, schema=schema)
         elif dst is None:
             raise typer.BadParameter(
                 "give DST (a file or a database URL), or --in-place", param_hint="DST"
             )
         else:
             target: str | Path = dst if is_database_url(dst) else Path(dst)
-            report = deid_database_table(
-                source, table, target, pol, schema=schema, out_table=out_table
+            run_db = functools.partial(
+                deid_database_table, source, table, target, pol, schema=schema, out_table=out_table
             )
+        if sys.stderr.isatty():
+            from tianping.cli._privacy import row_bar
+
+            with row_bar("de-identifying / 去标识化") as on_rows:
+                report = run_db(on_rows=on_rows)
+        else:
+            report = run_db()
         _print_deid(report, fmt)
         return
     if in_place:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Iterator
@@ -94,7 +95,14 @@ def scan(
         files = list(iter_files(paths))
         report = _scan_with_bar(files, opts) if sys.stderr.isatty() else scan_paths(files, opts)
     for url in urls:  # tables are read by this process, one after the other
-        report.extend(scan_database(url, opts, tables=only, schema=schema, views=views))
+        scan_db = functools.partial(
+            scan_database, url, opts, tables=only, schema=schema, views=views
+        )
+        if sys.stderr.isatty():
+            with row_bar("scanning tables / 扫描数据表") as on_rows:
+                report.extend(scan_db(on_rows=on_rows))
+        else:
+            report.extend(scan_db())
     if fmt == TextJson.json:
         data: dict[str, Any] = {"summary": report.summary(), **report.model_dump(mode="json")}
         write_out(json.dumps(data, ensure_ascii=False, indent=2), out_file)
@@ -138,6 +146,23 @@ def byte_bar(label: str, total: int, files: int) -> Iterator[tuple[Any, Any]]:
             bar.update(task, description=f"{label} {done}/{files}")
 
         yield (lambda n: bar.advance(task, n)), file_done
+
+
+@contextmanager
+def row_bar(label: str) -> Iterator[Any]:
+    """A live count of database rows on stderr (a table's size is not known in advance
+    without a full count): yields on_rows(n) for the database APIs."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} rows / 行"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda n: bar.advance(task, n)
 
 
 def _scan_with_bar(files: list[Path], opts: Any) -> Any:

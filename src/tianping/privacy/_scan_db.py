@@ -63,12 +63,14 @@ def scan_database(
     schema: str | None = None,
     views: bool = False,
     progress: Callable[[FileReport], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
 ) -> ScanReport:
     """Scan every table (or `tables`, which may name views) of the database at `url`, and
     every view too with `views=True`.
 
     Raises InputError when the database cannot be reached or a named table does not exist;
-    a table that fails while it is read is reported in its FileReport instead.
+    a table that fails while it is read is reported in its FileReport instead. `progress`
+    is called with each table's report when it is done, `on_rows(n)` as n more rows are read.
     """
     from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
@@ -97,7 +99,7 @@ def scan_database(
             raise InputError(f"{shown}: no tables{where} / 没有数据表")
         for table in names:
             kind = "view" if table in view_names else "table"
-            rep, examples = _scan_table(engine, table, schema, shown, opts, kind)
+            rep, examples = _scan_table(engine, table, schema, shown, opts, kind, on_rows)
             report.add(rep, examples)
             if progress:
                 progress(rep)
@@ -156,7 +158,13 @@ def reflect_table(engine: Any, table: str, schema: str | None, where: str) -> An
 
 
 def _scan_table(
-    engine: Any, table: str, schema: str | None, shown: str, opts: ScanOptions, kind: str
+    engine: Any,
+    table: str,
+    schema: str | None,
+    shown: str,
+    opts: ScanOptions,
+    kind: str,
+    on_rows: Callable[[int], None] | None = None,
 ) -> tuple[FileReport, list[Finding]]:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
@@ -171,7 +179,8 @@ def _scan_table(
             return rep, examples
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True).execute(select(*cols))
-            _scan_batches(_batches(result, [c.name for c in cols], opts, rep), rep, examples, opts)
+            batches = _batches(result, [c.name for c in cols], opts, rep, on_rows)
+            _scan_batches(batches, rep, examples, opts)
     except (SQLAlchemyError, InputError) as exc:  # permissions, a dropped table: this one only
         rep.status = "error"
         rep.message = exc.message if isinstance(exc, InputError) else _safe_message(exc)
@@ -187,7 +196,13 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def _batches(result: Any, names: list[str], opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+def _batches(
+    result: Any,
+    names: list[str],
+    opts: ScanOptions,
+    rep: FileReport,
+    on_rows: Callable[[int], None] | None,
+) -> Iterator[Batch]:
     row0 = 0
     for rows in result.partitions(opts.batch_rows):
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
@@ -198,3 +213,5 @@ def _batches(result: Any, names: list[str], opts: ScanOptions, rep: FileReport) 
         yield row0, data, None
         row0 += len(rows)
         rep.rows = row0
+        if on_rows is not None:
+            on_rows(len(rows))
