@@ -156,3 +156,38 @@ def test_rows_are_reported_as_they_are_read(
     with _privacy.row_bar("scanning tables") as on_rows:
         scan_database(url, tables=["customers"], on_rows=on_rows)
     assert f"{len(rows)} rows" in buf.getvalue()
+
+
+def test_findings_name_their_row_by_primary_key(
+    customer_db: tuple[str, list[dict[str, str]]],
+) -> None:
+    """Each example says which row holds it by its key, and the key is the right one: the
+    masked value of that customer's own ID number. A key that is itself PI is masked."""
+    import sqlalchemy as sa
+
+    from tianping.privacy import mask_preview
+
+    url, rows = customer_db
+    by_id = {r["customer_id"]: r for r in rows}
+    rep = scan_database(url, ScanOptions(max_examples=5, batch_rows=7), tables=["customers"])
+    ids = [f for f in rep.findings if f.column == "id_number"]
+    assert len(ids) == 5
+    for f in ids:
+        assert f.key is not None and f.key.startswith("customer_id=C")
+        src = by_id[f.key.split("=", 1)[1]]
+        assert f.preview == mask_preview(src["id_number"], "cn_resident_id")
+    # a phone number as the key
+    engine = sa.create_engine(url)
+    meta = sa.MetaData()
+    t = sa.Table(
+        "by_phone", meta, sa.Column("phone", sa.String(11), primary_key=True),
+        sa.Column("note", sa.Text),
+    )  # fmt: skip
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(t.insert(), [{"phone": "13912345678", "note": "邮箱 x1@a.cn"}])
+    engine.dispose()
+    rep = scan_database(url, tables=["by_phone"])
+    notes = [f for f in rep.findings if f.column == "note"]
+    assert notes and notes[0].key == "phone=13*******78"
+    assert "13912345678" not in rep.model_dump_json()

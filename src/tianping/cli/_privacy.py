@@ -229,8 +229,9 @@ def _text(report: Any) -> str:
         lines.append("示例（已脱敏）" if zh else "examples (masked)")
         for x in report.findings[:50]:
             col = f" [{x.column}]" if x.column else ""
+            key = f" ({x.key})" if x.key else ""
             lines.append(
-                f"  {x.file}:{x.row}{col}@{x.start} {x.pi_type} {x.pipl_class} "
+                f"  {x.file}:{x.row}{key}{col}@{x.start} {x.pi_type} {x.pipl_class} "
                 f"{x.confidence:.2f} {x.preview}"
             )
     return "\n".join(lines)

@@ -54,6 +54,10 @@ class Finding(BaseModel):
 
     file: str
     row: int = Field(description="1-based line (text, JSONL) or data row (CSV, Parquet)")
+    key: str | None = Field(
+        default=None,
+        description="A database row's primary key (`col=value`; masked where it holds PI)",
+    )
     column: str | None = None
     start: int = Field(description="Code-point offset in the cell or line")
     end: int

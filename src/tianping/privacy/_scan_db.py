@@ -5,8 +5,9 @@ with a server-side cursor where the driver has one (PostgreSQL), and its text an
 columns go through the same batch scan as a CSV file's: column classification (all rows,
 or a sample then confirmation with `columns_only`), counts, and masked examples. A table
 is reported like a file: its path is the URL without the password, then `#table`, and a
-row is its ordinal in the table's scan (tables have no line numbers). A table that cannot
-be read (no permission, a driver error) is reported and the run goes on.
+row is its ordinal in the table's scan (tables have no line numbers); an example also
+names its row by primary key (`customer_id=C0017`), masked where the key is itself PI. A
+table that cannot be read (no permission, a driver error) is reported and the run goes on.
 """
 
 from __future__ import annotations
@@ -177,9 +178,12 @@ def _scan_table(
         if not cols:
             rep.status, rep.message = "skipped", "no text or integer columns / 无文本或整数列"
             return rep, examples
+        keys = list(meta.primary_key.columns)
         with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True).execute(select(*cols))
-            batches = _batches(result, [c.name for c in cols], opts, rep, on_rows)
+            result = conn.execution_options(stream_results=True).execute(select(*cols, *keys))
+            names = [c.name for c in cols]
+            key_names = [k.name for k in keys]
+            batches = _batches(result, names, key_names, opts, rep, examples, on_rows)
             _scan_batches(batches, rep, examples, opts)
     except (SQLAlchemyError, InputError) as exc:  # permissions, a dropped table: this one only
         rep.status = "error"
@@ -199,19 +203,44 @@ def cell_text(value: Any) -> str | None:
 def _batches(
     result: Any,
     names: list[str],
+    key_names: list[str],
     opts: ScanOptions,
     rep: FileReport,
+    examples: list[Finding],
     on_rows: Callable[[int], None] | None,
 ) -> Iterator[Batch]:
+    """Batches of the scanned columns (result columns after them: the primary key's). The
+    scan of a table runs on this thread, so when the next batch is asked for, the examples
+    of this one are known: they get their row's key."""
     row0 = 0
     for rows in result.partitions(opts.batch_rows):
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        columns = list(zip(*rows, strict=True))[: len(names)] if rows else [() for _ in names]
         data: dict[str | None, pl.Series] = {
             name: pl.Series(name, [cell_text(v) for v in values], pl.String)
             for name, values in zip(names, columns, strict=True)
         }
+        seen = len(examples)
         yield row0, data, None
+        if key_names:
+            for ex in examples[seen:]:
+                if ex.file == rep.path and row0 < ex.row <= row0 + len(rows):
+                    ex.key = _shown_key(key_names, rows[ex.row - row0 - 1][len(names) :])
         row0 += len(rows)
         rep.rows = row0
         if on_rows is not None:
             on_rows(len(rows))
+
+
+def _shown_key(names: list[str], values: Sequence[Any]) -> str:
+    """`col=value, …` for a row's primary key; a key value that holds PI (a phone number
+    used as the key) is shown masked, like any finding."""
+    from tianping.privacy._detect import detect_by_header, detect_text, mask_preview
+
+    parts = []
+    for name, value in zip(names, values, strict=True):
+        text = cell_text(value) or ""
+        by_header = detect_by_header(name, pl.Series([text]))  # a bare name under "name"
+        types = [m.pi_type for m in detect_text(text, min_confidence=0.0)]
+        types += [] if by_header is None else by_header["pi_type"].to_list()
+        parts.append(f"{name}={mask_preview(text, types[0]) if types else text}")
+    return ", ".join(parts)
