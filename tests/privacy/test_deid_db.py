@@ -341,6 +341,8 @@ def test_sqlite_number_in_a_text_column(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE mixed (id INTEGER PRIMARY KEY, note TEXT)")
         conn.executemany("INSERT INTO mixed VALUES (?, ?)", [(1, 13912345678), (2, "x1@a.cn")])
+    found = scan_database(f"sqlite:///{db}").counts
+    assert found == {"cn_mobile": 1, "email": 1}
     pol = parse_policy(
         "types:\n  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}\n"
         "  email: {action: redact}\n"

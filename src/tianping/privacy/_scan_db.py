@@ -168,6 +168,7 @@ def _scan_table(
     on_rows: Callable[[int], None] | None = None,
 ) -> tuple[FileReport, list[Finding]]:
     from sqlalchemy import select
+    from sqlalchemy import types as sa
     from sqlalchemy.exc import SQLAlchemyError
 
     rep = FileReport(path=table_location(shown, table, schema), format=kind)
@@ -183,7 +184,8 @@ def _scan_table(
             result = conn.execution_options(stream_results=True).execute(select(*cols, *keys))
             names = [c.name for c in cols]
             key_names = [k.name for k in keys]
-            batches = _batches(result, names, key_names, opts, rep, examples, on_rows)
+            strings = [isinstance(c.type, sa.String) for c in cols]
+            batches = _batches(result, names, strings, key_names, opts, rep, examples, on_rows)
             _scan_batches(batches, rep, examples, opts)
     except (SQLAlchemyError, InputError) as exc:  # permissions, a dropped table: this one only
         rep.status = "error"
@@ -200,9 +202,22 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
+def _text_series(name: str, values: Sequence[Any], strings: bool) -> pl.Series:
+    """A column's values as a polars String series: a string column's as they come (no
+    Python call per value), others (numbers, JSON) as their text. SQLite may hand back a
+    number from a text column: then that batch is converted too."""
+    if strings:
+        try:
+            return pl.Series(name, values, pl.String)
+        except TypeError:
+            pass
+    return pl.Series(name, [cell_text(v) for v in values], pl.String)
+
+
 def _batches(
     result: Any,
     names: list[str],
+    strings: list[bool],
     key_names: list[str],
     opts: ScanOptions,
     rep: FileReport,
@@ -216,8 +231,8 @@ def _batches(
     for rows in result.partitions(opts.batch_rows):
         columns = list(zip(*rows, strict=True))[: len(names)] if rows else [() for _ in names]
         data: dict[str | None, pl.Series] = {
-            name: pl.Series(name, [cell_text(v) for v in values], pl.String)
-            for name, values in zip(names, columns, strict=True)
+            name: _text_series(name, values, text)
+            for name, values, text in zip(names, columns, strings, strict=True)
         }
         seen = len(examples)
         yield row0, data, None
