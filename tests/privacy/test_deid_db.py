@@ -16,7 +16,7 @@ from tianping.errors import InputError
 from tianping.privacy._deid_db import deid_database_in_place, deid_database_table
 from tianping.privacy._policy import parse_policy
 from tianping.privacy._scan import scan_paths
-from tianping.privacy._scan_db import scan_database
+from tianping.privacy._scan_db import reflect_table, scan_database
 
 KEY = "0123456789abcdef-db-test-key"
 POLICY = """
@@ -185,6 +185,8 @@ def test_table_into_a_new_table(
     engine = sa.create_engine(url)
     insp = sa.inspect(engine)
     assert insp.get_pk_constraint("customers_deid")["constrained_columns"] == ["customer_id"]
+    copy = reflect_table(engine, "customers_deid", None, "copy")
+    assert isinstance(copy.columns["profile"].type, sa.JSON)  # MariaDB's LONGTEXT + check too
     engine.dispose()
     # a rescan of the new table finds no identifier left
     rescan = scan_database(url, tables=["customers_deid"])
@@ -218,18 +220,17 @@ def test_new_table_refusals_and_rollback(
             url, "customers", url, pol, out_table="half", batch_rows=30, on_rows=stop
         )
     assert not sa.inspect(engine).has_table("half")
-    # a rule that breaks a JSON column fails on the first row (MariaDB keeps JSON as text)
+    # a rule that breaks a JSON column fails on the first row (MariaDB's JSON included)
     bad = parse_policy(
         IN_PLACE.replace(
             "columns:\n", "columns:\n  profile: {action: mask, keep_start: 3, keep_end: 0}\n"
         )
     )
-    if engine.dialect.name != "mysql":
-        with pytest.raises(
-            InputError, match=r"row 1, column profile: the de-identified value is not JSON"
-        ):
-            deid_database_table(url, "customers", url, bad, out_table="half")
-        assert not sa.inspect(engine).has_table("half")
+    with pytest.raises(
+        InputError, match=r"row 1, column profile: the de-identified value is not JSON"
+    ):
+        deid_database_table(url, "customers", url, bad, out_table="half")
+    assert not sa.inspect(engine).has_table("half")
     engine.dispose()
 
 

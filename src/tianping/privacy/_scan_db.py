@@ -13,6 +13,7 @@ table that cannot be read (no permission, a driver error) is reported and the ru
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -153,9 +154,31 @@ def reflect_table(engine: Any, table: str, schema: str | None, where: str) -> An
     from sqlalchemy.exc import NoSuchTableError
 
     try:
-        return Table(table, MetaData(), schema=schema, autoload_with=engine)
+        meta = Table(table, MetaData(), schema=schema, autoload_with=engine)
     except NoSuchTableError:
         raise InputError(f"{where}: no such table / 数据表不存在") from None
+    if getattr(engine.dialect, "is_mariadb", False):
+        _mariadb_json(engine, meta, schema)
+    return meta
+
+
+def _mariadb_json(engine: Any, meta: Any, schema: str | None) -> None:
+    """MariaDB keeps a JSON column as LONGTEXT with a `json_valid` check, which reflection
+    does not read: such columns are typed JSON again, so copies stay JSON and values are
+    checked as JSON when written back."""
+    from sqlalchemy import text
+    from sqlalchemy import types as sa
+
+    sql = text(
+        "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+        "WHERE CONSTRAINT_SCHEMA = COALESCE(:schema, DATABASE()) AND TABLE_NAME = :table"
+    )
+    with engine.connect() as conn:
+        clauses = conn.execute(sql, {"schema": schema, "table": meta.name}).scalars().all()
+    for clause in clauses:
+        m = re.fullmatch(r"\s*json_valid\(`([^`]+)`\)\s*", str(clause))
+        if m and m.group(1) in meta.columns:
+            meta.columns[m.group(1)].type = sa.JSON()
 
 
 def _scan_table(
