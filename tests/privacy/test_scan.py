@@ -70,6 +70,40 @@ def test_columns_only_samples_then_confirms(corpus) -> None:  # type: ignore[no-
     assert rep.counts["cn_resident_id"] == full.counts["cn_resident_id"]
 
 
+def test_max_rows_scans_only_the_first_rows_of_each_file(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A survey: each format stops after the first N records (in small batches too, so the
+    cut falls inside one), says so, and what it counts is what those rows hold."""
+    import polars as pl
+
+    from tianping.privacy import detect_batch
+
+    data = corpus.root / "data"
+    notes = (data / "notes.txt").read_text(encoding="utf-8").split("\n")
+    small = ScanOptions(max_rows=130, batch_rows=50, batch_chars=5_000)
+    for name in ("customers.csv", "customers.parquet", "notes.txt", "records.jsonl"):
+        calls: list[int] = []
+        rep, examples = scan_file(data / name, small, on_bytes=calls.append)
+        assert rep.status == "ok" and rep.partial and rep.rows == 130, name
+        assert sum(calls) == (data / name).stat().st_size  # the rest is reported as done
+        assert all(e.row <= 130 for e in examples), name
+    rep, _ = scan_file(data / "customers.csv", small)
+    assert {c.column: c.values_scanned for c in rep.columns}["phone"] == 130
+    rep, _ = scan_file(data / "notes.txt", small)
+    want = detect_batch(pl.Series(notes[:130]), previews=False)["pi_type"].value_counts()
+    assert rep.counts == dict(zip(want["pi_type"], want["count"], strict=True))
+    # a limit the file does not reach: a whole scan, not partial
+    whole, _ = scan_file(data / "customers.csv", ScanOptions(max_rows=10_000))
+    assert not whole.partial and whole.rows == 400
+    # the CLI says which files were cut
+    from typer.testing import CliRunner
+
+    from tianping.cli import app
+
+    res = CliRunner().invoke(app, ["scan", str(data / "notes.txt"), "--max-rows", "20"])
+    assert res.exit_code in (0, 1), res.output
+    assert "only the first rows scanned" in res.output and "notes.txt: 20 rows" in res.output
+
+
 def test_locations_point_at_the_value(corpus) -> None:  # type: ignore[no-untyped-def]
     rep = scan_paths([corpus.root / "data" / "notes.txt", corpus.root / "data" / "customers.csv"])
     lines = (corpus.root / "data" / "notes.txt").read_text(encoding="utf-8").split("\n")

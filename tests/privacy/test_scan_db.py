@@ -191,3 +191,15 @@ def test_findings_name_their_row_by_primary_key(
     notes = [f for f in rep.findings if f.column == "note"]
     assert notes and notes[0].key == "phone=13*******78"
     assert "13912345678" not in rep.model_dump_json()
+
+
+def test_max_rows_reads_only_the_first_rows(
+    customer_db: tuple[str, list[dict[str, str]]],
+) -> None:
+    url, rows = customer_db
+    rep = scan_database(url, ScanOptions(max_rows=30, batch_rows=7), tables=["customers"])
+    cust = rep.files[0]
+    assert cust.partial and cust.rows == 30
+    assert {c.column: c.values_scanned for c in cust.columns}["phone"] == 30
+    whole = scan_database(url, ScanOptions(max_rows=len(rows)), tables=["customers"])
+    assert not whole.files[0].partial and whole.files[0].rows == len(rows)

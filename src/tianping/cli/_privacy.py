@@ -70,6 +70,14 @@ def scan(
     views: Annotated[
         bool, typer.Option("--views", help="Scan the database's views too / 同时扫描视图")
     ] = False,
+    max_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rows",
+            min=1,
+            help="A survey: scan only the first N rows (lines) of each file or table / 抽查前 N 行",
+        ),
+    ] = None,
     schema: Annotated[
         str | None, typer.Option("--schema", help="Database schema (default: the default one)")
     ] = None,
@@ -81,6 +89,7 @@ def scan(
     opts = ScanOptions(
         min_confidence=min_confidence,
         columns_only=columns_only,
+        max_rows=max_rows,
         max_examples=max_examples,
         workers=workers,
     )
@@ -205,6 +214,14 @@ def _text(report: Any) -> str:
         lines.append("未扫描的文件" if zh else "files not scanned")
         for f in bad:
             lines.append(f"  {f.path}: {f.status}: {f.message}")
+    partial = [f for f in report.files if f.partial]
+    if partial:
+        lines.append("")
+        lines.append(
+            "仅扫描前若干行（--max-rows）" if zh else "only the first rows scanned (--max-rows)"
+        )
+        for f in partial:
+            lines.append(f"  {f.path}: {f.rows} {'行' if zh else 'rows'}")
     flawed = [f for f in report.files if f.problems]
     if flawed:
         lines.append("")

@@ -101,6 +101,9 @@ class FileReport(BaseModel):
     rows: int = 0
     malformed_rows: int = 0
     long_lines: int = 0
+    partial: bool = Field(
+        False, description="Only the first `max_rows` rows or lines were scanned (a survey)"
+    )
     problems: list[Problem] = Field(
         default_factory=list, description=f"The first {MAX_PROBLEMS} malformed records, located"
     )
@@ -188,6 +191,7 @@ class ScanOptions:
     max_line_chars: int = 1_000_000
     columns_only: bool = False
     sample_rows: int = 2_000
+    max_rows: int | None = None  # a survey: the first rows (lines) of each file or table only
     workers: int = 1
     include_hidden: bool = False
     max_json_bytes: int = 256_000_000  # a .json document is parsed whole up to this size
@@ -892,6 +896,8 @@ def _scan_batches(
         rep.minors += int((df["pipl_class"] == "minor").sum())
         _keep_examples(df, s, col, row0, locs, skip, rep, examples, kept, opts)
 
+    if opts.max_rows is not None:
+        batches = _at_most(batches, opts.max_rows, rep)
     for row0, data, locs in batches:
         n_rows = max((x.len() for x in data.values()), default=0)
         if opts.columns_only and candidates is None:
@@ -921,6 +927,29 @@ def _scan_batches(
             cr.label = top if n >= 0.5 * cr.values_scanned else None
     rep.columns = list(cols.values())
     rep.counts = dict(counts)
+
+
+def _at_most(batches: Iterator[Batch], limit: int, rep: FileReport) -> Iterator[Batch]:
+    """The first `limit` rows of `batches`; the reader is closed after them and the report
+    marked partial (when there were more)."""
+    seen = 0
+    for row0, data, locs in batches:
+        n = max((x.len() for x in data.values()), default=0)
+        if seen + n <= limit:
+            yield row0, data, locs
+            seen += n
+            continue
+        keep = limit - seen
+        if keep > 0:
+            data = {c: s.head(keep) for c, s in data.items()}
+            yield row0, data, None if locs is None else locs[:keep] + locs[n : n + keep]
+        close = getattr(batches, "close", None)
+        if close is not None:  # the reader's own clean-up (and row count) first
+            close()
+        rep.partial = True
+        rep.rows = limit
+        return
+    rep.rows = min(rep.rows, limit) if rep.rows else seen
 
 
 def _keep_examples(

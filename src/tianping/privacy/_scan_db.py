@@ -204,7 +204,10 @@ def _scan_table(
             return rep, examples
         keys = list(meta.primary_key.columns)
         with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True).execute(select(*cols, *keys))
+            query = select(*cols, *keys)
+            if opts.max_rows is not None:  # one row more: whether the table has more
+                query = query.limit(opts.max_rows + 1)
+            result = conn.execution_options(stream_results=True).execute(query)
             names = [c.name for c in cols]
             key_names = [k.name for k in keys]
             strings = [isinstance(c.type, sa.String) for c in cols]
