@@ -197,9 +197,11 @@ def test_max_rows_reads_only_the_first_rows(
     customer_db: tuple[str, list[dict[str, str]]],
 ) -> None:
     url, rows = customer_db
-    rep = scan_database(url, ScanOptions(max_rows=30, batch_rows=7), tables=["customers"])
+    rep = scan_database(url, ScanOptions(max_rows=30, batch_rows=40), tables=["customers"])
     cust = rep.files[0]
     assert cust.partial and cust.rows == 30
+    # examples of the batch the limit cut still name their row's key
+    assert rep.findings and all(f.key and f.row <= 30 for f in rep.findings)
     assert {c.column: c.values_scanned for c in cust.columns}["phone"] == 30
     whole = scan_database(url, ScanOptions(max_rows=len(rows)), tables=["customers"])
     assert not whole.files[0].partial and whole.files[0].rows == len(rows)

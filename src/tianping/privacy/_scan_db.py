@@ -261,9 +261,10 @@ def _batches(
             for name, values, text in zip(names, columns, strings, strict=True)
         }
         seen = len(examples)
-        yield row0, data, None
-        if key_names:
-            for ex in examples[seen:]:
+        try:
+            yield row0, data, None
+        finally:  # also when the scan stops here (max_rows)
+            for ex in examples[seen:] if key_names else ():
                 if ex.file == rep.path and row0 < ex.row <= row0 + len(rows):
                     ex.key = _shown_key(key_names, rows[ex.row - row0 - 1][len(names) :])
         row0 += len(rows)
