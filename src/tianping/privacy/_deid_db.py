@@ -228,9 +228,7 @@ def deid_database_table(
         raise InputError(f"{where}: {_safe_message(exc)}") from None
     finally:
         engine.dispose()
-    rep = DeidFileReport(input=where, output=str(out), format="table", records=rows)
-    rep.replaced = dict(sorted(deid.counts.items()))
-    return DeidReport(files=[rep])
+    return _report(where, str(out), rows, deid)
 
 
 def _target_type(column: Any, src: _Source, same_dialect: bool) -> Any:
@@ -307,9 +305,7 @@ def _to_database(
     finally:
         engine.dispose()
         target.dispose()
-    rep = DeidFileReport(input=where, output=dest, format="table", records=rows)
-    rep.replaced = dict(sorted(deid.counts.items()))
-    return DeidReport(files=[rep])
+    return _report(where, dest, rows, deid)
 
 
 def _fill(
@@ -452,10 +448,12 @@ def deid_database_in_place(
         raise InputError(f"{where}: {_safe_message(exc)}; nothing was changed") from None
     finally:
         engine.dispose()
-    rep = DeidFileReport(
-        input=where, output=f"{where} (in place, {changed} rows updated)", format="table",
-        records=rows,
-    )  # fmt: skip
+    return _report(where, f"{where} (in place, {changed} rows updated)", rows, deid)
+
+
+def _report(where: str, output: str, rows: int, deid: Deidentifier) -> DeidReport:
+    """The run's report: one table, its rows, and the values replaced per type or column."""
+    rep = DeidFileReport(input=where, output=output, format="table", records=rows)
     rep.replaced = dict(sorted(deid.counts.items()))
     return DeidReport(files=[rep])
 
