@@ -89,21 +89,6 @@ def _database(kind: str, tmp: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _load(url: str, rows: list[dict[str, str]]) -> None:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url)
-    meta = sa.MetaData()
-    cols = [sa.Column("customer_id", sa.String(20), primary_key=True)]
-    cols += [sa.Column(k, sa.Text) for k in rows[0] if k != "customer_id"]
-    table = sa.Table("customers", meta, *cols)
-    meta.create_all(engine)
-    with engine.begin() as conn:
-        for i in range(0, len(rows), 20_000):
-            conn.execute(table.insert(), rows[i : i + 20_000])
-    engine.dispose()
-
-
 def _sql(url: str, *statements: str) -> None:
     import sqlalchemy as sa
 
@@ -162,12 +147,13 @@ def _one_database(
     kind: str, n: int, rows: list[dict[str, str]], pol: Any
 ) -> list[dict[str, object]]:
     from tianping.privacy import deid_database_in_place, deid_database_table, scan_database
+    from tianping.privacy._corpus import load_table
     from tianping.privacy._scan import ScanOptions
 
     out: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as d, _database(kind, Path(d)) as url:
         tmp = Path(d)
-        _load(url, rows)
+        load_table(url, rows)
         _sql(url, "CREATE TABLE pristine AS SELECT * FROM customers")
         restore = (
             "DELETE FROM customers",

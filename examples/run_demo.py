@@ -196,24 +196,15 @@ def _database_in_place(
     place (by primary key, one transaction), scanned again. PI counts before and after."""
     import csv
 
-    import sqlalchemy as sa
-
     from tianping.privacy import deid_database_in_place, scan_database
+    from tianping.privacy._corpus import load_table
 
     db = out / "crm.db"
     db.unlink(missing_ok=True)
     with csv_path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    engine = sa.create_engine(f"sqlite:///{db}")
-    meta = sa.MetaData()
-    cols = [sa.Column("customer_id", sa.String(20), primary_key=True)]
-    cols += [sa.Column(c, sa.Text) for c in rows[0] if c != "customer_id"]
-    table = sa.Table("customers", meta, *cols)
-    meta.create_all(engine)
-    with engine.begin() as conn:
-        conn.execute(table.insert(), rows)
-    engine.dispose()
     url = f"sqlite:///{db}"
+    load_table(url, rows)
     before = scan_database(url).counts
     report = deid_database_in_place(url, "customers", policy)
     after = scan_database(url).counts

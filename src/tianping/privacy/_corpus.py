@@ -340,6 +340,25 @@ def table_rows(n: int, seed: int = 7) -> list[dict[str, str]]:
     return rows
 
 
+def load_table(url: str, rows: list[dict[str, str]], table: str = "customers") -> None:
+    """`rows` (as `table_rows` makes them) as a new database table: `customer_id` the
+    primary key, every other column text. For examples and benchmarks of database scans."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        meta = sa.MetaData()
+        cols = [sa.Column("customer_id", sa.String(20), primary_key=True)]
+        cols += [sa.Column(k, sa.Text) for k in rows[0] if k != "customer_id"]
+        target = sa.Table(table, meta, *cols)
+        meta.create_all(engine)
+        with engine.begin() as conn:
+            for i in range(0, len(rows), 20_000):
+                conn.execute(target.insert(), rows[i : i + 20_000])
+    finally:
+        engine.dispose()
+
+
 def raw_values(records: Iterable[CorpusRecord]) -> set[str]:
     """The gold PI strings (to assert that none leaks into any output)."""
     return {r.text[s:e] for r in records for s, e, t in r.pi_spans()}
