@@ -71,7 +71,7 @@ def test_errors_leave_nothing_behind(
 ) -> None:
     url, _ = customer_db
     pol = parse_policy(POLICY)
-    with pytest.raises(InputError, match="no such table"):
+    with pytest.raises(InputError, match=r"no table\(s\) \[.orders.\]; tables are"):
         deid_database_table(url, "orders", tmp_path / "o.parquet", pol)
     with pytest.raises(InputError, match=r"policy column\(s\) \['name'"):
         deid_database_table(url, "blobs", tmp_path / "b.parquet", pol)
@@ -89,8 +89,10 @@ def test_cli_extract(customer_db: tuple[str, list[dict[str, str]]], tmp_path: Pa
     res = runner.invoke(app, ["deid", url, str(out), "-p", str(policy), "--table", "customers"])
     assert res.exit_code == 0, res.output
     assert f"{len(rows)} records" in res.output and out.is_file()
+    # without --table every table is de-identified: into a folder or a database, not a file
     res = runner.invoke(app, ["deid", url, str(out), "-p", str(policy)])
-    assert res.exit_code == 2 and "--table" in res.output
+    assert isinstance(res.exception, InputError)  # main() turns it into exit code 2
+    assert "several tables go to a folder" in str(res.exception)
 
 
 def test_anonymity_of_a_table_reads_only_its_columns(
@@ -366,3 +368,186 @@ def test_rows_done_add_up(customer_db: tuple[str, list[dict[str, str]]]) -> None
         url, "customers", parse_policy(IN_PLACE), batch_rows=50, on_rows=updated.append
     )
     assert copied == updated == [50, 50, 20] and sum(copied) == len(rows)
+
+
+WHOLE = """
+columns:
+  name: {action: pseudonymise, domain: person}       # customers.name
+  orders.buyer: {action: pseudonymise, domain: person}  # the same people, joined by name
+  id_number: {action: generalise, to: region_prefix}
+  orders.note: {action: redact, replacement: "[NOTE]"}  # this table's note only
+  note: {action: detect}
+types:
+  cn_mobile: {action: mask, keep_start: 3, keep_end: 4}
+  email: {action: redact}
+  "*": {action: redact}
+"""
+
+
+@pytest.fixture
+def shop_db(
+    customer_db: tuple[str, list[dict[str, str]]],
+) -> tuple[str, list[dict[str, str]]]:
+    """customer_db plus orders that name their buyer, with a key and free text."""
+    import sqlalchemy as sa
+
+    url, rows = customer_db
+    engine = sa.create_engine(url)
+    meta = sa.MetaData()
+    orders = sa.Table(
+        "orders",
+        meta,
+        sa.Column("order_id", sa.Integer, primary_key=True),
+        sa.Column("buyer", sa.String(40)),
+        sa.Column("note", sa.Text),
+    )
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            orders.insert(),
+            [
+                {"order_id": i, "buyer": r["name"], "note": f"送至 {r['phone']}"}
+                for i, r in enumerate(rows[:50], 1)
+            ],
+        )
+    engine.dispose()
+    return url, rows
+
+
+def test_whole_database_into_another(
+    shop_db: tuple[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    import sqlalchemy as sa
+
+    from tianping.privacy._deid_db import deid_database
+
+    url, rows = shop_db
+    before = _rows(url, "customers")
+    out = f"sqlite:///{tmp_path / 'clean.db'}"
+    rep = deid_database(url, out, parse_policy(WHOLE), batch_rows=30)
+    assert [f.input.rsplit("#", 1)[1] for f in rep.files] == sorted(
+        ["blobs", "customers", "orders"]
+    )
+    engine = sa.create_engine(out)
+    assert sorted(sa.inspect(engine).get_table_names()) == ["blobs", "customers", "orders"]
+    engine.dispose()  # views are not copied unless named
+    customers = _rows(out, "customers")
+    _check_deidentified(customers, rows, before, phone_masked=False)
+    with sa.create_engine(out).connect() as conn:
+        got = conn.execute(sa.text("SELECT order_id, buyer, note FROM orders")).all()
+    assert len(got) == 50 and {n for _, _, n in got} == {"[NOTE]"}  # orders.note: redacted
+    # keyed pseudonyms agree across tables: every order still joins its customer by name
+    names = {str(c["name"]) for c in customers.values()}
+    assert all(b in names for _, b, _ in got)
+    by_name = {r["name"]: r for r in rows}
+    assert not [b for _, b, _ in got if b in by_name]
+    # customers.note went through detection (the plain `note` key), not the orders rule
+    assert not [c for c in customers.values() if c["note"] == "[NOTE]"]
+    # the input database is only read
+    assert _rows(url, "customers") == before
+
+
+def test_whole_database_refusals_and_rollback(
+    shop_db: tuple[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    import sqlalchemy as sa
+
+    from tianping.privacy._deid_db import deid_database
+
+    url, _ = shop_db
+    pol = parse_policy(WHOLE)
+    with pytest.raises(InputError, match="the output database is the input"):
+        deid_database(url, url, pol)
+    out = f"sqlite:///{tmp_path / 'clean.db'}"
+    with pytest.raises(InputError, match=r"policy column\(s\) \['nickname', 'nope.name'\]"):
+        bad = WHOLE.replace(
+            "columns:\n", "columns:\n  nickname: {action: redact}\n  nope.name: {action: redact}\n"
+        )
+        deid_database(url, out, parse_policy(bad))
+    # a table.column key of a table left out of the run is not an error
+    rep = deid_database(url, out, pol, tables=["customers"])
+    assert len(rep.files) == 1
+    # a table that exists in the output is refused before anything is written
+    with pytest.raises(InputError, match=r"table\(s\) \['customers'\] exist already"):
+        deid_database(url, out, pol)
+    engine = sa.create_engine(out)
+    assert sa.inspect(engine).get_table_names() == ["customers"]
+    engine.dispose()
+    # stopped in its second table: the first one made by the run is dropped again
+    out2 = f"sqlite:///{tmp_path / 'half.db'}"
+    seen: list[int] = []
+
+    def stop_later(n: int) -> None:
+        seen.append(n)
+        if len(seen) > 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        deid_database(url, out2, pol, tables=["orders", "customers"], batch_rows=100,
+                      on_rows=stop_later)  # fmt: skip
+    engine = sa.create_engine(out2)
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
+def test_whole_database_to_a_folder(
+    shop_db: tuple[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    from tianping.privacy._deid_db import deid_database
+
+    url, rows = shop_db
+    folder = tmp_path / "extracts"
+    rep = deid_database(url, folder, parse_policy(WHOLE), out_format="csv")
+    assert sorted(p.name for p in folder.iterdir()) == ["blobs.csv", "customers.csv", "orders.csv"]
+    orders = pl.read_csv(folder / "orders.csv", infer_schema=False)
+    assert orders["note"].unique().to_list() == ["[NOTE]"] and orders.height == 50
+    assert sum(f.records for f in rep.files) == len(rows) + 50 + 1
+    with pytest.raises(InputError, match="several tables go to a folder"):
+        deid_database(url, tmp_path / "all.parquet", parse_policy(WHOLE))
+
+
+def test_whole_database_in_place_is_one_transaction(
+    shop_db: tuple[str, list[dict[str, str]]],
+) -> None:
+    """Every table in one transaction: a value that fails in the last table leaves the
+    tables before it untouched too; tables the policy leaves alone need no key."""
+    import sqlalchemy as sa
+
+    from tianping.privacy._deid_db import deid_database
+
+    url, rows = shop_db
+    before = _rows(url, "customers")
+    engine = sa.create_engine(url)
+
+    def orders() -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text("SELECT * FROM orders ORDER BY 1"))]
+
+    orders_before = orders()
+    with engine.begin() as conn:  # too narrow for the "[EMAIL]" its note gets
+        conn.execute(sa.text("CREATE TABLE tiny (k INTEGER PRIMARY KEY, note VARCHAR(6))"))
+        conn.execute(sa.text("INSERT INTO tiny VALUES (1, 'x@a.cn')"))
+    with pytest.raises(InputError, match=r"#tiny, row 1, column note: .* holds 6"):
+        deid_database(url, None, parse_policy(WHOLE), tables=["customers", "orders", "tiny"])
+    assert _rows(url, "customers") == before and orders() == orders_before
+    rep = deid_database(url, None, parse_policy(WHOLE), tables=["customers", "orders", "blobs"])
+    assert [f.input.rsplit("#", 1)[1] for f in rep.files] == ["customers", "orders"]
+    _check_deidentified(_rows(url, "customers"), rows, before)
+    assert {r[2] for r in orders()} == {"[NOTE]"}
+    engine.dispose()
+
+
+def test_cli_whole_database(shop_db: tuple[str, list[dict[str, str]]], tmp_path: Path) -> None:
+    url, _ = shop_db
+    policy = tmp_path / "p.yaml"
+    policy.write_text(WHOLE, encoding="utf-8")
+    runner = CliRunner()
+    out = f"sqlite:///{tmp_path / 'clean.db'}"
+    res = runner.invoke(app, ["deid", url, out, "-p", str(policy), "--tables", "customers,orders"])
+    assert res.exit_code == 0, res.output
+    assert "#customers" in res.output and "#orders" in res.output and "50 records" in res.output
+    res = runner.invoke(app, ["deid", url, "-p", str(policy), "--in-place"])
+    assert res.exit_code == 0, res.output
+    assert "rows updated" in res.output
+    res = runner.invoke(app, ["deid", url, out, "-p", str(policy), "--out-table", "x"])
+    assert res.exit_code == 2 and "--out-table" in res.output

@@ -79,3 +79,26 @@ def test_key_not_needed_without_keyed_actions(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("TIANPING_DEID_KEY", raising=False)
     pol = parse_policy("columns:\n  a: {action: shift_date, days: 3}\n  b: {action: redact}\n")
     assert not pol.needs_key()
+
+
+def test_table_column_keys() -> None:
+    """`table.column` rules one table's column and wins over the plain name; a plain name
+    rules every table that has the column."""
+    pol = parse_policy(
+        "columns:\n"
+        "  name: {action: redact}\n"
+        "  orders.name: {action: mask, keep_start: 1}\n"
+        "  orders.note: {action: suppress}\n"
+        "  ghost.col: {action: redact}\n"
+        "  phone: {action: redact}\n"
+    )
+    customers = pol.for_table("customers", ["id", "name", "note"])
+    assert customers.columns == {"name": pol.columns["name"]}
+    orders = pol.for_table("orders", ["name", "note"])
+    assert orders.columns == {
+        "name": pol.columns["orders.name"],
+        "note": pol.columns["orders.note"],
+    }
+    assert pol.for_table("other", ["x"]).columns == {}  # no rule left: still a valid object
+    tables = {"customers": ["id", "name"], "orders": ["name", "note"]}
+    assert pol.unused_columns(tables) == ["ghost.col", "phone"]

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -59,7 +60,7 @@ def deid_cmd(
         str,
         typer.Argument(
             metavar="SRC",
-            help="Input file, folder or database URL (with --table) / 输入文件、目录或数据库地址",
+            help="Input file, folder or database URL / 输入文件、目录或数据库地址",
         ),
     ],
     policy: Annotated[Path, typer.Option("--policy", "-p", help="Policy YAML / 去标识化策略")],
@@ -68,7 +69,8 @@ def deid_cmd(
         typer.Argument(
             metavar="DST",
             help="Output file or folder (never the input); from a database also a database "
-            "URL (a new table); none with --in-place / 输出",
+            "URL (new tables), or a folder of extracts for several tables; none with "
+            "--in-place / 输出",
             show_default=False,
         ),
     ] = None,
@@ -83,8 +85,20 @@ def deid_cmd(
     fmt: FormatOpt = TextJson.text,
     table: Annotated[
         str | None,
-        typer.Option("--table", help="With a database URL: the table (or view) to de-identify"),
+        typer.Option("--table", help="With a database URL: the one table (or view) to de-identify"),
     ] = None,
+    tables: Annotated[
+        str | None,
+        typer.Option(
+            "--tables",
+            help="With a database URL: the tables to de-identify, comma-separated (default: "
+            "every table, when --table is not given) / 多表",
+        ),
+    ] = None,
+    out_format: Annotated[
+        str,
+        typer.Option("--out-format", help="Several tables into a folder: parquet or csv extracts"),
+    ] = "parquet",
     schema: Annotated[str | None, typer.Option("--schema", help="The table's schema")] = None,
     out_table: Annotated[
         str | None,
@@ -100,8 +114,10 @@ def deid_cmd(
     ] = False,
 ) -> None:
     """De-identify PI in a file or folder per a policy; other bytes stay as they are. From a
-    database table: an extract (.parquet/.csv), a new table (DST a database URL), or the
-    table itself (--in-place)."""
+    database table (--table): an extract (.parquet/.csv), a new table (DST a database URL),
+    or the table itself (--in-place). Without --table, every table of the database (or
+    --tables): new tables in another database, a folder of extracts, or in place in one
+    transaction; policy columns may be written table.column."""
     from tianping.privacy._deid import deid_path
     from tianping.privacy._policy import load_policy
     from tianping.privacy._scan_db import is_database_url
@@ -112,20 +128,35 @@ def deid_cmd(
         )
     pol = load_policy(policy)
     if is_database_url(source):
-        if not table:
-            raise typer.BadParameter("a database URL needs --table NAME", param_hint="--table")
-        from tianping.privacy._deid_db import deid_database_in_place, deid_database_table
+        from tianping.privacy._deid_db import (
+            deid_database,
+            deid_database_in_place,
+            deid_database_table,
+        )
 
-        if in_place:
-            if dst is not None:
-                raise typer.BadParameter("--in-place takes no DST", param_hint="DST")
-            run_db = functools.partial(deid_database_in_place, source, table, pol, schema=schema)
-        elif dst is None:
+        if table and tables:
+            raise typer.BadParameter("give --table or --tables, not both", param_hint="--tables")
+        if out_table and not table:
+            raise typer.BadParameter("--out-table names the copy of one --table")
+        if in_place and dst is not None:
+            raise typer.BadParameter("--in-place takes no DST", param_hint="DST")
+        if not in_place and dst is None:
             raise typer.BadParameter(
-                "give DST (a file or a database URL), or --in-place", param_hint="DST"
+                "give DST (a file, a folder or a database URL), or --in-place", param_hint="DST"
             )
+        target: str | Path | None = (
+            None if dst is None else dst if is_database_url(dst) else Path(dst)
+        )
+        run_db: Callable[..., Any]
+        if not table:
+            only = [t.strip() for t in (tables or "").split(",") if t.strip()] or None
+            run_db = functools.partial(
+                deid_database, source, target, pol, tables=only, schema=schema,
+                out_format=out_format,
+            )  # fmt: skip
+        elif target is None:
+            run_db = functools.partial(deid_database_in_place, source, table, pol, schema=schema)
         else:
-            target: str | Path = dst if is_database_url(dst) else Path(dst)
             run_db = functools.partial(
                 deid_database_table, source, table, target, pol, schema=schema, out_table=out_table
             )

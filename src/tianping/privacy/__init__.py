@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         deid_path,
     )
     from tianping.privacy._deid_db import (
+        deid_database,
         deid_database_in_place,
         deid_database_table,
     )
@@ -104,6 +105,7 @@ _WHERE = {
     "parse_policy": "_policy",
     "Deidentifier": "_deid",
     "deid_path": "_deid",
+    "deid_database": "_deid_db",
     "deid_database_in_place": "_deid_db",
     "deid_database_table": "_deid_db",
     "DeidReport": "_deid",
@@ -140,6 +142,7 @@ __all__ = [
     "SensitiveInventory",
     "build_inventory",
     "decide_route",
+    "deid_database",
     "deid_database_in_place",
     "deid_database_table",
     "deid_path",

@@ -42,7 +42,7 @@ from tianping.privacy._scan_db import (
     table_location,
 )
 
-__all__ = ["deid_database_in_place", "deid_database_table"]
+__all__ = ["deid_database", "deid_database_in_place", "deid_database_table"]
 
 OUT_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 
@@ -179,6 +179,51 @@ def _db_values(
     return values
 
 
+def _table_policies(
+    engine: Any, shown: str, tables: list[str] | None, schema: str | None, policy: Policy,
+    views: bool = True,
+) -> dict[str, Policy]:  # fmt: skip
+    """The tables of a run (`tables`, or every table of the database) with the rules for
+    each (`Policy.for_table`). InputError for a table that does not exist or a column key
+    that names no column of the run's tables; a `table.column` key of a table the run
+    leaves out is not an error (one policy serves a whole database)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        insp = inspect(engine)
+        names = insp.get_table_names(schema=schema)
+        view_names = insp.get_view_names(schema=schema) if views or tables else []
+        known = set(names) | set(view_names)
+        if tables:
+            missing = [t for t in tables if t not in known]
+            if missing:
+                listed = sorted(names) + [f"{v} (view)" for v in sorted(view_names)]
+                raise InputError(f"{shown}: no table(s) {missing}; tables are {listed}")
+            chosen = list(dict.fromkeys(tables))
+        else:
+            chosen = sorted(names)
+        if not chosen:
+            where = f" in schema {schema}" if schema else ""
+            raise InputError(f"{shown}: no tables{where} / 没有数据表")
+        columns = {t: [c["name"] for c in insp.get_columns(t, schema=schema)] for t in chosen}
+    except SQLAlchemyError as exc:
+        raise InputError(f"{shown}: cannot read the table list: {_safe_message(exc)}") from None
+    others = known - set(chosen)
+    unused = [
+        k
+        for k in policy.unused_columns(columns)
+        if not (k.partition(".")[2] and k.partition(".")[0] in others)
+    ]
+    if unused:
+        shown_cols = "; ".join(f"{t}: {', '.join(c)}" for t, c in columns.items())
+        raise InputError(
+            f"{shown}: policy column(s) {unused} name no column of the table(s) de-identified "
+            f"(columns are {shown_cols}); write a plain column name or table.column"
+        )
+    return {t: policy.for_table(t, columns[t]) for t in chosen}
+
+
 def deid_database_table(
     url: str,
     table: str,
@@ -194,21 +239,113 @@ def deid_database_table(
     .csv file, or a database URL, where a new table (`out_table`, default the same name)
     is created in one transaction.
 
-    Column rules name the table's columns; other text columns go through detection when the
-    policy says so. `on_rows(n)`: n more rows are done."""
+    Column rules name the table's columns (plainly or as `table.column`); other text
+    columns go through detection when the policy says so. `on_rows(n)`: n more rows are
+    done."""
     if isinstance(out, str) and is_database_url(out):
-        return _to_database(
-            url, table, out, out_table or table, policy, schema, batch_rows, on_rows
-        )
+        with _Databases(url, out) as dbs:
+            pol = _table_policies(dbs.engine, dbs.shown, [table], schema, policy)[table]
+            rows, deid, dest = _copy_table(dbs, table, out_table or table, pol, schema,
+                                           batch_rows, on_rows)  # fmt: skip
+        return DeidReport(files=[_file_report(dbs.where(table, schema), dest, rows, deid)])
     out = Path(out)
     kind = OUT_FORMATS.get(out.suffix.lower())
     if kind is None:
         raise InputError(f"{out}: write the extract as .parquet or .csv, or give a database URL")
+    engine, shown = open_database(url)
+    try:
+        pol = _table_policies(engine, shown, [table], schema, policy)[table]
+        rows, deid = _extract(engine, shown, table, schema, out, kind, pol, batch_rows, on_rows)
+    finally:
+        engine.dispose()
+    return DeidReport(
+        files=[_file_report(table_location(shown, table, schema), str(out), rows, deid)]
+    )
+
+
+def deid_database(
+    url: str,
+    out: Path | str | None,
+    policy: Policy,
+    *,
+    tables: list[str] | None = None,
+    schema: str | None = None,
+    out_format: str = "parquet",
+    batch_rows: int = 50_000,
+    on_rows: Callable[[int], None] | None = None,
+) -> DeidReport:
+    """De-identify several tables of a database in one run: `tables` (which may name
+    views), or every table (views are left out). One policy serves them all: a plain
+    column key applies to every table with that column, `table.column` to one table, and
+    keyed pseudonyms agree across tables (same value, same domain, same token), so joins
+    on pseudonymised columns still match.
+
+    - `out` a database URL (not the input's): each table into a new table of the same
+      name there. A table that exists is refused before anything is written, and when one
+      table fails, the tables this run made are dropped again.
+    - `out` a folder: one extract per table, `<table>.parquet` (or `.csv`: `out_format`).
+    - `out` None: every table in place, all in one transaction (see
+      `deid_database_in_place`); every refusal is checked before the first write.
+    """
+    if out is None:
+        return _in_place(url, tables, schema, policy, batch_rows, on_rows)
+    if isinstance(out, str) and is_database_url(out):
+        with _Databases(url, out) as dbs:
+            if dbs.target is dbs.engine:
+                raise InputError(
+                    f"{dbs.shown}: the output database is the input; give another database, "
+                    "or de-identify in place / 输出库与输入库相同"
+                )
+            policies = _table_policies(dbs.engine, dbs.shown, tables, schema, policy, False)
+            from sqlalchemy import inspect
+
+            there = [t for t in policies if inspect(dbs.target).has_table(t)]
+            if there:
+                raise InputError(
+                    f"{dbs.target_shown}: table(s) {there} exist already; drop them or write "
+                    "into another database / 目标表已存在"
+                )
+            files, made = [], []
+            try:
+                for t, pol in policies.items():
+                    made.append(t)
+                    rows, deid, dest = _copy_table(dbs, t, t, pol, schema, batch_rows, on_rows)
+                    files.append(_file_report(dbs.where(t, schema), dest, rows, deid))
+            except BaseException:
+                _drop(dbs.target, made)  # none existed before the run
+                raise
+        return DeidReport(files=files)
+    folder = Path(out)
+    if folder.suffix.lower() in OUT_FORMATS or (folder.exists() and not folder.is_dir()):
+        raise InputError(
+            f"{folder}: several tables go to a folder (one extract per table) or a database "
+            "URL; for one table give --table / 多表输出需为目录或数据库"
+        )
+    if out_format not in ("parquet", "csv"):
+        raise InputError(f"extract format {out_format!r}: expected parquet or csv")
+    engine, shown = open_database(url)
+    files = []
+    try:
+        policies = _table_policies(engine, shown, tables, schema, policy, False)
+        for t, pol in policies.items():
+            extract = folder / f"{t}.{out_format}"
+            rows, deid = _extract(engine, shown, t, schema, extract, out_format, pol, batch_rows,
+                                  on_rows)  # fmt: skip
+            files.append(_file_report(table_location(shown, t, schema), str(extract), rows, deid))
+    finally:
+        engine.dispose()
+    return DeidReport(files=files)
+
+
+def _extract(
+    engine: Any, shown: str, table: str, schema: str | None, out: Path, kind: str,
+    policy: Policy, batch_rows: int, on_rows: Callable[[int], None] | None,
+) -> tuple[int, Deidentifier]:  # fmt: skip
+    """One table into a Parquet or CSV file, through a temporary file renamed at the end."""
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
     deid = Deidentifier(policy)
-    engine, shown = open_database(url)
     where = table_location(shown, table, schema)
     rows = 0
     try:
@@ -226,9 +363,7 @@ def deid_database_table(
                     on_rows(len(part))
     except SQLAlchemyError as exc:
         raise InputError(f"{where}: {_safe_message(exc)}") from None
-    finally:
-        engine.dispose()
-    return _report(where, str(out), rows, deid)
+    return rows, deid
 
 
 def _target_type(column: Any, src: _Source, same_dialect: bool) -> Any:
@@ -248,29 +383,64 @@ def _target_type(column: Any, src: _Source, same_dialect: bool) -> Any:
         return sa.Text()
 
 
-def _to_database(
-    url: str,
+class _Databases:
+    """The input database and the output one (the same engine when the URLs are equal),
+    both disposed of at the end."""
+
+    def __init__(self, url: str, out_url: str) -> None:
+        self.engine, self.shown = open_database(url)
+        try:
+            self.target, self.target_shown = (
+                (self.engine, self.shown) if out_url == url else open_database(out_url, create=True)
+            )
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    def where(self, table: str, schema: str | None) -> str:
+        return table_location(self.shown, table, schema)
+
+    def __enter__(self) -> _Databases:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.engine.dispose()
+        self.target.dispose()
+
+
+def _drop(engine: Any, tables: list[str]) -> None:
+    """Drop tables this run made (after an error: best effort, the error comes first)."""
+    from sqlalchemy import MetaData, Table
+    from sqlalchemy.exc import SQLAlchemyError
+
+    for t in reversed(tables):
+        try:
+            with engine.begin() as conn:
+                Table(t, MetaData()).drop(conn, checkfirst=True)
+        except SQLAlchemyError:
+            pass
+
+
+def _copy_table(
+    dbs: _Databases,
     table: str,
-    out_url: str,
     out_table: str,
     policy: Policy,
     schema: str | None,
     batch_rows: int,
     on_rows: Callable[[int], None] | None,
-) -> DeidReport:
+) -> tuple[int, Deidentifier, str]:
+    """One table into a new table of the output database, filled in one transaction; a
+    half-made table is dropped again. The rows, the run's counts, where it went."""
     from sqlalchemy import Column, MetaData, Table, inspect
     from sqlalchemy.exc import SQLAlchemyError
 
     deid = Deidentifier(policy)
-    engine, shown = open_database(url)
-    target, target_shown = (
-        (engine, shown) if out_url == url else open_database(out_url, create=True)
-    )
-    where = table_location(shown, table, schema)
-    dest = table_location(target_shown, out_table)
-    rows = 0
+    engine, target = dbs.engine, dbs.target
+    where = dbs.where(table, schema)
+    dest = table_location(dbs.target_shown, out_table)
     try:
-        if target_shown == shown and out_table == table and schema is None:
+        if target is engine and out_table == table and schema is None:
             raise InputError(
                 f"{where}: the output table is the input; name another (--out-table) or "
                 "de-identify in place (--in-place) / 输出表与输入表相同"
@@ -302,10 +472,7 @@ def _to_database(
             raise
     except SQLAlchemyError as exc:
         raise InputError(f"{dest}: {_safe_message(exc)}; nothing was written") from None
-    finally:
-        engine.dispose()
-        target.dispose()
-    return _report(where, dest, rows, deid)
+    return rows, deid, dest
 
 
 def _fill(
@@ -351,6 +518,100 @@ def _fill(
     return rows
 
 
+class _InPlace:
+    """One table to de-identify where it is: its refusals are checked when it is made,
+    before anything is written; `run` then updates it on a connection the caller holds a
+    transaction on."""
+
+    def __init__(self, engine: Any, table: str, schema: str | None, where: str, policy: Policy):
+        from sqlalchemy import and_, bindparam, update
+
+        self.where = where
+        self.deid = deid = Deidentifier(policy)
+        self.src = src = _Source(engine, table, schema, where, deid, for_db=True)
+        self.changes_nothing = not src.touched
+        if self.changes_nothing:  # left alone, whatever its keys
+            return
+        keys = list(src.meta.primary_key.columns)
+        if not keys:
+            raise InputError(
+                f"{where}: no primary key, so rows cannot be updated one by one; write a "
+                "de-identified copy instead (a database URL or a file as output) / 无主键"
+            )
+        key_names = {k.name for k in keys}
+        bad_keys = sorted(key_names & set(deid.policy.columns) & src.rewritten)
+        if bad_keys:
+            raise InputError(
+                f"{where}: the policy changes key column(s) {bad_keys}, which find the rows "
+                "to update; keep them, or write a de-identified copy instead"
+            )
+        retyped = [f"{c.name} ({c.type})" for c in src.touched if src.becomes_text(c)]
+        if retyped:
+            raise InputError(
+                f"{where}: in place a column keeps its type, but the policy turns "
+                f"{', '.join(retyped)} into text; write a de-identified copy instead"
+            )
+        names = [c.name for c in src.cols]
+        self.keys = keys
+        self.kpos = [names.index(k.name) for k in keys]
+        self.rewrite = [(names.index(c.name), c) for c in src.touched if c.name not in key_names]
+        # key columns under detection of unlisted columns: checked, never written
+        self.checked = [(names.index(c.name), c) for c in src.touched if c.name in key_names]
+        self.stmt = (
+            update(src.meta)
+            .where(and_(*(k == bindparam(f"k_{i}") for i, k in enumerate(keys))))
+            .values({c.name: bindparam(f"v_{j}") for j, (_, c) in enumerate(self.rewrite)})
+        )
+
+    def run(
+        self, conn: Any, batch_rows: int, on_rows: Callable[[int], None] | None
+    ) -> tuple[int, int]:
+        """Rows read and rows updated."""
+        from sqlalchemy import select, tuple_
+
+        src, keys, kpos, rewrite, where = self.src, self.keys, self.kpos, self.rewrite, self.where
+        key_expr = keys[0] if len(keys) == 1 else tuple_(*keys)
+        rows = changed = 0
+        last: tuple[Any, ...] | None = None
+        while True:
+            q = select(*src.cols).order_by(*keys).limit(batch_rows)
+            if last is not None:
+                q = q.where(key_expr > (last[0] if len(keys) == 1 else tuple_(*last)))
+            part = conn.execute(q).all()
+            if not part:
+                break
+            done = src.deid_rows(part)
+            for pos, c in self.checked:
+                for i, v in enumerate(done.column(c.name).to_pylist()):
+                    if v != cell_text(part[i][pos]):
+                        raise InputError(
+                            f"{where}, row {rows + i + 1}, column {c.name}: the key holds "
+                            "personal information; in place rows are found by their key, "
+                            "so write a de-identified copy instead / 主键含个人信息"
+                        )
+            new = [
+                _db_values(c, done.column(c.name).to_pylist(), where, rows, True)
+                for _, c in rewrite
+            ]
+            params = []
+            for i, raw in enumerate(part):
+                vals = [col[i] for col in new]
+                if all(v == raw[pos] for v, (pos, _) in zip(vals, rewrite, strict=True)):
+                    continue  # nothing in this row changes
+                params.append(
+                    {f"v_{j}": v for j, v in enumerate(vals)}
+                    | {f"k_{i}": raw[p] for i, p in enumerate(kpos)}
+                )
+            if params:
+                conn.execute(self.stmt, params)
+            changed += len(params)
+            rows += len(part)
+            last = tuple(part[-1][p] for p in kpos)
+            if on_rows is not None:
+                on_rows(len(part))
+        return rows, changed
+
+
 def deid_database_in_place(
     url: str,
     table: str,
@@ -365,97 +626,53 @@ def deid_database_in_place(
     the table as it was). Refused for a table without a primary key, a policy that changes
     a key column, or a rule that would turn a column that is not text into text (write a
     de-identified copy then)."""
-    from sqlalchemy import and_, bindparam, select, tuple_, update
+    return _in_place(url, [table], schema, policy, batch_rows, on_rows)
+
+
+def _in_place(
+    url: str,
+    tables: list[str] | None,
+    schema: str | None,
+    policy: Policy,
+    batch_rows: int,
+    on_rows: Callable[[int], None] | None,
+) -> DeidReport:
+    """Tables (default: every table) de-identified where they are, in one transaction."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    deid = Deidentifier(policy)
     engine, shown = open_database(url)
-    where = table_location(shown, table, schema)
-    rows = changed = 0
+    where = shown
+    files = []
     try:
-        src = _Source(engine, table, schema, where, deid, for_db=True)
-        keys = list(src.meta.primary_key.columns)
-        if not keys:
-            raise InputError(
-                f"{where}: no primary key, so rows cannot be updated one by one; write a "
-                "de-identified copy instead (a database URL or a file as output) / 无主键"
+        policies = _table_policies(engine, shown, tables, schema, policy, False)
+        runs = {}
+        for t, pol in policies.items():
+            where = table_location(shown, t, schema)
+            runs[t] = _InPlace(engine, t, schema, where, pol)
+        todo = [r for r in runs.values() if not r.changes_nothing]
+        if not todo:
+            where = (
+                table_location(shown, tables[0], schema) if tables and len(tables) == 1 else shown
             )
-        key_names = {k.name for k in keys}
-        bad_keys = sorted(key_names & set(src.deid.policy.columns) & src.rewritten)
-        if bad_keys:
-            raise InputError(
-                f"{where}: the policy changes key column(s) {bad_keys}, which find the rows "
-                "to update; keep them, or write a de-identified copy instead"
-            )
-        retyped = [f"{c.name} ({c.type})" for c in src.touched if src.becomes_text(c)]
-        if retyped:
-            raise InputError(
-                f"{where}: in place a column keeps its type, but the policy turns "
-                f"{', '.join(retyped)} into text; write a de-identified copy instead"
-            )
-        if not src.touched:
-            raise InputError(f"{where}: the policy changes no column of this table")
-        names = [c.name for c in src.cols]
-        kpos = [names.index(k.name) for k in keys]
-        rewrite = [(names.index(c.name), c) for c in src.touched if c.name not in key_names]
-        # key columns under detection of unlisted columns: checked, never written
-        checked = [(names.index(c.name), c) for c in src.touched if c.name in key_names]
-        stmt = (
-            update(src.meta)
-            .where(and_(*(k == bindparam(f"k_{i}") for i, k in enumerate(keys))))
-            .values({c.name: bindparam(f"v_{j}") for j, (_, c) in enumerate(rewrite)})
-        )
-        key_expr = keys[0] if len(keys) == 1 else tuple_(*keys)
+            raise InputError(f"{where}: the policy changes no column of the table(s)")
         with engine.begin() as conn:
-            last: tuple[Any, ...] | None = None
-            while True:
-                q = select(*src.cols).order_by(*keys).limit(batch_rows)
-                if last is not None:
-                    q = q.where(key_expr > (last[0] if len(keys) == 1 else tuple_(*last)))
-                part = conn.execute(q).all()
-                if not part:
-                    break
-                done = src.deid_rows(part)
-                for pos, c in checked:
-                    for i, v in enumerate(done.column(c.name).to_pylist()):
-                        if v != cell_text(part[i][pos]):
-                            raise InputError(
-                                f"{where}, row {rows + i + 1}, column {c.name}: the key holds "
-                                "personal information; in place rows are found by their key, "
-                                "so write a de-identified copy instead / 主键含个人信息"
-                            )
-                new = [
-                    _db_values(c, done.column(c.name).to_pylist(), where, rows, True)
-                    for _, c in rewrite
-                ]
-                params = []
-                for i, raw in enumerate(part):
-                    vals = [col[i] for col in new]
-                    if all(v == raw[pos] for v, (pos, _) in zip(vals, rewrite, strict=True)):
-                        continue  # nothing in this row changes
-                    params.append(
-                        {f"v_{j}": v for j, v in enumerate(vals)}
-                        | {f"k_{i}": raw[p] for i, p in enumerate(kpos)}
-                    )
-                if params:
-                    conn.execute(stmt, params)
-                changed += len(params)
-                rows += len(part)
-                last = tuple(part[-1][p] for p in kpos)
-                if on_rows is not None:
-                    on_rows(len(part))
+            for r in todo:
+                where = r.where
+                rows, changed = r.run(conn, batch_rows, on_rows)
+                output = f"{where} (in place, {changed} rows updated)"
+                files.append(_file_report(where, output, rows, r.deid))
     except SQLAlchemyError as exc:
         raise InputError(f"{where}: {_safe_message(exc)}; nothing was changed") from None
     finally:
         engine.dispose()
-    return _report(where, f"{where} (in place, {changed} rows updated)", rows, deid)
+    return DeidReport(files=files)
 
 
-def _report(where: str, output: str, rows: int, deid: Deidentifier) -> DeidReport:
-    """The run's report: one table, its rows, and the values replaced per type or column."""
+def _file_report(where: str, output: str, rows: int, deid: Deidentifier) -> DeidFileReport:
+    """One table's entry: its rows, and the values replaced per type or column."""
     rep = DeidFileReport(input=where, output=output, format="table", records=rows)
     rep.replaced = dict(sorted(deid.counts.items()))
-    return DeidReport(files=[rep])
+    return rep
 
 
 class _writer:

@@ -14,6 +14,7 @@ columns:                             # tables (CSV, Parquet, JSONL top-level key
   name: {action: pseudonymise, domain: person}
   birth_date: {action: generalise, to: year}
   notes: {action: detect}            # run detection on this column and apply `types`
+  orders.notes: {action: redact}     # databases: `table.column` for one table only
 detect_other_columns: true           # unlisted columns also go through detection
 ```
 
@@ -23,6 +24,7 @@ pseudonymisation, generalisation) [secondary source in the research notes].
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -163,6 +165,30 @@ class Policy(BaseModel):
 
     def rule_for_type(self, pi_type: str) -> Action | None:
         return self.types.get(pi_type) or self.types.get("*")
+
+    def for_table(self, table: str, columns: Collection[str]) -> Policy:
+        """The rules for one database table with these columns: `table.column` keys of this
+        table (which win) and plain keys that name one of its columns. Keys of other tables
+        and columns it lacks are left out; `unused_columns` says which match no table."""
+        cols = set(columns)
+        mine = {k: r for k, r in self.columns.items() if k in cols}
+        prefix = table + "."
+        for k, r in self.columns.items():
+            if k.startswith(prefix) and k[len(prefix) :] in cols and k not in cols:
+                mine[k[len(prefix) :]] = r
+        # model_copy: a table no column rule names may keep no rule at all
+        return self.model_copy(update={"columns": mine})
+
+    def unused_columns(self, tables: Mapping[str, Collection[str]]) -> list[str]:
+        """Column keys that name no column of these tables, plainly or as `table.column`."""
+        unused = []
+        for k in self.columns:
+            plain = any(k in cols for cols in tables.values())
+            table, _, col = k.partition(".")
+            qualified = col != "" and col in tables.get(table, ())
+            if not (plain or qualified):
+                unused.append(k)
+        return unused
 
     def needs_key(self) -> bool:
         rules = [*self.types.values(), *self.columns.values()]
