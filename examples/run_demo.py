@@ -192,11 +192,12 @@ def _privacy_walkthrough(console: Console, out: Path) -> None:
 def _database_in_place(
     console: Console, csv_path: Path, out: Path, policy: Any
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """The same customers as a SQLite table (out/privacy/crm.db): scanned, de-identified in
-    place (by primary key, one transaction), scanned again. PI counts before and after."""
+    """The same customers as a SQLite table (out/privacy/crm.db): scanned, copied
+    de-identified into another database (out/privacy/crm_copy.db), de-identified in place (by
+    primary key, one transaction), scanned again. PI counts before and after."""
     import csv
 
-    from tianping.privacy import deid_database_in_place, scan_database
+    from tianping.privacy import deid_database, deid_database_in_place, scan_database
     from tianping.privacy._corpus import load_table
 
     db = out / "crm.db"
@@ -206,6 +207,13 @@ def _database_in_place(
     url = f"sqlite:///{db}"
     load_table(url, rows)
     before = scan_database(url).counts
+    copy = out / "crm_copy.db"  # a staging copy of every table, the source only read
+    copy.unlink(missing_ok=True)
+    copied = deid_database(url, f"sqlite:///{copy}", policy)
+    console.print(
+        f"Database copy / 数据库去标识化副本: {len(copied.files)} table(s) into {copy.name}, "
+        f"PI found after {sum(scan_database(f'sqlite:///{copy}').counts.values())}"
+    )
     report = deid_database_in_place(url, "customers", policy)
     after = scan_database(url).counts
     f = report.files[0]
