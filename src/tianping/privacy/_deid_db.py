@@ -73,6 +73,17 @@ def _is_sql_string(column: Any) -> bool:
     return isinstance(column.type, sa.String)
 
 
+def _is_json(column: Any) -> bool:
+    from sqlalchemy import types as sa
+
+    return isinstance(column.type, sa.JSON)
+
+
+def json_text(value: Any) -> str | None:
+    """A JSON column's value as JSON text (a bare string keeps its quotes); None for NULL."""
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def _holds_text(column: Any) -> bool:
     """Whether a database column takes text back: string and JSON columns. Others (numbers,
     decimals, UUIDs, times) are rewritten only when a column rule names them."""
@@ -128,7 +139,8 @@ class _Source:
         columns = list(zip(*part, strict=True)) if part else [()] * len(self.cols)
         arrays = []
         for i, conv, f in zip(self.work, self.convert, self.in_schema, strict=True):
-            values = [cell_text(v) for v in columns[i]] if conv else columns[i]
+            text = json_text if _is_json(self.cols[i]) else cell_text
+            values = [text(v) for v in columns[i]] if conv else columns[i]
             try:
                 arrays.append(pa.array(values, type=f.type))
             except (pa.ArrowTypeError, pa.ArrowInvalid):  # SQLite: a number in a text column
@@ -150,23 +162,21 @@ class _Source:
 def _db_values(
     column: Any, values: list[Any], where: str, row0: int, check_length: bool = False
 ) -> list[Any]:
-    """De-identified values (rows row0 + 1 …) as their column takes them: JSON columns get
-    the parsed JSON; a string the column could not hold is a located error (never showing
-    the value)."""
-    from sqlalchemy import types as sa
-
-    if isinstance(column.type, sa.JSON):
-        out = []
+    """De-identified values (rows row0 + 1 …) as their column takes them: JSON columns
+    their JSON text, checked; a string the column could not hold is a located error (never
+    showing the value)."""
+    if _is_json(column):
         for i, v in enumerate(values):
             try:
-                out.append(None if v is None else json.loads(v))
+                if v is not None:
+                    json.loads(v)
             except ValueError:
                 raise InputError(
                     f"{where}, row {row0 + i + 1}, column {column.name}: the de-identified "
                     "value is not JSON; use a rule that keeps JSON valid (detect) or write a "
                     "copy as text"
                 ) from None
-        return out
+        return values
     limit = getattr(column.type, "length", None) if check_length else None
     if limit:
         for i, v in enumerate(values):
@@ -488,7 +498,9 @@ def _fill(
     transaction; the number of rows."""
     from sqlalchemy import select
 
-    names = [c.name for c in src.cols]
+    from tianping.privacy._db_write import insert_rows
+
+    touched = {c.name for c in src.touched}
     # SQLite: a second connection would wait on the reader's lock, so one reads and writes;
     # elsewhere the read streams on its own connection (MySQL allows nothing else on a
     # connection while a result streams)
@@ -502,13 +514,16 @@ def _fill(
             with rconn.execute(select(*src.cols), execution_options=stream) as result:
                 for part in result.partitions(batch_rows):
                     done = src.deid_rows(part)
-                    records = [dict(zip(names, raw, strict=True)) for raw in part]
-                    for c in src.touched:
-                        values = _db_values(c, done.column(c.name).to_pylist(), where, rows)
-                        for rec, v in zip(records, values, strict=True):
-                            rec[c.name] = v
-                    if records:
-                        wconn.execute(new.insert(), records)
+                    raw = list(zip(*part, strict=True)) if part else [()] * len(src.cols)
+                    columns = [
+                        _db_values(c, done.column(c.name).to_pylist(), where, rows)
+                        if c.name in touched
+                        else [json_text(v) for v in values]
+                        if _is_json(c)
+                        else values
+                        for c, values in zip(src.cols, raw, strict=True)
+                    ]
+                    insert_rows(wconn, new, columns)  # COPY on PostgreSQL
                     rows += len(part)
                     if on_rows is not None:
                         on_rows(len(part))
@@ -524,8 +539,6 @@ class _InPlace:
     transaction on."""
 
     def __init__(self, engine: Any, table: str, schema: str | None, where: str, policy: Policy):
-        from sqlalchemy import and_, bindparam, update
-
         self.where = where
         self.deid = deid = Deidentifier(policy)
         self.src = src = _Source(engine, table, schema, where, deid, for_db=True)
@@ -557,17 +570,16 @@ class _InPlace:
         self.rewrite = [(names.index(c.name), c) for c in src.touched if c.name not in key_names]
         # key columns under detection of unlisted columns: checked, never written
         self.checked = [(names.index(c.name), c) for c in src.touched if c.name in key_names]
-        self.stmt = (
-            update(src.meta)
-            .where(and_(*(k == bindparam(f"k_{i}") for i, k in enumerate(keys))))
-            .values({c.name: bindparam(f"v_{j}") for j, (_, c) in enumerate(self.rewrite)})
-        )
+        self.key_names = [k.name for k in keys]
+        self.set_names = [c.name for _, c in self.rewrite]
 
     def run(
         self, conn: Any, batch_rows: int, on_rows: Callable[[int], None] | None
     ) -> tuple[int, int]:
         """Rows read and rows updated."""
         from sqlalchemy import select, tuple_
+
+        from tianping.privacy._db_write import update_rows
 
         src, keys, kpos, rewrite, where = self.src, self.keys, self.kpos, self.rewrite, self.where
         key_expr = keys[0] if len(keys) == 1 else tuple_(*keys)
@@ -593,18 +605,18 @@ class _InPlace:
                 _db_values(c, done.column(c.name).to_pylist(), where, rows, True)
                 for _, c in rewrite
             ]
-            params = []
+            # a JSON value is compared as the text it was de-identified from
+            was = [json_text if _is_json(c) else _as_is for _, c in rewrite]
+            updates = []
             for i, raw in enumerate(part):
                 vals = [col[i] for col in new]
-                if all(v == raw[pos] for v, (pos, _) in zip(vals, rewrite, strict=True)):
+                if all(
+                    v == old(raw[pos]) for v, old, (pos, _) in zip(vals, was, rewrite, strict=True)
+                ):
                     continue  # nothing in this row changes
-                params.append(
-                    {f"v_{j}": v for j, v in enumerate(vals)}
-                    | {f"k_{i}": raw[p] for i, p in enumerate(kpos)}
-                )
-            if params:
-                conn.execute(self.stmt, params)
-            changed += len(params)
+                updates.append((*(raw[p] for p in kpos), *vals))
+            update_rows(conn, src.meta, self.key_names, self.set_names, updates)
+            changed += len(updates)
             rows += len(part)
             last = tuple(part[-1][p] for p in kpos)
             if on_rows is not None:
@@ -666,6 +678,10 @@ def _in_place(
     finally:
         engine.dispose()
     return DeidReport(files=files)
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _file_report(where: str, output: str, rows: int, deid: Deidentifier) -> DeidFileReport:
