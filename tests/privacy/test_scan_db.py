@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -205,3 +206,338 @@ def test_max_rows_reads_only_the_first_rows(
     assert {c.column: c.values_scanned for c in cust.columns}["phone"] == 30
     whole = scan_database(url, ScanOptions(max_rows=len(rows)), tables=["customers"])
     assert not whole.files[0].partial and whole.files[0].rows == len(rows)
+
+
+# --- the ADBC reader (PostgreSQL): the same reports as through SQLAlchemy ----------------------
+# the PostgreSQL variant of `customer_db` only
+pg_only = pytest.mark.parametrize("pi_db_url", ["postgresql"], indirect=True)
+
+
+def _adbc_or_skip(url: str) -> None:
+    if not url.startswith("postgresql"):
+        pytest.skip("the ADBC reader is for PostgreSQL only")
+    pytest.importorskip("adbc_driver_postgresql.dbapi", reason="adbc-driver-postgresql missing")
+
+
+@pytest.fixture
+def pg_types_db(customer_db: tuple[str, list[dict[str, str]]]) -> str:
+    """`customer_db` on PostgreSQL and more: a schema-qualified table (schema name with a
+    space) with a composite integer key, smallint, bigint, JSON and JSONB (scalars, nesting,
+    non-ASCII, numbers PostgreSQL keeps as written), CJK text, char(n), an enum, citext and
+    NULLs; a table keyed by date, numeric and uuid; one keyed by timestamptz (which ADBC
+    would render differently: read through SQLAlchemy)."""
+    import sqlalchemy as sa
+
+    from tianping.privacy import table_rows
+
+    url, _ = customer_db
+    _adbc_or_skip(url)
+    rows = table_rows(90, seed=33)
+    # no two PI types equally common in a column: a tie's label is not stable between runs
+    docs = [
+        '{"联系人": {"电话": "PHONE", "邮箱": "EMAIL"}, "n": 1.50, "tags": ["vip", 2, true, null]}',
+        '  [ "PHONE" ,  "EMAIL" ]  ',
+        '"PHONE \\u00e9 ok"',
+        "12345678901234567890",
+        "true",
+        "null",
+    ]
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        has_citext = conn.execute(
+            sa.text("SELECT count(*) FROM pg_available_extensions WHERE name = 'citext'")
+        ).scalar()
+        citext = ", tag citext" if has_citext else ""
+        if has_citext:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS citext"))
+        conn.execute(sa.text('CREATE SCHEMA "crm data"'))
+        conn.execute(sa.text("CREATE TYPE mood AS ENUM ('满意', 'unhappy')"))
+        conn.execute(
+            sa.text(
+                'CREATE TABLE "crm data".people (region integer, seq bigint, name text, '
+                "note varchar(300), code char(20), small smallint, phone bigint, doc json, "
+                f"prefs jsonb, feel mood{citext}, PRIMARY KEY (region, seq))"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "CREATE TABLE ledger (booked date, amount numeric(12, 2), ref uuid, "
+                "memo text, PRIMARY KEY (booked, amount, ref))"
+            )
+        )
+        conn.execute(
+            sa.text("CREATE TABLE events (at timestamptz PRIMARY KEY, body text, n integer)")
+        )
+        people, ledger, events = [], [], []
+        for i, r in enumerate(rows):
+            doc = docs[i % len(docs)].replace("PHONE", r["phone"]).replace("EMAIL", r["email"])
+            people.append(
+                {
+                    "region": i % 3 - 1,
+                    "seq": 10**12 + i,
+                    "name": None if i % 11 == 5 else r["name"],
+                    "note": None if i % 7 == 3 else f"客户{r['name']}留言：{r['note']}",
+                    "code": r["id_number"] if i % 3 else r["phone"],
+                    "small": i - 40,
+                    "phone": None if i % 9 == 4 else int(r["phone"]),
+                    "doc": None if i % 13 == 6 else doc,
+                    "prefs": None if i % 5 == 2 else doc,
+                    "feel": "满意" if i % 2 else "unhappy",
+                    "tag": r["email"].upper(),
+                }
+            )
+            ledger.append(
+                {
+                    "booked": f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
+                    "amount": f"{i * 37.5 - 900:.2f}",
+                    "ref": f"a0eebc99-9c0b-4ef8-bb6d-{i:012x}",
+                    "memo": f"转账 {r['card']} 给 {r['name']}",
+                }
+            )
+            events.append(
+                {"at": f"2024-01-01 00:{i // 60:02d}:{i % 60:02d}+08", "body": r["note"], "n": i}
+            )
+        cols = "region, seq, name, note, code, small, phone, doc, prefs, feel" + (
+            ", tag" if has_citext else ""
+        )
+        values = ", ".join(f":{c.strip()}" for c in cols.split(","))
+        conn.execute(sa.text(f'INSERT INTO "crm data".people ({cols}) VALUES ({values})'), people)
+        conn.execute(sa.text("INSERT INTO ledger VALUES (:booked, :amount, :ref, :memo)"), ledger)
+        conn.execute(sa.text("INSERT INTO events VALUES (:at, :body, :n)"), events)
+    engine.dispose()
+    return url
+
+
+def _count_adbc(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each table's reader, as the scan picks it: "adbc", or "fallback" where ADBC opened
+    the query but a column's type sent it back to SQLAlchemy."""
+    from tianping.privacy import _scan_db
+
+    seen: list[str] = []
+    real = _scan_db._AdbcSource.open
+
+    def counted(self: Any, query: Any, cols: list[Any], keys: list[Any]) -> Any:
+        stream = real(self, query, cols, keys)
+        seen.append("adbc" if stream is not None else "fallback")
+        return stream
+
+    monkeypatch.setattr(_scan_db._AdbcSource, "open", counted)
+    return seen
+
+
+def _both_readers(
+    monkeypatch: pytest.MonkeyPatch, url: str, opts: ScanOptions, **kw: Any
+) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """The report through SQLAlchemy, the report through ADBC (without timings), and the
+    readers the ADBC scan used."""
+    from tianping.privacy._scan_db import db_reader
+
+    seen = _count_adbc(monkeypatch)
+    monkeypatch.setenv("TIANPING_DB_READER", "sqlalchemy")
+    assert db_reader(url) == "sqlalchemy"
+    old = scan_database(url, opts, **kw).model_dump(exclude={"seconds"})
+    assert seen == []  # the variable keeps ADBC out entirely
+    monkeypatch.delenv("TIANPING_DB_READER")
+    assert db_reader(url) == "adbc"
+    new = scan_database(url, opts, **kw).model_dump(exclude={"seconds"})
+    return old, new, list(seen)
+
+
+@pg_only
+@pytest.mark.parametrize(
+    "opts",
+    [
+        ScanOptions(max_examples=1000),
+        ScanOptions(max_examples=1000, batch_rows=7),
+        ScanOptions(max_examples=50, max_rows=23, batch_rows=5),
+        ScanOptions(max_examples=50, max_rows=40, batch_rows=40),
+        ScanOptions(max_examples=50, max_rows=1000),
+        ScanOptions(columns_only=True, sample_rows=10, batch_rows=8),
+    ],
+    ids=["all", "batches-7", "max-rows-23", "max-rows-at-batch", "max-rows-over", "columns"],
+)
+def test_adbc_and_sqlalchemy_give_the_same_report(
+    pg_types_db: str, monkeypatch: pytest.MonkeyPatch, opts: ScanOptions
+) -> None:
+    from tianping.privacy import _scan_db
+
+    url = pg_types_db
+    # tiny Arrow batches from ADBC: the batches of `batch_rows` rows cut across them
+    monkeypatch.setattr(_scan_db, "_ADBC_BATCH_BYTES", 1500)
+    old, new, seen = _both_readers(monkeypatch, url, opts, views=True)
+    tables = sorted(f["path"].rsplit("#", 1)[1] for f in new["files"])
+    assert tables == ["blobs", "callbook", "customers", "events", "ledger"]
+    # blobs has nothing to read; events' timestamptz key sends it back to SQLAlchemy
+    assert sorted(seen) == ["adbc", "adbc", "adbc", "fallback"]
+    assert new["findings"] and all(f["key"] for f in new["findings"] if "callbook" not in f["file"])
+    assert {f["key"].split("=")[0] for f in new["findings"] if "ledger" in f["file"]} == {"booked"}
+    assert new == old
+    old, new, seen = _both_readers(monkeypatch, url, opts, schema="crm data")
+    assert seen == ["adbc"] and new["files"][0]["path"].endswith("#crm data.people")
+    assert new["files"][0]["status"] == "ok" and new["counts"]
+    assert new == old
+
+
+@pg_only
+def test_adbc_renders_each_column_type_as_sqlalchemy_does(pg_types_db: str) -> None:
+    """Below the findings: the text of every cell of every scanned column, and every key
+    value (its str() and Python type), as both readers give them."""
+    import polars as pl
+    import sqlalchemy as sa
+
+    from tianping.privacy import _scan_db
+
+    url = pg_types_db
+    engine, _ = _scan_db.open_database(url)
+    source = _scan_db._AdbcSource(engine.url)
+    kinds: dict[str, tuple[list[str], list[str]]] = {}
+    try:
+        for table, schema in [("people", "crm data"), ("ledger", None), ("customers", None)]:
+            meta = _scan_db.reflect_table(engine, table, schema, table)
+            cols = [c for c in meta.columns if _scan_db._scannable(c.type)]
+            keys = list(meta.primary_key.columns)
+            query = sa.select(*cols, *keys).order_by(*keys)
+            with engine.connect() as conn:
+                rows = conn.execute(query).fetchall()
+            stream = source.open(query, cols, keys)
+            assert stream is not None
+            kinds[table] = stream.texts, stream.keys
+            try:
+                (chunk,) = list(_scan_db._rechunk(stream.reader, 10_000))
+            finally:
+                stream.close()
+            assert chunk.num_rows == len(rows) > 50
+            for i, (col, kind) in enumerate(zip(cols, stream.texts, strict=True)):
+                got = _scan_db._arrow_text(col.name, chunk.column(i), kind)
+                want = pl.Series(col.name, [_scan_db.cell_text(r[i]) for r in rows], pl.String)
+                assert got.dtype == pl.String and got.to_list() == want.to_list(), col.name
+            for j, kind in enumerate(stream.keys):
+                got_keys = [
+                    _scan_db._key_value(chunk.column(len(cols) + j), r, kind)
+                    for r in range(len(rows))
+                ]
+                want_keys = [r[len(cols) + j] for r in rows]
+                assert [str(v) for v in got_keys] == [str(v) for v in want_keys]
+                assert [type(v) for v in got_keys] == [type(v) for v in want_keys]
+    finally:
+        source.close()
+        engine.dispose()
+    # each conversion was exercised: citext (when the server has it) comes as UTF-8 bytes
+    texts, keys = kinds["people"]
+    assert set(texts) - {"utf8"} == {"text", "int", "json"} and keys == ["value", "value"]
+    assert kinds["ledger"] == (["text"], ["value", "decimal", "uuid"])
+    assert kinds["customers"] == (["text", "text", "text", "int", "text", "json"], ["value"])
+
+
+@pg_only
+def test_without_adbc_postgresql_is_read_through_sqlalchemy(
+    customer_db: tuple[str, list[dict[str, str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from tianping.privacy._scan_db import db_reader
+
+    url, rows = customer_db
+    monkeypatch.setitem(sys.modules, "adbc_driver_postgresql.dbapi", None)  # cannot import
+    seen = _count_adbc(monkeypatch)
+    assert db_reader(url) == "sqlalchemy"
+    rep = scan_database(url, tables=["customers"])
+    assert seen == [] and rep.files[0].status == "ok" and rep.files[0].rows == len(rows)
+
+
+@pg_only
+def test_adbc_reports_rows_as_they_are_read(
+    customer_db: tuple[str, list[dict[str, str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tianping.privacy import _scan_db
+
+    url, rows = customer_db
+    _adbc_or_skip(url)
+    seen_readers = _count_adbc(monkeypatch)
+    monkeypatch.setattr(_scan_db, "_ADBC_BATCH_BYTES", 2000)  # many small Arrow batches
+    seen: list[int] = []
+    rep = scan_database(url, ScanOptions(batch_rows=50), tables=["customers"], on_rows=seen.append)
+    assert seen_readers == ["adbc"]
+    assert seen == [50, 50, 20] and sum(seen) == rep.files[0].rows == len(rows)
+    seen.clear()
+    rep = scan_database(
+        url, ScanOptions(batch_rows=50, max_rows=70), tables=["customers"], on_rows=seen.append
+    )
+    assert seen == [50] and rep.files[0].rows == 70 and rep.files[0].partial
+
+
+@pg_only
+def test_adbc_errors_are_reported_without_values(
+    customer_db: tuple[str, list[dict[str, str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table that fails while it streams, a role that may not read a table, a server ADBC
+    cannot reach: each an error in that table's report, no value, query or password in it."""
+    import uuid
+
+    import psycopg
+    import sqlalchemy as sa
+
+    from tianping.privacy import _scan_db
+
+    url, rows = customer_db
+    _adbc_or_skip(url)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # fails at its fifth row, after ADBC has begun to stream
+        conn.execute(
+            sa.text(
+                "CREATE VIEW failing AS SELECT '13912345678 ' || (1 / (n - 5))::text AS note "
+                "FROM generate_series(1, 10) AS n"
+            )
+        )
+    engine.dispose()
+    seen = _count_adbc(monkeypatch)
+    rep = scan_database(url, tables=["failing", "customers"])
+    assert seen == ["adbc", "adbc"]
+    bad, good = rep.files
+    assert bad.status == "error" and bad.message == "OSError: division by zero"
+    assert good.status == "ok" and good.rows == len(rows)  # the connection was replaced
+    # a role without SELECT on the table
+    role = "tp_reader_" + uuid.uuid4().hex[:8]
+    admin = "host=127.0.0.1 user=postgres dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        limited = url.replace("postgres@", f"{role}:hunter2-secret@")
+        rep = scan_database(limited, tables=["customers"])
+        (only,) = rep.files
+        assert only.status == "error"
+        assert only.message == "ProgrammingError: permission denied for table customers"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP ROLE "{role}"')
+    # a server ADBC cannot reach (SQLAlchemy reflected the tables)
+    real = _scan_db._libpq_uri
+    monkeypatch.setattr(
+        _scan_db, "_libpq_uri", lambda u: real(u.set(port=1, password="hunter2-secret"))
+    )
+    rep = scan_database(url, tables=["customers"])
+    (only,) = rep.files
+    assert only.status == "error" and only.message
+    assert only.message.startswith("OperationalError: Failed to connect")
+    blob = rep.model_dump_json()
+    assert "hunter2" not in blob and "13912345678" not in blob and "SELECT" not in blob
+
+
+def test_libpq_uri_keeps_what_libpq_needs() -> None:
+    from sqlalchemy.engine import make_url
+
+    from tianping.privacy._scan_db import _libpq_uri, db_reader
+
+    url = make_url(
+        "postgresql+psycopg://us%40er:p%40ss%2Fw:rd@db.example:6543/sales%20db"
+        "?sslmode=require&application_name=tp"
+    )
+    assert _libpq_uri(url) == (
+        "postgresql://us%40er:p%40ss%2Fw%3Ard@db.example:6543/sales%20db"
+        "?sslmode=require&application_name=tp&client_encoding=UTF8"
+    )
+    assert _libpq_uri(make_url("postgresql://u@[::1]/d?client_encoding=LATIN1")) == (
+        "postgresql://u@[::1]/d?client_encoding=LATIN1"
+    )
+    assert db_reader("sqlite:///x.db") == "sqlalchemy"
+    assert db_reader("mysql+pymysql://u@h/db") == "sqlalchemy"

@@ -8,16 +8,28 @@ is reported like a file: its path is the URL without the password, then `#table`
 row is its ordinal in the table's scan (tables have no line numbers); an example also
 names its row by primary key (`customer_id=C0017`), masked where the key is itself PI. A
 table that cannot be read (no permission, a driver error) is reported and the run goes on.
+
+PostgreSQL tables are read through ADBC (`adbc-driver-postgresql`, the `tianping[adbc]`
+extra) when it is installed: rows arrive as Arrow batches over binary COPY, read 2-3x faster
+than through SQLAlchemy and without a Python object per value, with the same findings.
+SQLAlchemy still reflects the tables and builds the query; it reads every other database,
+and a PostgreSQL table whose primary key has a type ADBC renders differently (timestamptz,
+real, interval...). Set the environment variable `TIANPING_DB_READER=sqlalchemy` to read
+PostgreSQL through SQLAlchemy too; `db_reader(url)` says which reader a URL gets.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -34,6 +46,7 @@ from tianping.privacy._scan import (
 
 __all__ = [
     "cell_text",
+    "db_reader",
     "is_database_url",
     "open_database",
     "reflect_table",
@@ -79,6 +92,7 @@ def scan_database(
 
     opts = opts or ScanOptions()
     engine, shown = open_database(url)
+    adbc = _AdbcSource(engine.url) if _reader_for(engine.url) == "adbc" else None
     report = ScanReport()
     t0 = time.perf_counter()
     try:
@@ -101,11 +115,13 @@ def scan_database(
             raise InputError(f"{shown}: no tables{where} / 没有数据表")
         for table in names:
             kind = "view" if table in view_names else "table"
-            rep, examples = _scan_table(engine, table, schema, shown, opts, kind, on_rows)
+            rep, examples = _scan_table(engine, table, schema, shown, opts, kind, on_rows, adbc)
             report.add(rep, examples)
             if progress:
                 progress(rep)
     finally:
+        if adbc is not None:
+            adbc.close()
         engine.dispose()
     report.seconds = time.perf_counter() - t0
     return report
@@ -189,6 +205,7 @@ def _scan_table(
     opts: ScanOptions,
     kind: str,
     on_rows: Callable[[int], None] | None = None,
+    adbc: _AdbcSource | None = None,
 ) -> tuple[FileReport, list[Finding]]:
     from sqlalchemy import select
     from sqlalchemy import types as sa
@@ -196,6 +213,8 @@ def _scan_table(
 
     rep = FileReport(path=table_location(shown, table, schema), format=kind)
     examples: list[Finding] = []
+    # ADBC's errors, and OSError: how a failure while its batches stream arrives
+    adbc_errors = adbc.errors if adbc is not None else ()
     try:
         meta = reflect_table(engine, table, schema, rep.path)
         cols = [c for c in meta.columns if _scannable(c.type)]
@@ -203,19 +222,31 @@ def _scan_table(
             rep.status, rep.message = "skipped", "no text or integer columns / 无文本或整数列"
             return rep, examples
         keys = list(meta.primary_key.columns)
+        query = select(*cols, *keys)
+        if opts.max_rows is not None:  # one row more: whether the table has more
+            query = query.limit(opts.max_rows + 1)
+        names = [c.name for c in cols]
+        key_names = [k.name for k in keys]
+        stream = adbc.open(query, cols, keys) if adbc is not None else None
+        if stream is not None:
+            try:
+                batches = _adbc_batches(stream, names, key_names, opts, rep, examples, on_rows)
+                _scan_batches(batches, rep, examples, opts)
+            finally:
+                stream.close()
+            return rep, examples
         with engine.connect() as conn:
-            query = select(*cols, *keys)
-            if opts.max_rows is not None:  # one row more: whether the table has more
-                query = query.limit(opts.max_rows + 1)
             result = conn.execution_options(stream_results=True).execute(query)
-            names = [c.name for c in cols]
-            key_names = [k.name for k in keys]
             strings = [isinstance(c.type, sa.String) for c in cols]
             batches = _batches(result, names, strings, key_names, opts, rep, examples, on_rows)
             _scan_batches(batches, rep, examples, opts)
     except (SQLAlchemyError, InputError) as exc:  # permissions, a dropped table: this one only
         rep.status = "error"
         rep.message = exc.message if isinstance(exc, InputError) else _safe_message(exc)
+    except adbc_errors as exc:
+        if adbc is not None:
+            adbc.reset()  # a connection that failed is not used again
+        rep.status, rep.message = "error", _adbc_message(exc)
     return rep, examples
 
 
@@ -286,3 +317,296 @@ def _shown_key(names: list[str], values: Sequence[Any]) -> str:
         types += [] if by_header is None else by_header["pi_type"].to_list()
         parts.append(f"{name}={mask_preview(text, types[0]) if types else text}")
     return ", ".join(parts)
+
+
+# --- the ADBC reader (PostgreSQL) ------------------------------------------------------------
+def db_reader(url: str) -> Literal["adbc", "sqlalchemy"]:
+    """Which reader scans the tables at `url`: "adbc" for PostgreSQL when adbc-driver-postgresql
+    imports (and TIANPING_DB_READER is not "sqlalchemy"), else "sqlalchemy"."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return _reader_for(make_url(url))
+    except ArgumentError:
+        return "sqlalchemy"
+
+
+def _reader_for(url: Any) -> Literal["adbc", "sqlalchemy"]:
+    if os.environ.get("TIANPING_DB_READER", "").strip().lower() == "sqlalchemy":
+        return "sqlalchemy"
+    if url.get_backend_name() not in ("postgresql", "postgres"):
+        return "sqlalchemy"
+    try:
+        importlib.import_module("adbc_driver_postgresql.dbapi")
+    except (ImportError, OSError):  # not installed, or its library does not load
+        return "sqlalchemy"
+    return "adbc"
+
+
+def _libpq_uri(url: Any) -> str:
+    """The SQLAlchemy URL as a libpq URI for ADBC (no `+psycopg`; user, password, host, port,
+    database and query parameters kept). It holds the password: never shown."""
+    from urllib.parse import quote, urlencode
+
+    auth = ""
+    if url.username:
+        auth = quote(str(url.username), safe="")
+        if url.password is not None:
+            auth += ":" + quote(str(url.password), safe="")
+        auth += "@"
+    host = str(url.host or "")
+    if ":" in host and not host.startswith("["):  # an IPv6 address
+        host = f"[{host}]"
+    port = f":{url.port}" if url.port else ""
+    db = "/" + quote(str(url.database), safe="") if url.database else ""
+    query = dict(url.query)
+    # psycopg decodes text in the connection's encoding; ADBC takes bytes as UTF-8
+    query.setdefault("client_encoding", "UTF8")
+    return f"postgresql://{auth}{host}{port}{db}?{urlencode(query, doseq=True)}"
+
+
+# bytes per Arrow batch ADBC reads (its default): what a read holds beyond `batch_rows` rows
+_ADBC_BATCH_BYTES = 16 << 20
+_BATCH_HINT = "adbc.postgresql.batch_size_hint_bytes"
+
+
+@dataclass
+class _AdbcStream:
+    """One query's Arrow batches, and how each column becomes what the SQLAlchemy path sees:
+    `texts` per scanned column (text, int, json, utf8), `keys` per key column."""
+
+    cursor: Any
+    reader: Any
+    texts: list[str]
+    keys: list[str]
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
+class _AdbcSource:
+    """ADBC reads for one scan: a connection opened at the first table read, kept for the
+    next (autocommit, so a table that fails leaves no aborted transaction behind)."""
+
+    def __init__(self, url: Any) -> None:
+        manager: Any = importlib.import_module("adbc_driver_manager")
+        self._uri = _libpq_uri(url)
+        self._conn: Any = None
+        # a failure while batches stream comes out of pyarrow's reader as OSError
+        self.errors: tuple[type[BaseException], ...] = (manager.Error, OSError)
+        self._unsupported: type[BaseException] = manager.NotSupportedError
+
+    def open(self, query: Any, cols: list[Any], keys: list[Any]) -> _AdbcStream | None:
+        """The query's batches; None when a column's Arrow type would not give the same text
+        or key as psycopg does (the table is then read through SQLAlchemy)."""
+        from sqlalchemy.dialects.postgresql import base
+
+        # "named": no psycopg-style %% doubling of a % in a name; LIMIT as a literal
+        dialect: Any = base.PGDialect
+        bound = {"literal_binds": True}
+        sql = str(query.compile(dialect=dialect(paramstyle="named"), compile_kwargs=bound))
+        if self._conn is None:
+            dbapi: Any = importlib.import_module("adbc_driver_postgresql.dbapi")
+            self._conn = dbapi.connect(self._uri, autocommit=True)
+        cursor = self._conn.cursor()
+        try:
+            with contextlib.suppress(self._unsupported):  # an older driver: its default
+                cursor.adbc_statement.set_options(**{_BATCH_HINT: str(_ADBC_BATCH_BYTES)})
+            cursor.execute(sql)
+            reader = cursor.fetch_record_batch()
+            fields = list(reader.schema)
+        except BaseException:
+            cursor.close()
+            raise
+        texts: list[str | None] = [None]
+        key_kinds: list[str | None] = []
+        if len(fields) == len(cols) + len(keys):
+            texts = [_text_kind(c.type, f.type) for c, f in zip(cols, fields, strict=False)]
+            key_kinds = [
+                _key_kind(k.type, f.type) for k, f in zip(keys, fields[len(cols) :], strict=True)
+            ]
+        if None in texts or None in key_kinds:
+            cursor.close()
+            return None
+        return _AdbcStream(cursor, reader, [str(t) for t in texts], [str(k) for k in key_kinds])
+
+    def reset(self) -> None:
+        """Drop the connection (after an error); the next table opens a new one."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # already broken: nothing more to release
+                conn.close()
+
+    def close(self) -> None:
+        self.reset()
+
+
+def _storage_type(arrow_type: Any) -> Any:
+    """An Arrow type without its extension (arrow.json, arrow.uuid, arrow.opaque)."""
+    import pyarrow as pa
+
+    return arrow_type.storage_type if isinstance(arrow_type, pa.BaseExtensionType) else arrow_type
+
+
+def _is_text(t: Any) -> bool:
+    import pyarrow as pa
+
+    view = getattr(pa.types, "is_string_view", None)  # pyarrow >= 16
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or (view and view(t)))
+
+
+def _text_kind(sa_type: Any, arrow_type: Any) -> str | None:
+    """How a scanned column's Arrow values become `cell_text` of psycopg's values."""
+    import pyarrow as pa
+    from sqlalchemy import types as sa
+
+    t = _storage_type(arrow_type)
+    if isinstance(sa_type, sa.JSON):
+        return "json" if _is_text(t) else None  # the JSON text as stored: parsed, dumped
+    if isinstance(sa_type, sa.String):
+        if _is_text(t):
+            return "text"
+        # citext arrives as opaque bytes: its binary form is its UTF-8 text
+        return "utf8" if pa.types.is_binary(t) or pa.types.is_large_binary(t) else None
+    if isinstance(sa_type, sa.Integer) and pa.types.is_integer(t):
+        return "int"
+    return None
+
+
+def _key_kind(sa_type: Any, arrow_type: Any) -> str | None:
+    """How a key column's Arrow value becomes the Python value psycopg gives (its str() is
+    shown); None for types where they differ or are not checked (timestamptz is converted
+    to the session's time zone by psycopg, real widened to double by Arrow...)."""
+    import pyarrow as pa
+    from sqlalchemy import types as sa
+
+    t = _storage_type(arrow_type)
+    if isinstance(sa_type, sa.String):
+        return "value" if _is_text(t) else "utf8" if pa.types.is_binary(t) else None
+    if isinstance(sa_type, sa.Uuid):
+        return "uuid" if pa.types.is_fixed_size_binary(t) and t.byte_width == 16 else None
+    if isinstance(sa_type, sa.Float):  # before Numeric, its base
+        return "value" if pa.types.is_float64(t) else None
+    if isinstance(sa_type, sa.Numeric):
+        return "decimal" if _is_text(t) else None  # NUMERIC as its decimal text
+    checks: list[tuple[type[Any], Callable[[Any], bool]]] = [
+        (sa.Boolean, pa.types.is_boolean),
+        (sa.Integer, pa.types.is_integer),
+        (sa.Date, pa.types.is_date32),
+        (sa.DateTime, lambda t: pa.types.is_timestamp(t) and t.tz is None),
+        (sa.Time, pa.types.is_time64),
+        (sa.LargeBinary, pa.types.is_binary),
+    ]
+    for kind, check in checks:
+        if isinstance(sa_type, kind):  # with a time zone: psycopg's session zone, not UTC
+            return "value" if check(t) and not getattr(sa_type, "timezone", False) else None
+    return None
+
+
+def _storage(col: Any) -> Any:
+    """A chunked column without its extension type."""
+    import pyarrow as pa
+
+    if not isinstance(col.type, pa.BaseExtensionType):
+        return col
+    return pa.chunked_array([c.storage for c in col.chunks], type=col.type.storage_type)
+
+
+def _arrow_text(name: str, col: Any, kind: str) -> pl.Series:
+    """A scanned column of a batch as the String series `_text_series` makes of psycopg's
+    values: text as it is, integers as decimal text, JSON as `cell_text` of its parse."""
+    import pyarrow as pa
+
+    col = _storage(col)
+    if kind == "json":
+        values = [None if v is None else cell_text(json.loads(v)) for v in col.to_pylist()]
+        return pl.Series(name, values, pl.String)
+    if kind == "utf8":
+        col = col.cast(pa.string())
+    series = pl.from_arrow(col)
+    assert isinstance(series, pl.Series)
+    series = series.alias(name).rechunk()
+    return series.cast(pl.String) if kind == "int" else series
+
+
+def _key_value(col: Any, i: int, kind: str) -> Any:
+    """Row i of a key column as psycopg gives it: only for the rows that have examples."""
+    import uuid
+    from decimal import Decimal
+
+    value = _storage(col)[i].as_py()
+    if value is None or kind == "value":
+        return value
+    if kind == "uuid":
+        return uuid.UUID(bytes=value)
+    if kind == "decimal":  # "nan", "inf" as Decimal reads them, shown like psycopg's
+        return Decimal(value)
+    return bytes(value).decode()  # utf8
+
+
+def _rechunk(reader: Any, size: int) -> Iterator[Any]:
+    """Arrow tables of `size` rows (the last fewer) from the reader's batches, whose sizes
+    ADBC sets by bytes: batches, progress and memory as with SQLAlchemy's partitions."""
+    import pyarrow as pa
+
+    pending: list[Any] = []
+    have = 0
+    for batch in reader:
+        if not batch.num_rows:
+            continue
+        pending.append(batch)
+        have += batch.num_rows
+        while have >= size:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, size)
+            pending = table.slice(size).to_batches()
+            have -= size
+    if have:
+        yield pa.Table.from_batches(pending)
+
+
+def _adbc_batches(
+    stream: _AdbcStream,
+    names: list[str],
+    key_names: list[str],
+    opts: ScanOptions,
+    rep: FileReport,
+    examples: list[Finding],
+    on_rows: Callable[[int], None] | None,
+) -> Iterator[Batch]:
+    """`_batches` for ADBC: the same batches, row numbers, keys, progress and row count."""
+    row0 = 0
+    width = len(names)
+    for chunk in _rechunk(stream.reader, opts.batch_rows):
+        n = chunk.num_rows
+        data: dict[str | None, pl.Series] = {
+            name: _arrow_text(name, chunk.column(i), kind)
+            for i, (name, kind) in enumerate(zip(names, stream.texts, strict=True))
+        }
+        seen = len(examples)
+        try:
+            yield row0, data, None
+        finally:  # also when the scan stops here (max_rows)
+            for ex in examples[seen:] if key_names else ():
+                if ex.file == rep.path and row0 < ex.row <= row0 + n:
+                    i = ex.row - row0 - 1
+                    values = [
+                        _key_value(chunk.column(width + j), i, kind)
+                        for j, kind in enumerate(stream.keys)
+                    ]
+                    ex.key = _shown_key(key_names, values)
+        row0 += n
+        rep.rows = row0
+        if on_rows is not None:
+            on_rows(n)
+
+
+def _adbc_message(exc: BaseException) -> str:
+    """`_safe_message` for ADBC: its messages go on with the query (and any literal in it),
+    so only the server's first line is kept, up to a colon, quoted names masked."""
+    text = re.sub(r"^[A-Z_]+: ", "", str(exc)).replace("[libpq] ", "")
+    m = re.search(r"\b(?:ERROR|FATAL):\s+([^\n]*)", text)
+    first = m.group(1).split(":", 1)[0] if m else text.split("\n", 1)[0]
+    first = re.sub(r"'[^']*'?", "'…'", re.sub(r'"[^"]*"?', '"…"', first[:200]))
+    return f"{type(exc).__name__}: {first.strip()}"
