@@ -888,7 +888,7 @@ def _scan_batches(
         if not df.height:
             return
         cr.values_with_pi += int(df["row"].n_unique())
-        by_type = df.group_by("pi_type").len()
+        by_type = df.group_by("pi_type", maintain_order=True).len()  # ties: a stable label
         for t, c in zip(by_type["pi_type"], by_type["len"], strict=True):
             cr.types[t] = cr.types.get(t, 0) + int(c)
             counts[t] += int(c)
