@@ -1218,12 +1218,31 @@ def deid_table(table: Any, deid: Deidentifier, out_schema: Any) -> Any:
         if rule is None or isinstance(rule, Detect):
             deid.prefetch(v for v in strs if v is not None)
         per_key = rule.per if isinstance(rule, DateShift) and rule.per else ""
-        new_vals = [
-            None if v is None else deid.cell(v, name, {per_key: p} if p is not None else None)
-            for v, p in zip(strs, per_vals, strict=True)
-        ]
+        if rule is not None and not isinstance(rule, Detect) and not per_key:
+            new_vals = _by_distinct_value(strs, rule, name, deid)
+        else:
+            new_vals = [
+                None if v is None else deid.cell(v, name, {per_key: p} if p is not None else None)
+                for v, p in zip(strs, per_vals, strict=True)
+            ]
         cols.append(pa.array(new_vals, type=pa.string()).cast(out_schema.field(name).type))
     return pa.Table.from_arrays(cols, schema=out_schema)
+
+
+def _by_distinct_value(
+    strs: list[str | None], rule: Action, name: str, deid: Deidentifier
+) -> list[str | None]:
+    """`Deidentifier.cell` of each value under a column rule that depends on the value
+    alone, computed once per distinct value (keyed pseudonyms are the costly case: a
+    column repeats its names, cities and dates); counted per value as `cell` counts."""
+    if isinstance(rule, Keep):
+        return strs
+    done: dict[str, str | None] = {"": ""}
+    for v in strs:
+        if v is not None and v not in done:
+            done[v] = deid.apply(v, rule, name)
+    deid.counts[name] += sum(1 for v in strs if v)
+    return [None if v is None else done[v] for v in strs]
 
 
 def _pq_str(v: Any) -> str:
