@@ -611,3 +611,35 @@ def test_office_documents_are_refused_with_advice(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="export it as CSV"):
         deid_path(src, tmp_path / "out.xlsx", parse_policy(JSON_POLICY))
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_table_rules_once_per_distinct_value_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column rule that depends on the value alone is applied once per distinct value,
+    with the values, nulls, empty cells and counts that value-by-value `cell` gives."""
+    from tianping.privacy._deid import deid_table
+
+    monkeypatch.setenv("TIANPING_DEID_KEY", "k" * 24)
+    pol = parse_policy(
+        "columns:\n  name: {action: pseudonymise, domain: person}\n"
+        "  city: {action: mask, keep_start: 1}\n  kept: {action: keep}\n"
+    )
+    names = ["王伟", "李娜", "王伟", None, "", "王伟", "Ann", "李娜"]
+    table = pa.table({"name": names, "city": names[::-1], "kept": names})
+    fast = Deidentifier(pol)
+    calls: list[str] = []
+    real_apply = fast.apply
+
+    def counting(value: str, *args: object, **kw: object) -> str | None:
+        calls.append(value)
+        return real_apply(value, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fast, "apply", counting)
+    got = deid_table(table, fast, table.schema)
+    slow = Deidentifier(pol)
+    for col in ("name", "city", "kept"):
+        want = [None if v is None else slow.cell(v, col) for v in table.column(col).to_pylist()]
+        assert got.column(col).to_pylist() == want
+    assert fast.counts == slow.counts == {"name": 6, "city": 6}
+    assert sorted(calls) == sorted(
+        ["王伟", "李娜", "Ann"]
+    )  # pseudonyms: once per value (masks: in C)
