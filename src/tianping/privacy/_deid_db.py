@@ -293,7 +293,8 @@ def deid_database(
     - `out` a database URL (not the input's): each table into a new table of the same
       name there. A table that exists is refused before anything is written, and when one
       table fails, the tables this run made are dropped again.
-    - `out` a folder: one extract per table, `<table>.parquet` (or `.csv`: `out_format`).
+    - `out` a folder: one extract per table, `<table>.parquet` (or `.csv`: `out_format`),
+      each written through a temporary file, so an extract is whole or absent.
     - `out` None: every table in place, all in one transaction (see
       `deid_database_in_place`); every refusal is checked before the first write.
     """
