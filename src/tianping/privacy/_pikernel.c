@@ -836,7 +836,7 @@ static inline int wl_any(const wlist_t *L, const uint8_t *s, int64_t n, int64_t 
 /* Try the alternatives of group g whose gate passed (bit k of `gates`), in order. The
    gates are necessary conditions of each matcher, cheap enough to test at every position;
    they only spare calls that would fail. */
-static inline void try_group(work_t *w, row_t *r, int g, unsigned gates, int64_t p, int64_t *cursor) {
+static inline int try_group(work_t *w, row_t *r, int g, unsigned gates, int64_t p, int64_t *cursor) {
     const alt_t *A = GROUP_ALTS[g];
     for (int k = 0; gates; k++, gates >>= 1) {
         if (!(gates & 1)) continue;
@@ -844,9 +844,10 @@ static inline void try_group(work_t *w, row_t *r, int g, unsigned gates, int64_t
         if (e > p) {
             add_cand(w, p, e, A[k].kind);
             cursor[g] = e;
-            return;
+            return 1;
         }
     }
+    return 0;
 }
 
 static inline int64_t dig_end(row_t *r, int64_t p) {
@@ -900,77 +901,144 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
         try_group(w, r, 4, 2, p, cursor); /* ASCII context words ("Customer") of Chinese names */
 }
 
-/* A digit run [p, pe) with the byte after it: every gate of scan_ascii reduces to
-   comparisons on the run length left (dl), that byte, and three run ends computed once
-   (local part, credit-code class, hex), so positions inside long numbers cost a few
-   instructions each. */
+/* What the group-1 and group-3 matchers need after a digit run, checked once per run: the
+   result does not depend on where in the run the match starts, so a gate built on these
+   is exact where a per-position one would call the matcher only to fail. */
+static inline int mac_at(const uint8_t *s, int64_t n, int64_t p) {
+    if (p + 17 > n || !is_hex(s[p]) || !is_hex(s[p + 1])) return 0;
+    for (int k = 0; k < 5; k++) {
+        int64_t g = p + 2 + 3 * k;
+        if ((s[g] != ':' && s[g] != '-') || !is_hex(s[g + 1]) || !is_hex(s[g + 2])) return 0;
+    }
+    return 1;
+}
+/* "[0-9]{1,3}\.[0-9]{1,3}\.[0-9]" at q: m_ipv4 after its first octet and dot */
+static inline int v4_rest(const uint8_t *s, int64_t n, int64_t q) {
+    for (int k = 0; k < 2; k++) {
+        int64_t e = q;
+        while (e < n && e - q < 4 && is_digit(s[e])) e++;
+        if (e == q || e - q > 3 || e >= n || s[e] != '.') return 0;
+        q = e + 1;
+    }
+    return q < n && is_digit(s[q]);
+}
+/* "[0-9a-fA-F]{1,4}:" twice at q: m_ipv6 after its first group */
+static inline int v6_rest(const uint8_t *s, int64_t n, int64_t q) {
+    for (int k = 0; k < 2; k++) {
+        int64_t e = run(s, n, q, is_hex);
+        if (e == q || e - q > 4 || e >= n || s[e] != ':') return 0;
+        q = e + 1;
+    }
+    return 1;
+}
+
+/* A digit run [p, pe) with the bytes after it. Every gate reduces to comparisons on the
+   run length left (dl), the byte at q, and per-run facts about what follows the run,
+   computed once; those facts are exact for IPv4, IPv6, MAC, landline and US phone
+   numbers, so timestamps and amounts ("19:12:09", "021-11-17", "49010.97") call no
+   matcher that would fail. Positions before the last five can only start a number
+   (8+ digits), "0086", an email or a credit code. */
 static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
-    int64_t n = r->n, pe = dig_end(r, p);
+    int64_t n = r->n, pe = dig_end(r, p), len = pe - p;
     /* digits belong to both classes: their runs go on from the digit run's end */
     unsigned email = 0;
     if (at_ahead(r, pe)) {
         if (!(p >= r->loc.from && p < r->loc.end)) r->loc = (runcache_t){p, run(s, n, pe, is_local)};
         email = r->loc.end < n && s[r->loc.end] == '@';
     }
-    if (!(p >= r->ucls.from && p < r->ucls.end)) r->ucls = (runcache_t){p, run(s, n, pe, is_uscc)};
-    int64_t ue = r->ucls.end;
-    int64_t he = run(s, n, pe, is_hex);
     uint8_t after = pe < n ? s[pe] : 0, after2 = pe + 1 < n ? s[pe + 1] : 0;
-    unsigned sep = is_sp_dash(after), v6 = he < n && s[he] == ':';
-    /* the alternatives that end a few digits before the run's end all need one of these
-       right after it (a separator, a date mark 年, or more hex); otherwise the last five
-       positions are as plain as the others */
-    int tail = after == '.' || after == '-' || after == ' ' || after == ':' || after == '/' ||
-               after == 0xE5 || is_hex(after);
-    unsigned date_sep = after == '-' || after == '/' || after == '.' || after == 0xE5;
-    unsigned a_dot = after == '.', a_dash = after == '-';
-    /* an English street address: "123 Main" */
-    unsigned addr = after == ' ' && pe + 2 < n && is_upper(after2) && is_lower(s[pe + 2]);
-    unsigned mac2 = after == ':' || after == '-';
-    unsigned mac1 = is_hex(after) && (after2 == ':' || after2 == '-');
-    /* before the last five digits only groups 0 and 3 can start, and group 3 only while
-       an email or an 18-character credit-code run is possible */
-    int64_t plain_end = tail ? pe - 5 : pe;
-    for (int64_t q = p; q < pe; q++) {
-        if (q < plain_end) {
-            int g3 = email || ue - q >= 18;
-            int64_t next = cursor[0];
-            if (g3 && cursor[3] < next) next = cursor[3];
-            if (next > q) {
-                /* nothing to try until a cursor frees up (or the plain part ends) */
-                q = (next < plain_end ? next : plain_end) - 1;
-                continue;
-            }
+    int64_t he = pe;
+    unsigned f_sep4 = 0, f_v4 = 0, f_land = 0, f_us = 0, f_addr = 0, f_date = 0, f_mac2 = 0,
+             f_mac1 = 0, f_v6 = 0;
+    switch (after) {
+    case '.':
+    case '-':
+        if (after == '.') f_v4 = v4_rest(s, n, pe + 1);
+        else {
+            f_sep4 = digits_at(s, n, pe + 1, 4);
+            f_land = f_sep4 && digits_at(s, n, pe + 5, 3);
+            f_mac2 = len >= 2 && mac_at(s, n, pe - 2);
         }
+        f_us = pe + 9 <= n && digits_at(s, n, pe + 1, 3) && (s[pe + 4] == '.' || s[pe + 4] == '-') &&
+               digits_at(s, n, pe + 5, 4);
+        f_date = is_digit(after2);
+        break;
+    case ' ':
+        f_sep4 = digits_at(s, n, pe + 1, 4);
+        f_addr = pe + 2 < n && is_upper(after2) && is_lower(s[pe + 2]);
+        break;
+    case ':':
+        f_mac2 = len >= 2 && mac_at(s, n, pe - 2);
+        f_v6 = v6_rest(s, n, pe + 1);
+        break;
+    case '/':
+        f_date = is_digit(after2);
+        break;
+    case 0xE5: /* 年 */
+        f_date = lit(s, n, pe, NIAN) && pe + 3 < n && is_digit(s[pe + 3]);
+        break;
+    default:
+        if (is_hex(after)) {
+            f_mac1 = (after2 == ':' || after2 == '-') && mac_at(s, n, pe - 1);
+            he = run(s, n, pe, is_hex);
+            f_v6 = he - pe <= 3 && he < n && s[he] == ':' && v6_rest(s, n, he + 1);
+        }
+    }
+    unsigned tail = f_sep4 | f_v4 | f_land | f_us | f_addr | f_date | f_mac2 | f_mac1 | f_v6;
+    int64_t tail_from = tail ? (pe - 5 > p ? pe - 5 : p) : pe;
+    if (tail_from > p) {
+        if (email || len >= 8) {
+            if (!(p >= r->ucls.from && p < r->ucls.end)) r->ucls = (runcache_t){p, run(s, n, pe, is_uscc)};
+            int64_t ue = r->ucls.end;
+            for (int64_t q = p; q < tail_from; q++) {
+                int64_t dl = pe - q;
+                unsigned uscc = (ue - q >= 18) & (dl >= 8);
+                int64_t next = cursor[0];
+                if ((email | uscc) && cursor[3] < next) next = cursor[3];
+                if (next > q) {
+                    /* nothing to try until a cursor frees up (or the plain part ends) */
+                    q = (next < tail_from ? next : tail_from) - 1;
+                    continue;
+                }
+                unsigned b = s[q], b1 = q + 1 < n ? s[q + 1] : 0;
+                unsigned g0 = ((unsigned)(dl >= 8) | (((b == '0') & (b1 == '0')) << 1)) &
+                              -(unsigned)(cursor[0] <= q);
+                if (g0) try_group(w, r, 0, g0, q, cursor);
+                unsigned g = email | (uscc << 3);
+                /* an email that fails here fails from every digit of the run */
+                if (g && cursor[3] <= q && !try_group(w, r, 3, g, q, cursor)) email = 0;
+            }
+        } else {
+            /* short runs: only "00" (of "0086") can start something */
+            int64_t qe = tail_from < pe - 1 ? tail_from : pe - 1;
+            for (int64_t q = p; q < qe; q++)
+                if (s[q] == '0' && s[q + 1] == '0' && cursor[0] <= q) try_group(w, r, 0, 2, q, cursor);
+        }
+    }
+    for (int64_t q = tail_from; q < pe; q++) {
         int64_t dl = pe - q;
         unsigned b = s[q], b1 = q + 1 < n ? s[q + 1] : 0;
         /* gates as bit arithmetic, not short-circuit branches: digit patterns vary from
            position to position and would defeat the branch predictor */
-        unsigned g0 = ((unsigned)(dl >= 8) |
-                       ((((b == '0') & (b1 == '0')) | ((b == '1') & (dl == 3) & sep)) << 1) |
-                       (((b - '3' <= 3u) & (dl == 4) & sep) << 2)) &
+        unsigned g0 = (((((b == '0') & (b1 == '0')) | ((b == '1') & (dl == 3) & f_sep4)) << 1) |
+                       (((b - '3' <= 3u) & (dl == 4) & f_sep4) << 2)) &
                       -(unsigned)(cursor[0] <= q);
-        if (dl > 5 || !tail) {
-            if (g0) try_group(w, r, 0, g0, q, cursor);
-            unsigned g = email | ((ue - q >= 18) << 3);
-            if (g && cursor[3] <= q) try_group(w, r, 3, g, q, cursor);
-            continue;
-        }
-        unsigned g1 = (((dl <= 3) & a_dot) | (((b == '0') & ((dl == 3) | (dl == 4)) & a_dash) << 1) |
-                       (((b >= '2') & (dl == 3) & (a_dot | a_dash)) << 2)) &
+        unsigned g1 = (((dl <= 3) & f_v4) | (((b == '0') & ((dl == 3) | (dl == 4)) & f_land) << 1) |
+                       (((b >= '2') & (dl == 3) & f_us) << 2)) &
                       -(unsigned)(cursor[1] <= q);
-        unsigned g2 = (addr | (((dl == 4) & date_sep &
-                                   (((b == '1') & (b1 == '9')) | ((b == '2') & (b1 == '0')))) << 2)) &
+        unsigned g2 = (f_addr | (((dl == 4) & f_date &
+                                  (((b == '1') & (b1 == '9')) | ((b == '2') & (b1 == '0')))) << 2)) &
                       -(unsigned)(cursor[2] <= q);
-        unsigned g3 = (email | ((dl == 2 ? mac2 : (dl == 1) & mac1) << 1) |
-                       (((he - q <= 4) & v6) << 2) | ((ue - q >= 18) << 3)) &
+        unsigned g3 = (email | ((((dl == 2) & f_mac2) | ((dl == 1) & f_mac1)) << 1) |
+                       (((he - q <= 4) & f_v6) << 2)) &
                       -(unsigned)(cursor[3] <= q);
         if (!(g0 | g1 | g2 | g3)) continue;
         if (g0) try_group(w, r, 0, g0, q, cursor);
         if (g1) try_group(w, r, 1, g1, q, cursor);
-        if (g2) try_group(w, r, 2, g2, q, cursor);
-        if (g3) try_group(w, r, 3, g3, q, cursor);
+        /* an address that fails here fails from every digit of the run */
+        if (g2 && !try_group(w, r, 2, g2, q, cursor)) f_addr = 0;
+        if (g3 && !try_group(w, r, 3, g3, q, cursor)) email = 0;
     }
     return pe;
 }
