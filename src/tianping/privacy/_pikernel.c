@@ -932,6 +932,10 @@ static inline int v6_rest(const uint8_t *s, int64_t n, int64_t q) {
     return 1;
 }
 
+static inline unsigned is0086(const uint8_t *s) {
+    return memcmp(s, "0086", 4) == 0; /* one 4-byte compare */
+}
+
 /* A digit run [p, pe) with the bytes after it. Every gate reduces to comparisons on the
    run length left (dl), the byte at q, and per-run facts about what follows the run,
    computed once; those facts are exact for IPv4, IPv6, MAC, landline and US phone
@@ -985,8 +989,15 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
             f_v6 = he - pe <= 3 && he < n && s[he] == ':' && v6_rest(s, n, he + 1);
         }
     }
-    unsigned tail = f_sep4 | f_v4 | f_land | f_us | f_addr | f_date | f_mac2 | f_mac1 | f_v6;
-    int64_t tail_from = tail ? (pe - 5 > p ? pe - 5 : p) : pe;
+    /* the positions among the last five (bit dl - 1) where some gate can pass */
+    unsigned near = (f_v4 ? 7u : 0) | ((f_land | f_sep4) ? 12u : 0) | (f_us ? 4u : 0) |
+                    ((f_addr | email) ? 31u : 0) | (f_date ? 8u : 0) | (f_mac2 ? 2u : 0) | f_mac1 |
+                    (f_v6 ? (1u << (4 - (he - pe))) - 1 : 0);
+    /* "0086" of a mobile number (the bytes before p are not digits, so no test of len) */
+    if (pe >= 5) near |= (is0086(s + pe - 4) << 3) | (is0086(s + pe - 5) << 4);
+    else if (pe == 4) near |= is0086(s) << 3;
+    if (len < 5) near &= (1u << len) - 1;
+    int64_t tail_from = pe - 5 > p ? pe - 5 : p;
     if (tail_from > p) {
         if (email || len >= 8) {
             if (!(p >= r->ucls.from && p < r->ucls.end)) r->ucls = (runcache_t){p, run(s, n, pe, is_uscc)};
@@ -1010,14 +1021,15 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
                 if (g && cursor[3] <= q && !try_group(w, r, 3, g, q, cursor)) email = 0;
             }
         } else {
-            /* short runs: only "00" (of "0086") can start something */
-            int64_t qe = tail_from < pe - 1 ? tail_from : pe - 1;
-            for (int64_t q = p; q < qe; q++)
-                if (s[q] == '0' && s[q + 1] == '0' && cursor[0] <= q) try_group(w, r, 0, 2, q, cursor);
+            /* six or seven digits: only "0086" can start something before the last five */
+            for (int64_t q = p; q < tail_from; q++)
+                if (is0086(s + q) && cursor[0] <= q) try_group(w, r, 0, 2, q, cursor);
         }
     }
-    for (int64_t q = tail_from; q < pe; q++) {
-        int64_t dl = pe - q;
+    while (near) {
+        int k = 31 - __builtin_clz(near);
+        near &= ~(1u << k);
+        int64_t dl = k + 1, q = pe - dl;
         unsigned b = s[q], b1 = q + 1 < n ? s[q + 1] : 0;
         /* gates as bit arithmetic, not short-circuit branches: digit patterns vary from
            position to position and would defeat the branch predictor */
@@ -1033,7 +1045,6 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
         unsigned g3 = (email | ((((dl == 2) & f_mac2) | ((dl == 1) & f_mac1)) << 1) |
                        (((he - q <= 4) & f_v6) << 2)) &
                       -(unsigned)(cursor[3] <= q);
-        if (!(g0 | g1 | g2 | g3)) continue;
         if (g0) try_group(w, r, 0, g0, q, cursor);
         if (g1) try_group(w, r, 1, g1, q, cursor);
         /* an address that fails here fails from every digit of the run */
