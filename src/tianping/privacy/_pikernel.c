@@ -856,43 +856,38 @@ static inline int64_t dig_end(row_t *r, int64_t p) {
     return r->dig.end = digit_end(r->s, r->n, p);
 }
 
+/* A letter, '+', '(' or ':' (digits go to scan_digit_run): groups 0 and 1 start only at
+   '+' and '(' here, and the run caches are walked only when the next byte continues the
+   run far enough to matter. */
 static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n;
     uint8_t b = s[p], b1 = p + 1 < n ? s[p + 1] : 0;
-    int digit = is_digit(b);
-    int64_t de = digit ? dig_end(r, p) : p, dl = de - p;
-    uint8_t after = de < n ? s[de] : 0;
     unsigned g;
-    if (cursor[0] <= p) {
-        g = (digit && dl >= 8) |
-            ((b == '+' || (b == '0' && b1 == '0') || (b == '1' && p + 3 < n && is_sp_dash(s[p + 3]))) << 1) |
-            ((b >= '3' && b <= '6' && p + 4 < n && is_sp_dash(s[p + 4])) << 2);
-        if (g) try_group(w, r, 0, g, p, cursor);
-    }
-    if (cursor[1] <= p) {
-        g = (digit && dl <= 3 && after == '.') |
-            (((b == '(' && b1 == '0') || (b == '0' && (dl == 3 || dl == 4) && after == '-')) << 1) |
-            (((b == '+' && b1 == '1') || b == '(' ||
-              (b >= '2' && b <= '9' && p + 3 < n && (s[p + 3] == '.' || s[p + 3] == '-'))) << 2);
-        if (g) try_group(w, r, 1, g, p, cursor);
+    if (!is_alpha(b)) {
+        if (cursor[0] <= p && b == '+') try_group(w, r, 0, 2, p, cursor);
+        if (cursor[1] <= p) {
+            g = ((b == '(' && b1 == '0') << 1) | (((b == '+' && b1 == '1') || b == '(') << 2);
+            if (g) try_group(w, r, 1, g, p, cursor);
+        }
     }
     if (cursor[2] <= p) {
-        g = ((digit && dl <= 5 && after == ' ' && de + 2 < n && is_upper(s[de + 1]) && is_lower(s[de + 2])) ||
-             (b == 'U' && (b1 == 'S' || b1 == 'n')) || (b == 'P' && b1 == 'S')) |
-            (wl_any(&CFG.name_ctx_en, s, n, p) << 1) |
-            (((b == '1' && b1 == '9') || (b == '2' && b1 == '0') ||
-              (is_upper(b) && wl_any(&CFG.months, s, n, p))) << 2);
+        g = ((b == 'U' && (b1 == 'S' || b1 == 'n')) || (b == 'P' && b1 == 'S')) |
+            (wl_any(&CFG.name_ctx_en, s, n, p) << 1) | ((is_upper(b) && wl_any(&CFG.months, s, n, p)) << 2);
         if (g) try_group(w, r, 2, g, p, cursor);
     }
     if (cursor[3] <= p) {
         int hex = is_hex(b);
         int64_t le = is_local(b) && at_ahead(r, p) ? cached(r, &r->loc, p, is_local) : p;
-        int64_t he = hex ? cached(r, &r->hex, p, is_hex) : p;
+        /* a hex run of one is followed by b1; a credit-code run needs b1 in it */
+        unsigned v6 = b == ':' && b1 == ':';
+        if (hex) {
+            int64_t he = is_hex(b1) ? cached(r, &r->hex, p, is_hex) : p + 1;
+            v6 = he - p <= 4 && he < n && s[he] == ':';
+        }
         g = (le > p && le < n && s[le] == '@') |
-            ((hex && is_hex(b1) && p + 2 < n && (s[p + 2] == ':' || s[p + 2] == '-')) << 1) |
-            ((hex ? (he - p <= 4 && he < n && s[he] == ':') : (b == ':' && b1 == ':')) << 2) |
-            ((is_uscc(b) && cached(r, &r->ucls, p, is_uscc) - p >= 18) << 3) |
+            ((hex && is_hex(b1) && p + 2 < n && (s[p + 2] == ':' || s[p + 2] == '-')) << 1) | (v6 << 2) |
+            ((is_uscc(b) && is_uscc(b1) && cached(r, &r->ucls, p, is_uscc) - p >= 18) << 3) |
             ((b == 'E' || b == 'G' || ((b == 'D' || b == 'S' || b == 'P') && b1 == 'E')) << 4) |
             (((b == 'H' || b == 'M') && is_digit(b1)) << 5);
         if (g) try_group(w, r, 3, g, p, cursor);
