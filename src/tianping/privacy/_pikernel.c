@@ -251,16 +251,21 @@ typedef struct {
     int64_t at_pos, at_end; /* the last '@' whose domain was parsed, and its email end */
     int64_t next_at;        /* the first '@' at or after the last asked position (n: none) */
     int wide;               /* a byte >= 0x80 was seen: code points differ from bytes */
+    int64_t at_ls;          /* where the local-part run that ends at next_at starts */
 } row_t;
 
-/* Whether an '@' follows p in the row: an email can start only before one, and most
-   text has none, which spares walking every word's local-part run. */
-static inline int at_ahead(row_t *r, int64_t p) {
+/* Whether the local-part run from p is not empty and ends at an '@', as an email's must:
+   that run can only end at the first '@' after p, and does when p is inside the run just
+   before it, found once per '@' by a walk back instead of a walk forward per word. */
+static inline int local_to_at(row_t *r, int64_t p) {
     if (r->next_at < p) {
         const uint8_t *a = memchr(r->s + p, '@', (size_t)(r->n - p));
         r->next_at = a ? a - r->s : r->n;
+        int64_t q = r->next_at;
+        while (a && q > 0 && is_local(r->s[q - 1])) q--;
+        r->at_ls = q;
     }
-    return r->next_at < r->n;
+    return p >= r->at_ls && p < r->next_at && r->next_at < r->n;
 }
 static inline int64_t cached(row_t *r, runcache_t *c, int64_t p, int (*cls)(uint8_t)) {
     if (p >= c->from && p < c->end) return c->end;
@@ -878,14 +883,13 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     }
     if (cursor[3] <= p) {
         int hex = is_hex(b);
-        int64_t le = is_local(b) && at_ahead(r, p) ? cached(r, &r->loc, p, is_local) : p;
         /* a hex run of one is followed by b1; a credit-code run needs b1 in it */
         unsigned v6 = b == ':' && b1 == ':';
         if (hex) {
             int64_t he = is_hex(b1) ? cached(r, &r->hex, p, is_hex) : p + 1;
             v6 = he - p <= 4 && he < n && s[he] == ':';
         }
-        g = (le > p && le < n && s[le] == '@') |
+        g = local_to_at(r, p) |
             ((hex && is_hex(b1) && p + 2 < n && (s[p + 2] == ':' || s[p + 2] == '-')) << 1) | (v6 << 2) |
             ((is_uscc(b) && is_uscc(b1) && cached(r, &r->ucls, p, is_uscc) - p >= 18) << 3) |
             ((b == 'E' || b == 'G' || ((b == 'D' || b == 'S' || b == 'P') && b1 == 'E')) << 4) |
@@ -899,13 +903,22 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
 /* What the group-1 and group-3 matchers need after a digit run, checked once per run: the
    result does not depend on where in the run the match starts, so a gate built on these
    is exact where a per-position one would call the matcher only to fail. */
+/* all tests and-ed, no early exit: the exit point varies from row to row and would
+   mispredict */
 static inline int mac_at(const uint8_t *s, int64_t n, int64_t p) {
-    if (p + 17 > n || !is_hex(s[p]) || !is_hex(s[p + 1])) return 0;
+    if (p + 17 > n) return 0;
+    unsigned ok = CLS[s[p]] & CLS[s[p + 1]];
     for (int k = 0; k < 5; k++) {
-        int64_t g = p + 2 + 3 * k;
-        if ((s[g] != ':' && s[g] != '-') || !is_hex(s[g + 1]) || !is_hex(s[g + 2])) return 0;
+        const uint8_t *g = s + p + 2 + 3 * k;
+        ok &= -(unsigned)((g[0] == ':') | (g[0] == '-')) & CLS[g[1]] & CLS[g[2]];
     }
-    return 1;
+    return (ok & C_HEX) != 0;
+}
+static inline unsigned digits_and(const uint8_t *s, int64_t n, int64_t p, int k) {
+    if (p + k > n) return 0;
+    unsigned ok = C_DIGIT;
+    for (int i = 0; i < k; i++) ok &= CLS[s[p + i]];
+    return ok != 0;
 }
 /* "[0-9]{1,3}\.[0-9]{1,3}\.[0-9]" at q: m_ipv4 after its first octet and dot */
 static inline int v4_rest(const uint8_t *s, int64_t n, int64_t q) {
@@ -940,12 +953,7 @@ static inline unsigned is0086(const uint8_t *s) {
 static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n, pe = dig_end(r, p), len = pe - p;
-    /* digits belong to both classes: their runs go on from the digit run's end */
-    unsigned email = 0;
-    if (at_ahead(r, pe)) {
-        if (!(p >= r->loc.from && p < r->loc.end)) r->loc = (runcache_t){p, run(s, n, pe, is_local)};
-        email = r->loc.end < n && s[r->loc.end] == '@';
-    }
+    unsigned email = local_to_at(r, p);
     uint8_t after = pe < n ? s[pe] : 0, after2 = pe + 1 < n ? s[pe + 1] : 0;
     int64_t he = pe;
     unsigned f_sep4 = 0, f_v4 = 0, f_land = 0, f_us = 0, f_addr = 0, f_date = 0, f_mac2 = 0,
@@ -955,16 +963,16 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     case '-':
         if (after == '.') f_v4 = v4_rest(s, n, pe + 1);
         else {
-            f_sep4 = digits_at(s, n, pe + 1, 4);
-            f_land = f_sep4 && digits_at(s, n, pe + 5, 3);
+            f_sep4 = digits_and(s, n, pe + 1, 4);
+            f_land = f_sep4 & digits_and(s, n, pe + 5, 3);
             f_mac2 = len >= 2 && mac_at(s, n, pe - 2);
         }
-        f_us = pe + 9 <= n && digits_at(s, n, pe + 1, 3) && (s[pe + 4] == '.' || s[pe + 4] == '-') &&
-               digits_at(s, n, pe + 5, 4);
+        f_us = pe + 9 <= n && (digits_and(s, n, pe + 1, 3) & ((s[pe + 4] == '.') | (s[pe + 4] == '-')) &
+                               digits_and(s, n, pe + 5, 4));
         f_date = is_digit(after2);
         break;
     case ' ':
-        f_sep4 = digits_at(s, n, pe + 1, 4);
+        f_sep4 = digits_and(s, n, pe + 1, 4);
         f_addr = pe + 2 < n && is_upper(after2) && is_lower(s[pe + 2]);
         break;
     case ':':
@@ -1062,11 +1070,7 @@ static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_
     int name_en = (a0 == ' ' && is_upper(a1)) || (a0 == ':' && a1 == ' ' && is_upper(a2));
     int name_zh = a0 == ':' || a0 >= 0x80 || (a0 == ' ' && a1 >= 0x80);
     int tail = a0 == ':' || a0 == '-' || is_hex(a0);
-    int email = a0 == '@';
-    if (!email && is_local(a0) && at_ahead(r, pe)) {
-        int64_t le = cached(r, &r->loc, p, is_local);
-        email = le < n && s[le] == '@';
-    }
+    int email = local_to_at(r, p);
     int64_t from = p;
     if (!email) {
         int64_t k = (name_en || name_zh) ? CFG.max_lower_word : 0;
@@ -1128,12 +1132,7 @@ static void scan_groups(work_t *w, row_t *r) {
             }
             else if (b == '.' || b == '_' || b == '%' || b == '-') {
                 /* only an email's local part starts here */
-                if (cursor[3] <= p) {
-                    if (at_ahead(r, p)) {
-                        int64_t le = cached(r, &r->loc, p, is_local);
-                        if (le < n && s[le] == '@') try_group(w, r, 3, 1, p, cursor);
-                    }
-                }
+                if (cursor[3] <= p && local_to_at(r, p)) try_group(w, r, 3, 1, p, cursor);
                 p++;
             } else {
                 if (ASCII_START[b]) scan_ascii(w, r, p, cursor);
