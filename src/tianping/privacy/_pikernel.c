@@ -225,6 +225,14 @@ static inline int64_t lower_start(const uint8_t *s, int64_t p, int64_t re) {
         if (miss) return re - 8 + ((63 - __builtin_clzll(miss)) >> 3) + 1;
         re -= 8;
     }
+    if (re >= 8 && re > p) {
+        /* the last few bytes as one word too, those before p included, then clamped */
+        uint64_t x;
+        memcpy(&x, s + re - 8, 8);
+        uint64_t miss = ~in_range8(x, 'a' - 1, 'z' + 1) & 0x8080808080808080ULL;
+        int64_t rs = miss ? re - 8 + ((63 - __builtin_clzll(miss)) >> 3) + 1 : re - 8;
+        return rs > p ? rs : p;
+    }
     while (re > p && s[re - 1] >= 'a' && s[re - 1] <= 'z') re--;
     return re;
 }
