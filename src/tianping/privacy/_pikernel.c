@@ -877,6 +877,9 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     int64_t n = r->n;
     uint8_t b = s[p], b1 = p + 1 < n ? s[p + 1] : 0;
     unsigned g;
+    int64_t c24 = cursor[2] < cursor[3] ? cursor[2] : cursor[3], c01 = cursor[0] < cursor[1] ? cursor[0] : cursor[1];
+    if (cursor[4] < c24) c24 = cursor[4];
+    if (c24 > p && (is_alpha(b) || c01 > p)) return; /* inside matches of every group */
     if (!is_alpha(b)) {
         if (cursor[0] <= p && b == '+') try_group(w, r, 0, 2, p, cursor);
         if (cursor[1] <= p) {
@@ -961,7 +964,12 @@ static inline unsigned is0086(const uint8_t *s) {
 static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n, pe = dig_end(r, p), len = pe - p;
-    unsigned email = local_to_at(r, p);
+    /* inside a match of every group that a digit can start (an IPv6 or MAC address, a
+       date): nothing to try */
+    int64_t c01 = cursor[0] < cursor[1] ? cursor[0] : cursor[1];
+    int64_t c23 = cursor[2] < cursor[3] ? cursor[2] : cursor[3];
+    if ((c01 < c23 ? c01 : c23) >= pe) return pe;
+    unsigned email = local_to_at(r, p), live3 = cursor[3] < pe;
     uint8_t after = pe < n ? s[pe] : 0, after2 = pe + 1 < n ? s[pe + 1] : 0;
     int64_t he = pe;
     unsigned f_sep4 = 0, f_v4 = 0, f_land = 0, f_us = 0, f_addr = 0, f_date = 0, f_mac2 = 0,
@@ -973,7 +981,7 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
         else {
             f_sep4 = digits_and(s, n, pe + 1, 4);
             f_land = f_sep4 & digits_and(s, n, pe + 5, 3);
-            f_mac2 = len >= 2 && mac_at(s, n, pe - 2);
+            f_mac2 = live3 && len >= 2 && mac_at(s, n, pe - 2);
         }
         f_us = pe + 9 <= n && (digits_and(s, n, pe + 1, 3) & ((s[pe + 4] == '.') | (s[pe + 4] == '-')) &
                                digits_and(s, n, pe + 5, 4));
@@ -984,8 +992,10 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
         f_addr = pe + 2 < n && is_upper(after2) && is_lower(s[pe + 2]);
         break;
     case ':':
-        f_mac2 = len >= 2 && mac_at(s, n, pe - 2);
-        f_v6 = v6_rest(s, n, pe + 1);
+        if (live3) { /* group 3 facts only while group 3 can start in the run */
+            f_mac2 = len >= 2 && mac_at(s, n, pe - 2);
+            f_v6 = v6_rest(s, n, pe + 1);
+        }
         break;
     case '/':
         f_date = is_digit(after2);
@@ -994,7 +1004,7 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
         f_date = lit(s, n, pe, NIAN) && pe + 3 < n && is_digit(s[pe + 3]);
         break;
     default:
-        if (is_hex(after)) {
+        if (live3 && is_hex(after)) {
             f_mac1 = (after2 == ':' || after2 == '-') && mac_at(s, n, pe - 1);
             he = run(s, n, pe, is_hex);
             f_v6 = he - pe <= 3 && he < n && s[he] == ':' && v6_rest(s, n, he + 1);
@@ -1074,6 +1084,9 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
 static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n;
+    /* only groups 2 to 4 start at a lowercase letter */
+    int64_t c24 = cursor[2] < cursor[3] ? cursor[2] : cursor[3];
+    if ((cursor[4] < c24 ? cursor[4] : c24) >= pe) return pe;
     uint8_t a0 = pe < n ? s[pe] : 0, a1 = pe + 1 < n ? s[pe + 1] : 0, a2 = pe + 2 < n ? s[pe + 2] : 0;
     int name_en = (a0 == ' ' && is_upper(a1)) || (a0 == ':' && a1 == ' ' && is_upper(a2));
     int name_zh = a0 == ':' || a0 >= 0x80 || (a0 == ' ' && a1 >= 0x80);
