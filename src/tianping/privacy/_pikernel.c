@@ -1500,17 +1500,35 @@ static int name_en_rejected(const uint8_t *s, int64_t len) {
     return 0;
 }
 
-/* code points in s[a, b): bytes minus UTF-8 continuation bytes (10xxxxxx), 8 at a time */
-static int64_t count_cp(const uint8_t *s, int64_t a, int64_t b) {
-    int64_t cont = 0, i = a;
-    for (; i + 8 <= b; i += 8) {
+/* code points in s[a, b): bytes minus UTF-8 continuation bytes (10xxxxxx), 8 at a time;
+   the last under 8 bytes by one load masked to them, placed inside [lo, hi) (the bytes that
+   may be read), so no loop whose exit mispredicts on every length */
+static inline int64_t cont_bytes(uint64_t x) {
+    uint64_t m = (x & ~(x << 1) & 0x8080808080808080ULL) >> 7; /* one bit per byte */
+    return (int64_t)((m * 0x0101010101010101ULL) >> 56);
+}
+static inline int64_t cp_span(const uint8_t *a, const uint8_t *b, const uint8_t *lo, const uint8_t *hi) {
+    int64_t cont = 0, len = b - a;
+    for (; b - a >= 8; a += 8) {
         uint64_t x;
-        memcpy(&x, s + i, 8);
-        uint64_t m = (x & ~(x << 1) & 0x8080808080808080ULL) >> 7; /* one bit per byte */
-        cont += (int64_t)((m * 0x0101010101010101ULL) >> 56);
+        memcpy(&x, a, 8);
+        cont += cont_bytes(x);
     }
-    for (; i < b; i++) cont += (s[i] & 0xC0) == 0x80;
-    return (b - a) - cont;
+    int64_t r = b - a;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (r && hi - lo >= 8) {
+        const uint8_t *base = a + 8 <= hi ? a : hi - 8;
+        uint64_t x;
+        memcpy(&x, base, 8);
+        x = (x >> (8 * (a - base))) & ((1ULL << (8 * r)) - 1);
+        return len - cont - cont_bytes(x);
+    }
+#endif
+    for (; a < b; a++) cont += (*a & 0xC0) == 0x80;
+    return len - cont;
+}
+static int64_t count_cp(const uint8_t *s, int64_t a, int64_t b) {
+    return cp_span(s + a, s + b, s + a, s + b);
 }
 
 static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
@@ -1531,7 +1549,7 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
             if (wl_at(&CFG.name_seps, j, s, be, q)) { q += CFG.name_seps.w[j].len; break; }
         if (q < be && s[q] == ' ') q++;
         cs = q;
-        int64_t len = count_cp(s, cs, ce);
+        int64_t len = cp_span(s + cs, s + ce, s, s + n);
         /* a third given-name character that is a function word belongs to the prose */
         if (len >= 3 && ce - 3 >= cs && (s[ce - 3] & 0xF0) == 0xE0 && cjk_flag(s, be, ce - 3, F_STOP)) { ce -= 3; len--; }
         if (len == 4) {
@@ -1552,7 +1570,7 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
             if (be - l >= bs && memcmp(s + be - l, T->w[i].s, (size_t)l) == 0) { ce = be - l; break; }
         }
     }
-    if (count_cp(s, cs, ce) < 2) return;
+    if (cp_span(s + cs, s + ce, s, s + n) < 2) return;
     const wlist_t *X = &CFG.not_name_zh;
     if (cs < ce) {
         WL_EACH(X, s, ce, cs, i) return;
@@ -1597,7 +1615,7 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
     }
     if (end < 0) return;
     if (end + 7 <= be && s[end] == ' ' && digits_at(s, be, end + 1, 6)) end += 7;
-    if (count_cp(s, bs, end) < 6) return;
+    if (cp_span(s + bs, s + end, s, s + r->n) < 6) return;
     add_find(w, bs, end, T_ADDR_ZH, 0.8, 0);
 }
 
@@ -1804,12 +1822,12 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
         if (f->be > maxend) maxend = f->be;
         if (!keep) continue;
         /* an ASCII row (the scan saw no wider byte) counts code points as bytes */
-        cp += r.wide ? count_cp(s, pos, f->bs) : f->bs - pos;
+        cp += r.wide ? cp_span(s + pos, s + f->bs, s, s + n) : f->bs - pos;
         pos = f->bs;
         int64_t o = w->nout++;
         w->orow[o] = row;
         w->ostart[o] = cp;
-        w->oend[o] = cp + (r.wide ? count_cp(s, f->bs, f->be) : f->be - f->bs);
+        w->oend[o] = cp + (r.wide ? cp_span(s + f->bs, s + f->be, s, s + n) : f->be - f->bs);
         w->obstart[o] = f->bs;
         w->obend[o] = f->be;
         w->otype[o] = f->type;
