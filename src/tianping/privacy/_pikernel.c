@@ -1303,7 +1303,8 @@ static int has_ctx(work_t *w, row_t *r, int64_t bs, int type) {
        order, so windows only move right), then scan the part not yet scanned, once */
     if (w->ws_for != bs) {
         w->ws_for = bs;
-        w->ws = window_start(r->s, bs);
+        /* an ASCII row (the scan saw no wider byte): characters are bytes */
+        w->ws = r->wide ? window_start(r->s, bs) : bs > CFG.window ? bs - CFG.window : 0;
     }
     int64_t lb = w->ws;
     if (w->occ_upto < bs) {
