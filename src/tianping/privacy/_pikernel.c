@@ -1287,9 +1287,11 @@ static void scan_occurrences(work_t *w, row_t *r, int64_t from, int64_t to) {
     const uint8_t *s = r->s;
     int64_t n = r->n;
     const wlist_t *L = &CFG.ctx;
+    /* to <= a candidate's start < n, so s[p + 1] exists: the two-byte bucket bitmap alone
+       is the test (one branch a byte; first-byte hits alone would mispredict often) */
     for (int64_t p = from; p < to; p++) {
         uint8_t b = s[p];
-        if (!L->first[b] || !wl_has(L, wl_key(s, n, p))) continue;
+        if (!wl_has(L, ((uint32_t)b << 8) | s[p + 1])) continue;
         /* a CJK lead byte: the exact first character decides, not its first two bytes */
         if ((b & 0xF0) == 0xE0 && (p + 3 > n || !(CFG.cjk[cp3(s, p)] & F_CTX_START))) continue;
         WL_EACH(L, s, n, p, i) {
