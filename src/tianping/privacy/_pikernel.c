@@ -1264,19 +1264,27 @@ static int uscc_region(const uint8_t *m) {
 static int64_t window_start(const uint8_t *s, int64_t bs) {
     int64_t ws = bs;
     int k = CFG.window;
-    while (k > 0 && ws > 0) {
-        /* 8 bytes that begin with a character start hold popcount-many characters */
-        if (k >= 8 && ws >= 8 && (s[ws - 8] & 0xC0) != 0x80) {
-            uint64_t x;
-            memcpy(&x, s + ws - 8, 8);
-            uint64_t cont = (x & ~(x << 1) & 0x8080808080808080ULL) >> 7; /* one bit per byte */
-            int chars = 8 - (int)((cont * 0x0101010101010101ULL) >> 56);
-            if (chars <= k) {
-                ws -= 8;
-                k -= chars;
-                continue;
-            }
+    /* 8 bytes at a time while they hold fewer character starts than are left to go back
+       (a jump may land inside a character: only starts are counted); then the k-th start
+       from the right in the last word, by its bits */
+    while (k > 0 && ws >= 8) {
+        uint64_t x;
+        memcpy(&x, s + ws - 8, 8);
+        uint64_t st = ~(x & ~(x << 1)) & 0x8080808080808080ULL; /* bit 7 of each start byte */
+        int c = (int)(((st >> 7) * 0x0101010101010101ULL) >> 56);
+        if (c < k) {
+            ws -= 8;
+            k -= c;
+            continue;
         }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        while (--k) st &= ~(1ULL << (63 - __builtin_clzll(st)));
+        return ws - 8 + ((63 - __builtin_clzll(st)) >> 3);
+#else
+        break;
+#endif
+    }
+    while (k > 0 && ws > 0) {
         ws--;
         while (ws > 0 && (s[ws] & 0xC0) == 0x80) ws--;
         k--;
