@@ -2522,16 +2522,21 @@ static PyObject *py_rule_values(PyObject *self, PyObject *args) {
 
 /* Masked previews, as `_detect.mask_preview` writes them (the reference; tests compare the
    two on every type and on fuzzed values). Counts are in code points; `*` replaces. */
-static int64_t cp_count(const uint8_t *s, int64_t a, int64_t b) {
-    int64_t n = 0;
-    for (int64_t i = a; i < b; i++) n += (s[i] & 0xC0) != 0x80;
-    return n;
+/* PV_LO, PV_HI: the data buffer being previewed, all of it readable (for cp_span's loads) */
+static _Thread_local const uint8_t *PV_LO, *PV_HI;
+static inline int64_t cp_count(const uint8_t *s, int64_t a, int64_t b) {
+    return cp_span(s + a, s + b, PV_LO, PV_HI);
 }
 /* str.isspace(), which is what `\s` matches in a str pattern */
 static int py_space(uint32_t c) {
     return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
            c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
            c == 0x202F || c == 0x205F || c == 0x3000;
+}
+/* ASCII characters a default preview keeps: str.isspace() ones and -.:/()+ */
+static uint8_t PV_KEEP[128];
+static void init_preview_keep(void) {
+    for (uint32_t c = 1; c < 128; c++) PV_KEEP[c] = py_space(c) || strchr("-.:/()+", (int)c);
 }
 static inline uint8_t *put(uint8_t *d, const uint8_t *s, int64_t n) {
     memcpy(d, s, (size_t)n);
@@ -2556,11 +2561,12 @@ static uint8_t *preview_of(const uint8_t *v, int64_t len, int type, uint8_t *d) 
     case T_NAME_ZH: {
         int64_t head = 0, hc = 1;
         const wlist_t *C = &CFG.compound;
-        for (int i = 0; i < C->n && !head; i++)
-            if (C->w[i].len <= len && memcmp(v, C->w[i].s, (size_t)C->w[i].len) == 0) {
-                head = C->w[i].len;
-                hc = cp_count(C->w[i].s, 0, C->w[i].len);
-            }
+        /* the first compound surname in list order that v starts with (bucket lookup) */
+        WL_EACH(C, v, len, 0, i) {
+            head = C->w[i].len;
+            hc = cp_span(C->w[i].s, C->w[i].s + head, C->w[i].s, C->w[i].s + head);
+            break;
+        }
         if (!head) head = cp_forward(v, 0, len, 1);
         d = put(d, v, head);
         return stars(d, n - hc > 1 ? n - hc : 1);
@@ -2606,9 +2612,14 @@ static uint8_t *preview_of(const uint8_t *v, int64_t len, int type, uint8_t *d) 
         int64_t a = cp_forward(v, 0, len, keep), b = cp_back(v, 0, len, keep);
         d = put(d, v, a);
         for (int64_t i = a; i < b;) {
+            if (v[i] < 0x80) {
+                *d++ = PV_KEEP[v[i]] ? v[i] : '*';
+                i++;
+                continue;
+            }
             uint32_t cp;
             int l = dec(v, b, i, &cp);
-            if (py_space(cp) || (cp < 0x80 && strchr("-.:/()+", (int)cp) && cp))
+            if (py_space(cp))
                 d = put(d, v + i, l);
             else
                 *d++ = '*';
@@ -2648,6 +2659,8 @@ static PyObject *py_previews(PyObject *self, PyObject *args) {
             int64_t *vo = (int64_t *)PyBytes_AS_STRING(voff);
             vo[0] = 0;
             Py_BEGIN_ALLOW_THREADS
+            PV_LO = data.buf;
+            PV_HI = PV_LO + data.len;
             for (Py_ssize_t i = 0; i < k; i++) {
                 const uint8_t *v = (const uint8_t *)data.buf + off[arr_offset + rw[i]] + bs[i];
                 d = preview_of(v, be[i] - bs[i], ty[i], d);
@@ -2695,6 +2708,7 @@ static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_pikernel",
 
 PyMODINIT_FUNC PyInit__pikernel(void) {
     init_classes();
+    init_preview_keep();
     if (PyType_Ready(&COLUMN_TYPE) < 0) return NULL;
     PyObject *mod = PyModule_Create(&MODULE);
     if (!mod) return NULL;
