@@ -815,6 +815,8 @@ typedef struct {
     int64_t no, capo;
     int64_t occ_upto; /* context words are known for starts below this */
     int64_t ws_for, ws; /* the window start of the last candidate asked about */
+    double min_conf;    /* the filters findings must pass */
+    uint32_t types;
     /* output columns */
     uint32_t *orow;
     int64_t *ostart, *oend, *obstart, *obend; /* code points, and bytes, from the row start */
@@ -1346,7 +1348,9 @@ static inline int left_alnum(const uint8_t *s, int64_t n, int64_t bs) {
 }
 
 static void add_find(work_t *w, int64_t bs, int64_t be, int type, double conf, int minor) {
-    if (conf <= 0) return;
+    /* the scan's filters here, not in a pass of their own (they come before the overlap
+       rule, as in the polars engine) */
+    if (conf <= 0 || !(conf >= w->min_conf) || !((w->types >> type) & 1)) return;
     GROW(w->f, w->capf, w->nf + 1);
     w->f[w->nf++] = (find_t){bs, be, conf, (uint8_t)type, (uint8_t)minor};
 }
@@ -1822,19 +1826,18 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
     w->occ_upto = 0;
     w->no = 0;
     w->ws_for = -1;
+    w->min_conf = min_conf;
+    w->types = types;
     scan_groups(w, &r);
     if (w->oom || !w->nc) return;
     for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
     if (w->oom) return;
-    /* the filters come before the overlap rule, as in the polars engine */
-    int64_t k = 0;
-    for (int64_t i = 0; i < w->nf; i++)
-        if (w->f[i].conf >= min_conf && (types & (1u << w->f[i].type))) w->f[k++] = w->f[i];
-    w->nf = k;
+    int64_t k = w->nf; /* findings that passed the filters (add_find) */
     if (!k) return;
     /* findings come nearly in order (groups interleave): an insertion sort, stable as
        the tie order needs nothing (equal spans are one finding's twins) */
     for (int64_t i = 1; i < k; i++) {
+        if (cmp_find(&w->f[i - 1], &w->f[i]) <= 0) continue; /* in order already */
         find_t x = w->f[i];
         int64_t j = i;
         while (j > 0 && cmp_find(&w->f[j - 1], &x) > 0) {
