@@ -2588,10 +2588,14 @@ static inline uint8_t *stars(uint8_t *d, int64_t n) {
 static uint8_t *preview_of(const uint8_t *v, int64_t len, int type, uint8_t *d) {
     int64_t n = cp_count(v, 0, len);
     if (n == 0) return d;
+    /* an ASCII value (most are): k characters are k bytes, no walking */
+    int ascii = n == len;
+#define FWD(s_, a_, b_, k_) (ascii ? (a_) + ((b_) - (a_) < (k_) ? (b_) - (a_) : (k_)) : cp_forward(s_, a_, b_, k_))
+#define BACK(s_, a_, b_, k_) (ascii ? (b_) - ((b_) - (a_) < (k_) ? (b_) - (a_) : (k_)) : cp_back(s_, a_, b_, k_))
     const uint8_t *at = type == T_EMAIL ? memchr(v, '@', (size_t)len) : NULL;
     if (at) {
         int64_t a = at - v;
-        d = put(d, v, cp_forward(v, 0, a, 1));
+        d = put(d, v, FWD(v, 0, a, 1));
         d = put(d, (const uint8_t *)"***@", 4);
         return put(d, at + 1, len - a - 1);
     }
@@ -2605,7 +2609,7 @@ static uint8_t *preview_of(const uint8_t *v, int64_t len, int type, uint8_t *d) 
             hc = cp_span(C->w[i].s, C->w[i].s + head, C->w[i].s, C->w[i].s + head);
             break;
         }
-        if (!head) head = cp_forward(v, 0, len, 1);
+        if (!head) head = FWD(v, 0, len, 1);
         d = put(d, v, head);
         return stars(d, n - hc > 1 ? n - hc : 1);
     }
@@ -2615,8 +2619,8 @@ static uint8_t *preview_of(const uint8_t *v, int64_t len, int type, uint8_t *d) 
             const uint8_t *sp = memchr(v + a, ' ', (size_t)(len - a));
             int64_t b = sp ? sp - v : len;
             if (b > a) {
-                d = put(d, v + a, cp_forward(v, a, b, 1) - a);
-                d = stars(d, cp_count(v, a, b) - 1);
+                d = put(d, v + a, FWD(v, a, b, 1) - a);
+                d = stars(d, (ascii ? b - a : cp_count(v, a, b)) - 1);
             }
             if (!sp) return d;
             *d++ = ' ';
@@ -2626,7 +2630,7 @@ static uint8_t *preview_of(const uint8_t *v, int64_t len, int type, uint8_t *d) 
     case T_ADDR_ZH:
     case T_ADDR_EN: {
         int64_t k = n - 3 < 3 ? 3 : n - 3;
-        d = put(d, v, cp_forward(v, 0, len, 3));
+        d = put(d, v, FWD(v, 0, len, 3));
         return stars(d, k < 8 ? k : 8);
     }
     case T_IPV4: {
@@ -2637,17 +2641,17 @@ static uint8_t *preview_of(const uint8_t *v, int64_t len, int type, uint8_t *d) 
     case T_IPV6:
     case T_MAC:
     case T_PLATE:
-        d = put(d, v, cp_forward(v, 0, len, 2));
+        d = put(d, v, FWD(v, 0, len, 2));
         return stars(d, n - 2);
     case T_DOB: {
-        int64_t h = cp_forward(v, 0, len, 4);
+        int64_t h = FWD(v, 0, len, 4);
         d = put(d, v, h);
         for (int64_t i = h; i < len; i++) *d++ = is_digit(v[i]) ? '*' : v[i];
         return d;
     }
     default: {
         int64_t keep = n <= 3 ? 0 : n <= 8 ? 1 : 2;
-        int64_t a = cp_forward(v, 0, len, keep), b = cp_back(v, 0, len, keep);
+        int64_t a = FWD(v, 0, len, keep), b = BACK(v, 0, len, keep);
         d = put(d, v, a);
         for (int64_t i = a; i < b;) {
             if (v[i] < 0x80) {
@@ -2666,6 +2670,8 @@ static uint8_t *preview_of(const uint8_t *v, int64_t len, int type, uint8_t *d) 
         return put(d, v + b, len - b);
     }
     }
+#undef FWD
+#undef BACK
 }
 
 static PyObject *py_previews(PyObject *self, PyObject *args) {
