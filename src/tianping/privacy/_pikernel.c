@@ -1819,19 +1819,9 @@ static int cmp_find(const void *a, const void *b) {
     return 0;
 }
 
-static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
-                     uint32_t types) {
-    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0};
-    w->nc = w->nf = 0;
-    w->occ_upto = 0;
-    w->no = 0;
-    w->ws_for = -1;
-    w->min_conf = min_conf;
-    w->types = types;
-    scan_groups(w, &r);
-    if (w->oom || !w->nc) return;
-    for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
-    if (w->oom) return;
+/* Sorting and writing out a row's findings: a function of its own, so that it does not
+   change how the compiler lays out the candidate pass inlined into scan_row. */
+static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int64_t n, int wide, uint32_t row) {
     int64_t k = w->nf; /* findings that passed the filters (add_find) */
     if (!k) return;
     /* findings come nearly in order (groups interleave): an insertion sort, stable as
@@ -1870,11 +1860,11 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
         if (!keep) continue;
         /* an ASCII row (the scan saw no wider byte) counts code points as bytes */
         /* kept findings do not overlap: count on from the last one's end, each byte once */
-        cp += r.wide ? cp_span(s + pos, s + f->bs, s, s + n) : f->bs - pos;
+        cp += wide ? cp_span(s + pos, s + f->bs, s, s + n) : f->bs - pos;
         int64_t o = w->nout++;
         w->orow[o] = row;
         w->ostart[o] = cp;
-        cp += r.wide ? cp_span(s + f->bs, s + f->be, s, s + n) : f->be - f->bs;
+        cp += wide ? cp_span(s + f->bs, s + f->be, s, s + n) : f->be - f->bs;
         pos = f->be;
         w->oend[o] = cp;
         w->obstart[o] = f->bs;
@@ -1884,6 +1874,22 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
         double conf = f->conf > 0.99 ? 0.99 : f->conf;
         w->oconf[o] = THOUSANDTHS[(int64_t)(conf * 1000.0 + 0.5)]; /* 0 < conf <= 0.99: round() without libm or a division */
     }
+}
+
+static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
+                     uint32_t types) {
+    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0};
+    w->nc = w->nf = 0;
+    w->occ_upto = 0;
+    w->no = 0;
+    w->ws_for = -1;
+    w->min_conf = min_conf;
+    w->types = types;
+    scan_groups(w, &r);
+    if (w->oom || !w->nc) return;
+    for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
+    if (w->oom) return;
+    emit_row(w, s, n, r.wide, row);
 }
 
 static void work_free(work_t *w) {
