@@ -1359,16 +1359,14 @@ static void classify_number(work_t *w, row_t *r, const cand_t *c) {
     const uint8_t *s = r->s + c->bs;
     int64_t n = r->n;
     int len = (int)(c->be - c->bs);
+    /* a number candidate is `[0-9]{8,}[Xx]?`: only its last character may be other than a
+       digit, so that one decides whether all are digits */
+    int all_digit = is_digit(s[len - 1]);
     if (len == 18) {
         uint8_t m[18];
-        int digit = 1;
-        for (int i = 0; i < 18; i++) {
-            m[i] = (s[i] == 'x') ? 'X' : s[i];
-            if (!is_digit(m[i])) digit = 0;
-        }
-        int d17 = 1;
-        for (int i = 0; i < 17; i++)
-            if (!is_digit(m[i])) d17 = 0;
+        memcpy(m, s, 18);
+        if (m[17] == 'x') m[17] = 'X';
+        int digit = all_digit, d17 = 1;
         int y = 0, mo = 0, d = 0, structure = 0, check = 0;
         if (d17) {
             static const int W[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
@@ -1396,9 +1394,6 @@ static void classify_number(work_t *w, row_t *r, const cand_t *c) {
             add_find(w, c->bs, c->be, T_USCC, 0.85 + (has_ctx(w, r, c->bs, T_USCC) ? 0.09 : 0.0), 0);
         return;
     }
-    int all_digit = 1;
-    for (int i = 0; i < len; i++)
-        if (!is_digit(s[i])) all_digit = 0;
     if (len == 15 && s[0] != '0') {
         int y = 1900 + dv(s[6]) * 10 + dv(s[7]), mo = dv(s[8]) * 10 + dv(s[9]);
         int d = dv(s[10]) * 10 + dv(s[11]);
