@@ -1338,13 +1338,13 @@ static uint32_t left_char(const uint8_t *s, int64_t n, int64_t bs) {
     dec(s, n, q, &cp);
     return cp;
 }
+/* whether the character before bs is an ASCII digit (alphanumeric): the byte before bs
+   is that character when it is ASCII, and any byte of a longer character is >= 0x80 */
 static inline int left_digit(const uint8_t *s, int64_t n, int64_t bs) {
-    uint32_t c = left_char(s, n, bs);
-    return c < 0x80 && is_digit((uint8_t)c);
+    return bs > 0 && is_digit(s[bs - 1]);
 }
 static inline int left_alnum(const uint8_t *s, int64_t n, int64_t bs) {
-    uint32_t c = left_char(s, n, bs);
-    return c < 0x80 && is_alnum((uint8_t)c);
+    return bs > 0 && is_alnum(s[bs - 1]);
 }
 
 static void add_find(work_t *w, int64_t bs, int64_t be, int type, double conf, int minor) {
@@ -1716,8 +1716,7 @@ static void classify(work_t *w, row_t *r, const cand_t *c) {
     }
     case K_IPV4: {
         if (!shape_ipv4(m, len)) return;
-        uint32_t lc = left_char(s, n, bs);
-        if (lc < 0x80 && (is_digit((uint8_t)lc) || lc == '.')) return;
+        if (left_digit(s, n, bs) || (bs > 0 && s[bs - 1] == '.')) return;
         int oct = 0, mx = 0;
         for (int i = 0; i <= len; i++) {
             if (i == len || m[i] == '.') { if (oct > mx) mx = oct; oct = 0; }
