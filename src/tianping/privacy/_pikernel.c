@@ -1229,18 +1229,20 @@ static int luhn_digits(const uint8_t *d, int len) {
     }
     return total % 10 == 0;
 }
-static int uscc_value(uint8_t c) {
+/* value of a GB 32100 character, -1 if none: a table, not strchr per character */
+static int8_t USCC_VAL[256];
+static void init_uscc_values(void) {
     static const char *ALPHA = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const char *q = c ? strchr(ALPHA, c) : NULL;
-    return q ? (int)(q - ALPHA) : -1;
+    memset(USCC_VAL, -1, sizeof USCC_VAL);
+    for (int i = 0; ALPHA[i]; i++) USCC_VAL[(uint8_t)ALPHA[i]] = (int8_t)i;
 }
 static int uscc_check(const uint8_t *m) {
     static const int W[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
-    int sum = 0;
-    for (int i = 0; i < 18; i++)
-        if (uscc_value(m[i]) < 0) return 0;
-    for (int i = 0; i < 17; i++) sum += uscc_value(m[i]) * W[i];
-    return (31 - sum % 31) % 31 == uscc_value(m[17]);
+    int sum = 0, bad = 0;
+    for (int i = 0; i < 18; i++) bad |= USCC_VAL[m[i]];
+    if (bad < 0) return 0;
+    for (int i = 0; i < 17; i++) sum += USCC_VAL[m[i]] * W[i];
+    return (31 - sum % 31) % 31 == USCC_VAL[m[17]];
 }
 /* `^.[1239](?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])` of `_detect.py` */
 static int uscc_region(const uint8_t *m) {
@@ -2754,6 +2756,7 @@ PyMODINIT_FUNC PyInit__pikernel(void) {
     init_classes();
     init_preview_keep();
     init_thousandths();
+    init_uscc_values();
     if (PyType_Ready(&COLUMN_TYPE) < 0) return NULL;
     PyObject *mod = PyModule_Create(&MODULE);
     if (!mod) return NULL;
