@@ -2135,9 +2135,23 @@ typedef struct {
     PyObject_HEAD
     void *p;
     Py_ssize_t len;
+    size_t cap;  /* bytes allocated */
+    int slot;    /* which result column (pool slot) */
 } column_t;
+/* Result columns that Python frees come back here (one set, GIL held) and the next scan
+   writes into them: their pages are mapped already, where fresh ones cost a page fault
+   each on first touch, and realloc growth copies. Columns past POOL_MAX bytes are freed. */
+#define POOL_MAX ((size_t)1 << 26)
+static struct { void *p; size_t cap; } POOL[8];
+static const Py_ssize_t COL_WIDTH[8] = {4, 8, 8, 1, 1, 8, 8, 8};
 static void column_dealloc(column_t *c) {
-    free(c->p);
+    if (c->p && c->cap <= POOL_MAX && c->cap > POOL[c->slot].cap) {
+        free(POOL[c->slot].p);
+        POOL[c->slot].p = c->p;
+        POOL[c->slot].cap = c->cap;
+    } else {
+        free(c->p);
+    }
     Py_TYPE(c)->tp_free((PyObject *)c);
 }
 static int column_getbuffer(column_t *c, Py_buffer *view, int flags) {
@@ -2160,18 +2174,34 @@ static PyTypeObject COLUMN_TYPE = {
 
 /* The findings as a tuple of little-endian columns (see the `scan` docstring); the columns
    take over the work buffers, which are left empty. */
+#define WORK_COLUMNS(w)                                                                      \
+    {(void **)&(w)->orow, (void **)&(w)->ostart, (void **)&(w)->oend, (void **)&(w)->otype,       \
+     (void **)&(w)->ominor, (void **)&(w)->oconf, (void **)&(w)->obstart, (void **)&(w)->obend}
+/* the pooled columns as the work's output buffers (GIL held) */
+static void pool_take(work_t *w) {
+    void **c[8] = WORK_COLUMNS(w);
+    int64_t cap = -1;
+    for (int i = 0; i < 8; i++) {
+        *c[i] = POOL[i].p;
+        int64_t ci = (int64_t)(POOL[i].cap / (size_t)COL_WIDTH[i]);
+        if (cap < 0 || ci < cap) cap = ci;
+        POOL[i].p = NULL;
+        POOL[i].cap = 0;
+    }
+    w->capout = cap;
+}
 static PyObject *result_tuple(work_t *w) {
     int64_t k = w->nout;
-    void **c[8] = {(void **)&w->orow, (void **)&w->ostart, (void **)&w->oend, (void **)&w->otype,
-                   (void **)&w->ominor, (void **)&w->oconf, (void **)&w->obstart, (void **)&w->obend};
-    const Py_ssize_t width[8] = {4, 8, 8, 1, 1, 8, 8, 8};
+    void **c[8] = WORK_COLUMNS(w);
     PyObject *out = PyTuple_New(8);
     if (!out) return NULL;
     for (int i = 0; i < 8; i++) {
         column_t *col = PyObject_New(column_t, &COLUMN_TYPE);
         if (!col) { Py_DECREF(out); return NULL; }
         col->p = *c[i];
-        col->len = (Py_ssize_t)(k * width[i]);
+        col->len = (Py_ssize_t)(k * COL_WIDTH[i]);
+        col->cap = (size_t)w->capout * (size_t)COL_WIDTH[i];
+        col->slot = i;
         *c[i] = NULL;
         PyTuple_SET_ITEM(out, i, (PyObject *)col);
     }
@@ -2215,6 +2245,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     int bad = 0;
     work_t w;
     memset(&w, 0, sizeof w);
+    pool_take(&w);
     Py_BEGIN_ALLOW_THREADS
     TODAY = (date_t){y, m, d};
     for (Py_ssize_t i = 0; i < length && !w.oom; i++) {
@@ -2282,6 +2313,7 @@ static PyObject *py_scan_views(PyObject *self, PyObject *args) {
     }
     const uint8_t *vw = views.buf, *vbits = has_valid ? validity.buf : NULL;
     int bad = 0;
+    pool_take(&w);
     Py_BEGIN_ALLOW_THREADS
     TODAY = (date_t){y, m, d};
     for (Py_ssize_t i = 0; i < length && !w.oom; i++) {
