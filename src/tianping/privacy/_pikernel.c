@@ -2142,7 +2142,7 @@ typedef struct {
    writes into them: their pages are mapped already, where fresh ones cost a page fault
    each on first touch, and realloc growth copies. Columns past POOL_MAX bytes are freed. */
 #define POOL_MAX ((size_t)1 << 26)
-static struct { void *p; size_t cap; } POOL[8];
+static struct { void *p; size_t cap; } POOL[10]; /* 8 scan columns, 2 of previews() */
 static const Py_ssize_t COL_WIDTH[8] = {4, 8, 8, 1, 1, 8, 8, 8};
 static void column_dealloc(column_t *c) {
     if (c->p && c->cap <= POOL_MAX && c->cap > POOL[c->slot].cap) {
@@ -2207,6 +2207,28 @@ static PyObject *result_tuple(work_t *w) {
     }
     w->nout = w->capout = 0;
     return out;
+}
+
+/* a column of at least `need` bytes (length 0 until set), in the pooled buffer of `slot`
+   when that is large enough */
+static column_t *pool_column(int slot, size_t need) {
+    void *p = POOL[slot].p;
+    size_t cap = POOL[slot].cap;
+    if (!p || cap < need) {
+        free(p);
+        cap = need ? need : 1;
+        p = malloc(cap);
+        if (!p) { POOL[slot].p = NULL; POOL[slot].cap = 0; PyErr_NoMemory(); return NULL; }
+    }
+    POOL[slot].p = NULL;
+    POOL[slot].cap = 0;
+    column_t *col = PyObject_New(column_t, &COLUMN_TYPE);
+    if (!col) { free(p); return NULL; }
+    col->p = p;
+    col->len = 0;
+    col->cap = cap;
+    col->slot = slot;
+    return col;
 }
 
 static PyObject *py_scan(PyObject *self, PyObject *args) {
@@ -2732,7 +2754,8 @@ static PyObject *py_previews(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "y*y*nny*y*y*y*", &data, &offsets, &arr_offset, &length, &rows,
                           &bstart, &bend, &types))
         return NULL;
-    PyObject *res = NULL, *vdata = NULL, *voff = NULL;
+    PyObject *res = NULL;
+    column_t *vdata = NULL, *voff = NULL;
     const int64_t *off = offsets.buf, *bs = bstart.buf, *be = bend.buf;
     const uint32_t *rw = rows.buf;
     const uint8_t *ty = types.buf;
@@ -2748,11 +2771,12 @@ static PyObject *py_previews(PyObject *self, PyObject *args) {
     if (err) {
         PyErr_Format(PyExc_ValueError, "previews(): %s", err);
     } else {
-        vdata = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
-        voff = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((k + 1) * 8));
+        /* columns from the pool, as scan's (pages already mapped) */
+        vdata = pool_column(8, (size_t)total);
+        voff = vdata ? pool_column(9, (size_t)((k + 1) * 8)) : NULL;
         if (vdata && voff) {
-            uint8_t *dst = (uint8_t *)PyBytes_AS_STRING(vdata), *d = dst;
-            int64_t *vo = (int64_t *)PyBytes_AS_STRING(voff);
+            uint8_t *dst = vdata->p, *d = dst;
+            int64_t *vo = voff->p;
             vo[0] = 0;
             Py_BEGIN_ALLOW_THREADS
             PV_LO = data.buf;
@@ -2763,7 +2787,9 @@ static PyObject *py_previews(PyObject *self, PyObject *args) {
                 vo[i + 1] = d - dst;
             }
             Py_END_ALLOW_THREADS
-            if (_PyBytes_Resize(&vdata, d - dst) == 0) res = PyTuple_Pack(2, vdata, voff);
+            vdata->len = d - dst;
+            voff->len = (k + 1) * 8;
+            res = PyTuple_Pack(2, (PyObject *)vdata, (PyObject *)voff);
         }
         Py_XDECREF(vdata);
         Py_XDECREF(voff);
