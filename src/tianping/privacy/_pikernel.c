@@ -56,6 +56,7 @@ typedef struct {
     int ready;
     int window;
     int max_lower_word;
+    uint32_t lower_pre[2]; /* bit m: a lowercase-led word of name_ctx_en / _zh has m leading lowercase letters */
     wlist_t ctx;          /* union of all context words, masks merged */
     wlist_t name_ctx_zh;  /* ordered as the regex alternation */
     wlist_t name_titles;
@@ -1093,6 +1094,28 @@ static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_
     int name_zh = a0 == ':' || a0 >= 0x80 || (a0 == ' ' && a1 >= 0x80);
     int tail = a0 == ':' || a0 == '-' || is_hex(a0);
     int email = local_to_at(r, p);
+    if (!email && CFG.max_lower_word < 32) {
+        /* a word led by m lowercase letters that starts in the run ends its lowercase
+           letters at pe (no other byte is in the run), so it starts at pe - m: only
+           those offsets, and the last four when the tail allows a hex address */
+        uint32_t en = name_en ? CFG.lower_pre[0] : 0, zh = name_zh ? CFG.lower_pre[1] : 0;
+        uint32_t m = (tail ? 0x1Eu : 0) | en | zh;
+        if (pe - p < 31) m &= (2u << (pe - p)) - 1;
+        while (m) {
+            int d = 31 - __builtin_clz(m);
+            m &= ~(1u << d);
+            int64_t q = pe - d;
+            if (tail && d <= 4) {
+                scan_ascii(w, r, q, cursor);
+                continue;
+            }
+            if (((en >> d) & 1) && cursor[2] <= q && wl_any(&CFG.name_ctx_en, s, n, q))
+                try_group(w, r, 2, 2, q, cursor);
+            if (((zh >> d) & 1) && cursor[4] <= q && wl_any(&CFG.name_ctx_zh, s, n, q))
+                try_group(w, r, 4, 2, q, cursor);
+        }
+        return pe;
+    }
     int64_t from = p;
     if (!email) {
         int64_t k = (name_en || name_zh) ? CFG.max_lower_word : 0;
@@ -2032,6 +2055,12 @@ static void init_first_tables(void) {
         for (int i = 0; i < lists[j]->n; i++)
             if (is_lower(lists[j]->w[i].s[0]) && lists[j]->w[i].len > CFG.max_lower_word)
                 CFG.max_lower_word = lists[j]->w[i].len;
+    for (int j = 0; j < 2; j++)
+        for (int i = 0; i < lists[j]->n; i++) {
+            int m = 0;
+            while (m < lists[j]->w[i].len && is_lower(lists[j]->w[i].s[m])) m++;
+            if (m && m < 32) CFG.lower_pre[j] |= 1u << m; /* else max_lower_word >= 32: no masks */
+        }
 }
 
 static PyObject *py_configure(PyObject *self, PyObject *cfg) {
