@@ -878,6 +878,7 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n;
     uint8_t b = s[p], b1 = p + 1 < n ? s[p + 1] : 0;
+    uint32_t key = ((uint32_t)b << 8) | b1; /* wl_key(s, n, p) of the three word lists */
     unsigned g;
     int64_t c24 = cursor[2] < cursor[3] ? cursor[2] : cursor[3], c01 = cursor[0] < cursor[1] ? cursor[0] : cursor[1];
     if (cursor[4] < c24) c24 = cursor[4];
@@ -891,7 +892,7 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     }
     if (cursor[2] <= p) {
         g = ((b == 'U' && (b1 == 'S' || b1 == 'n')) || (b == 'P' && b1 == 'S')) |
-            (wl_any(&CFG.name_ctx_en, s, n, p) << 1) | ((is_upper(b) && wl_any(&CFG.months, s, n, p)) << 2);
+            (wl_has(&CFG.name_ctx_en, key) << 1) | ((is_upper(b) && wl_has(&CFG.months, key)) << 2);
         if (g) try_group(w, r, 2, g, p, cursor);
     }
     if (cursor[3] <= p) {
@@ -909,7 +910,7 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
             (((b == 'H' || b == 'M') && is_digit(b1)) << 5);
         if (g) try_group(w, r, 3, g, p, cursor);
     }
-    if (cursor[4] <= p && (wl_any(&CFG.name_ctx_zh, s, n, p)))
+    if (cursor[4] <= p && wl_has(&CFG.name_ctx_zh, key))
         try_group(w, r, 4, 2, p, cursor); /* ASCII context words ("Customer") of Chinese names */
 }
 
