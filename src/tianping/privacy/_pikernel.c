@@ -265,14 +265,15 @@ typedef struct {
 /* Whether the local-part run from p is not empty and ends at an '@', as an email's must:
    that run can only end at the first '@' after p, and does when p is inside the run just
    before it, found once per '@' by a walk back instead of a walk forward per word. */
+static inline void find_at(row_t *r, int64_t p) {
+    const uint8_t *a = memchr(r->s + p, '@', (size_t)(r->n - p));
+    r->next_at = a ? a - r->s : r->n;
+    int64_t q = r->next_at;
+    while (a && q > 0 && is_local(r->s[q - 1])) q--;
+    r->at_ls = q;
+}
 static inline int local_to_at(row_t *r, int64_t p) {
-    if (r->next_at < p) {
-        const uint8_t *a = memchr(r->s + p, '@', (size_t)(r->n - p));
-        r->next_at = a ? a - r->s : r->n;
-        int64_t q = r->next_at;
-        while (a && q > 0 && is_local(r->s[q - 1])) q--;
-        r->at_ls = q;
-    }
+    if (__builtin_expect(r->next_at < p, 0)) find_at(r, p);
     return p >= r->at_ls && p < r->next_at && r->next_at < r->n;
 }
 static inline int64_t cached(row_t *r, runcache_t *c, int64_t p, int (*cls)(uint8_t)) {
@@ -1161,6 +1162,9 @@ static void scan_groups(work_t *w, row_t *r) {
     const uint8_t *s = r->s;
     int64_t n = r->n, cursor[5] = {0, 0, 0, 0, 0};
     int64_t p = 0;
+    /* the row's first '@' found up front: local_to_at then searches again only after
+       passing an '@', not at its first call in every row */
+    if (n > 0) find_at(r, 0);
     while (p < n) {
         uint8_t b = s[p];
         if (b < 0x80) {
