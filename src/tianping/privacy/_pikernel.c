@@ -1918,7 +1918,7 @@ static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int6
 
 static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
                      uint32_t types) {
-    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0};
+    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0}; /* at_ls: set by find_at */
     w->nc = w->nf = 0;
     w->occ_upto = 0;
     w->no = 0;
