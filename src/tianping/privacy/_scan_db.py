@@ -230,7 +230,8 @@ def _scan_table(
         stream = adbc.open(query, cols, keys) if adbc is not None else None
         if stream is not None:
             try:
-                batches = _adbc_batches(stream, names, key_names, opts, rep, examples, on_rows)
+                parts = _adbc_parts(stream, names, opts.batch_rows)
+                batches = _keyed(parts, key_names, rep, examples, on_rows)
                 _scan_batches(batches, rep, examples, opts)
             finally:
                 stream.close()
@@ -238,7 +239,8 @@ def _scan_table(
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True).execute(query)
             strings = [isinstance(c.type, sa.String) for c in cols]
-            batches = _batches(result, names, strings, key_names, opts, rep, examples, on_rows)
+            parts = _sqlalchemy_parts(result, names, strings, opts.batch_rows)
+            batches = _keyed(parts, key_names, rep, examples, on_rows)
             _scan_batches(batches, rep, examples, opts)
     except (SQLAlchemyError, InputError) as exc:  # permissions, a dropped table: this one only
         rep.status = "error"
@@ -271,37 +273,51 @@ def _text_series(name: str, values: Sequence[Any], strings: bool) -> pl.Series:
     return pl.Series(name, [cell_text(v) for v in values], pl.String)
 
 
-def _batches(
-    result: Any,
-    names: list[str],
-    strings: list[bool],
+# a reader's batch: its rows, its scanned columns, and the key values of its row i
+_Part = tuple[int, dict[str | None, pl.Series], Callable[[int], Sequence[Any]]]
+
+
+def _keyed(
+    parts: Iterator[_Part],
     key_names: list[str],
-    opts: ScanOptions,
     rep: FileReport,
     examples: list[Finding],
     on_rows: Callable[[int], None] | None,
 ) -> Iterator[Batch]:
-    """Batches of the scanned columns (result columns after them: the primary key's). The
-    scan of a table runs on this thread, so when the next batch is asked for, the examples
-    of this one are known: they get their row's key."""
+    """The scan's batches from a reader's parts, with row numbers, progress and the row
+    count. The scan of a table runs on this thread, so when the next batch is asked for,
+    the examples of this one are known: they get their row's key."""
     row0 = 0
-    for rows in result.partitions(opts.batch_rows):
-        columns = list(zip(*rows, strict=True))[: len(names)] if rows else [() for _ in names]
-        data: dict[str | None, pl.Series] = {
-            name: _text_series(name, values, text)
-            for name, values, text in zip(names, columns, strings, strict=True)
-        }
+    for n, data, key_of in parts:
         seen = len(examples)
         try:
             yield row0, data, None
         finally:  # also when the scan stops here (max_rows)
             for ex in examples[seen:] if key_names else ():
-                if ex.file == rep.path and row0 < ex.row <= row0 + len(rows):
-                    ex.key = _shown_key(key_names, rows[ex.row - row0 - 1][len(names) :])
-        row0 += len(rows)
+                if ex.file == rep.path and row0 < ex.row <= row0 + n:
+                    ex.key = _shown_key(key_names, key_of(ex.row - row0 - 1))
+        row0 += n
         rep.rows = row0
         if on_rows is not None:
-            on_rows(len(rows))
+            on_rows(n)
+
+
+def _sqlalchemy_parts(
+    result: Any, names: list[str], strings: list[bool], batch_rows: int
+) -> Iterator[_Part]:
+    """Batches of the scanned columns (result columns after them: the primary key's)."""
+    width = len(names)
+    for rows in result.partitions(batch_rows):
+        columns = list(zip(*rows, strict=True))[:width] if rows else [() for _ in names]
+        data: dict[str | None, pl.Series] = {
+            name: _text_series(name, values, text)
+            for name, values, text in zip(names, columns, strings, strict=True)
+        }
+
+        def key_of(i: int, rows: Sequence[Any] = rows) -> Sequence[Any]:
+            return rows[i][width:]  # type: ignore[no-any-return]
+
+        yield len(rows), data, key_of
 
 
 def _shown_key(names: list[str], values: Sequence[Any]) -> str:
@@ -566,40 +582,19 @@ def _rechunk(reader: Any, size: int) -> Iterator[Any]:
         yield pa.Table.from_batches(pending)
 
 
-def _adbc_batches(
-    stream: _AdbcStream,
-    names: list[str],
-    key_names: list[str],
-    opts: ScanOptions,
-    rep: FileReport,
-    examples: list[Finding],
-    on_rows: Callable[[int], None] | None,
-) -> Iterator[Batch]:
-    """`_batches` for ADBC: the same batches, row numbers, keys, progress and row count."""
-    row0 = 0
+def _adbc_parts(stream: _AdbcStream, names: list[str], batch_rows: int) -> Iterator[_Part]:
+    """`_sqlalchemy_parts` for ADBC: the same batches, the same texts and key values."""
     width = len(names)
-    for chunk in _rechunk(stream.reader, opts.batch_rows):
-        n = chunk.num_rows
+    for chunk in _rechunk(stream.reader, batch_rows):
         data: dict[str | None, pl.Series] = {
             name: _arrow_text(name, chunk.column(i), kind)
             for i, (name, kind) in enumerate(zip(names, stream.texts, strict=True))
         }
-        seen = len(examples)
-        try:
-            yield row0, data, None
-        finally:  # also when the scan stops here (max_rows)
-            for ex in examples[seen:] if key_names else ():
-                if ex.file == rep.path and row0 < ex.row <= row0 + n:
-                    i = ex.row - row0 - 1
-                    values = [
-                        _key_value(chunk.column(width + j), i, kind)
-                        for j, kind in enumerate(stream.keys)
-                    ]
-                    ex.key = _shown_key(key_names, values)
-        row0 += n
-        rep.rows = row0
-        if on_rows is not None:
-            on_rows(n)
+
+        def key_of(i: int, chunk: Any = chunk) -> list[Any]:
+            return [_key_value(chunk.column(width + j), i, k) for j, k in enumerate(stream.keys)]
+
+        yield chunk.num_rows, data, key_of
 
 
 def _adbc_message(exc: BaseException) -> str:
