@@ -151,8 +151,7 @@ def _insert_dbapi(
     conn: Connection, table: sa.Table, kind: str, names: list[str], rows: Iterable[Any]
 ) -> None:
     # PyMySQL turns an executemany of INSERT … VALUES into multi-row INSERTs of up to 1 MB
-    prep = conn.dialect.identifier_preparer
-    mark = "?" if kind == "sqlite" else "%s"
+    prep, mark = _quoting(conn, kind)
     stmt = (
         f"INSERT INTO {prep.format_table(table)} ({', '.join(map(prep.quote, names))}) "
         f"VALUES ({', '.join([mark] * len(names))})"
@@ -168,14 +167,18 @@ def _update_dbapi(
     sets: Sequence[str],
     rows: Iterable[Any],
 ) -> None:
-    prep = conn.dialect.identifier_preparer
-    mark = "?" if kind == "sqlite" else "%s"
+    prep, mark = _quoting(conn, kind)
     stmt = (
         f"UPDATE {prep.format_table(table)} "
         f"SET {', '.join(f'{prep.quote(c)} = {mark}' for c in sets)} "
         f"WHERE {' AND '.join(f'{prep.quote(k)} = {mark}' for k in keys)}"
     )
     _executemany(conn, stmt, rows)
+
+
+def _quoting(conn: Connection, kind: str) -> tuple[Any, str]:
+    """The dialect's identifier quoting and the driver's parameter mark."""
+    return conn.dialect.identifier_preparer, "?" if kind == "sqlite" else "%s"
 
 
 def _executemany(conn: Connection, stmt: str, rows: Iterable[Any]) -> None:
