@@ -190,20 +190,19 @@ def _db_values(
 
 
 def _table_policies(
-    engine: Any, shown: str, tables: list[str] | None, schema: str | None, policy: Policy,
-    views: bool = True,
+    engine: Any, shown: str, tables: list[str] | None, schema: str | None, policy: Policy
 ) -> dict[str, Policy]:  # fmt: skip
     """The tables of a run (`tables`, or every table of the database) with the rules for
     each (`Policy.for_table`). InputError for a table that does not exist or a column key
     that names no column of the run's tables; a `table.column` key of a table the run
-    leaves out is not an error (one policy serves a whole database)."""
+    leaves out (views included) is not an error: one policy serves a whole database."""
     from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
         insp = inspect(engine)
         names = insp.get_table_names(schema=schema)
-        view_names = insp.get_view_names(schema=schema) if views or tables else []
+        view_names = insp.get_view_names(schema=schema)  # named, or known to the policy
         known = set(names) | set(view_names)
         if tables:
             missing = [t for t in tables if t not in known]
@@ -307,7 +306,7 @@ def deid_database(
                     f"{dbs.shown}: the output database is the input; give another database, "
                     "or de-identify in place / 输出库与输入库相同"
                 )
-            policies = _table_policies(dbs.engine, dbs.shown, tables, schema, policy, False)
+            policies = _table_policies(dbs.engine, dbs.shown, tables, schema, policy)
             from sqlalchemy import inspect
 
             there = [t for t in policies if inspect(dbs.target).has_table(t)]
@@ -337,7 +336,7 @@ def deid_database(
     engine, shown = open_database(url)
     files = []
     try:
-        policies = _table_policies(engine, shown, tables, schema, policy, False)
+        policies = _table_policies(engine, shown, tables, schema, policy)
         for t, pol in policies.items():
             extract = folder / f"{t}.{out_format}"
             rows, deid = _extract(engine, shown, t, schema, extract, out_format, pol, batch_rows,
@@ -657,7 +656,7 @@ def _in_place(
     where = shown
     files = []
     try:
-        policies = _table_policies(engine, shown, tables, schema, policy, False)
+        policies = _table_policies(engine, shown, tables, schema, policy)
         runs = {}
         for t, pol in policies.items():
             where = table_location(shown, t, schema)
