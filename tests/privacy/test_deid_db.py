@@ -551,3 +551,18 @@ def test_cli_whole_database(shop_db: tuple[str, list[dict[str, str]]], tmp_path:
     assert "rows updated" in res.output
     res = runner.invoke(app, ["deid", url, out, "-p", str(policy), "--out-table", "x"])
     assert res.exit_code == 2 and "--out-table" in res.output
+
+
+def test_in_place_policy_that_changes_nothing_is_refused(
+    shop_db: tuple[str, list[dict[str, str]]],
+) -> None:
+    from tianping.privacy._deid_db import deid_database
+
+    url, _ = shop_db
+    before = _rows(url, "customers")
+    only_orders = parse_policy("columns:\n  orders.note: {action: redact}\n")
+    with pytest.raises(InputError, match=r"#customers: the policy changes no column"):
+        deid_database_in_place(url, "customers", only_orders)
+    with pytest.raises(InputError, match=r"^[^#]*: the policy changes no column"):  # the URL
+        deid_database(url, None, only_orders, tables=["customers", "blobs"])
+    assert _rows(url, "customers") == before

@@ -657,15 +657,14 @@ def _in_place(
     files = []
     try:
         policies = _table_policies(engine, shown, tables, schema, policy)
-        runs = {}
+        todo = []
         for t, pol in policies.items():
-            where = table_location(shown, t, schema)
-            runs[t] = _InPlace(engine, t, schema, where, pol)
-        todo = [r for r in runs.values() if not r.changes_nothing]
+            where = table_location(shown, t, schema)  # refusals name their table
+            run = _InPlace(engine, t, schema, where, pol)
+            if not run.changes_nothing:
+                todo.append(run)
         if not todo:
-            where = (
-                table_location(shown, tables[0], schema) if tables and len(tables) == 1 else shown
-            )
+            where = where if len(policies) == 1 else shown
             raise InputError(f"{where}: the policy changes no column of the table(s)")
         with engine.begin() as conn:
             for r in todo:
