@@ -213,6 +213,8 @@ def _print_deid(report: Any, fmt: TextJson) -> None:
                 f"[green]✓[/] {escape(f.input)} → {escape(f.output or '')} "
                 f"({f.format}, {f.records} {'条记录' if zh else 'records'}; {escape(counts)})"
             )
+            for why in f.constraints_dropped:  # a copy's schema: what it does not keep
+                out.print(f"  [yellow]![/] {'未保留' if zh else 'not kept'}: {escape(why)}")
         total = report.replaced_total
         out.print(
             f"{'共替换' if zh else 'replaced'} {total} · "

@@ -72,6 +72,14 @@ class DeidFileReport(BaseModel):
     replaced: dict[str, int] = Field(
         default_factory=dict, description="Transformed values per PI type or column"
     )
+    constraints_kept: list[str] = Field(
+        default_factory=list,
+        description="Database copies: the source's constraints and indexes the copy has",
+    )
+    constraints_dropped: list[str] = Field(
+        default_factory=list,
+        description="Database copies: those it has not, each with the reason",
+    )
 
 
 class DeidReport(BaseModel):

@@ -32,6 +32,13 @@ from tianping.privacy._deid import (
     deid_table,
     table_out_schema,
 )
+from tianping.privacy._deid_db_schema import (
+    add_after_rows,
+    add_foreign_keys,
+    declared,
+    plan_schema,
+    value_change,
+)
 from tianping.privacy._policy import Policy
 from tianping.privacy._scan import _safe_message
 from tianping.privacy._scan_db import (
@@ -254,9 +261,9 @@ def deid_database_table(
     if isinstance(out, str) and is_database_url(out):
         with _Databases(url, out) as dbs:
             pol = _table_policies(dbs.engine, dbs.shown, [table], schema, policy)[table]
-            rows, deid, dest = _copy_table(dbs, table, out_table or table, pol, schema,
-                                           batch_rows, on_rows)  # fmt: skip
-        return DeidReport(files=[_file_report(dbs.where(table, schema), dest, rows, deid)])
+            files = _copy_tables(dbs, {table: (out_table or table, pol)}, schema, batch_rows,
+                                 on_rows)  # fmt: skip
+        return DeidReport(files=files)
     out = Path(out)
     kind = OUT_FORMATS.get(out.suffix.lower())
     if kind is None:
@@ -307,23 +314,8 @@ def deid_database(
                     "or de-identify in place / 输出库与输入库相同"
                 )
             policies = _table_policies(dbs.engine, dbs.shown, tables, schema, policy)
-            from sqlalchemy import inspect
-
-            there = [t for t in policies if inspect(dbs.target).has_table(t)]
-            if there:
-                raise InputError(
-                    f"{dbs.target_shown}: table(s) {there} exist already; drop them or write "
-                    "into another database / 目标表已存在"
-                )
-            files, made = [], []
-            try:
-                for t, pol in policies.items():
-                    made.append(t)
-                    rows, deid, dest = _copy_table(dbs, t, t, pol, schema, batch_rows, on_rows)
-                    files.append(_file_report(dbs.where(t, schema), dest, rows, deid))
-            except BaseException:
-                _drop(dbs.target, made)  # none existed before the run
-                raise
+            files = _copy_tables(dbs, {t: (t, pol) for t, pol in policies.items()}, schema,
+                                 batch_rows, on_rows)  # fmt: skip
         return DeidReport(files=files)
     folder = Path(out)
     if folder.suffix.lower() in OUT_FORMATS or (folder.exists() and not folder.is_dir()):
@@ -379,11 +371,17 @@ def _extract(
 def _target_type(column: Any, src: _Source, same_dialect: bool) -> Any:
     """The column type of the new table: the source's (its generic form across database
     kinds); unbounded text where the policy rewrites a string column (a token may be longer
-    than the value) or turns other values into text."""
+    than the value) or turns other values into text. A keyed token's length is known, so a
+    bounded string column that becomes tokens stays bounded (MySQL indexes and references
+    only bounded strings)."""
     from sqlalchemy import types as sa
 
     rewritten = column.name in src.rewritten
     if src.becomes_text(column) or (rewritten and isinstance(column.type, sa.String)):
+        change = value_change(column, src.deid.policy, src.rewritten)
+        length = getattr(column.type, "length", None)
+        if change[0] == "token" and length and not isinstance(column.type, sa.Text):
+            return sa.String(max(length, len(change[2]) + 1 + int(change[3])))
         return sa.Text()
     if same_dialect:
         return column.type
@@ -431,75 +429,124 @@ def _drop(engine: Any, tables: list[str]) -> None:
             pass
 
 
-def _copy_table(
-    dbs: _Databases,
-    table: str,
-    out_table: str,
-    policy: Policy,
-    schema: str | None,
-    batch_rows: int,
-    on_rows: Callable[[int], None] | None,
-) -> tuple[int, Deidentifier, str]:
-    """One table into a new table of the output database, filled in one transaction; a
-    half-made table is dropped again. The rows, the run's counts, where it went."""
-    from sqlalchemy import Column, MetaData, Table, inspect
-    from sqlalchemy.exc import SQLAlchemyError
+class _Copy:
+    """One table's copy, prepared before any is written: its source, the new table (in the
+    run's one MetaData, so foreign keys between copies resolve) and its schema plan."""
 
-    deid = Deidentifier(policy)
-    engine, target = dbs.engine, dbs.target
-    where = dbs.where(table, schema)
-    dest = table_location(dbs.target_shown, out_table)
-    try:
-        if target is engine and out_table == table and schema is None:
+    def __init__(
+        self, dbs: _Databases, table: str, out_table: str, policy: Policy, schema: str | None
+    ) -> None:
+        self.table, self.out_table = table, out_table
+        self.deid = Deidentifier(policy)
+        self.where = dbs.where(table, schema)
+        self.dest = table_location(dbs.target_shown, out_table)
+        if dbs.target is dbs.engine and out_table == table and schema is None:
             raise InputError(
-                f"{where}: the output table is the input; name another (--out-table) or "
+                f"{self.where}: the output table is the input; name another (--out-table) or "
                 "de-identify in place (--in-place) / 输出表与输入表相同"
             )
-        src = _Source(engine, table, schema, where, deid, for_db=True)
-        if inspect(target).has_table(out_table):
-            raise InputError(f"{dest}: the table exists already; drop it or name another")
+        self.src = _Source(dbs.engine, table, schema, self.where, self.deid, for_db=True)
+        self.changes = {c.name: value_change(c, policy, self.src.rewritten) for c in self.src.cols}
+
+    def build(self, dbs: _Databases, schema: str | None, meta: Any, run: dict[str, Any]) -> None:
+        """The new table with the constraints the policy leaves true (`plan_schema`);
+        `run`: every copy of the run by source table."""
+        from sqlalchemy import Column, Table, inspect
+
+        engine, target = dbs.engine, dbs.target
         same = target.dialect.name == engine.dialect.name
-        new = Table(
-            out_table,
-            MetaData(),
+        types = {c.name: _target_type(c, self.src, same) for c in self.src.cols}
+        self.plan = plan_schema(
+            inspect(engine), self.table, schema, self.out_table, self.src.cols, self.changes,
+            same_dialect=same, same_database=target is engine,
+            target_dialect=target.dialect.name,
+            run_tables={t: (c.out_table, c.changes) for t, c in run.items()},
+        )  # fmt: skip
+        self.new = Table(
+            self.out_table,
+            meta,
             *(
                 Column(
                     c.name,
-                    _target_type(c, src, same),
+                    types[c.name],
                     # a key stays a key where its values are kept as they are
-                    primary_key=c.primary_key and c.name not in src.rewritten,
+                    primary_key=c.primary_key and c.name not in self.src.rewritten,
+                    nullable=c.name not in self.plan.not_null,
                 )
-                for c in src.cols
+                for c in self.src.cols
             ),
+            *declared(self.plan, target.dialect.name),
         )
-        try:
-            rows = _fill(new, src, engine, target, where, batch_rows, on_rows)
-        except BaseException:
-            # PostgreSQL takes the CREATE back with the rows; SQLite's driver (and MySQL)
-            # commits DDL at once, so a half-made table is dropped here
-            with target.begin() as conn:
-                new.drop(conn, checkfirst=True)
-            raise
+
+    def report(self, rows: int) -> DeidFileReport:
+        rep = _file_report(self.where, self.dest, rows, self.deid)
+        rep.constraints_kept = self.plan.kept
+        rep.constraints_dropped = self.plan.dropped
+        return rep
+
+
+def _copy_tables(
+    dbs: _Databases,
+    tables: dict[str, tuple[str, Policy]],
+    schema: str | None,
+    batch_rows: int,
+    on_rows: Callable[[int], None] | None,
+) -> list[DeidFileReport]:
+    """Tables (source → (output name, policy)) into new tables of the output database, each
+    filled in one transaction, then the foreign keys between them. Output tables that exist
+    are refused before any is written; after an error the tables this run made are dropped
+    again, so the output database is as it was."""
+    from sqlalchemy import MetaData, inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    target = dbs.target
+    made: list[str] = []
+    copy: _Copy | None = None
+    try:
+        copies = {t: _Copy(dbs, t, out, pol, schema) for t, (out, pol) in tables.items()}
+        there = [c.out_table for c in copies.values() if inspect(target).has_table(c.out_table)]
+        if len(there) == 1 and len(copies) == 1:
+            only = next(iter(copies.values()))
+            raise InputError(f"{only.dest}: the table exists already; drop it or name another")
+        if there:
+            raise InputError(
+                f"{dbs.target_shown}: table(s) {there} exist already; drop them or write "
+                "into another database / 目标表已存在"
+            )
+        meta = MetaData()
+        for c in copies.values():
+            c.build(dbs, schema, meta, copies)
+        rows: dict[str, int] = {}
+        for t, copy in copies.items():
+            made.append(copy.out_table)
+            rows[t] = _fill(copy, dbs.engine, target, batch_rows, on_rows)
+        copy = None
+        add_foreign_keys(target, {c.out_table: c.new for c in copies.values()},
+                         [c.plan for c in copies.values()])  # fmt: skip
     except SQLAlchemyError as exc:
+        _drop(target, made)  # none existed before the run
+        dest = copy.dest if copy is not None else dbs.target_shown
         raise InputError(f"{dest}: {_safe_message(exc)}; nothing was written") from None
-    return rows, deid, dest
+    except BaseException:
+        _drop(target, made)
+        raise
+    return [c.report(rows[t]) for t, c in copies.items()]
 
 
 def _fill(
-    new: Any,
-    src: _Source,
+    copy: _Copy,
     engine: Any,
     target: Any,
-    where: str,
     batch_rows: int,
     on_rows: Callable[[int], None] | None,
 ) -> int:
-    """Create `new` in `target` and fill it with `src`'s rows de-identified, in one
-    transaction; the number of rows."""
+    """Create the copy's table in `target` and fill it with the source's rows
+    de-identified, then build its indexes, in one transaction; the number of rows."""
     from sqlalchemy import select
 
     from tianping.privacy._db_write import insert_rows
 
+    src, new, where = copy.src, copy.new, copy.where
     touched = {c.name for c in src.touched}
     # SQLite: a second connection would wait on the reader's lock, so one reads and writes;
     # elsewhere the read streams on its own connection (MySQL allows nothing else on a
@@ -530,6 +577,7 @@ def _fill(
         finally:
             if not one_conn:
                 rconn.close()
+        add_after_rows(wconn, new, copy.plan)  # indexes once, not row by row
     return rows
 
 

@@ -1,0 +1,257 @@
+"""What a de-identified database copy keeps of its source's schema (SQLite always,
+PostgreSQL and MariaDB when up): keys, NOT NULL, unique and plain indexes, checks and
+foreign keys where the policy leaves them true; the rest listed with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import database_url
+from tianping.privacy._deid_db import deid_database, deid_database_table
+from tianping.privacy._policy import parse_policy
+
+KEY = "0123456789abcdef-schema-test-key"
+POLICY = """
+columns:
+  name: {action: pseudonymise, domain: person}
+  orders.buyer: {action: pseudonymise, domain: person}   # joins customers.name
+  email: {action: redact}
+  orders.buyer_email: {action: redact}
+  phone: {action: mask, keep_start: 3, keep_end: 4}
+  city: {action: keep}
+  note: {action: detect}
+types:
+  "*": {action: redact}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIANPING_DEID_KEY", KEY)
+
+
+@pytest.fixture
+def out_url(pi_db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second, empty database of the same kind as the source."""
+    kind = pi_db_url.split(":", 1)[0].split("+", 1)[0].replace("mysql", "mariadb")
+    (tmp_path / "out").mkdir()
+    yield from database_url(kind, tmp_path / "out")
+
+
+def _shop(url: str, n: int = 40) -> None:
+    import sqlalchemy as sa
+
+    meta = sa.MetaData()
+    customers = sa.Table(
+        "customers",
+        meta,
+        sa.Column("customer_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(40), nullable=False, unique=True),
+        sa.Column("email", sa.String(80), unique=True),
+        sa.Column("phone", sa.String(20), nullable=False),
+        sa.Column("city", sa.String(20), nullable=False),
+        sa.Column("age", sa.Integer),
+        sa.CheckConstraint("age >= 0", name="age_ok"),
+        sa.CheckConstraint("phone <> ''", name="phone_given"),
+        sa.Index("ix_customers_city", "city"),
+        sa.Index("ix_customers_phone", "phone", unique=True),
+    )
+    orders = sa.Table(
+        "orders",
+        meta,
+        sa.Column("order_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column(
+            "customer_id",
+            sa.Integer,
+            sa.ForeignKey("customers.customer_id", ondelete="CASCADE", name="fk_customer"),
+            nullable=False,
+        ),
+        sa.Column("buyer", sa.String(40), sa.ForeignKey("customers.name", name="fk_buyer")),
+        sa.Column("buyer_email", sa.String(80), sa.ForeignKey("customers.email", name="fk_email")),
+        sa.Column("note", sa.Text),
+    )
+    engine = sa.create_engine(url)
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            customers.insert(),
+            [
+                {"customer_id": i, "name": f"王{i:03d}", "email": f"u{i}@shop.cn",
+                 "phone": f"1380013{i:04d}", "city": "上海" if i % 2 else "北京", "age": 20 + i}
+                for i in range(1, n + 1)
+            ],
+        )  # fmt: skip
+        conn.execute(
+            orders.insert(),
+            [
+                {"order_id": 100 + i, "customer_id": i, "buyer": f"王{i:03d}",
+                 "buyer_email": f"u{i}@shop.cn", "note": f"送至 1380013{i:04d}"}
+                for i in range(1, n + 1)
+            ],
+        )  # fmt: skip
+    engine.dispose()
+
+
+def _schema(url: str, table: str) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        insp = sa.inspect(engine)
+        uniques = {tuple(u["column_names"]) for u in insp.get_unique_constraints(table)}
+        indexes = {}
+        for ix in insp.get_indexes(table):
+            if ix.get("duplicates_constraint"):
+                continue
+            indexes[tuple(ix["column_names"])] = bool(ix["unique"])
+        return {
+            "pk": insp.get_pk_constraint(table)["constrained_columns"],
+            "not_null": {c["name"] for c in insp.get_columns(table) if not c["nullable"]},
+            "unique": uniques | {c for c, u in indexes.items() if u},
+            "plain": {c for c, u in indexes.items() if not u},
+            "checks": {c.get("name") for c in insp.get_check_constraints(table)},
+            "fks": {
+                (
+                    tuple(f["constrained_columns"]),
+                    f["referred_table"],
+                    (f.get("options") or {}).get("ondelete"),
+                )
+                for f in insp.get_foreign_keys(table)
+            },
+        }
+    finally:
+        engine.dispose()
+
+
+def test_copy_keeps_what_the_policy_leaves_true(pi_db_url: str, out_url: str) -> None:
+    import sqlalchemy as sa
+
+    _shop(pi_db_url)
+    rep = deid_database(pi_db_url, out_url, parse_policy(POLICY))
+    files = {f.input.rsplit("#", 1)[1]: f for f in rep.files}
+    cust, orders = _schema(out_url, "customers"), _schema(out_url, "orders")
+    assert cust["pk"] == ["customer_id"] and orders["pk"] == ["order_id"]
+    # NOT NULL where the values are copied as they are; phone is masked
+    assert {"city"} <= cust["not_null"] and "phone" not in cust["not_null"]
+    assert "customer_id" in orders["not_null"]
+    # name stays unique (keyed tokens); email (redacted) and phone (masked) may repeat
+    assert ("name",) in cust["unique"]
+    assert ("email",) not in cust["unique"] and ("phone",) not in cust["unique"]
+    assert ("city",) in cust["plain"]
+    # age >= 0 names no changed column; phone <> '' does
+    assert "age_ok" in cust["checks"] and "phone_given" not in cust["checks"]
+    # references that still find their row: the kept key, and the buyer token joining
+    # the name token of one domain; the redacted e-mail cannot reference anything
+    assert (("customer_id",), "customers", "CASCADE") in orders["fks"]
+    assert any(f[0] == ("buyer",) for f in orders["fks"])
+    assert not any(f[0] == ("buyer_email",) for f in orders["fks"])
+    dropped = "\n".join(
+        files["customers"].constraints_dropped + files["orders"].constraints_dropped
+    )
+    assert "email (redact)" in dropped and "phone (mask)" in dropped
+    assert "phone_given" in dropped and "buyer_email/email are not changed alike" in dropped
+    assert "13800" not in dropped  # no value in any message
+    kept = "\n".join(files["orders"].constraints_kept)
+    assert "foreign key (customer_id) → customers" in kept and "(buyer) → customers" in kept
+    # the copy enforces them: a second customer with a taken name token is refused, and on
+    # the servers an order of no customer is too (SQLite checks references only when told)
+    engine = sa.create_engine(out_url)
+    with engine.connect() as conn:
+        token = conn.execute(sa.text("SELECT name FROM customers WHERE customer_id = 1")).scalar()
+        assert str(token).startswith("PERSON_")
+        joined = conn.execute(
+            sa.text("SELECT count(*) FROM orders o JOIN customers c ON o.buyer = c.name")
+        ).scalar()
+        assert joined == 40
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO customers (customer_id, name, phone, city) VALUES (999, :n, '1', 'x')"
+            ),
+            {"n": token},
+        )
+    if engine.dialect.name != "sqlite":
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO orders (order_id, customer_id) VALUES (1, 12345)"))
+    engine.dispose()
+
+
+def test_unique_values_that_collide_are_reported(pi_db_url: str, out_url: str) -> None:
+    """Tokens ignore surrounding spaces: two names that differ only so give one token; the
+    unique index is then left out and said so, and the copy goes on."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pi_db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE people (pid INTEGER PRIMARY KEY, name VARCHAR(20))"))
+        conn.execute(sa.text("CREATE UNIQUE INDEX ix_people_name ON people (name)"))
+        conn.execute(sa.text("INSERT INTO people VALUES (1, '李雷'), (2, ' 李雷')"))
+    engine.dispose()
+    pol = parse_policy("columns:\n  name: {action: pseudonymise}\n")
+    rep = deid_database_table(pi_db_url, "people", out_url, pol)
+    f = rep.files[0]
+    assert f.records == 2
+    assert any("unique ix_people_name (name): the copied values break it" in d
+               for d in f.constraints_dropped), f.constraints_dropped  # fmt: skip
+    assert "李雷" not in "".join(f.constraints_dropped)
+    assert _schema(out_url, "people")["unique"] == set()
+
+
+def test_single_table_into_the_same_database(pi_db_url: str) -> None:
+    """Index names are per schema on PostgreSQL: a copy beside its source gets its own; a
+    reference to a table the run does not copy is listed, not kept."""
+    _shop(pi_db_url, n=5)
+    orders_only = "columns:\n  buyer: {action: pseudonymise}\n  buyer_email: {action: redact}\n"
+    rep = deid_database_table(
+        pi_db_url, "orders", pi_db_url, parse_policy(orders_only), out_table="orders_clean"
+    )
+    f = rep.files[0]
+    assert f.records == 5
+    assert sum("customers is not copied in this run" in d for d in f.constraints_dropped) == 3
+    got = _schema(pi_db_url, "orders_clean")
+    assert got["pk"] == ["order_id"] and got["fks"] == set()
+    customers_only = "columns:\n  name: {action: pseudonymise}\n  phone: {action: redact}\n"
+    deid_database_table(
+        pi_db_url, "customers", pi_db_url, parse_policy(customers_only), out_table="customers_clean"
+    )
+    got = _schema(pi_db_url, "customers_clean")
+    assert ("city",) in got["plain"] and ("name",) in got["unique"]
+    assert "age_ok" in got["checks"]  # check names are per table
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def server_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from database_url(request.param, tmp_path)
+
+
+def test_copy_to_another_kind_of_database(server_db_url: str, tmp_path: Path) -> None:
+    """Checks are SQL of one kind of database: listed, not carried; keys and indexes are."""
+    _shop(server_db_url, n=5)
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    rep = deid_database(server_db_url, other, parse_policy(POLICY))
+    cust = next(f for f in rep.files if f.input.endswith("#customers"))
+    assert any(d.startswith("check age_ok: SQL of another kind") for d in cust.constraints_dropped)
+    got = _schema(other, "customers")
+    assert got["pk"] == ["customer_id"] and ("city",) in got["plain"]
+    assert ("name",) in got["unique"]
+    assert _schema(other, "orders")["fks"] >= {(("customer_id",), "customers", "CASCADE")}
+
+
+def test_cli_lists_what_a_copy_does_not_keep(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tianping.cli import app
+
+    src, out = f"sqlite:///{tmp_path / 'shop.db'}", f"sqlite:///{tmp_path / 'clean.db'}"
+    _shop(src, n=3)
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    res = CliRunner().invoke(app, ["deid", src, out, "-p", str(policy)])
+    assert res.exit_code == 0, res.output
+    assert "not kept: unique (email): values of email (redact) change" in res.output
+    assert "not kept: check phone_given" in res.output
+    assert "ix_customers_city" not in res.output  # kept: not listed
