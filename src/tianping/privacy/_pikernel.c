@@ -1498,18 +1498,20 @@ static int shape_card(const uint8_t *s, int len) {
     int d = len - t;
     return d >= 1 && d <= 3 && digits_at(s, len, t, d);
 }
-static int shape_ipv4(const uint8_t *s, int len) {
-    int t = 0;
+/* the largest octet, -1 when the shape does not fit: one pass for shape and values */
+static int ipv4_max_octet(const uint8_t *s, int len) {
+    int t = 0, mx = 0;
     for (int k = 0; k < 4; k++) {
-        int e = (int)digit_end(s, len, t);
-        if (e == t || e - t > 3) return 0;
-        t = e;
+        int v = 0, d = 0;
+        for (; d < 4 && t < len && is_digit(s[t]); d++, t++) v = v * 10 + dv(s[t]);
+        if (d == 0 || d > 3) return -1;
+        if (v > mx) mx = v;
         if (k < 3) {
-            if (t >= len || s[t] != '.') return 0;
+            if (t >= len || s[t] != '.') return -1;
             t++;
         }
     }
-    return t == len;
+    return t == len ? mx : -1;
 }
 static int shape_ipv6(const uint8_t *s, int len) {
     int colons = 0;
@@ -1761,14 +1763,9 @@ static void classify(work_t *w, row_t *r, const cand_t *c) {
         return;
     }
     case K_IPV4: {
-        if (!shape_ipv4(m, len)) return;
+        int mx = ipv4_max_octet(m, len);
+        if (mx < 0 || mx > 255) return;
         if (left_digit(s, n, bs) || (bs > 0 && s[bs - 1] == '.')) return;
-        int oct = 0, mx = 0;
-        for (int i = 0; i <= len; i++) {
-            if (i == len || m[i] == '.') { if (oct > mx) mx = oct; oct = 0; }
-            else oct = oct * 10 + dv(m[i]);
-        }
-        if (mx > 255) return;
         if (lit(m, len, 0, "127.") || (len == 7 && memcmp(m, "0.0.0.0", 7) == 0)) return;
         add_find(w, bs, be, T_IPV4, 0.85, 0);
         return;
