@@ -51,6 +51,12 @@ SQL_MASK = (
     "phone = substr(phone, 1, 3) || '****' || substr(phone, 8), email = '[EMAIL]', "
     "card = '************' || substr(card, length(card) - 3)"
 )
+# MySQL: || is OR there
+SQL_MASK_MYSQL = (
+    "UPDATE customers SET name = 'PERSON', id_number = substr(id_number, 1, 6), "
+    "phone = concat(substr(phone, 1, 3), '****', substr(phone, 8)), email = '[EMAIL]', "
+    "card = concat('************', substr(card, length(card) - 3))"
+)
 
 
 def _row(name: str, ours: float, baseline: str, base: float, note: str = "") -> dict[str, object]:
@@ -65,9 +71,9 @@ def _row(name: str, ours: float, baseline: str, base: float, note: str = "") -> 
     }
 
 
-def _pg_up() -> bool:
+def _up(port: int) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return True
     except OSError:
         return False
@@ -77,6 +83,18 @@ def _pg_up() -> bool:
 def _database(kind: str, tmp: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp / 'bench.db'}"
+        return
+    if kind == "mariadb":
+        import pymysql
+
+        name = "tp_bench_" + uuid.uuid4().hex[:8]
+        conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", autocommit=True)
+        try:
+            conn.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+            yield f"mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
+        finally:
+            conn.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+            conn.close()
         return
     import psycopg
 
@@ -235,7 +253,8 @@ def _one_database(
             _row(f"de-identified copy as a new table ({label})", n / new,
                  "CREATE TABLE AS SELECT (the database alone)", n / ctas, "one transaction"),
         )  # fmt: skip
-        sql = _time(lambda: _sql(url, SQL_MASK), lambda: _sql(url, *restore))
+        mask = SQL_MASK_MYSQL if kind == "mariadb" else SQL_MASK
+        sql = _time(lambda: _sql(url, mask), lambda: _sql(url, *restore))
         in_place = _time(
             lambda: deid_database_in_place(url, "customers", pol),
             lambda: _sql(url, *restore),
@@ -257,7 +276,7 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     n = 20_000 if quick else 200_000
     rows = table_rows(n, seed=3)
     pol = parse_policy(POLICY)
-    kinds = ["sqlite"] + (["postgresql"] if _pg_up() else [])
+    kinds = ["sqlite"] + (["postgresql"] if _up(5432) else []) + (["mariadb"] if _up(3306) else [])
     out: list[dict[str, object]] = []
     for kind in kinds:
         out += _one_database(kind, n, rows, pol)

@@ -209,8 +209,8 @@ def declared(plan: SchemaPlan, dialect: str) -> list[Any]:
 
 def add_after_rows(conn: Any, new: Any, plan: SchemaPlan) -> None:
     """Indexes (and, on servers, checks) once the rows are in: faster than maintaining
-    them row by row. Each in a savepoint, so a unique index the copied values break is
-    reported and the rest go on."""
+    them row by row. A unique index the copied values break is reported and the rest go
+    on."""
     from sqlalchemy import CheckConstraint, Index, Text
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.schema import AddConstraint
@@ -226,10 +226,16 @@ def add_after_rows(conn: Any, new: Any, plan: SchemaPlan) -> None:
             chk = CheckConstraint(text, name=cname)
             new.append_constraint(chk)
             steps.append((label, lambda c, k=chk: c.execute(AddConstraint(k))))
+    # MySQL commits at every DDL statement (no savepoint survives it), and a failed one
+    # leaves nothing to undo; elsewhere a savepoint keeps the transaction usable
+    mysql = conn.dialect.name in ("mysql", "mariadb")
     for label, run in steps:
         try:
-            with conn.begin_nested():
+            if mysql:
                 run(conn)
+            else:
+                with conn.begin_nested():
+                    run(conn)
             plan.kept.append(label)
         except SQLAlchemyError as exc:
             plan.dropped.append(
