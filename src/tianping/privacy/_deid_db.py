@@ -459,7 +459,6 @@ class _Copy:
         self.plan = plan_schema(
             inspect(engine), self.table, schema, self.out_table, self.src.cols, self.changes,
             same_dialect=same, same_database=target is engine,
-            target_dialect=target.dialect.name,
             run_tables={t: (c.out_table, c.changes) for t, c in run.items()},
         )  # fmt: skip
         self.new = Table(

@@ -81,14 +81,11 @@ def plan_schema(
     *,
     same_dialect: bool,
     same_database: bool,
-    target_dialect: str,
     run_tables: dict[str, tuple[str, dict[str, tuple[str, ...]]]],
 ) -> SchemaPlan:
     """The plan for one table. `changes`: `value_change` of each column; `run_tables`: the
     tables of the run (source name → output name and its columns' changes), for foreign
-    keys;
-    `text_columns`: columns the copy makes unbounded text (MySQL cannot index those
-    without a prefix length)."""
+    keys."""
     plan = SchemaPlan(out_table)
     pk_cols = set(insp.get_pk_constraint(table, schema=schema).get("constrained_columns") or [])
     for c in columns:
@@ -130,8 +127,6 @@ def plan_schema(
     for chk in insp.get_check_constraints(table, schema=schema):
         name, text = chk.get("name"), str(chk.get("sqltext") or "")
         label = f"check {name or text}"
-        if target_dialect in ("mysql", "mariadb") and re.fullmatch(r"json_valid\(`?\w+`?\)", text):
-            continue  # MariaDB's own check of a JSON column: the JSON type brings it back
         if not same_dialect:
             plan.dropped.append(f"{label}: SQL of another kind of database / 不同数据库的检查约束")
             continue
