@@ -4,8 +4,8 @@
 `-fsanitize=address,undefined` and run in a child process over random CSV and JSON-ish
 bytes (quotes, escapes, \\u escapes and surrogates, line ends, cut at every length), each
 input in its own exact-size allocation so a read one byte past the end is caught; the cells
-found are then written back with random new values in both formats. Any sanitizer report
-fails the test.
+found are then written back with random new values in both formats, and the same bytes are
+split into lines. Any sanitizer report fails the test.
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ for d in docs:
         nd, no = new_values(len(flag))
         flag = bytes(f | (4 if i % 3 == 0 else 0) for i, f in enumerate(flag))  # some nulls
         mod.splice(1, exact(data), ss, se, flag, exact(vals), voff, nd, no, 0, 0)
+    for k in (0, 3, 1 << 20):  # lines of any bytes stay in bounds (UTF-8 is the caller's)
+        views = mod.lines(exact(data), k)
+        assert views is None or len(views) % 16 == 0
 print("tokenized", len(docs), "cells", cells)
 """
 

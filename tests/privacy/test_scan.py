@@ -403,3 +403,57 @@ def test_jsonl_block_reader_matches_the_line_reader(
     assert rep.rows == len([x for x in lines if x.strip()]) - 1 and rep.malformed_rows == 1
     dup_row = lines.index(odd[2]) + 1
     assert [f.start for f in found if f.row == dup_row] == [0]
+
+
+def test_line_views_split_as_the_general_path_does() -> None:
+    """`_line_views` (C split, views over the block) gives the lines the polars split gives,
+    and declines exactly where that path declines: bytes that are not UTF-8, a '\\r' that
+    does not end a line, a line over max_line_chars characters."""
+    import random
+
+    from tianping.privacy._scan import _line_views
+
+    rng = random.Random(11)
+    parts = ["a", "bc", " ", "手机", "13812345678", "é", "\U0001f600", "\r\n", "\n", "\n", "\r",
+             "0123456789ab", "0123456789abc"]  # fmt: skip
+    checked = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 30))) + "\n"
+        block = text.encode()
+        if rng.random() < 0.05:
+            block = block.replace("手".encode(), "手".encode()[:2], 1)  # a cut character
+        max_chars = rng.choice([3, 12, 13, 40, 10_000])
+        got = _line_views(block, max_chars)
+        try:
+            body = block.decode()
+        except UnicodeDecodeError:
+            assert got is None
+            continue
+        lines = [x.removesuffix("\r") for x in body[:-1].split("\n")]
+        if any("\r" in x for x in lines) or max(len(x) for x in lines) > max_chars:
+            assert got is None, text
+            continue
+        assert got is not None and got.to_list() == lines, text
+        checked += 1
+    assert checked > 500
+
+
+def test_text_reports_equal_on_both_line_splits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan through the C line split reports exactly what the polars split reported."""
+    from tianping.privacy import _scan
+    from tianping.privacy._corpus import generate
+
+    recs = list(generate(3000, seed=5))
+    text = "\r\n".join(r.text for r in recs[:1500]) + "\r\n"
+    text += "\n".join(r.text for r in recs[1500:]) + "\n\n\n"
+    path = tmp_path / "mixed.txt"
+    path.write_text(text, encoding="utf-8", newline="")
+    opts = ScanOptions(batch_chars=20_000, batch_rows=700, max_examples=50)
+    fast = scan_file(path, opts)
+    monkeypatch.setattr(_scan, "_line_views", lambda block, max_chars: None)
+    slow = scan_file(path, opts)
+    assert fast[0].model_dump() == slow[0].model_dump()
+    assert [f.model_dump() for f in fast[1]] == [f.model_dump() for f in slow[1]]
+    assert fast[0].rows == 3002 and sum(fast[0].counts.values()) > 3000

@@ -586,10 +586,89 @@ static PyObject *py_splice(PyObject *self, PyObject *args) {
     return o ? Py_BuildValue("(NL)", o, (long long)changed) : NULL;
 }
 
+/* ------------------------------------------------------------------ lines of text */
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+/* characters in s[a, b) of valid UTF-8: bytes that are not continuation bytes (10xxxxxx),
+   eight at a time, no chain from one character to the next */
+static int64_t utf8_chars(const uint8_t *s, int64_t a, int64_t b) {
+    int64_t cont = 0, p = a;
+    for (; p + 8 <= b; p += 8) {
+        uint64_t x;
+        memcpy(&x, s + p, 8);
+        uint64_t m = x & ~(x << 1) & HIGHS; /* bit 7 set, bit 6 clear */
+        cont += (int64_t)((((m >> 7) * ONES) >> 56) & 0xFF);
+    }
+    for (; p < b; p++) cont += (s[p] & 0xC0) == 0x80;
+    return (b - a) - cont;
+}
+
+/* lines(data, max_chars) -> bytes or None. The lines of a block of valid UTF-8 (the
+   caller checks that) that ends with '\n', as Arrow string views (16 bytes a line) over
+   `data` itself: '\n', and a '\r' just before it, left out. None where the block holds a
+   '\r' that does not end a line, a line of more than max_chars characters, or is 2 GB or
+   more (views hold 32-bit offsets): the caller's general path handles those. */
+static PyObject *py_lines(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t max_chars;
+    if (!PyArg_ParseTuple(args, "y*n", &data, &max_chars)) return NULL;
+    const uint8_t *s = data.buf;
+    int64_t n = data.len;
+    int ok = n > 0 && n < INT32_MAX && s[n - 1] == '\n', oom = 0;
+    buf_t out = {0};
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        /* a '\r' is allowed only just before a '\n' */
+        for (const uint8_t *r = memchr(s, '\r', (size_t)n); r && ok;
+             r = memchr(r + 1, '\r', (size_t)(n - (r + 1 - s))))
+            ok = r + 1 < s + n && r[1] == '\n';
+        int64_t start = 0;
+        while (ok && start < n) {
+            const uint8_t *nl = memchr(s + start, '\n', (size_t)(n - start));
+            int64_t end = nl - s, len = end - start;
+            if (len > 0 && s[end - 1] == '\r') len--;
+            /* characters are never more than bytes: count only lines that might be long */
+            if (len > max_chars && utf8_chars(s, start, start + len) > max_chars) {
+                ok = 0;
+                break;
+            }
+            if (reserve(&out, 16)) {
+                oom = 1;
+                break;
+            }
+            uint8_t *v = out.p + out.n;
+            int32_t l32 = (int32_t)len, off = (int32_t)start; /* buffer 0: data */
+            memset(v, 0, 16);
+            memcpy(v, &l32, 4);
+            if (len <= 12) {
+                memcpy(v + 4, s + start, (size_t)len);
+            } else {
+                memcpy(v + 4, s + start, 4);
+                memcpy(v + 12, &off, 4);
+            }
+            out.n += 16;
+            start = end + 1;
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&data);
+    if (oom) {
+        free(out.p);
+        return PyErr_NoMemory();
+    }
+    if (!ok) {
+        free(out.p);
+        Py_RETURN_NONE;
+    }
+    return take(&out);
+}
+
 static PyMethodDef METHODS[] = {
     {"csv_cells", py_csv_cells, METH_VARARGS, "Cells of a CSV text that detection reads."},
     {"json_values", py_json_values, METH_VARARGS, "String values of a JSON Lines text."},
     {"splice", py_splice, METH_VARARGS, "Write changed cells back over their spans."},
+    {"lines", py_lines, METH_VARARGS, "Lines of a UTF-8 block as Arrow string views."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -357,7 +357,12 @@ class _PerLine:
 
 def _split_utf8(block: bytes, state: _LineState, opts: ScanOptions) -> list[Batch] | None:
     """`_split_block` for bytes: None unless the block is valid UTF-8 and whole lines."""
-    if not block.endswith(b"\n") or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
+    if not block.endswith(b"\n"):
+        return None
+    views = _line_views(block, opts.max_line_chars)
+    if views is not None:
+        return _batches_of_lines(views, state, opts, split=False)
+    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
         return None
     try:
         s = pl.Series("t", [block[:-1]], dtype=pl.Binary).cast(pl.String)
@@ -379,18 +384,51 @@ def _split_block(block: str, state: _LineState, opts: ScanOptions) -> list[Batch
     return _batches_of_lines(pl.Series("t", [block[:-1]]), state, opts)
 
 
-def _batches_of_lines(block: pl.Series, state: _LineState, opts: ScanOptions) -> list[Batch] | None:
-    """The lines of a one-string series as batches (None: a line needs cutting)."""
-    s = block.str.split("\n").explode().str.strip_suffix("\r")
-    if (s.str.len_chars().max() or 0) > opts.max_line_chars:  # type: ignore[operator]
+def _line_views(block: bytes, max_chars: int) -> pl.Series | None:
+    """The lines of a UTF-8 block ending in '\n' as a series of string views over the
+    block's own bytes (split by `_celltok.lines`); None where the block is not UTF-8 or
+    `lines` says no (a lone '\r', a line over `max_chars`), or where it cannot run (built
+    without a C compiler, pyarrow before string views)."""
+    from tianping.privacy._cellfiles import _celltok
+
+    if _celltok is None:
         return None
+    try:
+        import pyarrow as pa
+
+        kind = pa.string_view()
+    except (ImportError, AttributeError):
+        return None
+    try:  # UTF-8 is checked by polars' cast (SIMD), the split is C's
+        pl.Series("t", [block], dtype=pl.Binary).cast(pl.String)
+    except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
+        return None
+    views = _celltok.lines(block, max_chars)
+    if views is None:
+        return None
+    arr = pa.Array.from_buffers(
+        kind, len(views) // 16, [None, pa.py_buffer(views), pa.py_buffer(block)]
+    )
+    return pl.Series("t", arr)  # no copy: polars holds strings as views too
+
+
+def _batches_of_lines(
+    block: pl.Series, state: _LineState, opts: ScanOptions, split: bool = True
+) -> list[Batch] | None:
+    """The lines of a one-string series as batches (None: a line needs cutting); with
+    `split=False`, `block` holds the lines already (checked by `_line_views`)."""
+    s = block
+    if split:
+        s = block.str.split("\n").explode().str.strip_suffix("\r")
+        if (s.str.len_chars().max() or 0) > opts.max_line_chars:  # type: ignore[operator]
+            return None
     out: list[Batch] = []
     for i in range(0, s.len(), opts.batch_rows):
         part = s.slice(i, opts.batch_rows)
         k = part.len()
-        first = state.lines + 1
+        # whole lines in order: line numbers follow from row0, no list of them is needed
+        out.append((state.lines, {None: part}, None))
         state.lines += k
-        out.append((0, {None: part}, list(range(first, first + k)) + [0] * k))
     return out
 
 
@@ -894,7 +932,13 @@ def _scan_batches(
             counts[t] += int(c)
         rep.sensitive += int((df["pipl_class"] != "general").sum())
         rep.minors += int((df["pipl_class"] == "minor").sum())
-        _keep_examples(df, s, col, row0, locs, skip, rep, examples, kept, opts)
+        # examples come from the first findings of each type: once every type of this
+        # batch has its share, the batch has none to give
+        need = [t for t in by_type["pi_type"] if kept[(col, t)] < opts.max_examples]
+        if need:
+            if len(need) < by_type.height:
+                df = df.filter(pl.col("pi_type").is_in(need))
+            _keep_examples(df, s, col, row0, locs, skip, rep, examples, kept, opts)
 
     if opts.max_rows is not None:
         batches = _at_most(batches, opts.max_rows, rep)
