@@ -457,3 +457,22 @@ def test_text_reports_equal_on_both_line_splits(
     assert fast[0].model_dump() == slow[0].model_dump()
     assert [f.model_dump() for f in fast[1]] == [f.model_dump() for f in slow[1]]
     assert fast[0].rows == 3002 and sum(fast[0].counts.values()) > 3000
+
+
+def test_type_counts_by_kernel_codes_match_the_group_by() -> None:
+    """Counting by the kernel's type codes gives the counts, and the first-seen order that
+    breaks label ties, of a group_by on the type names."""
+    import polars as pl
+
+    from tianping.privacy import _kernel
+    from tianping.privacy._corpus import generate
+    from tianping.privacy._scan import _detect_column, _type_counts
+
+    if not _kernel.available():
+        pytest.skip("the compiled kernel is not built: only the group_by path exists")
+    texts = [r.text for r in generate(2000, seed=9)]
+    for part in (texts, texts[::-1], texts[:7]):
+        df = _detect_column(None, pl.Series("t", part), ScanOptions())
+        assert "type_code" in df.columns
+        by_names = _type_counts(df.drop("type_code"))
+        assert _type_counts(df) == by_names and len(by_names) > (1 if len(part) < 10 else 10)

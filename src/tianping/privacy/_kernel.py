@@ -109,13 +109,16 @@ def scan_series(
     spans_only: bool = False,
     arr: Any = None,
     previews: bool = False,
+    codes: bool = False,
 ) -> pl.DataFrame:
     """Findings of one string column, columns as `detect_batch` returns them; masked
     previews (computed in C, as `mask_preview` writes them) with `previews=True`.
 
     `spans_only`: just `row`, `start`, `end`, `pi_type` and `bstart`/`bend`, the UTF-8
     byte offsets from the row's start (what `span_values` and `splice` need). `arr`: `s`
-    already as a large_string Arrow array (`arrow_strings(s)`); `s` may then be None."""
+    already as a large_string Arrow array (`arrow_strings(s)`); `s` may then be None.
+    `codes`: also `type_code`, the kernel's code of `pi_type` (an index into `type_names()`),
+    which scans count by without hashing strings."""
     kernel = _configure()
     type_list, names, cls, cat = _type_tables()
     mask = 0
@@ -166,6 +169,7 @@ def scan_series(
         preview = pl.Series("preview", shown, dtype=pl.String)
     else:
         preview = pl.repeat(None, len(t), dtype=pl.String, eager=True)
+    extra = {"type_code": pl.Series(np.frombuffer(tcode, dtype=np.uint8))} if codes else {}
     return pl.DataFrame(
         {
             **spans,
@@ -173,8 +177,14 @@ def scan_series(
             "preview": preview,
             "pipl_class": cls.gather(cls_idx),
             "category": cat.gather(cls_idx),
+            **extra,
         }
     )
+
+
+def type_names() -> tuple[str, ...]:
+    """The PI type of each kernel type code (`scan_series(codes=True)`)."""
+    return _type_tables()[0]
 
 
 def _string_views(s: pl.Series) -> Any:

@@ -19,6 +19,7 @@ every column are scanned, and only columns where PI was seen are confirmed on al
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import io
 import json
 import os
@@ -595,15 +596,16 @@ def _jsonl_blocks(
                 if rec.line_nos:
                     yield rec.flush()
             else:
-                for b in batches:
-                    rec.rows += len(b[2] or ()) // 2
-                    yield b
+                rec.rows += lines
+                yield from batches
             line += lines
 
 
 def _count_lines(block: bytes) -> int:
     """Lines in a block as universal newlines count them (a final line may lack its end)."""
-    n = block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+    n = block.count(b"\n")
+    if b"\r" in block:  # a search that stops at the first: most files have no CR at all
+        n += block.count(b"\r") - block.count(b"\r\n")
     return n + (not block.endswith((b"\n", b"\r")))
 
 
@@ -637,8 +639,7 @@ def _flat_jsonl(block: bytes, line: int, lines: int, opts: ScanOptions) -> list[
     for i in range(0, lines, opts.batch_rows):
         k = min(opts.batch_rows, lines - i)
         data: dict[str | None, pl.Series] = {c: v.slice(i, k) for c, v in cols.items()}
-        first = line + i + 1
-        out.append((0, data, list(range(first, first + k)) + [0] * k))
+        out.append((line + i, data, None))  # one record a line: line numbers by row0
     return out
 
 
@@ -877,11 +878,33 @@ def _reporting(
 
 
 def _detect_column(col: str | None, s: pl.Series, opts: ScanOptions) -> pl.DataFrame:
-    df = detect_batch(s, min_confidence=opts.min_confidence, types=opts.types, previews=False)
     hdr = detect_by_header(col, s) if col else None
+    if _kernel.wanted(None) and (hdr is None or not hdr.height):
+        # the kernel's type codes come along: a scan counts types by them (`_type_counts`)
+        return _kernel.scan_series(
+            s, min_confidence=opts.min_confidence, today=dt.date.today(), types=opts.types,
+            codes=True,
+        )  # fmt: skip
+    df = detect_batch(s, min_confidence=opts.min_confidence, types=opts.types, previews=False)
     if hdr is not None and hdr.height:
         df = pl.concat([df, hdr], how="vertical_relaxed") if df.height else hdr
     return df
+
+
+def _type_counts(df: pl.DataFrame) -> list[tuple[str, int]]:
+    """Findings per PI type, types in the order they first occur (so a tie between two
+    types gives the same column label on every run)."""
+    if "type_code" not in df.columns:
+        by_type = df.group_by("pi_type", maintain_order=True).len()
+        return list(zip(by_type["pi_type"], by_type["len"], strict=True))
+    import numpy as np
+
+    codes = df["type_code"].to_numpy()
+    counts = np.bincount(codes)
+    present = np.flatnonzero(counts)
+    first = [int(np.argmax(codes == c)) for c in present]  # a byte compare per type
+    names = _kernel.type_names()
+    return [(names[c], int(counts[c])) for _, c in sorted(zip(first, present, strict=True))]
 
 
 def _scan_batches(
@@ -926,17 +949,17 @@ def _scan_batches(
         if not df.height:
             return
         cr.values_with_pi += int(df["row"].n_unique())
-        by_type = df.group_by("pi_type", maintain_order=True).len()  # ties: a stable label
-        for t, c in zip(by_type["pi_type"], by_type["len"], strict=True):
+        by_type = _type_counts(df)
+        for t, c in by_type:
             cr.types[t] = cr.types.get(t, 0) + int(c)
             counts[t] += int(c)
         rep.sensitive += int((df["pipl_class"] != "general").sum())
         rep.minors += int((df["pipl_class"] == "minor").sum())
         # examples come from the first findings of each type: once every type of this
         # batch has its share, the batch has none to give
-        need = [t for t in by_type["pi_type"] if kept[(col, t)] < opts.max_examples]
+        need = [t for t, _ in by_type if kept[(col, t)] < opts.max_examples]
         if need:
-            if len(need) < by_type.height:
+            if len(need) < len(by_type):
                 df = df.filter(pl.col("pi_type").is_in(need))
             _keep_examples(df, s, col, row0, locs, skip, rep, examples, kept, opts)
 
