@@ -441,7 +441,8 @@ def test_line_views_split_as_the_general_path_does() -> None:
 def test_text_reports_equal_on_both_line_splits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A scan through the C line split reports exactly what the polars split reported."""
+    """A scan through the C line split reports exactly what the polars split and the
+    per-line reader report, with and without a line end after the last line."""
     from tianping.privacy import _scan
     from tianping.privacy._corpus import generate
 
@@ -450,13 +451,20 @@ def test_text_reports_equal_on_both_line_splits(
     text += "\n".join(r.text for r in recs[1500:]) + "\n\n\n"
     path = tmp_path / "mixed.txt"
     path.write_text(text, encoding="utf-8", newline="")
+    # the same without a line end after the last line (the file's end ends it)
+    bare = tmp_path / "bare.txt"
+    bare.write_text(text.rstrip("\n"), encoding="utf-8", newline="")
     opts = ScanOptions(batch_chars=20_000, batch_rows=700, max_examples=50)
-    fast = scan_file(path, opts)
+    fast = [scan_file(p, opts) for p in (path, bare)]
     monkeypatch.setattr(_scan, "_line_views", lambda block, max_chars: None)
-    slow = scan_file(path, opts)
-    assert fast[0].model_dump() == slow[0].model_dump()
-    assert [f.model_dump() for f in fast[1]] == [f.model_dump() for f in slow[1]]
-    assert fast[0].rows == 3002 and sum(fast[0].counts.values()) > 3000
+    slow = [scan_file(p, opts) for p in (path, bare)]
+    monkeypatch.setattr(_scan, "_split_utf8", lambda block, state, opts: None)
+    per_line = [scan_file(p, opts) for p in (path, bare)]  # the Python line reader
+    for (frep, fex), (srep, sex) in zip(fast + fast, slow + per_line, strict=True):
+        assert frep.model_dump() == srep.model_dump()
+        assert [f.model_dump() for f in fex] == [f.model_dump() for f in sex]
+    assert fast[0][0].rows == 3002 and sum(fast[0][0].counts.values()) > 3000
+    assert fast[1][0].rows == 3000 and fast[1][0].counts == fast[0][0].counts
 
 
 def test_type_counts_by_kernel_codes_match_the_group_by() -> None:

@@ -310,7 +310,10 @@ def _read_utf8(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
                 block += fh.read(1)  # keep a CRLF pair in one block
             rep._read = fh.tell()
             if lines.at_line_start() and not dec.getstate()[0]:
-                batches = _split_utf8(block, lines.state, opts)
+                # the file's last line needs no line end of its own (most editors leave
+                # it out): the end of the file ends it, as on the per-line path
+                whole = block if block.endswith(b"\n") or fh.peek(1) else block + b"\n"
+                batches = _split_utf8(whole, lines.state, opts)
                 if batches is not None:
                     yield from batches
                     continue
