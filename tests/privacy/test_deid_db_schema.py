@@ -98,6 +98,16 @@ def _shop(url: str, n: int = 40) -> None:
     engine.dispose()
 
 
+def _run_sql(url: str, *statements: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(sa.text(statement))
+    engine.dispose()
+
+
 def _schema(url: str, table: str) -> dict[str, Any]:
     import sqlalchemy as sa
 
@@ -187,14 +197,13 @@ def test_copy_keeps_what_the_policy_leaves_true(pi_db_url: str, out_url: str) ->
 def test_unique_values_that_collide_are_reported(pi_db_url: str, out_url: str) -> None:
     """Tokens ignore surrounding spaces: two names that differ only so give one token; the
     unique index is then left out and said so, and the copy goes on."""
-    import sqlalchemy as sa
 
-    engine = sa.create_engine(pi_db_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE people (pid INTEGER PRIMARY KEY, name VARCHAR(20))"))
-        conn.execute(sa.text("CREATE UNIQUE INDEX ix_people_name ON people (name)"))
-        conn.execute(sa.text("INSERT INTO people VALUES (1, '李雷'), (2, ' 李雷')"))
-    engine.dispose()
+    _run_sql(
+        pi_db_url,
+        "CREATE TABLE people (pid INTEGER PRIMARY KEY, name VARCHAR(20))",
+        "CREATE UNIQUE INDEX ix_people_name ON people (name)",
+        "INSERT INTO people VALUES (1, '李雷'), (2, ' 李雷')",
+    )
     pol = parse_policy("columns:\n  name: {action: pseudonymise}\n")
     rep = deid_database_table(pi_db_url, "people", out_url, pol)
     f = rep.files[0]
@@ -290,11 +299,13 @@ def test_self_and_composite_references(pi_db_url: str, out_url: str) -> None:
     )
     engine = sa.create_engine(pi_db_url)
     meta.create_all(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO staff VALUES (1, '张伟', NULL), (2, '李娜', 1)"))
-        conn.execute(sa.text("INSERT INTO shifts VALUES ('A', 1), ('A', 2)"))
-        conn.execute(sa.text("INSERT INTO rota VALUES (1, 'A', 2)"))
     engine.dispose()
+    _run_sql(
+        pi_db_url,
+        "INSERT INTO staff VALUES (1, '张伟', NULL), (2, '李娜', 1)",
+        "INSERT INTO shifts VALUES ('A', 1), ('A', 2)",
+        "INSERT INTO rota VALUES (1, 'A', 2)",
+    )
     pol = parse_policy("columns:\n  name: {action: pseudonymise, domain: person}\n")
     rep = deid_database(pi_db_url, out_url, pol)
     assert all(not f.constraints_dropped for f in rep.files), [
