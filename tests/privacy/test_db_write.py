@@ -123,18 +123,30 @@ def read_back(conn: sa.Connection, t: sa.Table) -> dict[Any, tuple[Any, ...]]:
     return {(r[0] if n == 1 else tuple(r[:n])): tuple(r) for r in rows}
 
 
+def people_table(engine: sa.Engine) -> sa.Table:
+    """The people table, created empty."""
+    md = sa.MetaData()
+    t = people(md)
+    md.create_all(engine)
+    return t
+
+
+def filled_people(engine: sa.Engine) -> tuple[sa.Table, list[list[Any]]]:
+    """The people table holding `people_columns()` (returned too)."""
+    t = people_table(engine)
+    cols = people_columns()
+    with engine.begin() as conn:
+        insert_rows(conn, t, cols)
+    return t, cols
+
+
 def sql_nulls(conn: sa.Connection, col: sa.Column[Any]) -> int:
     """SQL NULLs (not JSON null) in a column."""
     return int(conn.execute(sa.select(sa.func.count()).where(col.is_(None))).scalar_one())
 
 
 def test_insert_round_trips_every_value_exactly(engine: sa.Engine, path: str) -> None:
-    md = sa.MetaData()
-    t = people(md)
-    md.create_all(engine)
-    cols = people_columns()
-    with engine.begin() as conn:
-        insert_rows(conn, t, cols)
+    t, cols = filled_people(engine)
     with engine.connect() as conn:
         got = read_back(conn, t)
         assert sql_nulls(conn, t.c.doc) == cols[-1].count(None) > 0  # None is SQL NULL
@@ -226,12 +238,7 @@ def test_composite_keys_insert_and_update(engine: sa.Engine, path: str) -> None:
 
 
 def test_update_changes_only_the_named_rows_and_columns(engine: sa.Engine, path: str) -> None:
-    md = sa.MetaData()
-    t = people(md)
-    md.create_all(engine)
-    cols = people_columns()
-    with engine.begin() as conn:
-        insert_rows(conn, t, cols)
+    t, cols = filled_people(engine)
     want = expected_rows(cols)
 
     first = []
@@ -296,9 +303,7 @@ def test_update_by_a_key_that_is_not_the_primary_key(engine: sa.Engine, path: st
 
 def test_rollback_undoes_the_writes(engine: sa.Engine, path: str) -> None:
     """The writes go through the caller's transaction: an error there undoes them."""
-    md = sa.MetaData()
-    t = people(md)
-    md.create_all(engine)
+    t = people_table(engine)
     cols = people_columns(500)
     with pytest.raises(RuntimeError, match="boom"), engine.begin() as conn:
         insert_rows(conn, t, cols)
@@ -321,9 +326,7 @@ def test_rollback_undoes_the_writes(engine: sa.Engine, path: str) -> None:
 def test_commit_and_rollback_on_a_plain_connection(engine: sa.Engine, path: str) -> None:
     """With engine.connect() the writes begin the transaction as conn.execute would, so the
     caller's commit() keeps them and rollback() drops them."""
-    md = sa.MetaData()
-    t = people(md)
-    md.create_all(engine)
+    t = people_table(engine)
     cols = people_columns(50)
     with engine.connect() as conn:
         insert_rows(conn, t, cols)
@@ -341,9 +344,7 @@ def test_commit_and_rollback_on_a_plain_connection(engine: sa.Engine, path: str)
 
 
 def test_zero_rows_do_nothing(engine: sa.Engine, path: str) -> None:
-    md = sa.MetaData()
-    t = people(md)
-    md.create_all(engine)
+    t = people_table(engine)
     with engine.begin() as conn:
         insert_rows(conn, t, [[] for _ in t.columns])
         update_rows(conn, t, ["id"], ["name"], [])
@@ -351,9 +352,7 @@ def test_zero_rows_do_nothing(engine: sa.Engine, path: str) -> None:
 
 
 def test_bad_input_and_driver_errors(engine: sa.Engine) -> None:
-    md = sa.MetaData()
-    t = people(md)
-    md.create_all(engine)
+    t = people_table(engine)
     cols = people_columns(10)
     with engine.begin() as conn:
         with pytest.raises(ValueError, match="columns"):
