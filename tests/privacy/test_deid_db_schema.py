@@ -314,3 +314,212 @@ def test_self_and_composite_references(pi_db_url: str, out_url: str) -> None:
     assert _schema(out_url, "staff")["fks"] == {(("boss",), "staff", None)}
     assert _schema(out_url, "rota")["fks"] == {(("site", "day"), "shifts", None)}
     assert _schema(out_url, "shifts")["pk"] == ["site", "day"]
+
+
+# what each kind of database writes for an auto-numbered key, defaults and a trigger
+TICKETS = {
+    "sqlite": [
+        "CREATE TABLE tickets (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL, "
+        "status VARCHAR(10) NOT NULL DEFAULT 'new', score INTEGER DEFAULT 0, "
+        "created TIMESTAMP DEFAULT CURRENT_TIMESTAMP, label TEXT DEFAULT (lower('A')))",
+        "CREATE TRIGGER tr_score AFTER INSERT ON tickets BEGIN "
+        "UPDATE tickets SET score = score + 1 WHERE id = NEW.id; END",
+    ],
+    "postgresql": [
+        "CREATE TABLE tickets (id SERIAL PRIMARY KEY, name VARCHAR(20) NOT NULL, "
+        "status VARCHAR(10) NOT NULL DEFAULT 'new', score INTEGER DEFAULT 0, "
+        "created TIMESTAMP DEFAULT now(), label TEXT DEFAULT lower('A'))",
+        "CREATE FUNCTION bump() RETURNS trigger AS $$ BEGIN NEW.score := NEW.score + 1; "
+        "RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER tr_score BEFORE INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION bump()",
+    ],
+    "mysql": [
+        "CREATE TABLE tickets (id INTEGER AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20) NOT NULL, "
+        "status VARCHAR(10) NOT NULL DEFAULT 'new', score INTEGER DEFAULT 0, "
+        "created TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP, label VARCHAR(5) DEFAULT (lower('A')))",
+        "CREATE TRIGGER tr_score BEFORE INSERT ON tickets FOR EACH ROW "
+        "SET NEW.score = NEW.score + 1",
+    ],
+}
+
+
+def _tickets(url: str, n: int = 5) -> None:
+    kind = url.split(":", 1)[0].split("+", 1)[0]
+    _run_sql(
+        url,
+        *TICKETS[kind],
+        *(f"INSERT INTO tickets (name) VALUES ('王{i:02d}')" for i in range(n)),
+    )
+
+
+def test_copy_keeps_defaults_and_numbers_new_rows_after_the_copied_ones(
+    pi_db_url: str, out_url: str
+) -> None:
+    """A copy used as a test database takes new rows as its source did: the defaults are
+    there and the key's numbering goes on after the copied keys (a PostgreSQL SERIAL's
+    sequence would otherwise start at 1 again and collide). A trigger is code of the
+    source: listed, not copied."""
+    import sqlalchemy as sa
+
+    _tickets(pi_db_url)
+    pol = parse_policy("columns:\n  name: {action: pseudonymise}\n")
+    f = deid_database_table(pi_db_url, "tickets", out_url, pol).files[0]
+    assert f.records == 5
+    kept = "\n".join(f.constraints_kept)
+    assert "auto-numbering (id): new rows are numbered after the copied ones" in kept
+    assert "defaults (status, score, created, label)" in kept, kept
+    assert f.constraints_dropped == [
+        "trigger tr_score: not copied, it runs code of the source database / 触发器未复制"
+    ]
+    engine = sa.create_engine(out_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO tickets (name) VALUES ('x')"))
+        row = conn.execute(
+            sa.text("SELECT id, status, score, created, label FROM tickets WHERE name = 'x'")
+        ).one()
+    engine.dispose()
+    # the source's trigger made every score 1; the copy has no trigger: 0
+    assert (row.id, row.status, row.score, row.label) == (6, "new", 0, "a")
+    assert row.created is not None
+
+
+def test_postgresql_identity_sequences_partial_and_expression_indexes(tmp_path: Path) -> None:
+    """PostgreSQL to PostgreSQL: an identity stays GENERATED ALWAYS and goes on after the
+    copied keys; a default drawing on a sequence of the source is listed; a partial index
+    keeps its condition and an expression index its expression, unless the policy changes
+    what they cover or compare."""
+    import sqlalchemy as sa
+
+    urls = [database_url("postgresql", tmp_path / n) for n in ("a", "b")]
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    src, out = (next(u) for u in urls)
+    try:
+        _run_sql(
+            src,
+            "CREATE SEQUENCE ticket_no START 1000",
+            "CREATE TABLE events (eid BIGINT GENERATED ALWAYS AS IDENTITY (START WITH 100) "
+            "PRIMARY KEY, email TEXT, city TEXT, name TEXT, state TEXT DEFAULT 'open', "
+            "ticket INTEGER DEFAULT nextval('ticket_no'))",
+            "CREATE UNIQUE INDEX uq_open_email ON events (email) WHERE state = 'open'",
+            "CREATE UNIQUE INDEX uq_open_name ON events (name) WHERE state = 'open'",
+            "CREATE INDEX ix_name_open ON events (city) WHERE name IS NOT NULL",
+            "CREATE INDEX ix_city_lower ON events (lower(city))",
+            "CREATE UNIQUE INDEX uq_name_lower ON events (lower(name))",
+            "INSERT INTO events (email, city, name, state) VALUES "
+            "('a@x.cn', '上海', '李雷', 'open'), ('a@x.cn', '北京', '韩梅梅', 'closed')",
+        )
+        pol = parse_policy("columns:\n  name: {action: pseudonymise}\n")
+        f = deid_database_table(src, "events", out, pol).files[0]
+        kept, dropped = "\n".join(f.constraints_kept), "\n".join(f.constraints_dropped)
+        assert "auto-numbering (eid)" in kept and "defaults (state)" in kept
+        assert "unique partial index uq_open_email" in kept
+        assert "expression index ix_city_lower" in kept
+        assert "default of ticket: draws from a sequence of the source database" in dropped
+        # the name becomes a token: a unique index over an expression of it may repeat
+        assert "unique expression index uq_name_lower: values of name change" in dropped
+        # the condition names the changed column: the index would cover other rows
+        assert "partial index ix_name_open: its condition names column(s) name" in dropped
+        # a unique index over tokens alone stays unique, condition and all
+        assert "unique partial index uq_open_name" in kept
+        assert "李雷" not in dropped + kept
+        engine = sa.create_engine(out)
+        with engine.connect() as conn:
+            defs = dict(
+                conn.execute(
+                    sa.text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events'")
+                ).all()
+            )
+        assert "WHERE" in defs["uq_open_email"] and "lower(city)" in defs["ix_city_lower"]
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO events (email, state) VALUES ('a@x.cn', 'closed')"))
+            eid = conn.execute(sa.text("SELECT max(eid) FROM events")).scalar()
+        assert eid == 102  # after the copied 100 and 101
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # condition kept
+            conn.execute(sa.text("INSERT INTO events (email) VALUES ('a@x.cn')"))
+        with pytest.raises(sa.exc.DBAPIError, match="GENERATED ALWAYS"), engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO events (eid) VALUES (7)"))
+        engine.dispose()
+    finally:
+        for u in urls:
+            next(u, None)
+
+
+def test_sqlite_expression_index_is_listed_without_a_warning(tmp_path: Path) -> None:
+    """SQLAlchemy skips SQLite's expression indexes with a warning: the copy lists them as
+    not copied instead; a partial index is copied with its condition."""
+    import warnings
+
+    import sqlalchemy as sa
+
+    src, out = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    _run_sql(
+        src,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT, state TEXT)",
+        "CREATE INDEX ix_lower ON t (lower(email))",
+        "CREATE UNIQUE INDEX uq_open ON t (email) WHERE state = 'open'",
+        "INSERT INTO t (email, state) VALUES ('a@x.cn', 'open'), ('a@x.cn', 'closed')",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pol = parse_policy("columns:\n  state: {action: keep}\n")
+        f = deid_database_table(src, "t", out, pol).files[0]
+    assert "index ix_lower: an expression index is not copied / 表达式索引未复制" in (
+        f.constraints_dropped
+    )
+    assert "unique partial index uq_open" in f.constraints_kept
+    engine = sa.create_engine(out)
+    with engine.connect() as conn:
+        sql = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = 'uq_open'")).scalar()
+    engine.dispose()
+    assert "WHERE state = 'open'" in str(sql)
+
+
+def test_defaults_across_kinds_of_database(server_db_url: str, tmp_path: Path) -> None:
+    """Into SQLite from a server: numbers, strings and the current time carry over, other
+    SQL is listed; new rows are numbered after the copied ones there too."""
+    import sqlalchemy as sa
+
+    _tickets(server_db_url, n=3)
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    pol = parse_policy("columns:\n  name: {action: pseudonymise}\n")
+    f = deid_database_table(server_db_url, "tickets", other, pol).files[0]
+    assert "defaults (status, score, created)" in f.constraints_kept
+    assert "default of label: SQL of another kind of database / 不同数据库默认值" in (
+        f.constraints_dropped
+    )
+    engine = sa.create_engine(other)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO tickets (name) VALUES ('x')"))
+        row = conn.execute(
+            sa.text("SELECT id, status, score, created FROM tickets WHERE name = 'x'")
+        ).one()
+    engine.dispose()
+    assert (row.id, row.status, row.score) == (4, "new", 0) and row.created is not None
+
+
+@pytest.mark.parametrize(
+    ("sql", "portable"),
+    [
+        ("'new'::text", "'new'"),
+        ("('x'::text)::character varying", "'x'"),
+        ("'-1'::integer", "'-1'"),
+        ("(0)", "0"),
+        ("-2.5", "-2.5"),
+        ("'it''s'", "'it''s'"),
+        ("true", "TRUE"),
+        ("now()", "CURRENT_TIMESTAMP"),
+        ("current_timestamp()", "CURRENT_TIMESTAMP"),
+        ("curdate()", "CURRENT_DATE"),
+        ("lower('A')", None),
+        ("nextval('s'::regclass)", None),
+        ("(1) + (2)", None),
+        ("'a' || 'b'", None),
+    ],
+)
+def test_portable_default(sql: str, portable: str | None) -> None:
+    from tianping.privacy._deid_db_schema import default_clause, portable_default
+
+    assert portable_default(sql) == portable
+    if portable is not None:
+        assert default_clause(portable) == portable  # literals go into DDL as they are
+    assert default_clause("lower('A')") == "(lower('A'))"

@@ -35,6 +35,7 @@ from tianping.privacy._deid import (
 from tianping.privacy._deid_db_schema import (
     add_after_rows,
     add_foreign_keys,
+    column_options,
     declared,
     plan_schema,
     value_change,
@@ -461,21 +462,16 @@ class _Copy:
             same_dialect=same, same_database=target is engine,
             run_tables={t: (c.out_table, c.changes) for t, c in run.items()},
         )  # fmt: skip
-        self.new = Table(
-            self.out_table,
-            meta,
-            *(
-                Column(
-                    c.name,
-                    types[c.name],
-                    # a key stays a key where its values are kept as they are
-                    primary_key=c.primary_key and c.name not in self.src.rewritten,
-                    nullable=c.name not in self.plan.not_null,
-                )
-                for c in self.src.cols
-            ),
-            *declared(self.plan, target.dialect.name),
-        )
+        columns = []
+        for c in self.src.cols:
+            args, kw = column_options(self.plan, c.name, target.dialect.name)
+            # a key stays a key where its values are kept as they are
+            key = c.primary_key and c.name not in self.src.rewritten
+            columns.append(Column(
+                c.name, types[c.name], *args, primary_key=key,
+                nullable=not key and c.name not in self.plan.not_null, **kw,
+            ))  # fmt: skip
+        self.new = Table(self.out_table, meta, *columns, *declared(self.plan, target.dialect.name))
 
     def report(self, rows: int) -> DeidFileReport:
         rep = _file_report(self.where, self.dest, rows, self.deid)

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,12 +171,38 @@ def reflect_table(engine: Any, table: str, schema: str | None, where: str) -> An
     from sqlalchemy.exc import NoSuchTableError
 
     try:
-        meta = Table(table, MetaData(), schema=schema, autoload_with=engine)
+        with warnings.catch_warnings():  # SQLite expression indexes: copies report them
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection")
+            meta = Table(table, MetaData(), schema=schema, autoload_with=engine)
     except NoSuchTableError:
         raise InputError(f"{where}: no such table / 数据表不存在") from None
     if getattr(engine.dialect, "is_mariadb", False):
         _mariadb_json(engine, meta, schema)
+    if engine.dialect.name in ("mysql", "mariadb"):
+        _mysql_expression_defaults(engine, meta, schema)
     return meta
+
+
+def _mysql_expression_defaults(engine: Any, meta: Any, schema: str | None) -> None:
+    """Defaults written as expressions (`DEFAULT (lower('A'))`), which SQLAlchemy's MySQL
+    reflection does not read: taken from information_schema, so copies keep them.
+    MariaDB writes any default there as SQL; MySQL only marks expressions
+    (DEFAULT_GENERATED), and the literals SQLAlchemy reads already."""
+    from sqlalchemy import DefaultClause, text
+
+    sql = text(
+        "SELECT COLUMN_NAME, COLUMN_DEFAULT, EXTRA FROM information_schema.COLUMNS "
+        "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND TABLE_NAME = :table"
+    )
+    mariadb = getattr(engine.dialect, "is_mariadb", False)
+    with engine.connect() as conn:
+        found = conn.execute(sql, {"schema": schema, "table": meta.name}).all()
+    for name, default, extra in found:
+        col = meta.columns.get(name)
+        if col is None or col.server_default is not None or default is None:
+            continue
+        if (mariadb and str(default).upper() != "NULL") or "DEFAULT_GENERATED" in str(extra):
+            col.server_default = DefaultClause(text(str(default)))
 
 
 def _mariadb_json(engine: Any, meta: Any, schema: str | None) -> None:
