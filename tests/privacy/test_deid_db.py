@@ -315,6 +315,60 @@ def test_in_place_key_holding_pi_is_refused(pi_db_url: str) -> None:
     assert _rows(pi_db_url, "by_phone") == before
 
 
+AUDIT = {
+    "sqlite": [
+        "CREATE TRIGGER tr_audit AFTER UPDATE OF note ON notes BEGIN "
+        "INSERT INTO audit VALUES (OLD.note); END",
+        "CREATE TRIGGER tr_new AFTER INSERT ON notes BEGIN SELECT 1; END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION keep_old() RETURNS trigger AS $$ BEGIN "
+        "INSERT INTO audit VALUES (OLD.note); RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER tr_audit AFTER UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION keep_old()",
+        "CREATE FUNCTION noop() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER tr_new AFTER INSERT ON notes FOR EACH ROW EXECUTE FUNCTION noop()",
+    ],
+    "mysql": [
+        "CREATE TRIGGER tr_audit AFTER UPDATE ON notes FOR EACH ROW "
+        "INSERT INTO audit VALUES (OLD.note)",
+        "CREATE TRIGGER tr_new AFTER INSERT ON notes FOR EACH ROW SET @x = 1",
+    ],
+}
+
+
+def test_in_place_warns_of_update_triggers(pi_db_url: str, tmp_path: Path) -> None:
+    """An UPDATE trigger runs for every changed row; here it writes the old value into an
+    audit table the run did not touch. The report names the trigger (and only UPDATE
+    triggers), never a value."""
+    import sqlalchemy as sa
+
+    kind = pi_db_url.split(":", 1)[0].split("+", 1)[0]
+    engine = sa.create_engine(pi_db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, note VARCHAR(40))"))
+        conn.execute(sa.text("CREATE TABLE audit (old_note VARCHAR(40))"))
+        for statement in AUDIT[kind]:
+            conn.execute(sa.text(statement))
+        conn.execute(sa.text("INSERT INTO notes VALUES (1, '电话 13912345678'), (2, '无')"))
+    pol = parse_policy("types:\n  cn_mobile: {action: redact}\n")
+    f = deid_database_in_place(pi_db_url, "notes", pol).files[0]
+    assert len(f.warnings) == 1 and f.warnings[0].startswith("trigger tr_audit fires on UPDATE")
+    assert "13912345678" not in f.warnings[0]
+    # the CLI says it too, when it updates rows (here: the other mobile's row)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO notes VALUES (3, '13812345678')"))
+    policy = tmp_path / "p.yaml"
+    policy.write_text("types:\n  cn_mobile: {action: redact}\n", encoding="utf-8")
+    args = ["deid", pi_db_url, "-p", str(policy), "--table", "notes", "--in-place"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0 and "warning: trigger tr_audit fires on UPDATE" in res.output
+    assert "13812345678" not in res.output
+    with engine.connect() as conn:
+        audit = conn.execute(sa.text("SELECT old_note FROM audit")).scalars().all()
+    engine.dispose()
+    assert sorted(audit) == ["13812345678", "电话 13912345678"]  # what the warning is about
+
+
 def test_cli_into_a_table_and_in_place(
     customer_db: tuple[str, list[dict[str, str]]], tmp_path: Path
 ) -> None:

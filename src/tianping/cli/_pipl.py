@@ -215,6 +215,8 @@ def _print_deid(report: Any, fmt: TextJson) -> None:
             )
             for why in f.constraints_dropped:  # a copy's schema: what it does not keep
                 out.print(f"  [yellow]![/] {'未保留' if zh else 'not kept'}: {escape(why)}")
+            for note in f.warnings:
+                out.print(f"  [yellow]![/] {'注意' if zh else 'warning'}: {escape(note)}")
         total = report.replaced_total
         out.print(
             f"{'共替换' if zh else 'replaced'} {total} · "

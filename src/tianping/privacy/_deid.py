@@ -80,6 +80,11 @@ class DeidFileReport(BaseModel):
         default_factory=list,
         description="Database copies: those it has not, each with the reason",
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the run may not have covered (in place: triggers that fired on "
+        "the updates and may have written the old values elsewhere)",
+    )
 
 
 class DeidReport(BaseModel):

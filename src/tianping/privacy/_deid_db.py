@@ -38,6 +38,7 @@ from tianping.privacy._deid_db_schema import (
     column_options,
     declared,
     plan_schema,
+    triggers,
     value_change,
 )
 from tianping.privacy._policy import Policy
@@ -582,6 +583,8 @@ class _InPlace:
     transaction on."""
 
     def __init__(self, engine: Any, table: str, schema: str | None, where: str, policy: Policy):
+        from sqlalchemy import inspect
+
         self.where = where
         self.deid = deid = Deidentifier(policy)
         self.src = src = _Source(engine, table, schema, where, deid, for_db=True)
@@ -607,6 +610,13 @@ class _InPlace:
                 f"{where}: in place a column keeps its type, but the policy turns "
                 f"{', '.join(retyped)} into text; write a de-identified copy instead"
             )
+        self.warnings = [
+            f"trigger {name} fires on UPDATE: it ran for every changed row and may have "
+            "written the old values elsewhere (an audit or history table?); de-identify "
+            "where it writes too / 更新触发器可能已将原值写入他处"
+            for name, on_update in triggers(inspect(engine), table, schema)
+            if on_update
+        ]
         names = [c.name for c in src.cols]
         self.keys = keys
         self.kpos = [names.index(k.name) for k in keys]
@@ -714,7 +724,9 @@ def _in_place(
                 where = r.where
                 rows, changed = r.run(conn, batch_rows, on_rows)
                 output = f"{where} (in place, {changed} rows updated)"
-                files.append(_file_report(where, output, rows, r.deid))
+                rep = _file_report(where, output, rows, r.deid)
+                rep.warnings = r.warnings if changed else []
+                files.append(rep)
     except SQLAlchemyError as exc:
         raise InputError(f"{where}: {_safe_message(exc)}; nothing was changed") from None
     finally:

@@ -31,7 +31,14 @@ from typing import Any
 from tianping.privacy._policy import Keep, Policy, Pseudonymise
 from tianping.privacy._scan import _safe_message
 
-__all__ = ["IndexPlan", "SchemaPlan", "plan_schema", "portable_default", "value_change"]
+__all__ = [
+    "IndexPlan",
+    "SchemaPlan",
+    "plan_schema",
+    "portable_default",
+    "triggers",
+    "value_change",
+]
 
 
 @dataclass
@@ -201,7 +208,7 @@ def _plan(
                          if k in ("ondelete", "onupdate")}}
         )  # fmt: skip
     _plan_columns(plan, columns, changes, pk_cols, source, same_dialect)
-    for name in _triggers(insp, table, schema):
+    for name, _ in triggers(insp, table, schema):
         plan.dropped.append(
             f"trigger {name}: not copied, it runs code of the source database / 触发器未复制"
         )
@@ -284,29 +291,39 @@ def _unreflected_indexes(
     return [n for n in names if n not in known]
 
 
-def _triggers(insp: Any, table: str, schema: str | None) -> list[str]:
-    """The table's triggers by name (SQLAlchemy does not reflect them)."""
+def triggers(insp: Any, table: str, schema: str | None) -> list[tuple[str, bool]]:
+    """The table's triggers (SQLAlchemy does not reflect them): name, and whether it fires
+    on UPDATE."""
     from sqlalchemy import text
 
     dialect = insp.dialect.name
-    if dialect == "postgresql":
+    if dialect == "postgresql":  # tgtype bit 4: TRIGGER_TYPE_UPDATE
         sql = (
-            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal "
-            "AND c.relname = :t AND n.nspname = COALESCE(:s, current_schema()) ORDER BY 1"
+            "SELECT t.tgname, (t.tgtype & 16) <> 0 FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE NOT t.tgisinternal AND c.relname = :t "
+            "AND n.nspname = COALESCE(:s, current_schema()) ORDER BY 1"
         )
     elif dialect in ("mysql", "mariadb"):
         sql = (
-            "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_TABLE = :t "
-            "AND EVENT_OBJECT_SCHEMA = COALESCE(:s, DATABASE()) ORDER BY 1"
+            "SELECT TRIGGER_NAME, EVENT_MANIPULATION = 'UPDATE' FROM information_schema.TRIGGERS "
+            "WHERE EVENT_OBJECT_TABLE = :t AND EVENT_OBJECT_SCHEMA = COALESCE(:s, DATABASE()) "
+            "ORDER BY 1"
         )
     elif dialect == "sqlite":
         master = _sqlite_master(insp, schema)
-        sql = f"SELECT name FROM {master} WHERE type = 'trigger' AND tbl_name = :t ORDER BY 1"
+        sql = f"SELECT name, sql FROM {master} WHERE type = 'trigger' AND tbl_name = :t ORDER BY 1"
     else:
         return []
     with insp.bind.connect() as conn:
-        return [str(n) for n in conn.execute(text(sql), {"t": table, "s": schema}).scalars()]
+        found = conn.execute(text(sql), {"t": table, "s": schema}).all()
+    if dialect == "sqlite":  # the event is in the statement: CREATE TRIGGER x AFTER UPDATE ON
+        head = re.compile(r"^(.*?)\bON\b", re.I | re.S)
+        return [
+            (str(n), bool(re.search(r"\bUPDATE\b", (head.match(q or "") or [""])[0], re.I)))
+            for n, q in found
+        ]
+    return [(str(n), bool(u)) for n, u in found]
 
 
 _SEQUENCE = re.compile(r"\bnextval\s*\(", re.I)
