@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import database_url
-from tianping.privacy._deid_db import deid_database, deid_database_table
+from tianping.errors import InputError
+from tianping.privacy._deid_db import deid_database, deid_database_in_place, deid_database_table
 from tianping.privacy._policy import parse_policy
 
 KEY = "0123456789abcdef-schema-test-key"
@@ -523,3 +524,72 @@ def test_portable_default(sql: str, portable: str | None) -> None:
     if portable is not None:
         assert default_clause(portable) == portable  # literals go into DDL as they are
     assert default_clause("lower('A')") == "(lower('A'))"
+
+
+def test_postgresql_types_arrays_enums_domains(tmp_path: Path) -> None:
+    """PostgreSQL's own types: phones inside a text array are found and redacted (in a
+    copy, in SQLite as JSON text, and in place); an enum and a domain (with its check) are
+    made in another database for the two tables that share them; an address type becomes
+    its text where the copy's database has none."""
+    import sqlalchemy as sa
+
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    urls = [database_url("postgresql", tmp_path / n) for n in ("a", "b")]
+    src, out = (next(u) for u in urls)
+    try:
+        _run_sql(
+            src,
+            "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
+            "CREATE DOMAIN posint AS integer CHECK (VALUE > 0)",
+            "CREATE TABLE people (id integer PRIMARY KEY, m mood DEFAULT 'ok', n posint, "
+            "phones varchar(20)[], grid text[][], ip inet)",
+            "CREATE TABLE visits (id integer PRIMARY KEY, m mood, n posint)",
+            "INSERT INTO people VALUES (1, 'happy', 5, '{13912345678,备用}', "
+            "'{{a,13812345678},{\"x, y\",NULL}}', '10.1.2.3'), (2, 'sad', 7, '{}', NULL, NULL)",
+            "INSERT INTO visits VALUES (1, 'ok', 3)",
+        )
+        pol = parse_policy(
+            "columns:\n  m: {action: keep}\n  ip: {action: keep}\n"
+            "types:\n  cn_mobile: {action: redact}\n"
+        )
+        rep = deid_database(src, out, pol)
+        people = next(f for f in rep.files if f.input.endswith("#people"))
+        assert people.replaced == {"cn_mobile": 2}
+        assert "defaults (m)" in people.constraints_kept
+        engine = sa.create_engine(out)
+        with engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT m, n, phones, grid FROM people WHERE id = 1")).one()
+            assert tuple(row) == (
+                "happy", 5, ["[CN_MOBILE]", "备用"], [["a", "[CN_MOBILE]"], ["x, y", None]]
+            )  # fmt: skip
+            assert conn.execute(sa.text("SELECT m FROM visits")).scalar() == "ok"
+        with pytest.raises(sa.exc.IntegrityError, match="posint"), engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO visits (id, n) VALUES (2, 0)"))  # the domain
+        with pytest.raises(sa.exc.DataError), engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO visits (id, m) VALUES (3, 'angry')"))  # the enum
+        engine.dispose()
+
+        lite = f"sqlite:///{tmp_path / 'lite.db'}"
+        deid_database(src, lite, pol)
+        engine = sa.create_engine(lite)
+        with engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT n, phones, grid, ip FROM people WHERE id = 1")).one()
+        engine.dispose()
+        assert row.n == 5 and row.ip == "10.1.2.3"
+        assert row.phones == '["[CN_MOBILE]", "备用"]'
+        assert "13812345678" not in row.grid
+
+        rep = deid_database_in_place(src, "people", pol)
+        assert rep.files[0].replaced == {"cn_mobile": 2}
+        engine = sa.create_engine(src)
+        with engine.connect() as conn:
+            phones = conn.execute(sa.text("SELECT phones FROM people WHERE id = 1")).scalar()
+        engine.dispose()
+        assert phones == ["[CN_MOBILE]", "备用"]
+        # a rule that does not keep the array cannot be written back into one
+        masked = parse_policy("columns:\n  phones: {action: mask, keep_start: 1}\n")
+        with pytest.raises(InputError, match=r"row 1, column phones: .* not an array of text"):
+            deid_database_in_place(src, "people", masked)
+    finally:
+        for u in urls:
+            next(u, None)

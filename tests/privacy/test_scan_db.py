@@ -256,7 +256,7 @@ def pg_types_db(customer_db: tuple[str, list[dict[str, str]]]) -> str:
             sa.text(
                 'CREATE TABLE "crm data".people (region integer, seq bigint, name text, '
                 "note varchar(300), code char(20), small smallint, phone bigint, doc json, "
-                f"prefs jsonb, feel mood{citext}, PRIMARY KEY (region, seq))"
+                f"prefs jsonb, feel mood, alts text[]{citext}, PRIMARY KEY (region, seq))"
             )
         )
         conn.execute(
@@ -283,6 +283,14 @@ def pg_types_db(customer_db: tuple[str, list[dict[str, str]]]) -> str:
                     "doc": None if i % 13 == 6 else doc,
                     "prefs": None if i % 5 == 2 else doc,
                     "feel": "满意" if i % 2 else "unhappy",
+                    # a text array: phone lists, empty ones, NULL elements, quotes and commas
+                    "alts": None
+                    if i % 8 == 1
+                    else []
+                    if i % 8 == 2
+                    else [None, 'a "b", c']
+                    if i % 8 == 3
+                    else [r["phone"], "备用"],
                     "tag": r["email"].upper(),
                 }
             )
@@ -297,7 +305,7 @@ def pg_types_db(customer_db: tuple[str, list[dict[str, str]]]) -> str:
             events.append(
                 {"at": f"2024-01-01 00:{i // 60:02d}:{i % 60:02d}+08", "body": r["note"], "n": i}
             )
-        cols = "region, seq, name, note, code, small, phone, doc, prefs, feel" + (
+        cols = "region, seq, name, note, code, small, phone, doc, prefs, feel, alts" + (
             ", tag" if has_citext else ""
         )
         values = ", ".join(f":{c.strip()}" for c in cols.split(","))
@@ -375,6 +383,8 @@ def test_adbc_and_sqlalchemy_give_the_same_report(
     old, new, seen = _both_readers(monkeypatch, url, opts, schema="crm data")
     assert seen == ["adbc"] and new["files"][0]["path"].endswith("#crm data.people")
     assert new["files"][0]["status"] == "ok" and new["counts"]
+    alts = next(c for c in new["files"][0]["columns"] if c["column"] == "alts")
+    assert alts["label"] == "cn_mobile"  # the phones inside text arrays
     assert new == old
 
 
@@ -424,7 +434,7 @@ def test_adbc_renders_each_column_type_as_sqlalchemy_does(pg_types_db: str) -> N
         engine.dispose()
     # each conversion was exercised: citext (when the server has it) comes as UTF-8 bytes
     texts, keys = kinds["people"]
-    assert set(texts) - {"utf8"} == {"text", "int", "json"} and keys == ["value", "value"]
+    assert set(texts) - {"utf8"} == {"text", "int", "json", "list"} and keys == ["value", "value"]
     assert kinds["ledger"] == (["text"], ["value", "decimal", "uuid"])
     assert kinds["customers"] == (["text", "text", "text", "int", "text", "json"], ["value"])
 

@@ -19,7 +19,8 @@ per-column rules and detection as a Parquet row group (`deid_table`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from copy import copy as shallow_copy
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ from tianping.privacy._scan_db import (
     open_database,
     reflect_table,
     table_location,
+    text_array,
 )
 
 __all__ = ["deid_database", "deid_database_in_place", "deid_database_table"]
@@ -94,11 +96,38 @@ def json_text(value: Any) -> str | None:
 
 
 def _holds_text(column: Any) -> bool:
-    """Whether a database column takes text back: string and JSON columns. Others (numbers,
-    decimals, UUIDs, times) are rewritten only when a column rule names them."""
+    """Whether a database column takes text back: string and JSON columns, and arrays of
+    text (as their JSON text, read back into an array). Others (numbers, decimals, UUIDs,
+    times) are rewritten only when a column rule names them."""
     from sqlalchemy import types as sa
 
-    return isinstance(column.type, sa.String | sa.JSON)
+    return isinstance(column.type, sa.String | sa.JSON) or text_array(column.type)
+
+
+def _array_values(column: Any, values: list[Any], where: str, row0: int) -> list[Any]:
+    """De-identified JSON texts of a text-array column as arrays again: each must still be
+    a JSON array of text (nested for more dimensions) or NULL; a located error if not."""
+
+    def back(i: int, v: Any) -> Any:
+        if v is None:
+            return None
+        try:
+            got = json.loads(v)
+        except ValueError:
+            got = None
+        if not isinstance(got, list) or not _text_items(got):
+            raise InputError(
+                f"{where}, row {row0 + i + 1}, column {column.name}: the de-identified value "
+                "is not an array of text; use a rule that keeps the array (detect) / 数组列"
+            )
+        return got
+
+    return [back(i, v) for i, v in enumerate(values)]
+
+
+def _text_items(items: list[Any]) -> bool:
+    return all(x is None or isinstance(x, str) or (isinstance(x, list) and _text_items(x))
+               for x in items)  # fmt: skip
 
 
 class _Source:
@@ -174,6 +203,8 @@ def _db_values(
     """De-identified values (rows row0 + 1 …) as their column takes them: JSON columns
     their JSON text, checked; a string the column could not hold is a located error (never
     showing the value)."""
+    if text_array(column.type):
+        return _array_values(column, values, where, row0)
     if _is_json(column):
         for i, v in enumerate(values):
             try:
@@ -370,12 +401,13 @@ def _extract(
     return rows, deid
 
 
-def _target_type(column: Any, src: _Source, same_dialect: bool) -> Any:
+def _target_type(column: Any, src: _Source, same_dialect: bool, same_database: bool) -> Any:
     """The column type of the new table: the source's (its generic form across database
     kinds); unbounded text where the policy rewrites a string column (a token may be longer
     than the value) or turns other values into text. A keyed token's length is known, so a
     bounded string column that becomes tokens stays bounded (MySQL indexes and references
     only bounded strings)."""
+    from sqlalchemy import Column
     from sqlalchemy import types as sa
 
     rewritten = column.name in src.rewritten
@@ -385,8 +417,17 @@ def _target_type(column: Any, src: _Source, same_dialect: bool) -> Any:
         if change[0] == "token" and length and not isinstance(column.type, sa.Text):
             return sa.String(max(length, len(change[2]) + 1 + int(change[3])))
         return sa.Text()
+    named = getattr(column.type, "data_type", None)  # a PostgreSQL DOMAIN over its base type
     if same_dialect:
+        if named is not None and not same_database:  # made there too, check and all
+            domain = shallow_copy(column.type)
+            domain.create_type = True
+            return domain
         return column.type
+    if named is not None:
+        column = Column(column.name, named)
+    if isinstance(column.type, sa.ARRAY):  # only PostgreSQL has arrays: their JSON text
+        return sa.Text()
     try:
         return column.type.as_generic()
     except NotImplementedError:  # a type with no generic form (e.g. PostgreSQL's INET)
@@ -457,11 +498,15 @@ class _Copy:
 
         engine, target = dbs.engine, dbs.target
         same = target.dialect.name == engine.dialect.name
-        types = {c.name: _target_type(c, self.src, same) for c in self.src.cols}
+        types = {c.name: _target_type(c, self.src, same, target is engine) for c in self.src.cols}
+        self.to_target = {c.name: _to_target(c, types[c.name]) for c in self.src.cols}
         self.plan = plan_schema(
             inspect(engine), self.table, schema, self.out_table, self.src.cols, self.changes,
             same_dialect=same, same_database=target is engine,
             run_tables={t: (c.out_table, c.changes) for t, c in run.items()},
+            retyped=frozenset(
+                c.name for c in self.src.cols if not isinstance(types[c.name], type(c.type))
+            ),
         )  # fmt: skip
         columns = []
         for c in self.src.cols:
@@ -529,6 +574,21 @@ def _copy_tables(
     return [c.report(rows[t]) for t, c in copies.items()]
 
 
+def _to_target(column: Any, target_type: Any) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """How a column's values become what the copy's column takes: where the copy keeps
+    as text what the source did not (an array, an address, a domain, in another kind of
+    database), the value's text (JSON text for an array)."""
+    from sqlalchemy import types as sa
+
+    if isinstance(target_type, sa.String) and not isinstance(column.type, sa.String | sa.JSON):
+        return lambda vs: [cell_text(v) for v in vs]
+    return _same
+
+
+def _same(values: Sequence[Any]) -> Sequence[Any]:
+    return values
+
+
 def _fill(
     copy: _Copy,
     engine: Any,
@@ -559,11 +619,13 @@ def _fill(
                     done = src.deid_rows(part)
                     raw = list(zip(*part, strict=True)) if part else [()] * len(src.cols)
                     columns = [
-                        _db_values(c, done.column(c.name).to_pylist(), where, rows)
-                        if c.name in touched
-                        else [json_text(v) for v in values]
-                        if _is_json(c)
-                        else values
+                        copy.to_target[c.name](
+                            _db_values(c, done.column(c.name).to_pylist(), where, rows)
+                            if c.name in touched
+                            else [json_text(v) for v in values]
+                            if _is_json(c)
+                            else values
+                        )
                         for c, values in zip(src.cols, raw, strict=True)
                     ]
                     insert_rows(wconn, new, columns)  # COPY on PostgreSQL

@@ -112,20 +112,22 @@ def plan_schema(
     same_dialect: bool,
     same_database: bool,
     run_tables: dict[str, tuple[str, dict[str, tuple[str, ...]]]],
+    retyped: frozenset[str] = frozenset(),
 ) -> SchemaPlan:
     """The plan for one table. `changes`: `value_change` of each column; `run_tables`: the
     tables of the run (source name → output name and its columns' changes), for foreign
-    keys."""
+    keys; `retyped`: columns whose type the copy changes (text where a token may be
+    longer), whose defaults must then be plain values."""
     with warnings.catch_warnings():  # SQLite: expression indexes, reported below instead
         warnings.filterwarnings("ignore", "Skipped unsupported reflection")
         return _plan(insp, table, schema, out_table, columns, changes, same_dialect,
-                     same_database, run_tables)  # fmt: skip
+                     same_database, run_tables, retyped)  # fmt: skip
 
 
 def _plan(
     insp: Any, table: str, schema: str | None, out_table: str, columns: list[Any],
     changes: dict[str, tuple[str, ...]], same_dialect: bool, same_database: bool,
-    run_tables: dict[str, tuple[str, dict[str, tuple[str, ...]]]],
+    run_tables: dict[str, tuple[str, dict[str, tuple[str, ...]]]], retyped: frozenset[str],
 ) -> SchemaPlan:  # fmt: skip
     plan = SchemaPlan(out_table)
     pk_cols = set(insp.get_pk_constraint(table, schema=schema).get("constrained_columns") or [])
@@ -207,7 +209,7 @@ def _plan(
              "options": {k: v for k, v in (fk.get("options") or {}).items()
                          if k in ("ondelete", "onupdate")}}
         )  # fmt: skip
-    _plan_columns(plan, columns, changes, pk_cols, source, same_dialect)
+    _plan_columns(plan, columns, changes, pk_cols, source, same_dialect, retyped)
     for name, _ in triggers(insp, table, schema):
         plan.dropped.append(
             f"trigger {name}: not copied, it runs code of the source database / 触发器未复制"
@@ -380,7 +382,7 @@ def _numbered(c: Any, pk_cols: set[str], changes: dict[str, tuple[str, ...]], so
 
 def _plan_columns(
     plan: SchemaPlan, columns: list[Any], changes: dict[str, tuple[str, ...]], pk_cols: set[str],
-    source: str, same_dialect: bool,
+    source: str, same_dialect: bool, retyped: frozenset[str],
 ) -> None:  # fmt: skip
     """Auto-numbering and column defaults. A default says what a new row gets, whatever
     the policy did to the copied values, so it is kept on columns that change too."""
@@ -403,10 +405,15 @@ def _plan_columns(
                 f"{label}: draws from a sequence of the source database / 序列默认值未复制"
             )
             continue
-        if not same_dialect:
+        if not same_dialect or c.name in retyped:  # e.g. 'ok'::mood, where the copy has text
             portable = portable_default(sql)
             if portable is None:
-                plan.dropped.append(f"{label}: SQL of another kind of database / 不同数据库默认值")
+                why = (
+                    "SQL of another kind of database / 不同数据库默认值"
+                    if not same_dialect
+                    else "SQL of the source's column type, which the copy changes / 列类型已变"
+                )
+                plan.dropped.append(f"{label}: {why}")
                 continue
             sql = portable
         plan.defaults[c.name] = sql

@@ -65,10 +65,20 @@ def is_database_url(target: str) -> bool:
 
 
 def _scannable(type_: Any) -> bool:
-    """Text and integer columns: where identifiers, names and free text are kept."""
+    """Text and integer columns: where identifiers, names and free text are kept; arrays
+    of text too (PostgreSQL's `text[]`: tags, phone lists), scanned as their JSON text."""
     from sqlalchemy import types as sa
 
-    return isinstance(type_, sa.String | sa.Text | sa.Integer | sa.Enum | sa.JSON)
+    return isinstance(type_, sa.String | sa.Text | sa.Integer | sa.Enum | sa.JSON) or (
+        text_array(type_)
+    )
+
+
+def text_array(type_: Any) -> bool:
+    """Whether a column type is an array of text (of any dimensions)."""
+    from sqlalchemy import types as sa
+
+    return isinstance(type_, sa.ARRAY) and isinstance(type_.item_type, sa.String)
 
 
 def scan_database(
@@ -283,8 +293,8 @@ def cell_text(value: Any) -> str | None:
     """A database value as text: JSON as its JSON text (not Python's repr), else str()."""
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, dict | list):  # JSON columns: their text, not Python's repr
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict | list):  # JSON and arrays: their JSON text, not Python's repr
+        return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
 
 
@@ -507,6 +517,8 @@ def _text_kind(sa_type: Any, arrow_type: Any) -> str | None:
     t = _storage_type(arrow_type)
     if isinstance(sa_type, sa.JSON):
         return "json" if _is_text(t) else None  # the JSON text as stored: parsed, dumped
+    if text_array(sa_type):  # one dimension: a list of text (deeper ones go the slow way)
+        return "list" if pa.types.is_list(t) and _is_text(t.value_type) else None
     if isinstance(sa_type, sa.String):
         if _is_text(t):
             return "text"
@@ -565,6 +577,8 @@ def _arrow_text(name: str, col: Any, kind: str) -> pl.Series:
     if kind == "json":
         values = [None if v is None else cell_text(json.loads(v)) for v in col.to_pylist()]
         return pl.Series(name, values, pl.String)
+    if kind == "list":
+        return pl.Series(name, [cell_text(v) for v in col.to_pylist()], pl.String)
     if kind == "utf8":
         col = col.cast(pa.string())
     series = pl.from_arrow(col)
