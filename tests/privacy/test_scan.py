@@ -283,6 +283,26 @@ def test_json_document_rows(tmp_path: Path) -> None:
     assert rep.rows == 3 and [c.column for c in rep.columns] == ["phone"]
 
 
+def test_json_arrays_are_scanned_element_by_element(tmp_path: Path) -> None:
+    """An array's elements are cells of their own under `path[]`, all on their record's
+    line: a record with a long array does not shift the lines of the records after it
+    (it once did, and a three-element array made the scan fail)."""
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        '{"id": 1, "tags": ["a", "b", "c"]}\n'
+        '{"id": 2, "tags": ["电话 13812345678"], "to": [{"mail": "li.na@example.com"}]}\n'
+        '{"id": 3, "tags": [], "to": [{"mail": "x"}, {"mail": "wang@example.cn"}]}\n',
+        encoding="utf-8",
+    )
+    rep, ex = scan_file(path)
+    assert rep.status == "ok" and rep.rows == 3
+    assert rep.counts == {"cn_mobile": 1, "email": 2}
+    got = sorted((e.row, e.column, e.start, e.end) for e in ex)
+    assert got == [(2, "tags[]", 3, 14), (2, "to[].mail", 0, 17), (3, "to[].mail", 0, 15)]
+    tags = next(c for c in rep.columns if c.column == "tags[]")
+    assert (tags.values_scanned, tags.values_with_pi) == (4, 1)
+
+
 def test_text_lines_across_blocks_line_ends_and_long_lines(tmp_path: Path) -> None:
     """Block reading keeps line numbers and in-line offsets exact on every path."""
     mobile = "13812345678"

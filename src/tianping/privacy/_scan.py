@@ -480,14 +480,18 @@ class _Records:
         return batch
 
     def add(self, obj: Any, n: int) -> Batch | None:
-        """One record's leaves as a row (line or element number n); a full batch, if any."""
+        """One record's leaves as a row (line or element number n); a full batch, if any.
+        A path with several values in the record (the elements of an array) takes one row
+        per value, all numbered n: each value is scanned as a cell of its own."""
         k = len(self.line_nos)
+        depth = 1
         for key, val in _leaves(obj, ""):
             col = self.cols[key]
             if len(col) < k:
                 col.extend([None] * (k - len(col)))
             col.append(val)
-        self.line_nos.append(n)
+            depth = max(depth, len(col) - k)
+        self.line_nos.extend([n] * depth)
         self.rows += 1
         return self.flush() if len(self.line_nos) >= self.opts.batch_rows else None
 
