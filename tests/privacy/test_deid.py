@@ -257,6 +257,67 @@ def test_parquet_keeps_schema_and_other_columns(tmp_path: Path) -> None:
     assert pq.ParquetFile(dst).metadata.row_group(0).column(0).compression == "ZSTD"
 
 
+def _nested_table(pairs: list[list[str | None]]) -> pa.Table:
+    """Texts (two per row) inside every layout Parquet keeps besides plain strings:
+    dictionary-encoded, a list, a struct field, a map's values, a list of structs holding
+    lists."""
+    first = [p[0] for p in pairs]
+    entry = pa.struct([("note", pa.string()), ("more", pa.list_(pa.string()))])
+    return pa.table(
+        {
+            "dict": pa.array(first, pa.string()).dictionary_encode(),
+            "pair": pa.array(pairs, pa.list_(pa.string())),
+            "rec": pa.array([{"note": t, "n": 1} for t in first],
+                            pa.struct([("note", pa.string()), ("n", pa.int64())])),
+            "attrs": pa.array([[("k", p[0]), ("k2", p[1])] for p in pairs],
+                              pa.map_(pa.string(), pa.string())),
+            "deep": pa.array([[{"note": p[0], "more": p}] for p in pairs], pa.list_(entry)),
+        }
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["kernel", "polars"])
+def test_parquet_text_in_dictionary_and_nested_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """PI inside dictionary-encoded, list, struct and map columns is de-identified as the
+    same text in a plain column is (it once passed through untouched); the file keeps its
+    schema."""
+    from tianping.privacy._corpus import generate_size
+
+    if engine == "polars":
+        monkeypatch.setenv("TIANPING_PI_ENGINE", "polars")  # value by value
+    texts: list[str | None] = [r.text for r in generate_size(0.05, seed=12)][:400]
+    texts[::13] = [None] * len(texts[::13])
+    pol = parse_policy(
+        "types:\n  cn_mobile: {action: mask, keep_start: 3}\n  '*': {action: redact}\n"
+    )
+    # what each text becomes in a plain column
+    pq.write_table(pa.table({"t": pa.array(texts, pa.string())}), tmp_path / "plain.parquet")
+    plain_rep = deid_path(tmp_path / "plain.parquet", tmp_path / "plain_out.parquet", pol)
+    want = dict(zip(texts, pq.read_table(tmp_path / "plain_out.parquet").column("t").to_pylist(),
+                    strict=True))  # fmt: skip
+    pairs = [texts[i : i + 2] for i in range(0, len(texts), 2)]
+    table = _nested_table(pairs)
+    src, dst = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    pq.write_table(table, src)
+    assert pq.read_table(src).schema == table.schema  # the dictionary type is kept on disk
+    rep = deid_path(src, dst, pol)
+    out = pq.read_table(dst)
+    assert out.schema == table.schema
+    new_pairs = [[want[t] for t in p] for p in pairs]
+    assert out.column("pair").to_pylist() == new_pairs
+    assert out.column("dict").to_pylist() == [p[0] for p in new_pairs]
+    assert [r["note"] for r in out.column("rec").to_pylist()] == [p[0] for p in new_pairs]
+    assert [[v for _, v in m] for m in out.column("attrs").to_pylist()] == new_pairs
+    assert out.column("deep").to_pylist() == [[{"note": p[0], "more": p}] for p in new_pairs]
+    # six copies of the first text of each pair, four of the second
+    assert sum(rep.files[0].replaced.values()) > 3 * sum(plain_rep.files[0].replaced.values())
+    mobiles = {m for t in texts if t for m in re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", t)}
+    flat = json.dumps(out.to_pylist(), ensure_ascii=False)
+    assert mobiles and not any(m in flat for m in mobiles)
+
+
 def test_never_overwrites_input(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("a\n1\n")

@@ -303,6 +303,44 @@ def test_json_arrays_are_scanned_element_by_element(tmp_path: Path) -> None:
     assert (tags.values_scanned, tags.values_with_pi) == (4, 1)
 
 
+def test_parquet_dictionary_and_nested_columns_are_scanned(tmp_path: Path) -> None:
+    """Text in dictionary-encoded, list, struct and map columns is scanned (it was left
+    out): a column per path (`tags[]`, `contact.phone`, `attrs{}`), each value a cell on
+    the row it belongs to, across batches."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    mobile, n = "13812345678", 30
+    table = pa.table(
+        {
+            "id": pa.array(range(n)),
+            "city": pa.array(["上海" if i % 3 else f"手机{mobile}" for i in range(n)])
+            .dictionary_encode(),
+            "tags": pa.array([["vip", f"tel {mobile}"] if i % 5 == 0 else [] for i in range(n)],
+                             pa.list_(pa.string())),
+            "contact": pa.array([None if i == 4 else {"phone": mobile if i % 2 else "-", "n": i}
+                                 for i in range(n)],
+                                pa.struct([("phone", pa.string()), ("n", pa.int64())])),
+            "attrs": pa.array([[("mail", f"u{i}@example.com")] for i in range(n)],
+                              pa.map_(pa.string(), pa.string())),
+        }
+    )  # fmt: skip
+    path = tmp_path / "nested.parquet"
+    pq.write_table(table, path)
+    rep, ex = scan_file(path, ScanOptions(batch_rows=7, max_examples=100))
+    assert rep.status == "ok" and rep.rows == n
+    cols = {c.column: c for c in rep.columns}
+    assert cols["city"].types == {"cn_mobile": 10} and cols["city"].values_scanned == n
+    assert cols["tags[]"].types == {"cn_mobile": 6} and cols["tags[]"].values_scanned == 12
+    assert cols["contact.phone"].types == {"cn_mobile": 15}
+    assert cols["contact.phone"].values_scanned == n - 1  # a null struct has no phone
+    assert cols["attrs{}"].types == {"email": n}
+    rows = {(e.column, e.row, e.start) for e in ex}
+    assert {r for c, r, _ in rows if c == "tags[]"} == {1, 6, 11, 16, 21, 26}  # 1-based rows
+    assert ("tags[]", 6, 4) in rows and ("contact.phone", 2, 0) in rows
+    assert rep.counts == {"cn_mobile": 31, "email": n}
+
+
 def test_text_lines_across_blocks_line_ends_and_long_lines(tmp_path: Path) -> None:
     """Block reading keeps line numbers and in-line offsets exact on every path."""
     mobile = "13812345678"

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from tianping.errors import InputError
+from tianping.privacy._arrow_text import holds_text, map_text
 from tianping.privacy._formats import OFFICE_SUFFIXES
 from tianping.privacy._policy import (
     Action,
@@ -1170,6 +1171,7 @@ def table_out_schema(schema: Any, deid: Deidentifier, where: str) -> Any:
         rule = deid.policy.columns.get(field.name)
         keeps_type = (
             _is_str(field.type)
+            or holds_text(field.type)  # rules reach the strings inside; the nesting stays
             or not deid.touches(field.name)
             or rule is None
             or (isinstance(rule, DateShift) and pa.types.is_date(field.type))
@@ -1202,6 +1204,10 @@ def deid_table(table: Any, deid: Deidentifier, out_schema: Any) -> Any:
         field = table.schema.field(idx)
         rule = deid.policy.columns.get(name)
         is_str = _is_str(field.type)
+        if not is_str and holds_text(field.type) and deid.touches(name):
+            # dictionary, view and nested strings: each string inside, type kept
+            cols.append(map_text(col, name, _leaf_fn(rule, name, deid)))
+            continue
         if not deid.touches(name) or (rule is None and not is_str):
             cols.append(col)
             continue
@@ -1240,6 +1246,36 @@ def deid_table(table: Any, deid: Deidentifier, out_schema: Any) -> Any:
             ]
         cols.append(pa.array(new_vals, type=pa.string()).cast(out_schema.field(name).type))
     return pa.Table.from_arrays(cols, schema=out_schema)
+
+
+def _leaf_fn(rule: Action | None, name: str, deid: Deidentifier) -> Callable[[str, Any], Any]:
+    return lambda _path, values: _leaf(values, rule, name, deid)
+
+
+def _leaf(values: Any, rule: Action | None, name: str, deid: Deidentifier) -> Any:
+    """The string values inside a column that is not plain text (`map_text` gives them as
+    large_string): detection, or the column's rule on each value."""
+    import pyarrow as pa
+
+    from tianping.privacy import _cellfiles
+
+    if rule is None or isinstance(rule, Detect):
+        fast = deid.text_column(values)
+        if fast is not None:
+            return fast
+        strs = values.to_pylist()
+        deid.prefetch(v for v in strs if v is not None)
+        new = [None if v is None else deid.cell(v, name) for v in strs]
+        return pa.array(new, pa.large_string())
+    if isinstance(rule, DateShift) and rule.per:
+        raise InputError(
+            f"column {name}: shift_date 'per' another column needs a plain text or date "
+            "column, not values nested in lists, structs or maps / 嵌套列不支持按列平移日期"
+        )
+    done = _cellfiles.parquet_column(values, name, rule, deid)
+    if done is not None:
+        return done
+    return pa.array(_by_distinct_value(values.to_pylist(), rule, name, deid), pa.large_string())
 
 
 def _by_distinct_value(

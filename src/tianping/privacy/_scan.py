@@ -720,17 +720,33 @@ def _read_parquet(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> I
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from tianping.privacy._arrow_text import holds_text, text_leaves
+
     pf = pq.ParquetFile(path)
     row0 = 0
     total = max(1, pf.metadata.num_rows)
     for batch in pf.iter_batches(batch_size=opts.batch_rows):
         rep._read = rep.bytes * min(total, row0 + batch.num_rows) // total  # rows stand in
         data: dict[str | None, pl.Series] = {}
+        nested: list[Batch] = []
         for name, col in zip(batch.schema.names, batch.columns, strict=True):
             t = col.type
             if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t):
                 data[name] = pl.Series(name, col).cast(pl.String)
+                continue
+            if not holds_text(t):
+                continue
+            # dictionary-encoded and view strings: a value per row; nested ones (lists,
+            # structs, maps): a cell per value, on the row it belongs to
+            for leaf, values, rows in text_leaves(col, name):
+                series = pl.Series(leaf, values).cast(pl.String)
+                if leaf == name:
+                    data[name] = series
+                elif len(values):
+                    at = (rows + (row0 + 1)).tolist()
+                    nested.append((0, {leaf: series}, at + [0] * len(at)))
         yield row0, data, None
+        yield from nested
         row0 += batch.num_rows
     rep.rows = row0
 
