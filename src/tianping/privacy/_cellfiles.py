@@ -1,7 +1,7 @@
 """De-identification of text, CSV, JSON Lines and Parquet through the compiled parts.
 
 `_celltok.c` finds the cells (CSV cells without padding and with quotes unescaped; JSON
-string values decoded, keys left out, numbers under a top-level key with a column rule).
+string values decoded, keys left out, numbers as written).
 The cells that detection reads become one Arrow column, which `Deidentifier.text_column`
 runs through the compiled kernel; cells under a column rule get masks, redactions,
 suppressions and region prefixes in C and other rules once per distinct value.
@@ -235,9 +235,9 @@ def deid_jsonl(data: bytes, deid: Deidentifier) -> tuple[bytes, int] | None:
     """`data` (UTF-8 JSON Lines) de-identified and its count of non-blank lines, or None
     where the Python tokenizer must take the file (it reports invalid lines).
 
-    As `_deid._deid_json_line` does: string values (not keys) go to detection, or, under a
-    top-level key with a column rule (which also reaches the key's nested values and its
-    numbers), to that rule; a suppressed value becomes `null`, a number a rule changes a
+    As `_deid._deid_json_line` does: string values (not keys) and numbers go to detection,
+    or, under a top-level key with a column rule (which also reaches the key's nested
+    values), to that rule; a suppressed value becomes `null`, a number that changes a
     string."""
     import pyarrow as pa
 
@@ -263,8 +263,6 @@ def deid_jsonl(data: bytes, deid: Deidentifier) -> tuple[bytes, int] | None:
     field = np.frombuffer(key, dtype=np.int32).astype(np.int64)
     field[field < 0] = len(names)
     todo = plan[field]
-    ruled = np.array([name in policy.columns for name in names] + [False])
-    todo[((kinds & 2) != 0) & ~ruled[field]] = 0  # a number changes only under a column rule
     sel, old, new_all = _new_values(deid, cells, todo, field, rules)
     if not len(sel):
         return data, lines

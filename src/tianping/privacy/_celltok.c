@@ -387,10 +387,9 @@ static int json_line(const uint8_t *s, int64_t a, int64_t b, jcols_t *J, int *oo
         if (c == '-' || is_d(c)) {
             int64_t j = number_end(s, b, i);
             if (j < 0) return -1;
-            if (J->keyed && depth && top >= 0) { /* column rules reach numbers under their key */
-                *oom |= put(vals, s + i, j - i);
-                json_value(J, i, j, 2, top, oom);
-            }
+            /* numbers are values too: a phone or an ID is often written as a number */
+            *oom |= put(vals, s + i, j - i);
+            json_value(J, i, j, 2, depth ? top : -1, oom);
             i = j;
             continue;
         }
@@ -417,11 +416,11 @@ static int json_line(const uint8_t *s, int64_t a, int64_t b, jcols_t *J, int *oo
 
 /* json_values(data, keyed=False) -> (values, value_offsets, span_start, span_end, flags,
    lines) or None; with `keyed` also (..., key, keys, key_offsets) before `lines`. One entry
-   per non-empty string value (not a key) of every line: its decoded UTF-8, the token's
-   byte span, and flags (1: the line wrote it with \u escapes). With `keyed`, numbers under
-   a top-level key are entries too (flag 2, the token's text as value), and `key` gives
-   each entry's top-level key (-1: none) among the decoded `keys`. `lines` counts the
-   non-blank lines. None: the Python path must take this file. */
+   per non-empty string value (not a key) and per number of every line: a string's decoded
+   UTF-8 or a number's text as written, the token's byte span, and flags (1: the line wrote
+   the string with \u escapes; 2: a number). With `keyed`, `key` gives each entry's
+   top-level key (-1: none) among the decoded `keys`. `lines` counts the non-blank lines.
+   None: the Python path must take this file. */
 static PyObject *py_json_values(PyObject *self, PyObject *args) {
     Py_buffer in;
     int keyed = 0;

@@ -935,8 +935,10 @@ _JSON_TOKEN = re.compile(
     r"|[{}\[\]:,]|\s+"
 )
 _JSON_PLAIN = re.compile(r'"[^"\\\x00-\x1f]*"')  # no escapes, no control characters
-# a string token, and whether a colon follows it (then it is a key)
-_JSON_STRING_KEY = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(?P<key>[ \t\r\n]*:)?')
+# a string token (a key when a colon follows), or a number outside strings
+_JSON_STRING_KEY = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"(?P<key>[ \t\r\n]*:)?|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
+)
 
 
 def _json_str(tok: str) -> str:
@@ -961,8 +963,9 @@ def _splice_json(text: str, deid: Deidentifier, *, document: bool) -> tuple[str,
     A value falls under the column rule of its record's top-level key (everything under
     it, as for a table column); in a document also under the rule of its exact column as
     `tianping scan` names it (`customers[].phone`), records being the elements of a
-    top-level array. Other strings go through detection; numbers change only under a
-    column rule. A value written with \\u escapes is written back with them."""
+    top-level array. Other strings and numbers go through detection (a phone is often
+    written as a number; one that changes becomes a string). A value written with \\u
+    escapes is written back with them."""
     parts: list[str] = []
     pos = 0
     frames: list[list[Any]] = []  # open containers: [kind "o"/"a", the key being read]
@@ -1048,8 +1051,6 @@ def _json_value(tok: str, c: str, deid: Deidentifier, key: str | None) -> str | 
     if not isinstance(value, str):
         value = str(value)
     col = key or ""
-    if not is_str and (key is None or key not in deid.policy.columns):
-        return None  # numbers are only touched by an explicit column rule
     new: str | None
     if key is None:
         new = deid.text(value) if deid.policy.detect_unlisted and value else value
@@ -1065,15 +1066,18 @@ def _json_value(tok: str, c: str, deid: Deidentifier, key: str | None) -> str | 
 
 def _collect_json_strings(text: str, deid: Deidentifier) -> bool:
     """The first pass of `_deid_jsonl` when the policy has only `types` rules: every
-    non-empty string value (not a key) is what the second pass sends to detection, so one
-    regex pass over the whole text collects them. False where column rules decide."""
+    non-empty string value (not a key) and every number is what the second pass sends to
+    detection, so one regex pass over the whole text collects them. False where column
+    rules decide."""
     if deid.policy.columns or not deid.policy.detect_unlisted or deid._collect is None:
         return False
     collect = deid._collect
     before = len(collect)
     try:
         for m in _JSON_STRING_KEY.finditer(text):
-            if m.group("key") is None and m.end() - m.start() > 2:
+            if m.group("num") is not None:  # numbers go to detection too, as written
+                collect.append(m.group("num"))
+            elif m.group("key") is None and m.end() - m.start() > 2:
                 collect.append(_json_str(m.group(0)))
     except json.JSONDecodeError:  # the tokenizer pass reports it with its line
         del collect[before:]
