@@ -318,6 +318,47 @@ def test_parquet_text_in_dictionary_and_nested_columns(
     assert mobiles and not any(m in flat for m in mobiles)
 
 
+def test_parquet_integers_with_pi_are_reported_not_left_silently(tmp_path: Path) -> None:
+    """A phone stored as an integer: detection finds it but an integer column keeps its
+    type, so the report lists it as left (by column and type) and the CLI exits 1; a
+    column rule then makes the column text and rewrites it."""
+    from typer.testing import CliRunner
+
+    from tianping.cli import app
+
+    table = pa.table(
+        {
+            "phone": pa.array([13812345678, 13912345678, None, 42], pa.int64()),
+            "amount": pa.array([1, 2, 3, 4], pa.int32()),
+            "note": pa.array(["手机13712345678", "x", None, ""]),
+        }
+    )
+    src = tmp_path / "in.parquet"
+    pq.write_table(table, src)
+    pol = parse_policy("types:\n  '*': {action: redact}\n")
+    rep = deid_path(src, tmp_path / "out.parquet", pol)
+    f = rep.files[0]
+    assert f.replaced == {"cn_mobile": 1} and f.left == {"phone": {"cn_mobile": 2}}
+    out = pq.read_table(tmp_path / "out.parquet")
+    assert out.schema == table.schema and out.column("phone").equals(table.column("phone"))
+    # a type the policy keeps is not counted as left
+    kept = parse_policy("types:\n  cn_mobile: {action: keep}\n  '*': {action: redact}\n")
+    assert deid_path(src, tmp_path / "kept.parquet", kept).files[0].left == {}
+    ruled = parse_policy("types:\n  '*': {action: redact}\ncolumns:\n  phone: {action: detect}\n")
+    f = deid_path(src, tmp_path / "ruled.parquet", ruled).files[0]
+    assert f.left == {}
+    assert pq.read_table(tmp_path / "ruled.parquet").column("phone").to_pylist() == [
+        "[CN_MOBILE]", "[CN_MOBILE]", None, "42"
+    ]  # fmt: skip
+    policy = tmp_path / "p.yaml"
+    policy.write_text("types:\n  '*': {action: redact}\n", encoding="utf-8")
+    res = CliRunner().invoke(
+        app, ["deid", str(src), str(tmp_path / "cli.parquet"), "-p", str(policy)]
+    )
+    assert res.exit_code == 1, res.output
+    assert "left: phone: cn_mobile 2" in res.output and "13812345678" not in res.output
+
+
 def test_never_overwrites_input(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("a\n1\n")

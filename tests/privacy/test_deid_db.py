@@ -369,6 +369,38 @@ def test_in_place_warns_of_update_triggers(pi_db_url: str, tmp_path: Path) -> No
     assert sorted(audit) == ["13812345678", "电话 13912345678"]  # what the warning is about
 
 
+def test_integers_with_pi_are_reported_in_every_database_output(
+    pi_db_url: str, tmp_path: Path
+) -> None:
+    """Integers under detection are checked in database runs too (the scan reports them):
+    an extract, a copy and an in-place run all list the phones stored as numbers as left,
+    and leave the integers as they are."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pi_db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("CREATE TABLE calls (id INTEGER PRIMARY KEY, phone BIGINT, note VARCHAR(40))")
+        )
+        conn.execute(
+            sa.text("INSERT INTO calls VALUES (1, 13812345678, '手机13712345678'), (2, 7, 'x')")
+        )
+    engine.dispose()
+    pol = parse_policy("types:\n  '*': {action: redact}\n")
+    want = {"phone": {"cn_mobile": 1}}
+    extract = deid_database_table(pi_db_url, "calls", tmp_path / "calls.parquet", pol)
+    assert extract.files[0].left == want and extract.files[0].replaced == {"cn_mobile": 1}
+    copy_url = f"sqlite:///{tmp_path / 'copy.db'}"
+    assert deid_database_table(pi_db_url, "calls", copy_url, pol).files[0].left == want
+    in_place = deid_database_in_place(pi_db_url, "calls", pol)
+    assert in_place.files[0].left == want
+    engine = sa.create_engine(pi_db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT phone, note FROM calls ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(13812345678, "手机[CN_MOBILE]"), (7, "x")]
+
+
 def test_cli_into_a_table_and_in_place(
     customer_db: tuple[str, list[dict[str, str]]], tmp_path: Path
 ) -> None:
@@ -378,10 +410,12 @@ def test_cli_into_a_table_and_in_place(
     runner = CliRunner()
     args = ["deid", url, url, "-p", str(policy), "--table", "customers"]
     res = runner.invoke(app, [*args, "--out-table", "c2"])
-    assert res.exit_code == 0, res.output
+    # the phones stored as integers are found, not rewritten: listed, and the exit says so
+    assert res.exit_code == 1, res.output
     assert "#c2" in res.output and f"{len(rows)} records" in res.output
+    assert "left: phone: cn_mobile" in res.output
     res = runner.invoke(app, ["deid", url, "-p", str(policy), "--table", "customers", "--in-place"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output
     assert "rows updated" in res.output
     res = runner.invoke(app, ["deid", url, "-p", str(policy), "--table", "customers"])
     assert res.exit_code == 2 and "--in-place" in res.output
@@ -598,10 +632,11 @@ def test_cli_whole_database(shop_db: tuple[str, list[dict[str, str]]], tmp_path:
     runner = CliRunner()
     out = f"sqlite:///{tmp_path / 'clean.db'}"
     res = runner.invoke(app, ["deid", url, out, "-p", str(policy), "--tables", "customers,orders"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output  # customers.phone holds mobiles as integers
     assert "#customers" in res.output and "#orders" in res.output and "50 records" in res.output
+    assert "left: phone: cn_mobile" in res.output
     res = runner.invoke(app, ["deid", url, "-p", str(policy), "--in-place"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output
     assert "rows updated" in res.output
     res = runner.invoke(app, ["deid", url, out, "-p", str(policy), "--out-table", "x"])
     assert res.exit_code == 2 and "--out-table" in res.output

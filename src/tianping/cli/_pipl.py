@@ -217,12 +217,26 @@ def _print_deid(report: Any, fmt: TextJson) -> None:
                 out.print(f"  [yellow]![/] {'未保留' if zh else 'not kept'}: {escape(why)}")
             for note in f.warnings:
                 out.print(f"  [yellow]![/] {'注意' if zh else 'warning'}: {escape(note)}")
+            for col, found in f.left.items():  # PI in integers, which keep their type
+                what = ", ".join(f"{k} {v}" for k, v in found.items())
+                out.print(
+                    f"  [red]![/] {'未处理' if zh else 'left'}: {escape(col)}: {escape(what)} "
+                    + (
+                        f"（整数列保持类型：请在副本或导出中为 {escape(col)} "
+                        "设置列规则，其值将变为文本）"
+                        if zh
+                        else f"(an integer column keeps its type: in a copy or extract, give "
+                        f"{escape(col)} a column rule, which makes it text)"
+                    )
+                )
         total = report.replaced_total
         out.print(
             f"{'共替换' if zh else 'replaced'} {total} · "
             f"{'跳过' if zh else 'skipped'} {len(report.skipped)}"
         )
-    raise typer.Exit(EXIT_FINDINGS if report.skipped else EXIT_OK)
+    # skipped files and PI left in place both leave work undone
+    undone = report.skipped or any(f.left for f in report.files)
+    raise typer.Exit(EXIT_FINDINGS if undone else EXIT_OK)
 
 
 def anonymity_cmd(

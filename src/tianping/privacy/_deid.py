@@ -81,6 +81,11 @@ class DeidFileReport(BaseModel):
         default_factory=list,
         description="Database copies: those it has not, each with the reason",
     )
+    left: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="PI detection found but could not rewrite, by column and type: "
+        "integers in Parquet and database columns, which keep their type",
+    )
     warnings: list[str] = Field(
         default_factory=list,
         description="What the run may not have covered (in place: triggers that fired on "
@@ -180,6 +185,7 @@ class Deidentifier:
         self._collect: list[str] | None = None
         self._done: dict[str, str] = {}  # text -> its de-identified form, made in bulk
         self.counts: Counter[str] = Counter()
+        self.left: dict[str, Counter[str]] = {}  # PI found in integers, not rewritten
         if policy.needs_key():
             self._key = policy.key_bytes()
 
@@ -677,6 +683,27 @@ class Deidentifier:
         per = row.get(rule.per) if isinstance(rule, DateShift) and rule.per and row else None
         self.counts[column] += 1
         return self.apply(value, rule, column, per)
+
+    def check_integers(self, name: str, column: Any) -> None:
+        """Detection over an integer column that keeps its type: what it finds cannot be
+        rewritten there (a phone stored as a number), so it is counted in `left`, by type,
+        where a rule would act on it."""
+        import pyarrow as pa
+
+        texts = [v for v in column.cast(pa.string()).to_pylist() if v]
+        if not texts:
+            return
+        found = self.left.setdefault(name, Counter())
+        for text, ms in zip(texts, self._detect_many(texts), strict=True):
+            for m in self.matches(text, ms):
+                rule = self.policy.rule_for_type(m.pi_type)
+                if rule is not None and not isinstance(rule, Keep):
+                    found[m.pi_type] += 1
+        if not found:
+            del self.left[name]
+
+    def left_report(self) -> dict[str, dict[str, int]]:
+        return {c: dict(sorted(n.items())) for c, n in sorted(self.left.items()) if n}
 
     def touches(self, column: str) -> bool:
         rule = self.policy.columns.get(column)
@@ -1213,6 +1240,8 @@ def deid_table(table: Any, deid: Deidentifier, out_schema: Any) -> Any:
             cols.append(map_text(col, name, _leaf_fn(rule, name, deid)))
             continue
         if not deid.touches(name) or (rule is None and not is_str):
+            if rule is None and deid.touches(name) and pa.types.is_integer(field.type):
+                deid.check_integers(name, col)  # found, not rewritten: reported
             cols.append(col)
             continue
         if is_str and (isinstance(rule, Detect) or (rule is None and deid.policy.detect_unlisted)):
@@ -1405,6 +1434,7 @@ def _deid_file(
             "it as CSV or text and de-identify that / 办公文档请导出为 CSV 或文本后再去标识化"
         )
     deid.counts = Counter()
+    deid.left = {}
     rep = DeidFileReport(input=str(src), output=str(out), format=kind)
     blocks = None
     if kind != "parquet" and _big_utf8(src, encoding):
@@ -1439,6 +1469,7 @@ def _deid_file(
         _write_atomic(out, data)
     deid._cache.clear()  # per-file detection results
     rep.replaced = dict(sorted(deid.counts.items()))
+    rep.left = deid.left_report()
     return rep
 
 

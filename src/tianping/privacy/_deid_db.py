@@ -104,6 +104,16 @@ def _holds_text(column: Any) -> bool:
     return isinstance(column.type, sa.String | sa.JSON) or text_array(column.type)
 
 
+def _checked_integers(column: Any, deid: Deidentifier) -> bool:
+    from sqlalchemy import types as sa
+
+    return (
+        isinstance(column.type, sa.Integer)
+        and column.name not in deid.policy.columns
+        and deid.touches(column.name)
+    )
+
+
 def _array_values(column: Any, values: list[Any], where: str, row0: int) -> list[Any]:
     """De-identified JSON texts of a text-array column as arrays again: each must still be
     a JSON array of text (nested for more dimensions) or NULL; a located error if not."""
@@ -156,6 +166,8 @@ class _Source:
         if for_db:
             names = set(self.rewritten)
             names |= {getattr(rules[n], "per", None) for n in names if n in rules} - {None}
+            # integers under detection: checked (a phone stored as a number), not rewritten
+            names |= {c.name for c in self.cols if _checked_integers(c, deid)}
             work = [i for i, c in enumerate(self.cols) if c.name in names]
         else:
             work = list(range(len(self.cols)))
@@ -804,6 +816,7 @@ def _file_report(where: str, output: str, rows: int, deid: Deidentifier) -> Deid
     """One table's entry: its rows, and the values replaced per type or column."""
     rep = DeidFileReport(input=where, output=output, format="table", records=rows)
     rep.replaced = dict(sorted(deid.counts.items()))
+    rep.left = deid.left_report()
     return rep
 
 
