@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from tianping.errors import InputError
 from tianping.privacy._arrow_text import holds_text, map_text
+from tianping.privacy._compressed import compression_of, inner_path, open_binary, open_write
 from tianping.privacy._formats import OFFICE_SUFFIXES
 from tianping.privacy._policy import (
     Action,
@@ -106,7 +107,7 @@ class DeidReport(BaseModel):
 
 
 def detect_format(path: Path) -> Format:
-    suf = path.suffix.lower()
+    suf = inner_path(path).suffix.lower()  # a.jsonl.gz is JSON Lines
     if suf in (".csv",):
         return "csv"
     if suf in (".tsv", ".tab"):
@@ -1427,6 +1428,10 @@ def _deid_file(
     encoding: str | None,
     on_bytes: Callable[[int], None] | None = None,
 ) -> DeidFileReport:
+    codec = compression_of(src)
+    if codec is not None:
+        layout = {"delimiter": delimiter, "has_header": has_header, "columns": columns}
+        return _deid_compressed(src, out, deid, codec, fmt, encoding, layout)
     kind = fmt or detect_format(src)
     if fmt is None and src.suffix.lower() in OFFICE_SUFFIXES:
         raise InputError(
@@ -1470,6 +1475,44 @@ def _deid_file(
     deid._cache.clear()  # per-file detection results
     rep.replaced = dict(sorted(deid.counts.items()))
     rep.left = deid.left_report()
+    return rep
+
+
+def _deid_compressed(
+    src: Path, out: Path, deid: Deidentifier, codec: str, fmt: Format | None,
+    encoding: str | None, layout: dict[str, Any],
+) -> DeidFileReport:  # fmt: skip
+    """A compressed text, CSV or JSON file: decompressed into a temporary file beside the
+    output, de-identified as any other, and written compressed as `out`'s suffix says
+    (`a.jsonl.gz` → `b.jsonl.gz`; to `b.jsonl`, plain). The temporary files go in every
+    case, and `out` appears only whole."""
+    import shutil
+    import tempfile
+
+    kind = fmt or detect_format(src)
+    if kind == "parquet":
+        raise InputError(f"{src}: a compressed Parquet file: decompress it first / 请先解压")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".tianping-") as tmp:
+        plain_in, plain_out = Path(tmp) / f"in-{inner_path(src).name}", Path(tmp) / "out"
+        try:
+            with open_binary(src) as fh, plain_in.open("wb") as w:
+                shutil.copyfileobj(fh, w, 1 << 20)
+        except (OSError, EOFError, ValueError) as exc:  # gzip, bz2, lzma and zstd errors
+            why = type(exc).__name__
+            raise InputError(f"{src}: cannot decompress as {codec} ({why}) / 无法解压") from None
+        try:
+            rep = _deid_file(plain_in, plain_out, deid, fmt=kind, encoding=encoding, **layout)
+        except InputError as exc:  # named by the file the user gave, not the temporary one
+            raise InputError(exc.message.replace(str(plain_in), str(src))) from None
+        out_codec = compression_of(out)
+        with atomic_path(out) as target:
+            if out_codec is None:
+                shutil.move(plain_out, target)
+            else:
+                with plain_out.open("rb") as r, open_write(target, out_codec) as w:
+                    shutil.copyfileobj(r, w, 1 << 20)
+    rep.input, rep.output = str(src), str(out)
     return rep
 
 

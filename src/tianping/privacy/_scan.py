@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from tianping.errors import InputError
 from tianping.privacy import _kernel
+from tianping.privacy._compressed import compression_of, file_pos, inner_path, open_binary
 from tianping.privacy._detect import (
     DEFAULT_MIN_CONFIDENCE,
     detect_batch,
@@ -244,7 +245,7 @@ def sniff_encoding(head: bytes) -> str | None:
 
 
 def file_format(path: Path) -> str:
-    suf = path.suffix.lower()
+    suf = inner_path(path).suffix.lower()  # a.csv.gz is CSV
     if suf in TABLE_SUFFIXES:
         return "csv"
     if suf in PARQUET_SUFFIXES:
@@ -271,14 +272,14 @@ def _read_text(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
         yield from _read_utf8(path, enc, opts, rep)
         return
     lines = _PerLine(opts, rep)
-    with path.open("r", encoding=enc, errors="replace", newline="") as fh:
+    with _open_text(path, enc, newline="") as fh:
         while True:
             block = fh.read(opts.batch_chars)
             if not block:
                 break
             if not block.endswith(("\n", "\r")):
                 block += fh.readline(opts.max_line_chars)  # finish the last line
-            rep._read = fh.buffer.tell()  # type: ignore[attr-defined]  # a BufferedReader
+            rep._read = file_pos(fh.buffer)
             batches = _split_block(block, lines.state, opts) if lines.at_line_start() else None
             if batches is not None:
                 yield from batches
@@ -308,7 +309,7 @@ def _read_utf8(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
                 block += fh.readline(4 * opts.max_line_chars + 4)
             if block.endswith(b"\r") and fh.peek(1)[:1] == b"\n":
                 block += fh.read(1)  # keep a CRLF pair in one block
-            rep._read = fh.tell()
+            rep._read = file_pos(fh)
             if lines.at_line_start() and not dec.getstate()[0]:
                 # the file's last line needs no line end of its own (most editors leave
                 # it out): the end of the file ends it, as on the per-line path
@@ -322,12 +323,39 @@ def _read_utf8(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
     rep.rows = lines.state.lines
 
 
-def _open_utf8(path: Path, enc: str) -> io.BufferedReader:
-    """A UTF-8 file opened for bytes, past its BOM when `enc` says it has one."""
-    fh = path.open("rb")
-    if enc == "utf-8-sig" and fh.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
-        fh.seek(0)
+def _open_utf8(path: Path, enc: str) -> Any:
+    """A UTF-8 file (decompressed, if it is) opened for bytes, past its BOM when `enc`
+    says it has one."""
+    fh = open_binary(path)
+    if enc == "utf-8-sig" and fh.peek(len(codecs.BOM_UTF8))[:3] == codecs.BOM_UTF8:  # type: ignore[attr-defined]
+        fh.read(len(codecs.BOM_UTF8))
     return fh
+
+
+def _open_text(path: Path, enc: str, newline: str | None = None) -> io.TextIOWrapper:
+    """A file (decompressed, if it is) as text in `enc`, undecodable bytes replaced."""
+    return io.TextIOWrapper(open_binary(path), encoding=enc, errors="replace", newline=newline)
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read, then the rest of a stream: going back without seeking (a
+    decompressing stream cannot)."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self.head, self.rest = memoryview(head), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if len(self.head):
+            n = min(len(b), len(self.head))
+            b[:n] = self.head[:n]
+            self.head = self.head[n:]
+            return n
+        data = self.rest.read(len(b))
+        b[: len(data)] = data
+        return len(data)
 
 
 class _PerLine:
@@ -531,7 +559,7 @@ def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
     try:
         if path.suffix.lower() == ".json":
             # a whole JSON document: each element of a top-level list is one row
-            with path.open("r", encoding=enc, errors="replace") as fh:
+            with _open_text(path, enc) as fh:
                 head = fh.read(1024).lstrip()
                 if "\n" not in head:
                     head += fh.readline(1 << 20)
@@ -540,15 +568,20 @@ def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
             document = head.startswith("[") or (
                 head.startswith("{") and "\n" in head.rstrip() and not _is_json(head.split("\n")[0])
             )
+            too_big = InputError(
+                f"a JSON document over {opts.max_json_bytes:,} bytes is not parsed whole; "
+                "convert it to JSON Lines (one record per line) / "
+                "JSON 文档过大，请转换为 JSON Lines"
+            )
             if document and path.stat().st_size > opts.max_json_bytes:
-                raise InputError(
-                    f"a JSON document over {opts.max_json_bytes:,} bytes is not parsed whole; "
-                    "convert it to JSON Lines (one record per line) / "
-                    "JSON 文档过大，请转换为 JSON Lines"
-                )
+                raise too_big
             if document:
+                with open_binary(path) as fh:  # decompressed, it may be larger
+                    raw = fh.read(opts.max_json_bytes + 1)
+                if len(raw) > opts.max_json_bytes:
+                    raise too_big
                 try:
-                    doc = json.loads(path.read_text(encoding=enc, errors="replace"))
+                    doc = json.loads(raw.decode(enc, errors="replace"))
                 except ValueError:
                     doc = None
                 if doc is not None:
@@ -562,7 +595,7 @@ def _read_jsonl(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
         if enc in ("utf-8", "utf-8-sig"):
             yield from _jsonl_blocks(path, enc, opts, rep, rec)
         else:
-            with path.open("r", encoding=enc, errors="replace") as fh:
+            with _open_text(path, enc) as fh:
                 yield from rec.lines(fh, 1, rep)
         if rec.line_nos:
             yield rec.flush()
@@ -582,19 +615,17 @@ def _jsonl_blocks(
     line = 0  # lines consumed so far
     with _open_utf8(path, enc) as fh:
         while True:
-            start = fh.tell()
             block = fh.read(opts.batch_chars)
             if not block:
                 break
             if not block.endswith(b"\n"):
                 block += fh.readline(4 * opts.max_line_chars)
                 if not block.endswith(b"\n") and fh.peek(1):  # a huge line, or CR line ends
-                    fh.seek(start)
-                    text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace")
+                    again = io.BufferedReader(_Prefixed(block, fh))  # this block, then the rest
+                    text = io.TextIOWrapper(again, encoding="utf-8", errors="replace")
                     yield from rec.lines(text, line + 1, rep)
-                    text.detach()
                     return
-            rep._read = fh.tell()
+            rep._read = file_pos(fh)
             lines = _count_lines(block)
             batches = _flat_jsonl(block, line, lines, opts) if _FAST_JSONL else None
             if batches is None:
@@ -665,9 +696,9 @@ def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Itera
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    with path.open("r", encoding=enc, errors="replace", newline="") as fh:
+    with _open_text(path, enc, newline="") as fh:
         header_line = fh.readline()
-    delim = TABLE_SUFFIXES.get(path.suffix.lower(), ",")
+    delim = TABLE_SUFFIXES.get(inner_path(path).suffix.lower(), ",")
     if delim == "," and header_line.count(",") == 0:
         delim = max(";\t|", key=header_line.count) if any(c in header_line for c in ";\t|") else ","
     import csv as _csv
@@ -690,7 +721,9 @@ def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Itera
         )
         return "skip"
 
-    source = pa.OSFile(str(path))  # its position tells progress
+    stream = open_binary(path) if compression_of(path) else None
+    # its position tells progress: on disk, so in compressed bytes for a compressed file
+    source = pa.OSFile(str(path)) if stream is None else pa.PythonFile(stream, mode="r")
     reader = pacsv.open_csv(
         source,
         read_options=pacsv.ReadOptions(
@@ -709,7 +742,7 @@ def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Itera
             data: dict[str | None, pl.Series] = {}
             for name, col in zip(batch.schema.names, batch.columns, strict=True):
                 data[name] = pl.Series(name, col)
-            rep._read = source.tell()
+            rep._read = source.tell() if stream is None else file_pos(stream)
             yield row0, data, None
             row0 += batch.num_rows
     rep.rows = row0
@@ -859,8 +892,15 @@ def scan_file(
                 ),
             )
             return rep, examples
+        if fmt in ("parquet", "excel") and compression_of(path):
+            rep.status, rep.message = (
+                "skipped",
+                f"a compressed {fmt} file: decompress it first (Parquet compresses inside) / "
+                "请先解压",
+            )
+            return rep, examples
         if fmt not in ("parquet", "excel"):
-            with path.open("rb") as fh:
+            with open_binary(path) as fh:
                 head = fh.read(_SNIFF)
             sniffed = sniff_encoding(head)
             if sniffed is None:
