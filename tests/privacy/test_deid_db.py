@@ -444,6 +444,53 @@ def test_sqlite_number_in_a_text_column(tmp_path: Path) -> None:
     assert got == [("139****5678",), ("[EMAIL]",)]
 
 
+def test_sqlite_columns_of_no_type_or_loose_type(tmp_path: Path) -> None:
+    """SQLite keeps any value in any column: a column of no type and one of NUMERIC
+    affinity (`string`) hold PI as text and are scanned and de-identified (they were
+    skipped, and text in a NUMERIC column crashed a copy with a TypeError); values that
+    stay keep their kind (42 stays an integer); a value an extract cannot type is a
+    located error."""
+    db = tmp_path / "app.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a, b string, price numeric(10, 2), "
+            "seen datetime)"
+        )
+        conn.executemany(
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?)",
+            [
+                (1, "手机13912345678", "x@y.cn", 12.5, "2024-01-02 10:00:00"),
+                (2, 42, "plain", "n/a", "yesterday"),
+            ],
+        )
+    url = f"sqlite:///{db}"
+    rep = scan_database(url)
+    assert rep.counts == {"cn_mobile": 1, "email": 1}
+    assert {c.column: c.types for c in rep.files[0].columns}["a"] == {"cn_mobile": 1}
+    pol = parse_policy("types:\n  '*': {action: redact}\n")
+    want = [
+        (1, "手机[CN_MOBILE]", "[EMAIL]", 12.5, "2024-01-02 10:00:00"),
+        (2, 42, "plain", "n/a", "yesterday"),
+    ]
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    assert deid_database_table(url, "t", copy, pol).files[0].replaced == {
+        "cn_mobile": 1,
+        "email": 1,
+    }
+    with sqlite3.connect(tmp_path / "copy.db") as conn:
+        got = conn.execute("SELECT id, a, b, price, substr(seen, 1, 19) FROM t").fetchall()
+        declared = conn.execute("SELECT sql FROM sqlite_master WHERE name = 't'").fetchone()[0]
+    assert got == want
+    assert "\ta , \n" in declared  # a column of no type, as in the source
+    with pytest.raises(InputError, match=r"#t, row 2, column seen: a value of type str"):
+        deid_database_table(url, "t", tmp_path / "t.parquet", pol)
+    assert not (tmp_path / "t.parquet").exists()
+    rep = deid_database_in_place(url, "t", pol)
+    assert "1 rows updated" in str(rep.files[0].output)  # 42 is not rewritten as '42'
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT * FROM t ORDER BY id").fetchall() == want
+
+
 def test_rows_done_add_up(customer_db: tuple[str, list[dict[str, str]]]) -> None:
     url, rows = customer_db
     copied: list[int] = []

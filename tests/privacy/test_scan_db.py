@@ -27,7 +27,11 @@ def test_tables_are_scanned_like_files(customer_db: tuple[str, list[dict[str, st
     assert labels["id_number"] == "cn_resident_id"
     assert labels["phone"] == "cn_mobile"  # a BIGINT column
     assert labels["profile"] == "email"  # a JSON column, read as its JSON text
-    assert "amount" not in labels
+    # decimals are not read, except on SQLite, where a NUMERIC column may hold any text
+    if url.startswith("sqlite"):
+        assert labels["amount"] is None
+    else:
+        assert "amount" not in labels
     assert rep.counts["cn_mobile"] >= len(rows) and rep.sensitive_findings >= len(rows)
     # examples are masked; rows are ordinals of the table's scan
     ex = [f for f in rep.findings if f.column == "phone"]

@@ -21,6 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tianping.privacy._scan_db import lenient
+
 
 def insert_rows(conn: Connection, table: sa.Table, columns: Sequence[Sequence[Any]]) -> None:
     """Insert rows into `table`: `columns[j]` holds the values of `table.columns[j]`, one
@@ -102,6 +104,8 @@ def _processed(conn: Connection, col: sa.Column[Any], values: Sequence[Any]) -> 
     dialect = conn.dialect
     proc: Callable[[Any], Any] | None = col.type.dialect_impl(dialect).bind_processor(dialect)
     if proc is not None:
+        if dialect.name == "sqlite":  # SQLite keeps any value: one that does not convert, as is
+            proc = lenient(proc)
         values = list(map(proc, values))
     if dialect.name == "postgresql" and isinstance(col.type, sa.DateTime):
         values = _pg_naive(conn, col, values)

@@ -18,6 +18,7 @@ per-column rules and detection as a Parquet row group (`deid_table`).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from copy import copy as shallow_copy
@@ -45,8 +46,10 @@ from tianping.privacy._deid_db_schema import (
 from tianping.privacy._policy import Policy
 from tianping.privacy._scan import _safe_message
 from tianping.privacy._scan_db import (
+    as_stored,
     cell_text,
     is_database_url,
+    loose_sqlite,
     open_database,
     reflect_table,
     table_location,
@@ -151,16 +154,22 @@ class _Source:
     ) -> None:  # fmt: skip
         import pyarrow as pa
 
+        self.where = where
         self.meta = reflect_table(engine, table, schema, where)
         self.cols = list(self.meta.columns)
         self.deid = deid
         in_schema = pa.schema([pa.field(c.name, _arrow_type(c.type)) for c in self.cols])
         out_schema = table_out_schema(in_schema, deid, where)  # checks the policy's columns
         rules = deid.policy.columns
+        dialect = engine.dialect.name
+        # SQLite columns of no type (or NUMERIC affinity) hold text as often as numbers
+        self.loose = {c.name for c in self.cols if loose_sqlite(c, dialect)}
+        self.select = as_stored(self.cols, dialect)
         self.touched = [
             c
             for c in self.cols
-            if deid.touches(c.name) and (c.name in rules or (_holds_text(c) if for_db else True))
+            if deid.touches(c.name)
+            and (c.name in rules or (_holds_text(c) or c.name in self.loose if for_db else True))
         ]
         self.rewritten = {c.name for c in self.touched}
         if for_db:
@@ -181,7 +190,7 @@ class _Source:
             for i, f in zip(work, self.in_schema, strict=True)
         ]
 
-    def deid_rows(self, part: Any) -> Any:
+    def deid_rows(self, part: Any, row0: int = 0) -> Any:
         """One batch of result rows, de-identified: the work columns, as an Arrow table in
         `out_schema`."""
         import pyarrow as pa
@@ -194,16 +203,39 @@ class _Source:
             try:
                 arrays.append(pa.array(values, type=f.type))
             except (pa.ArrowTypeError, pa.ArrowInvalid):  # SQLite: a number in a text column
-                arrays.append(pa.array([cell_text(v) for v in values], type=f.type))
+                arrays.append(self._as_text(values, f, i, row0))
         batch = pa.Table.from_arrays(arrays, schema=self.in_schema)
         return deid_table(batch, self.deid, self.out_schema)
+
+    def _as_text(self, values: Sequence[Any], field: Any, i: int, row0: int) -> Any:
+        """A batch's values of column i where they do not fit its Arrow type: as text, for a
+        text column; otherwise a located error (SQLite keeps text in a DATETIME column, and
+        an extract types its columns)."""
+        import pyarrow as pa
+
+        try:
+            return pa.array([cell_text(v) for v in values], type=field.type)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
+        col = self.cols[i]
+        for k, v in enumerate(values):
+            try:
+                pa.array([v], type=field.type)
+            except (pa.ArrowTypeError, pa.ArrowInvalid):
+                raise InputError(
+                    f"{self.where}, row {row0 + k + 1}, column {col.name}: a value of type "
+                    f"{type(v).__name__} is not a {col.type}; SQLite keeps any value in any "
+                    "column. Write a copy into a database, which keeps it, or fix the value "
+                    "/ 值与列类型不符"
+                ) from None
+        raise InputError(f"{self.where}, column {col.name}: values do not fit {col.type}")
 
     def becomes_text(self, column: Any) -> bool:
         """Whether the policy turns a column that is not a text column into text."""
         import pyarrow as pa
 
-        if column.name not in self.rewritten:
-            return False
+        if column.name not in self.rewritten or column.name in self.loose:
+            return False  # a loose SQLite column takes text as it is
         return bool(
             pa.types.is_string(self.out_schema.field(column.name).type)
         ) and not _holds_text(column)
@@ -402,9 +434,9 @@ def _extract(
             _writer(kind, tmp, src.out_schema) as write,
             engine.connect() as conn,
         ):
-            result = conn.execution_options(stream_results=True).execute(select(*src.cols))
+            result = conn.execution_options(stream_results=True).execute(select(*src.select))
             for part in result.partitions(batch_rows):
-                write(src.deid_rows(part))
+                write(src.deid_rows(part, rows))
                 rows += len(part)
                 if on_rows is not None:
                     on_rows(len(part))
@@ -423,6 +455,8 @@ def _target_type(column: Any, src: _Source, same_dialect: bool, same_database: b
     from sqlalchemy import types as sa
 
     rewritten = column.name in src.rewritten
+    if isinstance(column.type, sa.NullType):  # SQLite's column of no type
+        return _untyped() if same_dialect else sa.Text()
     if src.becomes_text(column) or (rewritten and isinstance(column.type, sa.String)):
         change = value_change(column, src.deid.policy, src.rewritten)
         length = getattr(column.type, "length", None)
@@ -444,6 +478,26 @@ def _target_type(column: Any, src: _Source, same_dialect: bool, same_database: b
         return column.type.as_generic()
     except NotImplementedError:  # a type with no generic form (e.g. PostgreSQL's INET)
         return sa.Text()
+
+
+@functools.cache
+def _untyped_class() -> Any:
+    from sqlalchemy.types import UserDefinedType
+
+    class Untyped(UserDefinedType[Any]):
+        """A SQLite column declared with no type, as its source was (it keeps any value
+        as given)."""
+
+        cache_ok = True
+
+        def get_col_spec(self, **kw: Any) -> str:
+            return ""
+
+    return Untyped
+
+
+def _untyped() -> Any:
+    return _untyped_class()()  # the class is made on first use: SQLAlchemy loads lazily
 
 
 class _Databases:
@@ -626,9 +680,9 @@ def _fill(
         rconn = wconn if one_conn else engine.connect()
         try:
             stream = {"stream_results": True}  # this statement only: inserts follow
-            with rconn.execute(select(*src.cols), execution_options=stream) as result:
+            with rconn.execute(select(*src.select), execution_options=stream) as result:
                 for part in result.partitions(batch_rows):
-                    done = src.deid_rows(part)
+                    done = src.deid_rows(part, rows)
                     raw = list(zip(*part, strict=True)) if part else [()] * len(src.cols)
                     columns = [
                         copy.to_target[c.name](
@@ -640,6 +694,9 @@ def _fill(
                         )
                         for c, values in zip(src.cols, raw, strict=True)
                     ]
+                    for j, c in enumerate(src.cols):  # loose SQLite values keep their kind
+                        if c.name in src.loose and c.name in touched:
+                            columns[j] = list(map(_unless_same, raw[j], columns[j]))
                     insert_rows(wconn, new, columns)  # COPY on PostgreSQL
                     rows += len(part)
                     if on_rows is not None:
@@ -713,13 +770,13 @@ class _InPlace:
         rows = changed = 0
         last: tuple[Any, ...] | None = None
         while True:
-            q = select(*src.cols).order_by(*keys).limit(batch_rows)
+            q = select(*src.select).order_by(*keys).limit(batch_rows)
             if last is not None:
                 q = q.where(key_expr > (last[0] if len(keys) == 1 else tuple_(*last)))
             part = conn.execute(q).all()
             if not part:
                 break
-            done = src.deid_rows(part)
+            done = src.deid_rows(part, rows)
             for pos, c in self.checked:
                 for i, v in enumerate(done.column(c.name).to_pylist()):
                     if v != cell_text(part[i][pos]):
@@ -736,7 +793,10 @@ class _InPlace:
             was = [json_text if _is_json(c) else _as_is for _, c in rewrite]
             updates = []
             for i, raw in enumerate(part):
-                vals = [col[i] for col in new]
+                vals = [
+                    _unless_same(raw[pos], col[i]) if c.name in src.loose else col[i]
+                    for col, (pos, c) in zip(new, rewrite, strict=True)
+                ]
                 if all(
                     v == old(raw[pos]) for v, old, (pos, _) in zip(vals, was, rewrite, strict=True)
                 ):
@@ -806,6 +866,12 @@ def _in_place(
     finally:
         engine.dispose()
     return DeidReport(files=files)
+
+
+def _unless_same(raw: Any, new: Any) -> Any:
+    """A loose SQLite value de-identified as text: the stored value itself (a number stays
+    a number) unless its text changed."""
+    return raw if new == cell_text(raw) else new
 
 
 def _as_is(value: Any) -> Any:

@@ -74,6 +74,75 @@ def _scannable(type_: Any) -> bool:
     )
 
 
+def loose_sqlite(column: Any, dialect: str) -> bool:
+    """A SQLite column whose declared type says nothing about what it holds: no type at
+    all, or a name SQLite gives NUMERIC affinity (`string`, `numeric`, `decimal`), where
+    text stays text. Such columns are scanned and de-identified as text."""
+    from sqlalchemy import types as sa
+
+    t = column.type
+    return dialect == "sqlite" and (
+        isinstance(t, sa.NullType)
+        or (isinstance(t, sa.Numeric) and not isinstance(t, sa.Integer | sa.Float))
+    )
+
+
+def as_stored(columns: list[Any], dialect: str) -> list[Any]:
+    """The columns to select. On SQLite a value is whatever was stored, whatever the
+    declared type: a column's own conversion is tried and the stored value kept where it
+    fails (text in a NUMERIC or DATETIME column), instead of an exception mid-table."""
+    from sqlalchemy import String, type_coerce
+
+    if dialect != "sqlite":
+        return columns
+    return [
+        c if isinstance(c.type, String) else type_coerce(c, _as_stored(c.type)).label(c.name)
+        for c in columns
+    ]
+
+
+def _as_stored_type() -> Any:
+    from sqlalchemy.types import NullType, TypeDecorator
+
+    class AsStored(TypeDecorator[Any]):
+        impl = NullType
+        cache_ok = True
+
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def result_processor(self, dialect: Any, coltype: Any) -> Any:
+            proc = self.inner.dialect_impl(dialect).result_processor(dialect, coltype)
+            return None if proc is None else lenient(proc)
+
+    return AsStored
+
+
+def lenient(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A driver-value conversion that keeps the value as it is where it does not apply."""
+
+    def run(value: Any) -> Any:
+        try:
+            return proc(value)
+        except (TypeError, ValueError, ArithmeticError):
+            return value
+
+    return run
+
+
+def _as_stored(inner: Any) -> Any:
+    """`inner` with a lenient result conversion (the class is made on first use: SQLAlchemy
+    is imported lazily)."""
+    global _AS_STORED
+    if _AS_STORED is None:
+        _AS_STORED = _as_stored_type()
+    return _AS_STORED(inner)
+
+
+_AS_STORED: Any = None
+
+
 def text_array(type_: Any) -> bool:
     """Whether a column type is an array of text (of any dimensions)."""
     from sqlalchemy import types as sa
@@ -254,12 +323,13 @@ def _scan_table(
     adbc_errors = adbc.errors if adbc is not None else ()
     try:
         meta = reflect_table(engine, table, schema, rep.path)
-        cols = [c for c in meta.columns if _scannable(c.type)]
+        dialect = engine.dialect.name
+        cols = [c for c in meta.columns if _scannable(c.type) or loose_sqlite(c, dialect)]
         if not cols:
             rep.status, rep.message = "skipped", "no text or integer columns / 无文本或整数列"
             return rep, examples
         keys = list(meta.primary_key.columns)
-        query = select(*cols, *keys)
+        query = select(*as_stored([*cols, *keys], dialect))
         if opts.max_rows is not None:  # one row more: whether the table has more
             query = query.limit(opts.max_rows + 1)
         names = [c.name for c in cols]
