@@ -120,3 +120,24 @@ def test_corrupt_and_unsupported_compressed_files(tmp_path: Path) -> None:
     with pytest.raises(Exception, match=r"gbk\.txt\.gz: not valid utf-8") as err:
         deid_path(gbk, tmp_path / "g.txt.gz", parse_policy(POLICY))
     assert ".tianping-" not in str(err.value)  # named by the user's file
+
+
+@pytest.mark.parametrize("suffix", CODECS)
+def test_anonymity_reads_compressed_tables(tmp_path: Path, suffix: str) -> None:
+    """`tianping anonymity` measures a compressed CSV or JSON Lines table as the plain one."""
+    from tianping.privacy._anonymity import load_table, measure
+
+    csv = "age,zip,disease\n" + "".join(
+        f"{20 + i % 7},{100 + i % 3},{'flu' if i % 2 else 'cold'}\n" for i in range(90)
+    )
+    jsonl = "".join(
+        json.dumps({"age": 20 + i % 7, "zip": 100 + i % 3, "disease": "flu"}) + "\n"
+        for i in range(90)
+    )
+    for name, data in (("t.csv", csv), ("t.jsonl", jsonl)):
+        plain, packed = tmp_path / name, tmp_path / (name + suffix)
+        plain.write_text(data, encoding="utf-8")
+        packed.write_bytes(_compress(data.encode(), suffix))
+        want = measure(load_table(plain), ["age", "zip"], ["disease"])
+        got = measure(load_table(packed), ["age", "zip"], ["disease"])
+        assert got.model_dump() == want.model_dump() and want.k > 1

@@ -13,7 +13,8 @@ numpy, never per-class Python.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import polars as pl
 from pydantic import BaseModel, Field
 
 from tianping.errors import InputError
+from tianping.privacy._compressed import compression_of, inner_path, open_binary
 
 __all__ = [
     "AnonymityReport",
@@ -402,12 +404,19 @@ def load_table(
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    kind = (fmt or path.suffix.lstrip(".")).lower()
+    kind = (fmt or inner_path(path).suffix.lstrip(".")).lower()  # a.csv.gz is CSV
+    packed = compression_of(path)
+    if packed and kind in ("parquet", "pq", "arrow", "feather", "ipc"):
+        raise InputError(f"{path}: a compressed {kind} file: decompress it first / 请先解压")
     try:
         if kind in ("parquet", "pq"):
             df = pl.read_parquet(path)
         elif kind in ("jsonl", "ndjson"):
-            df = pl.read_ndjson(path)
+            if packed:
+                with open_binary(path) as fh:
+                    df = pl.read_ndjson(io.BytesIO(fh.read()))
+            else:
+                df = pl.read_ndjson(path)
         elif kind in ("arrow", "feather", "ipc"):
             df = pl.read_ipc(path)
         else:
@@ -415,7 +424,7 @@ def load_table(
             df = _read_csv(path, sep, has_header, columns, skip_rows)
             df = df.filter(~pl.all_horizontal(pl.all().is_null()))
             df = _type_strings(df, na_values, keep_na_tokens)
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError, ValueError) as exc:
+    except (pl.exceptions.PolarsError, OSError, EOFError, UnicodeDecodeError, ValueError) as exc:
         if isinstance(exc, InputError):
             raise
         # parsers quote the offending row: keep only the message's head, never the data
@@ -476,10 +485,7 @@ def _read_csv(
     error naming the rows: k over a table with rows dropped or shifted would be wrong."""
     import csv
 
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    with path.open(encoding="utf-8", newline="") as fh:
+    with io.TextIOWrapper(open_binary(path), encoding="utf-8", newline="") as fh:
         for _ in range(skip_rows):
             fh.readline()
         first = next(csv.reader([fh.readline()], delimiter=sep), [])
@@ -498,22 +504,8 @@ def _read_csv(
         bad.append((at, row.expected_columns, row.actual_columns))  # row.text: never shown
         return "skip"
 
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(
-            skip_rows=skip_rows + (1 if has_header else 0),
-            column_names=names,
-            use_threads=False,  # numbers the bad rows
-        ),
-        parse_options=pacsv.ParseOptions(
-            delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            strings_can_be_null=True,
-            null_values=[""],
-        ),
-    )
+    with open_binary(path) as source:  # decompressed as the suffix says
+        table = _read_all(source, names, skip_rows, has_header, sep, on_invalid)
     if bad:
         shown = "; ".join(
             f"data row {at if at is not None else '?'}: expected {exp} fields, got {got}"
@@ -529,8 +521,34 @@ def _read_csv(
     return df
 
 
+def _read_all(
+    source: Any, names: list[str], skip_rows: int, has_header: bool, sep: str,
+    on_invalid: Callable[[Any], str],
+) -> Any:  # fmt: skip
+    """The whole CSV stream, every field as text, bad rows to `on_invalid`."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    return pacsv.read_csv(
+        source,
+        read_options=pacsv.ReadOptions(
+            skip_rows=skip_rows + (1 if has_header else 0),
+            column_names=names,
+            use_threads=False,  # numbers the bad rows
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+
+
 def _sniff_delimiter(path: Path) -> str:
-    with path.open("rb") as fh:
+    with open_binary(path) as fh:
         head = fh.read(65536).decode("utf-8", errors="replace")
     first = head.splitlines()[0] if head else ""
     counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
