@@ -41,6 +41,11 @@ def _columns() -> dict[str, pa.Array]:
             ],
             pa.list_(ENTRY),
         ),
+        "utf8_bytes": pa.array([b"b1", None, "电话b3".encode(), b"b4"], pa.binary()),
+        "bytes_in_struct": pa.array(
+            [{"raw": b"r1"}, {"raw": None}, None, {"raw": b"r4"}],
+            pa.struct([("raw", pa.large_binary())]),
+        ),
         "dict_in_list": pa.array([["q"], ["r", "q"], None, None], pa.list_(pa.string())).cast(
             pa.list_(pa.dictionary(pa.int8(), pa.string()))
         ),
@@ -72,6 +77,8 @@ def test_map_text_keeps_type_nulls_and_nesting(name: str, cut: str) -> None:
 def _py_upper(v: Any) -> Any:
     if isinstance(v, str):
         return v.upper()
+    if isinstance(v, bytes):
+        return v.upper()
     if isinstance(v, list):
         return [(x[0], _py_upper(x[1])) if isinstance(x, tuple) else _py_upper(x) for x in v]
     if isinstance(v, dict):
@@ -96,6 +103,14 @@ def test_text_leaves_give_paths_values_and_rows() -> None:
     # a slice keeps its own rows
     ((path, vals, rows),) = text_leaves(cols["large"].slice(1), "large")
     assert (path, vals.to_pylist(), rows.tolist()) == ("large[]", ["g2", "g3"], [0, 0])
+
+
+def test_binary_that_is_not_text_is_left_alone() -> None:
+    blobs = pa.array([b"\xff\xfe\x00", b"ok"], pa.binary())
+    assert list(text_leaves(blobs, "blob")) == []
+    assert map_text(blobs, "blob", _upper).equals(blobs)
+    got = {p: v.to_pylist() for p, v, _ in text_leaves(_columns()["utf8_bytes"], "u")}
+    assert got == {"u": ["b1", None, "电话b3", "b4"]}
 
 
 def test_holds_text() -> None:

@@ -323,6 +323,10 @@ def test_parquet_dictionary_and_nested_columns_are_scanned(tmp_path: Path) -> No
                                 pa.struct([("phone", pa.string()), ("n", pa.int64())])),
             "attrs": pa.array([[("mail", f"u{i}@example.com")] for i in range(n)],
                               pa.map_(pa.string(), pa.string())),
+            # text written as bytes (Parquet without the UTF8 annotation), and real bytes
+            "memo": pa.array([f"备注 {mobile}".encode() if i % 10 == 0 else b"-"
+                              for i in range(n)], pa.binary()),
+            "blob": pa.array([b"\xff\x00" + mobile.encode()] * n, pa.binary()),
         }
     )  # fmt: skip
     path = tmp_path / "nested.parquet"
@@ -338,7 +342,8 @@ def test_parquet_dictionary_and_nested_columns_are_scanned(tmp_path: Path) -> No
     rows = {(e.column, e.row, e.start) for e in ex}
     assert {r for c, r, _ in rows if c == "tags[]"} == {1, 6, 11, 16, 21, 26}  # 1-based rows
     assert ("tags[]", 6, 4) in rows and ("contact.phone", 2, 0) in rows
-    assert rep.counts == {"cn_mobile": 31, "email": n}
+    assert cols["memo"].types == {"cn_mobile": 3} and "blob" not in cols
+    assert rep.counts == {"cn_mobile": 34, "email": n}
 
 
 def test_text_lines_across_blocks_line_ends_and_long_lines(tmp_path: Path) -> None:

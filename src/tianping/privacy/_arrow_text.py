@@ -1,5 +1,6 @@
 """The text inside Arrow columns that are not plain strings: dictionary-encoded strings,
-string views, and strings nested in lists, structs and maps (Parquet's nested columns).
+string views, binary values that are UTF-8 text, and strings nested in lists, structs and
+maps (Parquet's nested columns).
 
 `text_leaves` lists a column's text for scanning: each leaf path (`tags[]`, `addr.city`,
 `attrs{}` for a map's values; map keys are names, as JSON keys are, and are left out),
@@ -34,12 +35,30 @@ def _is_view(t: Any) -> bool:
     return bool(view and view(t))
 
 
-def holds_text(t: Any) -> bool:
-    """Whether a column of type `t` holds text anywhere: strings of any layout, or
-    strings within lists, structs and maps (map values; keys are not searched)."""
+def _is_binary(t: Any) -> bool:
     import pyarrow as pa
 
-    if is_plain_text(t) or _is_view(t):
+    return bool(pa.types.is_binary(t) or pa.types.is_large_binary(t))
+
+
+def _utf8(arr: Any) -> Any:
+    """A binary array as large_string when every value is UTF-8 (Parquet written without
+    the UTF8 annotation, as Impala and older Hive do), else None: real bytes stay bytes."""
+    import pyarrow as pa
+
+    try:
+        return arr.cast(pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
+def holds_text(t: Any) -> bool:
+    """Whether a column of type `t` may hold text anywhere: strings of any layout, binary
+    values that turn out to be UTF-8, or either within lists, structs and maps (map
+    values; keys are not searched)."""
+    import pyarrow as pa
+
+    if is_plain_text(t) or _is_view(t) or _is_binary(t):
         return True
     if pa.types.is_dictionary(t):
         return holds_text(t.value_type)
@@ -71,9 +90,13 @@ def _leaves(arr: Any, path: str, rows: Any) -> Iterator[tuple[str, Any, Any]]:
     import pyarrow.compute as pc
 
     t = arr.type
-    if is_plain_text(t) or _is_view(t) or pa.types.is_dictionary(t):
-        if pa.types.is_dictionary(t):
-            arr = arr.dictionary_decode()
+    if _is_binary(t):
+        text = _utf8(arr)
+        if text is not None:
+            yield path, text, rows
+    elif pa.types.is_dictionary(t):
+        yield from _leaves(arr.dictionary_decode(), path, rows)
+    elif is_plain_text(t) or _is_view(t):
         yield path, arr.cast(pa.large_string()), rows
     elif pa.types.is_map(t):
         entries = arr.cast(pa.list_(pa.struct([t.key_field, t.item_field])))
@@ -106,11 +129,13 @@ def _map(arr: Any, path: str, fn: LeafFn) -> Any:
     import pyarrow.compute as pc
 
     t = arr.type
+    if _is_binary(t):
+        text = _utf8(arr)
+        return arr if text is None else fn(path, text).cast(t)
     if is_plain_text(t) or _is_view(t):
         return fn(path, arr.cast(pa.large_string())).cast(t)
     if pa.types.is_dictionary(t):
-        new = fn(path, arr.dictionary_decode().cast(pa.large_string())).cast(t.value_type)
-        return pc.dictionary_encode(new).cast(t)
+        return pc.dictionary_encode(_map(arr.dictionary_decode(), path, fn)).cast(t)
     own = arr.buffers()[: 1 if pa.types.is_struct(t) or pa.types.is_fixed_size_list(t) else 2]
     if pa.types.is_map(t):
         entries = arr.values  # struct<key, value>, whole: the offsets index into it
