@@ -477,7 +477,8 @@ def test_parquet_row_groups_and_column_rules_match_value_by_value(
     assert fast.schema.field("code").type == pa.string()  # redacted numbers become text
     assert fast.schema.field("city").type == pa.large_string()
     assert fast.column("city").null_count == sum(1 for v in table["city"].to_pylist() if v != "")
-    assert fast.column("id").to_pylist()[:4] == ["110105", "１１０１０５", "110105", "*"]
+    # a full-width ID reads as its ASCII digits: the prefix is written so
+    assert fast.column("id").to_pylist()[:4] == ["110105", "110105", "110105", "*"]
 
 
 def test_jsonl_column_rules_match_the_python_tokenizer(

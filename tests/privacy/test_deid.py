@@ -359,6 +359,30 @@ def test_parquet_integers_with_pi_are_reported_not_left_silently(tmp_path: Path)
     assert "left: phone: cn_mobile 2" in res.output and "13812345678" not in res.output
 
 
+def test_full_width_identifiers_are_found_and_replaced_in_place(tmp_path: Path) -> None:
+    """Numbers typed in full-width mode (手机号１３８…) are found and replaced where they
+    stand; a keyed pseudonym is the same for the full-width and the plain form, so joins
+    still match."""
+    src = tmp_path / "notes.txt"
+    src.write_text(
+        "手机号１３８１２３４５６７８，请回电。\n"
+        "座机（０１０）１２３４５６７８\n"
+        "邮箱 ｌｉ＠ｅｘａｍｐｌｅ．ｃｏｍ\n",
+        encoding="utf-8",
+    )
+    pol = parse_policy(
+        "types:\n  cn_mobile: {action: mask, keep_start: 3}\n  '*': {action: redact}\n"
+    )
+    rep = deid_path(src, tmp_path / "out.txt", pol)
+    assert rep.files[0].replaced == {"cn_landline": 1, "cn_mobile": 1, "email": 1}
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == (
+        "手机号１３８********，请回电。\n座机[CN_LANDLINE]\n邮箱 [EMAIL]\n"
+    )
+    token = parse_policy("columns:\n  phone: {action: pseudonymise}\n")
+    deid = Deidentifier(token)
+    assert deid.cell("１３８１２３４５６７８", "phone") == deid.cell("13812345678", "phone")
+
+
 def test_never_overwrites_input(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("a\n1\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import threading
 from pathlib import Path
 
@@ -290,6 +291,35 @@ def test_same_findings_on_fuzzed_edges(seed: int) -> None:
     _assert_same(texts, a, b)
 
 
+def _widen(text: str, rng: random.Random) -> str:
+    """Some ASCII characters of `text` in their full-width forms (as typed in full-width
+    mode), the rest as they are."""
+    return "".join(
+        chr(ord(c) + 0xFEE0) if "!" <= c <= "~" and rng.random() < 0.4 else c for c in text
+    )
+
+
+def test_full_width_rows_are_read_folded() -> None:
+    """A row with full-width digits, letters or '@' (１３８１２３４５６７８) is read as its
+    folded text: the same findings, at the same code-point offsets, as the row with every
+    full-width form folded to ASCII; both engines agree, previews included (shown folded)."""
+    from tianping.privacy._types import FOLD_FULLWIDTH
+
+    rng = random.Random(31)
+    base = [r.text for r in generate_size(0.3, seed=13)] + [t for t in _fuzz_texts(800, 4) if t]
+    wide = [_widen(t, rng) for t in base]
+    folded = [t.translate(FOLD_FULLWIDTH) for t in wide]
+    alnum = [i for i, t in enumerate(wide) if re.search("[０-９Ａ-Ｚａ-ｚ＠]", t)]
+    assert len(alnum) > 0.9 * len(wide)
+    a = detect_batch([wide[i] for i in alnum], engine="compiled", today=TODAY)
+    b = detect_batch([folded[i] for i in alnum], engine="compiled", today=TODAY)
+    assert a.height > 1000
+    assert a.select(COLS).equals(b.select(COLS)) and a["preview"].equals(b["preview"])
+    p = detect_batch([wide[i] for i in alnum], engine="polars", today=TODAY)
+    assert p.select(COLS).sort(KEY).equals(a.select(COLS).sort(KEY))
+    assert sorted(p["preview"].to_list()) == sorted(a["preview"].to_list())
+
+
 def test_previews_are_masked_and_equal() -> None:
     texts: list[str | None] = ["身份证 " + _id18(random.Random(5)) + "，邮箱 ab@qq.com"]
     a = detect_batch(texts, engine="polars", today=TODAY)
@@ -527,7 +557,7 @@ def test_previews_in_c_equal_mask_preview_on_fuzzed_values() -> None:
     spaces = [c for c in map(chr, range(0x3001)) if c.isspace()]
     alphabet = (
         list("0123456789abcXYZ@.-:/()+_#") + spaces + list("王李欧阳司马北京市区路号") + ["𠀋", "é"]
-    )
+    ) + list("１９ａＸ＠．－：（）＿，")  # full-width forms: shown folded
     r = random.Random(17)
     values = ["", "a", "王", "欧阳", "欧阳娜娜", "a@b", "@", "1.2", "x y  z", " "]
     values += [c + "x" for c in COMPOUND_SURNAMES]

@@ -41,7 +41,7 @@ from tianping.privacy._policy import (
     Redact,
     Suppress,
 )
-from tianping.privacy._types import Match
+from tianping.privacy._types import FOLD_FULLWIDTH, Match
 
 if TYPE_CHECKING:  # polars is imported where text is de-identified in blocks
     import polars as pl
@@ -250,7 +250,9 @@ class Deidentifier:
     def _token(self, prefix: str, domain: str, value: str, length: int) -> str:
         """PREFIX_ and `length` letters of the keyed digest: hex digits written as a-p, so
         that no run of digits in a token reads as a phone or card number on a rescan."""
-        return f"{prefix}_{self._mac(domain, value.strip())[:length].translate(_HEX_LETTERS)}"
+        # full-width and plain forms of one value (１３８…, 138…) get one token
+        folded = value.strip().translate(FOLD_FULLWIDTH)
+        return f"{prefix}_{self._mac(domain, folded)[:length].translate(_HEX_LETTERS)}"
 
     def _shift_days(self, rule: DateShift, per_value: str | None) -> int:
         if rule.days is not None:
@@ -714,7 +716,7 @@ class Deidentifier:
 
 
 def _generalise(value: str, rule: Generalise, label: str) -> str:
-    v = value.strip()
+    v = value.strip().translate(FOLD_FULLWIDTH)  # １１０１０５… reads as 110105…
     if rule.to == "year":
         if re.fullmatch(r"\d{17}[\dXx]", v):  # resident ID: birth year at positions 7-10
             return v[6:10]

@@ -72,7 +72,7 @@ from tianping.privacy._patterns import (
     SURNAMES,
     TAIL_PATTERNS,
 )
-from tianping.privacy._types import PI_TYPES, Match
+from tianping.privacy._types import FOLD_FULLWIDTH, PI_TYPES, Match
 
 DEFAULT_MIN_CONFIDENCE = 0.5
 _VECTOR_ROW_BYTES = 4096  # rows up to this size get offsets from vectorised splits
@@ -121,12 +121,18 @@ def _kinds(m: pl.Series, kinds: tuple[str, ...]) -> pl.Series:
     return pl.Series("kind", code)
 
 
+# a row with one of these is scanned folded: full-width digits, letters and '@'
+_FULLWIDTH_ALNUM = "[\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]"
+
+
 def mask_preview(value: str, pi_type: str) -> str:
     """A masked preview that keeps the shape but not the value (never the raw value).
 
     Long identifiers keep at most 2 leading and 2 trailing characters; names keep the
     surname; emails keep the first character and the domain; addresses keep 3 characters.
+    Full-width forms are shown folded (１３８… as 138…), as detection read them.
     """
+    value = value.translate(FOLD_FULLWIDTH)
     n = len(value)
     if n == 0:
         return ""
@@ -153,6 +159,19 @@ def mask_preview(value: str, pi_type: str) -> str:
     keep = 0 if n <= 3 else 1 if n <= 8 else 2
     body = value[keep : n - keep]
     return value[:keep] + re.sub(r"[^\s\-.:/()+]", "*", body) + value[n - keep :]
+
+
+def _fold_fullwidth(s: pl.Series) -> pl.Series:
+    """Rows with full-width digits, letters or '@' (typed in full-width mode: １３８…) with
+    every full-width form of an ASCII character folded to it. One character for one, so
+    offsets into the folded row are offsets into the row; as the compiled kernel does."""
+    flagged = s.str.contains(_FULLWIDTH_ALNUM).fill_null(False)
+    if not flagged.any():
+        return s
+    values = s.to_list()
+    for i in flagged.arg_true().to_list():
+        values[i] = values[i].translate(FOLD_FULLWIDTH)
+    return pl.Series(s.name, values, dtype=pl.String)
 
 
 def _as_series(texts: Any) -> pl.Series:
@@ -371,7 +390,7 @@ def detect_batch(
     back afterwards.
     """
     s = _as_series(texts)
-    if _kernel.wanted(engine):
+    if _kernel.wanted(engine):  # the kernel folds full-width forms itself
         return _kernel.scan_series(
             s,
             min_confidence=min_confidence,
@@ -379,6 +398,7 @@ def detect_batch(
             types=types,
             previews=previews,
         )
+    s = _fold_fullwidth(s)
     if (s.str.len_bytes().max() or 0) <= _VECTOR_ROW_BYTES:  # type: ignore[operator]
         return _detect_rows(
             s, min_confidence=min_confidence, today=today, types=types, previews=previews
@@ -592,14 +612,14 @@ def _numbers(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 
     # 18 characters: resident ID (MOD 11-2), else 18-digit card or credit code, else decoy
     id18 = lens(18).with_columns(
-        m.str.to_uppercase().alias("m"),
+        m.str.to_uppercase().alias("upper"),  # checked upper-cased, shown as written
         m.str.contains("^[0-9]+$").alias("digit"),
         m.str.contains(_USCC_REGION_RX).alias("reg"),
         m.str.contains("^[3-6]").alias("cardpfx"),
         m.str.starts_with("62").alias("up"),
     )
     if id18.height:
-        vals = id18["m"].to_list()
+        vals = id18["upper"].to_list()
         struct, chk, age = V.resident_id18(vals, today)
         is_id = struct & chk
         # cards and credit codes only among the rest (check digits cost; most are IDs)

@@ -826,6 +826,10 @@ typedef struct {
     double *oconf;
     int64_t nout, capout;
     int oom;
+    /* a row with full-width digits or letters, folded to ASCII (`fold_row`) */
+    uint8_t *fold;
+    int64_t *fold_at; /* byte of the row where each folded byte (and the end) came from */
+    int64_t capfold;
 } work_t;
 
 #define GROW(ptr, cap, need)                                                    \
@@ -1913,8 +1917,9 @@ static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int6
     }
 }
 
-static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
-                     uint32_t types) {
+/* One row as it is; whether it holds a byte >= 0x80. */
+static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
+                      uint32_t types) {
     row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0}; /* at_ls: set by find_at */
     w->nc = w->nf = 0;
     w->occ_upto = 0;
@@ -1923,14 +1928,95 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
     w->min_conf = min_conf;
     w->types = types;
     scan_groups(w, &r);
-    if (w->oom || !w->nc) return;
+    if (w->oom || !w->nc) return r.wide;
     for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
-    if (w->oom) return;
+    if (w->oom) return r.wide;
     emit_row(w, s, n, r.wide, row);
+    return r.wide;
+}
+
+/* Full-width forms of ASCII digits, letters and '@' (U+FF10-FF19, U+FF20-FF3A,
+   U+FF41-FF5A): Chinese text typed in full-width mode writes numbers and addresses so. */
+static int has_fullwidth_alnum(const uint8_t *s, int64_t n) {
+    const uint8_t *p = s, *e = s + n;
+    while (p + 3 <= e && (p = memchr(p, 0xEF, (size_t)(e - p - 2))) != NULL) {
+        uint8_t b1 = p[1], b2 = p[2];
+        if ((b1 == 0xBC && ((b2 >= 0x90 && b2 <= 0x99) || (b2 >= 0xA0 && b2 <= 0xBA))) ||
+            (b1 == 0xBD && b2 >= 0x81 && b2 <= 0x9A))
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
+/* whether s[p] starts a full-width form of an ASCII character (U+FF01-FF5E) */
+static inline int folds_at(const uint8_t *s, int64_t n, int64_t p) {
+    return s[p] == 0xEF && p + 3 <= n &&
+           ((s[p + 1] == 0xBC && s[p + 2] >= 0x81) || (s[p + 1] == 0xBD && s[p + 2] <= 0x9E));
+}
+
+/* s with each full-width form of an ASCII character folded to it, into out (n bytes at
+   most); at[k]: the byte of s where out[k] came from (at may be NULL) */
+static int64_t fold_into(const uint8_t *s, int64_t n, uint8_t *out, int64_t *at) {
+    int64_t k = 0;
+    for (int64_t p = 0; p < n;) {
+        if (at) at[k] = p;
+        if (folds_at(s, n, p)) {
+            out[k++] = (uint8_t)(s[p + 1] == 0xBC ? s[p + 2] - 0x60 : s[p + 2] - 0x20);
+            p += 3;
+        } else {
+            out[k++] = s[p++];
+        }
+    }
+    if (at) at[k] = n;
+    return k;
+}
+
+static int has_fold(const uint8_t *s, int64_t n) {
+    const uint8_t *p = s, *e = s + n;
+    while (p + 3 <= e && (p = memchr(p, 0xEF, (size_t)(e - p - 2))) != NULL) {
+        if (folds_at(s, n, p - s)) return 1;
+        p++;
+    }
+    return 0;
+}
+
+/* The row with every full-width form of an ASCII character (U+FF01-FF5E) folded to that
+   character: one code point for one, so code-point offsets stay; `fold_at` maps each
+   folded byte back to the row's. */
+static int64_t fold_row(work_t *w, const uint8_t *s, int64_t n) {
+    if (n + 1 > w->capfold) {
+        int64_t cap = w->capfold ? w->capfold : 256;
+        while (cap < n + 1) cap *= 2;
+        uint8_t *f = realloc(w->fold, (size_t)cap);
+        if (!f) { w->oom = 1; return -1; }
+        w->fold = f;
+        int64_t *a = realloc(w->fold_at, (size_t)cap * sizeof(int64_t));
+        if (!a) { w->oom = 1; return -1; }
+        w->fold_at = a;
+        w->capfold = cap;
+    }
+    return fold_into(s, n, w->fold, w->fold_at);
+}
+
+static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
+                     uint32_t types) {
+    int64_t first = w->nout;
+    if (!scan_plain(w, s, n, row, min_conf, types) || w->oom || !has_fullwidth_alnum(s, n))
+        return;
+    /* scan the folded row instead, and give its findings the row's byte offsets */
+    int64_t k = fold_row(w, s, n);
+    if (k < 0) return;
+    w->nout = first;
+    scan_plain(w, w->fold, k, row, min_conf, types);
+    for (int64_t o = first; o < w->nout; o++) {
+        w->obstart[o] = w->fold_at[w->obstart[o]];
+        w->obend[o] = w->fold_at[w->obend[o]];
+    }
 }
 
 static void work_free(work_t *w) {
-    free(w->c); free(w->f); free(w->o);
+    free(w->c); free(w->f); free(w->o); free(w->fold); free(w->fold_at);
     free(w->orow); free(w->ostart); free(w->oend); free(w->obstart); free(w->obend); free(w->otype); free(w->ominor); free(w->oconf);
 }
 
@@ -2808,18 +2894,38 @@ static PyObject *py_previews(PyObject *self, PyObject *args) {
             uint8_t *dst = vdata->p, *d = dst;
             int64_t *vo = voff->p;
             vo[0] = 0;
+            int no_memory = 0;
             Py_BEGIN_ALLOW_THREADS
             PV_LO = data.buf;
             PV_HI = PV_LO + data.len;
+            uint8_t *fold = NULL; /* a value with full-width forms, folded (as the scan saw it) */
+            int64_t capfold = 0;
             for (Py_ssize_t i = 0; i < k; i++) {
                 const uint8_t *v = (const uint8_t *)data.buf + off[arr_offset + rw[i]] + bs[i];
-                d = preview_of(v, be[i] - bs[i], ty[i], d);
+                int64_t len = be[i] - bs[i];
+                if (has_fold(v, len)) {
+                    if (len > capfold) {
+                        uint8_t *f = realloc(fold, (size_t)len);
+                        if (!f) { no_memory = 1; break; }
+                        fold = f;
+                        capfold = len;
+                    }
+                    int64_t m = fold_into(v, len, fold, NULL);
+                    PV_LO = fold;
+                    PV_HI = fold + m;
+                    d = preview_of(fold, m, ty[i], d);
+                    PV_LO = data.buf;
+                    PV_HI = PV_LO + data.len;
+                } else {
+                    d = preview_of(v, len, ty[i], d);
+                }
                 vo[i + 1] = d - dst;
             }
+            free(fold);
             Py_END_ALLOW_THREADS
             vdata->len = d - dst;
             voff->len = (k + 1) * 8;
-            res = PyTuple_Pack(2, (PyObject *)vdata, (PyObject *)voff);
+            res = no_memory ? PyErr_NoMemory() : PyTuple_Pack(2, (PyObject *)vdata, (PyObject *)voff);
         }
         Py_XDECREF(vdata);
         Py_XDECREF(voff);

@@ -7,6 +7,10 @@ from typing import Literal
 
 PIPLClass = Literal["general", "sensitive", "minor"]
 
+# full-width forms of ASCII characters (U+FF01-FF5E, typed in full-width mode: １３８…) to
+# the characters themselves, for str.translate: one character for one
+FOLD_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
 # PIPL Art. 28 categories, spelled as in `tianping.systems` SensitiveCategory.
 Art28 = Literal[
     "biometric",
