@@ -693,15 +693,26 @@ class Deidentifier:
         where a rule would act on it."""
         import pyarrow as pa
 
-        texts = [v for v in column.cast(pa.string()).to_pylist() if v]
-        if not texts:
-            return
         found = self.left.setdefault(name, Counter())
-        for text, ms in zip(texts, self._detect_many(texts), strict=True):
-            for m in self.matches(text, ms):
-                rule = self.policy.rule_for_type(m.pi_type)
-                if rule is not None and not isinstance(rule, Keep):
-                    found[m.pi_type] += 1
+        if self._detector is None and _kernel_wanted():  # one vectorised pass, no str per value
+            import polars as pl
+
+            from tianping.privacy._detect import detect_batch
+
+            texts = pl.Series(name, column.cast(pa.string()))
+            df = detect_batch(texts, min_confidence=self.policy.min_confidence, previews=False)
+            types = df["pi_type"].to_list()
+        else:
+            strs = [v for v in column.cast(pa.string()).to_pylist() if v]
+            types = [
+                m.pi_type
+                for text, ms in zip(strs, self._detect_many(strs), strict=True)
+                for m in self.matches(text, ms)
+            ]
+        for t in types:
+            rule = self.policy.rule_for_type(t)
+            if rule is not None and not isinstance(rule, Keep):
+                found[t] += 1
         if not found:
             del self.left[name]
 
@@ -713,6 +724,12 @@ class Deidentifier:
         if rule is None:
             return self.policy.detect_unlisted
         return not isinstance(rule, Keep)
+
+
+def _kernel_wanted() -> bool:
+    from tianping.privacy import _kernel
+
+    return _kernel.wanted(None)
 
 
 def _generalise(value: str, rule: Generalise, label: str) -> str:

@@ -21,6 +21,7 @@ PostgreSQL through SQLAlchemy too; `db_reader(url)` says which reader a URL gets
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import json
 import os
@@ -101,6 +102,7 @@ def as_stored(columns: list[Any], dialect: str) -> list[Any]:
     ]
 
 
+@functools.cache
 def _as_stored_type() -> Any:
     from sqlalchemy.types import NullType, TypeDecorator
 
@@ -134,13 +136,7 @@ def lenient(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def _as_stored(inner: Any) -> Any:
     """`inner` with a lenient result conversion (the class is made on first use: SQLAlchemy
     is imported lazily)."""
-    global _AS_STORED
-    if _AS_STORED is None:
-        _AS_STORED = _as_stored_type()
-    return _AS_STORED(inner)
-
-
-_AS_STORED: Any = None
+    return _as_stored_type()(inner)
 
 
 def text_array(type_: Any) -> bool:
