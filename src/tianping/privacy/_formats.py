@@ -7,14 +7,16 @@ from __future__ import annotations
 # workbooks read by calamine (the fastexcel package) when scanning
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 
+# documents whose text scans read from their XML (`_office.py`)
+OFFICE_TEXT_SUFFIXES = {".docx": "docx", ".pptx": "pptx", ".odt": "odt", ".pdf": "pdf"}
+
 # other office files: never read as text; the scan says what to export them as
 CONVERT: dict[str, tuple[str, str]] = {
     ".et": ("WPS spreadsheet", "WPS 表格"),
-    ".docx": ("Word document", "Word 文档"),
-    ".doc": ("Word document", "Word 文档"),
+    ".doc": ("Word 97-2003 document", "Word 97-2003 文档"),
+    ".ppt": ("PowerPoint 97-2003 presentation", "PowerPoint 97-2003 演示文稿"),
     ".wps": ("WPS document", "WPS 文档"),
-    ".pdf": ("PDF document", "PDF 文档"),
 }
 
-# neither is rewritten by de-identification
-OFFICE_SUFFIXES = EXCEL_SUFFIXES | frozenset(CONVERT)
+# none of these is rewritten by de-identification
+OFFICE_SUFFIXES = EXCEL_SUFFIXES | frozenset(CONVERT) | frozenset(OFFICE_TEXT_SUFFIXES)

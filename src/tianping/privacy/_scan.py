@@ -43,7 +43,7 @@ from tianping.privacy._detect import (
     detect_by_header,
     mask_preview,
 )
-from tianping.privacy._formats import CONVERT, EXCEL_SUFFIXES
+from tianping.privacy._formats import CONVERT, EXCEL_SUFFIXES, OFFICE_TEXT_SUFFIXES
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -254,6 +254,8 @@ def file_format(path: Path) -> str:
         return "jsonl"
     if suf in EXCEL_SUFFIXES:
         return "excel"
+    if suf in OFFICE_TEXT_SUFFIXES:
+        return OFFICE_TEXT_SUFFIXES[suf]
     return "text"
 
 
@@ -810,12 +812,32 @@ def _read_excel(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
         rep._read = rep.bytes * (k + 1) // max(1, len(names))
 
 
+def _read_office(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    """A Word, PowerPoint or OpenDocument file's paragraphs, part by part: the column is
+    the part (`document`, `comments`, `slide3`), the row the paragraph's number in it."""
+    from tianping.privacy._office import paragraphs, pdf_pages
+
+    parts = list(pdf_pages(path) if rep.format == "pdf" else paragraphs(path, rep.format))
+    if rep.format == "pdf" and parts and not any(line.strip() for _, p in parts for line in p):
+        rep.note(None, "no text layer (scanned pages?): nothing to read / 无文字层（扫描件？）")
+    for k, (part, paras) in enumerate(parts):
+        series = pl.Series(part, paras, dtype=pl.String)
+        for i in range(0, len(paras), opts.batch_rows):
+            yield i, {part: series.slice(i, opts.batch_rows)}, None
+        rep.rows += len(paras)
+        rep._read = rep.bytes * (k + 1) // max(1, len(parts))
+
+
 _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batch]]] = {
     "text": _read_text,
     "jsonl": _read_jsonl,
     "csv": _read_csv,
     "parquet": _read_parquet,
     "excel": _read_excel,
+    "docx": _read_office,
+    "pptx": _read_office,
+    "odt": _read_office,
+    "pdf": _read_office,
 }
 
 
@@ -892,14 +914,15 @@ def scan_file(
                 ),
             )
             return rep, examples
-        if fmt in ("parquet", "excel") and compression_of(path):
+        binary = ("parquet", "excel", *OFFICE_TEXT_SUFFIXES.values())
+        if fmt in binary and compression_of(path):
             rep.status, rep.message = (
                 "skipped",
                 f"a compressed {fmt} file: decompress it first (Parquet compresses inside) / "
                 "请先解压",
             )
             return rep, examples
-        if fmt not in ("parquet", "excel"):
+        if fmt not in binary:
             with open_binary(path) as fh:
                 head = fh.read(_SNIFF)
             sniffed = sniff_encoding(head)

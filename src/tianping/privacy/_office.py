@@ -1,0 +1,130 @@
+"""The text of Word (.docx), PowerPoint (.pptx), OpenDocument text (.odt) and PDF files,
+for scans: contracts, HR files, customer letters and slide decks hold PI as often as tables
+do. PDF text comes from pypdf (installed with `tianping[privacy]`), page by page, a line a
+row; a scanned PDF has no text layer to read, and the report says so.
+
+These are zip archives of XML. Each part that holds text (the body, headers, footers,
+footnotes, comments; each slide and its notes) gives its paragraphs in order, a paragraph's
+text being its runs joined (Word splits "13812345678" into runs wherever formatting or
+spell-checking changed), tabs as tabs and breaks as spaces. Only the standard library is
+used; expat's limits guard against entity expansion.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree
+
+from tianping.errors import InputError
+
+__all__ = ["paragraphs", "pdf_pages"]
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+
+# Word parts with text, in reading order; numbered ones (header1.xml …) sorted by number
+_WORD_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
+_SLIDE_PARTS = re.compile(r"ppt/(slides/slide|notesSlides/notesSlide)(\d+)\.xml")
+MAX_PART_BYTES = 256 << 20  # an uncompressed part past this is refused (a zip bomb)
+
+
+def paragraphs(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
+    """(part, its paragraphs' text) for each part of a .docx, .pptx or .odt file that holds
+    text: `document`, `header1`, `comments`; `slide3`, `notes3`; `content`. InputError for
+    a file that is not such an archive."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for name, label, para, texts in _parts(zf, kind):
+                info = zf.getinfo(name)
+                if info.file_size > MAX_PART_BYTES:
+                    raise InputError(
+                        f"{path}: part {name} unpacks to {info.file_size:,} bytes; not read "
+                        "/ 文档部件过大"
+                    )
+                with zf.open(info) as fh:
+                    yield label, _paragraphs(fh, para, texts)
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, EOFError) as exc:
+        raise InputError(f"{path}: not a readable {kind} file ({type(exc).__name__})") from None
+
+
+def _parts(zf: zipfile.ZipFile, kind: str) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(member, label, paragraph tag, {text tag: what it adds}) of the parts to read."""
+    names = zf.namelist()
+    if kind == "docx":
+        texts = {f"{_W}t": "", f"{_W}tab": "\t", f"{_W}br": " ", f"{_W}cr": " "}
+        found = [(m.group(1), n) for n in names if (m := _WORD_PARTS.fullmatch(n))]
+        order = ["document", "header", "footer", "footnotes", "endnotes", "comments"]
+        found.sort(key=lambda p: (order.index(p[0].rstrip("0123456789")), _number(p[0])))
+        return [(n, label, f"{_W}p", texts) for label, n in found]
+    if kind == "pptx":
+        texts = {f"{_A}t": "", f"{_A}br": " "}
+        slides = [
+            (m.group(1), int(m.group(2)), n) for n in names if (m := _SLIDE_PARTS.fullmatch(n))
+        ]
+        slides.sort(key=lambda s: (s[1], s[0].startswith("notes")))
+        return [
+            (n, f"{'notes' if what.startswith('notes') else 'slide'}{k}", f"{_A}p", texts)
+            for what, k, n in slides
+        ]
+    return [("content.xml", "content", f"{_TEXT}p|{_TEXT}h", {})] if "content.xml" in names else []
+
+
+def _number(label: str) -> int:
+    digits = label.lstrip("abcdefghijklmnopqrstuvwxyz")
+    return int(digits) if digits else 0
+
+
+def _paragraphs(fh: IO[bytes], para: str, texts: dict[str, str]) -> list[str]:
+    """The text of each outermost paragraph element (`para`: its tag, or tags joined by
+    "|"), in document order (a text
+    box's paragraphs inside one count as its text). `texts`: for OOXML, the elements whose
+    text is the paragraph's (`""`) or that stand for a tab or a break; ODF keeps text as
+    element text and tails, so a paragraph there is all its text in order."""
+    out: list[str] = []
+    parts: list[str] = []
+    depth = 0
+    odf = para.startswith(_TEXT)
+    tags = set(para.split("|"))  # ODF: paragraphs and headings
+    for event, el in ElementTree.iterparse(fh, events=("start", "end")):
+        if el.tag in tags:
+            if event == "start":
+                if depth == 0:
+                    parts = []
+                depth += 1
+                continue
+            depth -= 1
+            if depth == 0:
+                out.append("".join(el.itertext()) if odf else "".join(parts))
+                el.clear()
+            continue
+        if odf or event != "end" or depth == 0:
+            continue
+        add = texts.get(el.tag)
+        if add is not None:
+            parts.append((el.text or "") if add == "" else add)
+    return out
+
+
+def pdf_pages(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """(`page3`, its text lines) for each page of a PDF with a text layer. InputError for
+    a PDF pypdf cannot open, one encrypted with a password, or no pypdf."""
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError:
+        raise InputError(
+            "PDF: needs pypdf (pip install 'tianping[privacy]') / 读取 PDF 需安装 pypdf"
+        ) from None
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputError(f"{path}: an encrypted PDF; give a decrypted copy / 加密的 PDF")
+        for k, page in enumerate(reader.pages, start=1):
+            yield f"page{k}", (page.extract_text() or "").splitlines()
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise InputError(f"{path}: not a readable PDF ({type(exc).__name__})") from None

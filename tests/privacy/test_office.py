@@ -1,0 +1,171 @@
+"""Text of Word, PowerPoint and OpenDocument files for scans: real documents written by
+python-docx, and PresentationML and ODF packages written here; python-docx reads the same
+Word text independently."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tianping.privacy import _office
+from tianping.privacy._office import paragraphs
+from tianping.privacy._scan import scan_file
+
+MOBILE, ID, EMAIL = "13812345678", "11010519491231002X", "li.lei@example.com"
+
+
+def _docx(path: Path) -> Path:
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("劳动合同 / Employment contract")
+    p = d.add_paragraph("乙方手机：")
+    for piece in (MOBILE[:3], MOBILE[3:7], MOBILE[7:]):  # one number over three runs
+        p.add_run(piece).bold = True
+    table = d.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "身份证号"
+    table.cell(0, 1).text = ID
+    d.sections[0].header.paragraphs[0].text = f"联系 {EMAIL}"
+    d.add_comment(p.runs, text=f"核对手机 {MOBILE}", author="HR")
+    d.save(str(path))
+    return path
+
+
+def test_word_text_is_scanned_part_by_part(tmp_path: Path) -> None:
+    import docx
+
+    path = _docx(tmp_path / "contract.docx")
+    parts = dict(paragraphs(path, "docx"))
+    body = [p.text for p in docx.Document(str(path)).paragraphs]  # an independent reader
+    assert parts["document"][: len(body)] == body  # the table's paragraphs come after
+    assert parts["document"][1] == f"乙方手机：{MOBILE}"  # the runs joined
+    assert ID in parts["document"] and f"联系 {EMAIL}" in parts["header1"]
+    assert parts["comments"] == [f"核对手机 {MOBILE}"]
+    rep, found = scan_file(path)
+    assert rep.status == "ok" and rep.format == "docx"
+    assert rep.counts == {"cn_mobile": 2, "cn_resident_id": 1, "email": 1}
+    got = {(f.column, f.row, f.start, f.pi_type) for f in found}
+    assert ("document", 2, 5, "cn_mobile") in got  # row: the paragraph's number in its part
+    assert ("comments", 1, 5, "cn_mobile") in got
+    assert MOBILE not in rep.model_dump_json() + "".join(f.preview for f in found)
+
+
+def _pptx(path: Path) -> Path:
+    a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    p = "http://schemas.openxmlformats.org/presentationml/2006/main"
+
+    def slide(*paras: list[str], notes: bool = False) -> str:
+        body = "".join(
+            "<a:p>" + "".join(f"<a:r><a:t>{r}</a:t></a:r>" for r in runs) + "</a:p>"
+            for runs in paras
+        )
+        root = "p:notes" if notes else "p:sld"
+        return (
+            f'<{root} xmlns:a="{a}" xmlns:p="{p}"><p:cSld><p:spTree><p:sp><p:txBody>'
+            f"{body}</p:txBody></p:sp></p:spTree></p:cSld></{root}>"
+        )
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("ppt/slides/slide2.xml", slide(["客户名单"], ["张伟 ", MOBILE[:6], MOBILE[6:]]))
+        zf.writestr("ppt/slides/slide10.xml", slide([f"邮箱 {EMAIL}"]))
+        zf.writestr("ppt/notesSlides/notesSlide2.xml", slide([f"身份证 {ID}"], notes=True))
+    return path
+
+
+def test_slides_and_notes_are_scanned_in_order(tmp_path: Path) -> None:
+    path = _pptx(tmp_path / "deck.pptx")
+    parts = list(paragraphs(path, "pptx"))
+    assert [name for name, _ in parts] == ["slide2", "notes2", "slide10"]  # by number
+    assert parts[0][1] == ["客户名单", f"张伟 {MOBILE}"]
+    rep, found = scan_file(path)
+    assert rep.status == "ok" and rep.format == "pptx" and rep.rows == 4
+    assert rep.counts == {"cn_mobile": 1, "cn_resident_id": 1, "email": 1}
+    assert {(f.column, f.row) for f in found} == {("slide2", 2), ("notes2", 1), ("slide10", 1)}
+
+
+def test_opendocument_text_is_scanned(tmp_path: Path) -> None:
+    t = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+    o = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    content = (
+        f'<office:document-content xmlns:office="{o}" xmlns:text="{t}"><office:body>'
+        "<office:text><text:h>通知</text:h><text:p>请联系<text:span>王芳</text:span>，手机"
+        f"<text:span>{MOBILE[:5]}</text:span>{MOBILE[5:]}。</text:p>"
+        "</office:text></office:body></office:document-content>"
+    )
+    path = tmp_path / "letter.odt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        zf.writestr("content.xml", content)
+    assert list(paragraphs(path, "odt")) == [("content", ["通知", f"请联系王芳，手机{MOBILE}。"])]
+    rep, found = scan_file(path)
+    assert rep.counts.get("cn_mobile") == 1 and found[0].column == "content"
+
+
+def test_broken_and_oversized_documents_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip " + MOBILE.encode())
+    rep, _ = scan_file(bad)
+    assert rep.status == "error" and "not a readable docx file" in str(rep.message)
+    assert MOBILE not in str(rep.message)
+    big = _docx(tmp_path / "big.docx")
+    monkeypatch.setattr(_office, "MAX_PART_BYTES", 100)
+    rep, _ = scan_file(big)
+    assert rep.status == "error" and "unpacks to" in str(rep.message)
+
+
+def _pdf(path: Path, pages: list[list[str]]) -> Path:
+    """A PDF with a text layer: each page's lines in Helvetica, written by hand."""
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", ""]
+    kids = []
+    for lines in pages:
+        ops = "BT /F1 11 Tf 72 720 Td " + " ".join(f"({t}) Tj 0 -14 Td" for t in lines) + " ET"
+        stream = ops.encode("latin-1")
+        objs.append(f"<< /Length {len(stream)} >>\nstream\n{ops}\nendstream")
+        content = len(objs)
+        objs.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content} 0 R "
+            "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
+            ">> >> >> >>"
+        )
+        kids.append(f"{len(objs)} 0 R")
+    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(out)
+    return path
+
+
+def test_pdf_text_is_scanned_page_by_page(tmp_path: Path) -> None:
+    pytest.importorskip("pypdf")
+    from pypdf import PdfReader, PdfWriter
+
+    path = _pdf(tmp_path / "form.pdf", [["Application form"], ["Name: Li Lei", f"Tel {MOBILE}",
+                                                                   f"Mail {EMAIL}"]])  # fmt: skip
+    assert [p.extract_text() for p in PdfReader(str(path)).pages][1].startswith("Name")
+    rep, found = scan_file(path)
+    assert rep.status == "ok" and rep.format == "pdf" and rep.rows == 4
+    assert rep.counts == {"cn_mobile": 1, "email": 1, "person_name_en": 1}
+    assert {(f.column, f.row, f.pi_type) for f in found} >= {("page2", 2, "cn_mobile")}
+    # a password-protected copy: skipped with the reason, not read as empty
+    writer = PdfWriter(clone_from=str(path))
+    writer.encrypt("secret")
+    locked = tmp_path / "locked.pdf"
+    with locked.open("wb") as fh:
+        writer.write(fh)
+    rep, _ = scan_file(locked)
+    assert rep.status == "error" and "encrypted PDF" in str(rep.message)
+    # pages without a text layer (a scan): said so
+    blank = _pdf(tmp_path / "scan.pdf", [[], []])
+    rep, _ = scan_file(blank)
+    assert rep.status == "ok" and "no text layer" in rep.problems[0].message
