@@ -55,19 +55,19 @@ def scan_paths_ray(paths: Iterable[str | Path], opts: ScanOptions | None = None)
 
     t0 = time.perf_counter()
 
-    def one_file(path: str, o: ScanOptions) -> tuple[str, list[str]]:
-        from tianping.privacy._scan import scan_file
+    def one_file(path: str, o: ScanOptions) -> list[tuple[str, list[str]]]:
+        from tianping.privacy._scan import scan_one
 
-        rep, ex = scan_file(path, o)
-        return rep.model_dump_json(), [e.model_dump_json() for e in ex]
+        return [
+            (rep.model_dump_json(), [e.model_dump_json() for e in ex])
+            for rep, ex in scan_one(Path(path), o)  # a zip: a report per member
+        ]
 
     one = ray.remote(one_file)
 
-    for rep_json, ex_json in ray.get([one.remote(f, opts) for f in files]):
-        rep = FileReport.model_validate_json(rep_json)
-        report.files.append(rep)
-        report.findings.extend(Finding.model_validate_json(e) for e in ex_json)
-        for t, c in rep.counts.items():
-            report.counts[t] = report.counts.get(t, 0) + c
+    for results in ray.get([one.remote(f, opts) for f in files]):
+        for rep_json, ex_json in results:
+            rep = FileReport.model_validate_json(rep_json)
+            report.add(rep, [Finding.model_validate_json(e) for e in ex_json])
     report.seconds = time.perf_counter() - t0
     return report

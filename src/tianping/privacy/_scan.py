@@ -1149,6 +1149,23 @@ def _keep_examples(
         )
 
 
+def scan_one(
+    path: Path,
+    opts: ScanOptions,
+    threads: int = 1,
+    on_bytes: Callable[[int], None] | None = None,
+) -> list[tuple[FileReport, list[Finding]]]:
+    """`scan_file`, or for a zip archive one report per member (`a.zip!b/c.csv`)."""
+    from tianping.privacy._archive import is_archive, scan_archive
+
+    if not is_archive(path):
+        return [scan_file(path, opts, threads, on_bytes)]
+    results = scan_archive(path, opts, threads, scan_file, FileReport)
+    if on_bytes is not None:
+        on_bytes(path.stat().st_size)
+    return results
+
+
 def scan_paths(
     paths: Iterable[str | Path],
     opts: ScanOptions | None = None,
@@ -1171,8 +1188,8 @@ def scan_paths(
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=opts.workers) as threads:
-            jobs = [threads.submit(scan_file, f, opts, 1, on_bytes) for f in files]
-            for rep, ex in (job.result() for job in jobs):
+            jobs = [threads.submit(scan_one, f, opts, 1, on_bytes) for f in files]
+            for rep, ex in (one for job in jobs for one in job.result()):
                 report.add(rep, ex)
                 if progress:
                     progress(rep)
@@ -1185,12 +1202,14 @@ def scan_paths(
         try:
             ctx = mp.get_context("spawn")
             with ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx) as pool:
-                for rep, ex in pool.map(scan_file, files, [opts] * len(files)):
-                    report.add(rep, ex)
+                for f, results in zip(files, pool.map(scan_one, files, [opts] * len(files)),
+                                      strict=True):  # fmt: skip
+                    for rep, ex in results:
+                        report.add(rep, ex)
+                        if progress:
+                            progress(rep)
                     if on_bytes:
-                        on_bytes(rep.bytes)
-                    if progress:
-                        progress(rep)
+                        on_bytes(f.stat().st_size)
         finally:
             if old is None:
                 os.environ.pop("POLARS_MAX_THREADS", None)
@@ -1198,9 +1217,9 @@ def scan_paths(
                 os.environ["POLARS_MAX_THREADS"] = old
     else:
         for f in files:
-            rep, ex = scan_file(f, opts, threads=opts.workers, on_bytes=on_bytes)
-            report.add(rep, ex)
-            if progress:
-                progress(rep)
+            for rep, ex in scan_one(f, opts, threads=opts.workers, on_bytes=on_bytes):
+                report.add(rep, ex)
+                if progress:
+                    progress(rep)
     report.seconds = time.perf_counter() - t0
     return report
