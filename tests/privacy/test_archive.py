@@ -73,3 +73,37 @@ def test_bad_and_oversized_archives(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     path = _zip(tmp_path / "big.zip")
     rep = scan_paths([path])
     assert rep.files[0].status == "error" and "unpacks to" in str(rep.files[0].message)
+
+
+def test_zip_archives_deid_member_by_member(tmp_path: Path) -> None:
+    """Into a zip of the same member names, each de-identified as the file it is; members
+    that cannot be (encrypted, nested, not UTF-8 without --encoding) are reported and left
+    out, never copied as they were."""
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    src = _zip(tmp_path / "delivery.zip")
+    with zipfile.ZipFile(src, "a") as zf:
+        zf.writestr("export/gbk.txt", f"手机{MOBILE}\n".encode("gbk"))
+    pol = parse_policy(
+        "types:\n  cn_mobile: {action: mask, keep_start: 3}\n  '*': {action: redact}\n"
+    )
+    out = tmp_path / "out" / "clean.zip"
+    rep = deid_path(src, out, pol)
+    by = {f.input.split("!", 1)[1]: f for f in rep.files}
+    assert {k for k, f in by.items() if f.status == "skipped"} == {
+        "inner.zip", "secret.csv", "export/gbk.txt"
+    }  # fmt: skip
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+        csv = zf.read("export/customers.csv").decode()
+        packed = zf.read("export/events.jsonl.gz")
+    assert names == {"export/customers.csv", "export/events.jsonl.gz", "export/notes.txt",
+                     "../../escape.txt"}  # fmt: skip
+    assert csv == "id,phone\n1,138********\n2,x\n"
+    assert json.loads(gzip.decompress(packed)) == {"m": "[EMAIL]"}
+    assert by["export/customers.csv"].output == f"{out}!export/customers.csv"
+    with zipfile.ZipFile(out) as zf:
+        assert not any(MOBILE.encode() in zf.read(n) for n in zf.namelist())  # none left
+    with pytest.raises(Exception, match=r"into a \.zip"):
+        deid_path(src, tmp_path / "clean.csv", pol)

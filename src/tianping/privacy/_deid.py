@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from tianping.errors import InputError
+from tianping.privacy._archive import is_archive
 from tianping.privacy._arrow_text import holds_text, map_text
 from tianping.privacy._compressed import compression_of, inner_path, open_binary, open_write
 from tianping.privacy._formats import OFFICE_SUFFIXES
@@ -1497,6 +1498,43 @@ def _deid_file(
     return rep
 
 
+def _deid_archive(
+    src: Path, out: Path, deid: Deidentifier, opts: dict[str, Any]
+) -> list[DeidFileReport]:
+    """A zip archive member by member into a zip archive of the same member names (each
+    de-identified as the file it is); a member that cannot be is reported and left out of
+    the output, never copied as it was. `out` appears only whole."""
+    import zipfile
+
+    from tianping.privacy._archive import members
+
+    if not is_archive(out):
+        raise InputError(f"{out}: a zip archive is de-identified into a .zip / 输出应为 .zip")
+    reports: list[DeidFileReport] = []
+    with atomic_path(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, extracted, why in members(src):
+            shown = f"{src}!{name}"
+            kind = opts.get("fmt") or detect_format(Path(name))
+            if extracted is None:
+                reports.append(
+                    DeidFileReport(input=shown, format=kind, status="skipped", reason=why)
+                )
+                continue
+            target = extracted.parent / "out" / extracted.name
+            try:
+                rep = _deid_file(extracted, target, deid, **opts)
+            except InputError as exc:
+                why = exc.message.replace(str(extracted), shown).removeprefix(f"{shown}: ")
+                reports.append(
+                    DeidFileReport(input=shown, format=kind, status="skipped", reason=why)
+                )
+                continue
+            zout.write(target, arcname=name)
+            rep.input, rep.output = shown, f"{out}!{name}"
+            reports.append(rep)
+    return reports
+
+
 def _deid_compressed(
     src: Path, out: Path, deid: Deidentifier, codec: str, fmt: Format | None,
     encoding: str | None, layout: dict[str, Any],
@@ -1574,6 +1612,10 @@ def deid_path(
             if _same_file(src, out):
                 raise InputError(f"{out}: the output is the input; choose another path")
         step, finish = _progress(src, on_bytes)
+        if is_archive(src):
+            reports = _deid_archive(src, out, deid, opts)
+            finish()
+            return DeidReport(files=reports)
         rep = _deid_file(src, out, deid, **opts, on_bytes=step)
         finish()
         return DeidReport(files=[rep])
@@ -1584,7 +1626,10 @@ def deid_path(
         target = out / path.relative_to(src)
         step, finish = _progress(path, on_bytes)
         try:
-            report.files.append(_deid_file(path, target, deid, **opts, on_bytes=step))
+            if is_archive(path):
+                report.files.extend(_deid_archive(path, target, deid, opts))
+            else:
+                report.files.append(_deid_file(path, target, deid, **opts, on_bytes=step))
         except InputError as exc:
             reason = exc.message.removeprefix(f"{path}: ")  # the report names the file
             report.files.append(
