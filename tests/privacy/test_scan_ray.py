@@ -13,7 +13,9 @@ HAS_RAY = importlib.util.find_spec("ray") is not None
 
 
 @pytest.mark.skipif(not HAS_RAY, reason="ray[data] is not installed (extra tianping[ray])")
-def test_ray_engine_matches_local(corpus) -> None:  # type: ignore[no-untyped-def]
+def test_ray_engine_matches_local(corpus, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
     import ray
 
     from tianping.privacy._detect import detect_batch
@@ -22,9 +24,15 @@ def test_ray_engine_matches_local(corpus) -> None:  # type: ignore[no-untyped-de
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
     try:
         paths = [corpus.root / "data" / "customers.csv", corpus.root / "data" / "notes.txt"]
-        local = scan_paths(paths)
-        remote = scan_paths_ray(paths)
+        packed = tmp_path / "both.zip"  # an archive: a report per member there too
+        with zipfile.ZipFile(packed, "w") as zf:
+            for p in paths:
+                zf.write(p, arcname=p.name)
+        local = scan_paths([*paths, packed])
+        remote = scan_paths_ray([*paths, packed])
         assert remote.counts == local.counts
+        assert sorted(f.path for f in remote.files) == sorted(f.path for f in local.files)
+        assert len(remote.files) == 4
         texts = [r.text for r in corpus.records[:500]]
         ds = ray.data.from_items([{"text": t} for t in texts])
         found = detect_dataset(ds, "text").to_pandas()
