@@ -353,6 +353,19 @@ def _tickets(url: str, n: int = 5) -> None:
     )
 
 
+def _new_ticket(url: str, columns: str) -> Any:
+    """A new row of the copy's tickets, given only a name: what defaults and numbering
+    made of the rest."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO tickets (name) VALUES ('x')"))
+        row = conn.execute(sa.text(f"SELECT {columns} FROM tickets WHERE name = 'x'")).one()
+    engine.dispose()
+    return row
+
+
 def test_copy_keeps_defaults_and_numbers_new_rows_after_the_copied_ones(
     pi_db_url: str, out_url: str
 ) -> None:
@@ -360,7 +373,6 @@ def test_copy_keeps_defaults_and_numbers_new_rows_after_the_copied_ones(
     there and the key's numbering goes on after the copied keys (a PostgreSQL SERIAL's
     sequence would otherwise start at 1 again and collide). A trigger is code of the
     source: listed, not copied."""
-    import sqlalchemy as sa
 
     _tickets(pi_db_url)
     pol = parse_policy("columns:\n  name: {action: pseudonymise}\n")
@@ -372,13 +384,7 @@ def test_copy_keeps_defaults_and_numbers_new_rows_after_the_copied_ones(
     assert f.constraints_dropped == [
         "trigger tr_score: not copied, it runs code of the source database / 触发器未复制"
     ]
-    engine = sa.create_engine(out_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO tickets (name) VALUES ('x')"))
-        row = conn.execute(
-            sa.text("SELECT id, status, score, created, label FROM tickets WHERE name = 'x'")
-        ).one()
-    engine.dispose()
+    row = _new_ticket(out_url, "id, status, score, created, label")
     # the source's trigger made every score 1; the copy has no trigger: 0
     assert (row.id, row.status, row.score, row.label) == (6, "new", 0, "a")
     assert row.created is not None
@@ -478,7 +484,6 @@ def test_sqlite_expression_index_is_listed_without_a_warning(tmp_path: Path) -> 
 def test_defaults_across_kinds_of_database(server_db_url: str, tmp_path: Path) -> None:
     """Into SQLite from a server: numbers, strings and the current time carry over, other
     SQL is listed; new rows are numbered after the copied ones there too."""
-    import sqlalchemy as sa
 
     _tickets(server_db_url, n=3)
     other = f"sqlite:///{tmp_path / 'other.db'}"
@@ -488,13 +493,7 @@ def test_defaults_across_kinds_of_database(server_db_url: str, tmp_path: Path) -
     assert "default of label: SQL of another kind of database / 不同数据库默认值" in (
         f.constraints_dropped
     )
-    engine = sa.create_engine(other)
-    with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO tickets (name) VALUES ('x')"))
-        row = conn.execute(
-            sa.text("SELECT id, status, score, created FROM tickets WHERE name = 'x'")
-        ).one()
-    engine.dispose()
+    row = _new_ticket(other, "id, status, score, created")
     assert (row.id, row.status, row.score) == (4, "new", 0) and row.created is not None
 
 
