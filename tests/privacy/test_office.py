@@ -169,3 +169,43 @@ def test_pdf_text_is_scanned_page_by_page(tmp_path: Path) -> None:
     blank = _pdf(tmp_path / "scan.pdf", [[], []])
     rep, _ = scan_file(blank)
     assert rep.status == "ok" and "no text layer" in rep.problems[0].message
+
+
+def test_word_and_powerpoint_are_deidentified_in_place(tmp_path: Path) -> None:
+    """The PI in a document's text is replaced where it stands (a value split over runs
+    goes into the run it starts in); every member without text, and every byte of the
+    parts besides the values, stays as it was. python-docx reads the result."""
+    import docx
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    pol = parse_policy(
+        "types:\n  cn_mobile: {action: mask, keep_start: 3}\n  '*': {action: redact}\n"
+    )
+    for src in (_docx(tmp_path / "contract.docx"), _pptx(tmp_path / "deck.pptx")):
+        kind = src.suffix[1:]
+        scanned, _ = scan_file(src)
+        out = tmp_path / f"clean.{kind}"
+        f = deid_path(src, out, pol).files[0]
+        assert f.format == kind and f.replaced == scanned.counts
+        assert scan_file(out)[0].counts == {}  # nothing left to find
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out) as zout:
+            assert zin.namelist() == zout.namelist()
+            for name in zin.namelist():
+                before, after = zin.read(name), zout.read(name)
+                assert not any(v.encode() in after for v in (MOBILE, ID, EMAIL)), name
+                if not any(v.encode() in before for v in (MOBILE, ID, EMAIL)) and (
+                    MOBILE[:3].encode() not in before
+                ):
+                    assert before == after, name  # parts without PI: byte for byte
+    d = docx.Document(str(tmp_path / "clean.docx"))
+    runs = [r.text for r in d.paragraphs[1].runs]
+    # the value went into the run it starts in; the runs it continued in are empty now
+    assert runs[:2] == ["乙方手机：", "138********"] and not any(runs[2:])
+    assert d.sections[0].header.paragraphs[0].text == "联系 [EMAIL]"
+    # other office formats are still refused with advice
+    book = tmp_path / "book.odt"
+    book.write_bytes(b"PK\x03\x04")
+    with pytest.raises(Exception, match="export"):
+        deid_path(book, tmp_path / "b.odt", pol)

@@ -688,6 +688,20 @@ class Deidentifier:
         self.counts[column] += 1
         return self.apply(value, rule, column, per)
 
+    def replacements(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, new text) of each detected value in `text` that the `types` rules
+        change, counted as `text` counts them: for formats that write replacements back
+        piece by piece (a value split over a document's runs)."""
+        out = []
+        for m in self.matches(text, None):
+            rule = self.policy.rule_for_type(m.pi_type)
+            if rule is None or isinstance(rule, Keep):
+                continue
+            new = self.apply(text[m.start : m.end], rule, m.pi_type)
+            out.append((m.start, m.end, "" if new is None else new))
+            self.counts[m.pi_type] += 1
+        return out
+
     def check_integers(self, name: str, column: Any) -> None:
         """Detection over an integer column that keeps its type: what it finds cannot be
         rewritten there (a phone stored as a number), so it is counted in `left`, by type,
@@ -1453,10 +1467,13 @@ def _deid_file(
         layout = {"delimiter": delimiter, "has_header": has_header, "columns": columns}
         return _deid_compressed(src, out, deid, codec, fmt, encoding, layout)
     kind = fmt or detect_format(src)
+    if fmt is None and src.suffix.lower() in (".docx", ".pptx"):
+        return _deid_office(src, out, deid, src.suffix.lower()[1:])
     if fmt is None and src.suffix.lower() in OFFICE_SUFFIXES:
         raise InputError(
-            f"{src}: an office document is scanned (tianping scan) but not rewritten; export "
-            "it as CSV or text and de-identify that / 办公文档请导出为 CSV 或文本后再去标识化"
+            f"{src}: this office format is scanned (tianping scan) but not rewritten; export "
+            "it as CSV or text and de-identify that (Word and PowerPoint files are) / "
+            "此办公格式请导出为 CSV 或文本后再去标识化"
         )
     deid.counts = Counter()
     deid.left = {}
@@ -1495,6 +1512,23 @@ def _deid_file(
     deid._cache.clear()  # per-file detection results
     rep.replaced = dict(sorted(deid.counts.items()))
     rep.left = deid.left_report()
+    return rep
+
+
+def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFileReport:
+    """A Word or PowerPoint file with the PI in its text replaced, every other byte of it
+    as it was (`_office_deid.py`); `records`: its paragraphs."""
+    from tianping.privacy._office_deid import deid_ooxml
+
+    if deid.policy.columns and not deid.policy.types:
+        raise InputError(f"{src}: a document has no columns; give `types` rules / 文档无列")
+    deid.counts = Counter()
+    deid.left = {}
+    rep = DeidFileReport(input=str(src), output=str(out), format=kind)
+    with atomic_path(out) as tmp:
+        rep.records = deid_ooxml(src, tmp, deid, kind)
+    deid._cache.clear()
+    rep.replaced = dict(sorted(deid.counts.items()))
     return rep
 
 

@@ -87,10 +87,14 @@ def _paragraphs(fh: IO[bytes], para: str, texts: dict[str, str]) -> list[str]:
     element text and tails, so a paragraph there is all its text in order."""
     out: list[str] = []
     parts: list[str] = []
-    depth = 0
+    depth = props = 0
     odf = para.startswith(_TEXT)
     tags = set(para.split("|"))  # ODF: paragraphs and headings
+    p_props = para.split("}")[0] + "}pPr"  # paragraph properties: their tabs are tab stops
     for event, el in ElementTree.iterparse(fh, events=("start", "end")):
+        if el.tag == p_props:
+            props += 1 if event == "start" else -1
+            continue
         if el.tag in tags:
             if event == "start":
                 if depth == 0:
@@ -102,7 +106,7 @@ def _paragraphs(fh: IO[bytes], para: str, texts: dict[str, str]) -> list[str]:
                 out.append("".join(el.itertext()) if odf else "".join(parts))
                 el.clear()
             continue
-        if odf or event != "end" or depth == 0:
+        if odf or event != "end" or depth == 0 or props:
             continue
         add = texts.get(el.tag)
         if add is not None:

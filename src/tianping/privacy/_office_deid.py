@@ -1,0 +1,177 @@
+"""De-identification of Word (.docx) and PowerPoint (.pptx) files in place: the PI in their
+text is replaced and every other byte of the package stays as it was.
+
+A paragraph's text is its runs' text joined (as the scan reads it), so a number that Word
+split over three runs is found whole. Each replacement is written into the text element
+where the value starts, and the rest of the value is taken out of the runs it continued
+in; formatting, other runs and every other part and member are copied unchanged (the XML
+is edited as bytes, never parsed and written again, which would rename its namespaces).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tianping.errors import InputError
+from tianping.privacy._office import MAX_PART_BYTES, _parts
+
+if TYPE_CHECKING:
+    from tianping.privacy._deid import Deidentifier
+
+__all__ = ["deid_ooxml"]
+
+
+@dataclass
+class _Grammar:
+    """The element names of one format: paragraph, text, and what stands for a tab or a
+    break; `props`: the paragraph properties, whose tab stops are not text."""
+
+    para: re.Pattern[bytes]
+    token: re.Pattern[bytes]
+    props: re.Pattern[bytes]
+
+
+def _grammar(p: bytes) -> _Grammar:
+    return _Grammar(
+        para=re.compile(rb"<(/?)" + p + rb":p(?=[\s/>])[^>]*?(/?)>"),
+        token=re.compile(
+            rb"<" + p + rb":t(?=[\s/>])([^>]*?)(/?)>|</" + p + rb":t>"
+            rb"|<" + p + rb":(tab|br|cr)(?=[\s/>])[^>]*?/>"
+        ),
+        props=re.compile(rb"<" + p + rb":pPr(?=[\s>/])[^>]*?(?:/>|>.*?</" + p + rb":pPr>)", re.S),
+    )
+
+
+GRAMMARS = {"docx": _grammar(b"w"), "pptx": _grammar(b"a")}
+_FIXED = {b"tab": "\t", b"br": " ", b"cr": " "}
+
+
+@dataclass
+class _Seg:
+    """A piece of a paragraph's text: a text element's content (`start`:`end` in the part's
+    bytes, `open_at`:`open_end` its start tag), or a tab or break (fixed)."""
+
+    text: str
+    start: int = -1
+    end: int = -1
+    open_at: int = -1
+    open_end: int = -1
+
+    @property
+    def editable(self) -> bool:
+        return self.start >= 0
+
+
+def _segments(xml: bytes, a: int, b: int, g: _Grammar) -> list[_Seg]:
+    """The text pieces of the paragraph at xml[a:b], in order (paragraph properties left
+    out: their tab elements are tab stops, not text)."""
+    skip = [(m.start(), m.end()) for m in g.props.finditer(xml, a, b)]
+    segs: list[_Seg] = []
+    open_tag: re.Match[bytes] | None = None
+    for m in g.token.finditer(xml, a, b):
+        if any(s <= m.start() < e for s, e in skip):
+            continue
+        if m.group(3) is not None:  # a tab or a break
+            segs.append(_Seg(_FIXED[m.group(3)]))
+        elif m.group(0).startswith(b"</"):
+            if open_tag is not None:
+                raw = xml[open_tag.end() : m.start()].decode("utf-8")
+                segs.append(
+                    _Seg(html.unescape(raw), open_tag.end(), m.start(), open_tag.start(),
+                         open_tag.end())
+                )  # fmt: skip
+                open_tag = None
+        elif m.group(2) == b"":  # <w:t ...> (an empty <w:t/> holds nothing)
+            open_tag = m
+    return segs
+
+
+def _paragraph_spans(xml: bytes, g: _Grammar) -> list[tuple[int, int]]:
+    """The outermost paragraphs' byte spans (a text box's paragraphs are inside one)."""
+    spans, depth, start = [], 0, 0
+    for m in g.para.finditer(xml):
+        closing, empty = m.group(1) == b"/", m.group(2) == b"/"
+        if empty:
+            continue
+        if not closing:
+            if depth == 0:
+                start = m.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, m.end()))
+    return spans
+
+
+def _escape(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+
+
+def _edit_part(xml: bytes, g: _Grammar, deid: Deidentifier) -> tuple[bytes, int]:
+    """The part with the PI of each paragraph replaced, and its paragraph count."""
+    paras = [(a, b, _segments(xml, a, b, g)) for a, b in _paragraph_spans(xml, g)]
+    texts = ["".join(s.text for s in segs) for _, _, segs in paras]
+    deid.prefetch(t for t in texts if t)  # one batched detection for the part
+    edits: list[tuple[int, int, bytes]] = []  # byte spans of the part and their new bytes
+    for (_, _, segs), text in zip(paras, texts, strict=True):
+        if not text:
+            continue
+        reps = deid.replacements(text)
+        if not reps:
+            continue
+        owner: list[int] = []  # the segment of each character of the text
+        for k, s in enumerate(segs):
+            owner += [k] * len(s.text)
+        new_texts = [list(s.text) for s in segs]
+        base = [sum(len(s.text) for s in segs[:k]) for k in range(len(segs))]
+        for start, end, new in reps:
+            first = next((i for i in range(start, end) if segs[owner[i]].editable), None)
+            if first is None:
+                continue
+            for i in range(start, end):
+                k = owner[i]
+                if segs[k].editable:
+                    new_texts[k][i - base[k]] = ""
+            k = owner[first]
+            new_texts[k][first - base[k]] = new
+        for k, s in enumerate(segs):
+            joined = "".join(new_texts[k])
+            if not s.editable or joined == s.text:
+                continue
+            edits.append((s.start, s.end, _escape(joined)))
+            tag = xml[s.open_at : s.open_end]
+            if joined != joined.strip() and b"xml:space" not in tag:  # keep edge spaces
+                edits.append((s.open_end - 1, s.open_end - 1, b' xml:space="preserve"'))
+    out, pos = [], 0
+    for a, b, new_bytes in sorted(edits):
+        out += [xml[pos:a], new_bytes]
+        pos = b
+    out.append(xml[pos:])
+    return b"".join(out), len(paras)
+
+
+def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> int:
+    """`src` (.docx or .pptx) de-identified into `tmp`: the parts with text edited, every
+    other member copied as it was. The number of paragraphs read."""
+    g = GRAMMARS[kind]
+    paragraphs = 0
+    try:
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:
+            parts = {name for name, _, _, _ in _parts(zin, kind)}
+            for info in zin.infolist():
+                data = zin.read(info) if info.file_size <= MAX_PART_BYTES else None
+                if data is None:
+                    raise InputError(f"{src}: member {info.filename} is too large / 文档部件过大")
+                if info.filename in parts:
+                    data, n = _edit_part(data, g, deid)
+                    paragraphs += n
+                zout.writestr(info, data, compress_type=info.compress_type)
+    except (zipfile.BadZipFile, UnicodeDecodeError, EOFError) as exc:
+        raise InputError(f"{src}: not a readable {kind} file ({type(exc).__name__})") from None
+    return paragraphs
