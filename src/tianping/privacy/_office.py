@@ -12,6 +12,7 @@ used; expat's limits guard against entity expansion.
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from xml.etree import ElementTree
 
 from tianping.errors import InputError
 
-__all__ = ["paragraphs", "pdf_pages"]
+__all__ = ["LINK", "PERSON_FIELDS", "paragraphs", "pdf_pages"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -35,28 +36,64 @@ MAX_PART_BYTES = 256 << 20  # an uncompressed part past this is refused (a zip b
 
 def paragraphs(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
     """(part, its paragraphs' text) for each part of a .docx, .pptx or .odt file that holds
-    text: `document`, `header1`, `comments`; `slide3`, `notes3`; `content`. InputError for
-    a file that is not such an archive."""
+    text: `document`, `header1`, `comments`; `slide3`, `notes3`; `content`; then `links`
+    (mailto: and tel: targets of its hyperlinks) and `properties` (authors, company,
+    comment authors) where there are any. InputError for a file that is not such an
+    archive."""
     try:
         with zipfile.ZipFile(path) as zf:
             for name, label, para, texts in _parts(zf, kind):
-                info = zf.getinfo(name)
-                if info.file_size > MAX_PART_BYTES:
-                    raise InputError(
-                        f"{path}: part {name} unpacks to {info.file_size:,} bytes; not read "
-                        "/ 文档部件过大"
-                    )
-                with zf.open(info) as fh:
+                with zf.open(_checked(zf, name, path)) as fh:
                     yield label, _paragraphs(fh, para, texts)
+            extra: dict[str, list[str]] = {"links": [], "properties": []}
+            for name in zf.namelist():
+                if name.endswith(".rels") or name in PERSON_PARTS:
+                    what = "links" if name.endswith(".rels") else "properties"
+                    raw = zf.read(_checked(zf, name, path)).decode("utf-8", errors="replace")
+                    pattern = LINK if what == "links" else PERSON_FIELDS[name]
+                    extra[what] += [html.unescape(m.group(2)) for m in pattern.finditer(raw)]
+            for label, values in extra.items():
+                if values:
+                    yield label, values
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, EOFError) as exc:
         raise InputError(f"{path}: not a readable {kind} file ({type(exc).__name__})") from None
+
+
+def _checked(zf: zipfile.ZipFile, name: str, path: Path) -> zipfile.ZipInfo:
+    info = zf.getinfo(name)
+    if info.file_size > MAX_PART_BYTES:
+        raise InputError(
+            f"{path}: part {name} unpacks to {info.file_size:,} bytes; not read / 文档部件过大"
+        )
+    return info
+
+
+# a hyperlink's target that names a person's address: `Target="mailto:…"` in a .rels part
+LINK = re.compile(r'(\bTarget=")((?:mailto|tel|sms):[^"]*)(")', re.I)
+# who wrote and changed a document, and who commented: element text or attribute values
+_ELEMENT = r"(<(?:dc:creator|cp:lastModifiedBy|Company|Manager)(?:\s[^>]*)?>)([^<]*)(<)"
+_AUTHOR = r'(\s(?:w:author|w:initials|w15:author|w15:userId)=")([^"]*)(")'
+PERSON_FIELDS = {
+    "docProps/core.xml": re.compile(_ELEMENT),
+    "docProps/app.xml": re.compile(_ELEMENT),
+    "word/comments.xml": re.compile(_AUTHOR),
+    "word/document.xml": re.compile(_AUTHOR),  # tracked changes name their authors
+    "word/people.xml": re.compile(_AUTHOR),
+    "ppt/commentAuthors.xml": re.compile(r'(\s(?:name|initials)=")([^"]*)(")'),
+}
+PERSON_PARTS = frozenset(PERSON_FIELDS)
 
 
 def _parts(zf: zipfile.ZipFile, kind: str) -> list[tuple[str, str, str, dict[str, str]]]:
     """(member, label, paragraph tag, {text tag: what it adds}) of the parts to read."""
     names = zf.namelist()
     if kind == "docx":
-        texts = {f"{_W}t": "", f"{_W}tab": "\t", f"{_W}br": " ", f"{_W}cr": " "}
+        # deleted text of tracked changes and field codes (HYPERLINK "mailto:…") are text
+        # the file keeps: read with the rest
+        texts = {
+            f"{_W}t": "", f"{_W}delText": "", f"{_W}instrText": "",
+            f"{_W}tab": "\t", f"{_W}br": " ", f"{_W}cr": " ",
+        }  # fmt: skip
         found = [(m.group(1), n) for n in names if (m := _WORD_PARTS.fullmatch(n))]
         order = ["document", "header", "footer", "footnotes", "endnotes", "comments"]
         found.sort(key=lambda p: (order.index(p[0].rstrip("0123456789")), _number(p[0])))

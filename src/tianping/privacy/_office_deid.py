@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tianping.errors import InputError
-from tianping.privacy._office import MAX_PART_BYTES, _parts
+from tianping.privacy._office import LINK, MAX_PART_BYTES, PERSON_FIELDS, _parts
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -36,18 +36,19 @@ class _Grammar:
     props: re.Pattern[bytes]
 
 
-def _grammar(p: bytes) -> _Grammar:
+def _grammar(p: bytes, texts: bytes) -> _Grammar:
+    """The patterns of a format whose elements have the prefix `p` and whose text
+    elements are named `texts` (alternatives)."""
+    token = rb"<%s:(?:%s)(?=[\s/>])([^>]*?)(/?)>|</%s:(?:%s)>|<%s:(tab|br|cr)(?=[\s/>])[^>]*?/>"
     return _Grammar(
-        para=re.compile(rb"<(/?)" + p + rb":p(?=[\s/>])[^>]*?(/?)>"),
-        token=re.compile(
-            rb"<" + p + rb":t(?=[\s/>])([^>]*?)(/?)>|</" + p + rb":t>"
-            rb"|<" + p + rb":(tab|br|cr)(?=[\s/>])[^>]*?/>"
-        ),
-        props=re.compile(rb"<" + p + rb":pPr(?=[\s>/])[^>]*?(?:/>|>.*?</" + p + rb":pPr>)", re.S),
+        para=re.compile(rb"<(/?)%s:p(?=[\s/>])[^>]*?(/?)>" % p),
+        token=re.compile(token % (p, texts, p, texts, p)),
+        props=re.compile(rb"<%s:pPr(?=[\s>/])[^>]*?(?:/>|>.*?</%s:pPr>)" % (p, p), re.S),
     )
 
 
-GRAMMARS = {"docx": _grammar(b"w"), "pptx": _grammar(b"a")}
+# Word: text, deleted text of tracked changes, and field codes (HYPERLINK "mailto:…")
+GRAMMARS = {"docx": _grammar(b"w", b"t|delText|instrText"), "pptx": _grammar(b"a", b"t")}
 _FIXED = {b"tab": "\t", b"br": " ", b"cr": " "}
 
 
@@ -156,9 +157,42 @@ def _edit_part(xml: bytes, g: _Grammar, deid: Deidentifier) -> tuple[bytes, int]
     return b"".join(out), len(paras)
 
 
+def _attr(text: str) -> bytes:
+    return _escape(text).replace(b'"', b"&quot;")
+
+
+def _edit_links(xml: bytes, deid: Deidentifier) -> bytes:
+    """A .rels part with the PI in its mailto:/tel: targets replaced."""
+    text = xml.decode("utf-8")
+
+    def one(m: re.Match[str]) -> str:
+        target = html.unescape(m.group(2))
+        reps = deid.replacements(target)
+        for a, b, new in reversed(reps):
+            target = target[:a] + new + target[b:]
+        return m.group(1) + (_attr(target).decode() if reps else m.group(2)) + m.group(3)
+
+    return LINK.sub(one, text).encode("utf-8")
+
+
+def _blank_people(xml: bytes, name: str, deid: Deidentifier) -> bytes:
+    """Authors, editors, company and commenters named in a part, blanked: who wrote a
+    document is personal information the text does not show (counted as
+    `document_author`)."""
+    text = xml.decode("utf-8")
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(2).strip():
+            deid.counts["document_author"] += 1
+        return m.group(1) + m.group(3)
+
+    return PERSON_FIELDS[name].sub(one, text).encode("utf-8")
+
+
 def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> int:
-    """`src` (.docx or .pptx) de-identified into `tmp`: the parts with text edited, every
-    other member copied as it was. The number of paragraphs read."""
+    """`src` (.docx or .pptx) de-identified into `tmp`: the parts with text edited, the
+    targets of mailto:/tel: links too, authors blanked, every other member copied as it
+    was. The number of paragraphs read."""
     g = GRAMMARS[kind]
     paragraphs = 0
     try:
@@ -168,9 +202,14 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> int:
                 data = zin.read(info) if info.file_size <= MAX_PART_BYTES else None
                 if data is None:
                     raise InputError(f"{src}: member {info.filename} is too large / 文档部件过大")
-                if info.filename in parts:
+                name = info.filename
+                if name in parts:
                     data, n = _edit_part(data, g, deid)
                     paragraphs += n
+                if name.endswith(".rels"):
+                    data = _edit_links(data, deid)
+                if name in PERSON_FIELDS:
+                    data = _blank_people(data, name, deid)
                 zout.writestr(info, data, compress_type=info.compress_type)
     except (zipfile.BadZipFile, UnicodeDecodeError, EOFError) as exc:
         raise InputError(f"{src}: not a readable {kind} file ({type(exc).__name__})") from None
