@@ -264,3 +264,39 @@ def test_pi_where_word_does_not_show_it(tmp_path: Path) -> None:
         assert raw.encode() not in blob, raw
     assert b'Target="mailto:[EMAIL]"' in blob
     assert docx.Document(str(out)).paragraphs[0].text == "劳动合同 / Employment contract"
+
+
+def test_smartart_charts_and_embedded_files(tmp_path: Path) -> None:
+    """SmartArt boxes and chart titles are DrawingML text: scanned and de-identified; what
+    cannot be rewritten (a chart's cached data, an embedded file) is named in warnings."""
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    src = _docx(tmp_path / "report.docx")
+    with zipfile.ZipFile(src, "a") as zf:
+        zf.writestr(
+            "word/diagrams/data1.xml",
+            f'<dgm:dataModel xmlns:dgm="urn:dgm" xmlns:a="{a}"><dgm:ptLst><dgm:pt><dgm:t>'
+            "<a:p><a:r><a:t>联系 13712345678</a:t></a:r></a:p></dgm:t></dgm:pt></dgm:ptLst>"
+            "</dgm:dataModel>",
+        )
+        zf.writestr(
+            "word/charts/chart1.xml",
+            f'<c:chartSpace xmlns:c="urn:c" xmlns:a="{a}"><c:chart><c:title><c:tx><c:rich>'
+            "<a:p><a:r><a:t>负责人电话 13612345678</a:t></a:r></a:p></c:rich></c:tx></c:title>"
+            "</c:chart></c:chartSpace>",
+        )
+        zf.writestr("word/embeddings/Sheet1.xlsx", b"PK\x03\x04 embedded workbook")
+    parts = dict(paragraphs(src, "docx"))
+    assert parts["diagram1"] == ["联系 13712345678"] and parts["chart1"] == [
+        "负责人电话 13612345678"
+    ]
+    out = tmp_path / "clean.docx"
+    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
+    after = dict(paragraphs(out, "docx"))
+    assert after["diagram1"] == ["联系 [CN_MOBILE]"] and after["chart1"] == [
+        "负责人电话 [CN_MOBILE]"
+    ]
+    assert [w.split(":")[0] for w in f.warnings] == ["word/charts/chart1.xml",
+                                                      "word/embeddings/Sheet1.xlsx"]  # fmt: skip

@@ -1526,7 +1526,12 @@ def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFil
     deid.left = {}
     rep = DeidFileReport(input=str(src), output=str(out), format=kind)
     with atomic_path(out) as tmp:
-        rep.records = deid_ooxml(src, tmp, deid, kind)
+        rep.records, kept = deid_ooxml(src, tmp, deid, kind)
+    rep.warnings = [
+        f"{name}: embedded data not de-identified (a chart's cached values, an embedded "
+        "file); check it or remove it from the document / 嵌入内容未去标识化"
+        for name in kept
+    ]
     deid._cache.clear()
     rep.replaced = dict(sorted(deid.counts.items()))
     return rep

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 
 from tianping.errors import InputError
 
-__all__ = ["LINK", "PERSON_FIELDS", "paragraphs", "pdf_pages"]
+__all__ = ["LINK", "NOT_REWRITTEN", "PERSON_FIELDS", "paragraphs", "pdf_pages"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -31,6 +31,10 @@ _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 # Word parts with text, in reading order; numbered ones (header1.xml …) sorted by number
 _WORD_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
 _SLIDE_PARTS = re.compile(r"ppt/(slides/slide|notesSlides/notesSlide)(\d+)\.xml")
+# SmartArt and charts hold DrawingML text (a diagram's boxes, a chart's titles and labels)
+_DRAWING_PARTS = re.compile(r"(?:word|ppt)/(diagrams/data|charts/chart)(\d+)\.xml")
+# what de-identification cannot rewrite: embedded files, and a chart's cached data
+NOT_REWRITTEN = re.compile(r"(?:word|ppt)/(?:embeddings/[^/]+|charts/chart\d+\.xml)")
 MAX_PART_BYTES = 256 << 20  # an uncompressed part past this is refused (a zip bomb)
 
 
@@ -97,18 +101,30 @@ def _parts(zf: zipfile.ZipFile, kind: str) -> list[tuple[str, str, str, dict[str
         found = [(m.group(1), n) for n in names if (m := _WORD_PARTS.fullmatch(n))]
         order = ["document", "header", "footer", "footnotes", "endnotes", "comments"]
         found.sort(key=lambda p: (order.index(p[0].rstrip("0123456789")), _number(p[0])))
-        return [(n, label, f"{_W}p", texts) for label, n in found]
+        return [(n, label, f"{_W}p", texts) for label, n in found] + _drawings(names)
     if kind == "pptx":
-        texts = {f"{_A}t": "", f"{_A}br": " "}
         slides = [
             (m.group(1), int(m.group(2)), n) for n in names if (m := _SLIDE_PARTS.fullmatch(n))
         ]
         slides.sort(key=lambda s: (s[1], s[0].startswith("notes")))
         return [
-            (n, f"{'notes' if what.startswith('notes') else 'slide'}{k}", f"{_A}p", texts)
+            (n, f"{'notes' if what.startswith('notes') else 'slide'}{k}", f"{_A}p", _A_TEXTS)
             for what, k, n in slides
-        ]
+        ] + _drawings(names)
     return [("content.xml", "content", f"{_TEXT}p|{_TEXT}h", {})] if "content.xml" in names else []
+
+
+_A_TEXTS = {f"{_A}t": "", f"{_A}br": " "}
+
+
+def _drawings(names: list[str]) -> list[tuple[str, str, str, dict[str, str]]]:
+    """SmartArt data and charts, by number: `diagram1`, `chart2`."""
+    found = [(m.group(1), int(m.group(2)), n) for n in names if (m := _DRAWING_PARTS.fullmatch(n))]
+    found.sort(key=lambda d: (d[0], d[1]))
+    return [
+        (n, f"{'chart' if what.startswith('charts') else 'diagram'}{k}", f"{_A}p", _A_TEXTS)
+        for what, k, n in found
+    ]
 
 
 def _number(label: str) -> int:

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tianping.errors import InputError
-from tianping.privacy._office import LINK, MAX_PART_BYTES, PERSON_FIELDS, _parts
+from tianping.privacy._office import (
+    _W,
+    LINK,
+    MAX_PART_BYTES,
+    NOT_REWRITTEN,
+    PERSON_FIELDS,
+    _parts,
+)
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -189,22 +196,29 @@ def _blank_people(xml: bytes, name: str, deid: Deidentifier) -> bytes:
     return PERSON_FIELDS[name].sub(one, text).encode("utf-8")
 
 
-def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> int:
-    """`src` (.docx or .pptx) de-identified into `tmp`: the parts with text edited, the
-    targets of mailto:/tel: links too, authors blanked, every other member copied as it
-    was. The number of paragraphs read."""
-    g = GRAMMARS[kind]
+def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, list[str]]:
+    """`src` (.docx or .pptx) de-identified into `tmp`: the parts with text edited (the
+    body, notes, SmartArt and chart titles), the targets of mailto:/tel: links too, authors
+    blanked, every other member copied as it was. The number of paragraphs read, and the
+    members it could not rewrite (embedded files, a chart's cached data), to warn of."""
     paragraphs = 0
+    kept: list[str] = []
     try:
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:
-            parts = {name for name, _, _, _ in _parts(zin, kind)}
+            # Word's own parts in its grammar; slides, SmartArt and charts in DrawingML's
+            parts = {
+                name: GRAMMARS["docx" if para.startswith(_W) else "pptx"]
+                for name, _, para, _ in _parts(zin, kind)
+            }
             for info in zin.infolist():
                 data = zin.read(info) if info.file_size <= MAX_PART_BYTES else None
                 if data is None:
                     raise InputError(f"{src}: member {info.filename} is too large / 文档部件过大")
                 name = info.filename
+                if NOT_REWRITTEN.fullmatch(name):
+                    kept.append(name)
                 if name in parts:
-                    data, n = _edit_part(data, g, deid)
+                    data, n = _edit_part(data, parts[name], deid)
                     paragraphs += n
                 if name.endswith(".rels"):
                     data = _edit_links(data, deid)
@@ -213,4 +227,4 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> int:
                 zout.writestr(info, data, compress_type=info.compress_type)
     except (zipfile.BadZipFile, UnicodeDecodeError, EOFError) as exc:
         raise InputError(f"{src}: not a readable {kind} file ({type(exc).__name__})") from None
-    return paragraphs
+    return paragraphs, kept
