@@ -217,17 +217,27 @@ def _print_deid(report: Any, fmt: TextJson) -> None:
                 out.print(f"  [yellow]![/] {'未保留' if zh else 'not kept'}: {escape(why)}")
             for note in f.warnings:
                 out.print(f"  [yellow]![/] {'注意' if zh else 'warning'}: {escape(note)}")
-            for col, found in f.left.items():  # PI in integers, which keep their type
+            office = f.format in ("docx", "pptx", "xlsx")
+            for col, found in f.left.items():  # PI the rewrite could not reach
                 what = ", ".join(f"{k} {v}" for k, v in found.items())
-                out.print(
-                    f"  [red]![/] {'未处理' if zh else 'left'}: {escape(col)}: {escape(what)} "
-                    + (
+                if office:  # found again by a scan of the result
+                    hint = (
+                        "（改写后仍检出：数字单元格或表头所示的值；请导出为 CSV 后按列处理）"
+                        if zh
+                        else "(still found after the rewrite: a number cell, or a value its "
+                        "column's header marks; export the sheet as CSV and give it a rule)"
+                    )
+                else:
+                    hint = (
                         f"（整数列保持类型：请在副本或导出中为 {escape(col)} "
                         "设置列规则，其值将变为文本）"
                         if zh
                         else f"(an integer column keeps its type: in a copy or extract, give "
                         f"{escape(col)} a column rule, which makes it text)"
                     )
+                out.print(
+                    f"  [red]![/] {'未处理' if zh else 'left'}: {escape(col)}: {escape(what)} "
+                    + hint
                 )
         total = report.replaced_total
         out.print(

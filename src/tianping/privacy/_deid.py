@@ -1467,8 +1467,9 @@ def _deid_file(
         layout = {"delimiter": delimiter, "has_header": has_header, "columns": columns}
         return _deid_compressed(src, out, deid, codec, fmt, encoding, layout)
     kind = fmt or detect_format(src)
-    if fmt is None and src.suffix.lower() in (".docx", ".pptx"):
-        return _deid_office(src, out, deid, src.suffix.lower()[1:])
+    if fmt is None and src.suffix.lower() in (".docx", ".pptx", ".xlsx", ".xlsm"):
+        office = {".xlsm": "xlsx"}.get(src.suffix.lower(), src.suffix.lower()[1:])
+        return _deid_office(src, out, deid, office)
     if fmt is None and src.suffix.lower() in OFFICE_SUFFIXES:
         raise InputError(
             f"{src}: this office format is scanned (tianping scan) but not rewritten; export "
@@ -1533,8 +1534,28 @@ def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFil
         for name in kept
     ]
     deid._cache.clear()
+    rep.left = _still_found(out, deid)
     rep.replaced = dict(sorted(deid.counts.items()))
     return rep
+
+
+def _still_found(path: Path, deid: Deidentifier) -> dict[str, dict[str, int]]:
+    """What a scan of a rewritten document still finds, by column and type, where the
+    policy would act on it: a phone in a number cell, a name a sheet's header makes one
+    (the scan reads headers; the rewrite reads strings alone)."""
+    from tianping.privacy._scan import ScanOptions, scan_file
+
+    rep, _ = scan_file(path, ScanOptions(min_confidence=deid.policy.min_confidence))
+    left: dict[str, dict[str, int]] = {}
+    for col in rep.columns:
+        found = {
+            t: n
+            for t, n in sorted(col.types.items())
+            if (rule := deid.policy.rule_for_type(t)) is not None and not isinstance(rule, Keep)
+        }
+        if found:
+            left[col.column] = found
+    return left
 
 
 def _deid_archive(

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 
 from tianping.errors import InputError
 
-__all__ = ["LINK", "NOT_REWRITTEN", "PERSON_FIELDS", "paragraphs", "pdf_pages"]
+__all__ = ["LINK", "NOT_REWRITTEN", "paragraphs", "pdf_pages", "person_fields"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -34,7 +34,7 @@ _SLIDE_PARTS = re.compile(r"ppt/(slides/slide|notesSlides/notesSlide)(\d+)\.xml"
 # SmartArt and charts hold DrawingML text (a diagram's boxes, a chart's titles and labels)
 _DRAWING_PARTS = re.compile(r"(?:word|ppt)/(diagrams/data|charts/chart)(\d+)\.xml")
 # what de-identification cannot rewrite: embedded files, and a chart's cached data
-NOT_REWRITTEN = re.compile(r"(?:word|ppt)/(?:embeddings/[^/]+|charts/chart\d+\.xml)")
+NOT_REWRITTEN = re.compile(r"(?:word|ppt|xl)/(?:embeddings/[^/]+|charts/chart\d+\.xml)")
 MAX_PART_BYTES = 256 << 20  # an uncompressed part past this is refused (a zip bomb)
 
 
@@ -51,10 +51,11 @@ def paragraphs(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
                     yield label, _paragraphs(fh, para, texts)
             extra: dict[str, list[str]] = {"links": [], "properties": []}
             for name in zf.namelist():
-                if name.endswith(".rels") or name in PERSON_PARTS:
-                    what = "links" if name.endswith(".rels") else "properties"
+                people = person_fields(name)
+                if name.endswith(".rels") or people is not None:
+                    what = "links" if people is None else "properties"
                     raw = zf.read(_checked(zf, name, path)).decode("utf-8", errors="replace")
-                    pattern = LINK if what == "links" else PERSON_FIELDS[name]
+                    pattern = people or LINK
                     extra[what] += [html.unescape(m.group(2)) for m in pattern.finditer(raw)]
             for label, values in extra.items():
                 if values:
@@ -77,15 +78,21 @@ LINK = re.compile(r'(\bTarget=")((?:mailto|tel|sms):[^"]*)(")', re.I)
 # who wrote and changed a document, and who commented: element text or attribute values
 _ELEMENT = r"(<(?:dc:creator|cp:lastModifiedBy|Company|Manager)(?:\s[^>]*)?>)([^<]*)(<)"
 _AUTHOR = r'(\s(?:w:author|w:initials|w15:author|w15:userId)=")([^"]*)(")'
-PERSON_FIELDS = {
-    "docProps/core.xml": re.compile(_ELEMENT),
-    "docProps/app.xml": re.compile(_ELEMENT),
-    "word/comments.xml": re.compile(_AUTHOR),
-    "word/document.xml": re.compile(_AUTHOR),  # tracked changes name their authors
-    "word/people.xml": re.compile(_AUTHOR),
-    "ppt/commentAuthors.xml": re.compile(r'(\s(?:name|initials)=")([^"]*)(")'),
-}
-PERSON_PARTS = frozenset(PERSON_FIELDS)
+_PERSON_FIELDS = [
+    (r"docProps/(?:core|app)\.xml", _ELEMENT),
+    (r"word/(?:comments|document|people)\.xml", _AUTHOR),  # tracked changes name authors
+    (r"ppt/commentAuthors\.xml", r'(\s(?:name|initials)=")([^"]*)(")'),
+    (r"xl/comments(?:\d*|/comment\d+)\.xml", r"(<author>)([^<]*)(<)"),
+    (r"xl/persons/person\.xml", r'(\sdisplayName=")([^"]*)(")'),
+]
+
+
+def person_fields(name: str) -> re.Pattern[str] | None:
+    """The pattern of the names of people (authors, commenters) in member `name`."""
+    for member, pattern in _PERSON_FIELDS:
+        if re.fullmatch(member, name):
+            return re.compile(pattern)
+    return None
 
 
 def _parts(zf: zipfile.ZipFile, kind: str) -> list[tuple[str, str, str, dict[str, str]]]:

@@ -1,5 +1,8 @@
-"""De-identification of Word (.docx) and PowerPoint (.pptx) files in place: the PI in their
-text is replaced and every other byte of the package stays as it was.
+"""De-identification of Word (.docx), PowerPoint (.pptx) and Excel (.xlsx, .xlsm) files in
+place: the PI in their text is replaced and every other byte of the package stays as it
+was (a workbook's text is its shared strings, inline strings and comments). The result
+is scanned again: what is still found (a phone in a number cell, a name the sheet's
+header makes one) is reported as left.
 
 A paragraph's text is its runs' text joined (as the scan reads it), so a number that Word
 split over three runs is found whole. Each replacement is written into the text element
@@ -23,8 +26,8 @@ from tianping.privacy._office import (
     LINK,
     MAX_PART_BYTES,
     NOT_REWRITTEN,
-    PERSON_FIELDS,
     _parts,
+    person_fields,
 )
 
 if TYPE_CHECKING:
@@ -43,19 +46,26 @@ class _Grammar:
     props: re.Pattern[bytes]
 
 
-def _grammar(p: bytes, texts: bytes) -> _Grammar:
-    """The patterns of a format whose elements have the prefix `p` and whose text
-    elements are named `texts` (alternatives)."""
-    token = rb"<%s:(?:%s)(?=[\s/>])([^>]*?)(/?)>|</%s:(?:%s)>|<%s:(tab|br|cr)(?=[\s/>])[^>]*?/>"
+def _grammar(para: bytes, texts: bytes, props: bytes, p: bytes = b"") -> _Grammar:
+    """The patterns of a format: paragraph elements `para`, text elements `texts`, and
+    elements `props` whose contents are not text (alternatives, names as written); `p`:
+    the prefix of its tab and break elements, if it has them."""
+    fixed = rb"|<%s:(tab|br|cr)(?=[\s/>])[^>]*?/>" % p if p else rb"|(?!)()"
+    token = rb"<(?:%s)(?=[\s/>])([^>]*?)(/?)>|</(?:%s)>" % (texts, texts) + fixed
     return _Grammar(
-        para=re.compile(rb"<(/?)%s:p(?=[\s/>])[^>]*?(/?)>" % p),
-        token=re.compile(token % (p, texts, p, texts, p)),
-        props=re.compile(rb"<%s:pPr(?=[\s>/])[^>]*?(?:/>|>.*?</%s:pPr>)" % (p, p), re.S),
+        para=re.compile(rb"<(/?)(?:%s)(?=[\s/>])[^>]*?(/?)>" % para),
+        token=re.compile(token),
+        props=re.compile(rb"<(%s)(?=[\s>/])[^>]*?(?:/>|>.*?</\1>)" % props, re.S),
     )
 
 
-# Word: text, deleted text of tracked changes, and field codes (HYPERLINK "mailto:…")
-GRAMMARS = {"docx": _grammar(b"w", b"t|delText|instrText"), "pptx": _grammar(b"a", b"t")}
+GRAMMARS = {
+    # Word: text, deleted text of tracked changes, and field codes (HYPERLINK "mailto:…")
+    "docx": _grammar(b"w:p", b"w:t|w:delText|w:instrText", b"w:pPr", b"w"),
+    "pptx": _grammar(b"a:p", b"a:t", b"a:pPr", b"a"),
+    # a workbook's shared strings, inline strings and comments (phonetic guides left out)
+    "xlsx": _grammar(b"si|is|text", b"t", b"rPh"),
+}
 _FIXED = {b"tab": "\t", b"br": " ", b"cr": " "}
 
 
@@ -182,7 +192,7 @@ def _edit_links(xml: bytes, deid: Deidentifier) -> bytes:
     return LINK.sub(one, text).encode("utf-8")
 
 
-def _blank_people(xml: bytes, name: str, deid: Deidentifier) -> bytes:
+def _blank_people(xml: bytes, pattern: re.Pattern[str], deid: Deidentifier) -> bytes:
     """Authors, editors, company and commenters named in a part, blanked: who wrote a
     document is personal information the text does not show (counted as
     `document_author`)."""
@@ -193,7 +203,13 @@ def _blank_people(xml: bytes, name: str, deid: Deidentifier) -> bytes:
             deid.counts["document_author"] += 1
         return m.group(1) + m.group(3)
 
-    return PERSON_FIELDS[name].sub(one, text).encode("utf-8")
+    return pattern.sub(one, text).encode("utf-8")
+
+
+# Excel names comments xl/comments1.xml, openpyxl xl/comments/comment1.xml
+_XLSX_TEXT = re.compile(
+    r"xl/(?:sharedStrings|worksheets/sheet\d+|comments\d*|comments/comment\d+)\.xml"
+)
 
 
 def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, list[str]]:
@@ -206,10 +222,14 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
     try:
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:
             # Word's own parts in its grammar; slides, SmartArt and charts in DrawingML's
-            parts = {
-                name: GRAMMARS["docx" if para.startswith(_W) else "pptx"]
-                for name, _, para, _ in _parts(zin, kind)
-            }
+            if kind == "xlsx":
+                names = zin.namelist()
+                parts = {n: GRAMMARS["xlsx"] for n in names if _XLSX_TEXT.fullmatch(n)}
+            else:
+                parts = {
+                    name: GRAMMARS["docx" if para.startswith(_W) else "pptx"]
+                    for name, _, para, _ in _parts(zin, kind)
+                }
             for info in zin.infolist():
                 data = zin.read(info) if info.file_size <= MAX_PART_BYTES else None
                 if data is None:
@@ -222,8 +242,9 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
                     paragraphs += n
                 if name.endswith(".rels"):
                     data = _edit_links(data, deid)
-                if name in PERSON_FIELDS:
-                    data = _blank_people(data, name, deid)
+                people = person_fields(name)
+                if people is not None:
+                    data = _blank_people(data, people, deid)
                 zout.writestr(info, data, compress_type=info.compress_type)
     except (zipfile.BadZipFile, UnicodeDecodeError, EOFError) as exc:
         raise InputError(f"{src}: not a readable {kind} file ({type(exc).__name__})") from None
