@@ -325,6 +325,9 @@ def test_excel_workbooks_are_deidentified_and_checked_again(tmp_path: Path) -> N
     wb.properties.creator = "赵六"
     src = tmp_path / "customers.xlsx"
     wb.save(src)
+    scanned, _ = scan_file(src)  # the cells, and what they do not show: comments, authors
+    cols = {c.column: c for c in scanned.columns}
+    assert cols["comments1"].types == {"cn_mobile": 1} and "properties" in cols
     out = tmp_path / "clean.xlsx"
     pol = parse_policy("types:\n  '*': {action: redact}\n")
     f = deid_path(src, out, pol).files[0]

@@ -27,6 +27,9 @@ __all__ = ["LINK", "NOT_REWRITTEN", "paragraphs", "pdf_pages", "person_fields"]
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+# Excel names comments xl/comments1.xml, openpyxl xl/comments/comment1.xml
+_XLSX_COMMENTS = re.compile(r"xl/comments(?:/comment)?(\d*)\.xml")
 
 # Word parts with text, in reading order; numbered ones (header1.xml …) sorted by number
 _WORD_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
@@ -118,6 +121,9 @@ def _parts(zf: zipfile.ZipFile, kind: str) -> list[tuple[str, str, str, dict[str
             (n, f"{'notes' if what.startswith('notes') else 'slide'}{k}", f"{_A}p", _A_TEXTS)
             for what, k, n in slides
         ] + _drawings(names)
+    if kind == "xlsx":  # cell comments (the cells themselves are read by calamine)
+        found = [(int(m.group(1) or 0), n) for n in names if (m := _XLSX_COMMENTS.fullmatch(n))]
+        return [(n, f"comments{k or ''}", f"{_S}text", {f"{_S}t": ""}) for k, n in sorted(found)]
     return [("content.xml", "content", f"{_TEXT}p|{_TEXT}h", {})] if "content.xml" in names else []
 
 
@@ -150,7 +156,8 @@ def _paragraphs(fh: IO[bytes], para: str, texts: dict[str, str]) -> list[str]:
     depth = props = 0
     odf = para.startswith(_TEXT)
     tags = set(para.split("|"))  # ODF: paragraphs and headings
-    p_props = para.split("}")[0] + "}pPr"  # paragraph properties: their tabs are tab stops
+    # paragraph properties (their tabs are tab stops), a workbook's phonetic guides
+    p_props = para.split("}")[0] + ("}rPh" if para.startswith(_S) else "}pPr")
     for event, el in ElementTree.iterparse(fh, events=("start", "end")):
         if el.tag == p_props:
             props += 1 if event == "start" else -1

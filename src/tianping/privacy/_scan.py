@@ -810,6 +810,13 @@ def _read_excel(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
             yield i, part, None
         rep.rows += batch.num_rows
         rep._read = rep.bytes * (k + 1) // max(1, len(names))
+    if path.suffix.lower() in (".xlsx", ".xlsm"):  # what cells do not show: comments,
+        from tianping.privacy._office import paragraphs  # link targets, authors
+
+        for label, paras in paragraphs(path, "xlsx"):
+            series = pl.Series(label, paras, dtype=pl.String)
+            for i in range(0, len(paras), opts.batch_rows):
+                yield i, {label: series.slice(i, opts.batch_rows)}, None
 
 
 def _read_office(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
