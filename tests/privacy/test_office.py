@@ -303,9 +303,9 @@ def test_smartart_charts_and_embedded_files(tmp_path: Path) -> None:
 
 
 def test_excel_workbooks_are_deidentified_and_checked_again(tmp_path: Path) -> None:
-    """A workbook's strings, comments and authors are rewritten in place (openpyxl reads
-    the result); what a scan of the result still finds (a phone in a number cell, names
-    that only the column header marks) is reported as left, and the CLI exits 1."""
+    """A workbook's strings, comments, authors and number cells holding PI are rewritten in
+    place (openpyxl reads the result); what a scan of the result still finds (names that
+    only the column header marks) is reported as left, and the CLI exits 1."""
     import openpyxl
     from openpyxl.comments import Comment
     from typer.testing import CliRunner
@@ -332,17 +332,19 @@ def test_excel_workbooks_are_deidentified_and_checked_again(tmp_path: Path) -> N
     pol = parse_policy("types:\n  '*': {action: redact}\n")
     f = deid_path(src, out, pol).files[0]
     assert f.format == "xlsx"
-    assert f.replaced == {"cn_mobile": 2, "cn_resident_id": 1, "document_author": 2, "email": 1}
-    assert f.left == {"客户!号码": {"cn_mobile": 1}, "客户!姓名": {"person_name_zh": 2}}
+    # the phone in a number cell too: that cell holds the replacement as text now
+    assert f.replaced == {"cn_mobile": 3, "cn_resident_id": 1, "document_author": 2, "email": 1}
+    assert f.left == {"客户!姓名": {"person_name_zh": 2}}  # names only the header marks
     got = openpyxl.load_workbook(out)["客户"]
-    assert [c.value for c in got[2]] == ["王伟", "[CN_MOBILE]", "邮箱 [EMAIL]", 13912345678]
+    assert [c.value for c in got[2]] == ["王伟", "[CN_MOBILE]", "邮箱 [EMAIL]", "[CN_MOBILE]"]
+    assert got["D3"].value == 42  # numbers without PI stay numbers
     assert got["C3"].comment is not None and got["C3"].comment.text == "核对 [CN_MOBILE]"
     with zipfile.ZipFile(out) as zf:
         blob = b"".join(zf.read(n) for n in zf.namelist())
-    for raw in (MOBILE, EMAIL, ID, "13712345678", "张三", "赵六"):
+    for raw in (MOBILE, EMAIL, ID, "13712345678", "13912345678", "张三", "赵六"):
         assert raw.encode() not in blob, raw
     policy = tmp_path / "p.yaml"
     policy.write_text("types:\n  '*': {action: redact}\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["deid", str(src), str(tmp_path / "cli.xlsx"), "-p", str(policy)])
-    assert res.exit_code == 1 and "left: 客户!号码: cn_mobile 1" in res.output
-    assert "13912345678" not in res.output
+    assert res.exit_code == 1 and "left: 客户!姓名: person_name_zh 2" in res.output
+    assert "王伟" not in res.output

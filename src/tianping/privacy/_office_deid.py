@@ -1,8 +1,9 @@
 """De-identification of Word (.docx), PowerPoint (.pptx) and Excel (.xlsx, .xlsm) files in
 place: the PI in their text is replaced and every other byte of the package stays as it
-was (a workbook's text is its shared strings, inline strings and comments). The result
-is scanned again: what is still found (a phone in a number cell, a name the sheet's
-header makes one) is reported as left.
+was (a workbook's text is its shared strings, inline strings and comments; a number cell
+whose value detection changes becomes a text cell holding the replacement). The result is
+scanned again: what is still found (a name only the sheet's header marks) is reported as
+left.
 
 A paragraph's text is its runs' text joined (as the scan reads it), so a number that Word
 split over three runs is found whole. Each replacement is written into the text element
@@ -207,9 +208,35 @@ def _blank_people(xml: bytes, pattern: re.Pattern[str], deid: Deidentifier) -> b
 
 
 # Excel names comments xl/comments1.xml, openpyxl xl/comments/comment1.xml
+_NUMBER_CELL = re.compile(rb"<c\b([^>]*)><v>([^<]*)</v></c>")
+_CELL_TYPE = re.compile(rb'\st="[^"]*"')
+
+
+def _number_cells(xml: bytes, deid: Deidentifier) -> bytes:
+    """A sheet's number cells (no formula) whose value detection changes, as text cells
+    holding the replacement: a phone kept as a number becomes `[CN_MOBILE]`, the cell's
+    style kept (JSON numbers are treated the same way)."""
+
+    def one(m: re.Match[bytes]) -> bytes:
+        kind = _CELL_TYPE.search(m.group(1))
+        if kind is not None and kind.group(0) != b' t="n"':
+            return m.group(0)  # a shared string, boolean, error or formula string
+        value = m.group(2).decode("utf-8")
+        reps = deid.replacements(value)
+        if not reps:
+            return m.group(0)
+        for a, b, new in reversed(reps):
+            value = value[:a] + new + value[b:]
+        attrs = _CELL_TYPE.sub(b"", m.group(1))
+        return b'<c%s t="inlineStr"><is><t>%s</t></is></c>' % (attrs, _escape(value))
+
+    return _NUMBER_CELL.sub(one, xml)
+
+
 _XLSX_TEXT = re.compile(
     r"xl/(?:sharedStrings|worksheets/sheet\d+|comments\d*|comments/comment\d+)\.xml"
 )
+_SHEET = re.compile(r"xl/worksheets/sheet\d+\.xml")
 
 
 def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, list[str]]:
@@ -240,6 +267,8 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
                 if name in parts:
                     data, n = _edit_part(data, parts[name], deid)
                     paragraphs += n
+                if kind == "xlsx" and _SHEET.fullmatch(name) and deid.policy.detect_unlisted:
+                    data = _number_cells(data, deid)
                 if name.endswith(".rels"):
                     data = _edit_links(data, deid)
                 people = person_fields(name)
