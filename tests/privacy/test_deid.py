@@ -383,6 +383,17 @@ def test_full_width_identifiers_are_found_and_replaced_in_place(tmp_path: Path) 
     assert deid.cell("１３８１２３４５６７８", "phone") == deid.cell("13812345678", "phone")
 
 
+def test_addresses_written_with_a_hash_are_replaced(tmp_path: Path) -> None:
+    src = tmp_path / "posts.jsonl"
+    src.write_text('{"t": "有问题发邮件 zhangsan#163.com，C# 问题除外"}\n', encoding="utf-8")
+    rep = deid_path(
+        src, tmp_path / "out.jsonl", parse_policy("types:\n  email: {action: redact}\n")
+    )
+    assert rep.files[0].replaced == {"email": 1}
+    out = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
+    assert out == {"t": "有问题发邮件 [EMAIL]，C# 问题除外"}
+
+
 def test_never_overwrites_input(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("a\n1\n")

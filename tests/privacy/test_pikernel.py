@@ -320,6 +320,35 @@ def test_full_width_rows_are_read_folded() -> None:
     assert sorted(p["preview"].to_list()) == sorted(a["preview"].to_list())
 
 
+def test_addresses_written_with_a_hash_are_found() -> None:
+    """`li#163.com` (an address kept from crawlers) reads as `li@163.com` in both engines,
+    previews included; a '#' that does not stand for '@' (C#, #话题, ticket #12, a#.com)
+    changes nothing."""
+    rng = random.Random(41)
+    locals_ = ["zhangsan", "li.lei", "wang_fang", "x", "a-b", "kefu2024"]
+    domains = ["163.com", "qq.com", "example.com.cn", "mail.sina.cn", "a-b.org"]
+    noise = ["C# 与 F#.net", "#话题#", "ticket #123", "a#.com", "#b.com", "x#y", "a##b.com",
+             "q#1.2", "m#d.c1x", "用 # 分隔"]  # fmt: skip
+    texts: list[str | None] = []
+    wanted = []
+    for i in range(600):
+        addr = f"{rng.choice(locals_)}#{rng.choice(domains)}"
+        head = rng.choice(["邮箱：", "请发邮件到 ", "email ", "联系"])
+        text = head + addr + rng.choice(["，谢谢", " ", "。"]) + rng.choice(noise)
+        texts.append(text)
+        wanted.append((i, len(head), len(head) + len(addr)))
+    texts += [t for t in _fuzz_texts(300, 6) if t]
+    texts += [rng.choice(noise) + " " + rng.choice(noise) for _ in range(200)]
+    a = detect_batch(texts, engine="compiled", today=TODAY)
+    b = detect_batch(texts, engine="polars", today=TODAY)
+    assert a.select(COLS).sort(KEY).equals(b.select(COLS).sort(KEY))
+    assert sorted(a["preview"].to_list()) == sorted(b["preview"].to_list())
+    emails = {(r["row"], r["start"], r["end"]) for r in a.iter_rows(named=True)
+              if r["pi_type"] == "email"}  # fmt: skip
+    assert set(wanted) <= emails
+    assert not any(r >= 900 for r, _, _ in emails)  # the noise rows hold no address
+
+
 def test_previews_are_masked_and_equal() -> None:
     texts: list[str | None] = ["身份证 " + _id18(random.Random(5)) + "，邮箱 ab@qq.com"]
     a = detect_batch(texts, engine="polars", today=TODAY)

@@ -123,6 +123,11 @@ def _kinds(m: pl.Series, kinds: tuple[str, ...]) -> pl.Series:
 
 # a row with one of these is scanned folded: full-width digits, letters and '@'
 _FULLWIDTH_ALNUM = "[\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]"
+# an address written with '#' for '@': the '#' (Python re), and whether a row has one
+_HASH_EMAIL = re.compile(
+    r"(?<=[A-Za-z0-9._%+-])#(?=[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2})"
+)
+_HASH_EMAIL_ANY = r"[A-Za-z0-9._%+-]#[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2}"
 
 
 def mask_preview(value: str, pi_type: str) -> str:
@@ -136,8 +141,8 @@ def mask_preview(value: str, pi_type: str) -> str:
     n = len(value)
     if n == 0:
         return ""
-    if pi_type == "email" and "@" in value:
-        local, _, domain = value.partition("@")
+    if pi_type == "email" and ("@" in value or "#" in value):  # li#163.com: '#' for '@'
+        local, _, domain = value.partition("@" if "@" in value else "#")
         return local[:1] + "***@" + domain
     if pi_type in ("person_name_zh",):
         head = next((c for c in COMPOUND_SURNAMES if value.startswith(c)), value[:1])
@@ -162,15 +167,19 @@ def mask_preview(value: str, pi_type: str) -> str:
 
 
 def _fold_fullwidth(s: pl.Series) -> pl.Series:
-    """Rows with full-width digits, letters or '@' (typed in full-width mode: １３８…) with
-    every full-width form of an ASCII character folded to it. One character for one, so
-    offsets into the folded row are offsets into the row; as the compiled kernel does."""
-    flagged = s.str.contains(_FULLWIDTH_ALNUM).fill_null(False)
+    """Rows with full-width digits, letters or '@' (typed in full-width mode: １３８…), or
+    with an address whose '@' is written '#' (li#163.com, kept from crawlers), read
+    folded: every full-width form of an ASCII character as that character, then each
+    such '#' as '@'. One character for one, so offsets into the folded row are offsets
+    into the row; as the compiled kernel does."""
+    flagged = s.str.contains(_FULLWIDTH_ALNUM).fill_null(False) | s.str.contains(
+        _HASH_EMAIL_ANY
+    ).fill_null(False)
     if not flagged.any():
         return s
     values = s.to_list()
     for i in flagged.arg_true().to_list():
-        values[i] = values[i].translate(FOLD_FULLWIDTH)
+        values[i] = _HASH_EMAIL.sub("@", values[i].translate(FOLD_FULLWIDTH))
     return pl.Series(s.name, values, dtype=pl.String)
 
 

@@ -1949,6 +1949,31 @@ static int has_fullwidth_alnum(const uint8_t *s, int64_t n) {
     return 0;
 }
 
+/* Whether '#' at p stands for '@' in an address written so to keep it from crawlers
+   ("li#163.com"): a local-part character before it and a domain after it, as
+   `(?<=[A-Za-z0-9._%+-])#(?=[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2})` says. */
+static inline int label_byte(uint8_t c) { return is_alnum(c) || c == '-'; }
+static int hash_at(const uint8_t *s, int64_t n, int64_t p) {
+    uint8_t b = p > 0 ? s[p - 1] : 0;
+    if (!(is_alnum(b) || b == '.' || b == '_' || b == '%' || b == '+' || b == '-')) return 0;
+    int64_t q = p + 1;
+    if (q >= n || !label_byte(s[q])) return 0;
+    for (;;) {
+        while (q < n && label_byte(s[q])) q++; /* a label */
+        if (q + 2 < n && s[q] == '.' && is_alpha(s[q + 1]) && is_alpha(s[q + 2])) return 1;
+        if (q + 1 < n && s[q] == '.' && label_byte(s[q + 1])) { q++; continue; }
+        return 0;
+    }
+}
+static int has_hash_email(const uint8_t *s, int64_t n) {
+    const uint8_t *p = s, *e = s + n;
+    while (p < e && (p = memchr(p, '#', (size_t)(e - p))) != NULL) {
+        if (hash_at(s, n, p - s)) return 1;
+        p++;
+    }
+    return 0;
+}
+
 /* whether s[p] starts a full-width form of an ASCII character (U+FF01-FF5E) */
 static inline int folds_at(const uint8_t *s, int64_t n, int64_t p) {
     return s[p] == 0xEF && p + 3 <= n &&
@@ -1984,7 +2009,17 @@ static int has_fold(const uint8_t *s, int64_t n) {
 /* The row with every full-width form of an ASCII character (U+FF01-FF5E) folded to that
    character: one code point for one, so code-point offsets stay; `fold_at` maps each
    folded byte back to the row's. */
+static int64_t fold_row_width(work_t *w, const uint8_t *s, int64_t n);
 static int64_t fold_row(work_t *w, const uint8_t *s, int64_t n) {
+    int64_t k = fold_row_width(w, s, n);
+    if (k < 0) return k;
+    /* then each '#' that stands for '@' (in place: neither a '#' nor an '@' is a label
+       or local-part character, so no replacement changes how another '#' is judged) */
+    for (int64_t p = 0; p < k; p++)
+        if (w->fold[p] == '#' && hash_at(w->fold, k, p)) w->fold[p] = '@';
+    return k;
+}
+static int64_t fold_row_width(work_t *w, const uint8_t *s, int64_t n) {
     if (n + 1 > w->capfold) {
         int64_t cap = w->capfold ? w->capfold : 256;
         while (cap < n + 1) cap *= 2;
@@ -2002,8 +2037,8 @@ static int64_t fold_row(work_t *w, const uint8_t *s, int64_t n) {
 static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
                      uint32_t types) {
     int64_t first = w->nout;
-    if (!scan_plain(w, s, n, row, min_conf, types) || w->oom || !has_fullwidth_alnum(s, n))
-        return;
+    int wide = scan_plain(w, s, n, row, min_conf, types);
+    if (w->oom || !((wide && has_fullwidth_alnum(s, n)) || has_hash_email(s, n))) return;
     /* scan the folded row instead, and give its findings the row's byte offsets */
     int64_t k = fold_row(w, s, n);
     if (k < 0) return;
@@ -2783,6 +2818,7 @@ static uint8_t *preview_of(const uint8_t *v, int64_t len, int type, uint8_t *d) 
 #define FWD(s_, a_, b_, k_) (ascii ? (a_) + ((b_) - (a_) < (k_) ? (b_) - (a_) : (k_)) : cp_forward(s_, a_, b_, k_))
 #define BACK(s_, a_, b_, k_) (ascii ? (b_) - ((b_) - (a_) < (k_) ? (b_) - (a_) : (k_)) : cp_back(s_, a_, b_, k_))
     const uint8_t *at = type == T_EMAIL ? memchr(v, '@', (size_t)len) : NULL;
+    if (type == T_EMAIL && !at) at = memchr(v, '#', (size_t)len); /* li#163.com */
     if (at) {
         int64_t a = at - v;
         d = put(d, v, FWD(v, 0, a, 1));
