@@ -39,7 +39,7 @@ rng = random.Random(0)
 alphabet = ("0123456789abcdefxXABCDEFGHMPSU@.:-_/ ()+\n\r\t\u00e9\U0001F600"
             "，。年月日王李欧阳先生姓名客户京沪广东省市区路号"
             "０１３８９ＡＸａｚ＠．－（）：\uff5e\uff5f#＃"  # full-width forms, '#' for '@'
-            "li#qq.com a#b.cn "
+            "li#qq.com a#b.cn 110105 19491231 002X 110105-19491231-002x1 "
             + "".join(chr(c) for c in range(0x4E00, 0x4E40)))
 texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(8000)]
 texts += [t for t in _fuzz_texts(1500, 9) if t]

@@ -128,6 +128,9 @@ _HASH_EMAIL = re.compile(
     r"(?<=[A-Za-z0-9._%+-])#(?=[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2})"
 )
 _HASH_EMAIL_ANY = r"[A-Za-z0-9._%+-]#[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2}"
+# a resident ID written in groups of 6, 8 and 4 with one separator (110105 19491231 002X)
+_GROUPED_ID = re.compile(r"(?<![0-9])([0-9]{6})([ -])[0-9]{8}\2[0-9]{3}[0-9Xx](?![0-9])")
+_GROUPED_ID_ANY = r"[0-9]{6} [0-9]{8} [0-9]{3}[0-9Xx]|[0-9]{6}-[0-9]{8}-[0-9]{3}[0-9Xx]"
 
 
 def mask_preview(value: str, pi_type: str) -> str:
@@ -166,21 +169,65 @@ def mask_preview(value: str, pi_type: str) -> str:
     return value[:keep] + re.sub(r"[^\s\-.:/()+]", "*", body) + value[n - keep :]
 
 
-def _fold_fullwidth(s: pl.Series) -> pl.Series:
-    """Rows with full-width digits, letters or '@' (typed in full-width mode: １３８…), or
-    with an address whose '@' is written '#' (li#163.com, kept from crawlers), read
-    folded: every full-width form of an ASCII character as that character, then each
-    such '#' as '@'. One character for one, so offsets into the folded row are offsets
-    into the row; as the compiled kernel does."""
-    flagged = s.str.contains(_FULLWIDTH_ALNUM).fill_null(False) | s.str.contains(
-        _HASH_EMAIL_ANY
-    ).fill_null(False)
+def _fold_rows(s: pl.Series) -> tuple[pl.Series, dict[int, list[int]]]:
+    """Rows read folded, as the compiled kernel reads them: rows with full-width digits,
+    letters or '@' (typed in full-width mode: １３８…), with an address whose '@' is
+    written '#' (li#163.com, kept from crawlers), or with a resident ID written in groups
+    (110105 19491231 002X). Every full-width form of an ASCII character becomes that
+    character, then each such '#' an '@', then each grouped ID loses its separators.
+    Also, for each folded row, the row's character offset of each folded character (and
+    of the end)."""
+    flagged = (
+        s.str.contains(_FULLWIDTH_ALNUM).fill_null(False)
+        | s.str.contains(_HASH_EMAIL_ANY).fill_null(False)
+        | s.str.contains(_GROUPED_ID_ANY).fill_null(False)
+    )
     if not flagged.any():
-        return s
+        return s, {}
     values = s.to_list()
+    maps: dict[int, list[int]] = {}
     for i in flagged.arg_true().to_list():
-        values[i] = _HASH_EMAIL.sub("@", values[i].translate(FOLD_FULLWIDTH))
-    return pl.Series(s.name, values, dtype=pl.String)
+        row = values[i]
+        if (
+            not _GROUPED_ID.search(row)
+            and not _HASH_EMAIL.search(row)
+            and (not re.search(_FULLWIDTH_ALNUM, row))
+        ):
+            continue  # a loose match of the grouped-ID test above, not a grouped ID
+        text = _HASH_EMAIL.sub("@", row.translate(FOLD_FULLWIDTH))
+        at = list(range(len(text) + 1))
+        for m in reversed(list(_GROUPED_ID.finditer(text))):  # from the right: offsets hold
+            for cut in (m.start(2) + 9, m.start(2)):  # the second separator, then the first
+                del at[cut]
+                text = text[:cut] + text[cut + 1 :]
+        values[i], maps[i] = text, at
+    return pl.Series(s.name, values, dtype=pl.String), maps
+
+
+def _unfold(
+    found: pl.DataFrame, maps: dict[int, list[int]], original: pl.Series, previews: bool
+) -> pl.DataFrame:
+    """Findings of folded rows at their offsets in the rows as given, previews masked
+    from the rows' own text (as the kernel masks them)."""
+    rows, starts, ends = found["row"].to_list(), found["start"].to_list(), found["end"].to_list()
+    for k, (r, a, b) in enumerate(zip(rows, starts, ends, strict=True)):
+        at = maps.get(int(r))
+        if at is not None:
+            starts[k], ends[k] = at[a], at[b - 1] + 1
+    out = found.with_columns(
+        pl.Series("start", starts, dtype=found["start"].dtype),
+        pl.Series("end", ends, dtype=found["end"].dtype),
+    )
+    if previews:
+        texts = original.to_list()
+        masked = [
+            mask_preview(texts[int(r)][a:b], t) if int(r) in maps else p
+            for r, a, b, t, p in zip(
+                rows, starts, ends, out["pi_type"], out["preview"], strict=True
+            )
+        ]
+        out = out.with_columns(pl.Series("preview", masked, dtype=pl.String))
+    return out
 
 
 def _as_series(texts: Any) -> pl.Series:
@@ -407,7 +454,20 @@ def detect_batch(
             types=types,
             previews=previews,
         )
-    s = _fold_fullwidth(s)
+    original = s
+    s, maps = _fold_rows(s)
+    found = _detect_polars(s, min_confidence, today, types, previews)
+    return _unfold(found, maps, original, previews) if maps and found.height else found
+
+
+def _detect_polars(
+    s: pl.Series,
+    min_confidence: float,
+    today: dt.date | None,
+    types: frozenset[str] | None,
+    previews: bool,
+) -> pl.DataFrame:
+    """`detect_batch` by the polars engine (rows already folded)."""
     if (s.str.len_bytes().max() or 0) <= _VECTOR_ROW_BYTES:  # type: ignore[operator]
         return _detect_rows(
             s, min_confidence=min_confidence, today=today, types=types, previews=previews

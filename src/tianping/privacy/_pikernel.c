@@ -259,6 +259,7 @@ typedef struct {
     int64_t at_pos, at_end; /* the last '@' whose domain was parsed, and its email end */
     int64_t next_at;        /* the first '@' at or after the last asked position (n: none) */
     int wide;               /* a byte >= 0x80 was seen: code points differ from bytes */
+    int grouped;            /* a resident ID written in groups (110105 19491231 002X) */
     int64_t at_ls;          /* where the local-part run that ends at next_at starts */
 } row_t;
 
@@ -969,9 +970,24 @@ static inline unsigned is0086(const uint8_t *s) {
    numbers, so timestamps and amounts ("19:12:09", "021-11-17", "49010.97") call no
    matcher that would fail. Positions before the last five can only start a number
    (8+ digits), "0086", an email or a credit code. */
+/* A resident ID written in groups of 6, 8 and 4 with one separator, space or hyphen
+   (110105 19491231 002X), starting at the 6-digit run at p: what
+   `(?<![0-9])[0-9]{6}([ -])[0-9]{8}\1[0-9]{3}[0-9Xx](?![0-9])` matches. */
+static int grouped_id_at(const uint8_t *s, int64_t n, int64_t p) {
+    if (p + 20 > n || (p > 0 && is_digit(s[p - 1]))) return 0;
+    uint8_t sep = s[p + 6];
+    if ((sep != ' ' && sep != '-') || s[p + 15] != sep) return 0;
+    for (int i = 0; i < 19; i++)
+        if (i != 6 && i != 15 && !is_digit(s[p + i])) return 0;
+    uint8_t last = s[p + 19];
+    return (is_digit(last) || last == 'X' || last == 'x') && (p + 20 == n || !is_digit(s[p + 20]));
+}
+
 static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n, pe = dig_end(r, p), len = pe - p;
+    if (len == 6 && pe < n && (s[pe] == ' ' || s[pe] == '-') && grouped_id_at(s, n, p))
+        r->grouped = 1; /* the row is scanned again with the groups joined */
     /* inside a match of every group that a digit can start (an IPv6 or MAC address, a
        date): nothing to try */
     int64_t c01 = cursor[0] < cursor[1] ? cursor[0] : cursor[1];
@@ -1917,10 +1933,10 @@ static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int6
     }
 }
 
-/* One row as it is; whether it holds a byte >= 0x80. */
+/* One row as it is; bit 0: it holds a byte >= 0x80, bit 1: a resident ID in groups. */
 static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
                       uint32_t types) {
-    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0}; /* at_ls: set by find_at */
+    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0, 0}; /* at_ls: set by find_at */
     w->nc = w->nf = 0;
     w->occ_upto = 0;
     w->no = 0;
@@ -1928,11 +1944,12 @@ static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doub
     w->min_conf = min_conf;
     w->types = types;
     scan_groups(w, &r);
-    if (w->oom || !w->nc) return r.wide;
+    int seen = r.wide | (r.grouped << 1);
+    if (w->oom || !w->nc) return seen;
     for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
-    if (w->oom) return r.wide;
+    if (w->oom) return seen;
     emit_row(w, s, n, r.wide, row);
-    return r.wide;
+    return seen;
 }
 
 /* Full-width forms of ASCII digits, letters and '@' (U+FF10-FF19, U+FF20-FF3A,
@@ -2017,7 +2034,22 @@ static int64_t fold_row(work_t *w, const uint8_t *s, int64_t n) {
        or local-part character, so no replacement changes how another '#' is judged) */
     for (int64_t p = 0; p < k; p++)
         if (w->fold[p] == '#' && hash_at(w->fold, k, p)) w->fold[p] = '@';
-    return k;
+    /* then each resident ID written in groups, joined (its two separators left out) */
+    int64_t j = 0;
+    for (int64_t p = 0; p < k;) {
+        if (is_digit(w->fold[p]) && grouped_id_at(w->fold, k, p)) {
+            for (int i = 0; i < 20; i++, p++)
+                if (i != 6 && i != 15) {
+                    w->fold[j] = w->fold[p];
+                    w->fold_at[j++] = w->fold_at[p];
+                }
+            continue;
+        }
+        w->fold[j] = w->fold[p];
+        w->fold_at[j++] = w->fold_at[p++];
+    }
+    w->fold_at[j] = w->fold_at[k];
+    return j;
 }
 static int64_t fold_row_width(work_t *w, const uint8_t *s, int64_t n) {
     if (n + 1 > w->capfold) {
@@ -2037,16 +2069,24 @@ static int64_t fold_row_width(work_t *w, const uint8_t *s, int64_t n) {
 static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
                      uint32_t types) {
     int64_t first = w->nout;
-    int wide = scan_plain(w, s, n, row, min_conf, types);
-    if (w->oom || !((wide && has_fullwidth_alnum(s, n)) || has_hash_email(s, n))) return;
-    /* scan the folded row instead, and give its findings the row's byte offsets */
+    int seen = scan_plain(w, s, n, row, min_conf, types);
+    if (w->oom || !(((seen & 1) && has_fullwidth_alnum(s, n)) || (seen & 2) ||
+                    has_hash_email(s, n)))
+        return;
+    /* scan the folded row instead, and give its findings the row's offsets: bytes through
+       the fold's table, code points counted again (a joined ID lost its separators) */
     int64_t k = fold_row(w, s, n);
     if (k < 0) return;
     w->nout = first;
     scan_plain(w, w->fold, k, row, min_conf, types);
     for (int64_t o = first; o < w->nout; o++) {
-        w->obstart[o] = w->fold_at[w->obstart[o]];
-        w->obend[o] = w->fold_at[w->obend[o]];
+        int64_t bs = w->fold_at[w->obstart[o]], last = w->fold_at[w->obend[o] - 1];
+        /* a folded full-width form was three bytes of the row */
+        int64_t be = last + (s[last] == 0xEF && w->fold[w->obend[o] - 1] < 0x80 ? 3 : 1);
+        w->obstart[o] = bs;
+        w->obend[o] = be;
+        w->ostart[o] = cp_span(s, s + bs, s, s + n);
+        w->oend[o] = w->ostart[o] + cp_span(s + bs, s + be, s, s + n);
     }
 }
 
