@@ -82,7 +82,8 @@ enum {
 };
 
 /* what a group-4 start character (F_G4_START) starts exactly */
-enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4 };
+enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4,
+       F2_FULLWIDTH = 8 /* a full-width digit, letter or '@': the row is read folded */ };
 
 static config_t CFG;
 
@@ -260,6 +261,8 @@ typedef struct {
     int64_t next_at;        /* the first '@' at or after the last asked position (n: none) */
     int wide;               /* a byte >= 0x80 was seen: code points differ from bytes */
     int grouped;            /* a resident ID written in groups (110105 19491231 002X) */
+    int hashes;             /* a '#' was seen (li#163.com) */
+    int fullwidth;          /* a full-width digit, letter or '@' was seen (１３８…) */
     int64_t at_ls;          /* where the local-part run that ends at next_at starts */
 } row_t;
 
@@ -973,7 +976,7 @@ static inline unsigned is0086(const uint8_t *s) {
 /* A resident ID written in groups of 6, 8 and 4 with one separator, space or hyphen
    (110105 19491231 002X), starting at the 6-digit run at p: what
    `(?<![0-9])[0-9]{6}([ -])[0-9]{8}\1[0-9]{3}[0-9Xx](?![0-9])` matches. */
-static int grouped_id_at(const uint8_t *s, int64_t n, int64_t p) {
+static __attribute__((noinline)) int grouped_id_at(const uint8_t *s, int64_t n, int64_t p) {
     if (p + 20 > n || (p > 0 && is_digit(s[p - 1]))) return 0;
     uint8_t sep = s[p + 6];
     if ((sep != ' ' && sep != '-') || s[p + 15] != sep) return 0;
@@ -986,7 +989,8 @@ static int grouped_id_at(const uint8_t *s, int64_t n, int64_t p) {
 static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n, pe = dig_end(r, p), len = pe - p;
-    if (len == 6 && pe < n && (s[pe] == ' ' || s[pe] == '-') && grouped_id_at(s, n, p))
+    if (__builtin_expect(len == 6, 0) && pe < n && (s[pe] == ' ' || s[pe] == '-') &&
+        grouped_id_at(s, n, p))
         r->grouped = 1; /* the row is scanned again with the groups joined */
     /* inside a match of every group that a digit can start (an IPv6 or MAC address, a
        date): nothing to try */
@@ -1206,6 +1210,7 @@ static void scan_groups(work_t *w, row_t *r) {
                 p++;
             } else {
                 if (ASCII_START[b]) scan_ascii(w, r, p, cursor);
+                else if (b == '#') r->hashes = 1; /* maybe an address with '#' for '@' */
                 p++;
             }
             continue;
@@ -1229,6 +1234,8 @@ static void scan_groups(work_t *w, row_t *r) {
             f = 0;
         }
         if (f & starts) {
+            if (__builtin_expect(s[p] == 0xEF, 0) && (CFG.cjk2[cp3(s, p)] & F2_FULLWIDTH))
+                r->fullwidth = 1; /* what this pass finds here is dropped: read folded */
             if (cursor[2] <= p && (f & F_G2_START)) try_group(w, r, 2, 2, p, cursor);
             if (cursor[4] <= p) {
                 /* a name starts at a context word, or at a surname (one character or
@@ -1933,10 +1940,11 @@ static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int6
     }
 }
 
-/* One row as it is; bit 0: it holds a byte >= 0x80, bit 1: a resident ID in groups. */
+/* One row as it is; bit 0: it holds a byte >= 0x80, bit 1: a resident ID in groups,
+   bit 2: a '#', bit 3: a full-width digit, letter or '@'. */
 static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
                       uint32_t types) {
-    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0, 0}; /* at_ls: set by find_at */
+    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0, 0, 0, 0}; /* at_ls: set by find_at */
     w->nc = w->nf = 0;
     w->occ_upto = 0;
     w->no = 0;
@@ -1944,26 +1952,12 @@ static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doub
     w->min_conf = min_conf;
     w->types = types;
     scan_groups(w, &r);
-    int seen = r.wide | (r.grouped << 1);
+    int seen = r.wide | (r.grouped << 1) | (r.hashes << 2) | (r.fullwidth << 3);
     if (w->oom || !w->nc) return seen;
     for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
     if (w->oom) return seen;
     emit_row(w, s, n, r.wide, row);
     return seen;
-}
-
-/* Full-width forms of ASCII digits, letters and '@' (U+FF10-FF19, U+FF20-FF3A,
-   U+FF41-FF5A): Chinese text typed in full-width mode writes numbers and addresses so. */
-static int has_fullwidth_alnum(const uint8_t *s, int64_t n) {
-    const uint8_t *p = s, *e = s + n;
-    while (p + 3 <= e && (p = memchr(p, 0xEF, (size_t)(e - p - 2))) != NULL) {
-        uint8_t b1 = p[1], b2 = p[2];
-        if ((b1 == 0xBC && ((b2 >= 0x90 && b2 <= 0x99) || (b2 >= 0xA0 && b2 <= 0xBA))) ||
-            (b1 == 0xBD && b2 >= 0x81 && b2 <= 0x9A))
-            return 1;
-        p++;
-    }
-    return 0;
 }
 
 /* Whether '#' at p stands for '@' in an address written so to keep it from crawlers
@@ -2070,9 +2064,7 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
                      uint32_t types) {
     int64_t first = w->nout;
     int seen = scan_plain(w, s, n, row, min_conf, types);
-    if (w->oom || !(((seen & 1) && has_fullwidth_alnum(s, n)) || (seen & 2) ||
-                    has_hash_email(s, n)))
-        return;
+    if (w->oom || !((seen & 8) || (seen & 2) || ((seen & 4) && has_hash_email(s, n)))) return;
     /* scan the folded row instead, and give its findings the row's offsets: bytes through
        the fold's table, code points counted again (a joined ID lost its separators) */
     int64_t k = fold_row(w, s, n);
@@ -2199,6 +2191,14 @@ static void flag_first_chars2(const wlist_t *L, int flag) {
 }
 
 static void init_first_tables(void) {
+    /* full-width digits, letters and '@' (U+FF10-FF19, U+FF20-FF3A, U+FF41-FF5A): a
+       start flag stops the CJK loop there, and the row is then read folded (every
+       other flag on them only affects the first pass, whose findings are dropped) */
+    for (uint32_t c = 0xFF10; c <= 0xFF5A; c++)
+        if (c <= 0xFF19 || (c >= 0xFF20 && c <= 0xFF3A) || c >= 0xFF41) {
+            CFG.cjk[c] |= F_SURNAME;
+            CFG.cjk2[c] |= F2_FULLWIDTH;
+        }
     for (int b = 0; b < 128; b++) {
         uint8_t c = (uint8_t)b;
         ASCII_START[b] = is_alnum(c) || c == '+' || c == '(' || c == ':' || is_local(c);
