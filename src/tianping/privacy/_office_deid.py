@@ -233,14 +233,13 @@ def _number_cells(xml: bytes, deid: Deidentifier) -> bytes:
     return _NUMBER_CELL.sub(one, xml)
 
 
-_XLSX_TEXT = re.compile(
-    r"xl/(?:sharedStrings|worksheets/sheet\d+|comments\d*|comments/comment\d+)\.xml"
-)
+# a workbook's strings: shared, and inline in its sheets (its comments: `_parts`)
+_XLSX_STRINGS = re.compile(r"xl/(?:sharedStrings|worksheets/sheet\d+)\.xml")
 _SHEET = re.compile(r"xl/worksheets/sheet\d+\.xml")
 
 
 def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, list[str]]:
-    """`src` (.docx or .pptx) de-identified into `tmp`: the parts with text edited (the
+    """`src` (.docx, .pptx or .xlsx) de-identified into `tmp`: the parts with text edited (the
     body, notes, SmartArt and chart titles), the targets of mailto:/tel: links too, authors
     blanked, every other member copied as it was. The number of paragraphs read, and the
     members it could not rewrite (embedded files, a chart's cached data), to warn of."""
@@ -248,15 +247,15 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
     kept: list[str] = []
     try:
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:
-            # Word's own parts in its grammar; slides, SmartArt and charts in DrawingML's
+            # the parts a scan reads (Word's in its grammar; slides, SmartArt, charts and a
+            # workbook's comments in their own), and a workbook's strings
+            grammar = {"xlsx": GRAMMARS["xlsx"]}.get(kind)
+            parts = {
+                name: grammar or GRAMMARS["docx" if para.startswith(_W) else "pptx"]
+                for name, _, para, _ in _parts(zin, kind)
+            }
             if kind == "xlsx":
-                names = zin.namelist()
-                parts = {n: GRAMMARS["xlsx"] for n in names if _XLSX_TEXT.fullmatch(n)}
-            else:
-                parts = {
-                    name: GRAMMARS["docx" if para.startswith(_W) else "pptx"]
-                    for name, _, para, _ in _parts(zin, kind)
-                }
+                parts |= {n: GRAMMARS["xlsx"] for n in zin.namelist() if _XLSX_STRINGS.fullmatch(n)}
             for info in zin.infolist():
                 data = zin.read(info) if info.file_size <= MAX_PART_BYTES else None
                 if data is None:
