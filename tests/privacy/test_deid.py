@@ -744,19 +744,20 @@ def test_json_document_records_and_errors(tmp_path: Path) -> None:
 
 
 def test_office_documents_are_refused_with_advice(tmp_path: Path) -> None:
-    """Formats that are scanned but not rewritten (old binary workbooks, OpenDocument
-    sheets, PDF) are refused with what to do; a broken .xlsx is a clear error."""
-    for name in ("book.xls", "book.ods", "scan.pdf"):
+    """Formats that are scanned but not rewritten (old binary workbooks, PDF) are refused
+    with what to do; a broken .xlsx or .ods is a clear error."""
+    for name in ("book.xls", "scan.pdf"):
         src = tmp_path / name
         src.write_bytes(b"PK\x03\x04 workbook")
         with pytest.raises(InputError, match="export it as CSV"):
             deid_path(src, tmp_path / f"out-{name}", parse_policy(JSON_POLICY))
         assert not (tmp_path / f"out-{name}").exists()
-    broken = tmp_path / "book.xlsx"
-    broken.write_bytes(b"PK\x03\x04 workbook")
-    with pytest.raises(InputError, match="not a readable xlsx file"):
-        deid_path(broken, tmp_path / "out.xlsx", parse_policy(JSON_POLICY))
-    assert not (tmp_path / "out.xlsx").exists()
+    for kind in ("xlsx", "ods"):
+        broken = tmp_path / f"book.{kind}"
+        broken.write_bytes(b"PK\x03\x04 workbook")
+        with pytest.raises(InputError, match=f"not a readable {kind} file"):
+            deid_path(broken, tmp_path / f"out.{kind}", parse_policy(JSON_POLICY))
+        assert not (tmp_path / f"out.{kind}").exists()
 
 
 def test_table_rules_once_per_distinct_value_same_result(monkeypatch: pytest.MonkeyPatch) -> None:

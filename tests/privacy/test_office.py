@@ -207,10 +207,10 @@ def test_word_and_powerpoint_are_deidentified_in_place(tmp_path: Path) -> None:
     assert runs[:2] == ["乙方手机：", "138********"] and not any(runs[2:])
     assert d.sections[0].header.paragraphs[0].text == "联系 [EMAIL]"
     # other office formats are still refused with advice
-    book = tmp_path / "book.odt"
+    book = tmp_path / "book.xls"
     book.write_bytes(b"PK\x03\x04")
     with pytest.raises(Exception, match="export"):
-        deid_path(book, tmp_path / "b.odt", pol)
+        deid_path(book, tmp_path / "b.xls", pol)
 
 
 def _hidden_places(path: Path) -> Path:
@@ -267,8 +267,8 @@ def test_pi_where_word_does_not_show_it(tmp_path: Path) -> None:
 
 
 def test_smartart_charts_and_embedded_files(tmp_path: Path) -> None:
-    """SmartArt boxes and chart titles are DrawingML text: scanned and de-identified; what
-    cannot be rewritten (a chart's cached data, an embedded file) is named in warnings."""
+    """SmartArt boxes and chart titles are DrawingML text: scanned and de-identified; an
+    embedded file that cannot be read is copied and named in warnings."""
     from tianping.privacy._deid import deid_path
     from tianping.privacy._policy import parse_policy
 
@@ -298,8 +298,8 @@ def test_smartart_charts_and_embedded_files(tmp_path: Path) -> None:
     assert after["diagram1"] == ["联系 [CN_MOBILE]"] and after["chart1"] == [
         "负责人电话 [CN_MOBILE]"
     ]
-    assert [w.split(":")[0] for w in f.warnings] == ["word/charts/chart1.xml",
-                                                      "word/embeddings/Sheet1.xlsx"]  # fmt: skip
+    assert [w.split(":")[0] for w in f.warnings] == ["word/embeddings/Sheet1.xlsx"]
+    assert "could not be read" in f.warnings[0]
 
 
 def test_excel_workbooks_are_deidentified_and_checked_again(tmp_path: Path) -> None:
@@ -348,3 +348,199 @@ def test_excel_workbooks_are_deidentified_and_checked_again(tmp_path: Path) -> N
     res = CliRunner().invoke(app, ["deid", str(src), str(tmp_path / "cli.xlsx"), "-p", str(policy)])
     assert res.exit_code == 1 and "left: 客户!姓名: person_name_zh 2" in res.output
     assert "王伟" not in res.output
+
+
+def _blob(path: Path) -> bytes:
+    """Every member's bytes, those of embedded packages included."""
+    import io
+
+    with zipfile.ZipFile(path) as zf:
+        out = []
+        for name in zf.namelist():
+            data = zf.read(name)
+            if name.endswith((".xlsx", ".docx", ".pptx")):
+                with zipfile.ZipFile(io.BytesIO(data)) as inner:
+                    out += [inner.read(n) for n in inner.namelist()]
+            out.append(data)
+    return b"".join(out)
+
+
+def test_chart_caches_and_chart_workbooks(tmp_path: Path) -> None:
+    """A chart keeps a copy of what it plots (categories, series names, values) and, in a
+    deck or a document, the workbook it was drawn from: python-pptx writes both as
+    PowerPoint does. The scan reads the copy (`chart1-data`) and the workbook (a report of
+    its own); de-identification rewrites both, a cached number that holds PI leaving a gap,
+    and python-pptx and openpyxl read the result."""
+    import io
+
+    import openpyxl
+    from pptx import Presentation
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Inches
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+    from tianping.privacy._scan import ScanOptions, scan_one
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    data = CategoryChartData()
+    data.categories = [f"客户 {MOBILE}", "华东区"]
+    data.add_series(f"联系 {EMAIL}", (13912345678, 42))
+    slide.shapes.add_chart(
+        XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(1), Inches(6), Inches(4), data
+    )
+    src = tmp_path / "sales.pptx"
+    deck.save(str(src))
+    results = scan_one(src, ScanOptions())
+    by_path = {rep.path: rep for rep, _ in results}
+    embedded = f"{src}!ppt/embeddings/Microsoft_Excel_Sheet1.xlsx"
+    assert set(by_path) == {str(src), embedded}
+    cols = {c.column: c.types for c in by_path[str(src)].columns}
+    assert cols["chart1-data"] == {"cn_mobile": 2, "email": 1}
+    # the series name is the sheet's header row there: holding PI, it is read as a record
+    assert by_path[embedded].counts == {"cn_mobile": 2, "email": 1}
+    assert all(f.file == embedded for rep, ex in results[1:] for f in ex)
+
+    out = tmp_path / "clean.pptx"
+    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
+    assert f.warnings == [] and f.left == {}  # a chart's workbook shows no preview picture
+    assert f.replaced["cn_mobile"] == 4 and f.replaced["email"] == 2
+    chart = Presentation(str(out)).slides[0].shapes[-1].chart
+    assert list(chart.plots[0].categories) == ["客户 [CN_MOBILE]", "华东区"]
+    assert chart.series[0].name == "联系 [EMAIL]"
+    assert list(chart.series[0].values) == [None, 42.0]  # the phone: a gap, not text
+    with zipfile.ZipFile(out) as zf:
+        book = openpyxl.load_workbook(
+            io.BytesIO(zf.read("ppt/embeddings/Microsoft_Excel_Sheet1.xlsx"))
+        )
+    assert [list(r) for r in book.active.values][1] == ["客户 [CN_MOBILE]", "[CN_MOBILE]"]
+    blob = _blob(out)
+    for raw in (MOBILE, EMAIL, "13912345678"):
+        assert raw.encode() not in blob, raw
+    assert all(rep.counts == {} for rep, _ in scan_one(out, ScanOptions()))
+
+
+def _pivot_workbook(path: Path) -> Path:
+    """A workbook (xlsxwriter, with a chart whose caches it fills from the cells) plus a
+    pivot cache as Excel writes one: field names and shared strings in the definition,
+    rows in the records (strings by index, numbers inline), a number field's min and max."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("客户")
+    rows = [["姓名", "手机", "备注"], ["王伟", 13812345678, f"邮箱 {EMAIL}"], ["李娜", 42, "x"]]
+    for r, row in enumerate(rows):
+        sheet.write_row(r, 0, row)
+    sheet.insert_textbox("E2", f"负责人 {ID}")
+    chart = book.add_chart({"type": "column"})
+    chart.add_series({"categories": "=客户!$C$2:$C$3", "values": "=客户!$B$2:$B$3"})
+    sheet.insert_chart("E8", chart)
+    book.close()
+    s = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    definition = (
+        f'<pivotCacheDefinition xmlns="{s}" refreshOnLoad="1" recordCount="2"><cacheSource '
+        'type="worksheet"><worksheetSource ref="A1:C3" sheet="客户"/></cacheSource>'
+        '<cacheFields count="3"><cacheField name="姓名" numFmtId="0"><sharedItems count="2">'
+        '<s v="王伟"/><s v="李娜"/></sharedItems></cacheField><cacheField name="手机" numFmtId="0">'
+        '<sharedItems containsSemiMixedTypes="0" containsString="0" containsNumber="1" '
+        'containsInteger="1" minValue="42" maxValue="13812345678"/></cacheField>'
+        f'<cacheField name="备注" numFmtId="0"><sharedItems count="2"><s v="邮箱 {EMAIL}"/>'
+        '<s v="x"/></sharedItems></cacheField></cacheFields></pivotCacheDefinition>'
+    )
+    records = (
+        f'<pivotCacheRecords xmlns="{s}" count="2"><r><x v="0"/><n v="13812345678"/><x v="0"/>'
+        '</r><r><x v="1"/><n v="42"/><x v="1"/></r></pivotCacheRecords>'
+    )
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("xl/pivotCache/pivotCacheDefinition1.xml", definition)
+        zf.writestr("xl/pivotCache/pivotCacheRecords1.xml", records)
+    return path
+
+
+def test_workbook_charts_shapes_and_pivot_caches(tmp_path: Path) -> None:
+    """A workbook keeps PI where calamine does not look: text boxes, a chart's cached
+    values and pivot caches (a copy of the source rows). The scan reads them, the pivot
+    cache as a table whose headers give context; de-identification rewrites them: strings
+    take their replacement, a number holding PI goes missing and its field's min/max go."""
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._pivot import pivot_tables
+    from tianping.privacy._policy import parse_policy
+
+    src = _pivot_workbook(tmp_path / "book.xlsx")
+    tables = dict(pivot_tables(src))
+    assert tables["pivotCache1"] == {
+        "pivotCache1!姓名": ["王伟", "李娜"],
+        "pivotCache1!手机": ["13812345678", "42"],
+        "pivotCache1!备注": [f"邮箱 {EMAIL}", "x"],
+    }
+    rep, _ = scan_file(src)
+    cols = {c.column: c.types for c in rep.columns}
+    assert cols["drawing1"] == {"cn_resident_id": 1}
+    assert cols["chart1-data"] == {"cn_mobile": 1, "email": 1}
+    assert cols["pivotCache1!手机"] == {"cn_mobile": 1}
+    assert cols["pivotCache1!备注"] == {"email": 1}
+    assert cols["pivotCache1!姓名"] == {"person_name_zh": 2}  # the header says what they are
+
+    out = tmp_path / "clean.xlsx"
+    pol = parse_policy("types:\n  '*': {action: redact}\n")
+    f = deid_path(src, out, pol).files[0]
+    assert f.warnings == []
+    with zipfile.ZipFile(out) as zf:
+        definition = zf.read("xl/pivotCache/pivotCacheDefinition1.xml").decode()
+        records = zf.read("xl/pivotCache/pivotCacheRecords1.xml").decode()
+    assert '<s v="邮箱 [EMAIL]"/>' in definition and '<s v="x"/>' in definition
+    assert 'containsNumber="1" containsInteger="1" containsBlank="1"/>' in definition
+    assert "maxValue" not in definition and "minValue" not in definition
+    assert '<r><x v="0"/><m/><x v="0"/></r><r><x v="1"/><n v="42"/>' in records
+    assert dict(pivot_tables(out))["pivotCache1"]["pivotCache1!手机"] == [None, "42"]
+    blob = _blob(out)
+    for raw in (MOBILE, EMAIL, ID):
+        assert raw.encode() not in blob, raw
+    # the names only the pivot field's header marks are what is left, as for the sheet
+    assert f.left == {"客户!姓名": {"person_name_zh": 2}, "pivotCache1!姓名": {"person_name_zh": 2}}
+    import openpyxl
+
+    assert openpyxl.load_workbook(out)["客户"]["B2"].value == "[CN_MOBILE]"
+
+
+def test_embedded_documents_and_objects(tmp_path: Path) -> None:
+    """A workbook inserted into a Word file as an object is scanned and de-identified as
+    the file it is, with a warning that Word still shows its old preview picture; an OLE
+    object of another format is reported unread by the scan and named by the rewrite."""
+    import openpyxl
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+    from tianping.privacy._scan import ScanOptions, scan_one
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["手机"])
+    ws.append([f"{MOBILE}"])
+    inner = tmp_path / "inner.xlsx"
+    wb.save(inner)
+    src = _docx(tmp_path / "memo.docx")
+    with zipfile.ZipFile(src, "a") as zf:
+        zf.write(inner, "word/embeddings/Microsoft_Excel_Worksheet.xlsx")
+        zf.writestr("word/embeddings/oleObject1.bin", b"\xd0\xcf\x11\xe0 OLE " + MOBILE.encode())
+    results = {rep.path: rep for rep, _ in scan_one(src, ScanOptions())}
+    sheet = results[f"{src}!word/embeddings/Microsoft_Excel_Worksheet.xlsx"]
+    assert sheet.status == "ok" and sheet.counts == {"cn_mobile": 1}
+    ole = results[f"{src}!word/embeddings/oleObject1.bin"]
+    assert ole.status == "skipped" and "OLE" in (ole.message or "")
+
+    out = tmp_path / "clean.docx"
+    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
+    assert [w.split(":")[0] for w in f.warnings] == [
+        "word/embeddings/Microsoft_Excel_Worksheet.xlsx",
+        "word/embeddings/oleObject1.bin",
+    ]
+    assert "preview picture" in f.warnings[0] and "not read" in f.warnings[1]
+    with zipfile.ZipFile(out) as zf:
+        assert zf.read("word/embeddings/oleObject1.bin").endswith(MOBILE.encode())  # as it was
+        embedded = zf.read("word/embeddings/Microsoft_Excel_Worksheet.xlsx")
+    (tmp_path / "e.xlsx").write_bytes(embedded)
+    assert openpyxl.load_workbook(tmp_path / "e.xlsx").active["A2"].value == "[CN_MOBILE]"

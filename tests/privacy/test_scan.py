@@ -550,3 +550,67 @@ def test_type_counts_by_kernel_codes_match_the_group_by() -> None:
         assert "type_code" in df.columns
         by_names = _type_counts(df.drop("type_code"))
         assert _type_counts(df) == by_names and len(by_names) > (1 if len(part) < 10 else 10)
+
+
+def test_a_first_row_that_holds_pi_is_a_record(tmp_path: Path) -> None:
+    """A CSV export or a sheet without a header: the first row holds a phone and an e-mail.
+    Read as a header, its values would be neither scanned nor de-identified, and would be
+    shown raw as column names; read as a record, they are found, rewritten and never shown."""
+    import openpyxl
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    rows = [["张三", "13812345678", "li@example.com"], ["李四", "13912345678", "w@example.com"]]
+    src = tmp_path / "export.csv"
+    src.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for r in rows:
+        ws.append(r)
+    book = tmp_path / "export.xlsx"
+    wb.save(book)
+    for path in (src, book):
+        rep, found = scan_file(path)
+        assert rep.counts == {"cn_mobile": 2, "email": 2}, path
+        cols = [c.column.split("!")[-1] for c in rep.columns if "!" in c.column or path == src]
+        assert cols[:3] == ["column1", "column2", "column3"]
+        assert "first row holds personal information" in rep.problems[0].message
+        assert "13812345678" not in rep.model_dump_json() + "".join(f.preview for f in found)
+    out = tmp_path / "clean.csv"
+    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
+    assert out.read_text(encoding="utf-8").splitlines()[0] == "张三,[CN_MOBILE],[EMAIL]"
+    assert f.replaced == {"cn_mobile": 2, "email": 2} and "first line" in f.warnings[0]
+    # a policy naming columns cannot name these; the message masks what it lists
+    with pytest.raises(InputError) as err:
+        deid_path(src, out, parse_policy("columns:\n  phone: {action: redact}\n"))
+    assert "13812345678" not in str(err.value)
+    # a real header stays a header
+    src.write_text("姓名,手机\n张三,13812345678\n", encoding="utf-8")
+    rep, _ = scan_file(src)
+    assert [c.column for c in rep.columns] == ["姓名", "手机"] and not rep.problems
+
+
+def test_json_keys_that_hold_pi(tmp_path: Path) -> None:
+    """An object keyed by phone or e-mail (a cache dump, a per-user export): the keys are
+    scanned as values and never shown in column names (`users.<key>`, `users.*.name`);
+    de-identification, which does not rewrite keys, reports them as left."""
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    doc = '{"users": {"li@example.com": {"name": "x"}, "13812345678": {"name": "y"}}}\n'
+    for name in ("k.jsonl", "k.json"):
+        path = tmp_path / name
+        path.write_text(doc * 3, encoding="utf-8")
+        rep, found = scan_file(path)
+        assert rep.counts == {"cn_mobile": 3, "email": 3}, name
+        assert {c.column for c in rep.columns} == {"users.<key>", "users.*.name"}
+        assert "13812345678" not in rep.model_dump_json() + "".join(f.preview for f in found)
+        f = deid_path(
+            path, tmp_path / f"out-{name}", parse_policy("types:\n  '*': {action: redact}\n")
+        ).files[0]
+        assert f.left == {"<keys>": {"cn_mobile": 3, "email": 3}} and "keys" in f.warnings[0]
+    (tmp_path / "plain.jsonl").write_text('{"手机": "13812345678", "a1": 2}\n', encoding="utf-8")
+    rep, _ = scan_file(tmp_path / "plain.jsonl")
+    assert {c.column for c in rep.columns} == {"手机", "a1"}  # keys that name fields stay

@@ -217,10 +217,12 @@ def _print_deid(report: Any, fmt: TextJson) -> None:
                 out.print(f"  [yellow]![/] {'未保留' if zh else 'not kept'}: {escape(why)}")
             for note in f.warnings:
                 out.print(f"  [yellow]![/] {'注意' if zh else 'warning'}: {escape(note)}")
-            office = f.format in ("docx", "pptx", "xlsx")
+            office = f.format in ("docx", "pptx", "xlsx", "odt", "ods")
             for col, found in f.left.items():  # PI the rewrite could not reach
                 what = ", ".join(f"{k} {v}" for k, v in found.items())
-                if office:  # found again by a scan of the result
+                if col == "<keys>":  # a JSON object's keys: see the warning above
+                    hint = "（对象的键）" if zh else "(object keys)"
+                elif office:  # found again by a scan of the result
                     hint = (
                         "（改写后仍检出：数字单元格或表头所示的值；请导出为 CSV 后按列处理）"
                         if zh

@@ -34,18 +34,25 @@ def _hidden(name: str) -> bool:
 
 
 def members(
-    path: Path, include_hidden: bool = False, max_bytes: int | None = None
+    path: Path,
+    include_hidden: bool = False,
+    max_bytes: int | None = None,
+    select: Callable[[str], str | None] | None = None,
 ) -> Iterator[tuple[str, Path | None, str | None]]:
     """(member name, its extracted path, None) for each file member, one at a time (the
     file is removed once the caller moves on), or (member name, None, why) for one that is
-    not extracted. InputError for a file that is not a readable zip archive, or one that
-    unpacks past `max_bytes`."""
+    not extracted. `select(name)`: for a package's embedded files, "" to extract a member,
+    a reason to report it unread, None to pass over it. InputError for a file that is not
+    a readable zip archive, or one that unpacks past `max_bytes`."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(f"{path}: not a readable zip archive ({type(exc).__name__})") from None
     with zf, tempfile.TemporaryDirectory(prefix="tianping-zip-") as tmp:
         infos = [i for i in zf.infolist() if not i.is_dir()]
+        chosen = {} if select is None else {i.filename: select(i.filename) for i in infos}
+        if select is not None:
+            infos = [i for i in infos if chosen[i.filename] is not None]
         if not include_hidden:
             infos = [i for i in infos if not _hidden(i.filename)]
         total = sum(i.file_size for i in infos)
@@ -57,10 +64,13 @@ def members(
             )
         for k, info in enumerate(infos):
             name = info.filename
+            if chosen.get(name):
+                yield name, None, chosen[name]
+                continue
             if info.flag_bits & 0x1:
                 yield name, None, "an encrypted member: not read / 加密文件未读取"
                 continue
-            if is_archive(Path(name)):
+            if select is None and is_archive(Path(name)):
                 yield name, None, "a zip inside the zip: extract it and scan that / 嵌套压缩包"
                 continue
             target = Path(tmp) / str(k) / (PurePosixPath(name).name or "member")
@@ -86,23 +96,42 @@ def rename_reports(results: list[tuple[Any, list[Any]]], shown: str) -> None:
             ex.file = shown
 
 
+def embedded_file(name: str) -> str | None:
+    """`members`' selection of an office package's embedded files: packages (a chart's
+    workbook, an inserted document) are extracted and read; other objects are reported."""
+    from tianping.privacy._office import EMBEDDED, embedded_kind
+
+    if not EMBEDDED.fullmatch(name):
+        return None
+    if embedded_kind(name) is not None:
+        return ""
+    return (
+        "an embedded object in a format that is not read (an OLE object): open it in its "
+        "program and save it as a file to scan / 嵌入对象格式无法读取，请另存为文件后扫描"
+    )
+
+
 def scan_archive(
-    path: Path, opts: Any, threads: int, scan_file: Callable[..., tuple[Any, list[Any]]],
-    report_type: Any,
+    path: Path, opts: Any, threads: int, scan_file: Callable[..., Any],
+    report_type: Any, embedded: bool = False,
 ) -> list[tuple[Any, list[Any]]]:  # fmt: skip
-    """Each member's (FileReport, examples), scanned by `scan_file`; the archive itself as
-    one error report when it cannot be opened."""
+    """Each member's (FileReport, examples), scanned by `scan_file` (which may return one
+    result or a list of them); the archive itself as one error report when it cannot be
+    opened. `embedded`: the members are an office package's embedded files."""
     out: list[tuple[Any, list[Any]]] = []
+    select = embedded_file if embedded else None
     try:
-        for name, extracted, why in members(path, opts.include_hidden):
+        for name, extracted, why in members(path, opts.include_hidden, select=select):
             shown = f"{path}!{name}"
             if extracted is None:
                 rep = report_type(path=shown, format="zip", status="skipped", message=why)
                 out.append((rep, []))
                 continue
-            rep, examples = scan_file(extracted, opts, threads)
-            rename_reports([(rep, examples)], shown)
-            out.append((rep, examples))
+            result = scan_file(extracted, opts, threads)
+            for rep, examples in result if isinstance(result, list) else [result]:
+                inner = rep.path[len(str(extracted)) :]  # a package's own embedded files
+                rename_reports([(rep, examples)], shown + inner)
+                out.append((rep, examples))
     except InputError as exc:
         out.append((report_type(path=str(path), format="zip", status="error",
                                 message=exc.message), []))  # fmt: skip

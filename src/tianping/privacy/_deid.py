@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
 import datetime as dt
 import functools
 import hmac
@@ -29,7 +30,7 @@ from tianping.errors import InputError
 from tianping.privacy._archive import is_archive
 from tianping.privacy._arrow_text import holds_text, map_text
 from tianping.privacy._compressed import compression_of, inner_path, open_binary, open_write
-from tianping.privacy._formats import OFFICE_SUFFIXES
+from tianping.privacy._formats import MAIL_SUFFIXES, OFFICE_SUFFIXES
 from tianping.privacy._policy import (
     Action,
     DateShift,
@@ -922,7 +923,8 @@ def _csv_names(
         unknown = [c for c in policy.columns if c not in names]
         if unknown:
             raise InputError(
-                f"{path}: policy column(s) {unknown} are not in the header; columns are {names}"
+                f"{path}: policy column(s) {unknown} are not in the header; columns are "
+                f"{[_shown_name(n) for n in names]}"
             )
     return names
 
@@ -1467,18 +1469,34 @@ def _deid_file(
         layout = {"delimiter": delimiter, "has_header": has_header, "columns": columns}
         return _deid_compressed(src, out, deid, codec, fmt, encoding, layout)
     kind = fmt or detect_format(src)
-    if fmt is None and src.suffix.lower() in (".docx", ".pptx", ".xlsx", ".xlsm"):
+    if fmt is None and src.suffix.lower() in (".docx", ".pptx", ".xlsx", ".xlsm", ".odt", ".ods"):
         office = {".xlsm": "xlsx"}.get(src.suffix.lower(), src.suffix.lower()[1:])
         return _deid_office(src, out, deid, office)
+    if fmt is None and src.suffix.lower() in MAIL_SUFFIXES:
+        # as text, base64 bodies and attachments would pass through unread
+        raise InputError(
+            f"{src}: e-mail files are scanned (tianping scan), not rewritten; de-identify the "
+            "exported bodies and attachments / 邮件文件仅扫描，不改写"
+        )
     if fmt is None and src.suffix.lower() in OFFICE_SUFFIXES:
         raise InputError(
             f"{src}: this office format is scanned (tianping scan) but not rewritten; export "
-            "it as CSV or text and de-identify that (Word and PowerPoint files are) / "
+            "it as CSV or text and de-identify that (Word, PowerPoint, Excel and OpenDocument "
+            "files are) / "
             "此办公格式请导出为 CSV 或文本后再去标识化"
+        )
+    header_warning = None
+    if kind in ("csv", "tsv") and has_header and not columns and _first_row_holds_pi(src, deid):
+        has_header = False  # a header names columns; a phone or an e-mail there is a record
+        header_warning = (
+            "the first line holds personal information: read as a record, not as a header "
+            "(name policy columns by position) / 首行含个人信息，按数据处理而非表头"
         )
     deid.counts = Counter()
     deid.left = {}
     rep = DeidFileReport(input=str(src), output=str(out), format=kind)
+    if header_warning:
+        rep.warnings.append(header_warning)
     blocks = None
     if kind != "parquet" and _big_utf8(src, encoding):
         from tianping.privacy import _cellfiles
@@ -1510,15 +1528,85 @@ def _deid_file(
             new, rep.records = _deid_text(kind, text, src, deid, delimiter, has_header, columns)
             data = bom + new.encode(enc) if new is not text else raw
         _write_atomic(out, data)
+    if kind in ("json", "jsonl"):
+        keys = _pi_keys(src, deid)
+        if keys:  # rewriting keys could merge two objects (two phones, one "[CN_MOBILE]")
+            deid.left["<keys>"] = keys
+            rep.warnings.append(
+                "object keys hold personal information and are not rewritten (two keys "
+                "could become one); restructure the data so the values are not keys / "
+                "对象的键含个人信息，未改写"
+            )
     deid._cache.clear()  # per-file detection results
     rep.replaced = dict(sorted(deid.counts.items()))
     rep.left = deid.left_report()
     return rep
 
 
+_KEY_TOKEN = re.compile(rb'"((?:[^"\\\n]|\\.)*)"[ \t\r\n]*:')
+
+
+def _pi_keys(src: Path, deid: Deidentifier) -> Counter[str]:
+    """The PI a JSON file's keys hold that the policy would act on, by type: keys are
+    structure, which de-identification does not rewrite (read a block of lines at a time;
+    keys repeat, so each distinct one is checked once)."""
+    seen: dict[bytes, list[str]] = {}
+    found: Counter[str] = Counter()
+    with src.open("rb") as fh:
+        while block := fh.read(16 << 20):
+            block += fh.readline()
+            for m in _KEY_TOKEN.finditer(block):
+                raw = m.group(1)
+                if raw not in seen:
+                    if len(seen) > 200_000:
+                        seen.clear()
+                    key = raw.decode("utf-8", errors="replace")
+                    if "\\" in key:
+                        with contextlib.suppress(ValueError):
+                            key = json.loads(f'"{key}"')
+                    seen[raw] = [
+                        m.pi_type
+                        for m in deid.matches(key)
+                        if (r := deid.policy.rule_for_type(m.pi_type)) is not None
+                        and not isinstance(r, Keep)
+                    ]
+                found.update(seen[raw])
+    return found
+
+
+def _shown_name(name: str) -> str:
+    """A column name as messages show it: masked where it holds PI (a header that is data)."""
+    from tianping.privacy._detect import detect_text, mask_preview
+
+    for m in reversed(detect_text(name)):
+        name = name[: m.start] + mask_preview(name[m.start : m.end], m.pi_type) + name[m.end :]
+    return name
+
+
+def _first_row_holds_pi(src: Path, deid: Deidentifier) -> bool:
+    """Whether the first line of a CSV file holds PI that the policy would act on."""
+    with src.open("rb") as fh:
+        head = fh.readline(1 << 20)
+    if b"\x00" in head:
+        return False  # binary or UTF-16: the reader reports it
+    try:
+        line = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        line = head.decode("gb18030", errors="replace")
+    delim = _sniff(line)
+    cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delim), [])
+    return any(
+        (rule := deid.policy.rule_for_type(m.pi_type)) is not None and not isinstance(rule, Keep)
+        for cell in cells
+        if cell.strip()
+        for m in deid.matches(cell)
+    )
+
+
 def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFileReport:
     """A Word or PowerPoint file with the PI in its text replaced, every other byte of it
     as it was (`_office_deid.py`); `records`: its paragraphs."""
+    from tianping.privacy._odf_deid import deid_odf
     from tianping.privacy._office_deid import deid_ooxml
 
     if deid.policy.columns and not deid.policy.types:
@@ -1527,16 +1615,31 @@ def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFil
     deid.left = {}
     rep = DeidFileReport(input=str(src), output=str(out), format=kind)
     with atomic_path(out) as tmp:
-        rep.records, kept = deid_ooxml(src, tmp, deid, kind)
-    rep.warnings = [
-        f"{name}: embedded data not de-identified (a chart's cached values, an embedded "
-        "file); check it or remove it from the document / 嵌入内容未去标识化"
-        for name in kept
-    ]
+        rewrite = deid_odf if kind in ("odt", "ods") else deid_ooxml
+        rep.records, kept = rewrite(src, tmp, deid, kind)
+    rep.warnings = [_kept_warning(name) for name in kept]
     deid._cache.clear()
     rep.left = _still_found(out, deid)
     rep.replaced = dict(sorted(deid.counts.items()))
     return rep
+
+
+def _kept_warning(name: str) -> str:
+    if name.endswith(" (preview)"):  # an embedded package shown as a picture of it
+        return (
+            f"{name[: -len(' (preview)')]}: de-identified, but the document still shows a "
+            "preview picture of it as it was until the object is opened and updated; "
+            "check it or remove the object / 嵌入对象已去标识化，但其预览图片仍显示原内容"
+        )
+    if name.endswith(" (unreadable)"):
+        return (
+            f"{name[: -len(' (unreadable)')]}: an embedded file that could not be read, "
+            "copied as it was; check it or remove it / 嵌入文件无法读取，原样保留"
+        )
+    return (
+        f"{name}: an embedded object in a format that is not read, not de-identified; "
+        "check it or remove it from the document / 嵌入对象格式无法读取，未去标识化"
+    )
 
 
 def _still_found(path: Path, deid: Deidentifier) -> dict[str, dict[str, int]]:

@@ -10,13 +10,17 @@ EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 # documents whose text scans read from their XML (`_office.py`)
 OFFICE_TEXT_SUFFIXES = {".docx": "docx", ".pptx": "pptx", ".odt": "odt", ".pdf": "pdf"}
 
+# e-mail: saved messages and mailbox exports (`_mail.py`), attachments read as files
+MAIL_SUFFIXES = frozenset({".eml", ".mbox"})
+
 # other office files: never read as text; the scan says what to export them as
 CONVERT: dict[str, tuple[str, str]] = {
     ".et": ("WPS spreadsheet", "WPS 表格"),
+    ".msg": ("Outlook message (save it as .eml)", "Outlook 邮件（另存为 .eml）"),
     ".doc": ("Word 97-2003 document", "Word 97-2003 文档"),
     ".ppt": ("PowerPoint 97-2003 presentation", "PowerPoint 97-2003 演示文稿"),
     ".wps": ("WPS document", "WPS 文档"),
 }
 
-# none of these is rewritten by de-identification
+# scanned; de-identification rewrites only the OOXML and OpenDocument ones (`_deid.py`)
 OFFICE_SUFFIXES = EXCEL_SUFFIXES | frozenset(CONVERT) | frozenset(OFFICE_TEXT_SUFFIXES)

@@ -16,28 +16,43 @@ import html
 import re
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO
 from xml.etree import ElementTree
 
 from tianping.errors import InputError
 
-__all__ = ["LINK", "NOT_REWRITTEN", "paragraphs", "pdf_pages", "person_fields"]
+__all__ = [
+    "EMBEDDED",
+    "EMBEDDED_PACKAGES",
+    "LINK",
+    "embedded_kind",
+    "paragraphs",
+    "pdf_pages",
+    "person_fields",
+]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+_CX = "{http://schemas.microsoft.com/office/drawing/2014/chartex}"
 # Excel names comments xl/comments1.xml, openpyxl xl/comments/comment1.xml
 _XLSX_COMMENTS = re.compile(r"xl/comments(?:/comment)?(\d*)\.xml")
 
 # Word parts with text, in reading order; numbered ones (header1.xml …) sorted by number
 _WORD_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
 _SLIDE_PARTS = re.compile(r"ppt/(slides/slide|notesSlides/notesSlide)(\d+)\.xml")
-# SmartArt and charts hold DrawingML text (a diagram's boxes, a chart's titles and labels)
-_DRAWING_PARTS = re.compile(r"(?:word|ppt)/(diagrams/data|charts/chart)(\d+)\.xml")
-# what de-identification cannot rewrite: embedded files, and a chart's cached data
-NOT_REWRITTEN = re.compile(r"(?:word|ppt|xl)/(?:embeddings/[^/]+|charts/chart\d+\.xml)")
+# SmartArt, charts and shapes hold DrawingML text (a diagram's boxes, a chart's titles and
+# labels, a sheet's text boxes); a chart also keeps a copy of the values it plots
+_DRAWING_PARTS = re.compile(
+    r"(?:word|ppt|xl)/(diagrams/data|charts/chartEx|charts/chart|drawings/drawing)(\d+)\.xml"
+)
+# packages embedded in a package (a chart's workbook, an inserted document): read and
+# rewritten as the files they are; anything else embedded (OLE .bin objects) is not
+EMBEDDED = re.compile(r"(?:word|ppt|xl)/embeddings/[^/]+")
+EMBEDDED_PACKAGES = {".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 MAX_PART_BYTES = 256 << 20  # an uncompressed part past this is refused (a zip bomb)
 
 
@@ -47,6 +62,10 @@ def paragraphs(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
     (mailto: and tel: targets of its hyperlinks) and `properties` (authors, company,
     comment authors) where there are any. InputError for a file that is not such an
     archive."""
+    if kind in ("odt", "ods"):  # OpenDocument: read as its rewrite reads it (`_odf.py`)
+        from tianping.privacy._odf import odf_paragraphs
+
+        return (yield from odf_paragraphs(path, kind))
     try:
         with zipfile.ZipFile(path) as zf:
             for name, label, para, texts in _parts(zf, kind):
@@ -121,23 +140,46 @@ def _parts(zf: zipfile.ZipFile, kind: str) -> list[tuple[str, str, str, dict[str
             (n, f"{'notes' if what.startswith('notes') else 'slide'}{k}", f"{_A}p", _A_TEXTS)
             for what, k, n in slides
         ] + _drawings(names)
-    if kind == "xlsx":  # cell comments (the cells themselves are read by calamine)
+    if kind == "xlsx":  # cell comments and drawings (calamine reads the cells themselves)
         found = [(int(m.group(1) or 0), n) for n in names if (m := _XLSX_COMMENTS.fullmatch(n))]
-        return [(n, f"comments{k or ''}", f"{_S}text", {f"{_S}t": ""}) for k, n in sorted(found)]
+        return [
+            (n, f"comments{k or ''}", f"{_S}text", {f"{_S}t": ""}) for k, n in sorted(found)
+        ] + _drawings(names)
     return [("content.xml", "content", f"{_TEXT}p|{_TEXT}h", {})] if "content.xml" in names else []
 
 
 _A_TEXTS = {f"{_A}t": "", f"{_A}br": " "}
 
 
+_DRAWING_LABELS = {
+    "diagrams/data": "diagram",
+    "charts/chart": "chart",
+    "charts/chartEx": "chartEx",
+    "drawings/drawing": "drawing",
+}
+
+
 def _drawings(names: list[str]) -> list[tuple[str, str, str, dict[str, str]]]:
-    """SmartArt data and charts, by number: `diagram1`, `chart2`."""
+    """SmartArt data, charts and shapes by number (`diagram1`, `chart2`, `drawing1`), and
+    the values a chart keeps cached, a point a row (`chart2-data`)."""
     found = [(m.group(1), int(m.group(2)), n) for n in names if (m := _DRAWING_PARTS.fullmatch(n))]
     found.sort(key=lambda d: (d[0], d[1]))
-    return [
-        (n, f"{'chart' if what.startswith('charts') else 'diagram'}{k}", f"{_A}p", _A_TEXTS)
-        for what, k, n in found
-    ]
+    out = []
+    for what, k, n in found:
+        label = f"{_DRAWING_LABELS[what]}{k}"
+        out.append((n, label, f"{_A}p", _A_TEXTS))
+        if what == "charts/chart":  # <c:pt><c:v>value</c:v></c:pt>
+            out.append((n, f"{label}-data", f"{_C}pt", {f"{_C}v": ""}))
+        elif what == "charts/chartEx":  # <cx:pt idx="0">value</cx:pt>
+            out.append((n, f"{label}-data", f"{_CX}pt", {}))
+    return out
+
+
+def embedded_kind(name: str) -> str | None:
+    """The package kind of an embedded member (`word/embeddings/Sheet1.xlsx`), or None."""
+    if not EMBEDDED.fullmatch(name):
+        return None
+    return EMBEDDED_PACKAGES.get(PurePosixPath(name).suffix.lower())
 
 
 def _number(label: str) -> int:
@@ -154,7 +196,7 @@ def _paragraphs(fh: IO[bytes], para: str, texts: dict[str, str]) -> list[str]:
     out: list[str] = []
     parts: list[str] = []
     depth = props = 0
-    odf = para.startswith(_TEXT)
+    odf = para.startswith((_TEXT, _CX))  # text as the element's own: ODF, chartEx points
     tags = set(para.split("|"))  # ODF: paragraphs and headings
     # paragraph properties (their tabs are tab stops), a workbook's phonetic guides
     p_props = para.split("}")[0] + ("}rPh" if para.startswith(_S) else "}pPr")

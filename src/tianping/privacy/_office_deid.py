@@ -15,21 +15,30 @@ is edited as bytes, never parsed and written again, which would rename its names
 from __future__ import annotations
 
 import html
+import posixpath
 import re
+import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tianping.errors import InputError
 from tianping.privacy._office import (
+    _A,
+    _C,
+    _CX,
+    _S,
     _W,
+    EMBEDDED,
     LINK,
     MAX_PART_BYTES,
-    NOT_REWRITTEN,
     _parts,
+    embedded_kind,
     person_fields,
 )
+from tianping.privacy._pivot import PIVOT_PARTS, rewrite_pivot_caches
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -66,6 +75,18 @@ GRAMMARS = {
     "pptx": _grammar(b"a:p", b"a:t", b"a:pPr", b"a"),
     # a workbook's shared strings, inline strings and comments (phonetic guides left out)
     "xlsx": _grammar(b"si|is|text", b"t", b"rPh"),
+    # the values a chart keeps cached (<c:pt><c:v>…</c:v></c:pt>), and chartEx points,
+    # whose text is the point's own (the point is its own text element)
+    "chart": _grammar(rb"(?:\w+:)?pt", rb"(?:\w+:)?v", rb"(?!)"),
+    "chartEx": _grammar(rb"(?:\w+:)?pt", rb"(?:\w+:)?pt", rb"(?!)"),
+}
+# the grammar of each paragraph element a scan reads (`_office._parts`)
+_BY_PARA = {
+    f"{_W}p": "docx",
+    f"{_A}p": "pptx",
+    f"{_S}text": "xlsx",
+    f"{_C}pt": "chart",
+    f"{_CX}pt": "chartEx",
 }
 _FIXED = {b"tab": "\t", b"br": " ", b"cr": " "}
 
@@ -236,35 +257,108 @@ def _number_cells(xml: bytes, deid: Deidentifier) -> bytes:
 # a workbook's strings: shared, and inline in its sheets (its comments: `_parts`)
 _XLSX_STRINGS = re.compile(r"xl/(?:sharedStrings|worksheets/sheet\d+)\.xml")
 _SHEET = re.compile(r"xl/worksheets/sheet\d+\.xml")
+# a chart's cached numbers: a point there cannot hold text
+_NUM_CACHE = re.compile(rb"<((?:\w+:)?)num(?:Cache|Lit)>.*?</\1num(?:Cache|Lit)>", re.S)
+_NUM_POINT = re.compile(rb"<((?:\w+:)?)pt\b[^>]*>\s*<\1v>([^<]*)</\1v>\s*</\1pt>")
+
+
+def _number_points(xml: bytes, deid: Deidentifier) -> bytes:
+    """A chart part with each cached number that holds PI taken out: the point is left
+    empty (a gap in the series) until the chart is refreshed from its de-identified data."""
+
+    def point(m: re.Match[bytes]) -> bytes:
+        return b"" if deid.replacements(html.unescape(m.group(2).decode("utf-8"))) else m.group(0)
+
+    return _NUM_CACHE.sub(lambda c: _NUM_POINT.sub(point, c.group(0)), xml)
+
+
+def _pivot_value(deid: Deidentifier) -> Callable[[str], str | None]:
+    def replace(value: str) -> str | None:
+        reps = deid.replacements(value)
+        for a, b, new in reversed(reps):
+            value = value[:a] + new + value[b:]
+        return value if reps else None
+
+    return replace
+
+
+def _rels_targets(zin: zipfile.ZipFile, rels: str) -> list[str]:
+    """The members a .rels part points to, as member names."""
+    base = posixpath.dirname(posixpath.dirname(rels))
+    text = zin.read(rels).decode("utf-8", errors="replace")
+    return [
+        posixpath.normpath(posixpath.join(base, html.unescape(t)))
+        for t in re.findall(r'\bTarget="([^"]+)"', text)
+        if "://" not in t and not t.startswith("mailto:")
+    ]
+
+
+def _embedded(
+    name: str, data: bytes, deid: Deidentifier, kind: str
+) -> tuple[bytes, int, list[str]]:
+    """An embedded package de-identified as the file it is; one that cannot be read is
+    copied as it was and named in what was kept (`name (unreadable)`)."""
+    with tempfile.TemporaryDirectory(prefix="tianping-embed-") as tmp:
+        inner, out = Path(tmp) / f"in.{kind}", Path(tmp) / f"out.{kind}"
+        inner.write_bytes(data)
+        try:
+            n, kept = deid_ooxml(inner, out, deid, kind)
+        except InputError:
+            return data, 0, [f"{name} (unreadable)"]
+        return out.read_bytes(), n, [f"{name}!{k}" for k in kept]
 
 
 def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, list[str]]:
     """`src` (.docx, .pptx or .xlsx) de-identified into `tmp`: the parts with text edited (the
-    body, notes, SmartArt and chart titles), the targets of mailto:/tel: links too, authors
-    blanked, every other member copied as it was. The number of paragraphs read, and the
-    members it could not rewrite (embedded files, a chart's cached data), to warn of."""
+    body, notes, SmartArt, shapes, chart titles and the values charts keep cached), a
+    workbook's pivot caches, embedded workbooks and documents (as files of their own), the
+    targets of mailto:/tel: links too, authors blanked, every other member copied as it
+    was. The number of paragraphs read, and what it could not rewrite, to warn of: embedded
+    objects of other formats, and embedded packages whose preview picture the document
+    still shows (`name (preview)`)."""
     paragraphs = 0
     kept: list[str] = []
     try:
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:
-            # the parts a scan reads (Word's in its grammar; slides, SmartArt, charts and a
-            # workbook's comments in their own), and a workbook's strings
-            grammar = {"xlsx": GRAMMARS["xlsx"]}.get(kind)
-            parts = {
-                name: grammar or GRAMMARS["docx" if para.startswith(_W) else "pptx"]
-                for name, _, para, _ in _parts(zin, kind)
-            }
+            # the parts a scan reads, each in its grammar (a chart twice: titles and cached
+            # values), and a workbook's strings
+            parts: dict[str, list[_Grammar]] = {}
+            for name, _, para, _ in _parts(zin, kind):
+                parts.setdefault(name, []).append(GRAMMARS[_BY_PARA[para]])
             if kind == "xlsx":
-                parts |= {n: GRAMMARS["xlsx"] for n in zin.namelist() if _XLSX_STRINGS.fullmatch(n)}
-            for info in zin.infolist():
-                data = zin.read(info) if info.file_size <= MAX_PART_BYTES else None
-                if data is None:
+                for member in zin.namelist():
+                    if _XLSX_STRINGS.fullmatch(member):
+                        parts.setdefault(member, []).append(GRAMMARS["xlsx"])
+            infos = zin.infolist()
+            for info in infos:
+                if info.file_size > MAX_PART_BYTES:
                     raise InputError(f"{src}: member {info.filename} is too large / 文档部件过大")
+            pivots = {i.filename: zin.read(i) for i in infos if PIVOT_PARTS.fullmatch(i.filename)}
+            pivots = rewrite_pivot_caches(pivots, _pivot_value(deid)) if pivots else {}
+            charted = {  # a chart's workbook: no preview picture of it in the document
+                t
+                for rels in zin.namelist()
+                if re.fullmatch(r"(?:word|ppt|xl)/charts/_rels/[^/]+\.rels", rels)
+                for t in _rels_targets(zin, rels)
+            }
+            for info in infos:
                 name = info.filename
-                if NOT_REWRITTEN.fullmatch(name):
-                    kept.append(name)
-                if name in parts:
-                    data, n = _edit_part(data, parts[name], deid)
+                data = pivots.get(name) or zin.read(info)
+                if EMBEDDED.fullmatch(name):
+                    inner = embedded_kind(name)
+                    if inner is None:
+                        kept.append(name)
+                    else:
+                        data, n, inner_kept = _embedded(name, data, deid, inner)
+                        paragraphs += n
+                        kept += inner_kept
+                        shown = name not in charted  # a picture of it stands in the document
+                        if shown and inner_kept[-1:] != [f"{name} (unreadable)"]:
+                            kept.append(f"{name} (preview)")
+                if name in parts and re.fullmatch(r"(?:word|ppt|xl)/charts/chart\d+\.xml", name):
+                    data = _number_points(data, deid)
+                for grammar in parts.get(name, []):
+                    data, n = _edit_part(data, grammar, deid)
                     paragraphs += n
                 if kind == "xlsx" and _SHEET.fullmatch(name) and deid.policy.detect_unlisted:
                     data = _number_cells(data, deid)

@@ -23,9 +23,10 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from tianping.privacy._detect import (
     detect_by_header,
     mask_preview,
 )
-from tianping.privacy._formats import CONVERT, EXCEL_SUFFIXES, OFFICE_TEXT_SUFFIXES
+from tianping.privacy._formats import CONVERT, EXCEL_SUFFIXES, MAIL_SUFFIXES, OFFICE_TEXT_SUFFIXES
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -256,6 +257,8 @@ def file_format(path: Path) -> str:
         return "excel"
     if suf in OFFICE_TEXT_SUFFIXES:
         return OFFICE_TEXT_SUFFIXES[suf]
+    if suf in MAIL_SUFFIXES:
+        return "mail"
     return "text"
 
 
@@ -667,6 +670,8 @@ def _flat_jsonl(block: bytes, line: int, lines: int, opts: ScanOptions) -> list[
         return None
     if table.num_rows != lines:  # blank lines are skipped by the reader
         return None
+    if any(_key_holds_pi(name) for name in table.column_names):
+        return None  # keys that hold PI: the line path reads them as values
     cols: dict[str | None, pl.Series] = {}
     for name, col in zip(table.column_names, table.columns, strict=True):
         t = col.type
@@ -686,12 +691,51 @@ def _flat_jsonl(block: bytes, line: int, lines: int, opts: ScanOptions) -> list[
 def _leaves(obj: Any, prefix: str) -> Iterator[tuple[str, str]]:
     if isinstance(obj, dict):
         for k, v in obj.items():
+            if _key_holds_pi(k):  # an object keyed by phone or e-mail: the key is a value
+                yield (f"{prefix}.<key>" if prefix else "<key>"), k
+                k = "*"  # and never part of a column name
             yield from _leaves(v, f"{prefix}.{k}" if prefix else str(k))
     elif isinstance(obj, list):
         for v in obj:
             yield from _leaves(v, prefix + "[]")
     elif isinstance(obj, str | int) and not isinstance(obj, bool):
         yield prefix or "$", str(obj)
+
+
+_KEY_PI: dict[str, bool] = {}
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z_ -]*")  # no digit, '@' or CJK: not PI
+
+
+def _key_holds_pi(key: str) -> bool:
+    """Whether a JSON key holds PI (cached: keys repeat from record to record)."""
+    if _PLAIN_KEY.fullmatch(key):
+        return False
+    found = _KEY_PI.get(key)
+    if found is None:
+        from tianping.privacy._detect import detect_batch
+
+        if len(_KEY_PI) > 100_000:
+            _KEY_PI.clear()
+        found = _KEY_PI[key] = detect_batch([key], previews=False).height > 0
+    return found
+
+
+_HEADLESS = (
+    "the first row holds personal information: read as a record, columns numbered / "
+    "首行含个人信息，按数据读取，列按序号命名"
+)
+
+
+def header_holds_pi(names: Sequence[str], min_confidence: float) -> bool:
+    """Whether a table's header row holds PI (a phone, an e-mail, an ID number): then the
+    table has no header, and the row is a record (its cells would otherwise be neither
+    scanned nor kept out of reports, where column names are shown as they are)."""
+    from tianping.privacy._detect import detect_batch
+
+    cells = [n for n in names if n and n.strip()]
+    if not cells:
+        return False
+    return detect_batch(cells, min_confidence=min_confidence, previews=False).height > 0
 
 
 def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
@@ -705,9 +749,13 @@ def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Itera
         delim = max(";\t|", key=header_line.count) if any(c in header_line for c in ";\t|") else ","
     import csv as _csv
 
-    names = next(_csv.reader([header_line], delimiter=delim), [])
+    names = next(_csv.reader([header_line.rstrip("\r\n")], delimiter=delim), [])
     if not names:
         raise InputError(f"{path}: no header line / 缺少表头")
+    headless = header_holds_pi(names, opts.min_confidence)
+    if headless:  # the first line is a record: scanned, and never shown as column names
+        names = [f"column{k}" for k in range(1, len(names) + 1)]
+        rep.note(None, _HEADLESS)
     bad = 0
 
     def on_invalid(row: Any) -> str:
@@ -732,6 +780,7 @@ def _read_csv(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Itera
             encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
             block_size=min(opts.batch_chars, 16 << 20),
             use_threads=False,  # workers split files; one thread also numbers bad rows
+            column_names=names if headless else None,
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid
@@ -797,6 +846,10 @@ def _read_excel(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
     for k, name in enumerate(names):
         try:
             batch = reader.load_sheet(name, dtypes="string").to_arrow()
+            if header_holds_pi(batch.schema.names, opts.min_confidence):
+                batch = reader.load_sheet(name, header_row=None, dtypes="string").to_arrow()
+                batch = batch.rename_columns([f"column{k + 1}" for k in range(batch.num_columns)])
+                rep.note(None, f"sheet {name!r}: {_HEADLESS}")
         except fastexcel.FastExcelError:  # its words may quote cells: not shown
             rep.note(None, f"sheet {name!r}: no header row or unreadable / 工作表无表头或无法读取")
             continue
@@ -814,6 +867,20 @@ def _read_excel(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
         from tianping.privacy._office import paragraphs  # link targets, authors
 
         for label, paras in paragraphs(path, "xlsx"):
+            series = pl.Series(label, paras, dtype=pl.String)
+            for i in range(0, len(paras), opts.batch_rows):
+                yield i, {label: series.slice(i, opts.batch_rows)}, None
+        from tianping.privacy._pivot import pivot_tables  # pivot caches copy source rows
+
+        for _, table in pivot_tables(path):
+            frame = {c: pl.Series(c, v, dtype=pl.String) for c, v in table.items()}
+            height = max((len(v) for v in table.values()), default=0)
+            for i in range(0, height, opts.batch_rows):
+                yield i, {c: v.slice(i, opts.batch_rows) for c, v in frame.items()}, None
+    if path.suffix.lower() == ".ods":  # comments, drawings, headers, link targets, authors
+        from tianping.privacy._odf import odf_paragraphs
+
+        for label, paras in odf_paragraphs(path, "ods"):
             series = pl.Series(label, paras, dtype=pl.String)
             for i in range(0, len(paras), opts.batch_rows):
                 yield i, {label: series.slice(i, opts.batch_rows)}, None
@@ -835,6 +902,35 @@ def _read_office(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> It
         rep._read = rep.bytes * (k + 1) // max(1, len(parts))
 
 
+def _read_mail(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    """Each message's headers and body text, a message a row (`headers`, `body`); the
+    attachments are scanned as files of their own (`scan_one`)."""
+    from tianping.privacy._mail import messages
+
+    heads: list[str] = []
+    bodies: list[str] = []
+    start = 0
+    for headers, body, _ in messages(path):
+        heads.append(headers)
+        bodies.append(body)
+        if len(heads) == opts.batch_rows:
+            yield (
+                start,
+                {"headers": pl.Series("headers", heads), "body": pl.Series("body", bodies)},
+                None,
+            )
+            start += len(heads)
+            rep.rows += len(heads)
+            heads, bodies = [], []
+    if heads:
+        yield (
+            start,
+            {"headers": pl.Series("headers", heads), "body": pl.Series("body", bodies)},
+            None,
+        )
+        rep.rows += len(heads)
+
+
 _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batch]]] = {
     "text": _read_text,
     "jsonl": _read_jsonl,
@@ -845,6 +941,7 @@ _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batc
     "pptx": _read_office,
     "odt": _read_office,
     "pdf": _read_office,
+    "mail": _read_mail,
 }
 
 
@@ -1156,18 +1253,53 @@ def _keep_examples(
         )
 
 
+def _scan_attachments(
+    path: Path, opts: ScanOptions, threads: int
+) -> list[tuple[FileReport, list[Finding]]]:
+    """Each attachment of a mail file scanned as the file it is (`a.eml!报销单.xlsx`)."""
+    from tianping.privacy._archive import rename_reports
+    from tianping.privacy._mail import attachments
+
+    out: list[tuple[FileReport, list[Finding]]] = []
+    try:
+        for name, extracted in attachments(path):
+            for rep, examples in scan_one(extracted, opts, threads):
+                inner = rep.path[len(str(extracted)) :]
+                rename_reports([(rep, examples)], f"{path}!{name}{inner}")
+                out.append((rep, examples))
+    except InputError as exc:
+        out.append((FileReport(path=str(path), format="mail", status="error",
+                               message=exc.message), []))  # fmt: skip
+    return out
+
+
+_PACKAGES = frozenset({".docx", ".pptx", ".xlsx", ".xlsm"})
+
+
 def scan_one(
     path: Path,
     opts: ScanOptions,
     threads: int = 1,
     on_bytes: Callable[[int], None] | None = None,
 ) -> list[tuple[FileReport, list[Finding]]]:
-    """`scan_file`, or for a zip archive one report per member (`a.zip!b/c.csv`)."""
+    """`scan_file`, or for a zip archive one report per member (`a.zip!b/c.csv`); an office
+    package's embedded files (a chart's workbook, an inserted document) are scanned as
+    members of it too (`a.docx!word/embeddings/Sheet1.xlsx`)."""
     from tianping.privacy._archive import is_archive, scan_archive
 
+    if path.suffix.lower() in _PACKAGES:
+        results = [scan_file(path, opts, threads, on_bytes)]
+        if results[0][0].status == "ok":
+            results += scan_archive(path, opts, threads, scan_one, FileReport, embedded=True)
+        return results
+    if path.suffix.lower() in MAIL_SUFFIXES:
+        results = [scan_file(path, opts, threads, on_bytes)]
+        if results[0][0].status == "ok":
+            results += _scan_attachments(path, opts, threads)
+        return results
     if not is_archive(path):
         return [scan_file(path, opts, threads, on_bytes)]
-    results = scan_archive(path, opts, threads, scan_file, FileReport)
+    results = scan_archive(path, opts, threads, scan_one, FileReport)
     if on_bytes is not None:
         on_bytes(path.stat().st_size)
     return results

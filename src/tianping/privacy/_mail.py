@@ -1,0 +1,173 @@
+"""E-mail files for scans: a mailbox export (.mbox) or saved messages (.eml) hold names,
+addresses, phone numbers and ID numbers in headers, bodies and attachments alike.
+
+Each message gives two texts: its headers (decoded: `=?GBK?B?…?=` names read as the
+characters they are; `Received:` lines keep the relays' IP addresses) and its body (the
+text parts, decoded from base64 or quoted-printable in their own charsets; HTML reduced to
+its text, link targets kept). Attachments are files of their own: the scan extracts each
+to a private temporary folder and reads it as what it is (`mail.eml!报销单.xlsx`). Only the
+standard library is used.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from email.message import Message
+from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
+
+from tianping.errors import InputError
+
+__all__ = ["MAX_MESSAGE_BYTES", "attachments", "messages"]
+
+MAX_MESSAGE_BYTES = 256 << 20  # a message past this is refused (a mailbox is read by message)
+
+
+def messages(path: Path) -> Iterator[tuple[str, str, list[tuple[str, bytes]]]]:
+    """(headers, body text, attachments as (file name, bytes)) of each message of an .eml
+    or .mbox file, in order. InputError for a file that holds no message."""
+    if path.suffix.lower() == ".mbox":
+        box = mailbox.mbox(str(path), create=False)
+        try:
+            for k, key in enumerate(box.iterkeys(), start=1):
+                raw = box.get_bytes(key)
+                if len(raw) > MAX_MESSAGE_BYTES:
+                    raise InputError(f"{path}: message {k} is too large / 邮件过大")
+                yield _read(email.message_from_bytes(raw, policy=email.policy.default))
+        finally:
+            box.close()
+        return
+    if path.stat().st_size > MAX_MESSAGE_BYTES:
+        raise InputError(f"{path}: a message past {MAX_MESSAGE_BYTES:,} bytes / 邮件过大")
+    with path.open("rb") as fh:
+        msg = email.message_from_binary_file(fh, policy=email.policy.default)
+    if not msg.keys():
+        raise InputError(f"{path}: no e-mail headers: not an .eml message / 不是邮件文件")
+    yield _read(msg)
+
+
+def _read(msg: Message) -> tuple[str, str, list[tuple[str, bytes]]]:
+    headers = "\n".join(f"{k}: {_header(v)}" for k, v in msg.items())
+    body: list[str] = []
+    files: list[tuple[str, bytes]] = []
+    for part in _leaves(msg):
+        kind = part.get_content_type()
+        name = part.get_filename()
+        if name is None and part.get_content_disposition() != "attachment":
+            if kind == "text/plain":
+                body.append(_text(part))
+                continue
+            if kind == "text/html":
+                body.append(_html_text(_text(part)))
+                continue
+        if kind == "message/rfc822":  # a forwarded message: read as an .eml of its own
+            inner = part.get_payload()
+            first = inner[0] if isinstance(inner, list) and inner else None
+            forwarded = first.as_bytes() if isinstance(first, Message) else b""
+            files.append((name or f"message{len(files) + 1}.eml", forwarded))
+            continue
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes) and payload:
+            files.append((name or f"part{len(files) + 1}{_suffix(kind)}", payload))
+    return headers, "\n".join(b for b in body if b), files
+
+
+def _leaves(msg: Message) -> Iterator[Message]:
+    """The parts that hold content, in order; a forwarded message is one part (`walk`
+    would go into it, and its text would count as this message's)."""
+    if msg.get_content_type() == "message/rfc822" or not msg.is_multipart():
+        yield msg
+        return
+    payload = msg.get_payload()
+    for sub in payload if isinstance(payload, list) else []:
+        if isinstance(sub, Message):
+            yield from _leaves(sub)
+
+
+def _header(value: object) -> str:
+    try:
+        return str(value)
+    except (UnicodeError, LookupError):  # an unknown charset: its raw words
+        return str(getattr(value, "_parse_tree", value))
+
+
+def _text(part: Message) -> str:
+    """A text part decoded in its charset (GBK mail is common), undecodable bytes marked."""
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return str(data or "")
+    charset = part.get_content_charset() or "utf-8"
+    for name in (charset, "gb18030") if charset.lower() in ("gbk", "gb2312") else (charset,):
+        try:
+            return data.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def _suffix(kind: str) -> str:
+    return {"text/plain": ".txt", "text/html": ".html", "text/csv": ".csv"}.get(kind, ".bin")
+
+
+class _Text(HTMLParser):
+    """An HTML body's text: block elements end lines; link targets (mailto:, tel:) kept."""
+
+    _BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "td"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        if tag in self._BLOCKS:
+            self.out.append("\n" if tag != "td" else "\t")
+        for key, value in attrs:
+            if key == "href" and value and re.match(r"(?i)(mailto|tel|sms):", value):
+                self.out.append(f" {value} ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+        if tag in self._BLOCKS:
+            self.out.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.out.append(data)
+
+
+def _html_text(markup: str) -> str:
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    return re.sub(r"\n\s*\n+", "\n", "".join(parser.out)).strip()
+
+
+def attachments(path: Path) -> Iterator[tuple[str, Path]]:
+    """(`name` as reports show it, extracted path) for each attachment of each message, one
+    at a time in a private temporary folder (removed once the caller moves on); names are
+    not trusted: each file goes under its own numbered folder by its base name. An .mbox
+    names them by message (`message3/报销单.xlsx`)."""
+    many = path.suffix.lower() == ".mbox"
+    with tempfile.TemporaryDirectory(prefix="tianping-mail-") as tmp:
+        k = 0
+        for m, (_, _, files) in enumerate(messages(path), start=1):
+            for name, data in files:
+                k += 1
+                base = PurePosixPath(name.replace("\\", "/")).name or f"part{k}"
+                target = Path(tmp) / str(k) / base
+                target.parent.mkdir()
+                target.write_bytes(data)
+                try:
+                    yield (f"message{m}/{base}" if many else base), target
+                finally:
+                    shutil.rmtree(target.parent, ignore_errors=True)
