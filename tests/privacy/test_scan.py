@@ -614,3 +614,17 @@ def test_json_keys_that_hold_pi(tmp_path: Path) -> None:
     (tmp_path / "plain.jsonl").write_text('{"手机": "13812345678", "a1": 2}\n', encoding="utf-8")
     rep, _ = scan_file(tmp_path / "plain.jsonl")
     assert {c.column for c in rep.columns} == {"手机", "a1"}  # keys that name fields stay
+
+
+def test_column_names_that_hold_pi_are_masked(tmp_path: Path) -> None:
+    """A Parquet file written from a CSV whose first row was data has PI as column names:
+    reports mask them as they mask values."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"13812345678": ["13912345678"], "手机": ["13712345678"]}), path)
+    rep, found = scan_file(path)
+    assert [c.column for c in rep.columns] == ["13*******78", "手机"]
+    assert {f.column for f in found} == {"13*******78", "手机"}
+    assert "13812345678" not in rep.model_dump_json() + "".join(f.model_dump_json() for f in found)

@@ -1182,8 +1182,27 @@ def _scan_batches(
         if cr.types and cr.values_scanned:
             top, n = max(cr.types.items(), key=lambda kv: kv[1])
             cr.label = top if n >= 0.5 * cr.values_scanned else None
+    for cr in cols.values():  # a column name is shown as it is, unless it holds PI
+        cr.column = shown_column(cr.column)
+    for ex in examples:
+        if ex.column is not None and ex.file == rep.path:
+            ex.column = shown_column(ex.column)
     rep.columns = list(cols.values())
     rep.counts = dict(counts)
+
+
+def shown_column(name: str) -> str:
+    """A column name as reports show it: masked where it holds PI (a Parquet file written
+    from a CSV whose first row was data, a database column named after a person's e-mail);
+    headers and keys that are data are read as such before this (`header_holds_pi`,
+    `_key_holds_pi`)."""
+    if not name or _PLAIN_KEY.fullmatch(name) or not _key_holds_pi(name):
+        return name
+    from tianping.privacy._detect import detect_text
+
+    for m in reversed(detect_text(name)):
+        name = name[: m.start] + mask_preview(name[m.start : m.end], m.pi_type) + name[m.end :]
+    return name
 
 
 def _at_most(batches: Iterator[Batch], limit: int, rep: FileReport) -> Iterator[Batch]:
