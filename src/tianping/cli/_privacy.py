@@ -81,6 +81,13 @@ def scan(
     schema: Annotated[
         str | None, typer.Option("--schema", help="Database schema (default: the default one)")
     ] = None,
+    ocr: Annotated[
+        bool,
+        typer.Option(
+            "--ocr",
+            help="Read text in images and scanned PDF pages with Tesseract OCR / 识别图片文字",
+        ),
+    ] = False,
 ) -> None:
     """Scan files for personal information (masked previews only) / 扫描个人信息."""
     from tianping.privacy._scan import ScanOptions, ScanReport, iter_files, scan_paths
@@ -92,6 +99,7 @@ def scan(
         max_rows=max_rows,
         max_examples=max_examples,
         workers=workers,
+        ocr=ocr,
     )
     urls = [t for t in targets if is_database_url(t)]
     paths = [Path(t) for t in targets if not is_database_url(t)]

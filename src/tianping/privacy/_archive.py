@@ -96,11 +96,15 @@ def rename_reports(results: list[tuple[Any, list[Any]]], shown: str) -> None:
             ex.file = shown
 
 
-def embedded_file(name: str) -> str | None:
+def embedded_file(name: str, ocr: bool = False) -> str | None:
     """`members`' selection of an office package's embedded files: packages (a chart's
-    workbook, an inserted document) are extracted and read; other objects are reported."""
-    from tianping.privacy._office import EMBEDDED, embedded_kind
+    workbook, an inserted document) are extracted and read; other objects are reported;
+    with `ocr`, pictures (a pasted photo of an ID card) are read too."""
+    from tianping.privacy._formats import IMAGE_SUFFIXES
+    from tianping.privacy._office import EMBEDDED, MEDIA, embedded_kind
 
+    if ocr and MEDIA.fullmatch(name) and PurePosixPath(name).suffix.lower() in IMAGE_SUFFIXES:
+        return ""
     if not EMBEDDED.fullmatch(name):
         return None
     if embedded_kind(name) is not None:
@@ -119,7 +123,8 @@ def scan_archive(
     result or a list of them); the archive itself as one error report when it cannot be
     opened. `embedded`: the members are an office package's embedded files."""
     out: list[tuple[Any, list[Any]]] = []
-    select = embedded_file if embedded else None
+    ocr = bool(getattr(opts, "ocr", False))
+    select = (lambda name: embedded_file(name, ocr)) if embedded else None
     try:
         for name, extracted, why in members(path, opts.include_hidden, select=select):
             shown = f"{path}!{name}"

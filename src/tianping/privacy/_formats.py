@@ -13,6 +13,9 @@ OFFICE_TEXT_SUFFIXES = {".docx": "docx", ".pptx": "pptx", ".odt": "odt", ".pdf":
 # e-mail: saved messages and mailbox exports (`_mail.py`), attachments read as files
 MAIL_SUFFIXES = frozenset({".eml", ".mbox"})
 
+# images: their text is read by OCR when a scan asks for it (`_ocr.py`, `--ocr`)
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"})
+
 # other office files: never read as text; the scan says what to export them as
 CONVERT: dict[str, tuple[str, str]] = {
     ".et": ("WPS spreadsheet", "WPS 表格"),

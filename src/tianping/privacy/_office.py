@@ -26,6 +26,7 @@ __all__ = [
     "EMBEDDED",
     "EMBEDDED_PACKAGES",
     "LINK",
+    "MEDIA",
     "embedded_kind",
     "paragraphs",
     "pdf_pages",
@@ -52,6 +53,7 @@ _DRAWING_PARTS = re.compile(
 # packages embedded in a package (a chart's workbook, an inserted document): read and
 # rewritten as the files they are; anything else embedded (OLE .bin objects) is not
 EMBEDDED = re.compile(r"(?:word|ppt|xl)/embeddings/[^/]+")
+MEDIA = re.compile(r"(?:word|ppt|xl)/media/[^/]+")  # pictures: read by OCR on request
 EMBEDDED_PACKAGES = {".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 MAX_PART_BYTES = 256 << 20  # an uncompressed part past this is refused (a zip bomb)
 
@@ -223,9 +225,10 @@ def _paragraphs(fh: IO[bytes], para: str, texts: dict[str, str]) -> list[str]:
     return out
 
 
-def pdf_pages(path: Path) -> Iterator[tuple[str, list[str]]]:
-    """(`page3`, its text lines) for each page of a PDF with a text layer. InputError for
-    a PDF pypdf cannot open, one encrypted with a password, or no pypdf."""
+def pdf_pages(path: Path, ocr: bool = False) -> Iterator[tuple[str, list[str]]]:
+    """(`page3`, its text lines) for each page of a PDF with a text layer; with `ocr`, a
+    page without text gives the lines OCR reads in its images. InputError for a PDF pypdf
+    cannot open, one encrypted with a password, or no pypdf."""
     try:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
@@ -238,6 +241,11 @@ def pdf_pages(path: Path) -> Iterator[tuple[str, list[str]]]:
         if reader.is_encrypted and not reader.decrypt(""):
             raise InputError(f"{path}: an encrypted PDF; give a decrypted copy / 加密的 PDF")
         for k, page in enumerate(reader.pages, start=1):
-            yield f"page{k}", (page.extract_text() or "").splitlines()
+            lines = (page.extract_text() or "").splitlines()
+            if ocr and not any(line.strip() for line in lines):
+                from tianping.privacy._ocr import ocr_pdf_images
+
+                lines = list(ocr_pdf_images(page, f"{path} page {k}"))
+            yield f"page{k}", lines
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InputError(f"{path}: not a readable PDF ({type(exc).__name__})") from None

@@ -44,7 +44,13 @@ from tianping.privacy._detect import (
     detect_by_header,
     mask_preview,
 )
-from tianping.privacy._formats import CONVERT, EXCEL_SUFFIXES, MAIL_SUFFIXES, OFFICE_TEXT_SUFFIXES
+from tianping.privacy._formats import (
+    CONVERT,
+    EXCEL_SUFFIXES,
+    IMAGE_SUFFIXES,
+    MAIL_SUFFIXES,
+    OFFICE_TEXT_SUFFIXES,
+)
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -199,6 +205,7 @@ class ScanOptions:
     include_hidden: bool = False
     max_json_bytes: int = 256_000_000  # a .json document is parsed whole up to this size
     types: frozenset[str] | None = None
+    ocr: bool = False  # read images and scanned PDF pages with Tesseract (`_ocr.py`)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -259,6 +266,8 @@ def file_format(path: Path) -> str:
         return OFFICE_TEXT_SUFFIXES[suf]
     if suf in MAIL_SUFFIXES:
         return "mail"
+    if suf in IMAGE_SUFFIXES:
+        return "image"
     return "text"
 
 
@@ -891,9 +900,16 @@ def _read_office(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> It
     the part (`document`, `comments`, `slide3`), the row the paragraph's number in it."""
     from tianping.privacy._office import paragraphs, pdf_pages
 
-    parts = list(pdf_pages(path) if rep.format == "pdf" else paragraphs(path, rep.format))
-    if rep.format == "pdf" and parts and not any(line.strip() for _, p in parts for line in p):
-        rep.note(None, "no text layer (scanned pages?): nothing to read / 无文字层（扫描件？）")
+    pdf = rep.format == "pdf"
+    parts = list(pdf_pages(path, opts.ocr) if pdf else paragraphs(path, rep.format))
+    if pdf and parts and not any(line.strip() for _, p in parts for line in p):
+        rep.note(
+            None,
+            "no text layer (scanned pages?): nothing read; --ocr reads the page images / "
+            "无文字层（扫描件？），可加 --ocr 识别"
+            if not opts.ocr
+            else "no text found, OCR included / 未识别到文字",
+        )
     for k, (part, paras) in enumerate(parts):
         series = pl.Series(part, paras, dtype=pl.String)
         for i in range(0, len(paras), opts.batch_rows):
@@ -931,6 +947,16 @@ def _read_mail(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
         rep.rows += len(heads)
 
 
+def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
+    """The lines OCR reads in an image, a line a row (column `ocr`)."""
+    from tianping.privacy._ocr import ocr_image
+
+    lines = ocr_image(path)
+    rep.rows = len(lines)
+    if lines:
+        yield 0, {"ocr": pl.Series("ocr", lines, dtype=pl.String)}, None
+
+
 _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batch]]] = {
     "text": _read_text,
     "jsonl": _read_jsonl,
@@ -942,6 +968,7 @@ _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batc
     "odt": _read_office,
     "pdf": _read_office,
     "mail": _read_mail,
+    "image": _read_image,
 }
 
 
@@ -949,6 +976,12 @@ def _has_fastexcel() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("fastexcel") is not None
+
+
+_IMAGE_ADVICE = (
+    "an image: not read; scan with --ocr to read its text (needs Tesseract OCR) / "
+    "图片未读取，可加 --ocr 识别文字"
+)
 
 
 def _binary_message(path: Path) -> str:
@@ -1018,7 +1051,10 @@ def scan_file(
                 ),
             )
             return rep, examples
-        binary = ("parquet", "excel", *OFFICE_TEXT_SUFFIXES.values())
+        if fmt == "image" and not opts.ocr:
+            rep.status, rep.message = "skipped", _IMAGE_ADVICE
+            return rep, examples
+        binary = ("parquet", "excel", "image", *OFFICE_TEXT_SUFFIXES.values())
         if fmt in binary and compression_of(path):
             rep.status, rep.message = (
                 "skipped",

@@ -1,0 +1,113 @@
+"""OCR of images and scanned PDF pages with the real Tesseract (Debian's tesseract-ocr and
+tesseract-ocr-chi-sim, installed here when missing, as browser tests install Chromium):
+an ID-card-like image rendered with a real CJK font, the same image as a PDF page with no
+text layer, and as a picture pasted into a Word file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tianping.privacy._scan import ScanOptions, scan_file, scan_one
+
+ID, MOBILE, EMAIL = "11010519491231002X", "13812345678", "li.lei@example.com"
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+LINES = ["姓名 王小明  性别 男", f"公民身份号码 {ID}", f"手机 {MOBILE}", f"Email: {EMAIL}"]
+
+
+@pytest.fixture(scope="session")
+def tesseract() -> str:
+    """Tesseract with its Chinese data and a CJK font, installed from Debian if missing."""
+    have = shutil.which("tesseract") and FONT.exists()
+    if not have and shutil.which("apt-get") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for args in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q",
+                     "tesseract-ocr", "tesseract-ocr-chi-sim", "fonts-wqy-microhei"]):  # fmt: skip
+            subprocess.run(args, env=env, capture_output=True, timeout=600, check=False)
+    binary = shutil.which("tesseract")
+    if binary is None or not FONT.exists():
+        pytest.skip("Tesseract OCR (tesseract-ocr, tesseract-ocr-chi-sim) could not be installed")
+    langs = subprocess.run([binary, "--list-langs"], capture_output=True, text=True).stdout
+    if "chi_sim" not in langs:
+        pytest.skip("Tesseract's Chinese data (tesseract-ocr-chi-sim) is not installed")
+    return binary
+
+
+def _card(path: Path) -> Path:
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(FONT), 32)
+    img = Image.new("L", (900, 60 * len(LINES) + 40), 255)
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(LINES):
+        draw.text((20, 20 + 60 * i), line, fill=0, font=font)
+    img.save(path)
+    return path
+
+
+def test_an_image_is_read_only_when_asked(tmp_path: Path, tesseract: str) -> None:
+    card = _card(tmp_path / "card.png")
+    rep, _ = scan_file(card)
+    assert rep.status == "skipped" and "--ocr" in (rep.message or "")
+    rep, found = scan_file(card, ScanOptions(ocr=True))
+    assert rep.status == "ok" and rep.format == "image"
+    assert rep.counts["cn_resident_id"] == 1 and rep.counts["cn_mobile"] == 1
+    assert rep.counts["email"] == 1
+    # OCR's spaces between Chinese characters are taken out: the name reads whole
+    assert rep.counts["person_name_zh"] == 1
+    assert {f.column for f in found} == {"ocr"}
+    assert all(ID not in f.preview and MOBILE not in f.preview for f in found)
+
+
+def test_a_scanned_pdf_page_is_read_by_ocr(tmp_path: Path, tesseract: str) -> None:
+    from PIL import Image
+
+    pdf = tmp_path / "scan.pdf"
+    Image.open(_card(tmp_path / "card.png")).convert("RGB").save(pdf)  # no text layer
+    rep, _ = scan_file(pdf)
+    assert rep.counts == {} and "--ocr" in rep.problems[0].message
+    rep, found = scan_file(pdf, ScanOptions(ocr=True))
+    assert rep.counts["cn_resident_id"] == 1 and rep.counts["cn_mobile"] == 1
+    assert {f.column for f in found} == {"page1"}
+
+
+def test_pictures_in_documents_and_the_cli(tmp_path: Path, tesseract: str) -> None:
+    import docx
+    from typer.testing import CliRunner
+
+    from tianping.cli import app
+
+    card = _card(tmp_path / "card.png")
+    d = docx.Document()
+    d.add_paragraph("身份证复印件见下图")
+    d.add_picture(str(card))
+    src = tmp_path / "kyc.docx"
+    d.save(str(src))
+    plain = {rep.path for rep, _ in scan_one(src, ScanOptions())}
+    assert plain == {str(src)}  # pictures are not read without --ocr
+    reports = {rep.path: rep for rep, _ in scan_one(src, ScanOptions(ocr=True))}
+    picture = reports[f"{src}!word/media/image1.png"]
+    assert picture.counts["cn_resident_id"] == 1
+    res = CliRunner().invoke(app, ["scan", str(card), "--ocr", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["summary"]["counts"]["cn_resident_id"] == 1
+    assert ID not in res.output and MOBILE not in res.output and EMAIL not in res.output
+
+
+def test_without_tesseract_the_image_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("PIL")
+    from PIL import Image
+
+    img = tmp_path / "x.png"
+    Image.new("L", (20, 20), 255).save(img)
+    monkeypatch.setenv("TIANPING_TESSERACT", "no-such-tesseract")
+    rep, _ = scan_file(img, ScanOptions(ocr=True))
+    assert rep.status == "error" and "apt-get install tesseract-ocr" in (rep.message or "")
