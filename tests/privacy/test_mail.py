@@ -101,13 +101,94 @@ def test_not_mail_and_outlook_files(tmp_path: Path) -> None:
     assert rep.status == "skipped" and ".eml" in (rep.message or "")
 
 
-def test_mail_is_not_rewritten_as_text(tmp_path: Path) -> None:
-    """Read as text, a base64 body would pass through de-identification unread."""
+def test_mail_is_deidentified_with_its_attachments(tmp_path: Path) -> None:
+    """Headers (decoded, written back encoded), the GBK base64 body, the HTML body and its
+    tel: link, the attached workbook and the forwarded message lose their PI; a message
+    without PI comes out byte for byte; a PDF attachment is copied and named."""
+    import io
+
+    import openpyxl
+
     from tianping.privacy._deid import deid_path
+    from tianping.privacy._mail import messages
     from tianping.privacy._policy import parse_policy
 
-    path = tmp_path / "mail.eml"
-    path.write_bytes(_message(tmp_path).as_bytes())
-    with pytest.raises(InputError, match="not rewritten"):
-        deid_path(path, tmp_path / "out.eml", parse_policy("types:\n  '*': {action: redact}\n"))
-    assert not (tmp_path / "out.eml").exists()
+    msg = _message(tmp_path)
+    fwd = EmailMessage(policy=SMTP)
+    fwd["Subject"] = "Fwd"
+    fwd.set_content("手机 13912345678")
+    msg.add_attachment(fwd)
+    msg.add_attachment(b"%PDF-1.4 " + MOBILE.encode(), maintype="application",
+                       subtype="pdf", filename="scan.pdf")  # fmt: skip
+    src = tmp_path / "mail.eml"
+    src.write_bytes(msg.as_bytes())
+    out = tmp_path / "clean.eml"
+    pol = parse_policy("types:\n  '*': {action: redact}\n")
+    f = deid_path(src, out, pol).files[0]
+    assert f.format == "mail" and f.records == 1
+    # the body, its HTML copy, the forwarded message; the workbook names its author
+    assert f.replaced == {
+        "cn_mobile": 3,
+        "cn_resident_id": 1,
+        "document_author": 1,
+        "email": 2,
+        "ipv4": 1,
+    }
+    assert [w.split(":")[0] for w in f.warnings] == ["scan.pdf"]
+    headers, body, files = next(messages(out))
+    raw = out.read_bytes()  # the name stays, encoded as it was; the address goes
+    assert b"From: =?utf-8?b?5p2O6Zu3?= <[EMAIL]>" in raw and b"To: [EMAIL]" in raw
+    assert "[IPV4]" in headers and EMAIL.encode() not in raw
+    assert MOBILE not in body and "王经理您好，我的手机 [CN_MOBILE]，请回电。" in body
+    assert "tel:[CN_MOBILE]" in body
+    attached = dict(files)
+    book = openpyxl.load_workbook(io.BytesIO(attached["报销单.xlsx"]))
+    assert [list(r) for r in book.active.values][1] == ["韩梅梅", "[CN_RESIDENT_ID]"]
+    assert b"[CN_MOBILE]" in attached["message2.eml"]
+    assert attached["scan.pdf"].endswith(MOBILE.encode())  # copied, and said so
+    after = {rep.path: rep.counts for rep, _ in scan_one(out, ScanOptions())}
+    # a name only the sheet's header marks: left, as in a workbook de-identified alone
+    assert after == {str(out): {}, f"{out}!报销单.xlsx": {"person_name_zh": 1},
+                     f"{out}!message2.eml": {}, f"{out}!scan.pdf": {}}  # fmt: skip
+    assert f.left == {"attachment:Sheet!姓名": {"person_name_zh": 1}}
+    # the body is still GBK in base64, as it was
+    text_part = next(p for p in _parsed(out).walk() if p.get_content_type() == "text/plain")
+    assert text_part.get_content_charset() == "gbk"
+    assert text_part["Content-Transfer-Encoding"] == "base64"
+
+    plain = EmailMessage(policy=SMTP)
+    plain["Subject"] = "周报"
+    plain.set_content("本周无事。", charset="gbk", cte="base64")
+    quiet = tmp_path / "quiet.eml"
+    quiet.write_bytes(plain.as_bytes())
+    deid_path(quiet, tmp_path / "quiet-out.eml", pol)
+    assert (tmp_path / "quiet-out.eml").read_bytes() == quiet.read_bytes()
+
+
+def _parsed(path: Path) -> EmailMessage:
+    import email
+    from email.policy import default
+
+    msg = email.message_from_bytes(path.read_bytes(), policy=default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def test_a_mailbox_is_deidentified_message_by_message(tmp_path: Path) -> None:
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._mail import messages
+    from tianping.privacy._policy import parse_policy
+
+    src = tmp_path / "export.mbox"
+    box = mailbox.mbox(str(src))
+    for k in (1, 2):
+        box.add(_message(tmp_path, k))
+    box.flush()
+    box.close()
+    out = tmp_path / "clean.mbox"
+    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
+    assert f.records == 2 and f.replaced["cn_resident_id"] == 2
+    bodies = [body for _, body, _ in messages(out)]
+    assert len(bodies) == 2 and all("[CN_MOBILE]" in b and MOBILE not in b for b in bodies)
+    with pytest.raises(InputError, match="no columns"):
+        deid_path(src, tmp_path / "x.mbox", parse_policy("columns:\n  a: {action: redact}\n"))

@@ -1473,11 +1473,7 @@ def _deid_file(
         office = {".xlsm": "xlsx"}.get(src.suffix.lower(), src.suffix.lower()[1:])
         return _deid_office(src, out, deid, office)
     if fmt is None and src.suffix.lower() in MAIL_SUFFIXES:
-        # as text, base64 bodies and attachments would pass through unread
-        raise InputError(
-            f"{src}: e-mail files are scanned (tianping scan), not rewritten; de-identify the "
-            "exported bodies and attachments / 邮件文件仅扫描，不改写"
-        )
+        return _deid_mail(src, out, deid)  # as text, base64 bodies would pass through unread
     if fmt is None and src.suffix.lower() in OFFICE_SUFFIXES:
         raise InputError(
             f"{src}: this office format is scanned (tianping scan) but not rewritten; export "
@@ -1621,6 +1617,45 @@ def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFil
     deid._cache.clear()
     rep.left = _still_found(out, deid)
     rep.replaced = dict(sorted(deid.counts.items()))
+    return rep
+
+
+def _deid_mail(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
+    """An .eml or .mbox file with the PI in its headers, text parts and attachments
+    replaced (`_mail_deid.py`); `records`: its messages."""
+    from tianping.privacy._mail_deid import deid_mail
+
+    if deid.policy.columns and not deid.policy.types:
+        raise InputError(f"{src}: e-mail has no columns; give `types` rules / 邮件无列")
+    deid.counts = Counter()
+    deid.left = {}
+    rep = DeidFileReport(input=str(src), output=str(out), format="mail")
+
+    def rewrite_file(a: Path, b: Path) -> list[str]:
+        """One attachment, its counts and leftovers added to the message's."""
+        counts, left = deid.counts, deid.left
+        try:
+            done = _deid_file(a, b, deid, fmt=None, delimiter=None, has_header=True,
+                              columns=None, encoding=None)  # fmt: skip
+        finally:
+            deid.counts, deid.left = counts, left
+        counts.update(done.replaced)
+        for col, found in done.left.items():
+            left.setdefault(f"attachment:{col}", Counter()).update(found)
+        return done.warnings
+
+    with atomic_path(out) as tmp:
+        rep.records, kept = deid_mail(src, tmp, deid, rewrite_file)
+    rep.warnings = [
+        name
+        if ": " in name
+        else f"{name}: an attachment in a format not rewritten (PDF, "
+        "image…), copied as it was; check it or remove it / 附件格式不支持改写，原样保留"
+        for name in kept
+    ]
+    deid._cache.clear()
+    rep.replaced = dict(sorted(deid.counts.items()))
+    rep.left = deid.left_report()
     return rep
 
 

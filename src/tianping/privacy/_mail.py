@@ -52,8 +52,17 @@ def messages(path: Path) -> Iterator[tuple[str, str, list[tuple[str, bytes]]]]:
     yield _read(msg)
 
 
+# headers that are structure, not content: a boundary's digits are no card number, a
+# Message-ID's `<…@mail.example.com>` no one's address; rewriting them would break the mail
+STRUCTURE = frozenset(
+    {"content-type", "content-transfer-encoding", "mime-version", "content-id", "message-id",
+     "in-reply-to", "references", "dkim-signature", "arc-seal", "arc-message-signature",
+     "domainkey-signature", "x-google-dkim-signature", "thread-index"}
+)  # fmt: skip
+
+
 def _read(msg: Message) -> tuple[str, str, list[tuple[str, bytes]]]:
-    headers = "\n".join(f"{k}: {_header(v)}" for k, v in msg.items())
+    headers = "\n".join(f"{k}: {_header(v)}" for k, v in msg.items() if k.lower() not in STRUCTURE)
     body: list[str] = []
     files: list[tuple[str, bytes]] = []
     for part in _leaves(msg):

@@ -1,0 +1,209 @@
+"""De-identification of e-mail (.eml, .mbox): customer-service mail is training data too.
+
+A message is parsed and written back by the standard library with its source folding kept
+(`refold_source="none"`), so a message without PI comes out byte for byte as it went in
+(tested). Headers are read decoded (`=?GBK?B?…?=` names as the characters they are) and
+those that change are written back encoded; a text part that changes is encoded again in
+its own charset and transfer encoding (base64 stays base64); an attachment in a format
+de-identification rewrites (CSV, JSON, text, Word, Excel, PowerPoint, OpenDocument, zip…)
+is de-identified as that file and put back, and a forwarded message as a message. Other
+attachments (PDF, images) are copied and named in the warnings.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import io
+import mailbox
+import quopri
+import tempfile
+from collections.abc import Callable
+from email.generator import BytesGenerator
+from email.message import Message
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from tianping.errors import InputError
+
+if TYPE_CHECKING:
+    from tianping.privacy._deid import Deidentifier
+
+__all__ = ["deid_mail"]
+
+# attachments rewritten as the files they are (`_deid._deid_file`)
+_REWRITTEN = frozenset(
+    {".csv", ".tsv", ".txt", ".log", ".json", ".jsonl", ".ndjson", ".parquet", ".docx",
+     ".pptx", ".xlsx", ".xlsm", ".odt", ".ods", ".md", ".html", ".htm", ".xml"}
+)  # fmt: skip
+FileRewriter = Callable[[Path, Path], list[str]]
+
+
+def deid_mail(src: Path, tmp: Path, deid: Deidentifier, rewrite_file: FileRewriter) -> tuple[
+    int, list[str]
+]:  # fmt: skip
+    """`src` (.eml or .mbox) de-identified into `tmp`; the messages read, and the
+    attachments that were copied unread (`message2/scan.pdf`). `rewrite_file(a, b)`
+    de-identifies one attachment file into another and returns its warnings."""
+    kept: list[str] = []
+    if src.suffix.lower() != ".mbox":
+        raw = src.read_bytes()
+        msg = _parse(raw)
+        if not msg.keys():
+            raise InputError(f"{src}: no e-mail headers: not an .eml message / 不是邮件文件")
+        _message(msg, deid, rewrite_file, kept, "")
+        tmp.write_bytes(_flatten(msg))
+        return 1, kept
+    box = mailbox.mbox(str(src), create=False)
+    out = mailbox.mbox(str(tmp), create=True)
+    n = 0
+    try:
+        out.lock()
+        for n, key in enumerate(box.iterkeys(), start=1):
+            sep = box.get_message(key).get_from()
+            msg = _parse(box.get_bytes(key))
+            _message(msg, deid, rewrite_file, kept, f"message{n}/")
+            new = mailbox.mboxMessage(_flatten(msg))
+            new.set_from(sep)
+            out.add(new)
+        out.flush()
+    finally:
+        out.unlock()
+        out.close()
+        box.close()
+    return n, kept
+
+
+def _policy(raw: bytes) -> Any:
+    crlf = b"\r\n" in raw[:4096]
+    return email.policy.default.clone(refold_source="none", linesep="\r\n" if crlf else "\n")
+
+
+def _parse(raw: bytes) -> Message:
+    return email.message_from_bytes(raw, policy=_policy(raw))
+
+
+def _flatten(msg: Message) -> bytes:
+    buf = io.BytesIO()
+    BytesGenerator(buf, policy=msg.policy, mangle_from_=False).flatten(msg)
+    return buf.getvalue()
+
+
+def _message(
+    msg: Message, deid: Deidentifier, rewrite_file: FileRewriter, kept: list[str], where: str
+) -> None:
+    """One message de-identified in place: headers, text parts, attachments."""
+    _headers(msg, deid)
+    parts = list(_leaves(msg))
+    deid.prefetch(t for p in parts if (t := _text_of(p)) is not None)
+    for k, part in enumerate(parts, start=1):
+        name = part.get_filename()
+        kind = part.get_content_type()
+        if kind == "message/rfc822":
+            inner = part.get_payload()
+            for sub in inner if isinstance(inner, list) else []:
+                if isinstance(sub, Message):
+                    _message(sub, deid, rewrite_file, kept, f"{where}{name or f'part{k}'}/")
+            continue
+        text = _text_of(part)
+        if text is not None:
+            new = _replaced(text, deid)
+            if new != text:
+                _set_text(part, new)
+            continue
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes) or not data:
+            continue
+        label = f"{where}{PurePosixPath((name or f'part{k}').replace(chr(92), '/')).name}"
+        suffix = PurePosixPath(name or "").suffix.lower()
+        if suffix not in _REWRITTEN:
+            kept.append(label)
+            continue
+        new_bytes, warnings = _attachment(data, suffix, rewrite_file)
+        kept += [f"{label}: {w}" for w in warnings]
+        if new_bytes != data:
+            _set_bytes(part, new_bytes)
+
+
+def _leaves(msg: Message) -> list[Message]:
+    if msg.get_content_type() == "message/rfc822" or not msg.is_multipart():
+        return [msg]
+    payload = msg.get_payload()
+    out: list[Message] = []
+    for sub in payload if isinstance(payload, list) else []:
+        if isinstance(sub, Message):
+            out += _leaves(sub)
+    return out
+
+
+def _text_of(part: Message) -> str | None:
+    """A body text part's text (not an attachment), decoded; None for anything else."""
+    if part.get_filename() is not None or part.get_content_disposition() == "attachment":
+        return None
+    if part.get_content_type() not in ("text/plain", "text/html"):
+        return None
+    from tianping.privacy._mail import _text
+
+    return _text(part)
+
+
+def _replaced(text: str, deid: Deidentifier) -> str:
+    for a, b, new in reversed(deid.replacements(text)):
+        text = text[:a] + new + text[b:]
+    return text
+
+
+def _headers(msg: Message, deid: Deidentifier) -> None:
+    """Each header whose decoded value holds PI, written again (encoded where it must be);
+    the others keep their source bytes."""
+    store: list[tuple[str, object]] = msg._headers  # type: ignore[attr-defined]  # in place: order kept
+    from tianping.privacy._mail import STRUCTURE
+
+    for i, (name, value) in enumerate(store):
+        if name.lower() in STRUCTURE:
+            continue
+        try:
+            text = str(value)
+        except (UnicodeError, LookupError):
+            continue
+        new = _replaced(text, deid)
+        if new != text:
+            store[i] = msg.policy.header_store_parse(name, new)
+
+
+def _set_text(part: Message, text: str) -> None:
+    """A text part's new text in its charset and transfer encoding (UTF-8 where its
+    charset cannot hold the new text)."""
+    charset = part.get_content_charset() or "us-ascii"
+    try:
+        data = text.encode(charset)
+    except (UnicodeEncodeError, LookupError):
+        charset, data = "utf-8", text.encode("utf-8")
+        part.set_param("charset", "utf-8")
+        if (part.get("Content-Transfer-Encoding") or "7bit").lower() in ("7bit", ""):
+            del part["Content-Transfer-Encoding"]
+            part["Content-Transfer-Encoding"] = "base64"
+    _set_bytes(part, data)
+
+
+def _set_bytes(part: Message, data: bytes) -> None:
+    cte = (part.get("Content-Transfer-Encoding") or "7bit").lower().strip()
+    if cte == "base64":
+        payload = base64.encodebytes(data).decode("ascii")
+    elif cte == "quoted-printable":
+        payload = quopri.encodestring(data).decode("ascii")
+    else:  # 7bit/8bit: the bytes as they go out (the parser keeps them so too)
+        payload = data.decode("ascii", errors="surrogateescape")
+    part.set_payload(payload)
+
+
+def _attachment(data: bytes, suffix: str, rewrite_file: FileRewriter) -> tuple[bytes, list[str]]:
+    with tempfile.TemporaryDirectory(prefix="tianping-mail-") as tmp:
+        src, out = Path(tmp) / f"in{suffix}", Path(tmp) / f"out{suffix}"
+        src.write_bytes(data)
+        try:
+            warnings = rewrite_file(src, out)
+        except InputError as exc:
+            return data, [f"not de-identified: {exc.message.replace(str(src), 'the file')}"]
+        return out.read_bytes(), warnings
