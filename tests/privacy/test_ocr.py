@@ -111,3 +111,48 @@ def test_without_tesseract_the_image_is_reported(
     monkeypatch.setenv("TIANPING_TESSERACT", "no-such-tesseract")
     rep, _ = scan_file(img, ScanOptions(ocr=True))
     assert rep.status == "error" and "apt-get install tesseract-ocr" in (rep.message or "")
+
+
+def test_images_are_redacted_with_boxes(tmp_path: Path, tesseract: str) -> None:
+    """Each value a rule acts on gets a filled box: OCR of the result reads none of them
+    (nothing is left), the labels beside them still read, and the image keeps its format,
+    size, PNG text (where AI-content labels live) and EXIF, less the GPS position."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._ocr import ocr_image
+    from tianping.privacy._policy import parse_policy
+
+    card = _card(tmp_path / "card.png")
+    info = PngInfo()
+    info.add_itxt("AIGC", '{"Label": "1"}')
+    Image.open(card).save(card, pnginfo=info)
+    photo = tmp_path / "card.jpg"
+    exif = Image.Exif()
+    exif[0x010F] = "Camera Co"  # make: kept
+    exif[0x8825] = {1: "N", 2: (39.0, 54.0, 0.0)}  # GPS: dropped
+    Image.open(card).convert("RGB").save(photo, quality=92, exif=exif)
+    pol = parse_policy("types:\n  '*': {action: mask}\n")  # any rule but keep: a box
+    for src in (card, photo):
+        out = tmp_path / f"clean{src.suffix}"
+        f = deid_path(src, out, pol).files[0]
+        assert f.format == "image" and f.left == {}, src
+        assert {"cn_resident_id", "cn_mobile", "email", "person_name_zh"} <= set(f.replaced)
+        read = "\n".join(ocr_image(out))
+        for raw in (ID, MOBILE, EMAIL, "王小明"):
+            assert raw not in read, (src, raw)
+        before, after = Image.open(src), Image.open(out)
+        assert (after.format, after.size, after.mode) == (before.format, before.size, before.mode)
+        # the labels are not covered: 姓名, 公民…, 手机, Email at the left; 性别 男 on line 1
+        for region in ((0, 0, 60, before.size[1]), (205, 15, 330, 65)):
+            a, b = before.convert("L").crop(region), after.convert("L").crop(region)
+            diff = sum(abs(x - y) for x, y in zip(a.tobytes(), b.tobytes(), strict=True))
+            assert diff / (a.size[0] * a.size[1]) < 2, (src, region)  # JPEG noise at most
+        covered = after.convert("L").crop((300, 85, 400, 110))  # inside the ID number's box
+        assert max(covered.tobytes()) < 40
+    assert Image.open(tmp_path / "clean.png").info.get("AIGC") == '{"Label": "1"}'
+    kept = Image.open(tmp_path / "clean.jpg").getexif()
+    assert kept.get(0x010F) == "Camera Co" and 0x8825 not in kept
+    with pytest.raises(Exception, match="no columns"):
+        deid_path(card, tmp_path / "x.png", parse_policy("columns:\n  a: {action: redact}\n"))

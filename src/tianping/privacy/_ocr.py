@@ -19,15 +19,24 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from tianping.errors import InputError
 from tianping.privacy._formats import IMAGE_SUFFIXES
 
-__all__ = ["IMAGE_SUFFIXES", "ocr_image", "ocr_pdf_images", "tesseract"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "Word",
+    "line_text",
+    "ocr_image",
+    "ocr_lines",
+    "ocr_pdf_images",
+    "tesseract",
+]
 
 TIMEOUT_S = 120  # one image; a page scanned at 600 dpi takes a few seconds
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef]) +(?=[\u3400-\u9fff\uff00-\uffef])")
+_CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 _ADVICE = (
     "needs Tesseract OCR: apt-get install tesseract-ocr tesseract-ocr-chi-sim (or set "
     "TIANPING_TESSERACT) / 需安装 Tesseract OCR"
@@ -57,12 +66,17 @@ def _languages(binary: str) -> str:
 def ocr_image(path: Path) -> list[str]:
     """The lines of text OCR reads in an image file (empty lines left out). InputError
     where no Tesseract is installed or it cannot read the image."""
+    return [text for words in ocr_lines(path) if (text := line_text(words)[0].strip())]
+
+
+def _run(path: Path, *config: str) -> bytes:
+    """Tesseract's stdout for one image (`config`: an output format such as `tsv`)."""
     binary = tesseract()
     if binary is None:
         raise InputError(f"{path}: an image; {_ADVICE}")
     try:
         done = subprocess.run(
-            [binary, str(path), "stdout", "-l", _languages(binary)],
+            [binary, str(path), "stdout", "-l", _languages(binary), *config],
             capture_output=True,
             timeout=TIMEOUT_S,
             check=False,
@@ -72,9 +86,46 @@ def ocr_image(path: Path) -> list[str]:
     if done.returncode != 0:  # its stderr names the file and the reason, never the text
         why = done.stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:] or ["?"]
         raise InputError(f"{path}: OCR could not read the image ({why[0][:200]}) / 无法识别")
-    text = done.stdout.decode("utf-8", errors="replace")
-    lines = (_CJK_GAP.sub("", line).strip() for line in text.splitlines())
-    return [line for line in lines if line]
+    return done.stdout
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word OCR read: its text and box in pixels (left, top, right, bottom)."""
+
+    text: str
+    box: tuple[int, int, int, int]
+
+
+def ocr_lines(path: Path) -> list[list[Word]]:
+    """The lines of an image as OCR reads them, word by word with their boxes (Tesseract's
+    TSV output). InputError as for `ocr_image`."""
+    out = _run(path, "tsv").decode("utf-8", errors="replace")
+    lines: dict[tuple[str, ...], list[Word]] = {}
+    for row in out.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        left, top, width, height = (int(c) for c in cols[6:10])
+        key = tuple(cols[1:5])  # page, block, paragraph, line
+        lines.setdefault(key, []).append(
+            Word(cols[11].strip(), (left, top, left + width, top + height))
+        )
+    return list(lines.values())
+
+
+def line_text(words: list[Word]) -> tuple[str, list[int]]:
+    """A line's text as `ocr_image` gives it (no space between Chinese characters) and,
+    for each character, the index of its word (-1 for a space between words)."""
+    text: list[str] = []
+    owner: list[int] = []
+    for k, w in enumerate(words):
+        if text and not (_CJK.match(text[-1]) and _CJK.match(w.text[0])):
+            text.append(" ")
+            owner.append(-1)
+        text.extend(w.text)
+        owner.extend([k] * len(w.text))
+    return "".join(text), owner
 
 
 def ocr_pdf_images(page: object, where: str) -> Iterator[str]:
