@@ -394,6 +394,24 @@ def test_addresses_written_with_a_hash_are_replaced(tmp_path: Path) -> None:
     assert out == {"t": "有问题发邮件 [EMAIL]，C# 问题除外"}
 
 
+def test_spelled_out_addresses_are_replaced_whole(tmp_path: Path) -> None:
+    src = tmp_path / "page.txt"
+    src.write_text(
+        "联系 zhangsan [at] 163 [dot] com 或 li(at)pku.edu.cn，look at this\n"
+        "Mail: wang at tsinghua dot edu dot cn.\n",
+        encoding="utf-8",
+    )
+    rep = deid_path(src, tmp_path / "out.txt", parse_policy("types:\n  email: {action: redact}\n"))
+    assert rep.files[0].replaced == {"email": 3}
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == (
+        "联系 [EMAIL] 或 [EMAIL]，look at this\nMail: [EMAIL].\n"
+    )
+    # one keyed pseudonym whichever way the address was written
+    d = _pol("types:\n  email: {action: pseudonymise}\n")
+    tokens = {d.text(t) for t in ("li@163.com", "li#163.com", "li [at] 163 [dot] com")}
+    assert len(tokens) == 1 and tokens.pop().startswith("EMAIL_")
+
+
 def test_never_overwrites_input(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("a\n1\n")

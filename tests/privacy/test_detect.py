@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from tianping.privacy import _kernel
 from tianping.privacy._detect import detect_batch, detect_text, mask_preview
 from tianping.privacy._types import PI_TYPES
 from tianping.privacy._validators import id18_check_char, luhn_check_digit, uscc_check_char
@@ -162,6 +163,56 @@ def test_mask_preview_never_shows_the_value() -> None:
             p = mask_preview(v, t)
             assert len(p) == len(v) and "*" in p and v not in p, (len(v), t)
     assert mask_preview("139 0013 8000", "custom") == "13* **** **00"  # the shape stays
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "preview"),
+    [
+        ("邮箱：zhangsan(at)163.com，谢谢", "zhangsan(at)163.com", "z***@163.com"),
+        ("mail zhangsan [at] 163 [dot] com.", "zhangsan [at] 163 [dot] com", "z***@163.com"),
+        ("Email: zhangsan (AT) pku.edu.cn", "zhangsan (AT) pku.edu.cn", "z***@pku.edu.cn"),
+        ("li{at}example.com", "li{at}example.com", "l***@example.com"),
+        ("联系 li（at）163.com", "li（at）163.com", "l***@163.com"),
+        ("write to zhangsan at 163 dot com.", "zhangsan at 163 dot com", "z***@163.com"),
+        ("li at pku dot edu dot cn", "li at pku dot edu dot cn", "l***@pku.edu.cn"),
+    ],
+)
+def test_spelled_out_emails(text: str, value: str, preview: str) -> None:
+    """Addresses with '@' and '.' spelled out to keep them from crawlers are found over
+    their whole written form; the preview masks the address as read."""
+    for engine in ("compiled", "polars") if _kernel.available() else ("polars",):
+        df = detect_batch([text], today=TODAY, engine=engine)
+        assert df.select("pi_type", "start", "end", "preview").rows() == [
+            ("email", text.index(value), text.index(value) + len(value), preview)
+        ], engine
+    assert mask_preview(value, "email") == preview
+
+
+def test_at_and_dot_in_prose_are_not_emails() -> None:
+    for text in (
+        "meet at 5 dot",
+        "look at this",
+        "(at) the moment",
+        "Look at the dot com bubble.",
+        "we met at a dot com.",
+        "stay at home dot com forever",  # words after: prose, not an address
+        "sales at 163.com",  # " at " needs " dot " too
+        "li (at) home, ping [at] noon",
+        "chat（at）",
+    ):
+        assert found(text) == [], text
+        assert detect_batch([text], engine="polars", today=TODAY).height == 0, text
+
+
+def test_resident_id_in_groups_of_four() -> None:
+    raw = _id("11010519491231002")
+    for sep in (" ", "-"):
+        grouped = sep.join(raw[k : k + 4] for k in range(0, 18, 4))
+        assert types_in(f"身份证 {grouped}。") == {grouped: "cn_resident_id"}
+    bad = raw[:17] + ("0" if raw[17] != "0" else "1")  # wrong check character: not an ID
+    assert "cn_resident_id" not in types_in(" ".join(bad[k : k + 4] for k in range(0, 18, 4)))
+    mixed = f"{raw[:4]} {raw[4:8]}-{raw[8:12]} {raw[12:16]} {raw[16:]}"
+    assert "cn_resident_id" not in types_in(mixed)
 
 
 def test_batch_api_accepts_lists_series_and_arrow() -> None:

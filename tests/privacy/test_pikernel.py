@@ -382,6 +382,103 @@ def test_resident_ids_written_in_groups_are_found() -> None:
     assert sum(1 for r, _, _ in ids if r == 400) == 360  # the long document: 120 x 3
 
 
+def _spelled(rng: random.Random, local: str, labels: list[str]) -> str:
+    """`local` at the domain `labels`, written as pages write it to keep it from crawlers."""
+    o, c = rng.choice(["()", "[]", "{}", "（）"])
+    sp = rng.choice(["", " "])
+    at = f"{sp}{o}{rng.choice(['at', 'AT', 'At'])}{c}{sp}"
+    style = rng.randrange(4)
+    if style == 0:  # (at), the dots as they are
+        return local + at + ".".join(labels)
+    if style == 1:  # [at] and [dot]
+        dot = f"{sp}{o}{rng.choice(['dot', 'DOT'])}{c}{sp}"
+        return local + at + dot.join(labels)
+    if style == 2:  # words: li at pku dot edu dot cn
+        return f"{local} at {' dot '.join(labels)}"
+    return local + at + ".".join(labels).translate({ord("."): "．"})  # a full-width dot
+
+
+def test_spelled_out_addresses_are_found() -> None:
+    """`li(at)163.com`, `li [at] pku [dot] edu [dot] cn`, `li at 163 dot com` (addresses
+    kept from crawlers) read as `li@…` in both engines, each found over its whole written
+    form, previews masked from the address as read; "at" and "dot" in prose and brackets
+    that are no address change nothing."""
+    rng = random.Random(47)
+    locals_ = ["zhangsan", "li.lei", "wang_fang", "x", "a-b", "kefu2024", "Li+news"]
+    domains = [["163", "com"], ["pku", "edu", "cn"], ["example", "com", "cn"], ["a-b", "org"],
+               ["mail", "tsinghua", "edu", "cn"], ["PKU", "edu", "cn"]]  # fmt: skip
+    noise = ["meet at 5 dot", "look at this", "(at) the moment", "Look at the dot com bubble",
+             "we met at a dot com.", "a at pku dot edu dot cn and more", "x at 163.com",
+             "chat）", "[at] noon", "zhang (at) home", "li (at) 163 (dot)。", "x(at).com",
+             "li at home dot cm", "li  [at] 163.com", "li [at]  163.com", "C# 与 F#.net",
+             "li(at)163(dot)c", "点 dot com", "li at 163 dot comx"]  # fmt: skip
+    texts: list[str | None] = []
+    wanted = []
+    for i in range(600):
+        addr = _spelled(rng, rng.choice(locals_), rng.choice(domains))
+        head = rng.choice(["邮箱：", "请发邮件到 ", "email: ", "联系 "])
+        text = head + addr + rng.choice(["，谢谢", " ", "。", ".", " (office)", ""])
+        texts.append(text + "；" + rng.choice(noise))
+        wanted.append((i, len(head), len(head) + len(addr)))
+    texts += [t for t in _fuzz_texts(300, 9) if t]
+    texts += [rng.choice(noise) + " " + rng.choice(noise) for _ in range(300)]
+    a = detect_batch(texts, engine="compiled", today=TODAY)
+    b = detect_batch(texts, engine="polars", today=TODAY)
+    _assert_same(texts, a.select(COLS).sort(KEY), b.select(COLS).sort(KEY))
+    assert a.sort(KEY).equals(b.sort(KEY))  # previews included
+    emails = {(r["row"], r["start"], r["end"]): r["preview"] for r in a.iter_rows(named=True)
+              if r["pi_type"] == "email"}  # fmt: skip
+    assert set(wanted) <= set(emails)
+    assert not any(r >= 900 for r, _, _ in emails)  # the noise rows hold no address
+    for (r, start, end), preview in emails.items():
+        if r < 600:
+            assert "***@" in preview and " " not in preview and "at" not in preview[:4], preview
+            assert (texts[r] or "")[start:end] not in preview
+
+
+def test_resident_ids_in_groups_of_four_are_found() -> None:
+    """1101 0519 4912 3100 2X (groups of 4, 4, 4, 4 and 2, one separator) reads as the ID
+    in both engines when the 18 characters are a valid ID; grouped card numbers (4-4-4-4-3,
+    or 4-4-4-4-2 that is no valid ID) stay cards, as before."""
+    rng = random.Random(53)
+    texts: list[str | None] = []
+    wanted, cards = [], []
+    for i in range(400):
+        body = rng.choice(["110105", "310104", "440305", "320106"])
+        body += f"{rng.randint(1950, 2010)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+        body += f"{rng.randint(0, 999):03d}"
+        raw = body + id18_check_char(body)
+        sep = rng.choice([" ", "-"])
+        grouped = sep.join(raw[k : k + 4] for k in range(0, 18, 4))
+        card = _card(rng, rng.choice([18, 19]))
+        grouped_card = " ".join(card[k : k + 4] for k in range(0, len(card), 4))
+        head = rng.choice(["身份证号：", "ID ", "证件号码 "])
+        mixed = f"{raw[:4]} {raw[4:8]}-{raw[8:12]} {raw[12:16]} {raw[16:]}"
+        noise = rng.choice([mixed, f"9{grouped}", f"{grouped}1", "订单 1234 5678 9012 3456 78", ""])
+        text = head + grouped + "，卡号 "
+        texts.append(text + grouped_card + "。" + noise)
+        wanted.append((i, len(head), len(head) + 22))
+        cards.append((i, len(text), len(text) + len(grouped_card)))
+    texts += [t for t in _fuzz_texts(300, 10) if t]
+    a = detect_batch(texts, engine="compiled", today=TODAY)
+    b = detect_batch(texts, engine="polars", today=TODAY)
+    _assert_same(texts, a.select(COLS).sort(KEY), b.select(COLS).sort(KEY))
+    assert a.sort(KEY).equals(b.sort(KEY))  # previews included
+    spans = {(r["row"], r["start"], r["end"]): r for r in a.iter_rows(named=True)}
+    ids = {k for k, r in spans.items() if r["pi_type"] == "cn_resident_id"}
+    assert set(wanted) == {k for k in ids if k[0] < 400 and k[1] < 10}
+    for k in wanted:
+        assert spans[k]["preview"][2:20].strip("* -") == "", spans[k]["preview"]
+    # each grouped card is the finding it is after its context word alone (a card unless
+    # its 18 characters happen to be a valid ID)
+    alone = detect_batch([(texts[r] or "")[s - 3 : e] for r, s, e in cards], today=TODAY)
+    assert set(alone["start"]) == {3}
+    want = {cards[r]: (t, c) for r, t, c in alone.select("row", "pi_type", "confidence").rows()}
+    got = {k: (spans[k]["pi_type"], spans[k]["confidence"]) for k in cards if k in spans}
+    assert got == want and len(got) > 250
+    assert {t for t, _ in got.values()} == {"bank_card"}
+
+
 def test_previews_are_masked_and_equal() -> None:
     texts: list[str | None] = ["身份证 " + _id18(random.Random(5)) + "，邮箱 ab@qq.com"]
     a = detect_batch(texts, engine="polars", today=TODAY)

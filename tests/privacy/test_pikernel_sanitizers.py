@@ -46,6 +46,12 @@ texts += [t for t in _fuzz_texts(1500, 9) if t]
 texts += [r.text for r in generate_size(0.1, seed=2)]
 texts += ["1" * 5000, "@" * 300, ":" * 300 + "1", "a" * 100 + "@" + "b." * 100, ""]
 texts += [t[:cut] for t in texts[8000:8300] for cut in range(40)]
+# spelled-out addresses and IDs in groups of four (folded rows), and their prefixes
+parts = ["li", "(at)", "[AT]", "{at}", " at ", " dot ", "(dot)", "[dot] ", "\uff08at\uff09",
+         "\uff08\uff41\uff54\uff09", "163", ".", "com", "cn", " ", "a", "the", "at)", "at]",
+         "at\uff09", "1101 0519 4912 3100 2X", "1101-0519-4912-3100-2x", "1101 0519 4912 31"]
+spelled = ["".join(rng.choice(parts) for _ in range(rng.randint(1, 9))) for _ in range(2000)]
+texts += spelled + [t[:cut] for t in spelled[:300] for cut in range(len(t))]
 arr = pa.array(texts, pa.large_string())
 v, o, d = arr.buffers()
 r = k.scan(d, o, v, 0, len(arr), (2026, 11, 29), 0.0, (1 << 21) - 2)

@@ -252,8 +252,11 @@ class Deidentifier:
     def _token(self, prefix: str, domain: str, value: str, length: int) -> str:
         """PREFIX_ and `length` letters of the keyed digest: hex digits written as a-p, so
         that no run of digits in a token reads as a phone or card number on a rescan."""
-        # full-width and plain forms of one value (１３８…, 138…) get one token
-        folded = value.strip().translate(FOLD_FULLWIDTH)
+        # full-width and plain forms of one value (１３８…, 138…) get one token, and so do
+        # li#163.com, li [at] 163 [dot] com and li@163.com
+        from tianping.privacy._detect import email_as_read
+
+        folded = email_as_read(value.strip().translate(FOLD_FULLWIDTH))
         return f"{prefix}_{self._mac(domain, folded)[:length].translate(_HEX_LETTERS)}"
 
     def _shift_days(self, rule: DateShift, per_value: str | None) -> int:

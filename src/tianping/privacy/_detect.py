@@ -128,10 +128,86 @@ _HASH_EMAIL = re.compile(
     r"(?<=[A-Za-z0-9._%+-])#(?=[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2})"
 )
 _HASH_EMAIL_ANY = r"[A-Za-z0-9._%+-]#[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2}"
-# a resident ID written in groups of 6, 8 and 4 with one separator (110105 19491231 002X)
-_GROUPED_ID = re.compile(r"(?<![0-9])([0-9]{6})([ -])[0-9]{8}\2[0-9]{3}[0-9Xx](?![0-9])")
-_GROUPED_ID_ANY = r"[0-9]{6} [0-9]{8} [0-9]{3}[0-9Xx]|[0-9]{6}-[0-9]{8}-[0-9]{3}[0-9Xx]"
-_FOLD_ANY = f"{_FULLWIDTH_ALNUM}|{_HASH_EMAIL_ANY}|{_GROUPED_ID_ANY}"
+# a resident ID written in groups of 6, 8 and 4 (110105 19491231 002X), or of 4, 4, 4, 4
+# and 2 (1101 0519 4912 3100 2X; only a valid ID: grouped card numbers look alike), with
+# one separator
+_GROUPED_ID = re.compile(
+    r"(?<![0-9])(?:[0-9]{6}([ -])[0-9]{8}\1[0-9]{3}[0-9Xx]"
+    r"|[0-9]{4}([ -])[0-9]{4}\2[0-9]{4}\2[0-9]{4}\2[0-9][0-9Xx])(?![0-9])"
+)
+_GROUPED_ID_ANY = (
+    r"[0-9]{6} [0-9]{8} [0-9]{3}[0-9Xx]|[0-9]{6}-[0-9]{8}-[0-9]{3}[0-9Xx]"
+    r"|[0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9][0-9Xx](?:[^0-9]|$)"  # not a card's 4-4-4-4-3
+    r"|[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9][0-9Xx](?:[^0-9]|$)"
+)
+# an address with '@' and '.' spelled out, as the kernel's `spelled_at` reads it:
+# zhangsan(at)163.com, li [at] pku [dot] edu [dot] cn (brackets (), [] or {}, either case,
+# a space allowed on each side; one dot followed by two letters), zhangsan at 163 dot com
+# (words: the first label not a/an/the, the last a known top-level domain and no other
+# word after it, since English prose has " at " and " dot ")
+_LABEL = r"[A-Za-z0-9-]+"
+_DOT_B = r" ?(?:\([Dd][Oo][Tt]\)|\[[Dd][Oo][Tt]\]|\{[Dd][Oo][Tt]\}) ?"
+_DOT = rf"(?:\.|{_DOT_B})"
+_TLDS = "com|net|org|edu|gov|mil|int|info|biz|cn|hk|tw|mo|jp|kr|sg|uk|us|ca|au|de|fr|ru|io|cc"
+_SPELLED = re.compile(
+    r"(?<=[A-Za-z0-9._%+-])(?:"
+    r" ?(?:\([Aa][Tt]\)|\[[Aa][Tt]\]|\{[Aa][Tt]\}) ?"
+    rf"(?={_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[A-Za-z]{{2}})(?P<domain>{_LABEL}(?:{_DOT}{_LABEL})*)"
+    rf"| at (?!(?:[Aa]|[Aa][Nn]|[Tt][Hh][Ee]) )(?P<words>(?:{_LABEL} dot )+(?:{_TLDS}))"
+    r"(?![A-Za-z0-9-])(?! [a-z ]))"
+)
+_SPELLED_DOT = re.compile(_DOT_B)
+_SPELLED_ANY = r"[Aa][Tt][)\]}\uff09\uff3d\uff5d]| dot [a-z]"  # loose: "(at)", "dot com"
+_FOLD_ANY = f"{_FULLWIDTH_ALNUM}|{_HASH_EMAIL_ANY}|{_GROUPED_ID_ANY}|{_SPELLED_ANY}"
+
+
+def _fold_spelled(text: str, at: list[int]) -> tuple[str, list[int]]:
+    """`text` with each spelled-out address's '@' and '.' written so, the bytes between
+    left out; `at` (a source offset per character, and the end) mapped along: a marker's
+    '@' or '.' to its first character."""
+    out: list[str] = []
+    where: list[int] = []
+    pos = 0
+    for m in _SPELLED.finditer(text):
+        out.append(text[pos : m.start()] + "@")
+        where += at[pos : m.start() + 1]
+        words = m["words"] is not None
+        c0 = m.start("words" if words else "domain")
+        chain = m["words"] if words else m["domain"]
+        p = 0
+        for d in re.finditer(" dot ", chain) if words else _SPELLED_DOT.finditer(chain):
+            out.append(chain[p : d.start()] + ".")
+            where += at[c0 + p : c0 + d.start() + 1]
+            p = d.end()
+        out.append(chain[p:])
+        where += at[c0 + p : m.end()]
+        pos = m.end()
+    if not pos:
+        return text, at
+    out.append(text[pos:])
+    where += at[pos:]
+    return "".join(out), where
+
+
+def email_as_read(value: str) -> str:
+    """An address written to dodge crawlers (li#163.com, li [at] 163 [dot] com) as
+    detection reads it (li@163.com), so keyed pseudonyms of both forms agree; anything
+    else unchanged."""
+    if "@" in value or not ("#" in value or "at" in value.lower()):
+        return value
+    return _fold_spelled(_HASH_EMAIL.sub("@", value), list(range(len(value) + 1)))[0]
+
+
+def _grouped_ids(text: str, today: dt.date) -> list[re.Match[str]]:
+    """The resident IDs written in groups in `text` (a 4-4-4-4-2 one only if valid)."""
+    found = []
+    for m in _GROUPED_ID.finditer(text):
+        if m[1] is None:
+            struct, check, _ = V.resident_id18([re.sub("[ -]", "", m[0])], today)
+            if not (struct[0] and check[0]):
+                continue
+        found.append(m)
+    return found
 
 
 def mask_preview(value: str, pi_type: str) -> str:
@@ -142,6 +218,8 @@ def mask_preview(value: str, pi_type: str) -> str:
     Full-width forms are shown folded (１３８… as 138…), as detection read them.
     """
     value = value.translate(FOLD_FULLWIDTH)
+    if pi_type == "email" and "@" not in value and "#" not in value:  # li [at] 163 [dot] com
+        value = _fold_spelled(value, list(range(len(value) + 1)))[0]
     n = len(value)
     if n == 0:
         return ""
@@ -170,31 +248,34 @@ def mask_preview(value: str, pi_type: str) -> str:
     return value[:keep] + re.sub(r"[^\s\-.:/()+]", "*", body) + value[n - keep :]
 
 
-def _fold_rows(s: pl.Series) -> tuple[pl.Series, dict[int, list[int]]]:
+def _fold_rows(s: pl.Series, today: dt.date) -> tuple[pl.Series, dict[int, list[int]]]:
     """Rows read folded, as the compiled kernel reads them: rows with full-width digits,
     letters or '@' (typed in full-width mode: １３８…), with an address whose '@' is
-    written '#' (li#163.com, kept from crawlers), or with a resident ID written in groups
-    (110105 19491231 002X). Every full-width form of an ASCII character becomes that
-    character, then each such '#' an '@', then each grouped ID loses its separators.
-    Also, for each folded row, the row's character offset of each folded character (and
-    of the end)."""
-    flagged = s.str.contains(_FOLD_ANY).fill_null(False)  # one pass for the three tests
+    written '#' (li#163.com, kept from crawlers) or spelled out (li(at)163.com, li at 163
+    dot com), or with a resident ID written in groups (110105 19491231 002X, 1101 0519
+    4912 3100 2X). Every full-width form of an ASCII character becomes that character,
+    then each such '#' an '@', then each spelled-out '@' and '.' those characters, then
+    each grouped ID loses its separators. Also, for each folded row, the row's character
+    offset of each folded character (and of the end)."""
+    flagged = s.str.contains(_FOLD_ANY).fill_null(False)  # one pass for the four tests
     if not flagged.any():
         return s, {}
     values = s.to_list()
     maps: dict[int, list[int]] = {}
     for i in flagged.arg_true().to_list():
         row = values[i]
+        wide = row.translate(FOLD_FULLWIDTH)
         if (
-            not _GROUPED_ID.search(row)
+            not _grouped_ids(row, today)
             and not _HASH_EMAIL.search(row)
-            and (not re.search(_FULLWIDTH_ALNUM, row))
+            and not re.search(_FULLWIDTH_ALNUM, row)
+            and not _SPELLED.search(wide)
         ):
-            continue  # a loose match of the grouped-ID test above, not a grouped ID
-        text = _HASH_EMAIL.sub("@", row.translate(FOLD_FULLWIDTH))
-        at = list(range(len(text) + 1))
-        for m in reversed(list(_GROUPED_ID.finditer(text))):  # from the right: offsets hold
-            for cut in (m.start(2) + 9, m.start(2)):  # the second separator, then the first
+            continue  # a loose match of the tests above ("(at) the moment")
+        text, at = _fold_spelled(_HASH_EMAIL.sub("@", wide), list(range(len(wide) + 1)))
+        for m in reversed(_grouped_ids(text, today)):  # from the right: offsets hold
+            cuts = (15, 6) if m[1] is not None else (19, 14, 9, 4)  # separators, last first
+            for cut in (m.start() + c for c in cuts):
                 del at[cut]
                 text = text[:cut] + text[cut + 1 :]
         values[i], maps[i] = text, at
@@ -452,7 +533,7 @@ def detect_batch(
             previews=previews,
         )
     original = s
-    s, maps = _fold_rows(s)
+    s, maps = _fold_rows(s, today or dt.date.today())
     found = _detect_polars(s, min_confidence, today, types, previews)
     return _unfold(found, maps, original, previews) if maps and found.height else found
 

@@ -83,7 +83,8 @@ enum {
 
 /* what a group-4 start character (F_G4_START) starts exactly */
 enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4,
-       F2_FULLWIDTH = 8 /* a full-width digit, letter or '@': the row is read folded */ };
+       F2_FULLWIDTH = 8, /* a full-width digit, letter or '@': the row is read folded */
+       F2_CLOSER = 16 /* '）', '］', '｝': "zhangsan（at）163.com" */ };
 
 static config_t CFG;
 
@@ -264,6 +265,7 @@ typedef struct {
     int hashes;             /* a '#' was seen (li#163.com) */
     int fullwidth;          /* a full-width digit, letter or '@' was seen (１３８…) */
     int64_t at_ls;          /* where the local-part run that ends at next_at starts */
+    int spelled;            /* maybe an address with "(at)" or " at " for '@' */
 } row_t;
 
 /* Whether the local-part run from p is not empty and ends at an '@', as an email's must:
@@ -793,7 +795,8 @@ static const alt_t G3[] = {{K_EMAIL, m_email}, {K_MAC, m_mac}, {K_IPV6, m_ipv6},
                            {K_USCC, m_uscc}, {K_PASSPORT, m_passport}, {K_HKMO, m_hkmo}};
 static const alt_t G4[] = {{K_PLATE, m_plate}, {K_NAME_ZH, m_name_zh}, {K_ADDR_ZH, m_addr_zh}};
 static const alt_t *GROUP_ALTS[5] = {G0, G1, G2, G3, G4};
-/* ASCII bytes where some alternative may start: digits, letters, and + ( : . _ % - */
+/* ASCII bytes where some alternative may start (1): digits, letters, and + ( : . _ % -;
+   2: '#' and ) ] }, which may stand for or end a written-out '@' (li#163.com, li(at)163.com) */
 static uint8_t ASCII_START[128];
 
 typedef struct {
@@ -985,6 +988,32 @@ static __attribute__((noinline)) int grouped_id_at(const uint8_t *s, int64_t n, 
     uint8_t last = s[p + 19];
     return (is_digit(last) || last == 'X' || last == 'x') && (p + 20 == n || !is_digit(s[p + 20]));
 }
+/* The same ID in groups of 4, 4, 4, 4 and 2 (1101 0519 4912 3100 2X), starting at the
+   4-digit run at p: `(?<![0-9])[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{4}\1[0-9][0-9Xx]
+   (?![0-9])`, and only where the 18 characters are a valid ID (province, birth date, MOD
+   11-2): a grouped card number has this shape too and must stay a card. */
+static int valid_date(int y, int m, int d);
+static __attribute__((noinline)) int grouped4_id_at(const uint8_t *s, int64_t n, int64_t p) {
+    if (p + 22 > n || (p > 0 && is_digit(s[p - 1]))) return 0;
+    uint8_t sep = s[p + 4], m[18];
+    if ((sep != ' ' && sep != '-') || s[p + 9] != sep || s[p + 14] != sep || s[p + 19] != sep)
+        return 0;
+    for (int i = 0, k = 0; i < 22; i++) {
+        if (i % 5 == 4) continue;
+        m[k++] = s[p + i];
+    }
+    for (int i = 0; i < 17; i++)
+        if (!is_digit(m[i])) return 0;
+    if (m[17] == 'x') m[17] = 'X';
+    if (!(is_digit(m[17]) || m[17] == 'X') || (p + 22 < n && is_digit(s[p + 22]))) return 0;
+    static const int W[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    int sum = 0;
+    for (int i = 0; i < 17; i++) sum += (m[i] - '0') * W[i];
+    if ("10X98765432"[sum % 11] != m[17] || !CFG.id_prov[(m[0] - '0') * 10 + (m[1] - '0')])
+        return 0;
+    return valid_date((m[6] - '0') * 1000 + (m[7] - '0') * 100 + (m[8] - '0') * 10 + (m[9] - '0'),
+                      (m[10] - '0') * 10 + (m[11] - '0'), (m[12] - '0') * 10 + (m[13] - '0'));
+}
 
 static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
@@ -992,6 +1021,9 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     if (__builtin_expect(len == 6, 0) && pe < n && (s[pe] == ' ' || s[pe] == '-') &&
         grouped_id_at(s, n, p))
         r->grouped = 1; /* the row is scanned again with the groups joined */
+    else if (__builtin_expect(len == 4, 0) && pe + 5 < n && (s[pe] == ' ' || s[pe] == '-') &&
+             s[pe + 5] == s[pe] && grouped4_id_at(s, n, p))
+        r->grouped = 1; /* a year or a date ("2024-05-01") fails the second separator */
     /* inside a match of every group that a digit can start (an IPv6 or MAC address, a
        date): nothing to try */
     int64_t c01 = cursor[0] < cursor[1] ? cursor[0] : cursor[1];
@@ -1182,6 +1214,15 @@ static int title_near(const uint8_t *s, int64_t n, int64_t p) {
     return 0;
 }
 
+/* "at" (either case) just before p: a closing bracket there may end "(at)" */
+static inline int at_before(const uint8_t *s, int64_t p) {
+    return p >= 2 && (s[p - 1] | 0x20) == 't' && (s[p - 2] | 0x20) == 'a';
+}
+
+static __attribute__((noinline)) int closer_after_at(const uint8_t *s, int64_t n, int64_t p) {
+    return at_before(s, p) && p + 3 <= n && (CFG.cjk2[cp3(s, p)] & F2_CLOSER);
+}
+
 static void scan_groups(work_t *w, row_t *r) {
     const uint8_t *s = r->s;
     int64_t n = r->n, cursor[5] = {0, 0, 0, 0, 0};
@@ -1201,7 +1242,12 @@ static void scan_groups(work_t *w, row_t *r) {
                 int64_t q = lower_space_end(s, n, p), re = q;
                 if (re > p && s[re - 1] == ' ') re--;
                 int64_t rs = lower_start(s, p, re);
-                if (rs < re) scan_lower_run(w, r, rs, re, cursor);
+                if (rs < re) {
+                    /* the last word after " dot ": maybe the end of "li at pku dot cn" */
+                    if (rs >= 5 && memcmp(s + rs - 4, "dot ", 4) == 0 && s[rs - 5] == ' ')
+                        r->spelled = 1;
+                    scan_lower_run(w, r, rs, re, cursor);
+                }
                 p = q;
             }
             else if (b == '.' || b == '_' || b == '%' || b == '-') {
@@ -1209,8 +1255,12 @@ static void scan_groups(work_t *w, row_t *r) {
                 if (cursor[3] <= p && local_to_at(r, p)) try_group(w, r, 3, 1, p, cursor);
                 p++;
             } else {
-                if (ASCII_START[b]) scan_ascii(w, r, p, cursor);
-                else if (b == '#') r->hashes = 1; /* maybe an address with '#' for '@' */
+                uint8_t a = ASCII_START[b]; /* 2: a '#' or a closing bracket, one load for both */
+                if (a == 1) scan_ascii(w, r, p, cursor);
+                else if (__builtin_expect(a, 0)) {
+                    if (b == '#') r->hashes = 1; /* maybe an address with '#' for '@' */
+                    else if (at_before(s, p)) r->spelled = 1; /* "(at)": maybe a spelled-out '@' */
+                }
                 p++;
             }
             continue;
@@ -1220,6 +1270,12 @@ static void scan_groups(work_t *w, row_t *r) {
         uint8_t f;
         const uint8_t starts = F_SURNAME | F_PLATE | F_G4_START | F_G2_START;
         r->wide = 1;
+        /* "at）": a full-width closing bracket after ASCII is always where this branch is
+           entered (a test here, not a start flag: that stopped the CJK loop at every '）';
+           the rest out of line, which kept English prose 2-3% faster) */
+        if (__builtin_expect(b == 0xEF, 0) && p >= 2 && (s[p - 1] | 0x20) == 't' &&
+            closer_after_at(s, n, p))
+            r->spelled = 1;
         if ((b & 0xF0) == 0xE0 && p + 3 <= n) { /* BMP: all of CJK */
             l = 3;
             f = CFG.cjk[cp3(s, p)];
@@ -1941,10 +1997,11 @@ static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int6
 }
 
 /* One row as it is; bit 0: it holds a byte >= 0x80, bit 1: a resident ID in groups,
-   bit 2: a '#', bit 3: a full-width digit, letter or '@'. */
+   bit 2: a '#', bit 3: a full-width digit, letter or '@', bit 4: "at)" or a last word
+   after " dot " (maybe a spelled-out '@'). */
 static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
                       uint32_t types) {
-    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0, 0, 0, 0}; /* at_ls: set by find_at */
+    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0, 0, 0, 0, 0}; /* at_ls: set by find_at */
     w->nc = w->nf = 0;
     w->occ_upto = 0;
     w->no = 0;
@@ -1952,7 +2009,7 @@ static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doub
     w->min_conf = min_conf;
     w->types = types;
     scan_groups(w, &r);
-    int seen = r.wide | (r.grouped << 1) | (r.hashes << 2) | (r.fullwidth << 3);
+    int seen = r.wide | (r.grouped << 1) | (r.hashes << 2) | (r.fullwidth << 3) | (r.spelled << 4);
     if (w->oom || !w->nc) return seen;
     for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
     if (w->oom) return seen;
@@ -1983,6 +2040,126 @@ static int has_hash_email(const uint8_t *s, int64_t n) {
         p++;
     }
     return 0;
+}
+
+/* Addresses with '@' and '.' spelled out ("zhangsan(at)163.com", "li [at] pku [dot] edu
+   [dot] cn", "zhangsan at 163 dot com"), as `_SPELLED` in _detect.py says:
+   - "(at)", "[at]" or "{at}" (either case, a space allowed on each side) after a
+     local-part character, then a domain of labels joined by '.' or "(dot)" (same brackets,
+     spaces), one of them followed by two letters;
+   - " at " after a local-part character, then labels joined by " dot ", the first not
+     "a", "an" or "the", the last a known top-level domain, and no other word after it
+     (" [a-z ]"): English prose has " at " and " dot " ("look at the dot com bubble").
+   Returns the end of the domain's labels and dots (as far as they go), *me the end of the
+   '@' marker and *bare whether words, or -1. */
+static int64_t bracket_word(const uint8_t *s, int64_t n, int64_t p, const char *w, int wl) {
+    if (p + wl + 2 > n) return -1;
+    uint8_t o = s[p], c = s[p + wl + 1];
+    if (!((o == '(' && c == ')') || (o == '[' && c == ']') || (o == '{' && c == '}'))) return -1;
+    for (int i = 0; i < wl; i++)
+        if ((s[p + 1 + i] | 0x20) != w[i]) return -1;
+    return p + wl + 2;
+}
+/* a '.' or a bracketed "dot" (a space allowed on each side) at q < n: its end, or -1 */
+static int64_t spelled_dot(const uint8_t *s, int64_t n, int64_t q) {
+    if (s[q] == '.') return q + 1;
+    int64_t e = bracket_word(s, n, q + (s[q] == ' '), "dot", 3);
+    return e < 0 ? -1 : e + (e < n && s[e] == ' ');
+}
+static int known_tld(const uint8_t *w, int64_t l) {
+    static const char *const TLDS[] = {"com", "net", "org", "edu", "gov", "mil", "int", "info",
+                                       "biz", "cn", "hk", "tw", "mo", "jp", "kr", "sg", "uk",
+                                       "us", "ca", "au", "de", "fr", "ru", "io", "cc"};
+    for (size_t i = 0; i < sizeof TLDS / sizeof *TLDS; i++)
+        if ((int64_t)strlen(TLDS[i]) == l && memcmp(w, TLDS[i], (size_t)l) == 0) return 1;
+    return 0;
+}
+static int stop_label(const uint8_t *w, int64_t l) { /* a, an, the (either case) */
+    if (l == 1) return (w[0] | 0x20) == 'a';
+    if (l == 2) return (w[0] | 0x20) == 'a' && (w[1] | 0x20) == 'n';
+    return l == 3 && (w[0] | 0x20) == 't' && (w[1] | 0x20) == 'h' && (w[2] | 0x20) == 'e';
+}
+static int64_t spelled_at(const uint8_t *s, int64_t n, int64_t p, int64_t *me, int *bare) {
+    if (p == 0 || p + 4 > n || !is_local(s[p - 1])) return -1;
+    int64_t q;
+    if (memcmp(s + p, " at ", 4) == 0) {
+        int64_t last = q = p + 4;
+        int dots = 0;
+        for (;;) {
+            last = q;
+            while (q < n && label_byte(s[q])) q++;
+            if (q == last || (!dots && stop_label(s + last, q - last))) return -1;
+            if (q + 5 < n && memcmp(s + q, " dot ", 5) == 0 && label_byte(s[q + 5])) {
+                q += 5;
+                dots++;
+                continue;
+            }
+            break;
+        }
+        if (!dots || !known_tld(s + last, q - last) ||
+            (q + 1 < n && s[q] == ' ' && (is_lower(s[q + 1]) || s[q + 1] == ' ')))
+            return -1;
+        *me = p + 4;
+        *bare = 1;
+        return q;
+    }
+    int64_t e = bracket_word(s, n, p + (s[p] == ' '), "at", 2);
+    if (e < 0) return -1;
+    e += e < n && s[e] == ' ';
+    int two = 0;
+    q = e;
+    if (q >= n || !label_byte(s[q])) return -1;
+    for (;;) {
+        while (q < n && label_byte(s[q])) q++;
+        int64_t d = q < n ? spelled_dot(s, n, q) : -1;
+        if (d < 0 || d >= n || !label_byte(s[d])) break;
+        two |= d + 1 < n && is_alpha(s[d]) && is_alpha(s[d + 1]);
+        q = d;
+    }
+    if (!two) return -1;
+    *me = e;
+    *bare = 0;
+    return q;
+}
+/* whether s (a row with full-width forms folded) has such an address */
+static int has_spelled(const uint8_t *s, int64_t n) {
+    int64_t me;
+    int bare;
+    for (int64_t p = 1; p < n; p++) {
+        uint8_t b = s[p];
+        if ((b == ' ' || b == '(' || b == '[' || b == '{') && spelled_at(s, n, p, &me, &bare) >= 0)
+            return 1;
+    }
+    return 0;
+}
+/* s[0, n) with each such address's markers folded to '@' and '.', into out (the bytes
+   between left out, as a grouped ID's separators are); at[k], where given: the byte of s
+   where out[k] came from (a marker's first byte). Returns the length. */
+static int64_t fold_spelled(const uint8_t *s, int64_t n, uint8_t *out, int64_t *at) {
+    int64_t j = 0, me, e;
+    int bare;
+    for (int64_t p = 0; p < n;) {
+        uint8_t b = s[p];
+        if ((b == ' ' || b == '(' || b == '[' || b == '{') && (e = spelled_at(s, n, p, &me, &bare)) >= 0) {
+            if (at) at[j] = at[p];
+            out[j++] = '@';
+            for (p = me; p < e;) {
+                if (label_byte(s[p])) {
+                    if (at) at[j] = at[p];
+                    out[j++] = s[p++];
+                    continue;
+                }
+                if (at) at[j] = at[p];
+                out[j++] = '.';
+                p = bare ? p + 5 : spelled_dot(s, n, p);
+            }
+            continue;
+        }
+        if (at) at[j] = at[p];
+        out[j++] = s[p++];
+    }
+    if (at) at[j] = at[n];
+    return j;
 }
 
 /* whether s[p] starts a full-width form of an ASCII character (U+FF01-FF5E) */
@@ -2017,27 +2194,28 @@ static int has_fold(const uint8_t *s, int64_t n) {
     return 0;
 }
 
-/* The row with every full-width form of an ASCII character (U+FF01-FF5E) folded to that
-   character: one code point for one, so code-point offsets stay; `fold_at` maps each
-   folded byte back to the row's. */
-static int64_t fold_row_width(work_t *w, const uint8_t *s, int64_t n);
-static int64_t fold_row(work_t *w, const uint8_t *s, int64_t n) {
-    int64_t k = fold_row_width(w, s, n);
-    if (k < 0) return k;
-    /* then each '#' that stands for '@' (in place: neither a '#' nor an '@' is a label
-       or local-part character, so no replacement changes how another '#' is judged) */
+/* The row as `fold_row_width` left it in w->fold (k bytes), with every '#' that stands
+   for '@' read as '@', every spelled-out address folded and every resident ID in groups
+   joined; `fold_at` maps each folded byte back to the row's. */
+static int64_t fold_rest(work_t *w, int64_t k) {
+    /* each '#' that stands for '@' (in place: neither a '#' nor an '@' is a label or
+       local-part character, so no replacement changes how another '#' is judged) */
     for (int64_t p = 0; p < k; p++)
         if (w->fold[p] == '#' && hash_at(w->fold, k, p)) w->fold[p] = '@';
-    /* then each resident ID written in groups, joined (its two separators left out) */
+    /* each spelled-out '@' and '.', in place (out never passes in, and a marker's
+       judgement reads only bytes at or after it and the one before it, not yet written) */
+    k = fold_spelled(w->fold, k, w->fold, w->fold_at);
+    /* then each resident ID written in groups, joined (its separators left out) */
     int64_t j = 0;
     for (int64_t p = 0; p < k;) {
-        if (is_digit(w->fold[p]) && grouped_id_at(w->fold, k, p)) {
-            for (int i = 0; i < 20; i++, p++)
-                if (i != 6 && i != 15) {
+        if (is_digit(w->fold[p])) {
+            int len = grouped_id_at(w->fold, k, p) ? 20 : grouped4_id_at(w->fold, k, p) ? 22 : 0;
+            for (int i = 0; i < len; i++, p++)
+                if (len == 20 ? i != 6 && i != 15 : i % 5 != 4) {
                     w->fold[j] = w->fold[p];
                     w->fold_at[j++] = w->fold_at[p];
                 }
-            continue;
+            if (len) continue;
         }
         w->fold[j] = w->fold[p];
         w->fold_at[j++] = w->fold_at[p++];
@@ -2045,6 +2223,8 @@ static int64_t fold_row(work_t *w, const uint8_t *s, int64_t n) {
     w->fold_at[j] = w->fold_at[k];
     return j;
 }
+/* The row with every full-width form of an ASCII character (U+FF01-FF5E) folded to that
+   character, into w->fold: one code point for one, so code-point offsets stay. */
 static int64_t fold_row_width(work_t *w, const uint8_t *s, int64_t n) {
     if (n + 1 > w->capfold) {
         int64_t cap = w->capfold ? w->capfold : 256;
@@ -2064,11 +2244,14 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
                      uint32_t types) {
     int64_t first = w->nout;
     int seen = scan_plain(w, s, n, row, min_conf, types);
-    if (w->oom || !((seen & 8) || (seen & 2) || ((seen & 4) && has_hash_email(s, n)))) return;
+    if (w->oom) return;
+    int fold = (seen & 8) || (seen & 2) || ((seen & 4) && has_hash_email(s, n));
+    if (!fold && !(seen & 16)) return;
     /* scan the folded row instead, and give its findings the row's offsets: bytes through
        the fold's table, code points counted again (a joined ID lost its separators) */
-    int64_t k = fold_row(w, s, n);
-    if (k < 0) return;
+    int64_t k = fold_row_width(w, s, n);
+    if (k < 0 || (!fold && !has_spelled(w->fold, k))) return; /* "(at)" in prose: as it is */
+    k = fold_rest(w, k);
     w->nout = first;
     scan_plain(w, w->fold, k, row, min_conf, types);
     for (int64_t o = first; o < w->nout; o++) {
@@ -2199,9 +2382,15 @@ static void init_first_tables(void) {
             CFG.cjk[c] |= F_SURNAME;
             CFG.cjk2[c] |= F2_FULLWIDTH;
         }
+    /* full-width closing brackets: "at）" may be a spelled-out '@' */
+    CFG.cjk2[0xFF09] |= F2_CLOSER;
+    CFG.cjk2[0xFF3D] |= F2_CLOSER;
+    CFG.cjk2[0xFF5D] |= F2_CLOSER;
     for (int b = 0; b < 128; b++) {
         uint8_t c = (uint8_t)b;
-        ASCII_START[b] = is_alnum(c) || c == '+' || c == '(' || c == ':' || is_local(c);
+        ASCII_START[b] = is_alnum(c) || c == '+' || c == '(' || c == ':' || is_local(c) ? 1
+                         : c == '#' || c == ')' || c == ']' || c == '}'        ? 2
+                                                                               : 0;
     }
     flag_first_chars(&CFG.name_ctx_zh, F_G4_START);
     flag_first_chars(&CFG.compound, F_G4_START);
@@ -2979,14 +3168,21 @@ static PyObject *py_previews(PyObject *self, PyObject *args) {
             for (Py_ssize_t i = 0; i < k; i++) {
                 const uint8_t *v = (const uint8_t *)data.buf + off[arr_offset + rw[i]] + bs[i];
                 int64_t len = be[i] - bs[i];
-                if (has_fold(v, len)) {
+                int wide = has_fold(v, len);
+                /* maybe an address with '@' and '.' spelled out ("li [at] 163 [dot] com") */
+                int spelled = ty[i] == T_EMAIL && !memchr(v, '@', (size_t)len) &&
+                              !memchr(v, '#', (size_t)len);
+                if (wide || spelled) {
                     if (len > capfold) {
                         uint8_t *f = realloc(fold, (size_t)len);
                         if (!f) { no_memory = 1; break; }
                         fold = f;
                         capfold = len;
                     }
-                    int64_t m = fold_into(v, len, fold, NULL);
+                    int64_t m = wide ? fold_into(v, len, fold, NULL) : len;
+                    /* as the scan read it: full-width forms folded first ('＠' is an '@') */
+                    if (spelled && !(wide && (memchr(fold, '@', (size_t)m) || memchr(fold, '#', (size_t)m))))
+                        m = fold_spelled(wide ? fold : v, m, fold, NULL);
                     PV_LO = fold;
                     PV_HI = fold + m;
                     d = preview_of(fold, m, ty[i], d);
