@@ -153,6 +153,7 @@ DOMAINS = {
     "privacy_scan": "bench_privacy_scan",
     "anonymity": "bench_anonymity",
     "privacy_db": "bench_privacy_db",
+    "privacy_ocr": "bench_privacy_ocr",
     "labels": "bench_labels",
     "genai_runner": "bench_genai_runner",
     "genai_judges": "bench_genai_judges",

@@ -86,8 +86,9 @@ def _boxes(
     after = 1.0 if end >= len(owner) or owner[end] < 0 else 0.25
     left = first.box[0] + w0 * (a - before)
     right = last.box[0] + w1 * (b + after)
-    top = min(words[k].box[1] for k in ks)
-    bottom = max(words[k].box[3] for k in ks)
+    # the line's full height: digits and Latin letters sit lower than Chinese characters
+    top = min(w.box[1] for w in words)
+    bottom = max(w.box[3] for w in words)
     return [(int(left), top, int(right + 0.999), bottom)]
 
 

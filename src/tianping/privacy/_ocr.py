@@ -6,8 +6,10 @@ Tesseract runs as a separate program (`tesseract`, Debian's `tesseract-ocr` with
 `tesseract-ocr-chi-sim` for Chinese; `TIANPING_TESSERACT` names another binary), one image
 at a time with a time limit, its output read from stdout; nothing is installed or
 downloaded by Tianping. Chinese and English are read together (`chi_sim+eng`) where the
-Chinese data is installed. OCR puts spaces between Chinese characters now and then; those
-are taken out, so 王 小 明 reads as the name it is.
+Chinese data is installed. OCR puts spaces between words where Chinese text has none;
+a space beside a Chinese character is taken out, so 王 小 明 reads as the name it is and
+京 QD90720 as a plate (a real space there, as before a postal code, goes too: word boxes
+of Chinese glyphs leave gaps as wide as a space, so they cannot tell).
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ __all__ = [
 ]
 
 TIMEOUT_S = 120  # one image; a page scanned at 600 dpi takes a few seconds
-_CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+# Chinese characters and punctuation, full-width forms: Tesseract puts a space between
+# them and anything else where the page has none (收件人 : 赵博, 京 QD90720)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 _ADVICE = (
     "needs Tesseract OCR: apt-get install tesseract-ocr tesseract-ocr-chi-sim (or set "
     "TIANPING_TESSERACT) / 需安装 Tesseract OCR"
@@ -115,12 +119,13 @@ def ocr_lines(path: Path) -> list[list[Word]]:
 
 
 def line_text(words: list[Word]) -> tuple[str, list[int]]:
-    """A line's text as `ocr_image` gives it (no space between Chinese characters) and,
+    """A line's text as `ocr_image` gives it (no space beside a Chinese character) and,
     for each character, the index of its word (-1 for a space between words)."""
     text: list[str] = []
     owner: list[int] = []
     for k, w in enumerate(words):
-        if text and not (_CJK.match(text[-1]) and _CJK.match(w.text[0])):
+        # word gaps do not tell: a Chinese glyph's box leaves as wide a gap as a space
+        if text and not (_CJK.match(text[-1]) or _CJK.match(w.text[0])):
             text.append(" ")
             owner.append(-1)
         text.extend(w.text)
