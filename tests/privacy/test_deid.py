@@ -762,9 +762,9 @@ def test_json_document_records_and_errors(tmp_path: Path) -> None:
 
 
 def test_office_documents_are_refused_with_advice(tmp_path: Path) -> None:
-    """Formats that are scanned but not rewritten (old binary workbooks, PDF) are refused
-    with what to do; a broken .xlsx or .ods is a clear error."""
-    for name in ("book.xls", "scan.pdf"):
+    """Formats that are scanned but not rewritten (old binary workbooks) are refused with
+    what to do; a broken .xlsx or .ods is a clear error."""
+    for name in ("book.xls", "old.doc"):
         src = tmp_path / name
         src.write_bytes(b"PK\x03\x04 workbook")
         with pytest.raises(InputError, match="export it as CSV"):

@@ -1477,13 +1477,15 @@ def _deid_file(
         return _deid_office(src, out, deid, office)
     if fmt is None and src.suffix.lower() in IMAGE_SUFFIXES:
         return _deid_image(src, out, deid)
+    if fmt is None and src.suffix.lower() == ".pdf":
+        return _deid_pdf(src, out, deid)
     if fmt is None and src.suffix.lower() in MAIL_SUFFIXES:
         return _deid_mail(src, out, deid)  # as text, base64 bodies would pass through unread
     if fmt is None and src.suffix.lower() in OFFICE_SUFFIXES:
         raise InputError(
             f"{src}: this office format is scanned (tianping scan) but not rewritten; export "
-            "it as CSV or text and de-identify that (Word, PowerPoint, Excel and OpenDocument "
-            "files are) / "
+            "it as CSV or text and de-identify that (Word, PowerPoint, Excel, OpenDocument "
+            "and PDF files are) / "
             "此办公格式请导出为 CSV 或文本后再去标识化"
         )
     header_warning = None
@@ -1625,6 +1627,26 @@ def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFil
     return rep
 
 
+def _deid_pdf(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
+    """A PDF whose pages with PI are redrawn with boxes over it (`_pdf_deid.py`);
+    `records`: its pages. A scan of the result (OCR included where Tesseract is
+    installed: redrawn pages have no text) reports what is left."""
+    from tianping.privacy._ocr import tesseract
+    from tianping.privacy._pdf_deid import deid_pdf
+
+    if deid.policy.columns and not deid.policy.types:
+        raise InputError(f"{src}: a document has no columns; give `types` rules / 文档无列")
+    deid.counts = Counter()
+    deid.left = {}
+    rep = DeidFileReport(input=str(src), output=str(out), format="pdf")
+    with atomic_path(out) as tmp:
+        rep.records, rep.warnings = deid_pdf(src, tmp, deid)
+    deid._cache.clear()
+    rep.replaced = dict(sorted(deid.counts.items()))
+    rep.left = _still_found(out, deid, ocr=tesseract() is not None)
+    return rep
+
+
 def _deid_image(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
     """An image with a box over each value OCR reads that a rule acts on
     (`_image_deid.py`); `records`: the lines read. What OCR still reads in the result
@@ -1711,13 +1733,15 @@ def _kept_warning(name: str) -> str:
     )
 
 
-def _still_found(path: Path, deid: Deidentifier) -> dict[str, dict[str, int]]:
+def _still_found(path: Path, deid: Deidentifier, ocr: bool = False) -> dict[str, dict[str, int]]:
     """What a scan of a rewritten document still finds, by column and type, where the
     policy would act on it: a phone in a number cell, a name a sheet's header makes one
     (the scan reads headers; the rewrite reads strings alone)."""
     from tianping.privacy._scan import ScanOptions, scan_file
 
-    rep, _ = scan_file(path, ScanOptions(min_confidence=deid.policy.min_confidence))
+    rep, _ = scan_file(path, ScanOptions(min_confidence=deid.policy.min_confidence, ocr=ocr))
+    if rep.status == "error":
+        raise InputError(f"{path}: the result could not be checked: {rep.message}")
     left: dict[str, dict[str, int]] = {}
     for col in rep.columns:
         found = {

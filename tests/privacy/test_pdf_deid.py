@@ -1,0 +1,128 @@
+"""PDF de-identification on real PDFs: a contract written by fpdf2 with an embedded CJK
+font (a text layer, as office suites export), and a scanned page (a picture, no text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tianping.errors import InputError
+from tianping.privacy._deid import deid_path
+from tianping.privacy._policy import parse_policy
+
+pdfium = pytest.importorskip("pypdfium2")
+fpdf = pytest.importorskip("fpdf")
+
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+ID, MOBILE, EMAIL = "11010519491231002X", "13812345678", "li.lei@example.com"
+POLICY = parse_policy("types:\n  '*': {action: redact}\n")
+
+
+def _contract(path: Path) -> Path:
+    if not FONT.exists():
+        pytest.skip("a CJK font (fonts-wqy-microhei) is needed to write the test PDF")
+    pdf = fpdf.FPDF()
+    pdf.add_font("wqy", fname=str(FONT))
+    pdf.set_font("wqy", size=14)
+    pdf.set_author("张三")
+    pdf.add_page()
+    for line in ("劳动合同", f"乙方身份证号 {ID}", f"手机 {MOBILE}，邮箱 {EMAIL}"):
+        pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    pdf.cell(0, 10, "第二页：本合同一式两份，双方各执一份。", new_x="LMARGIN", new_y="NEXT")
+    pdf.link(10, 10, 50, 10, "https://example.com/terms")
+    pdf.output(str(path))
+    return path
+
+
+def _text(path: Path, page: int) -> str:
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        tp = doc[page].get_textpage()
+        return str(tp.get_text_range(0, tp.count_chars()))
+    finally:
+        doc.close()
+
+
+def _char_boxes(path: Path, needle: str) -> list[tuple[float, float, float, float]]:
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        tp = doc[0].get_textpage()
+        text = tp.get_text_range(0, tp.count_chars())
+        at = text.index(needle)
+        return [tp.get_charbox(i, loose=True) for i in range(at, at + len(needle))]
+    finally:
+        doc.close()
+
+
+def _dark(path: Path, box: tuple[float, float, float, float]) -> float:
+    """The share of dark pixels in a box (PDF points) of page 1, rendered at 72 dpi x 2."""
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        page = doc[0]
+        height = page.get_size()[1]
+        img = page.render(scale=2).to_pil().convert("L")
+    finally:
+        doc.close()
+    left, bottom, right, top = box
+    region = img.crop((int(left * 2) + 2, int((height - top) * 2) + 2,
+                       int(right * 2) - 2, int((height - bottom) * 2) - 2))  # fmt: skip
+    return sum(region.histogram()[:64]) / (region.size[0] * region.size[1])
+
+
+def test_pages_with_pi_are_redrawn_with_boxes(tmp_path: Path) -> None:
+    src = _contract(tmp_path / "contract.pdf")
+    out = tmp_path / "clean.pdf"
+    f = deid_path(src, out, POLICY).files[0]
+    assert f.format == "pdf" and f.records == 2
+    assert f.replaced == {"cn_mobile": 1, "cn_resident_id": 1, "email": 1}
+    assert f.left == {} and "pages 1:" in f.warnings[0]
+    # page 1 is a picture: no text to copy the values out of; the values' places are filled
+    assert _text(out, 0).strip() == ""
+    for value in (ID, MOBILE, EMAIL):
+        boxes = _char_boxes(src, value)
+        whole = (boxes[0][0], min(b[1] for b in boxes), boxes[-1][2], max(b[3] for b in boxes))
+        assert _dark(out, whole) > 0.9, value
+    title = _char_boxes(src, "劳动合同")
+    label = (title[0][0], title[0][1], title[-1][2], title[0][3])
+    assert _dark(out, label) < 0.6  # the title is not covered
+    # page 2 holds no PI: copied with its text and its link
+    assert _text(out, 1) == _text(src, 1)
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(out))
+    assert "/Annots" in reader.pages[1]
+    assert "张三" not in str(reader.metadata or {})  # the author is not carried over
+    blob = out.read_bytes()
+    assert ID.encode() not in blob and MOBILE.encode() not in blob
+
+
+def test_a_scanned_page_is_read_by_ocr_and_redacted(tmp_path: Path) -> None:
+    import shutil
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    if shutil.which("tesseract") is None or not FONT.exists():
+        pytest.skip("Tesseract OCR and a CJK font are needed (see tests/privacy/test_ocr.py)")
+    img = Image.new("L", (1240, 400), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT), 36)
+    draw.text((60, 60), f"公民身份号码 {ID}", fill=0, font=font)
+    draw.text((60, 160), f"手机 {MOBILE}", fill=0, font=font)
+    src = tmp_path / "scan.pdf"
+    img.save(src, resolution=150)
+    f = deid_path(src, tmp_path / "clean.pdf", POLICY).files[0]
+    assert f.replaced == {"cn_mobile": 1, "cn_resident_id": 1}
+    assert any("read by OCR" in w for w in f.warnings) and f.left == {}
+
+
+def test_bad_pdfs_and_column_rules(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 not really")
+    with pytest.raises(InputError, match=r"bad\.pdf: not a readable PDF"):
+        deid_path(bad, tmp_path / "out.pdf", POLICY)
+    assert not (tmp_path / "out.pdf").exists()
+    src = _contract(tmp_path / "c.pdf")
+    with pytest.raises(InputError, match="no columns"):
+        deid_path(src, tmp_path / "o.pdf", parse_policy("columns:\n  a: {action: redact}\n"))
