@@ -700,7 +700,10 @@ def _flat_jsonl(block: bytes, line: int, lines: int, opts: ScanOptions) -> list[
 def _leaves(obj: Any, prefix: str) -> Iterator[tuple[str, str]]:
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if _key_holds_pi(k):  # an object keyed by phone or e-mail: the key is a value
+            pi = _KEY_PI.get(k)  # inlined: this runs for every key of every record
+            if pi is None:
+                pi = _key_holds_pi(k)
+            if pi:  # an object keyed by phone or e-mail: the key is a value
                 yield (f"{prefix}.<key>" if prefix else "<key>"), k
                 k = "*"  # and never part of a column name
             yield from _leaves(v, f"{prefix}.{k}" if prefix else str(k))
@@ -717,15 +720,16 @@ _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z_ -]*")  # no digit, '@' or CJK: not P
 
 def _key_holds_pi(key: str) -> bool:
     """Whether a JSON key holds PI (cached: keys repeat from record to record)."""
-    if _PLAIN_KEY.fullmatch(key):
-        return False
-    found = _KEY_PI.get(key)
+    found = _KEY_PI.get(key)  # one dict lookup for the keys every record repeats
     if found is None:
-        from tianping.privacy._detect import detect_batch
-
         if len(_KEY_PI) > 100_000:
             _KEY_PI.clear()
-        found = _KEY_PI[key] = detect_batch([key], previews=False).height > 0
+        found = False
+        if not _PLAIN_KEY.fullmatch(key):
+            from tianping.privacy._detect import detect_batch
+
+            found = detect_batch([key], previews=False).height > 0
+        _KEY_PI[key] = found
     return found
 
 
