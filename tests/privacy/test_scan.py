@@ -628,3 +628,36 @@ def test_column_names_that_hold_pi_are_masked(tmp_path: Path) -> None:
     assert [c.column for c in rep.columns] == ["13*******78", "手机"]
     assert {f.column for f in found} == {"13*******78", "手机"}
     assert "13812345678" not in rep.model_dump_json() + "".join(f.model_dump_json() for f in found)
+
+
+def test_file_names_that_hold_pi_are_masked_in_reports(tmp_path: Path) -> None:
+    """KYC folders name files after the person (`…_11010519491231002X.csv`): reports,
+    their text form and de-identification's report show those names masked, and keep the
+    path itself to open the file by."""
+    from typer.testing import CliRunner
+
+    from tianping.cli import app
+    from tianping.privacy._shown import shown_path
+
+    folder = tmp_path / "13812345678"
+    folder.mkdir()
+    src = folder / "韩梅梅_11010519491231002X.csv"
+    src.write_text("备注\n电话 13912345678\n", encoding="utf-8")
+    (tmp_path / "plain.csv").write_text("a\nb\n", encoding="utf-8")
+    report = scan_paths([tmp_path])
+    assert str(src) in {f.path for f in report.files}  # raw inside: the file to open
+    shown = report.model_dump_json()
+    assert "11010519491231002X" not in shown and "13812345678" not in shown
+    assert shown_path(str(src)) in shown and "plain.csv" in shown
+    res = CliRunner().invoke(app, ["scan", str(tmp_path)])
+    assert res.exit_code == 0 and "11010519491231002X" not in res.output
+    assert "13*******78" in res.output
+    policy = tmp_path / "p.yaml"
+    policy.write_text("types:\n  '*': {action: redact}\n", encoding="utf-8")
+    for fmt in ("text", "json"):
+        out = tmp_path.parent / f"out-{fmt}"
+        res = CliRunner().invoke(
+            app, ["deid", str(tmp_path), str(out), "-p", str(policy), "--format", fmt]
+        )
+        assert res.exit_code == 0, res.output
+        assert "11010519491231002X" not in res.output and "13812345678" not in res.output

@@ -203,14 +203,17 @@ def _print_deid(report: Any, fmt: TextJson) -> None:
     if fmt == TextJson.json:
         write_out(report.model_dump_json(indent=2), None)
     else:
+        from tianping.privacy._shown import shown_path, shown_text
+
         zh = current_lang() == "zh"
         for f in report.files:
             if f.status == "skipped":
-                out.print(f"[yellow]![/] {escape(f.input)}: {escape(f.reason or '')}")
+                why = shown_text(f.reason or "", f.input)
+                out.print(f"[yellow]![/] {escape(shown_path(f.input))}: {escape(why)}")
                 continue
             counts = ", ".join(f"{k} {v}" for k, v in f.replaced.items()) or "—"
             out.print(
-                f"[green]✓[/] {escape(f.input)} → {escape(f.output or '')} "
+                f"[green]✓[/] {escape(shown_path(f.input))} → {escape(shown_path(f.output or ''))} "
                 f"({f.format}, {f.records} {'条记录' if zh else 'records'}; {escape(counts)})"
             )
             for why in f.constraints_dropped:  # a copy's schema: what it does not keep

@@ -193,6 +193,7 @@ def _scan_with_bar(files: list[Path], opts: Any) -> Any:
 
 
 def _text(report: Any) -> str:
+    from tianping.privacy._shown import shown_path, shown_text
     from tianping.privacy._types import PI_TYPES
 
     zh = current_lang() == "zh"
@@ -221,7 +222,9 @@ def _text(report: Any) -> str:
         lines.append("")
         lines.append("未扫描的文件" if zh else "files not scanned")
         for f in bad:
-            lines.append(f"  {f.path}: {f.status}: {f.message}")
+            lines.append(
+                f"  {shown_path(f.path)}: {f.status}: {shown_text(f.message or '', f.path)}"
+            )
     partial = [f for f in report.files if f.partial]
     if partial:
         lines.append("")
@@ -229,25 +232,30 @@ def _text(report: Any) -> str:
             "仅扫描前若干行（--max-rows）" if zh else "only the first rows scanned (--max-rows)"
         )
         for f in partial:
-            lines.append(f"  {f.path}: {f.rows} {'行' if zh else 'rows'}")
+            lines.append(f"  {shown_path(f.path)}: {f.rows} {'行' if zh else 'rows'}")
     flawed = [f for f in report.files if f.problems]
     if flawed:
         lines.append("")
         lines.append("已跳过的格式错误记录" if zh else "malformed records skipped")
         for f in flawed:
             for pr in f.problems:
-                at = f"{f.path}:{pr.row}" if pr.row is not None else f.path
+                at = f"{shown_path(f.path)}:{pr.row}" if pr.row is not None else shown_path(f.path)
                 lines.append(f"  {at}: {pr.message}")
             if f.malformed_rows > len(f.problems):
                 more = f.malformed_rows - len(f.problems)
-                lines.append(f"  {f.path}: 另有 {more} 条" if zh else f"  {f.path}: {more} more")
+                lines.append(
+                    f"  {shown_path(f.path)}: 另有 {more} 条"
+                    if zh
+                    else f"  {shown_path(f.path)}: {more} more"
+                )
     labelled = [(f, c) for f in report.files for c in f.columns if c.label and c.column]
     if labelled:
         lines.append("")
         lines.append("个人信息列" if zh else "PI columns")
         for f, c in labelled:
+            where = shown_path(f.path)
             lines.append(
-                f"  {f.path} · {c.column}: {c.label} ({c.values_with_pi}/{c.values_scanned})"
+                f"  {where} · {c.column}: {c.label} ({c.values_with_pi}/{c.values_scanned})"
             )
     if report.findings:
         lines.append("")
@@ -256,7 +264,7 @@ def _text(report: Any) -> str:
             col = f" [{x.column}]" if x.column else ""
             key = f" ({x.key})" if x.key else ""
             lines.append(
-                f"  {x.file}:{x.row}{key}{col}@{x.start} {x.pi_type} {x.pipl_class} "
+                f"  {shown_path(x.file)}:{x.row}{key}{col}@{x.start} {x.pi_type} {x.pipl_class} "
                 f"{x.confidence:.2f} {x.preview}"
             )
     return "\n".join(lines)

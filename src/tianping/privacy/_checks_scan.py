@@ -120,11 +120,12 @@ class PrivacyScan(Check):
         return res
 
     def _evidence(self, ctx: CheckContext, report: Any) -> list[EvidenceArtefact]:
+        from tianping.privacy._shown import shown_path, shown_text
         from tianping.privacy._types import PI_TYPES
 
         rows = [
             {
-                "file": f.file,
+                "file": shown_path(f.file),
                 "row": f.row,
                 "column": f.column or "",
                 "offset": f.start,
@@ -138,9 +139,9 @@ class PrivacyScan(Check):
         ]
         files = [
             {
-                "file": f.path,
+                "file": shown_path(f.path),
                 "status": f.status,
-                "message": f.message or "",
+                "message": shown_text(f.message or "", f.path),
                 "encoding": f.encoding or "",
                 "rows": f.rows,
                 "findings": sum(f.counts.values()),

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 from tianping.errors import InputError
 from tianping.privacy._archive import is_archive
@@ -43,6 +43,7 @@ from tianping.privacy._policy import (
     Redact,
     Suppress,
 )
+from tianping.privacy._shown import shown_path, shown_text
 from tianping.privacy._types import FOLD_FULLWIDTH, Match
 
 if TYPE_CHECKING:  # polars is imported where text is de-identified in blocks
@@ -94,6 +95,14 @@ class DeidFileReport(BaseModel):
         description="What the run may not have covered (in place: triggers that fired on "
         "the updates and may have written the old values elsewhere)",
     )
+
+    @field_serializer("input", "output")
+    def _shown_path(self, path: str | None) -> str | None:  # files named after a person
+        return None if path is None else shown_path(path)
+
+    @field_serializer("reason")
+    def _shown_reason(self, reason: str | None) -> str | None:
+        return None if reason is None else shown_text(reason, self.input, self.output or "")
 
 
 class DeidReport(BaseModel):

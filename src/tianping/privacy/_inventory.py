@@ -137,6 +137,8 @@ def build_inventory(
 def findings_from_scan(report: Any) -> list[dict[str, Any]]:
     """Count rows (pi_type, file, column, count) from a `tianping.privacy` ScanReport."""
     rows: list[dict[str, Any]] = []
+    from tianping.privacy._shown import shown_path
+
     for f in report.files:
         if f.status != "ok":
             continue
@@ -145,12 +147,17 @@ def findings_from_scan(report: Any) -> list[dict[str, Any]]:
                 for t, n in col.types.items():
                     if n:
                         rows.append(
-                            {"pi_type": t, "file": f.path, "column": col.column, "count": n}
+                            {
+                                "pi_type": t,
+                                "file": shown_path(f.path),
+                                "column": col.column,
+                                "count": n,
+                            }
                         )
         else:
             for t, n in f.counts.items():
                 if n:
-                    rows.append({"pi_type": t, "file": f.path, "count": n})
+                    rows.append({"pi_type": t, "file": shown_path(f.path), "count": n})
     return rows
 
 

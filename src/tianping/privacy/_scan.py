@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, field_serializer
 
 from tianping.errors import InputError
 from tianping.privacy import _kernel
@@ -51,6 +51,7 @@ from tianping.privacy._formats import (
     MAIL_SUFFIXES,
     OFFICE_TEXT_SUFFIXES,
 )
+from tianping.privacy._shown import shown_path, shown_text
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -75,6 +76,10 @@ class Finding(BaseModel):
     category: str = ""
     confidence: float
     preview: str
+
+    @field_serializer("file")
+    def _shown_file(self, file: str) -> str:  # a file named after a person: masked
+        return shown_path(file)
 
 
 class ColumnReport(BaseModel):
@@ -122,6 +127,14 @@ class FileReport(BaseModel):
     columns: list[ColumnReport] = Field(default_factory=list)
     _read: int = PrivateAttr(0)  # bytes of the file the reader has consumed (for progress)
     _sent: int = PrivateAttr(0)  # of which reported to on_bytes
+
+    @field_serializer("path")
+    def _shown_path(self, path: str) -> str:  # a file named after a person: masked
+        return shown_path(path)
+
+    @field_serializer("message")
+    def _shown_message(self, message: str | None) -> str | None:
+        return None if message is None else shown_text(message, self.path)
 
     def note(self, row: int | None, message: str) -> None:
         """Keep a located problem (the first MAX_PROBLEMS of them)."""
