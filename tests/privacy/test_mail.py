@@ -74,13 +74,19 @@ def test_a_saved_message_and_its_attachments_are_scanned(tmp_path: Path) -> None
         assert raw not in shown
 
 
-def test_a_mailbox_is_read_message_by_message(tmp_path: Path) -> None:
+def _mailbox(tmp_path: Path) -> Path:
+    """An .mbox of two messages, written by the standard library's mailbox module."""
     path = tmp_path / "export.mbox"
     box = mailbox.mbox(str(path))
     for k in (1, 2):
         box.add(_message(tmp_path, k))
     box.flush()
     box.close()
+    return path
+
+
+def test_a_mailbox_is_read_message_by_message(tmp_path: Path) -> None:
+    path = _mailbox(tmp_path)
     report = scan_paths([path])
     by_path = {f.path: f for f in report.files}
     top = by_path[str(path)]
@@ -179,12 +185,7 @@ def test_a_mailbox_is_deidentified_message_by_message(tmp_path: Path) -> None:
     from tianping.privacy._mail import messages
     from tianping.privacy._policy import parse_policy
 
-    src = tmp_path / "export.mbox"
-    box = mailbox.mbox(str(src))
-    for k in (1, 2):
-        box.add(_message(tmp_path, k))
-    box.flush()
-    box.close()
+    src = _mailbox(tmp_path)
     out = tmp_path / "clean.mbox"
     f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
     assert f.records == 2 and f.replaced["cn_resident_id"] == 2

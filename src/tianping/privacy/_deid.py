@@ -1615,17 +1615,25 @@ def _first_row_holds_pi(src: Path, deid: Deidentifier) -> bool:
     )
 
 
+def _whole_file_report(
+    src: Path, out: Path, deid: Deidentifier, kind: str, what: str, zh: str
+) -> DeidFileReport:
+    """The report of a file rewritten whole (a document, an image, a mailbox), counts
+    reset; a policy with column rules only is refused: such a file has no columns."""
+    if deid.policy.columns and not deid.policy.types:
+        raise InputError(f"{src}: {what} has no columns; give `types` rules / {zh}")
+    deid.counts = Counter()
+    deid.left = {}
+    return DeidFileReport(input=str(src), output=str(out), format=kind)
+
+
 def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFileReport:
     """A Word or PowerPoint file with the PI in its text replaced, every other byte of it
     as it was (`_office_deid.py`); `records`: its paragraphs."""
     from tianping.privacy._odf_deid import deid_odf
     from tianping.privacy._office_deid import deid_ooxml
 
-    if deid.policy.columns and not deid.policy.types:
-        raise InputError(f"{src}: a document has no columns; give `types` rules / 文档无列")
-    deid.counts = Counter()
-    deid.left = {}
-    rep = DeidFileReport(input=str(src), output=str(out), format=kind)
+    rep = _whole_file_report(src, out, deid, kind, "a document", "文档无列")
     with atomic_path(out) as tmp:
         rewrite = deid_odf if kind in ("odt", "ods") else deid_ooxml
         rep.records, kept = rewrite(src, tmp, deid, kind)
@@ -1643,11 +1651,7 @@ def _deid_pdf(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
     from tianping.privacy._ocr import tesseract
     from tianping.privacy._pdf_deid import deid_pdf
 
-    if deid.policy.columns and not deid.policy.types:
-        raise InputError(f"{src}: a document has no columns; give `types` rules / 文档无列")
-    deid.counts = Counter()
-    deid.left = {}
-    rep = DeidFileReport(input=str(src), output=str(out), format="pdf")
+    rep = _whole_file_report(src, out, deid, "pdf", "a document", "文档无列")
     with atomic_path(out) as tmp:
         rep.records, rep.warnings = deid_pdf(src, tmp, deid)
     deid._cache.clear()
@@ -1663,11 +1667,7 @@ def _deid_image(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
     from tianping.privacy._image_deid import deid_image
     from tianping.privacy._ocr import ocr_image
 
-    if deid.policy.columns and not deid.policy.types:
-        raise InputError(f"{src}: an image has no columns; give `types` rules / 图片无列")
-    deid.counts = Counter()
-    deid.left = {}
-    rep = DeidFileReport(input=str(src), output=str(out), format="image")
+    rep = _whole_file_report(src, out, deid, "image", "an image", "图片无列")
     with atomic_path(out) as tmp:
         rep.records = deid_image(src, tmp, deid)
     rep.replaced = dict(sorted(deid.counts.items()))
@@ -1690,11 +1690,7 @@ def _deid_mail(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
     replaced (`_mail_deid.py`); `records`: its messages."""
     from tianping.privacy._mail_deid import deid_mail
 
-    if deid.policy.columns and not deid.policy.types:
-        raise InputError(f"{src}: e-mail has no columns; give `types` rules / 邮件无列")
-    deid.counts = Counter()
-    deid.left = {}
-    rep = DeidFileReport(input=str(src), output=str(out), format="mail")
+    rep = _whole_file_report(src, out, deid, "mail", "e-mail", "邮件无列")
 
     def rewrite_file(a: Path, b: Path) -> list[str]:
         """One attachment, its counts and leftovers added to the message's."""

@@ -33,7 +33,7 @@ from tianping.privacy._odf import (
     read_member,
     scan_part,
 )
-from tianping.privacy._office_deid import _attr, _blank_people, _escape
+from tianping.privacy._office_deid import _attr, _blank_people, _escape, apply_edits
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -182,12 +182,7 @@ def _edit_part(xml: bytes, deid: Deidentifier) -> tuple[bytes, int]:
     for c in cells:
         if c.attr(b"office:value-type") == b"string":
             edits += _string_value(c, deid)
-    out, pos = [], 0
-    for a, b, new_bytes in sorted(edits):
-        out += [xml[pos:a], new_bytes]
-        pos = b
-    out.append(xml[pos:])
-    return b"".join(out), len(paras)
+    return apply_edits(xml, edits), len(paras)
 
 
 def _edit_links(xml: bytes, deid: Deidentifier) -> bytes:

@@ -188,12 +188,17 @@ def _edit_part(xml: bytes, g: _Grammar, deid: Deidentifier) -> tuple[bytes, int]
             tag = xml[s.open_at : s.open_end]
             if joined != joined.strip() and b"xml:space" not in tag:  # keep edge spaces
                 edits.append((s.open_end - 1, s.open_end - 1, b' xml:space="preserve"'))
+    return apply_edits(xml, edits), len(paras)
+
+
+def apply_edits(xml: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """`xml` with each byte span (start, end) replaced by its new bytes (spans disjoint)."""
     out, pos = [], 0
     for a, b, new_bytes in sorted(edits):
         out += [xml[pos:a], new_bytes]
         pos = b
     out.append(xml[pos:])
-    return b"".join(out), len(paras)
+    return b"".join(out)
 
 
 def _attr(text: str) -> bytes:
