@@ -349,6 +349,14 @@ def test_addresses_written_with_a_hash_are_found() -> None:
     assert not any(r >= 900 for r, _, _ in emails)  # the noise rows hold no address
 
 
+def _random_id(rng: random.Random, last_year: int) -> str:
+    """A valid 18-digit resident ID (a real region, a date, its MOD 11-2 check)."""
+    body = rng.choice(["110105", "310104", "440305", "320106"])
+    body += f"{rng.randint(1950, last_year)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    body += f"{rng.randint(0, 999):03d}"
+    return body + id18_check_char(body)
+
+
 def test_resident_ids_written_in_groups_are_found() -> None:
     """110105 19491231 002X (groups of 6, 8 and 4, one separator) reads as the ID in both
     engines, at its offsets in the row, previews included; other grouped numbers (bad
@@ -358,10 +366,7 @@ def test_resident_ids_written_in_groups_are_found() -> None:
     texts: list[str | None] = []
     wanted = []
     for i in range(400):
-        body = rng.choice(["110105", "310104", "440305", "320106"])
-        body += f"{rng.randint(1950, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-        body += f"{rng.randint(0, 999):03d}"
-        raw = body + id18_check_char(body)
+        raw = _random_id(rng, 2005)
         sep = rng.choice([" ", "-"])
         grouped = f"{raw[:6]}{sep}{raw[6:14]}{sep}{raw[14:]}"
         head = rng.choice(["身份证号：", "ID ", "证件号码 ", "公民身份号码"])
@@ -444,10 +449,7 @@ def test_resident_ids_in_groups_of_four_are_found() -> None:
     texts: list[str | None] = []
     wanted, cards = [], []
     for i in range(400):
-        body = rng.choice(["110105", "310104", "440305", "320106"])
-        body += f"{rng.randint(1950, 2010)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-        body += f"{rng.randint(0, 999):03d}"
-        raw = body + id18_check_char(body)
+        raw = _random_id(rng, 2010)
         sep = rng.choice([" ", "-"])
         grouped = sep.join(raw[k : k + 4] for k in range(0, 18, 4))
         card = _card(rng, rng.choice([18, 19]))
