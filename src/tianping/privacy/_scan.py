@@ -942,26 +942,24 @@ def _read_mail(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
 
     heads: list[str] = []
     bodies: list[str] = []
-    start = 0
     for headers, body, _ in messages(path):
         heads.append(headers)
         bodies.append(body)
         if len(heads) == opts.batch_rows:
-            yield (
-                start,
-                {"headers": pl.Series("headers", heads), "body": pl.Series("body", bodies)},
-                None,
-            )
-            start += len(heads)
-            rep.rows += len(heads)
+            yield _mail_batch(heads, bodies, rep)
             heads, bodies = [], []
     if heads:
-        yield (
-            start,
-            {"headers": pl.Series("headers", heads), "body": pl.Series("body", bodies)},
-            None,
-        )
-        rep.rows += len(heads)
+        yield _mail_batch(heads, bodies, rep)
+
+
+def _mail_batch(heads: list[str], bodies: list[str], rep: FileReport) -> Batch:
+    """Messages as one batch, rows from `rep.rows` on (which it moves past them)."""
+    start, rep.rows = rep.rows, rep.rows + len(heads)
+    data: dict[str | None, pl.Series] = {
+        "headers": pl.Series("headers", heads),
+        "body": pl.Series("body", bodies),
+    }
+    return start, data, None
 
 
 def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
