@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from tianping.errors import InputError
 
-__all__ = ["MAX_MESSAGE_BYTES", "attachments", "messages"]
+__all__ = ["MAX_MESSAGE_BYTES", "attachments", "leaves", "messages", "part_text"]
 
 MAX_MESSAGE_BYTES = 256 << 20  # a message past this is refused (a mailbox is read by message)
 
@@ -65,15 +65,15 @@ def _read(msg: Message) -> tuple[str, str, list[tuple[str, bytes]]]:
     headers = "\n".join(f"{k}: {_header(v)}" for k, v in msg.items() if k.lower() not in STRUCTURE)
     body: list[str] = []
     files: list[tuple[str, bytes]] = []
-    for part in _leaves(msg):
+    for part in leaves(msg):
         kind = part.get_content_type()
         name = part.get_filename()
         if name is None and part.get_content_disposition() != "attachment":
             if kind == "text/plain":
-                body.append(_text(part))
+                body.append(part_text(part))
                 continue
             if kind == "text/html":
-                body.append(_html_text(_text(part)))
+                body.append(_html_text(part_text(part)))
                 continue
         if kind == "message/rfc822":  # a forwarded message: read as an .eml of its own
             inner = part.get_payload()
@@ -87,7 +87,7 @@ def _read(msg: Message) -> tuple[str, str, list[tuple[str, bytes]]]:
     return headers, "\n".join(b for b in body if b), files
 
 
-def _leaves(msg: Message) -> Iterator[Message]:
+def leaves(msg: Message) -> Iterator[Message]:
     """The parts that hold content, in order; a forwarded message is one part (`walk`
     would go into it, and its text would count as this message's)."""
     if msg.get_content_type() == "message/rfc822" or not msg.is_multipart():
@@ -96,7 +96,7 @@ def _leaves(msg: Message) -> Iterator[Message]:
     payload = msg.get_payload()
     for sub in payload if isinstance(payload, list) else []:
         if isinstance(sub, Message):
-            yield from _leaves(sub)
+            yield from leaves(sub)
 
 
 def _header(value: object) -> str:
@@ -106,7 +106,7 @@ def _header(value: object) -> str:
         return str(getattr(value, "_parse_tree", value))
 
 
-def _text(part: Message) -> str:
+def part_text(part: Message) -> str:
     """A text part decoded in its charset (GBK mail is common), undecodable bytes marked."""
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from tianping.errors import InputError
+from tianping.privacy._mail import leaves, part_text
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -95,7 +96,7 @@ def _message(
 ) -> None:
     """One message de-identified in place: headers, text parts, attachments."""
     _headers(msg, deid)
-    parts = list(_leaves(msg))
+    parts = list(leaves(msg))
     deid.prefetch(t for p in parts if (t := _text_of(p)) is not None)
     for k, part in enumerate(parts, start=1):
         name = part.get_filename()
@@ -126,26 +127,13 @@ def _message(
             _set_bytes(part, new_bytes)
 
 
-def _leaves(msg: Message) -> list[Message]:
-    if msg.get_content_type() == "message/rfc822" or not msg.is_multipart():
-        return [msg]
-    payload = msg.get_payload()
-    out: list[Message] = []
-    for sub in payload if isinstance(payload, list) else []:
-        if isinstance(sub, Message):
-            out += _leaves(sub)
-    return out
-
-
 def _text_of(part: Message) -> str | None:
     """A body text part's text (not an attachment), decoded; None for anything else."""
     if part.get_filename() is not None or part.get_content_disposition() == "attachment":
         return None
     if part.get_content_type() not in ("text/plain", "text/html"):
         return None
-    from tianping.privacy._mail import _text
-
-    return _text(part)
+    return part_text(part)
 
 
 def _replaced(text: str, deid: Deidentifier) -> str:
