@@ -43,7 +43,7 @@ from tianping.privacy._policy import (
     Redact,
     Suppress,
 )
-from tianping.privacy._shown import shown_path, shown_text
+from tianping.privacy._shown import masked, shown_path, shown_text
 from tianping.privacy._types import FOLD_FULLWIDTH, Match
 
 if TYPE_CHECKING:  # polars is imported where text is de-identified in blocks
@@ -738,11 +738,15 @@ class Deidentifier:
                 for m in self.matches(text, ms)
             ]
         for t in types:
-            rule = self.policy.rule_for_type(t)
-            if rule is not None and not isinstance(rule, Keep):
+            if self.acts_on(t):
                 found[t] += 1
         if not found:
             del self.left[name]
+
+    def acts_on(self, pi_type: str) -> bool:
+        """Whether a `types` rule (other than keep) applies to PI of this type."""
+        rule = self.policy.rule_for_type(pi_type)
+        return rule is not None and not isinstance(rule, Keep)
 
     def left_report(self) -> dict[str, dict[str, int]]:
         return {c: dict(sorted(n.items())) for c, n in sorted(self.left.items()) if n}
@@ -936,7 +940,7 @@ def _csv_names(
         if unknown:
             raise InputError(
                 f"{path}: policy column(s) {unknown} are not in the header; columns are "
-                f"{[_shown_name(n) for n in names]}"
+                f"{[masked(n) for n in names]}"
             )
     return names
 
@@ -1576,23 +1580,9 @@ def _pi_keys(src: Path, deid: Deidentifier) -> Counter[str]:
                     if "\\" in key:
                         with contextlib.suppress(ValueError):
                             key = json.loads(f'"{key}"')
-                    seen[raw] = [
-                        m.pi_type
-                        for m in deid.matches(key)
-                        if (r := deid.policy.rule_for_type(m.pi_type)) is not None
-                        and not isinstance(r, Keep)
-                    ]
+                    seen[raw] = [m.pi_type for m in deid.matches(key) if deid.acts_on(m.pi_type)]
                 found.update(seen[raw])
     return found
-
-
-def _shown_name(name: str) -> str:
-    """A column name as messages show it: masked where it holds PI (a header that is data)."""
-    from tianping.privacy._detect import detect_text, mask_preview
-
-    for m in reversed(detect_text(name)):
-        name = name[: m.start] + mask_preview(name[m.start : m.end], m.pi_type) + name[m.end :]
-    return name
 
 
 def _first_row_holds_pi(src: Path, deid: Deidentifier) -> bool:
@@ -1608,10 +1598,7 @@ def _first_row_holds_pi(src: Path, deid: Deidentifier) -> bool:
     delim = _sniff(line)
     cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delim), [])
     return any(
-        (rule := deid.policy.rule_for_type(m.pi_type)) is not None and not isinstance(rule, Keep)
-        for cell in cells
-        if cell.strip()
-        for m in deid.matches(cell)
+        deid.acts_on(m.pi_type) for cell in cells if cell.strip() for m in deid.matches(cell)
     )
 
 
@@ -1673,8 +1660,7 @@ def _deid_image(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
     rep.replaced = dict(sorted(deid.counts.items()))
     for line in ocr_image(out):
         for m in deid.matches(line):
-            rule = deid.policy.rule_for_type(m.pi_type)
-            if rule is not None and not isinstance(rule, Keep):
+            if deid.acts_on(m.pi_type):
                 deid.left.setdefault("ocr", Counter())[m.pi_type] += 1
     rep.left = deid.left_report()
     rep.warnings = [
@@ -1749,11 +1735,7 @@ def _still_found(path: Path, deid: Deidentifier, ocr: bool = False) -> dict[str,
         raise InputError(f"{path}: the result could not be checked: {rep.message}")
     left: dict[str, dict[str, int]] = {}
     for col in rep.columns:
-        found = {
-            t: n
-            for t, n in sorted(col.types.items())
-            if (rule := deid.policy.rule_for_type(t)) is not None and not isinstance(rule, Keep)
-        }
+        found = {t: n for t, n in sorted(col.types.items()) if deid.acts_on(t)}
         if found:
             left[col.column] = found
     return left

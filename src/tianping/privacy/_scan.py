@@ -51,7 +51,7 @@ from tianping.privacy._formats import (
     MAIL_SUFFIXES,
     OFFICE_TEXT_SUFFIXES,
 )
-from tianping.privacy._shown import shown_path, shown_text
+from tianping.privacy._shown import masked, shown_path, shown_text
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -1249,11 +1249,7 @@ def shown_column(name: str) -> str:
     `_key_holds_pi`)."""
     if not name or _PLAIN_KEY.fullmatch(name) or not _key_holds_pi(name):
         return name
-    from tianping.privacy._detect import detect_text
-
-    for m in reversed(detect_text(name)):
-        name = name[: m.start] + mask_preview(name[m.start : m.end], m.pi_type) + name[m.end :]
-    return name
+    return masked(name)
 
 
 def _at_most(batches: Iterator[Batch], limit: int, rep: FileReport) -> Iterator[Batch]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["shown_path", "shown_text"]
+__all__ = ["masked", "shown_path", "shown_text"]
 
 # a part that holds no PI detection could find: ASCII words, short numbers
 _PLAIN = re.compile(r"[A-Za-z_.\- ]*(?:\d{1,5}[A-Za-z_.\- ]+)*\d{0,5}")
@@ -31,12 +31,18 @@ def shown_path(path: str) -> str:
 def _part(part: str) -> str:
     if not part or _PLAIN.fullmatch(part):
         return part
+    # "_" joins words in file names (张三_身份证): read it as a space, one for one
+    return masked(part, part.replace("_", " "))
+
+
+def masked(text: str, read_as: str | None = None) -> str:
+    """`text` with the PI detection finds in it (or in `read_as`, the same length) masked
+    as findings are; for names shown in messages and reports (a column, a file)."""
     from tianping.privacy._detect import detect_text, mask_preview
 
-    # "_" joins words in file names (张三_身份证): read it as a space, one for one
-    for m in reversed(detect_text(part.replace("_", " "))):
-        part = part[: m.start] + mask_preview(part[m.start : m.end], m.pi_type) + part[m.end :]
-    return part
+    for m in reversed(detect_text(text if read_as is None else read_as)):
+        text = text[: m.start] + mask_preview(text[m.start : m.end], m.pi_type) + text[m.end :]
+    return text
 
 
 def shown_text(text: str, *paths: str) -> str:
