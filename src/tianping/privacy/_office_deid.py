@@ -298,6 +298,11 @@ def _rels_targets(zin: zipfile.ZipFile, rels: str) -> list[str]:
     ]
 
 
+def _shown_count(deid: Deidentifier) -> int:
+    """Values replaced so far that a page shows (an author blanked is not on it)."""
+    return sum(n for t, n in deid.counts.items() if t != "document_author")
+
+
 def _embedded(
     name: str, data: bytes, deid: Deidentifier, kind: str
 ) -> tuple[bytes, int, list[str]]:
@@ -354,11 +359,13 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
                     if inner is None:
                         kept.append(name)
                     else:
+                        before = _shown_count(deid)
                         data, n, inner_kept = _embedded(name, data, deid, inner)
                         paragraphs += n
                         kept += inner_kept
-                        shown = name not in charted  # a picture of it stands in the document
-                        if shown and inner_kept[-1:] != [f"{name} (unreadable)"]:
+                        # a picture of it stands in the document, showing what was replaced
+                        changed = _shown_count(deid) > before
+                        if changed and name not in charted:
                             kept.append(f"{name} (preview)")
                 if name in parts and re.fullmatch(r"(?:word|ppt|xl)/charts/chart\d+\.xml", name):
                     data = _number_points(data, deid)
