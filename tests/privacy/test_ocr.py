@@ -156,3 +156,12 @@ def test_images_are_redacted_with_boxes(tmp_path: Path, tesseract: str) -> None:
     assert kept.get(0x010F) == "Camera Co" and 0x8825 not in kept
     with pytest.raises(Exception, match="no columns"):
         deid_path(card, tmp_path / "x.png", parse_policy("columns:\n  a: {action: redact}\n"))
+    # a transparent PNG gets opaque boxes; a multi-page TIFF is refused, not cut to one page
+    Image.open(card).convert("RGBA").save(tmp_path / "rgba.png")
+    deid_path(tmp_path / "rgba.png", tmp_path / "rgba-out.png", pol)
+    assert Image.open(tmp_path / "rgba-out.png").getpixel((400, 100)) == (0, 0, 0, 255)
+    page = Image.open(card).convert("L")
+    page.save(tmp_path / "fax.tif", save_all=True, append_images=[page])
+    with pytest.raises(Exception, match="2 frames or pages"):
+        deid_path(tmp_path / "fax.tif", tmp_path / "fax-out.tif", pol)
+    assert not (tmp_path / "fax-out.tif").exists()

@@ -37,6 +37,13 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier) -> int:
         raise InputError(
             f"{src}: de-identifying images needs Pillow (pip install pillow)"
         ) from None
+    with Image.open(src) as probe:
+        frames = int(getattr(probe, "n_frames", 1))
+        if frames > 1:  # saving would keep the first frame only
+            raise InputError(
+                f"{src}: an image of {frames} frames or pages; split it into single "
+                "images first / 多页或多帧图片请先拆分"
+            )
     lines = ocr_lines(src)
     texts = [line_text(words) for words in lines]
     deid.prefetch(t for t, _ in texts)
@@ -53,11 +60,15 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier) -> int:
     fmt = img.format or src.suffix.lstrip(".").upper()
     if boxes:
         draw = ImageDraw.Draw(img)
-        fill: Any = 0 if img.mode in ("1", "L", "I", "F") else (0,) * len(img.getbands())
         if img.mode == "P":
             img = img.convert("RGBA" if "transparency" in img.info else "RGB")
             draw = ImageDraw.Draw(img)
-            fill = (0,) * len(img.getbands())
+        # black, opaque where there is an alpha band
+        fill: Any = (
+            0
+            if img.mode in ("1", "L", "I", "F")
+            else tuple(255 if band == "A" else 0 for band in img.getbands())
+        )
         for left, top, right, bottom in boxes:
             draw.rectangle(
                 (left - _MARGIN, top - _MARGIN, right + _MARGIN, bottom + _MARGIN), fill=fill
