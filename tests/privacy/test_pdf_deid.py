@@ -98,6 +98,40 @@ def test_pages_with_pi_are_redrawn_with_boxes(tmp_path: Path) -> None:
     assert ID.encode() not in blob and MOBILE.encode() not in blob
 
 
+def test_a_rotated_page_is_redacted_where_its_values_are(tmp_path: Path) -> None:
+    """A page with /Rotate 90 (a landscape scan saved turned): the boxes go where the
+    values are on the page as shown, and the new page is turned as the old one was."""
+    from pypdf import PdfReader, PdfWriter
+
+    src = _contract(tmp_path / "contract.pdf")
+    writer = PdfWriter()
+    page = PdfReader(str(src)).pages[0]
+    page.rotate(90)
+    writer.add_page(page)
+    turned = tmp_path / "turned.pdf"
+    writer.write(str(turned))
+    out = tmp_path / "clean.pdf"
+    f = deid_path(turned, out, POLICY).files[0]
+    assert f.replaced == {"cn_mobile": 1, "cn_resident_id": 1, "email": 1}
+    import shutil
+
+    if shutil.which("tesseract"):  # the result checked by OCR, as shown: nothing readable
+        assert f.left == {}
+    doc = pdfium.PdfDocument(str(out))
+    assert doc[0].get_rotation() == 90
+    assert doc[0].get_size() == pytest.approx(pdfium.PdfDocument(str(turned))[0].get_size())
+    doc.close()
+    doc = pdfium.PdfDocument(str(out))
+    doc[0].set_rotation(0)  # upright, as the source's character boxes are
+    upright = tmp_path / "upright.pdf"
+    doc.save(str(upright))
+    doc.close()
+    for value in (ID, MOBILE):
+        boxes = _char_boxes(src, value)
+        whole = (boxes[0][0], min(b[1] for b in boxes), boxes[-1][2], max(b[3] for b in boxes))
+        assert _dark(upright, whole) > 0.9, value
+
+
 def test_a_scanned_page_is_read_by_ocr_and_redacted(tmp_path: Path) -> None:
     import shutil
 

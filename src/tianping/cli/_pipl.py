@@ -225,6 +225,12 @@ def _print_deid(report: Any, fmt: TextJson) -> None:
                 what = ", ".join(f"{k} {v}" for k, v in found.items())
                 if col == "<keys>":  # a JSON object's keys: see the warning above
                     hint = "（对象的键）" if zh else "(object keys)"
+                elif f.format in ("pdf", "image", "mail"):  # found again in the result
+                    hint = (
+                        "（改写后仍检出，请检查输出文件）"
+                        if zh
+                        else "(still found by a scan of the result: check the output)"
+                    )
                 elif office:  # found again by a scan of the result
                     hint = (
                         "（改写后仍检出：数字单元格或表头所示的值；请导出为 CSV 后按列处理）"

@@ -47,14 +47,20 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
     try:
         for i in range(pages):
             page = doc[i]
+            # work upright: character boxes are in the page's own coordinates, and renders
+            # would turn by /Rotate; the new page is turned back the same way
+            rotation = page.get_rotation()
+            page.set_rotation(0)
             boxes, ocr = _boxes(page, deid, f"{src} page {i + 1}")
+            page.set_rotation(rotation)
             if ocr:
                 by_ocr.append(i + 1)
             if not boxes:
                 out.import_pages(doc, [i])
                 continue
             redrawn.append(i + 1)
-            _redrawn_page(out, page, boxes)
+            page.set_rotation(0)
+            _redrawn_page(out, page, boxes).set_rotation(rotation)
         out.save(str(tmp))
     finally:
         out.close()
@@ -150,7 +156,7 @@ def _ocr_boxes(page: Any, deid: Deidentifier, where: str) -> list[Box]:
     return boxes
 
 
-def _redrawn_page(out: Any, page: Any, boxes: list[Box]) -> None:
+def _redrawn_page(out: Any, page: Any, boxes: list[Box]) -> Any:
     """A new last page of `out`: `page` rendered, the boxes filled, at the page's size."""
     import pypdfium2 as pdfium
     from PIL import ImageDraw
@@ -172,3 +178,4 @@ def _redrawn_page(out: Any, page: Any, boxes: list[Box]) -> None:
     new.insert_obj(picture)
     new.gen_content()
     bitmap.close()
+    return new
