@@ -156,6 +156,16 @@ def test_images_are_redacted_with_boxes(tmp_path: Path, tesseract: str) -> None:
     assert kept.get(0x010F) == "Camera Co" and 0x8825 not in kept
     with pytest.raises(Exception, match="no columns"):
         deid_path(card, tmp_path / "x.png", parse_policy("columns:\n  a: {action: redact}\n"))
+    # a phone photo stored sideways with an EXIF orientation: read and redacted upright
+    turned = Image.open(card).convert("RGB").rotate(90, expand=True)
+    orient = Image.Exif()
+    orient[0x0112] = 6  # shown turned 90 degrees clockwise
+    turned.save(tmp_path / "phone.jpg", exif=orient, quality=92)
+    assert ID in "".join(ocr_image(tmp_path / "phone.jpg"))
+    f = deid_path(tmp_path / "phone.jpg", tmp_path / "phone-out.jpg", pol).files[0]
+    assert f.replaced["cn_resident_id"] == 1 and f.left == {}
+    shown = Image.open(tmp_path / "phone-out.jpg")
+    assert shown.size == Image.open(card).size and shown.getexif().get(0x0112) is None
     # a transparent PNG gets opaque boxes; a multi-page TIFF is refused, not cut to one page
     Image.open(card).convert("RGBA").save(tmp_path / "rgba.png")
     deid_path(tmp_path / "rgba.png", tmp_path / "rgba-out.png", pol)

@@ -2,7 +2,9 @@
 is checked as any text is, and each value a rule acts on is covered by a filled box over
 the characters it spans; an image can hold no replacement text, so every rule but `keep`
 redacts. The image keeps its format, size and mode; its metadata is kept except what
-locates or names a person (EXIF GPS, and the owner, artist and camera serial tags).
+locates or names a person (EXIF GPS, and the owner, artist and camera serial tags). A
+photo whose EXIF says the camera was turned is read, redacted and written upright (its
+orientation tag dropped), so it shows as before.
 
 Boxes come from Tesseract's word boxes (`_ocr.py`): a value that is part of a word covers
 that part of it, in proportion to its characters, with a small margin. What OCR does not
@@ -32,7 +34,7 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier) -> int:
     """`src` with a box over each value a rule acts on, written to `tmp` in its format;
     the number of text lines OCR read."""
     try:
-        from PIL import Image, ImageDraw
+        from PIL import Image, ImageDraw, ImageOps
     except ImportError:
         raise InputError(
             f"{src}: de-identifying images needs Pillow (pip install pillow)"
@@ -57,6 +59,10 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier) -> int:
         img.load()
     except (OSError, ValueError) as exc:
         raise InputError(f"{src}: not a readable image ({type(exc).__name__})") from None
+    if img.getexif().get(0x0112, 1) not in (0, 1):  # OCR read it upright: drawn, saved so
+        fmt_before = img.format
+        img = ImageOps.exif_transpose(img)
+        img.format = fmt_before
     fmt = img.format or src.suffix.lstrip(".").upper()
     if boxes:
         draw = ImageDraw.Draw(img)

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,8 +104,10 @@ class Word:
 
 def ocr_lines(path: Path) -> list[list[Word]]:
     """The lines of an image as OCR reads them, word by word with their boxes (Tesseract's
-    TSV output). InputError as for `ocr_image`."""
-    out = _run(path, "tsv").decode("utf-8", errors="replace")
+    TSV output), in the image's upright frame (a phone photo's EXIF orientation applied).
+    InputError as for `ocr_image`."""
+    with upright(path) as seen:
+        out = _run(seen, "tsv").decode("utf-8", errors="replace")
     lines: dict[tuple[str, ...], list[Word]] = {}
     for row in out.splitlines()[1:]:
         cols = row.split("\t")
@@ -131,6 +134,30 @@ def line_text(words: list[Word]) -> tuple[str, list[int]]:
         text.extend(w.text)
         owner.extend([k] * len(w.text))
     return "".join(text), owner
+
+
+@contextmanager
+def upright(path: Path) -> Iterator[Path]:
+    """`path`, or where its EXIF says the camera was turned (a phone photo of an ID card),
+    an upright copy of it: OCR reads pixels as stored, and sideways text reads as nothing."""
+    try:
+        from PIL import Image, ImageOps
+    except ImportError:
+        yield path
+        return
+    try:
+        with Image.open(path) as img:
+            turned = img.getexif().get(0x0112, 1) not in (0, 1)
+    except (OSError, ValueError):
+        turned = False  # Tesseract says what is wrong with it
+    if not turned:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="tianping-ocr-") as tmp:
+        copy = Path(tmp) / "upright.png"
+        with Image.open(path) as img:
+            ImageOps.exif_transpose(img).save(copy)
+        yield copy
 
 
 def ocr_pdf_images(page: object, where: str) -> Iterator[str]:
