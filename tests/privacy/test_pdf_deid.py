@@ -98,6 +98,33 @@ def test_pages_with_pi_are_redrawn_with_boxes(tmp_path: Path) -> None:
     assert ID.encode() not in blob and MOBILE.encode() not in blob
 
 
+def test_comments_that_hold_pi_are_scanned_and_removed(tmp_path: Path) -> None:
+    """Sticky notes and free-text comments are not in the page's text layer: the scan reads
+    them (`page2-notes`), and de-identification removes those that hold PI, keeping the
+    others and the page itself (a page with no PI in its text is not redrawn)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import FreeText, Text
+
+    from tianping.privacy._scan import scan_file
+
+    src = _contract(tmp_path / "contract.pdf")
+    writer = PdfWriter(clone_from=PdfReader(str(src)))
+    writer.add_annotation(1, Text(text="核对手机 13912345678", rect=(300, 700, 320, 720)))
+    writer.add_annotation(1, FreeText(text="已归档", rect=(50, 300, 300, 340)))
+    noted = tmp_path / "noted.pdf"
+    writer.write(str(noted))
+    rep, _ = scan_file(noted)
+    assert {c.column: c.types for c in rep.columns}["page2-notes"] == {"cn_mobile": 1}
+    out = tmp_path / "clean.pdf"
+    f = deid_path(noted, out, POLICY).files[0]
+    assert f.replaced["cn_mobile"] == 2 and f.left == {}  # page 1's text, page 2's note
+    assert any("pages 2: comments" in w for w in f.warnings)
+    kept = [a.get_object().get("/Contents") for a in PdfReader(str(out)).pages[1]["/Annots"]]
+    assert kept == [None, "已归档"]  # the page's link, and the comment without PI
+    assert _text(out, 1) == _text(src, 1)  # page 2 keeps its text layer
+    assert b"13912345678" not in out.read_bytes()
+
+
 def test_a_rotated_page_is_redacted_where_its_values_are(tmp_path: Path) -> None:
     """A page with /Rotate 90 (a landscape scan saved turned): the boxes go where the
     values are on the page as shown, and the new page is turned as the old one was."""

@@ -29,6 +29,7 @@ __all__ = [
     "MEDIA",
     "embedded_kind",
     "paragraphs",
+    "pdf_notes",
     "pdf_pages",
     "person_fields",
 ]
@@ -225,6 +226,21 @@ def _paragraphs(fh: IO[bytes], para: str, texts: dict[str, str]) -> list[str]:
     return out
 
 
+def pdf_notes(page: object) -> list[str]:
+    """The text of each of a pypdf page's annotations, in their order: comments, sticky
+    notes, free text (contents, subject and author, a line each), which the page's text
+    layer does not hold."""
+    out: list[str] = []
+    annots = getattr(page, "get", lambda _k: None)("/Annots") or []
+    for ref in annots:
+        note = ref.get_object() if hasattr(ref, "get_object") else ref
+        values = [
+            note.get(key) if hasattr(note, "get") else None for key in ("/Contents", "/T", "/Subj")
+        ]
+        out.append("\n".join(v for v in values if isinstance(v, str) and v.strip()))
+    return out
+
+
 def pdf_pages(path: Path, ocr: bool = False) -> Iterator[tuple[str, list[str]]]:
     """(`page3`, its text lines) for each page of a PDF with a text layer; with `ocr`, a
     page without text gives the lines OCR reads in its images. InputError for a PDF pypdf
@@ -247,5 +263,8 @@ def pdf_pages(path: Path, ocr: bool = False) -> Iterator[tuple[str, list[str]]]:
 
                 lines = list(ocr_pdf_images(page, f"{path} page {k}"))
             yield f"page{k}", lines
+            notes = [line for note in pdf_notes(page) for line in note.splitlines()]
+            if notes:
+                yield f"page{k}-notes", notes
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InputError(f"{path}: not a readable PDF ({type(exc).__name__})") from None

@@ -43,7 +43,9 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
     out = pdfium.PdfDocument.new()
     redrawn: list[int] = []
     by_ocr: list[int] = []
+    noted: list[int] = []  # pages whose comments held PI: redrawn without them
     pages = len(doc)
+    notes = _notes(src)
     try:
         for i in range(pages):
             page = doc[i]
@@ -55,8 +57,10 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
             page.set_rotation(rotation)
             if ocr:
                 by_ocr.append(i + 1)
+            if _drop_notes(page, notes[i] if i < len(notes) else [], deid):
+                noted.append(i + 1)
             if not boxes:
-                out.import_pages(doc, [i])
+                out.import_pages(doc, [i])  # its notes that held PI are gone already
                 continue
             redrawn.append(i + 1)
             page.set_rotation(0)
@@ -65,16 +69,49 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
     finally:
         out.close()
         doc.close()
-    notes = []
+    said = []
     if redrawn:
-        notes.append(
+        said.append(
             f"pages {_ranges(redrawn)}: redrawn as pictures with the PI covered (their text "
             "can no longer be selected); document metadata, bookmarks and attachments are not "
             "carried over / 含个人信息的页面已转为图片并遮盖"
         )
+    if noted:
+        said.append(
+            f"pages {_ranges(noted)}: comments or notes that held PI were removed (the "
+            "others kept) / 含个人信息的批注已删除"
+        )
     if by_ocr:
-        notes.append(f"pages {_ranges(by_ocr)}: no text layer, read by OCR / 无文字层，经 OCR 识别")
-    return pages, notes
+        said.append(f"pages {_ranges(by_ocr)}: no text layer, read by OCR / 无文字层，经 OCR 识别")
+    return pages, said
+
+
+def _drop_notes(page: Any, notes: list[str], deid: Deidentifier) -> bool:
+    """Remove the annotations of `page` (in memory) whose text holds PI a rule acts on,
+    counting the values; whether any went. Where PDFium and pypdf count the annotations
+    differently, every annotation of a page with such a note goes."""
+    import pypdfium2.raw as raw
+
+    hits = [k for k, note in enumerate(notes) if deid.replacements(note)]
+    if not hits:
+        return False
+    count = raw.FPDFPage_GetAnnotCount(page)
+    for k in reversed(hits if count == len(notes) else range(count)):
+        raw.FPDFPage_RemoveAnnot(page, k)
+    return True
+
+
+def _notes(src: Path) -> list[list[str]]:
+    """Each page's annotation texts (comments, notes, free text), read by pypdf."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    from tianping.privacy._office import pdf_notes
+
+    try:
+        return [pdf_notes(page) for page in PdfReader(str(src)).pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
+        return []  # PDFium read it: no notes are known, the pages are still checked
 
 
 def _ranges(pages: list[int]) -> str:
