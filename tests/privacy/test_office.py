@@ -548,3 +548,27 @@ def test_embedded_documents_and_objects(tmp_path: Path) -> None:
         embedded = zf.read("word/embeddings/Microsoft_Excel_Worksheet.xlsx")
     (tmp_path / "e.xlsx").write_bytes(embedded)
     assert openpyxl.load_workbook(tmp_path / "e.xlsx").active["A2"].value == "[CN_MOBILE]"
+
+
+def test_chartex_points_are_read_and_rewritten(tmp_path: Path) -> None:
+    """Office 2016 charts (chartEx: treemaps, waterfalls) keep points that hold their value
+    themselves: text points take their replacement, a number point that holds PI goes."""
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    cx = "http://schemas.microsoft.com/office/drawing/2014/chartex"
+    src = _docx(tmp_path / "report.docx")
+    with zipfile.ZipFile(src, "a") as zf:
+        zf.writestr(
+            "word/charts/chartEx1.xml",
+            f'<cx:chartSpace xmlns:cx="{cx}"><cx:chartData><cx:data id="0">'
+            '<cx:strDim type="cat"><cx:lvl ptCount="2"><cx:pt idx="0">客户 13712345678</cx:pt>'
+            '<cx:pt idx="1">华东</cx:pt></cx:lvl></cx:strDim><cx:numDim type="val">'
+            '<cx:lvl ptCount="2"><cx:pt idx="0">13612345678</cx:pt><cx:pt idx="1">42</cx:pt>'
+            "</cx:lvl></cx:numDim></cx:data></cx:chartData></cx:chartSpace>",
+        )
+    parts = dict(paragraphs(src, "docx"))
+    assert parts["chartEx1-data"] == ["客户 13712345678", "华东", "13612345678", "42"]
+    out = tmp_path / "clean.docx"
+    deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n"))
+    assert dict(paragraphs(out, "docx"))["chartEx1-data"] == ["客户 [CN_MOBILE]", "华东", "42"]

@@ -263,8 +263,9 @@ def _number_cells(xml: bytes, deid: Deidentifier) -> bytes:
 _XLSX_STRINGS = re.compile(r"xl/(?:sharedStrings|worksheets/sheet\d+)\.xml")
 _SHEET = re.compile(r"xl/worksheets/sheet\d+\.xml")
 # a chart's cached numbers: a point there cannot hold text
-_NUM_CACHE = re.compile(rb"<((?:\w+:)?)num(?:Cache|Lit)>.*?</\1num(?:Cache|Lit)>", re.S)
-_NUM_POINT = re.compile(rb"<((?:\w+:)?)pt\b[^>]*>\s*<\1v>([^<]*)</\1v>\s*</\1pt>")
+# (chartEx: a numeric dimension's points hold their number themselves)
+_NUM_CACHE = re.compile(rb"<((?:\w+:)?)(num(?:Cache|Lit|Dim))\b[^>]*>.*?</\1\2>", re.S)
+_NUM_POINT = re.compile(rb"<((?:\w+:)?)pt\b[^>]*>(?:\s*<\1v>([^<]*)</\1v>\s*|([^<]*))</\1pt>")
 
 
 def _number_points(xml: bytes, deid: Deidentifier) -> bytes:
@@ -272,7 +273,8 @@ def _number_points(xml: bytes, deid: Deidentifier) -> bytes:
     empty (a gap in the series) until the chart is refreshed from its de-identified data."""
 
     def point(m: re.Match[bytes]) -> bytes:
-        return b"" if deid.replacements(html.unescape(m.group(2).decode("utf-8"))) else m.group(0)
+        value = (m.group(2) if m.group(2) is not None else m.group(3)).decode("utf-8")
+        return b"" if deid.replacements(html.unescape(value)) else m.group(0)
 
     return _NUM_CACHE.sub(lambda c: _NUM_POINT.sub(point, c.group(0)), xml)
 
@@ -367,7 +369,9 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
                         changed = _shown_count(deid) > before
                         if changed and name not in charted:
                             kept.append(f"{name} (preview)")
-                if name in parts and re.fullmatch(r"(?:word|ppt|xl)/charts/chart\d+\.xml", name):
+                if name in parts and re.fullmatch(
+                    r"(?:word|ppt|xl)/charts/chart(?:Ex)?\d+\.xml", name
+                ):
                     data = _number_points(data, deid)
                 for grammar in parts.get(name, []):
                     data, n = _edit_part(data, grammar, deid)
