@@ -875,9 +875,12 @@ def _read_excel(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
             if header_holds_pi(batch.schema.names, opts.min_confidence):
                 batch = reader.load_sheet(name, header_row=None, dtypes="string").to_arrow()
                 batch = batch.rename_columns([f"column{k + 1}" for k in range(batch.num_columns)])
-                rep.note(None, f"sheet {name!r}: {_HEADLESS}")
+                rep.note(None, f"sheet {masked(name)!r}: {_HEADLESS}")
         except fastexcel.FastExcelError:  # its words may quote cells: not shown
-            rep.note(None, f"sheet {name!r}: no header row or unreadable / 工作表无表头或无法读取")
+            rep.note(
+                None,
+                f"sheet {masked(name)!r}: no header row or unreadable / 工作表无表头或无法读取",
+            )
             continue
         cols = {
             f"{name}!{c}": pl.Series(f"{name}!{c}", batch.column(c)) for c in batch.schema.names
