@@ -70,3 +70,63 @@ def test_scan_usage_errors(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("nothing here", encoding="utf-8")
     ok = runner.invoke(app, ["scan", str(tmp_path / "a.txt"), "--fail-on-pi"])
     assert ok.exit_code == 0
+
+
+def test_outputs_of_new_formats_contain_no_raw_values(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A DPO's folder in the forms where raw values used to reach reports or survive: a CSV
+    export without a header, JSON keyed by phone, a file named after an ID number, mail
+    with an attachment, a deck with a chart. Scan (JSON and text) and de-identification
+    outputs hold none of the generated values."""
+    import csv
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    from pptx import Presentation
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Inches
+
+    table = corpus.table[:40]
+    folder = tmp_path / "dpo"
+    folder.mkdir()
+    with (folder / "export.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([[r["name"], r["phone"], r["email"]] for r in table])
+    keyed = {r["phone"]: {"name": r["name"]} for r in table}
+    (folder / "cache.json").write_text(json.dumps(keyed, ensure_ascii=False), encoding="utf-8")
+    (folder / f"{table[0]['name']}_{table[0]['id_number']}.txt").write_text("附件\n")
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = f"{table[1]['name']} <{table[1]['email']}>"
+    msg["Subject"] = "客户资料"
+    msg.set_content("\n".join(r.text for r in corpus.records[:50]), charset="gbk", cte="base64")
+    msg.add_attachment(
+        "\n".join(f"{r['name']},{r['id_number']}" for r in table[2:10]).encode(),
+        maintype="text", subtype="csv", filename="名单.csv",
+    )  # fmt: skip
+    (folder / "mail.eml").write_bytes(msg.as_bytes())
+    deck = Presentation()
+    data = CategoryChartData()
+    data.categories = [r["name"] + " " + r["phone"] for r in table[10:14]]
+    data.add_series(table[14]["email"], (1, 2, 3, 4))
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.add_chart(XL_CHART_TYPE.PIE, Inches(1), Inches(1), Inches(5), Inches(4), data)
+    deck.save(str(folder / "deck.pptx"))
+
+    out_json = tmp_path / "scan.json"
+    r1 = runner.invoke(app, ["scan", str(folder), "--format", "json", "--out", str(out_json)])
+    r2 = runner.invoke(app, ["scan", str(folder), "--max-examples", "50"])
+    policy = tmp_path / "p.yaml"
+    policy.write_text("types:\n  '*': {action: redact}\n", encoding="utf-8")
+    clean = tmp_path / "clean"
+    r3 = runner.invoke(app, ["deid", str(folder), str(clean), "-p", str(policy), "-f", "json"])
+    assert r1.exit_code == r2.exit_code == 0, r1.output + r2.output
+    assert json.loads(out_json.read_text(encoding="utf-8"))["summary"]["findings_total"] > 100
+    raw = {r[k] for r in table for k in ("phone", "email", "id_number")}
+    raw |= {v for v in corpus.raw if len(v) > 6}  # structured values of the mail's body
+    blobs = [out_json.read_text(encoding="utf-8"), r1.output, r2.output, r3.output]
+    leaked = sorted({v for v in raw for b in blobs if v in b})
+    assert leaked == []
+    # the places are there, masked: the ID-named file, the keyed JSON, the mail's parts
+    report = out_json.read_text(encoding="utf-8")
+    assert "_.txt" not in report and table[0]["id_number"][:2] + "****" in report
+    assert '"column": "<key>"' in report
+    assert "mail.eml!名单.csv" in report and "chart1-data" in report
