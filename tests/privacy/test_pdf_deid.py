@@ -125,6 +125,69 @@ def test_comments_that_hold_pi_are_scanned_and_removed(tmp_path: Path) -> None:
     assert b"13912345678" not in out.read_bytes()
 
 
+def _form(src: Path, out: Path, value: str) -> Path:
+    """`src` with a filled text field on page 2, as a form filler writes one: the field in
+    the AcroForm, its widget on the page with the value and an appearance that shows it."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )  # fmt: skip
+
+    writer = PdfWriter(clone_from=PdfReader(str(src)))
+    shown = DecodedStreamObject()
+    shown.set_data(b"BT /Helv 10 Tf 2 4 Td (" + value.encode() + b") Tj ET")
+    shown.update({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(150),
+                                          FloatObject(20)]),
+    })  # fmt: skip
+    widget = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"),
+        NameObject("/Subtype"): NameObject("/Widget"),
+        NameObject("/FT"): NameObject("/Tx"),
+        NameObject("/T"): TextStringObject("phone"),
+        NameObject("/V"): TextStringObject(value),
+        NameObject("/Rect"): ArrayObject([FloatObject(72), FloatObject(600), FloatObject(222),
+                                          FloatObject(620)]),
+        NameObject("/F"): NumberObject(4),
+        NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(shown)}),
+    })  # fmt: skip
+    ref = writer._add_object(widget)
+    page = writer.pages[1]
+    page[NameObject("/Annots")] = ArrayObject([*page.get("/Annots", []), ref])
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject([ref])}
+    )
+    writer.write(str(out))
+    return out
+
+
+def test_filled_form_fields_are_scanned_and_removed(tmp_path: Path) -> None:
+    """A filled form's values are neither in the page's text layer nor in its comments:
+    the scan reads them, and de-identification removes a field that holds PI."""
+    from tianping.privacy._scan import scan_file
+
+    form = _form(_contract(tmp_path / "contract.pdf"), tmp_path / "form.pdf", "13512345678")
+    rep, _ = scan_file(form)
+    assert {c.column: c.types for c in rep.columns}["page2-notes"] == {"cn_mobile": 1}
+    out = tmp_path / "clean.pdf"
+    f = deid_path(form, out, POLICY).files[0]
+    assert any("pages 2: comments" in w for w in f.warnings) and f.left == {}
+    from pypdf import PdfReader
+
+    annots = [a.get_object() for a in PdfReader(str(out)).pages[1].get("/Annots", [])]
+    assert annots and not [a for a in annots if a.get("/Subtype") == "/Widget"]
+    assert b"13512345678" not in out.read_bytes()
+    assert _text(out, 1) == _text(form, 1)  # the page itself is kept, with its link
+
+
 def test_a_rotated_page_is_redacted_where_its_values_are(tmp_path: Path) -> None:
     """A page with /Rotate 90 (a landscape scan saved turned): the boxes go where the
     values are on the page as shown, and the new page is turned as the old one was."""

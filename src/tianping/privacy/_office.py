@@ -234,9 +234,13 @@ def pdf_notes(page: object) -> list[str]:
     annots = getattr(page, "get", lambda _k: None)("/Annots") or []
     for ref in annots:
         note = ref.get_object() if hasattr(ref, "get_object") else ref
-        values = [
-            note.get(key) if hasattr(note, "get") else None for key in ("/Contents", "/T", "/Subj")
-        ]
+        if not hasattr(note, "get"):
+            out.append("")
+            continue
+        values = [note.get(key) for key in ("/Contents", "/T", "/Subj", "/V")]
+        parent = note.get("/Parent")  # a widget of a field: the value is the field's
+        if parent is not None and hasattr(parent, "get_object"):
+            values.append(parent.get_object().get("/V"))
         out.append("\n".join(v for v in values if isinstance(v, str) and v.strip()))
     return out
 
