@@ -77,7 +77,7 @@ def test_pages_with_pi_are_redrawn_with_boxes(tmp_path: Path) -> None:
     f = deid_path(src, out, POLICY).files[0]
     assert f.format == "pdf" and f.records == 2
     assert f.replaced == {"cn_mobile": 1, "cn_resident_id": 1, "email": 1}
-    assert f.left == {} and "pages 1:" in f.warnings[0]
+    assert f.left == {} and any(w.startswith("pages 1: redrawn") for w in f.warnings)
     # page 1 is a picture: no text to copy the values out of; the values' places are filled
     assert _text(out, 0).strip() == ""
     for value in (ID, MOBILE, EMAIL):
@@ -186,6 +186,31 @@ def test_filled_form_fields_are_scanned_and_removed(tmp_path: Path) -> None:
     assert annots and not [a for a in annots if a.get("/Subtype") == "/Widget"]
     assert b"13512345678" not in out.read_bytes()
     assert _text(out, 1) == _text(form, 1)  # the page itself is kept, with its link
+
+
+def test_bookmarks_and_attached_files_are_scanned_and_dropped(tmp_path: Path) -> None:
+    """Bookmark titles and attached files are outside the pages: the scan reads the titles
+    (`bookmarks`) and each attachment as the file it is (`contract.pdf!名单.csv`); the
+    de-identified PDF does not carry them over, and says so."""
+    from pypdf import PdfReader, PdfWriter
+
+    from tianping.privacy._scan import ScanOptions, scan_one
+
+    writer = PdfWriter(clone_from=PdfReader(str(_contract(tmp_path / "c.pdf"))))
+    writer.add_outline_item(title="乙方联系 13712345678", page_number=0)
+    writer.add_attachment("名单.csv", "姓名,手机\n张伟,13612345678\n".encode())
+    src = tmp_path / "contract.pdf"
+    writer.write(str(src))
+    reports = {rep.path: rep for rep, _ in scan_one(src, ScanOptions())}
+    cols = {c.column: c.types for c in reports[str(src)].columns}
+    assert cols["bookmarks"] == {"cn_mobile": 1}
+    assert reports[f"{src}!名单.csv"].counts["cn_mobile"] == 1
+    out = tmp_path / "clean.pdf"
+    f = deid_path(src, out, POLICY).files[0]
+    assert "bookmarks and attached files are not carried over" in f.warnings[0]
+    after = PdfReader(str(out))
+    assert not after.outline and not after.attachments
+    assert {rep.path for rep, _ in scan_one(out, ScanOptions())} == {str(out)}
 
 
 def test_a_rotated_page_is_redacted_where_its_values_are(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ __all__ = [
     "MEDIA",
     "embedded_kind",
     "paragraphs",
+    "pdf_attachments",
     "pdf_notes",
     "pdf_pages",
     "person_fields",
@@ -226,6 +227,17 @@ def _paragraphs(fh: IO[bytes], para: str, texts: dict[str, str]) -> list[str]:
     return out
 
 
+def _outline_titles(outline: object) -> list[str]:
+    """The titles of a PDF's bookmarks, nested ones included, in order."""
+    out: list[str] = []
+    for item in outline if isinstance(outline, list) else []:
+        if isinstance(item, list):
+            out += _outline_titles(item)
+        elif isinstance(title := getattr(item, "title", None), str) and title.strip():
+            out.append(title)
+    return out
+
+
 def pdf_notes(page: object) -> list[str]:
     """The text of each of a pypdf page's annotations, in their order: comments, sticky
     notes, free text (contents, subject and author, a line each), which the page's text
@@ -245,10 +257,38 @@ def pdf_notes(page: object) -> list[str]:
     return out
 
 
+def pdf_attachments(path: Path) -> Iterator[tuple[str, Path]]:
+    """(name, extracted path) of each file attached to a PDF, one at a time in a private
+    temporary folder (removed once the caller moves on; names are not trusted)."""
+    import shutil
+    import tempfile
+
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError:
+        return
+    try:
+        files = [(n, d) for n, datas in PdfReader(str(path)).attachments.items() for d in datas]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
+        return  # the scan of the PDF itself says what is wrong with it
+    with tempfile.TemporaryDirectory(prefix="tianping-pdf-") as tmp:
+        for k, (name, data) in enumerate(files):
+            base = PurePosixPath(name.replace("\\", "/")).name or f"attachment{k + 1}"
+            target = Path(tmp) / str(k) / base
+            target.parent.mkdir()
+            target.write_bytes(data)
+            try:
+                yield base, target
+            finally:
+                shutil.rmtree(target.parent, ignore_errors=True)
+
+
 def pdf_pages(path: Path, ocr: bool = False) -> Iterator[tuple[str, list[str]]]:
-    """(`page3`, its text lines) for each page of a PDF with a text layer; with `ocr`, a
-    page without text gives the lines OCR reads in its images. InputError for a PDF pypdf
-    cannot open, one encrypted with a password, or no pypdf."""
+    """(`page3`, its text lines) for each page of a PDF with a text layer, then
+    (`page3-notes`, its comments and form values) where it has any, and (`bookmarks`,
+    their titles); with `ocr`, a page without text gives the lines OCR reads in its images.
+    InputError for a PDF pypdf cannot open, one encrypted with a password, or no pypdf."""
     try:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
@@ -270,5 +310,8 @@ def pdf_pages(path: Path, ocr: bool = False) -> Iterator[tuple[str, list[str]]]:
             notes = [line for note in pdf_notes(page) for line in note.splitlines()]
             if notes:
                 yield f"page{k}-notes", notes
+        titles = _outline_titles(reader.outline)
+        if titles:  # bookmarks name sections, and sometimes people
+            yield "bookmarks", titles
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InputError(f"{path}: not a readable PDF ({type(exc).__name__})") from None

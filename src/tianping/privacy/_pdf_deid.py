@@ -69,12 +69,14 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
     finally:
         out.close()
         doc.close()
-    said = []
+    said = [
+        "the document's metadata, bookmarks and attached files are not carried over (scans "
+        "read the bookmarks and attachments) / 文档元数据、书签和附件未保留"
+    ]
     if redrawn:
         said.append(
             f"pages {_ranges(redrawn)}: redrawn as pictures with the PI covered (their text "
-            "can no longer be selected); document metadata, bookmarks and attachments are not "
-            "carried over / 含个人信息的页面已转为图片并遮盖"
+            "can no longer be selected) / 含个人信息的页面已转为图片并遮盖"
         )
     if noted:
         said.append(

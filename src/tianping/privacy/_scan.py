@@ -1325,20 +1325,23 @@ def _keep_examples(
 def _scan_attachments(
     path: Path, opts: ScanOptions, threads: int
 ) -> list[tuple[FileReport, list[Finding]]]:
-    """Each attachment of a mail file scanned as the file it is (`a.eml!报销单.xlsx`)."""
+    """Each attachment of a mail or PDF file scanned as the file it is
+    (`a.eml!报销单.xlsx`, `contract.pdf!名单.csv`)."""
     from tianping.privacy._archive import rename_reports
     from tianping.privacy._mail import attachments
+    from tianping.privacy._office import pdf_attachments
 
+    pdf = path.suffix.lower() == ".pdf"
     out: list[tuple[FileReport, list[Finding]]] = []
     try:
-        for name, extracted in attachments(path):
+        for name, extracted in pdf_attachments(path) if pdf else attachments(path):
             for rep, examples in scan_one(extracted, opts, threads):
                 inner = rep.path[len(str(extracted)) :]
                 rename_reports([(rep, examples)], f"{path}!{name}{inner}")
                 out.append((rep, examples))
     except InputError as exc:
-        out.append((FileReport(path=str(path), format="mail", status="error",
-                               message=exc.message), []))  # fmt: skip
+        out.append((FileReport(path=str(path), format="pdf" if pdf else "mail",
+                               status="error", message=exc.message), []))  # fmt: skip
     return out
 
 
@@ -1361,7 +1364,7 @@ def scan_one(
         if results[0][0].status == "ok":
             results += scan_archive(path, opts, threads, scan_one, FileReport, embedded=True)
         return results
-    if path.suffix.lower() in MAIL_SUFFIXES:
+    if path.suffix.lower() in MAIL_SUFFIXES or path.suffix.lower() == ".pdf":
         results = [scan_file(path, opts, threads, on_bytes)]
         if results[0][0].status == "ok":
             results += _scan_attachments(path, opts, threads)
