@@ -38,7 +38,7 @@ from tianping.privacy._office import (
     embedded_kind,
     person_fields,
 )
-from tianping.privacy._pivot import PIVOT_PARTS, rewrite_pivot_caches
+from tianping.privacy._pivot import PIVOT_PARTS, cache_values, rewrite_pivot_caches
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -272,9 +272,14 @@ def _number_points(xml: bytes, deid: Deidentifier) -> bytes:
     """A chart part with each cached number that holds PI taken out: the point is left
     empty (a gap in the series) until the chart is refreshed from its de-identified data."""
 
+    def value(m: re.Match[bytes]) -> str:
+        return html.unescape((m.group(2) if m.group(2) is not None else m.group(3)).decode())
+
+    caches = [c.group(0) for c in _NUM_CACHE.finditer(xml)]
+    deid.prefetch(value(m) for c in caches for m in _NUM_POINT.finditer(c))  # one batch
+
     def point(m: re.Match[bytes]) -> bytes:
-        value = (m.group(2) if m.group(2) is not None else m.group(3)).decode("utf-8")
-        return b"" if deid.replacements(html.unescape(value)) else m.group(0)
+        return b"" if deid.replacements(value(m)) else m.group(0)
 
     return _NUM_CACHE.sub(lambda c: _NUM_POINT.sub(point, c.group(0)), xml)
 
@@ -346,7 +351,9 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
                 if info.file_size > MAX_PART_BYTES:
                     raise InputError(f"{src}: member {info.filename} is too large / 文档部件过大")
             pivots = {i.filename: zin.read(i) for i in infos if PIVOT_PARTS.fullmatch(i.filename)}
-            pivots = rewrite_pivot_caches(pivots, _pivot_value(deid)) if pivots else {}
+            if pivots:  # a cache holds a row per record: detected in batches, not one by one
+                deid.prefetch(cache_values(pivots))
+                pivots = rewrite_pivot_caches(pivots, _pivot_value(deid))
             charted = {  # a chart's workbook: no preview picture of it in the document
                 t
                 for rels in zin.namelist()

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 
 from tianping.errors import InputError
 
-__all__ = ["PIVOT_PARTS", "pivot_tables", "rewrite_pivot_caches"]
+__all__ = ["PIVOT_PARTS", "cache_values", "pivot_tables", "rewrite_pivot_caches"]
 
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 PIVOT_PARTS = re.compile(r"xl/pivotCache/pivotCache(Definition|Records)(\d+)\.xml")
@@ -113,6 +113,14 @@ _RECORD_VALUE = re.compile(
 )
 _MIN_MAX = re.compile(rb'\s(?:minValue|maxValue)="[^"]*"')
 _BLANK = re.compile(rb'\scontainsBlank="[^"]*"')
+
+
+def cache_values(members: dict[str, bytes]) -> Iterator[str]:
+    """Every string and number value of the pivot cache members, as `replace` will see
+    them (for one batched detection first)."""
+    for data in members.values():
+        for m in _VALUE.finditer(data):
+            yield html.unescape(m.group(4).decode("utf-8"))
 
 
 def rewrite_pivot_caches(
