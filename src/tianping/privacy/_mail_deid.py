@@ -97,7 +97,8 @@ def _message(
     """One message de-identified in place: headers, text parts, attachments."""
     _headers(msg, deid)
     parts = list(leaves(msg))
-    deid.prefetch(t for p in parts if (t := _text_of(p)) is not None)
+    texts = [_text_of(p) for p in parts]  # decoded once: prefetched, then rewritten
+    deid.prefetch(t for t in texts if t is not None)
     for k, part in enumerate(parts, start=1):
         name = part.get_filename()
         kind = part.get_content_type()
@@ -107,7 +108,7 @@ def _message(
                 if isinstance(sub, Message):
                     _message(sub, deid, rewrite_file, kept, f"{where}{name or f'part{k}'}/")
             continue
-        text = _text_of(part)
+        text = texts[k - 1]
         if text is not None:
             new = _replaced(text, deid)
             if new != text:

@@ -162,11 +162,10 @@ def _value_edit(replace: Callable[[str], str | None], hit: list[bytes]) -> Calla
         hit.append(m.group(2))
         if m.group(2) == b"n":  # a number cannot hold text: the value goes missing
             return b"<%sm/>" % m.group(1)
-        attr = new.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+        from tianping.privacy._office_deid import _attr  # escaped as other attributes
+
         return (
-            m.group(0)[: m.start(4) - m.start()]
-            + attr.encode()
-            + m.group(0)[m.end(4) - m.start() :]
+            m.group(0)[: m.start(4) - m.start()] + _attr(new) + m.group(0)[m.end(4) - m.start() :]
         )
 
     return one
