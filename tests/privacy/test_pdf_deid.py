@@ -78,8 +78,21 @@ def test_pages_with_pi_are_redrawn_with_boxes(tmp_path: Path) -> None:
     assert f.format == "pdf" and f.records == 2
     assert f.replaced == {"cn_mobile": 1, "cn_resident_id": 1, "email": 1}
     assert f.left == {} and any(w.startswith("pages 1: redrawn") for w in f.warnings)
-    # page 1 is a picture: no text to copy the values out of; the values' places are filled
-    assert _text(out, 0).strip() == ""
+    # page 1 is a picture; its text layer is back, invisible, with the values replaced
+    assert _text(out, 0) == (
+        "劳动合同\r\n乙方身份证号 [CN_RESIDENT_ID]\r\n手机 [CN_MOBILE]，邮箱 [EMAIL]"
+    )
+    doc = pdfium.PdfDocument(str(out))
+    texts = list(doc[0].get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_TEXT]))
+    modes = {pdfium.raw.FPDFTextObj_GetTextRenderMode(t.raw) for t in texts}
+    doc.close()
+    assert len(texts) == 7 and modes == {pdfium.raw.FPDF_TEXTRENDERMODE_INVISIBLE}
+    for word in ("劳动合同", "乙方身份证号", "邮箱"):  # selectable where it is seen
+        for was, now in zip(_char_boxes(src, word), _char_boxes(out, word), strict=True):
+            assert now == pytest.approx(was, abs=0.5), word
+    from pypdf import PdfReader
+
+    assert "[CN_MOBILE]" in PdfReader(str(out)).pages[0].extract_text()
     for value in (ID, MOBILE, EMAIL):
         boxes = _char_boxes(src, value)
         whole = (boxes[0][0], min(b[1] for b in boxes), boxes[-1][2], max(b[3] for b in boxes))
@@ -264,6 +277,62 @@ def test_a_scanned_page_is_read_by_ocr_and_redacted(tmp_path: Path) -> None:
     f = deid_path(src, tmp_path / "clean.pdf", POLICY).files[0]
     assert f.replaced == {"cn_mobile": 1, "cn_resident_id": 1}
     assert any("read by OCR" in w for w in f.warnings) and f.left == {}
+    # the scan is searchable now: what OCR read, as an invisible layer, values replaced
+    layer = _text(tmp_path / "clean.pdf", 0)
+    assert "[CN_RESIDENT_ID]" in layer and "[CN_MOBILE]" in layer and "手机" in layer
+    assert ID not in layer and MOBILE not in layer
+
+
+def test_a_picture_on_a_page_with_text_is_read_by_ocr(tmp_path: Path) -> None:
+    """A contract page with a photographed ID card pasted in: the picture's values are not
+    in the text layer; scans with OCR read them (`page1-pictures`) and de-identification
+    covers them, reading the page's text from its text layer, not twice."""
+    import io
+    import shutil
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tianping.privacy._scan import ScanOptions, scan_file
+
+    if shutil.which("tesseract") is None or not FONT.exists():
+        pytest.skip("Tesseract OCR and a CJK font are needed (see tests/privacy/test_ocr.py)")
+    other = "440106198001010019"  # a valid ID: region 440106, MOD 11-2 check 9
+    img = Image.new("L", (1000, 200), 255)
+    ImageDraw.Draw(img).text(
+        (40, 70), f"公民身份号码 {other}", fill=0, font=ImageFont.truetype(str(FONT), 40)
+    )
+    png = io.BytesIO()
+    img.save(png, format="PNG")
+    pdf = fpdf.FPDF()
+    pdf.add_font("wqy", fname=str(FONT))
+    pdf.set_font("wqy", size=14)
+    pdf.add_page()
+    pdf.cell(0, 10, "附件：身份证复印件（无其他信息）", new_x="LMARGIN", new_y="NEXT")
+    pdf.image(png, x=10, y=40, w=150)  # 150 mm wide, 30 mm high
+    src = tmp_path / "attached.pdf"
+    pdf.output(str(src))
+    rep, _ = scan_file(src, ScanOptions(ocr=True))
+    assert {c.column: c.types for c in rep.columns}.get("page1-pictures") == {"cn_resident_id": 1}
+    plain, _ = scan_file(src)
+    assert "page1-pictures" not in {c.column for c in plain.columns}  # OCR is asked for
+    out = tmp_path / "clean.pdf"
+    f = deid_path(src, out, POLICY).files[0]
+    assert f.replaced == {"cn_resident_id": 1} and f.left == {}
+    assert any("pictures read by OCR" in w for w in f.warnings)
+    assert _text(out, 0) == _text(src, 0)  # the text had no PI: the layer is the text
+    # the ID in the picture: 0.15 mm a pixel from (10 mm, 40 mm); about pixels 330-710
+    # across and 75-110 down, after the label; the label is not covered
+    mm = 72 / 25.4
+    height = 297 * mm
+
+    def place(left: int, top: int, right: int, bottom: int) -> tuple[float, float, float, float]:
+        return (
+            (10 + left * 0.15) * mm, height - (40 + bottom * 0.15) * mm,
+            (10 + right * 0.15) * mm, height - (40 + top * 0.15) * mm,
+        )  # fmt: skip
+
+    assert _dark(out, place(340, 80, 700, 105)) > 0.9
+    assert _dark(out, place(40, 75, 270, 110)) < 0.6
 
 
 def test_bad_pdfs_and_column_rules(tmp_path: Path) -> None:

@@ -160,6 +160,9 @@ def upright(path: Path) -> Iterator[Path]:
         yield copy
 
 
+_MIN_PIXELS = 16  # fewer pixels each way than a line of readable text
+
+
 def ocr_pdf_images(page: object, where: str) -> Iterator[str]:
     """The lines OCR reads in the images of one pypdf page (a scanned page is one image)."""
     try:
@@ -168,6 +171,9 @@ def ocr_pdf_images(page: object, where: str) -> Iterator[str]:
         raise InputError(f"{where}: reading its images needs Pillow (pip install pillow)") from None
     with tempfile.TemporaryDirectory(prefix="tianping-ocr-") as tmp:
         for k, image in enumerate(images):
+            pil = getattr(image, "image", None)
+            if pil is not None and min(pil.size) < _MIN_PIXELS:  # an icon, a rule, a dot
+                continue
             name = Path(getattr(image, "name", "") or f"image{k}.png").name
             target = Path(tmp) / f"{k}-{name}"
             target.write_bytes(image.data)

@@ -287,7 +287,9 @@ def pdf_attachments(path: Path) -> Iterator[tuple[str, Path]]:
 def pdf_pages(path: Path, ocr: bool = False) -> Iterator[tuple[str, list[str]]]:
     """(`page3`, its text lines) for each page of a PDF with a text layer, then
     (`page3-notes`, its comments and form values) where it has any, and (`bookmarks`,
-    their titles); with `ocr`, a page without text gives the lines OCR reads in its images.
+    their titles); with `ocr`, a page without text gives the lines OCR reads in its images,
+    and a page with text gives them as `page3-pictures` (a photographed ID card in a
+    contract; a page de-identification redrew, checked as it is seen).
     InputError for a PDF pypdf cannot open, one encrypted with a password, or no pypdf."""
     try:
         from pypdf import PdfReader
@@ -302,11 +304,16 @@ def pdf_pages(path: Path, ocr: bool = False) -> Iterator[tuple[str, list[str]]]:
             raise InputError(f"{path}: an encrypted PDF; give a decrypted copy / 加密的 PDF")
         for k, page in enumerate(reader.pages, start=1):
             lines = (page.extract_text() or "").splitlines()
-            if ocr and not any(line.strip() for line in lines):
+            seen: list[str] = []
+            if ocr:
                 from tianping.privacy._ocr import ocr_pdf_images
 
-                lines = list(ocr_pdf_images(page, f"{path} page {k}"))
+                seen = list(ocr_pdf_images(page, f"{path} page {k}"))
+                if not any(line.strip() for line in lines):
+                    lines, seen = seen, []
             yield f"page{k}", lines
+            if seen:
+                yield f"page{k}-pictures", seen
             notes = [line for note in pdf_notes(page) for line in note.splitlines()]
             if notes:
                 yield f"page{k}-notes", notes

@@ -6,8 +6,12 @@ be copied out. So a page that holds PI is redrawn: PDFium renders it, a filled b
 each value a rule acts on, and the page is replaced by that picture at the page's size;
 pages without PI are copied as they were (text, fonts, links and annotations kept).
 Values are found in the page's text layer, each character with its box (PDFium), or, on
-a page with no text (a scan), by OCR of the rendered page (`_ocr.py`). The document's
-metadata (author, creator), bookmarks and attachments are not carried over.
+a page with no text (a scan), by OCR of the rendered page (`_ocr.py`); where Tesseract is
+installed, the pictures on a page with text (a photographed ID card in a contract) are
+read by OCR too, from a render with the text hidden. A redrawn page gets its text back as
+an invisible layer with each value replaced (`_pdf_layer.py`), so it can still be
+searched and copied. The document's metadata (author, creator), bookmarks and attachments
+are not carried over.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tianping.errors import InputError
+from tianping.privacy._pdf_layer import Box, Run, TextLayer, line_runs
+
+Line = tuple[int, str, list[tuple[int, int, str]]]  # offset, text, values replaced in it
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -24,6 +31,7 @@ __all__ = ["DPI", "deid_pdf"]
 
 DPI = 200  # the picture of a redacted page: readable print, about 1 MB an A4 page
 _MARGIN = 1.0  # points around each box
+_MIN_PICTURE = 36.0  # points: a picture narrower or lower than half an inch is not read
 
 
 def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
@@ -41,7 +49,9 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
     except pdfium.PdfiumError as exc:
         raise InputError(f"{src}: not a readable PDF ({exc}) / 无法读取 PDF") from None
     out = pdfium.PdfDocument.new()
+    layer = TextLayer(out.raw)
     redrawn: list[int] = []
+    pictures: list[int] = []  # pages with text whose pictures OCR read
     by_ocr: list[int] = []
     noted: list[int] = []  # pages whose comments held PI: redrawn without them
     pages = len(doc)
@@ -53,10 +63,12 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
             # would turn by /Rotate; the new page is turned back the same way
             rotation = page.get_rotation()
             page.set_rotation(0)
-            boxes, ocr = _boxes(page, deid, f"{src} page {i + 1}")
+            boxes, runs, how = _boxes(page, deid, f"{src} page {i + 1}")
             page.set_rotation(rotation)
-            if ocr:
+            if how == "ocr":
                 by_ocr.append(i + 1)
+            elif how == "pictures":
+                pictures.append(i + 1)
             if _drop_notes(page, notes[i] if i < len(notes) else [], deid):
                 noted.append(i + 1)
             if not boxes:
@@ -64,7 +76,7 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
                 continue
             redrawn.append(i + 1)
             page.set_rotation(0)
-            _redrawn_page(out, page, boxes).set_rotation(rotation)
+            _redrawn_page(out, page, boxes, runs, layer).set_rotation(rotation)
         out.save(str(tmp))
     finally:
         out.close()
@@ -75,8 +87,9 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
     ]
     if redrawn:
         said.append(
-            f"pages {_ranges(redrawn)}: redrawn as pictures with the PI covered (their text "
-            "can no longer be selected) / 含个人信息的页面已转为图片并遮盖"
+            f"pages {_ranges(redrawn)}: redrawn as pictures with the PI covered; their text "
+            "is kept as an invisible layer, each value replaced, for search and copy / "
+            "含个人信息的页面已转为图片并遮盖，文字以替换后的隐藏文字层保留"
         )
     if noted:
         said.append(
@@ -85,6 +98,11 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
         )
     if by_ocr:
         said.append(f"pages {_ranges(by_ocr)}: no text layer, read by OCR / 无文字层，经 OCR 识别")
+    if pictures:
+        said.append(
+            f"pages {_ranges(pictures)}: pictures read by OCR as well as the text / "
+            "页面中的图片经 OCR 识别"
+        )
     return pages, said
 
 
@@ -120,25 +138,28 @@ def _ranges(pages: list[int]) -> str:
     return ", ".join(str(p) for p in pages[:20]) + (" …" if len(pages) > 20 else "")
 
 
-Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
-
-
-def _boxes(page: Any, deid: Deidentifier, where: str) -> tuple[list[Box], bool]:
-    """The boxes to fill on one page, and whether OCR found them (no text layer)."""
+def _boxes(page: Any, deid: Deidentifier, where: str) -> tuple[list[Box], list[Run], str]:
+    """The boxes to fill on one page, the runs of its text layer if it is redrawn, and how
+    the values were read: "text", "pictures" (the text, and the pictures by OCR) or "ocr"
+    (a page without text)."""
     textpage = page.get_textpage()
     try:
         n = textpage.count_chars()
         text = textpage.get_text_range(0, n) if n else ""
-        if text.strip():
-            return _text_boxes(textpage, text, deid), False
+        if not text.strip():
+            return *_ocr_boxes(page, deid, where), "ocr"
+        found = _text_values(text, deid)
+        pictures = _picture_boxes(page, deid, where)
+        boxes, runs = _text_boxes(textpage, found, redrawn=bool(pictures))
     finally:
         textpage.close()
-    return _ocr_boxes(page, deid, where), True
+    return boxes + (pictures or []), runs, "text" if pictures is None else "pictures"
 
 
-def _text_boxes(textpage: Any, text: str, deid: Deidentifier) -> list[Box]:
-    """Boxes over the values in a page's text layer: per line, the union of the boxes of
-    the characters a value spans."""
+def _text_values(
+    text: str, deid: Deidentifier
+) -> list[tuple[int, str, list[tuple[int, int, str]]]]:
+    """Each line of a page's text: its offset, its text and the values a rule replaces."""
     lines = []
     start = 0
     for k, ch in enumerate(text + "\n"):
@@ -147,25 +168,40 @@ def _text_boxes(textpage: Any, text: str, deid: Deidentifier) -> list[Box]:
                 lines.append((start, text[start:k]))
             start = k + 1
     deid.prefetch(t for _, t in lines)
+    return [(offset, line, deid.replacements(line)) for offset, line in lines]
+
+
+def _text_boxes(textpage: Any, found: list[Line], redrawn: bool) -> tuple[list[Box], list[Run]]:
+    """Boxes over the values of a page's text layer (per line, the union of the boxes of
+    the characters a value spans) and, if the page is redrawn (a value in its text, or
+    `redrawn`), its text as runs with the values replaced."""
+    if not redrawn and not any(reps for _, _, reps in found):
+        return [], []
     boxes: list[Box] = []
-    for offset, line in lines:
-        for a, b, _ in deid.replacements(line):
-            chars = [textpage.get_charbox(offset + i, loose=True) for i in range(a, b)]
-            chars = [c for c in chars if c[2] > c[0]]  # generated spaces have no box
-            if chars:
+    runs: list[Run] = []
+    for offset, line, reps in found:
+        chars: list[Box | None] = []
+        for i in range(len(line)):
+            c = textpage.get_charbox(offset + i, loose=True)
+            chars.append(c if c[2] > c[0] else None)  # generated spaces have no box
+        for a, b, _ in reps:
+            span = [c for c in chars[a:b] if c is not None]
+            if span:
                 boxes.append(
                     (
-                        min(c[0] for c in chars) - _MARGIN,
-                        min(c[1] for c in chars) - _MARGIN,
-                        max(c[2] for c in chars) + _MARGIN,
-                        max(c[3] for c in chars) + _MARGIN,
+                        min(c[0] for c in span) - _MARGIN,
+                        min(c[1] for c in span) - _MARGIN,
+                        max(c[2] for c in span) + _MARGIN,
+                        max(c[3] for c in span) + _MARGIN,
                     )
                 )
-    return boxes
+        runs += line_runs(line, chars, reps)
+    return boxes, runs
 
 
-def _ocr_boxes(page: Any, deid: Deidentifier, where: str) -> list[Box]:
-    """Boxes over the values OCR reads on a rendered page without text, in points."""
+def _ocr_boxes(page: Any, deid: Deidentifier, where: str) -> tuple[list[Box], list[Run]]:
+    """Boxes over the values OCR reads on the rendered page, in points, and the text it
+    read as runs with the values replaced."""
     import tempfile
 
     from tianping.privacy._image_deid import _boxes as pixel_boxes
@@ -185,18 +221,65 @@ def _ocr_boxes(page: Any, deid: Deidentifier, where: str) -> list[Box]:
     texts = [line_text(words) for words in lines]
     deid.prefetch(t for t, _ in texts)
     _, height = page.get_size()
+
+    def points(left: float, top: float, right: float, bottom: float) -> Box:
+        return (left / scale, height - bottom / scale, right / scale, height - top / scale)
+
     boxes: list[Box] = []
+    runs: list[Run] = []
     for words, (text, owner) in zip(lines, texts, strict=True):
-        for a, b, _ in deid.replacements(text):
-            for left, top, right, bottom in pixel_boxes(words, owner, a, b):
-                boxes.append(
-                    (left / scale, height - bottom / scale, right / scale, height - top / scale)
-                )
+        reps = deid.replacements(text)
+        for a, b, _ in reps:
+            boxes += [points(*box) for box in pixel_boxes(words, owner, a, b)]
+        chars: list[Box | None] = []
+        for i, k in enumerate(owner):
+            if k < 0:
+                chars.append(None)
+                continue
+            word = words[k]
+            step = (word.box[2] - word.box[0]) / len(word.text)  # OCR boxes words only
+            at = i - owner.index(k)
+            left = word.box[0] + step * at
+            chars.append(points(left, word.box[1], left + step, word.box[3]))
+        runs += line_runs(text, chars, reps)
+    return boxes, runs
+
+
+def _has_pictures(page: Any) -> bool:
+    import pypdfium2.raw as raw
+
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE]):
+        left, bottom, right, top = obj.get_bounds()
+        if right - left >= _MIN_PICTURE and top - bottom >= _MIN_PICTURE:
+            return True
+    return False
+
+
+def _picture_boxes(page: Any, deid: Deidentifier, where: str) -> list[Box] | None:
+    """Boxes over the values OCR reads in the pictures of a page that has text (rendered
+    with its text hidden, so values are not found twice); None where they are not read:
+    without Tesseract, or without a picture half an inch each way."""
+    import pypdfium2.raw as raw
+
+    from tianping.privacy._ocr import tesseract
+
+    if tesseract() is None or not _has_pictures(page):
+        return None
+    texts = list(page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT]))
+    modes = [raw.FPDFTextObj_GetTextRenderMode(t.raw) for t in texts]
+    for t in texts:
+        raw.FPDFTextObj_SetTextRenderMode(t.raw, raw.FPDF_TEXTRENDERMODE_INVISIBLE)
+    try:
+        boxes, _ = _ocr_boxes(page, deid, where)
+    finally:
+        for t, mode in zip(texts, modes, strict=True):
+            raw.FPDFTextObj_SetTextRenderMode(t.raw, mode)
     return boxes
 
 
-def _redrawn_page(out: Any, page: Any, boxes: list[Box]) -> Any:
-    """A new last page of `out`: `page` rendered, the boxes filled, at the page's size."""
+def _redrawn_page(out: Any, page: Any, boxes: list[Box], runs: list[Run], layer: TextLayer) -> Any:
+    """A new last page of `out`: `page` rendered, the boxes filled, at the page's size,
+    with `runs` as its invisible text."""
     import pypdfium2 as pdfium
     from PIL import ImageDraw
 
@@ -215,6 +298,7 @@ def _redrawn_page(out: Any, page: Any, boxes: list[Box]) -> Any:
     picture.set_bitmap(bitmap)
     picture.set_matrix(pdfium.PdfMatrix().scale(width, height))
     new.insert_obj(picture)
+    layer.write(new.raw, runs)
     new.gen_content()
     bitmap.close()
     return new
