@@ -1,0 +1,53 @@
+"""Paths as reports show them (`_shown.py`): values detection finds, and bare names in the
+paths of personal files, masked; other names left legible."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tianping.privacy._scan import scan_paths
+from tianping.privacy._shown import shown_path
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("员工档案/李娜/合同.pdf", "员工档案/李*/合同.pdf"),  # the folder names a person
+        ("张伟_简历.pdf", "张*_简历.pdf"),
+        ("王芳身份证正面.jpg", "王*身份证正面.jpg"),  # document words cut the name out
+        ("2024年张三工资条.xlsx", "2024年张*工资条.xlsx"),
+        ("欧阳娜娜的简历.docx", "欧阳**的简历.docx"),  # a compound surname
+        ("于敏简历.doc", "于*简历.doc"),  # 于 is a surname as well as a word
+        ("a.zip!简历/李雷.docx", "a.zip!简历/李*.docx"),  # archive members too
+        ("韩梅梅_11010519491231002X.jpg", "韩**_11**************2X.jpg"),  # an ID: a person
+        ("John_Smith_CV.pdf", "J***_S****_CV.pdf"),
+        ("Employee Records/Mary Jane Watson.docx", "Employee Records/M*** J*** W*****.docx"),
+        # no personal document named: words that start with a surname stay legible
+        ("方案.docx", "方案.docx"),
+        ("周报.xlsx", "周报.xlsx"),
+        ("张三_方案.docx", "张三_方案.docx"),
+        ("Annual_Report_2024.pdf", "Annual_Report_2024.pdf"),
+        ("客户名单.xlsx", "客户名单.xlsx"),
+        # in a personal folder, common document words are not names
+        ("简历/周报.docx", "简历/周报.docx"),
+        ("员工档案/高级方案.docx", "员工档案/高级方案.docx"),
+    ],
+)
+def test_shown_path(path: str, shown: str) -> None:
+    assert shown_path(path) == shown
+
+
+def test_bare_names_in_a_folder_of_personal_files_are_masked_in_reports(tmp_path: Path) -> None:
+    folder = tmp_path / "员工档案" / "李娜"
+    folder.mkdir(parents=True)
+    for name in ("张伟_简历.txt", "John_Smith_CV.txt", "方案.txt"):
+        (folder / name).write_text("电话 13912345678\n", encoding="utf-8")
+    report = scan_paths([tmp_path])
+    shown = report.model_dump_json()
+    for raw in ("李娜", "张伟", "John", "Smith"):
+        assert raw not in shown, raw
+    assert "李*" in shown and "张*_简历.txt" in shown and "J***_S****_CV.txt" in shown
+    assert "方案.txt" in shown  # a folder of personal files, but no name in this one
+    assert {f.path for f in report.files} == {str(p) for p in folder.iterdir()}  # raw inside
