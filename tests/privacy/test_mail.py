@@ -4,6 +4,9 @@ with their attachments read as the files they are."""
 
 from __future__ import annotations
 
+import base64
+import email
+import email.policy
 import mailbox
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -132,18 +135,26 @@ def test_mail_is_deidentified_with_its_attachments(tmp_path: Path) -> None:
     pol = parse_policy("types:\n  '*': {action: redact}\n")
     f = deid_path(src, out, pol).files[0]
     assert f.format == "mail" and f.records == 1
-    # the body, its HTML copy, the forwarded message; the workbook names its author
+    # the body, its HTML copy, the forwarded message; the workbook names its author; the
+    # sender's display name is a name
     assert f.replaced == {
         "cn_mobile": 3,
         "cn_resident_id": 1,
         "document_author": 1,
         "email": 2,
         "ipv4": 1,
+        "person_name_zh": 1,
     }
     assert [w.split(":")[0] for w in f.warnings] == ["scan.pdf"]
     headers, body, files = next(messages(out))
-    raw = out.read_bytes()  # the name stays, encoded as it was; the address goes
-    assert b"From: =?utf-8?b?5p2O6Zu3?= <[EMAIL]>" in raw and b"To: [EMAIL]" in raw
+    raw = out.read_bytes()  # name and address go; the header still parses
+    assert b'From: "[PERSON_NAME_ZH]" <EMAIL@invalid>' in raw and b"To: EMAIL@invalid" in raw
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    sender = parsed["From"]
+    assert not sender.defects
+    assert [(a.display_name, a.addr_spec) for a in sender.addresses] == [
+        ("[PERSON_NAME_ZH]", "EMAIL@invalid")
+    ]
     assert "[IPV4]" in headers and EMAIL.encode() not in raw
     assert MOBILE not in body and "王经理您好，我的手机 [CN_MOBILE]，请回电。" in body
     assert "tel:[CN_MOBILE]" in body
@@ -193,3 +204,52 @@ def test_a_mailbox_is_deidentified_message_by_message(tmp_path: Path) -> None:
     assert len(bodies) == 2 and all("[CN_MOBILE]" in b and MOBILE not in b for b in bodies)
     with pytest.raises(InputError, match="no columns"):
         deid_path(src, tmp_path / "x.mbox", parse_policy("columns:\n  a: {action: redact}\n"))
+
+
+def test_address_headers_names_and_addresses_stay_mail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Display names in From/To/Cc are people: scans read them (`names`), de-identification
+    replaces them, and a replaced address is written so the header still parses (a
+    pseudonym or mark at the reserved domain `invalid`); organisations stay; a subject in
+    encoded words is read decoded."""
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = "韩梅梅 <hmm@example.cn>"
+    msg["To"] = '"Lei, Li" <li@example.com>, Zhang San <zs@163.com>, 京东客服 <jd@jd.com>'
+    msg["Cc"] = "Alipay Service <service@alipay.com>"
+    msg["Subject"] = "x"
+    msg.set_content("ok")
+    src = tmp_path / "a.eml"
+    subject = base64.b64encode("回电 13812345678".encode()).decode()  # one encoded word
+    src.write_bytes(
+        msg.as_bytes().replace(b"Subject: x", f"Subject: =?utf-8?b?{subject}?=".encode())
+    )
+    assert b"13812345678" not in src.read_bytes()  # encoded in the source
+    rep, found = scan_one(src, ScanOptions())[0]
+    names = {c.column: c.types for c in rep.columns}["names"]
+    assert names == {"person_name_zh": 1, "person_name_en": 1}  # Lei, Li is not read as one
+    assert "韩梅梅" not in rep.model_dump_json() + "".join(f.model_dump_json() for f in found)
+    for action, mark in (("redact", "[EMAIL]"), ("pseudonymise", "EMAIL_"), ("mask", "***")):
+        out = tmp_path / f"{action}.eml"
+        pol = parse_policy(
+            f"key: {{env: TIANPING_TEST_KEY}}\ntypes:\n  '*': {{action: {action}}}\n"
+        )
+        monkeypatch.setenv("TIANPING_TEST_KEY", "k" * 20)
+        f = deid_path(src, out, pol).files[0]
+        assert f.replaced["person_name_zh"] == 1 and f.replaced["email"] == 5, action
+        assert f.replaced["cn_mobile"] == 1 and f.left == {}, action
+        parsed = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+        for header in ("From", "To", "Cc"):
+            value = parsed[header]
+            assert not value.defects, (action, header, str(value))
+            for a in value.addresses:
+                assert a.domain in ("invalid", "example.cn", "example.com", "163.com",
+                                    "jd.com", "alipay.com"), (action, a)  # fmt: skip
+                assert mark.strip("[]") in a.addr_spec or "*" in a.addr_spec, (action, a)
+        shown = {a.display_name for h in ("From", "To", "Cc") for a in parsed[h].addresses}
+        assert "韩梅梅" not in shown and "Zhang San" not in shown, action
+        assert {"京东客服", "Alipay Service", "Lei, Li"} <= shown, action
+        assert "13812345678" not in str(parsed["Subject"]), action

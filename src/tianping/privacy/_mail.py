@@ -24,7 +24,17 @@ from pathlib import Path, PurePosixPath
 
 from tianping.errors import InputError
 
-__all__ = ["MAX_MESSAGE_BYTES", "attachments", "leaves", "messages", "part_text"]
+__all__ = [
+    "ADDRESS_HEADERS",
+    "MAX_MESSAGE_BYTES",
+    "address_names",
+    "attachments",
+    "display_names",
+    "leaves",
+    "messages",
+    "name_context",
+    "part_text",
+]
 
 MAX_MESSAGE_BYTES = 256 << 20  # a message past this is refused (a mailbox is read by message)
 
@@ -59,6 +69,46 @@ STRUCTURE = frozenset(
      "in-reply-to", "references", "dkim-signature", "arc-seal", "arc-message-signature",
      "domainkey-signature", "x-google-dkim-signature", "thread-index"}
 )  # fmt: skip
+
+
+# headers that list people: the display name of each address is a person's (or an
+# organisation's) name, which detection reads after `name_context`
+ADDRESS_HEADERS = frozenset(
+    {"from", "to", "cc", "bcc", "reply-to", "sender", "resent-from", "resent-to", "resent-cc",
+     "resent-bcc", "resent-sender", "disposition-notification-to", "return-receipt-to"}
+)  # fmt: skip
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
+def name_context(name: str) -> str:
+    """The words detection reads a name after: 姓名： for Chinese, Name: for others."""
+    return "姓名：" if _HAN.search(name) else "Name: "
+
+
+# a display name: quoted ("Li, Lei") or bare words, before an address in angle brackets
+_DISPLAY = re.compile(r'(?:^|,)\s*(?:"((?:[^"\\]|\\.)*)"|([^",<>@]*[^",<>@\s]))\s*<')
+
+
+def display_names(value: str) -> list[tuple[int, int]]:
+    """(start, end) of each display name in a decoded address header's value."""
+    spans = []
+    for m in _DISPLAY.finditer(value):
+        group = 1 if m.group(1) is not None else 2
+        start, end = m.span(group)
+        if value[start:end].strip():
+            spans.append((start, end))
+    return spans
+
+
+def address_names(headers: str) -> str:
+    """The display names of a message's address headers (`headers` as `messages` gives
+    them), a line each, each after `name_context`: the `names` column of mail scans."""
+    lines = []
+    for line in headers.split("\n"):
+        key, sep, value = line.partition(": ")
+        if sep and key.lower() in ADDRESS_HEADERS:
+            lines += [name_context(value[a:b]) + value[a:b] for a, b in display_names(value)]
+    return "\n".join(lines)
 
 
 def _read(msg: Message) -> tuple[str, str, list[tuple[str, bytes]]]:

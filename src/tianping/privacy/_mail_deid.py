@@ -18,6 +18,7 @@ import email.policy
 import io
 import mailbox
 import quopri
+import re
 import tempfile
 from collections.abc import Callable
 from email.generator import BytesGenerator
@@ -145,20 +146,68 @@ def _replaced(text: str, deid: Deidentifier) -> str:
 
 def _headers(msg: Message, deid: Deidentifier) -> None:
     """Each header whose decoded value holds PI, written again (encoded where it must be);
-    the others keep their source bytes."""
+    the others keep their source bytes. In address headers the display names are read as
+    names, and an address replaced by what is not one is written as one (`_as_address`),
+    so the header still parses."""
     store: list[tuple[str, object]] = msg._headers  # type: ignore[attr-defined]  # in place: order kept
-    from tianping.privacy._mail import STRUCTURE
+    from tianping.privacy._mail import ADDRESS_HEADERS, STRUCTURE
 
     for i, (name, value) in enumerate(store):
         if name.lower() in STRUCTURE:
             continue
-        try:
-            text = str(value)
+        try:  # decoded: the store holds the source text, =?utf-8?b?…?= words and all
+            text = str(msg.policy.header_fetch_parse(name, value))  # type: ignore[arg-type]
         except (UnicodeError, LookupError):
             continue
-        new = _replaced(text, deid)
+        if name.lower() in ADDRESS_HEADERS:
+            new = _address_header(text, deid)
+        else:
+            new = _replaced(text, deid)
         if new != text:
             store[i] = msg.policy.header_store_parse(name, new)
+
+
+def _address_header(text: str, deid: Deidentifier) -> str:
+    from tianping.privacy._mail import display_names, name_context
+
+    edits = [
+        (a, b, _as_address(new) if "@" in text[a:b] else new)
+        for a, b, new in deid.replacements(text)
+    ]
+    for start, end in display_names(text):
+        if any(a < end and start < b for a, b, _ in edits):
+            continue
+        context = name_context(text[start:end])
+        shift = len(context)
+        for a, b, new in deid.replacements(context + text[start:end]):
+            if a >= shift:  # within the name
+                quoted = start > 0 and text[start - 1] == '"'
+                edits.append((start + a - shift, start + b - shift, _phrase(new, quoted)))
+    for a, b, new in sorted(edits, reverse=True):
+        text = text[:a] + new + text[b:]
+    return text
+
+
+_ATEXT = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
+
+
+def _as_address(new: str) -> str:
+    """A replaced e-mail address as an address still: a pseudonym or a redaction mark
+    (EMAIL_3f…, [EMAIL]) becomes a local part at the reserved domain `invalid` (RFC 2606),
+    so mail software reads the header; a masked address (z***@163.com) stays as it is."""
+    local, at, domain = new.rpartition("@")
+    if at and local and not _ATEXT.search(local) and re.fullmatch(r"[A-Za-z0-9.*-]+", domain):
+        return new
+    return (_ATEXT.sub("_", new).strip("._") or "redacted") + "@invalid"
+
+
+def _phrase(new: str, quoted: bool) -> str:
+    """A replaced display name that stays one: quoted where it has RFC 5322 specials,
+    escaped inside the quotes it stands in."""
+    escaped = new.replace("\\", "\\\\").replace('"', '\\"')
+    if quoted:
+        return escaped
+    return f'"{escaped}"' if re.search(r'[()<>\[\]:;@\\,."]', new) else new
 
 
 def _set_text(part: Message, text: str) -> None:

@@ -939,8 +939,10 @@ def _read_office(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> It
 
 
 def _read_mail(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
-    """Each message's headers and body text, a message a row (`headers`, `body`); the
-    attachments are scanned as files of their own (`scan_one`)."""
+    """Each message's headers and body text, a message a row (`headers`, `body`), and the
+    display names of its senders and recipients (`names`, each read as a name after a
+    context word: the header says it is one); the attachments are scanned as files of
+    their own (`scan_one`)."""
     from tianping.privacy._mail import messages
 
     heads: list[str] = []
@@ -957,10 +959,13 @@ def _read_mail(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iter
 
 def _mail_batch(heads: list[str], bodies: list[str], rep: FileReport) -> Batch:
     """Messages as one batch, rows from `rep.rows` on (which it moves past them)."""
+    from tianping.privacy._mail import address_names
+
     start, rep.rows = rep.rows, rep.rows + len(heads)
     data: dict[str | None, pl.Series] = {
         "headers": pl.Series("headers", heads),
         "body": pl.Series("body", bodies),
+        "names": pl.Series("names", [address_names(h) for h in heads], dtype=pl.String),
     }
     return start, data, None
 
