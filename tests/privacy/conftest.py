@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,3 +129,24 @@ def customer_db(pi_db_url: str) -> tuple[str, list[dict[str, str]]]:
         conn.execute(sa.text("CREATE VIEW callbook AS SELECT name, phone, note FROM customers"))
     engine.dispose()
     return pi_db_url, rows
+
+
+OCR_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+@pytest.fixture(scope="session")
+def tesseract() -> str:
+    """Tesseract with its Chinese data and a CJK font, installed from Debian if missing."""
+    have = shutil.which("tesseract") and OCR_FONT.exists()
+    if not have and shutil.which("apt-get") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for args in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q",
+                     "tesseract-ocr", "tesseract-ocr-chi-sim", "fonts-wqy-microhei"]):  # fmt: skip
+            subprocess.run(args, env=env, capture_output=True, timeout=600, check=False)
+    binary = shutil.which("tesseract")
+    if binary is None or not OCR_FONT.exists():
+        pytest.skip("Tesseract OCR (tesseract-ocr, tesseract-ocr-chi-sim) could not be installed")
+    langs = subprocess.run([binary, "--list-langs"], capture_output=True, text=True).stdout
+    if "chi_sim" not in langs:
+        pytest.skip("Tesseract's Chinese data (tesseract-ocr-chi-sim) is not installed")
+    return binary

@@ -6,9 +6,6 @@ text layer, and as a picture pasted into a Word file."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,24 +15,6 @@ from tianping.privacy._scan import ScanOptions, scan_file, scan_one
 ID, MOBILE, EMAIL = "11010519491231002X", "13812345678", "li.lei@example.com"
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 LINES = ["姓名 王小明  性别 男", f"公民身份号码 {ID}", f"手机 {MOBILE}", f"Email: {EMAIL}"]
-
-
-@pytest.fixture(scope="session")
-def tesseract() -> str:
-    """Tesseract with its Chinese data and a CJK font, installed from Debian if missing."""
-    have = shutil.which("tesseract") and FONT.exists()
-    if not have and shutil.which("apt-get") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for args in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q",
-                     "tesseract-ocr", "tesseract-ocr-chi-sim", "fonts-wqy-microhei"]):  # fmt: skip
-            subprocess.run(args, env=env, capture_output=True, timeout=600, check=False)
-    binary = shutil.which("tesseract")
-    if binary is None or not FONT.exists():
-        pytest.skip("Tesseract OCR (tesseract-ocr, tesseract-ocr-chi-sim) could not be installed")
-    langs = subprocess.run([binary, "--list-langs"], capture_output=True, text=True).stdout
-    if "chi_sim" not in langs:
-        pytest.skip("Tesseract's Chinese data (tesseract-ocr-chi-sim) is not installed")
-    return binary
 
 
 def _card(path: Path) -> Path:

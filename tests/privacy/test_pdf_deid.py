@@ -318,7 +318,7 @@ def test_a_picture_on_a_page_with_text_is_read_by_ocr(tmp_path: Path) -> None:
     out = tmp_path / "clean.pdf"
     f = deid_path(src, out, POLICY).files[0]
     assert f.replaced == {"cn_resident_id": 1} and f.left == {}
-    assert any("pictures read by OCR" in w for w in f.warnings)
+    assert any("pictures read (OCR, faces)" in w for w in f.warnings)
     assert _text(out, 0) == _text(src, 0)  # the text had no PI: the layer is the text
     # the ID in the picture: 0.15 mm a pixel from (10 mm, 40 mm); about pixels 330-710
     # across and 75-110 down, after the label; the label is not covered

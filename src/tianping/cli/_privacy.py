@@ -85,7 +85,10 @@ def scan(
         bool,
         typer.Option(
             "--ocr",
-            help="Read text in images and scanned PDF pages with Tesseract OCR / 识别图片文字",
+            help=(
+                "Read images and scanned PDF pages: text with Tesseract OCR, faces with "
+                "OpenCV (tianping[faces]) / 识别图片文字与人脸"
+            ),
         ),
     ] = False,
 ) -> None:

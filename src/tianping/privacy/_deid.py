@@ -1662,11 +1662,23 @@ def _deid_image(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
         for m in deid.matches(line):
             if deid.acts_on(m.pi_type):
                 deid.left.setdefault("ocr", Counter())[m.pi_type] += 1
-    rep.left = deid.left_report()
     rep.warnings = [
-        "read by OCR: text it did not read (handwriting, low contrast) was not checked, and "
-        "faces and photos are not covered / 经 OCR 识别：未识别的文字与人脸照片未处理"
+        "read by OCR: text it did not read (handwriting, low contrast) was not checked / "
+        "经 OCR 识别：未识别的文字未处理"
     ]
+    if deid.acts_on("face_image"):
+        from tianping.privacy._faces import FACES_ADVICE, available, faces_in
+
+        if available():
+            if faces := faces_in(out):
+                deid.left.setdefault("faces", Counter())["face_image"] += len(faces)
+            rep.warnings.append(
+                "faces found by OpenCV's detector: a face turned away or covered can be "
+                "missed / 人脸由 OpenCV 检测，侧转或遮挡的人脸可能漏检"
+            )
+        else:
+            rep.warnings.append(FACES_ADVICE)
+    rep.left = deid.left_report()
     deid._cache.clear()
     return rep
 

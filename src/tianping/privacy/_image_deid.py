@@ -7,9 +7,11 @@ photo whose EXIF says the camera was turned is read, redacted and written uprigh
 orientation tag dropped), so it shows as before.
 
 Boxes come from Tesseract's word boxes (`_ocr.py`): a value that is part of a word covers
-that part of it, in proportion to its characters, with a small margin. What OCR does not
-read (handwriting, a face, a photo on the card) is not found; the report says OCR was the
-reader, and a scan of the result checks what OCR still reads.
+that part of it, in proportion to its characters, with a small margin. Faces (biometric,
+PIPL Art. 28: the photo on an ID card) are found by OpenCV where `tianping[faces]` is
+installed (`_faces.py`) and covered whole, counted as `face_image`. What neither reads
+(handwriting, a face turned away) is not found; the report says so, and a scan of the
+result checks what OCR and the face detector still find.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier) -> int:
         img = ImageOps.exif_transpose(img)
         img.format = fmt_before
     fmt = img.format or src.suffix.lstrip(".").upper()
+    boxes += _face_boxes(img, deid)
     if boxes:
         draw = ImageDraw.Draw(img)
         if img.mode == "P":
@@ -81,6 +84,22 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier) -> int:
             )
     img.save(tmp, format=fmt, **_save_options(img, fmt))
     return len(lines)
+
+
+def _face_boxes(img: Any, deid: Deidentifier) -> list[tuple[int, int, int, int]]:
+    """Boxes over the faces in the upright image, a tenth wider each way (hair, ears,
+    chin), where a rule acts on `face_image` and OpenCV is installed; counted."""
+    from tianping.privacy._faces import available, faces_in_image
+
+    if not deid.acts_on("face_image") or not available():
+        return []
+    out = []
+    for left, top, right, bottom in faces_in_image(img):
+        dx, dy = (right - left) // 10, (bottom - top) // 10
+        out.append((left - dx, top - dy, right + dx, bottom + dy))
+    if out:
+        deid.counts["face_image"] += len(out)
+    return out
 
 
 def _boxes(

@@ -163,8 +163,16 @@ def upright(path: Path) -> Iterator[Path]:
 _MIN_PIXELS = 16  # fewer pixels each way than a line of readable text
 
 
-def ocr_pdf_images(page: object, where: str) -> Iterator[str]:
-    """The lines OCR reads in the images of one pypdf page (a scanned page is one image)."""
+def ocr_pdf_images(
+    page: object, where: str, faces: list[tuple[int, int, int, int]] | None = None
+) -> Iterator[str]:
+    """The lines OCR reads in the images of one pypdf page (a scanned page is one image);
+    with a `faces` list and OpenCV installed, the faces in them are added to it (boxes in
+    each image's pixels)."""
+    if faces is not None:
+        from tianping.privacy._faces import available
+
+        faces = faces if available() else None
     try:
         images = list(getattr(page, "images", []))
     except ImportError:  # pypdf decodes some image filters with Pillow
@@ -174,6 +182,10 @@ def ocr_pdf_images(page: object, where: str) -> Iterator[str]:
             pil = getattr(image, "image", None)
             if pil is not None and min(pil.size) < _MIN_PIXELS:  # an icon, a rule, a dot
                 continue
+            if faces is not None and pil is not None:
+                from tianping.privacy._faces import faces_in_image
+
+                faces += faces_in_image(pil)
             name = Path(getattr(image, "name", "") or f"image{k}.png").name
             target = Path(tmp) / f"{k}-{name}"
             target.write_bytes(image.data)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 from xml.etree import ElementTree
@@ -284,12 +284,17 @@ def pdf_attachments(path: Path) -> Iterator[tuple[str, Path]]:
                 shutil.rmtree(target.parent, ignore_errors=True)
 
 
-def pdf_pages(path: Path, ocr: bool = False) -> Iterator[tuple[str, list[str]]]:
+def pdf_pages(
+    path: Path,
+    ocr: bool = False,
+    on_faces: Callable[[int, list[tuple[int, int, int, int]]], None] | None = None,
+) -> Iterator[tuple[str, list[str]]]:
     """(`page3`, its text lines) for each page of a PDF with a text layer, then
     (`page3-notes`, its comments and form values) where it has any, and (`bookmarks`,
     their titles); with `ocr`, a page without text gives the lines OCR reads in its images,
     and a page with text gives them as `page3-pictures` (a photographed ID card in a
-    contract; a page de-identification redrew, checked as it is seen).
+    contract; a page de-identification redrew, checked as it is seen). `on_faces(page,
+    boxes)`: with `ocr` and OpenCV, the faces in each page's pictures.
     InputError for a PDF pypdf cannot open, one encrypted with a password, or no pypdf."""
     try:
         from pypdf import PdfReader
@@ -308,7 +313,10 @@ def pdf_pages(path: Path, ocr: bool = False) -> Iterator[tuple[str, list[str]]]:
             if ocr:
                 from tianping.privacy._ocr import ocr_pdf_images
 
-                seen = list(ocr_pdf_images(page, f"{path} page {k}"))
+                faces: list[tuple[int, int, int, int]] | None = [] if on_faces else None
+                seen = list(ocr_pdf_images(page, f"{path} page {k}", faces))
+                if on_faces is not None and faces is not None:
+                    on_faces(k, faces)
                 if not any(line.strip() for line in lines):
                     lines, seen = seen, []
             yield f"page{k}", lines

@@ -100,9 +100,14 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
         said.append(f"pages {_ranges(by_ocr)}: no text layer, read by OCR / 无文字层，经 OCR 识别")
     if pictures:
         said.append(
-            f"pages {_ranges(pictures)}: pictures read by OCR as well as the text / "
-            "页面中的图片经 OCR 识别"
+            f"pages {_ranges(pictures)}: pictures read (OCR, faces) as well as the text / "
+            "页面中的图片经识别（文字、人脸）"
         )
+    if deid.acts_on("face_image"):
+        from tianping.privacy._faces import FACES_ADVICE, available
+
+        if not available():
+            said.append(FACES_ADVICE)
     return pages, said
 
 
@@ -199,25 +204,31 @@ def _text_boxes(textpage: Any, found: list[Line], redrawn: bool) -> tuple[list[B
     return boxes, runs
 
 
-def _ocr_boxes(page: Any, deid: Deidentifier, where: str) -> tuple[list[Box], list[Run]]:
-    """Boxes over the values OCR reads on the rendered page, in points, and the text it
-    read as runs with the values replaced."""
+def _ocr_boxes(
+    page: Any, deid: Deidentifier, where: str, read_text: bool = True
+) -> tuple[list[Box], list[Run]]:
+    """Boxes over the values OCR reads on the rendered page (with `read_text`) and over the
+    faces on it (with OpenCV, where a rule acts on them), in points, and the text read as
+    runs with the values replaced."""
     import tempfile
 
     from tianping.privacy._image_deid import _boxes as pixel_boxes
+    from tianping.privacy._image_deid import _face_boxes
     from tianping.privacy._ocr import line_text, ocr_lines, tesseract
 
-    if tesseract() is None:
+    if read_text and tesseract() is None:
         raise InputError(
             f"{where}: no text layer (a scan); reading it needs Tesseract OCR "
             "(apt-get install tesseract-ocr tesseract-ocr-chi-sim) / 扫描页需 OCR"
         )
     scale = DPI / 72
     image = page.render(scale=scale).to_pil()
-    with tempfile.TemporaryDirectory(prefix="tianping-pdf-") as tmp:
-        png = Path(tmp) / "page.png"
-        image.save(png)
-        lines = ocr_lines(png)
+    lines = []
+    if read_text:
+        with tempfile.TemporaryDirectory(prefix="tianping-pdf-") as tmp:
+            png = Path(tmp) / "page.png"
+            image.save(png)
+            lines = ocr_lines(png)
     texts = [line_text(words) for words in lines]
     deid.prefetch(t for t, _ in texts)
     _, height = page.get_size()
@@ -225,7 +236,7 @@ def _ocr_boxes(page: Any, deid: Deidentifier, where: str) -> tuple[list[Box], li
     def points(left: float, top: float, right: float, bottom: float) -> Box:
         return (left / scale, height - bottom / scale, right / scale, height - top / scale)
 
-    boxes: list[Box] = []
+    boxes: list[Box] = [points(*box) for box in _face_boxes(image, deid)]
     runs: list[Run] = []
     for words, (text, owner) in zip(lines, texts, strict=True):
         reps = deid.replacements(text)
@@ -256,21 +267,24 @@ def _has_pictures(page: Any) -> bool:
 
 
 def _picture_boxes(page: Any, deid: Deidentifier, where: str) -> list[Box] | None:
-    """Boxes over the values OCR reads in the pictures of a page that has text (rendered
-    with its text hidden, so values are not found twice); None where they are not read:
-    without Tesseract, or without a picture half an inch each way."""
+    """Boxes over the values OCR reads and the faces in the pictures of a page that has
+    text (rendered with its text hidden, so values are not found twice); None where they
+    are not read: without Tesseract or OpenCV, or without a picture half an inch each way."""
     import pypdfium2.raw as raw
 
+    from tianping.privacy._faces import available
     from tianping.privacy._ocr import tesseract
 
-    if tesseract() is None or not _has_pictures(page):
+    ocr = tesseract() is not None
+    faces = available() and deid.acts_on("face_image")
+    if not (ocr or faces) or not _has_pictures(page):
         return None
     texts = list(page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT]))
     modes = [raw.FPDFTextObj_GetTextRenderMode(t.raw) for t in texts]
     for t in texts:
         raw.FPDFTextObj_SetTextRenderMode(t.raw, raw.FPDF_TEXTRENDERMODE_INVISIBLE)
     try:
-        boxes, _ = _ocr_boxes(page, deid, where)
+        boxes, _ = _ocr_boxes(page, deid, where, read_text=ocr)
     finally:
         for t, mode in zip(texts, modes, strict=True):
             raw.FPDFTextObj_SetTextRenderMode(t.raw, mode)

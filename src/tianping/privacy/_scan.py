@@ -127,6 +127,9 @@ class FileReport(BaseModel):
     columns: list[ColumnReport] = Field(default_factory=list)
     _read: int = PrivateAttr(0)  # bytes of the file the reader has consumed (for progress)
     _sent: int = PrivateAttr(0)  # of which reported to on_bytes
+    # faces (not text): (column, row, box in pixels) found, and pictures looked at a column
+    _faces: list[tuple[str, int, tuple[int, int, int, int]]] = PrivateAttr(default_factory=list)
+    _pictures: Counter[str] = PrivateAttr(default_factory=Counter)
 
     @field_serializer("path")
     def _shown_path(self, path: str) -> str:  # a file named after a person: masked
@@ -921,7 +924,13 @@ def _read_office(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> It
     from tianping.privacy._office import paragraphs, pdf_pages
 
     pdf = rep.format == "pdf"
-    parts = list(pdf_pages(path, opts.ocr) if pdf else paragraphs(path, rep.format))
+    on_faces = None
+    if pdf and opts.ocr and _wants_faces(opts):
+
+        def on_faces(page: int, boxes: list[tuple[int, int, int, int]]) -> None:
+            _faces_seen(rep, "faces", page, boxes)
+
+    parts = list(pdf_pages(path, opts.ocr, on_faces) if pdf else paragraphs(path, rep.format))
     if pdf and parts and not any(line.strip() for _, p in parts for line in p):
         rep.note(
             None,
@@ -971,13 +980,55 @@ def _mail_batch(heads: list[str], bodies: list[str], rep: FileReport) -> Batch:
 
 
 def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
-    """The lines OCR reads in an image, a line a row (column `ocr`)."""
+    """The lines OCR reads in an image, a line a row (column `ocr`), and the faces in it
+    (column `faces`, row 1) where OpenCV is installed."""
     from tianping.privacy._ocr import ocr_image
 
     lines = ocr_image(path)
     rep.rows = len(lines)
+    if _wants_faces(opts):
+        from tianping.privacy._faces import FACES_ADVICE, available, faces_in
+
+        if available():
+            _faces_seen(rep, "faces", 1, faces_in(path))
+        else:
+            rep.note(None, FACES_ADVICE)
     if lines:
         yield 0, {"ocr": pl.Series("ocr", lines, dtype=pl.String)}, None
+
+
+def _wants_faces(opts: ScanOptions) -> bool:
+    return opts.types is None or "face_image" in opts.types
+
+
+def _faces_seen(
+    rep: FileReport, column: str, row: int, boxes: list[tuple[int, int, int, int]]
+) -> None:
+    rep._pictures[column] += 1
+    rep._faces += [(column, row, box) for box in boxes]
+
+
+def _record_faces(rep: FileReport, examples: list[Finding], opts: ScanOptions) -> None:
+    """The faces a reader found, as findings of `face_image` (biometric, Art. 28): counted
+    in the file's and its column's totals, the first few kept as examples whose preview
+    is the face's place, never its pixels."""
+    for column, looked in rep._pictures.items():
+        faces = [(row, box) for col, row, box in rep._faces if col == column]
+        cr = ColumnReport(column=column, values_scanned=looked)
+        if faces:
+            cr.values_with_pi = len({row for row, _ in faces})
+            cr.types = {"face_image": len(faces)}
+            cr.label = "face_image"
+            rep.counts["face_image"] = rep.counts.get("face_image", 0) + len(faces)
+            rep.sensitive += len(faces)
+        rep.columns.append(cr)
+        for row, (left, top, right, bottom) in faces[: opts.max_examples]:
+            shown = f"[face {right - left}x{bottom - top} px at {left},{top}]"
+            face = Finding(
+                file=rep.path, row=row, column=column, start=0, end=0, pi_type="face_image",
+                pipl_class="sensitive", category="biometric", confidence=0.8, preview=shown,
+            )  # fmt: skip
+            examples.append(face)
 
 
 _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batch]]] = {
@@ -1002,8 +1053,8 @@ def _has_fastexcel() -> bool:
 
 
 _IMAGE_ADVICE = (
-    "an image: not read; scan with --ocr to read its text (needs Tesseract OCR) / "
-    "图片未读取，可加 --ocr 识别文字"
+    "an image: not read; scan with --ocr to read its text (needs Tesseract OCR) and "
+    "faces / 图片未读取，可加 --ocr 识别文字与人脸"
 )
 
 
@@ -1104,6 +1155,7 @@ def scan_file(
                 _scan_batches(batches, rep, examples, opts, pool, 2 * threads)
         else:
             _scan_batches(batches, rep, examples, opts)
+        _record_faces(rep, examples, opts)
     except Exception as exc:  # one bad file must not stop the run
         rep.status = "error"
         rep.message = _safe_message(exc)

@@ -111,6 +111,8 @@ PI_TYPES: dict[str, PIType] = {
         _t("person_name_en", "英文姓名", "English person name", "identity", structured=False),
         _t("address_zh", "中文地址", "Chinese address", "location", structured=False),
         _t("address_en", "英文地址", "English address", "location", structured=False),
+        # found in images by `_faces.py`, not in text
+        _t("face_image", "人脸图像", "face image", "biometric", "biometric", structured=False),
     )
 }
 

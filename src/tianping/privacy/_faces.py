@@ -1,0 +1,105 @@
+"""Faces in images: a photographed ID card, a staff photo, a scanned application form.
+
+A face image is biometric information, sensitive under PIPL Art. 28, and OCR cannot see
+it. Faces are found with OpenCV's Haar cascades (the frontal and profile models that ship
+inside opencv-python-headless, `tianping[faces]`; no download, CPU only): Viola-Jones
+detection, which finds upright faces of about 24 pixels and up and misses faces turned
+far away, covered or drawn; a box must be mostly mid tones, as a photograph is (text
+sometimes looks like a face to the cascades), so a face in a black-and-white (1-bit) scan
+is missed too. The image is read upright (EXIF orientation applied) as OCR
+reads it, so boxes land where a viewer sees the face.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FACES_ADVICE", "available", "faces_in", "faces_in_image"]
+
+FACES_ADVICE = (
+    "faces not checked: install tianping[faces] (OpenCV) / 未检测人脸：需安装 tianping[faces]"
+)
+_MIN_SIDE = 24  # pixels: the cascades' own window
+_MID_TONES = 0.3  # share of grey pixels (not near black or white) a face's box must have
+
+
+@functools.cache
+def available() -> bool:
+    """Whether OpenCV is installed (the `faces` extra)."""
+    try:
+        import cv2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def _cascades() -> tuple[Any, Any]:
+    import cv2
+
+    root = Path(cv2.data.haarcascades)  # type: ignore[attr-defined]
+    frontal = cv2.CascadeClassifier(str(root / "haarcascade_frontalface_default.xml"))
+    profile = cv2.CascadeClassifier(str(root / "haarcascade_profileface.xml"))
+    if frontal.empty() or profile.empty():
+        raise RuntimeError(f"OpenCV's face models are missing under {root}")
+    return frontal, profile
+
+
+def faces_in(path: Path) -> list[tuple[int, int, int, int]]:
+    """The faces in the image at `path`, as boxes (left, top, right, bottom) in pixels of
+    the upright image."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as img:
+        return faces_in_image(ImageOps.exif_transpose(img))
+
+
+def faces_in_image(img: Any) -> list[tuple[int, int, int, int]]:
+    """The faces in a Pillow image, as `faces_in` gives them."""
+    import cv2
+    import numpy as np
+
+    gray = np.asarray(img.convert("L"))
+    if min(gray.shape) < _MIN_SIDE:
+        return []
+    side = max(_MIN_SIDE, min(gray.shape) // 40)  # smaller than this is noise, not a face
+    frontal, profile = _cascades()
+    found = [tuple(int(v) for v in box) for box in frontal.detectMultiScale(
+        gray, scaleFactor=1.1, minNeighbors=6, minSize=(side, side)
+    )]  # fmt: skip
+    width = gray.shape[1]
+    for flipped, g in ((False, gray), (True, cv2.flip(gray, 1))):  # profiles both ways
+        for x, y, w, h in profile.detectMultiScale(
+            g, scaleFactor=1.1, minNeighbors=6, minSize=(side, side)
+        ):
+            found.append((width - x - w if flipped else int(x), int(y), int(w), int(h)))
+    # the cascades see faces in lines of text now and then; a photograph is mostly mid
+    # tones where rendered text is black on white (measured: 0.79-0.82 against 0.07-0.09)
+    return _merged(
+        [(x, y, x + w, y + h) for x, y, w, h in found if _photographic(gray[y : y + h, x : x + w])]
+    )
+
+
+def _photographic(region: Any) -> bool:
+    return bool(((region > 40) & (region < 215)).mean() >= _MID_TONES)
+
+
+def _merged(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """One box per face: boxes that overlap by more than a third of the smaller are one."""
+    out: list[tuple[int, int, int, int]] = []
+    for box in sorted(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True):
+        for k, kept in enumerate(out):
+            iw = min(box[2], kept[2]) - max(box[0], kept[0])
+            ih = min(box[3], kept[3]) - max(box[1], kept[1])
+            small = min(
+                (box[2] - box[0]) * (box[3] - box[1]), (kept[2] - kept[0]) * (kept[3] - kept[1])
+            )
+            if iw > 0 and ih > 0 and iw * ih * 3 > small:
+                out[k] = (min(box[0], kept[0]), min(box[1], kept[1]),
+                          max(box[2], kept[2]), max(box[3], kept[3]))  # fmt: skip
+                break
+        else:
+            out.append(box)
+    return sorted(out)
