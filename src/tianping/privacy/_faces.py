@@ -58,28 +58,65 @@ def faces_in(path: Path) -> list[tuple[int, int, int, int]]:
 
 def faces_in_image(img: Any) -> list[tuple[int, int, int, int]]:
     """The faces in a Pillow image, as `faces_in` gives them."""
-    import cv2
     import numpy as np
 
     gray = np.asarray(img.convert("L"))
     if min(gray.shape) < _MIN_SIDE:
         return []
     side = max(_MIN_SIDE, min(gray.shape) // 40)  # smaller than this is noise, not a face
-    frontal, profile = _cascades()
-    found = [tuple(int(v) for v in box) for box in frontal.detectMultiScale(
-        gray, scaleFactor=1.1, minNeighbors=6, minSize=(side, side)
-    )]  # fmt: skip
-    width = gray.shape[1]
-    for flipped, g in ((False, gray), (True, cv2.flip(gray, 1))):  # profiles both ways
-        for x, y, w, h in profile.detectMultiScale(
-            g, scaleFactor=1.1, minNeighbors=6, minSize=(side, side)
-        ):
-            found.append((width - x - w if flipped else int(x), int(y), int(w), int(h)))
+    found: list[tuple[int, int, int, int]] = []
+    for x0, y0, x1, y1 in _photo_regions(gray, side):
+        found += [(x + x0, y + y0, w, h) for x, y, w, h in _detect(gray[y0:y1, x0:x1], side)]
     # the cascades see faces in lines of text now and then; a photograph is mostly mid
     # tones where rendered text is black on white (measured: 0.79-0.82 against 0.07-0.09)
     return _merged(
         [(x, y, x + w, y + h) for x, y, w, h in found if _photographic(gray[y : y + h, x : x + w])]
     )
+
+
+def _photo_regions(gray: Any, side: int) -> list[tuple[int, int, int, int]]:
+    """The parts of an image worth a face search: runs of 16-pixel blocks that are mostly
+    mid tones, joined, with a block of margin (a page of text has few; the cascades cost
+    about a second on a text page at 150 dpi and a hundredth on its photo regions)."""
+    import cv2
+    import numpy as np
+
+    height, width = gray.shape
+    block = 16
+    mid = ((gray > 40) & (gray < 215)).astype(np.uint8) * 255
+    share = cv2.resize(mid, (max(1, width // block), max(1, height // block)),
+                       interpolation=cv2.INTER_AREA)  # fmt: skip
+    mask = (share >= _MID_TONES * 255).astype(np.uint8)
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # a face's dark hair, a white collar
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    sx, sy = width / mask.shape[1], height / mask.shape[0]
+    out = []
+    for x, y, w, h, _area in stats[1:n]:
+        x0, y0 = max(0, int((x - 1) * sx)), max(0, int((y - 1) * sy))
+        x1, y1 = min(width, int((x + w + 1) * sx)), min(height, int((y + h + 1) * sy))
+        if x1 - x0 >= side and y1 - y0 >= side:
+            out.append((x0, y0, x1, y1))
+    return out
+
+
+def _detect(gray: Any, side: int) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) of the frontal faces and of the profiles facing either way."""
+    import cv2
+
+    frontal, profile = _cascades()
+    found = [
+        (int(x), int(y), int(w), int(h))
+        for x, y, w, h in frontal.detectMultiScale(
+            gray, scaleFactor=1.1, minNeighbors=6, minSize=(side, side)
+        )
+    ]
+    width = gray.shape[1]
+    for flipped, g in ((False, gray), (True, cv2.flip(gray, 1))):
+        for x, y, w, h in profile.detectMultiScale(
+            g, scaleFactor=1.1, minNeighbors=6, minSize=(side, side)
+        ):
+            found.append((width - int(x) - int(w) if flipped else int(x), int(y), int(w), int(h)))
+    return found
 
 
 def _photographic(region: Any) -> bool:
