@@ -145,3 +145,44 @@ def test_without_opencv_the_report_says_faces_were_not_checked(
     f = deid_path(card, tmp_path / "clean.png", POLICY).files[0]
     assert "face_image" not in f.replaced
     assert any("faces not checked" in w for w in f.warnings)
+
+
+def test_pictures_in_word_files_are_covered(photo: Path, tmp_path: Path, tesseract: str) -> None:
+    """A Word file with an ID card's photo pasted in: the picture's ID number, name and
+    face are covered inside the document; a picture without PI keeps its bytes."""
+    import io
+    import zipfile
+
+    docx = pytest.importorskip("docx")
+    card, _ = _card(photo, tmp_path / "card.png")
+    plain = tmp_path / "logo.png"
+    Image.new("RGB", (200, 80), (20, 90, 200)).save(plain)
+    doc = docx.Document()
+    doc.add_paragraph("员工档案 手机 13812345678")
+    doc.add_picture(str(card))
+    doc.add_picture(str(plain))
+    src = tmp_path / "staff.docx"
+    doc.save(str(src))
+    out = tmp_path / "clean.docx"
+    f = deid_path(src, out, POLICY).files[0]
+    assert f.replaced == {
+        "cn_mobile": 1,
+        "cn_resident_id": 1,
+        "document_author": 1,
+        "face_image": 1,
+        "person_name_zh": 1,
+    }
+    assert f.left == {} and sum("a picture;" in w for w in f.warnings) == 1
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        media = sorted(n for n in a.namelist() if n.startswith("word/media/"))
+        assert len(media) == 2 and sorted(n for n in b.namelist() if "media" in n) == media
+        changed = [n for n in media if a.read(n) != b.read(n)]
+        assert len(changed) == 1  # the logo is copied byte for byte
+        picture = Image.open(io.BytesIO(b.read(changed[0])))
+        assert picture.size == Image.open(card).size
+        assert faces_in_image(picture) == []
+    assert len(docx.Document(str(out)).inline_shapes) == 2  # python-docx reads it
+    from tianping.privacy._scan import scan_one
+
+    seen = {r.path: r.counts for r, _ in scan_one(out, ScanOptions(ocr=True))}
+    assert len(seen) == 3 and all(c == {} for c in seen.values())  # the text, two pictures

@@ -1725,6 +1725,16 @@ def _kept_warning(name: str) -> str:
             "preview picture of it as it was until the object is opened and updated; "
             "check it or remove the object / 嵌入对象已去标识化，但其预览图片仍显示原内容"
         )
+    if name.endswith(" (picture)"):
+        return (
+            f"{name[: -len(' (picture)')]}: a picture; the PI OCR read in it and the faces "
+            "in it are covered with boxes / 图片中识别到的个人信息与人脸已遮盖"
+        )
+    if name.endswith(" pictures (unread)"):
+        return (
+            f"{name[: -len(' (unread)')]}: not read (no Tesseract OCR or OpenCV installed), "
+            "so PI in them was not checked / 图片未识别（未安装 OCR 或人脸检测）"
+        )
     if name.endswith(" (unreadable)"):
         return (
             f"{name[: -len(' (unreadable)')]}: an embedded file that could not be read, "

@@ -32,9 +32,10 @@ _MARGIN = 2  # pixels around each box: anti-aliased edges of glyphs
 _EXIF_DROP = (0x8825, 0x013B, 0x8298, 0xA430, 0xA431)
 
 
-def deid_image(src: Path, tmp: Path, deid: Deidentifier) -> int:
-    """`src` with a box over each value a rule acts on, written to `tmp` in its format;
-    the number of text lines OCR read."""
+def deid_image(src: Path, tmp: Path, deid: Deidentifier, read_text: bool = True) -> int:
+    """`src` with a box over each value a rule acts on (and each face, where OpenCV is
+    installed), written to `tmp` in its format; the number of text lines OCR read
+    (without `read_text`, faces only: Tesseract is not run)."""
     try:
         from PIL import Image, ImageDraw, ImageOps
     except ImportError:
@@ -48,7 +49,7 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier) -> int:
                 f"{src}: an image of {frames} frames or pages; split it into single "
                 "images first / 多页或多帧图片请先拆分"
             )
-    lines = ocr_lines(src)
+    lines = ocr_lines(src) if read_text else []
     texts = [line_text(words) for words in lines]
     deid.prefetch(t for t, _ in texts)
     boxes: list[tuple[int, int, int, int]] = []

@@ -21,7 +21,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from tianping.errors import InputError
@@ -34,6 +34,7 @@ from tianping.privacy._office import (
     EMBEDDED,
     LINK,
     MAX_PART_BYTES,
+    MEDIA,
     _parts,
     embedded_kind,
     person_fields,
@@ -325,6 +326,35 @@ def _embedded(
         return out.read_bytes(), n, [f"{name}!{k}" for k in kept]
 
 
+_PICTURES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp"})
+
+
+def _picture(name: str, data: bytes, deid: Deidentifier, read_text: bool) -> bytes | None:
+    """A picture of the document with boxes over the PI OCR reads in it and over faces
+    (`_image_deid.py`), or None where nothing was covered (its bytes stay as they were)."""
+    from tianping.privacy._image_deid import deid_image
+
+    suffix = PurePosixPath(name).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="tianping-picture-") as tmp:
+        src, out = Path(tmp) / f"in{suffix}", Path(tmp) / f"out{suffix}"
+        src.write_bytes(data)
+        before = sum(deid.counts.values())
+        try:
+            deid_image(src, out, deid, read_text=read_text)
+        except InputError:
+            return None  # a picture Pillow cannot read or write (a multi-frame GIF)
+        return out.read_bytes() if sum(deid.counts.values()) > before else None
+
+
+def _picture_readers(deid: Deidentifier) -> tuple[bool, bool]:
+    """Whether pictures can be read for text (Tesseract) and for faces (OpenCV, where a
+    rule acts on them)."""
+    from tianping.privacy._faces import available
+    from tianping.privacy._ocr import tesseract
+
+    return tesseract() is not None, available() and deid.acts_on("face_image")
+
+
 def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, list[str]]:
     """`src` (.docx, .pptx or .xlsx) de-identified into `tmp`: the parts with text edited (the
     body, notes, SmartArt, shapes, chart titles and the values charts keep cached), a
@@ -332,9 +362,13 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
     targets of mailto:/tel: links too, authors blanked, every other member copied as it
     was. The number of paragraphs read, and what it could not rewrite, to warn of: embedded
     objects of other formats, and embedded packages whose preview picture the document
-    still shows (`name (preview)`)."""
+    still shows (`name (preview)`). Pictures (`word/media/…`) are covered where they hold
+    PI as images are (`name (picture)`), where Tesseract or OpenCV is installed
+    (`N pictures (unread)` where neither is)."""
     paragraphs = 0
     kept: list[str] = []
+    ocr, faces = _picture_readers(deid)
+    unread = 0
     try:
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:
             # the parts a scan reads, each in its grammar (a chart twice: titles and cached
@@ -376,6 +410,14 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
                         changed = _shown_count(deid) > before
                         if changed and name not in charted:
                             kept.append(f"{name} (preview)")
+                if MEDIA.fullmatch(name) and PurePosixPath(name).suffix.lower() in _PICTURES:
+                    if ocr or faces:
+                        covered = _picture(name, data, deid, read_text=ocr)
+                        if covered is not None:
+                            data = covered
+                            kept.append(f"{name} (picture)")
+                    else:
+                        unread += 1
                 if name in parts and re.fullmatch(
                     r"(?:word|ppt|xl)/charts/chart(?:Ex)?\d+\.xml", name
                 ):
@@ -393,4 +435,6 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
                 zout.writestr(info, data, compress_type=info.compress_type)
     except (zipfile.BadZipFile, UnicodeDecodeError, EOFError) as exc:
         raise InputError(f"{src}: not a readable {kind} file ({type(exc).__name__})") from None
+    if unread:
+        kept.append(f"{unread} pictures (unread)")
     return paragraphs, kept
