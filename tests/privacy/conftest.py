@@ -150,3 +150,33 @@ def tesseract() -> str:
     if "chi_sim" not in langs:
         pytest.skip("Tesseract's Chinese data (tesseract-ocr-chi-sim) is not installed")
     return binary
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """LibreOffice (headless), installed from Debian if missing: the writer of the Word and
+    PowerPoint 97-2003 files the legacy-format tests read."""
+    found = shutil.which("soffice")
+    if found is None and shutil.which("apt-get") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for args in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q",
+                     "--no-install-recommends", "libreoffice-writer-nogui",
+                     "libreoffice-impress-nogui"]):  # fmt: skip
+            subprocess.run(args, env=env, capture_output=True, timeout=900, check=False)
+        found = shutil.which("soffice")
+    if found is None:
+        pytest.skip("LibreOffice (libreoffice-writer-nogui) could not be installed")
+    return found
+
+
+def convert_with_soffice(soffice: str, src: Path, suffix: str) -> Path:
+    """`src` saved by LibreOffice as `suffix` (doc, ppt) beside it."""
+    profile = src.parent / ".lo-profile"  # its own profile: parallel runs do not collide
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+         suffix, "--outdir", str(src.parent), str(src)],
+        capture_output=True, timeout=180, check=True,
+    )  # fmt: skip
+    out = src.with_suffix(f".{suffix}")
+    assert out.exists(), f"LibreOffice did not write {out.name}"
+    return out

@@ -7,8 +7,11 @@ from __future__ import annotations
 # workbooks read by calamine (the fastexcel package) when scanning
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 
-# documents whose text scans read from their XML (`_office.py`)
-OFFICE_TEXT_SUFFIXES = {".docx": "docx", ".pptx": "pptx", ".odt": "odt", ".pdf": "pdf"}
+# documents whose text scans read (`_office.py`; 97-2003 and WPS files: `_legacy.py`)
+OFFICE_TEXT_SUFFIXES = {
+    ".docx": "docx", ".pptx": "pptx", ".odt": "odt", ".pdf": "pdf", ".doc": "doc",
+    ".wps": "doc", ".ppt": "ppt",
+}  # fmt: skip
 
 # e-mail: saved messages and mailbox exports (`_mail.py`), attachments read as files
 MAIL_SUFFIXES = frozenset({".eml", ".mbox"})
@@ -20,9 +23,6 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".
 CONVERT: dict[str, tuple[str, str]] = {
     ".et": ("WPS spreadsheet", "WPS 表格"),
     ".msg": ("Outlook message (save it as .eml)", "Outlook 邮件（另存为 .eml）"),
-    ".doc": ("Word 97-2003 document", "Word 97-2003 文档"),
-    ".ppt": ("PowerPoint 97-2003 presentation", "PowerPoint 97-2003 演示文稿"),
-    ".wps": ("WPS document", "WPS 文档"),
 }
 
 # scanned; de-identification rewrites only the OOXML and OpenDocument ones (`_deid.py`)

@@ -70,6 +70,10 @@ def paragraphs(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
         from tianping.privacy._odf import odf_paragraphs
 
         return (yield from odf_paragraphs(path, kind))
+    if kind in ("doc", "ppt"):  # 97-2003 binary files (`_legacy.py`)
+        from tianping.privacy._legacy import legacy_parts
+
+        return (yield from legacy_parts(path, kind))
     try:
         with zipfile.ZipFile(path) as zf:
             for name, label, para, texts in _parts(zf, kind):

@@ -1040,6 +1040,8 @@ _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batc
     "docx": _read_office,
     "pptx": _read_office,
     "odt": _read_office,
+    "doc": _read_office,
+    "ppt": _read_office,
     "pdf": _read_office,
     "mail": _read_mail,
     "image": _read_image,

@@ -1,0 +1,211 @@
+"""Word and PowerPoint 97-2003 files (.doc, .ppt), and WPS documents saved in Word's binary
+format (.wps): file shares in China hold many, and each is an OLE compound file, not XML.
+
+Word ([MS-DOC]): the text of every story sits in the `WordDocument` stream as pieces that
+the piece table (the CLX in the `0Table` or `1Table` stream, found through the FIB)
+places in order, each either 8-bit (cp1252) or UTF-16 (where Chinese text is). The stories
+follow one another in a fixed order (main text, footnotes, headers and footers, comments,
+endnotes, text boxes) with their lengths in the FIB, so each is read as a part of its own,
+split into paragraphs at paragraph marks and table-cell ends; field instructions (a
+`HYPERLINK "mailto:…"`) are kept as text, as they are for .docx.
+
+PowerPoint ([MS-PPT]): the `PowerPoint Document` stream is a tree of records; text is in
+TextCharsAtom (UTF-16), TextBytesAtom (8-bit) and CString records (comments, hyperlink
+targets). Text is given per slide (`slide3`, in the order the file stores the slides),
+per notes page, for the masters, and as `strings` for the rest.
+
+Both: the author and last editor from the SummaryInformation stream (`properties`).
+olefile (BSD) reads the compound file. Encrypted files and Word 6/95 files are reported.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tianping.errors import InputError
+
+__all__ = ["legacy_parts"]
+
+_MAX_STREAM = 256 << 20  # bytes: a stream past this is refused, not read into memory
+# stories of a Word file in the order the piece table holds them, with their FIB counts
+_STORIES = ("document", "footnotes", "headers", "macros", "comments", "endnotes", "textboxes",
+            "header-textboxes")  # fmt: skip
+# Word's control characters: paragraph and cell ends split; the rest read as spaces
+_BREAKS = str.maketrans({"\r": "\n", "\x07": "\n", "\x0c": "\n", "\x0e": "\n"})
+_SPACES = {c: " " for c in range(32) if chr(c) not in "\n\t"}
+# PowerPoint records
+_TEXT_CHARS, _TEXT_BYTES, _CSTRING = 0x0FA0, 0x0FA8, 0x0FBA
+_SLIDE, _NOTES, _MAIN_MASTER, _SLIDE_LIST, _SLIDE_PERSIST = 0x03EE, 0x03F0, 0x03F8, 0x0FF0, 0x03F3
+
+
+def legacy_parts(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
+    """(part, its paragraphs' text) of a .doc/.wps (`kind` "doc") or .ppt ("ppt") file,
+    then `properties`; InputError for a file that is not one, or cannot be read."""
+    try:
+        import olefile
+    except ImportError:
+        raise InputError(
+            f"{path}: reading Word and PowerPoint 97-2003 files needs olefile "
+            "(pip install 'tianping[privacy]') / 读取旧版 Office 文件需安装 olefile"
+        ) from None
+    if not olefile.isOleFile(str(path)):
+        raise InputError(
+            f"{path}: not an OLE compound file (a 97-2003 Office file) / 不是旧版 Office 文件"
+        )
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            if kind == "doc":
+                yield from _word(ole, path)
+            else:
+                yield from _powerpoint(ole, path)
+            people = _people(ole)
+            if people:
+                yield "properties", people
+    except (OSError, struct.error, IndexError, ValueError) as exc:  # olefile raises OSError
+        raise InputError(f"{path}: not a readable {kind} file ({type(exc).__name__})") from None
+
+
+def _stream(ole: Any, name: str, path: Path) -> bytes:
+    if not ole.exists(name):
+        raise InputError(f"{path}: no {name} stream / 缺少 {name} 数据流")
+    if ole.get_size(name) > _MAX_STREAM:
+        raise InputError(f"{path}: its {name} stream is too large / 数据流过大")
+    data: bytes = ole.openstream(name).read()
+    return data
+
+
+def _word(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
+    if not ole.exists("WordDocument"):
+        raise InputError(
+            f"{path}: not in Word's binary format (a WPS or other file); save it as .docx "
+            "and scan that / 非 Word 二进制格式，请另存为 .docx"
+        )
+    wd = _stream(ole, "WordDocument", path)
+    ident, nfib = struct.unpack_from("<HH", wd, 0)
+    flags = struct.unpack_from("<H", wd, 0x0A)[0]
+    if ident != 0xA5EC:
+        raise InputError(f"{path}: not a Word document (its FIB is not Word's) / 不是 Word 文档")
+    if nfib < 101:
+        raise InputError(f"{path}: a Word 6/95 file; save it as .docx / Word 6/95 文件请另存")
+    if flags & 0x0100:
+        raise InputError(
+            f"{path}: an encrypted Word file; give a decrypted copy / 加密的 Word 文件"
+        )
+    table = _stream(ole, "1Table" if flags & 0x0200 else "0Table", path)
+    counts = struct.unpack_from("<8i", wd, 76)  # ccpText … ccpHdrTxbx (FibRgLw97)
+    fc_clx, lcb_clx = struct.unpack_from("<II", wd, 0x1A2)
+    text = _pieces(wd, table[fc_clx : fc_clx + lcb_clx])
+    at = 0
+    for story, n in zip(_STORIES, counts, strict=True):
+        if n <= 0 or story == "macros":
+            at += max(n, 0)
+            continue
+        paras = _paragraphs(text[at : at + n])
+        at += n
+        if paras:
+            yield story, paras
+
+
+def _pieces(wd: bytes, clx: bytes) -> str:
+    """The document's characters, piece by piece, as the CLX's piece table orders them."""
+    i = 0
+    while i < len(clx) and clx[i] == 0x01:  # Prc: formatting, skipped
+        i += 3 + struct.unpack_from("<h", clx, i + 1)[0]
+    if i >= len(clx) or clx[i] != 0x02:
+        raise ValueError("no piece table")
+    lcb = struct.unpack_from("<I", clx, i + 1)[0]
+    plc = clx[i + 5 : i + 5 + lcb]
+    n = (lcb - 4) // 12
+    cps = struct.unpack_from(f"<{n + 1}I", plc, 0)
+    out = []
+    for k in range(n):
+        fc = struct.unpack_from("<I", plc, 4 * (n + 1) + 8 * k + 2)[0]
+        length = cps[k + 1] - cps[k]
+        if fc & 0x40000000:  # 8-bit text at half the offset
+            start = (fc & 0x3FFFFFFF) // 2
+            out.append(wd[start : start + length].decode("cp1252", errors="replace"))
+        else:
+            start = fc & 0x3FFFFFFF
+            out.append(wd[start : start + 2 * length].decode("utf-16-le", errors="replace"))
+    return "".join(out)
+
+
+def _paragraphs(text: str) -> list[str]:
+    lines = text.translate(_BREAKS).translate(_SPACES).split("\n")
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
+    if ole.exists("EncryptedSummary"):
+        raise InputError(f"{path}: an encrypted PowerPoint file; give a decrypted copy / 加密文件")
+    data = _stream(ole, "PowerPoint Document", path)
+    parts: dict[str, list[str]] = {}
+    stack: list[tuple[int, int]] = []  # (record type, end) of the containers we are in
+    slides = notes = listed = list_kind = 0
+    label = "strings"
+    pos = 0
+    while pos + 8 <= len(data):
+        ver_inst, kind, length = struct.unpack_from("<HHI", data, pos)
+        while stack and pos >= stack[-1][1]:
+            stack.pop()
+        inside = {k for k, _ in stack}
+        if ver_inst & 0x000F == 0x000F:  # a container: its records follow
+            if kind == _SLIDE:
+                slides += 1
+            elif kind == _NOTES:
+                notes += 1
+            elif kind == _SLIDE_LIST:  # instance 0: slides, 1: masters, 2: notes
+                listed, list_kind = 0, ver_inst >> 4
+            stack.append((kind, pos + 8 + length))
+            pos += 8
+            continue
+        body = data[pos + 8 : pos + 8 + length]
+        pos += 8 + length
+        if kind == _SLIDE_PERSIST and _SLIDE_LIST in inside:
+            listed += 1  # the placeholders' text of this slide follows
+        if kind not in (_TEXT_CHARS, _TEXT_BYTES, _CSTRING):
+            continue
+        text = body.decode("latin-1" if kind == _TEXT_BYTES else "utf-16-le", errors="replace")
+        if kind == _CSTRING:
+            label = "strings"
+        elif _SLIDE in inside:
+            label = f"slide{slides}"
+        elif _NOTES in inside:
+            label = f"notes{notes}"
+        elif _MAIN_MASTER in inside:
+            label = "masters"
+        elif _SLIDE_LIST in inside and listed:
+            label = ("slide", "masters", "notes")[min(list_kind, 2)]
+            label += str(listed) if list_kind != 1 else ""
+        else:
+            label = "strings"
+        parts.setdefault(label, []).extend(_paragraphs(text.replace("\x0b", "\n")))
+    for label, paras in parts.items():
+        if paras:
+            yield label, paras
+
+
+def _people(ole: Any) -> list[str]:
+    """Author and last editor (SummaryInformation), company and manager (its document
+    part), decoded by the codepage the stream names."""
+    out: list[str] = []
+    try:
+        meta = ole.get_metadata()
+    except (OSError, struct.error, IndexError, ValueError):
+        return out
+    codepage = getattr(meta, "codepage", None) or 1252
+    encoding = "utf-8" if codepage == 65001 else f"cp{codepage}"
+    for field in ("author", "last_saved_by", "company", "manager"):
+        raw = getattr(meta, field, None)
+        value = raw if isinstance(raw, str) else ""
+        if isinstance(raw, bytes):
+            try:
+                value = raw.decode(encoding, errors="replace")
+            except LookupError:
+                value = raw.decode("utf-8", errors="replace")
+        if value.strip("\x00 "):
+            out.append(value.strip("\x00 "))
+    return out

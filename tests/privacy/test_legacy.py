@@ -1,0 +1,105 @@
+"""Word and PowerPoint 97-2003 files (.doc, .ppt; .wps in Word's format) read from their
+OLE streams (`_legacy.py`), on files LibreOffice writes from .docx/.pptx files made with
+python-docx and python-pptx: the legacy file must give the findings its source gives."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.privacy.conftest import convert_with_soffice
+from tianping.errors import InputError
+from tianping.privacy._deid import deid_path
+from tianping.privacy._policy import parse_policy
+from tianping.privacy._scan import scan_file, scan_paths
+
+docx = pytest.importorskip("docx")
+pptx = pytest.importorskip("pptx")
+pytest.importorskip("olefile")
+
+ID, MOBILE, EMAIL = "11010519491231002X", "13812345678", "li.lei@example.com"
+
+
+def _word(folder: Path) -> Path:
+    doc = docx.Document()
+    doc.core_properties.author = "张三"
+    doc.add_paragraph(f"劳动合同 乙方身份证号 {ID}")
+    para = doc.add_paragraph(f"手机 {MOBILE}，邮箱 {EMAIL}")
+    doc.add_comment(para.runs, text="核对 13912345678", author="审核人")
+    table = doc.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "电话", "13700001111"
+    table.cell(1, 0).text, table.cell(1, 1).text = "Email", "hmm@example.org"
+    doc.sections[0].header.paragraphs[0].text = "页眉 联系 13600002222"
+    path = folder / "contract.docx"
+    doc.save(str(path))
+    return path
+
+
+def _slides(folder: Path) -> Path:
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = f"客户 {MOBILE}"
+    slide.placeholders[1].text = f"身份证 {ID}"
+    slide.notes_slide.notes_text_frame.text = f"备注 {EMAIL}"
+    box = slide.shapes.add_textbox(0, 0, 100, 100)
+    box.text_frame.text = "文本框 13600001111"
+    second = deck.slides.add_slide(deck.slide_layouts[1])
+    second.shapes.title.text = "第二页 13500003333"
+    path = folder / "deck.pptx"
+    deck.save(str(path))
+    return path
+
+
+def test_a_word_97_file_gives_the_findings_of_its_source(tmp_path: Path, soffice: str) -> None:
+    src = _word(tmp_path)
+    doc = convert_with_soffice(soffice, src, "doc")
+    new, found = scan_file(doc)
+    old, _ = scan_file(src)
+    assert new.status == "ok" and new.format == "doc"
+    assert new.counts == old.counts == {"cn_mobile": 4, "cn_resident_id": 1, "email": 2}
+    parts = {c.column: c.types for c in new.columns}
+    assert parts["headers"] == {"cn_mobile": 1} and parts["comments"] == {"cn_mobile": 1}
+    assert parts["document"] == {"cn_resident_id": 1, "cn_mobile": 2, "email": 2}
+    assert "properties" in parts  # the author, read (a bare name is not a finding)
+    assert all(ID not in f.preview and MOBILE not in f.preview for f in found)
+    # a WPS document saved in Word's format reads the same
+    wps = shutil.copy(doc, tmp_path / "合同.wps")
+    assert scan_file(Path(wps))[0].counts == new.counts
+
+
+def test_a_powerpoint_97_file_gives_the_findings_of_its_source(
+    tmp_path: Path, soffice: str
+) -> None:
+    src = _slides(tmp_path)
+    ppt = convert_with_soffice(soffice, src, "ppt")
+    new, _ = scan_file(ppt)
+    old, _ = scan_file(src)
+    assert new.status == "ok" and new.format == "ppt"
+    assert new.counts == old.counts == {"cn_mobile": 3, "cn_resident_id": 1, "email": 1}
+    parts = {c.column: c.types for c in new.columns if c.types}
+    assert parts["slide1"] == {"cn_mobile": 2, "cn_resident_id": 1}
+    assert parts["slide2"] == {"cn_mobile": 1}
+    assert [t for c, t in parts.items() if c.startswith("notes")] == [{"email": 1}]
+
+
+def test_bad_legacy_files_are_reported_and_the_run_goes_on(tmp_path: Path, soffice: str) -> None:
+    ppt = convert_with_soffice(soffice, _slides(tmp_path), "ppt")
+    (tmp_path / "deck.pptx").unlink()
+    shutil.copy(ppt, tmp_path / "not-word.wps")  # an OLE file without a Word stream
+    (tmp_path / "text.doc").write_text("只是文本 13812345678", encoding="utf-8")
+    doc = convert_with_soffice(soffice, _word(tmp_path), "doc")
+    (tmp_path / "contract.docx").unlink()
+    cut = tmp_path / "cut.doc"
+    cut.write_bytes(doc.read_bytes()[:1536])  # the header and part of the first sectors
+    report = scan_paths([tmp_path])
+    by_name = {Path(f.path).name: f for f in report.files}
+    assert by_name["not-word.wps"].status == "error"
+    assert "not in Word's binary format" in (by_name["not-word.wps"].message or "")
+    assert "not an OLE compound file" in (by_name["text.doc"].message or "")
+    assert by_name["cut.doc"].status == "error" and "cut.doc" in (by_name["cut.doc"].message or "")
+    assert by_name["contract.doc"].counts["cn_resident_id"] == 1  # the others still scanned
+    assert "13812345678" not in report.model_dump_json()
+    with pytest.raises(InputError, match=r"scanned .* but not rewritten"):
+        deid_path(doc, tmp_path / "out.doc", parse_policy("types:\n  '*': {action: redact}\n"))
