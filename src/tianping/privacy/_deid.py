@@ -31,6 +31,7 @@ from tianping.privacy._archive import is_archive
 from tianping.privacy._arrow_text import holds_text, map_text
 from tianping.privacy._compressed import compression_of, inner_path, open_binary, open_write
 from tianping.privacy._formats import IMAGE_SUFFIXES, MAIL_SUFFIXES, OFFICE_SUFFIXES
+from tianping.privacy._legacy_deid import LEGACY_KINDS
 from tianping.privacy._policy import (
     Action,
     DateShift,
@@ -1494,11 +1495,13 @@ def _deid_file(
         return _deid_pdf(src, out, deid)
     if fmt is None and src.suffix.lower() in MAIL_SUFFIXES:
         return _deid_mail(src, out, deid)  # as text, base64 bodies would pass through unread
+    if fmt is None and src.suffix.lower() in LEGACY_KINDS:
+        return _deid_legacy(src, out, deid)
     if fmt is None and src.suffix.lower() in OFFICE_SUFFIXES:
         raise InputError(
             f"{src}: this office format is scanned (tianping scan) but not rewritten; export "
             "it as CSV or text and de-identify that (Word, PowerPoint, Excel, OpenDocument "
-            "and PDF files are) / "
+            "and PDF files are; 97-2003 files where LibreOffice is installed) / "
             "此办公格式请导出为 CSV 或文本后再去标识化"
         )
     header_warning = None
@@ -1625,6 +1628,26 @@ def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFil
         rewrite = deid_odf if kind in ("odt", "ods") else deid_ooxml
         rep.records, kept = rewrite(src, tmp, deid, kind)
     rep.warnings = [_kept_warning(name) for name in kept]
+    deid._cache.clear()
+    rep.left = _still_found(out, deid)
+    rep.replaced = dict(sorted(deid.counts.items()))
+    return rep
+
+
+def _deid_legacy(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
+    """A Word, PowerPoint or Excel 97-2003 file de-identified through its OOXML twin by
+    LibreOffice (`_legacy_deid.py`), in its own format; `records`: its paragraphs."""
+    from tianping.privacy._legacy_deid import deid_legacy
+
+    rep = _whole_file_report(src, out, deid, src.suffix.lower()[1:], "a document", "文档无列")
+    with atomic_path(out) as tmp:
+        rep.records, kept = deid_legacy(src, tmp, deid)
+    rep.warnings = [
+        "rewritten through LibreOffice: the whole file is written anew in its format, so "
+        "layout, macros and some formatting may differ; check it / 经 LibreOffice 转换重写，"
+        "版式、宏与部分格式可能变化，请核对",
+        *(_kept_warning(name) for name in kept),
+    ]
     deid._cache.clear()
     rep.left = _still_found(out, deid)
     rep.replaced = dict(sorted(deid.counts.items()))
