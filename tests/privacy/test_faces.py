@@ -186,3 +186,34 @@ def test_pictures_in_word_files_are_covered(photo: Path, tmp_path: Path, tessera
 
     seen = {r.path: r.counts for r, _ in scan_one(out, ScanOptions(ocr=True))}
     assert len(seen) == 3 and all(c == {} for c in seen.values())  # the text, two pictures
+
+
+def test_pictures_in_opendocument_files_are_read_and_covered(
+    photo: Path, tmp_path: Path, tesseract: str, soffice: str
+) -> None:
+    """The same ID card's photo in an .odt (LibreOffice's own save of a Word file): scans
+    with OCR read the picture as a member, `deid` covers it in place."""
+    import zipfile
+
+    from tests.privacy.conftest import convert_with_soffice
+    from tianping.privacy._scan import scan_one
+
+    docx = pytest.importorskip("docx")
+    card, _ = _card(photo, tmp_path / "card.png")
+    doc = docx.Document()
+    doc.add_paragraph("员工档案")
+    doc.add_picture(str(card))
+    src = tmp_path / "staff.docx"
+    doc.save(str(src))
+    odt = convert_with_soffice(soffice, src, "odt")
+    seen = {r.path: r.counts for r, _ in scan_one(odt, ScanOptions(ocr=True))}
+    (picture,) = [n for n in seen if n.startswith(f"{odt}!Pictures/")]
+    assert seen[picture]["face_image"] == 1 and seen[picture]["cn_resident_id"] == 1
+    out = tmp_path / "clean.odt"
+    f = deid_path(odt, out, POLICY).files[0]
+    assert f.replaced["face_image"] == 1 and f.replaced["cn_resident_id"] == 1
+    assert any("a picture;" in w for w in f.warnings)
+    after = {r.path: r.counts for r, _ in scan_one(out, ScanOptions(ocr=True))}
+    assert all(c == {} for c in after.values()) and len(after) == len(seen)
+    with zipfile.ZipFile(out) as z:
+        assert z.namelist()[0] == "mimetype"  # still a valid OpenDocument package

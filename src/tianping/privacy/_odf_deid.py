@@ -19,7 +19,7 @@ import html
 import re
 import zipfile
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from tianping.errors import InputError
@@ -202,12 +202,18 @@ def _edit_links(xml: bytes, deid: Deidentifier) -> bytes:
 def deid_odf(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, list[str]]:
     """`src` (.odt or .ods) de-identified into `tmp`: the text parts edited (`content.xml`,
     `styles.xml`, an embedded object's), link targets too, authors blanked, the thumbnail
-    left out, every other member copied as it was. The number of paragraphs read, and the
+    left out, pictures with PI covered as images are (where Tesseract or OpenCV is
+    installed), every other member copied as it was. The number of paragraphs read, and the
     members it could not rewrite (an embedded object that is not OpenDocument, the picture
     shown for an object whose text changed), to warn of."""
+    from tianping.privacy._office import MEDIA
+    from tianping.privacy._office_deid import _PICTURES, _picture, _picture_readers
+
     paragraphs = 0
     kept: list[str] = []
     changed: set[str] = set()  # embedded objects whose text changed
+    ocr, faces = _picture_readers(deid)
+    unread = 0
     try:
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:
             check_encrypted(zin, src)
@@ -234,6 +240,14 @@ def deid_odf(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, 
                     changed.add(obj.group(0))
                 if _OBJECT.fullmatch(name):  # an embedded file: OLE, not OpenDocument
                     kept.append(name)
+                if MEDIA.fullmatch(name) and PurePosixPath(name).suffix.lower() in _PICTURES:
+                    if ocr or faces:  # a picture in the document, covered as images are
+                        covered = _picture(name, data, deid, read_text=ocr)
+                        if covered is not None:
+                            data = covered
+                            kept.append(f"{name} (picture)")
+                    else:
+                        unread += 1
                 if (rep := _REPLACEMENT.fullmatch(name)) is not None:
                     replacements.append(rep.group(1))
                 stored = name == "mimetype"
@@ -244,4 +258,6 @@ def deid_odf(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, 
             kept += [f"{r} (preview)" for r in replacements if r in changed]
     except (zipfile.BadZipFile, UnicodeDecodeError, KeyError, EOFError) as exc:
         raise InputError(f"{src}: not a readable {kind} file ({type(exc).__name__})") from None
+    if unread:
+        kept.append(f"{unread} pictures (unread)")
     return paragraphs, sorted(kept)

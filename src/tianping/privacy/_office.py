@@ -55,7 +55,8 @@ _DRAWING_PARTS = re.compile(
 # packages embedded in a package (a chart's workbook, an inserted document): read and
 # rewritten as the files they are; anything else embedded (OLE .bin objects) is not
 EMBEDDED = re.compile(r"(?:word|ppt|xl)/embeddings/[^/]+")
-MEDIA = re.compile(r"(?:word|ppt|xl)/media/[^/]+")  # pictures: read by OCR on request
+# pictures (OOXML media, OpenDocument Pictures/): read by OCR on request
+MEDIA = re.compile(r"(?:(?:word|ppt|xl)/media|Pictures)/[^/]+")
 EMBEDDED_PACKAGES = {".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 MAX_PART_BYTES = 256 << 20  # an uncompressed part past this is refused (a zip bomb)
 

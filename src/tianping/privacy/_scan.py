@@ -1404,7 +1404,7 @@ def _scan_attachments(
     return out
 
 
-_PACKAGES = frozenset({".docx", ".pptx", ".xlsx", ".xlsm"})
+_PACKAGES = frozenset({".docx", ".pptx", ".xlsx", ".xlsm", ".odt", ".ods"})
 
 
 def scan_one(
