@@ -154,21 +154,22 @@ def test_progress_counts_every_byte_batch_by_batch(corpus, tmp_path: Path) -> No
 
 
 def test_office_files_are_skipped_with_advice(tmp_path: Path) -> None:
-    """Legacy binary formats are skipped with what to export them as; a broken document
-    of a format that is read is an error, never shows its content."""
+    """Formats not read are skipped with what to export them as; a broken document of a
+    format that is read (a truncated .doc too) is an error, never shows its content."""
     import zipfile
 
     with zipfile.ZipFile(tmp_path / "合同.docx", "w") as z:
         z.writestr("word/document.xml", "<w:t>13812345678</w:t>")  # no namespace: not Word
     (tmp_path / "旧合同.doc").write_bytes(b"\xd0\xcf\x11\xe0 13812345678")
+    (tmp_path / "表.et").write_bytes(b"\xd0\xcf\x11\xe0 13812345678")
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4 13812345678 plain looking")
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook 13812345678")
     (tmp_path / "ok.txt").write_text("手机13812345678", encoding="utf-8")
     rep = scan_paths([tmp_path])
     files = _by_name(rep)
-    assert files["旧合同.doc"].status == "skipped"
-    assert "export it as CSV" in str(files["旧合同.doc"].message)
-    for name in ("合同.docx", "notes.pdf", "broken.xlsx"):
+    assert files["表.et"].status == "skipped"
+    assert "export it as CSV" in str(files["表.et"].message)
+    for name in ("合同.docx", "notes.pdf", "broken.xlsx", "旧合同.doc"):
         assert files[name].status == "error" and "138" not in str(files[name].message), name
     assert rep.counts == {"cn_mobile": 1}  # only the text file was read
 
