@@ -51,3 +51,22 @@ def test_bare_names_in_a_folder_of_personal_files_are_masked_in_reports(tmp_path
     assert "李*" in shown and "张*_简历.txt" in shown and "J***_S****_CV.txt" in shown
     assert "方案.txt" in shown  # a folder of personal files, but no name in this one
     assert {f.path for f in report.files} == {str(p) for p in folder.iterdir()}  # raw inside
+
+
+def test_sheets_named_after_people_are_masked_in_personal_workbooks(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "张伟"
+    first.append(["手机"])
+    first.append(["13812345678"])
+    summary = book.create_sheet("汇总")
+    summary.append(["手机"])
+    summary.append(["13912345678"])
+    for name, shown in (("员工档案.xlsx", "张*!手机"), ("销售.xlsx", "张伟!手机")):
+        book.save(tmp_path / name)
+        report = scan_paths([tmp_path / name])
+        columns = {c.column for f in report.files for c in f.columns} - {"properties"}
+        assert columns == {shown, "汇总!手机"}, name  # 销售.xlsx names no person's file

@@ -51,7 +51,7 @@ from tianping.privacy._formats import (
     MAIL_SUFFIXES,
     OFFICE_TEXT_SUFFIXES,
 )
-from tianping.privacy._shown import masked, shown_path, shown_text
+from tianping.privacy._shown import bare_names, masked, names_a_person, shown_path, shown_text
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -1295,20 +1295,24 @@ def _scan_batches(
         if cr.types and cr.values_scanned:
             top, n = max(cr.types.items(), key=lambda kv: kv[1])
             cr.label = top if n >= 0.5 * cr.values_scanned else None
+    personal = names_a_person(rep.path)  # 员工档案.xlsx: a sheet named 张伟 is a person
     for cr in cols.values():  # a column name is shown as it is, unless it holds PI
-        cr.column = shown_column(cr.column)
+        cr.column = shown_column(cr.column, personal)
     for ex in examples:
         if ex.column is not None and ex.file == rep.path:
-            ex.column = shown_column(ex.column)
+            ex.column = shown_column(ex.column, personal)
     rep.columns = list(cols.values())
     rep.counts = dict(counts)
 
 
-def shown_column(name: str) -> str:
+def shown_column(name: str, personal: bool = False) -> str:
     """A column name as reports show it: masked where it holds PI (a Parquet file written
     from a CSV whose first row was data, a database column named after a person's e-mail);
     headers and keys that are data are read as such before this (`header_holds_pi`,
-    `_key_holds_pi`)."""
+    `_key_holds_pi`). `personal`: the file is a person's (`names_a_person`), so bare
+    names in it (a sheet named 张伟) are masked too."""
+    if personal and name:
+        name = bare_names(name)
     if not name or _PLAIN_KEY.fullmatch(name) or not _key_holds_pi(name):
         return name
     return masked(name)

@@ -22,7 +22,7 @@ import re
 
 from tianping.privacy import _patterns as P
 
-__all__ = ["masked", "shown_path", "shown_text"]
+__all__ = ["bare_names", "masked", "names_a_person", "shown_path", "shown_text"]
 
 # a part that holds no PI detection could find: ASCII words, short numbers
 _PLAIN = re.compile(r"[A-Za-z_.\- ]*(?:\d{1,5}[A-Za-z_.\- ]+)*\d{0,5}")
@@ -61,16 +61,16 @@ _NOT_NAMES_EN = frozenset(P.NOT_NAME_EN)
 
 def shown_path(path: str) -> str:
     """`path` with the PI in its parts masked."""
-    personal = _names_a_person(path)
+    personal = names_a_person(path)
     if not personal and _PLAIN.fullmatch(path.replace("/", "").replace("!", "")):
         return path
     parts = [_part(p) for p in _SPLIT.split(path)]
     if personal or "".join(parts) != path:  # a path that holds an ID names a person too
-        parts = [_bare_names(p) for p in parts]
+        parts = [bare_names(p) for p in parts]
     return "".join(parts)
 
 
-def _names_a_person(path: str) -> bool:
+def names_a_person(path: str) -> bool:
     """Whether a part of `path` names a personal document (简历, CV …)."""
     if any(w in path for w in _DOCS_ZH):
         return True
@@ -86,7 +86,7 @@ def _part(part: str) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _bare_names(part: str) -> str:
+def bare_names(part: str) -> str:
     """`part` with its bare Chinese and English names masked (a personal file's path)."""
     from tianping.privacy._detect import mask_preview
 
