@@ -762,12 +762,19 @@ def test_json_document_records_and_errors(tmp_path: Path) -> None:
 
 
 def test_office_documents_are_refused_with_advice(tmp_path: Path) -> None:
-    """Formats that are scanned but not rewritten (old binary workbooks) are refused with
-    what to do; a broken .xlsx or .ods is a clear error."""
-    for name in ("book.xls", "old.doc"):
+    """Formats that are scanned but not rewritten (binary workbooks, WPS sheets) are refused
+    with what to do; a broken .xlsx or .ods, or a broken 97-2003 file (rewritten through
+    LibreOffice where it is installed), is a clear error."""
+    for name in ("book.xlsb", "old.et"):
         src = tmp_path / name
         src.write_bytes(b"PK\x03\x04 workbook")
         with pytest.raises(InputError, match="export it as CSV"):
+            deid_path(src, tmp_path / f"out-{name}", parse_policy(JSON_POLICY))
+        assert not (tmp_path / f"out-{name}").exists()
+    for name in ("book.xls", "old.doc"):
+        src = tmp_path / name
+        src.write_bytes(b"PK\x03\x04 workbook")
+        with pytest.raises(InputError, match="LibreOffice could not convert|needs LibreOffice"):
             deid_path(src, tmp_path / f"out-{name}", parse_policy(JSON_POLICY))
         assert not (tmp_path / f"out-{name}").exists()
     for kind in ("xlsx", "ods"):
