@@ -774,7 +774,7 @@ def test_office_documents_are_refused_with_advice(tmp_path: Path) -> None:
     for name in ("book.xls", "old.doc"):
         src = tmp_path / name
         src.write_bytes(b"PK\x03\x04 workbook")
-        with pytest.raises(InputError, match="LibreOffice could not convert|needs LibreOffice"):
+        with pytest.raises(InputError, match=r"LibreOffice could not convert|needs LibreOffice"):
             deid_path(src, tmp_path / f"out-{name}", parse_policy(JSON_POLICY))
         assert not (tmp_path / f"out-{name}").exists()
     for kind in ("xlsx", "ods"):
