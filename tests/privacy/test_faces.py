@@ -217,3 +217,30 @@ def test_pictures_in_opendocument_files_are_read_and_covered(
     assert all(c == {} for c in after.values()) and len(after) == len(seen)
     with zipfile.ZipFile(out) as z:
         assert z.namelist()[0] == "mimetype"  # still a valid OpenDocument package
+
+
+def test_assessments_read_images_when_the_profile_says_so(
+    photo: Path, tmp_path: Path, tesseract: str
+) -> None:
+    """`data.scan_images`: the privacy.scan check reads the ID card's photo and finds the
+    biometric category the profile did not declare."""
+    from tianping.checks._contract import execute
+    from tianping.checks.testing import minimal_context
+    from tianping.privacy._checks_scan import PrivacyScan
+    from tianping.systems import SystemProfile
+
+    (tmp_path / "ids").mkdir()
+    _card(photo, tmp_path / "ids" / "card.png")
+
+    def metrics(images: bool) -> dict[str, Any]:
+        profile = SystemProfile.model_validate(
+            {"id": "kyc", "name": "KYC", "provider": {"name": "Example"},
+             "data": {"personal_information": True, "scan_paths": ["ids"],
+                      "scan_images": images}}
+        )  # fmt: skip
+        return execute(PrivacyScan(), minimal_context(tmp_path, profile), {}).metrics
+
+    read = metrics(True)
+    assert "biometric" in str(read["unexpected_sensitive_list"])
+    assert "specific_identity" in str(read["unexpected_sensitive_list"])
+    assert "biometric" not in str(metrics(False)["unexpected_sensitive_list"])

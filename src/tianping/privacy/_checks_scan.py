@@ -41,6 +41,9 @@ class PrivacyScan(Check):
         columns_only: bool = Field(False, description="Sample, then confirm PI columns only")
         max_examples: int = Field(3, ge=0, le=50)
         workers: int = Field(1, ge=1, le=64)
+        ocr: bool | None = Field(
+            None, description="Read images and scans (OCR, faces); default: data.scan_images"
+        )
 
     def run(self, ctx: CheckContext, params: Any) -> CheckResult:
         from tianping.privacy._scan import ScanOptions
@@ -58,6 +61,7 @@ class PrivacyScan(Check):
             columns_only=params.columns_only,
             max_examples=params.max_examples,
             workers=params.workers,
+            ocr=ctx.profile.data.scan_images if params.ocr is None else params.ocr,
         )
         key = ("privacy.scan", tuple(str(ctx.resolve(r)) for r in rel), repr(opts))
         report = ctx.memo(key, lambda: _scan(ctx, rel, opts))

@@ -172,5 +172,5 @@ def scan_profile(profile: SystemProfile, base_dir: Any) -> tuple[list[dict[str, 
     paths = [p for p in paths if p.exists()]
     if not paths:
         return [], None
-    report = scan_paths(paths, ScanOptions(columns_only=True))
+    report = scan_paths(paths, ScanOptions(columns_only=True, ocr=profile.data.scan_images))
     return findings_from_scan(report), report

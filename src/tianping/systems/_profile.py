@@ -214,6 +214,12 @@ class DataInventory(_Strict):
         description="Files, directories or database URLs (credentials from the environment) "
         "to scan for personal information / 待扫描个人信息的路径或数据库地址",
     )
+    scan_images: bool = Field(
+        False,
+        description="Scans of scan_paths also read images, scanned PDF pages and pictures "
+        "in documents: text by Tesseract OCR, faces (biometric PI) by OpenCV; slower / "
+        "扫描时同时识别图片、扫描件及文档内图片中的文字与人脸",
+    )
 
 
 class ModelArtefact(_Strict):

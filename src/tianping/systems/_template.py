@@ -57,6 +57,8 @@ data:                            # data inventory / 数据清单
   #   scenario: ordinary         # or trade_no_pi, contract_necessity, cross_border_hr, emergency, ...
   #   individuals: 0             # non-sensitive PI / 非敏感个人信息人数
   #   sensitive_individuals: 0   # sensitive PI / 敏感个人信息人数
+  scan_paths: []                 # files, folders, database URLs to scan for PI / 待扫描个人信息的路径
+  scan_images: false             # scans read images and scans too: OCR text, faces / 识别图片文字与人脸
 
 models: []                       # model artefacts / 模型制品
 # - id: main
