@@ -13,7 +13,7 @@ from tianping.privacy._deid import deid_path
 from tianping.privacy._policy import parse_policy
 from tianping.privacy._scan import ScanOptions, scan_file
 
-pytest.importorskip("cv2", reason="OpenCV (tianping[faces]) is not installed")
+pytest.importorskip("cv2", reason="OpenCV (tianping[images]) is not installed")
 matplotlib = pytest.importorskip("matplotlib")
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
@@ -141,10 +141,10 @@ def test_without_opencv_the_report_says_faces_were_not_checked(
     card, _ = _card(photo, tmp_path / "card.png")
     rep, _ = scan_file(card, ScanOptions(ocr=True))
     assert "face_image" not in rep.counts
-    assert any("faces not checked" in p.message for p in rep.problems)
+    assert any("faces and QR codes not checked" in p.message for p in rep.problems)
     f = deid_path(card, tmp_path / "clean.png", POLICY).files[0]
     assert "face_image" not in f.replaced
-    assert any("faces not checked" in w for w in f.warnings)
+    assert any("faces and QR codes not checked" in w for w in f.warnings)
 
 
 def test_pictures_in_word_files_are_covered(photo: Path, tmp_path: Path, tesseract: str) -> None:

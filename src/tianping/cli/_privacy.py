@@ -86,8 +86,8 @@ def scan(
         typer.Option(
             "--ocr",
             help=(
-                "Read images and scanned PDF pages: text with Tesseract OCR, faces with "
-                "OpenCV (tianping[faces]) / 识别图片文字与人脸"
+                "Read images and scanned PDF pages: text with Tesseract OCR, faces and QR "
+                "codes with OpenCV (tianping[images]) / 识别图片文字、人脸与二维码"
             ),
         ),
     ] = False,

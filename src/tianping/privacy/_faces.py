@@ -2,7 +2,7 @@
 
 A face image is biometric information, sensitive under PIPL Art. 28, and OCR cannot see
 it. Faces are found with OpenCV's Haar cascades (the frontal and profile models that ship
-inside opencv-python-headless, `tianping[faces]`; no download, CPU only): Viola-Jones
+inside opencv-python-headless, `tianping[images]`; no download, CPU only): Viola-Jones
 detection, which finds upright faces of about 24 pixels and up and misses faces turned
 far away, covered or drawn; a box must be mostly mid tones, as a photograph is (text
 sometimes looks like a face to the cascades), so a face in a black-and-white (1-bit) scan
@@ -19,7 +19,8 @@ from typing import Any
 __all__ = ["FACES_ADVICE", "available", "faces_in", "faces_in_image"]
 
 FACES_ADVICE = (
-    "faces not checked: install tianping[faces] (OpenCV) / 未检测人脸：需安装 tianping[faces]"
+    "faces and QR codes not checked: install tianping[images] (OpenCV) / "
+    "未检测人脸与二维码：需安装 tianping[images]"
 )
 _MIN_SIDE = 24  # pixels: the cascades' own window
 _MID_TONES = 0.3  # share of grey pixels (not near black or white) a face's box must have
@@ -27,7 +28,7 @@ _MID_TONES = 0.3  # share of grey pixels (not near black or white) a face's box 
 
 @functools.cache
 def available() -> bool:
-    """Whether OpenCV is installed (the `faces` extra)."""
+    """Whether OpenCV is installed (the `images` extra)."""
     try:
         import cv2  # noqa: F401
     except ImportError:

@@ -8,8 +8,9 @@ orientation tag dropped), so it shows as before.
 
 Boxes come from Tesseract's word boxes (`_ocr.py`): a value that is part of a word covers
 that part of it, in proportion to its characters, with a small margin. Faces (biometric,
-PIPL Art. 28: the photo on an ID card) are found by OpenCV where `tianping[faces]` is
-installed (`_faces.py`) and covered whole, counted as `face_image`. What neither reads
+PIPL Art. 28: the photo on an ID card) are found by OpenCV where `tianping[images]` is
+installed (`_faces.py`) and covered whole, counted as `face_image`; so is a QR code whose
+text holds PI (a vCard: `_codes.py`), counted by what it holds. What neither reads
 (handwriting, a face turned away) is not found; the report says so, and a scan of the
 result checks what OCR and the face detector still find.
 """
@@ -67,7 +68,7 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier, read_text: bool = True)
         img = ImageOps.exif_transpose(img)
         img.format = fmt_before
     fmt = img.format or src.suffix.lstrip(".").upper()
-    boxes += _face_boxes(img, deid)
+    boxes += _face_boxes(img, deid) + _code_boxes(img, deid)
     if boxes:
         draw = ImageDraw.Draw(img)
         if img.mode == "P":
@@ -100,6 +101,22 @@ def _face_boxes(img: Any, deid: Deidentifier) -> list[tuple[int, int, int, int]]
         out.append((left - dx, top - dy, right + dx, bottom + dy))
     if out:
         deid.counts["face_image"] += len(out)
+    return out
+
+
+def _code_boxes(img: Any, deid: Deidentifier) -> list[tuple[int, int, int, int]]:
+    """Boxes over the QR codes whose text holds PI a rule acts on (a vCard), where OpenCV
+    is installed; the values in them counted as found."""
+    from tianping.privacy._codes import codes_in_image, readable
+    from tianping.privacy._faces import available
+
+    if not available():
+        return []
+    out = []
+    for payload, (left, top, right, bottom) in codes_in_image(img):
+        if any([deid.replacements(line) for line in readable(payload)]):  # all counted
+            quiet = (right - left) // 10  # the quiet zone: no half-covered code
+            out.append((left - quiet, top - quiet, right + quiet, bottom + quiet))
     return out
 
 

@@ -183,9 +183,11 @@ def ocr_pdf_images(
             if pil is not None and min(pil.size) < _MIN_PIXELS:  # an icon, a rule, a dot
                 continue
             if faces is not None and pil is not None:
+                from tianping.privacy._codes import codes_in_image, readable
                 from tianping.privacy._faces import faces_in_image
 
                 faces += faces_in_image(pil)
+                yield from (line for text, _ in codes_in_image(pil) for line in readable(text))
             name = Path(getattr(image, "name", "") or f"image{k}.png").name
             target = Path(tmp) / f"{k}-{name}"
             target.write_bytes(image.data)

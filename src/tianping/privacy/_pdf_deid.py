@@ -213,7 +213,7 @@ def _ocr_boxes(
     import tempfile
 
     from tianping.privacy._image_deid import _boxes as pixel_boxes
-    from tianping.privacy._image_deid import _face_boxes
+    from tianping.privacy._image_deid import _code_boxes, _face_boxes
     from tianping.privacy._ocr import line_text, ocr_lines, tesseract
 
     if read_text and tesseract() is None:
@@ -236,7 +236,7 @@ def _ocr_boxes(
     def points(left: float, top: float, right: float, bottom: float) -> Box:
         return (left / scale, height - bottom / scale, right / scale, height - top / scale)
 
-    boxes: list[Box] = [points(*box) for box in _face_boxes(image, deid)]
+    boxes: list[Box] = [points(*b) for b in _face_boxes(image, deid) + _code_boxes(image, deid)]
     runs: list[Run] = []
     for words, (text, owner) in zip(lines, texts, strict=True):
         reps = deid.replacements(text)

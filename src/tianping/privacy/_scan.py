@@ -980,21 +980,32 @@ def _mail_batch(heads: list[str], bodies: list[str], rep: FileReport) -> Batch:
 
 
 def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
-    """The lines OCR reads in an image, a line a row (column `ocr`), and the faces in it
-    (column `faces`, row 1) where OpenCV is installed."""
+    """The lines OCR reads in an image, a line a row (column `ocr`), and where OpenCV is
+    installed the faces in it (column `faces`, row 1) and what its QR codes hold (`qr`)."""
+    from tianping.privacy._faces import FACES_ADVICE, available
     from tianping.privacy._ocr import ocr_image
 
     lines = ocr_image(path)
     rep.rows = len(lines)
-    if _wants_faces(opts):
-        from tianping.privacy._faces import FACES_ADVICE, available, faces_in
+    codes: list[str] = []
+    if available():
+        from PIL import Image, ImageOps
 
-        if available():
-            _faces_seen(rep, "faces", 1, faces_in(path))
-        else:
-            rep.note(None, FACES_ADVICE)
+        from tianping.privacy._codes import codes_in_image, readable
+        from tianping.privacy._faces import faces_in_image
+
+        with Image.open(path) as img:
+            upright = ImageOps.exif_transpose(img)
+            if _wants_faces(opts):
+                _faces_seen(rep, "faces", 1, faces_in_image(upright))
+            codes = [line for text, _ in codes_in_image(upright) for line in readable(text)]
+    else:
+        rep.note(None, FACES_ADVICE)
     if lines:
         yield 0, {"ocr": pl.Series("ocr", lines, dtype=pl.String)}, None
+    if codes:  # what QR codes hold (a vCard's name, phone, e-mail), a line a row
+        rep.rows += len(codes)
+        yield 0, {"qr": pl.Series("qr", codes, dtype=pl.String)}, None
 
 
 def _wants_faces(opts: ScanOptions) -> bool:
