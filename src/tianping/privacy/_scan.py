@@ -994,11 +994,16 @@ def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
         from tianping.privacy._codes import codes_in_image, readable
         from tianping.privacy._faces import faces_in_image
 
-        with Image.open(path) as img:
-            upright = ImageOps.exif_transpose(img)
-            if _wants_faces(opts):
-                _faces_seen(rep, "faces", 1, faces_in_image(upright))
-            codes = [line for text, _ in codes_in_image(upright) for line in readable(text)]
+        try:
+            with Image.open(path) as img:
+                upright = ImageOps.exif_transpose(img)
+                if _wants_faces(opts):
+                    _faces_seen(rep, "faces", 1, faces_in_image(upright))
+                codes = [line for text, _ in codes_in_image(upright) for line in readable(text)]
+        except (OSError, ValueError) as exc:  # Tesseract read it; Pillow cannot
+            rep.note(
+                None, f"faces and QR codes not read: {type(exc).__name__} / 未能识别人脸与二维码"
+            )
     else:
         rep.note(None, FACES_ADVICE)
     if lines:
