@@ -70,3 +70,38 @@ def test_sheets_named_after_people_are_masked_in_personal_workbooks(tmp_path: Pa
         report = scan_paths([tmp_path / name])
         columns = {c.column for f in report.files for c in f.columns} - {"properties"}
         assert columns == {shown, "汇总!手机"}, name  # 销售.xlsx names no person's file
+
+
+def test_pi_in_file_names_is_reported_and_deid_says_to_rename(tmp_path: Path) -> None:
+    """A file named after a person holds PI whatever is inside it: scans report it as the
+    column `<file name>` (row 0, masked), skipped files included; de-identification keeps
+    names, so its report says to rename the file."""
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+    from tianping.privacy._scan import NAME_COLUMN, ScanOptions
+
+    (tmp_path / "韩梅梅_11010519491231002X.jpg").write_bytes(b"\xff\xd8\xff not read")
+    (tmp_path / "韩梅梅_11010519491231002X.csv").write_text("备注\n无\n", encoding="utf-8")
+    (tmp_path / "plain.csv").write_text("a\nb\n", encoding="utf-8")
+    report = scan_paths([tmp_path])
+    files = {Path(f.path).name: f for f in report.files}
+    image = files["韩梅梅_11010519491231002X.jpg"]
+    assert image.status == "skipped"  # an image without --ocr: its name is still read
+    assert image.counts == {"cn_resident_id": 1, "person_name_zh": 1} and image.sensitive == 1
+    assert [c.column for c in image.columns] == [NAME_COLUMN]
+    assert files["plain.csv"].counts == {} and report.counts["cn_resident_id"] == 2
+    shown = [f for f in report.findings if f.column == NAME_COLUMN]
+    assert {f.preview for f in shown} == {"11**************2X", "韩**"} and shown[0].row == 0
+    assert "11010519491231002X" not in report.model_dump_json()
+    # a bare name's only context is the path: confidence 0.6, left out above it
+    strict = scan_paths([tmp_path], ScanOptions(min_confidence=0.7))
+    assert strict.counts == {"cn_resident_id": 2}
+    only = scan_paths([tmp_path], ScanOptions(types=frozenset({"email"})))
+    assert only.counts == {}
+    policy = parse_policy("types:\n  '*': {action: redact}\n")
+    out = tmp_path.parent / "out"
+    out.mkdir()
+    rep = deid_path(tmp_path / "韩梅梅_11010519491231002X.csv", out, policy)
+    (f,) = rep.files
+    assert any("rename it" in w for w in f.warnings) and f.left == {}
+    assert "11010519491231002X" not in rep.model_dump_json()

@@ -1469,7 +1469,23 @@ def _big_utf8(src: Path, encoding: str | None) -> bool:
     return utf8 and _cellfiles._celltok is not None and src.stat().st_size > _cellfiles.BLOCK_BYTES
 
 
-def _deid_file(
+def _deid_file(src: Path, out: Path, deid: Deidentifier, **opts: Any) -> DeidFileReport:
+    """One file de-identified (`_deid_content`); where the output's name holds PI (it is
+    the input's), the report says to rename it: names are not rewritten."""
+    from tianping.privacy._scan import name_findings
+
+    rep = _deid_content(src, out, deid, **opts)
+    types = sorted({t for _, _, t, _ in name_findings(str(out), deid.policy.min_confidence)})
+    acted = [t for t in types if deid.acts_on(t)]
+    if acted:
+        rep.warnings.append(
+            f"the file's name holds PI ({', '.join(acted)}); rename it: de-identification "
+            "keeps file names / 文件名含个人信息，请重命名"
+        )
+    return rep
+
+
+def _deid_content(
     src: Path,
     out: Path,
     deid: Deidentifier,
@@ -1778,8 +1794,12 @@ def _still_found(path: Path, deid: Deidentifier, ocr: bool = False) -> dict[str,
     rep, _ = scan_file(path, ScanOptions(min_confidence=deid.policy.min_confidence, ocr=ocr))
     if rep.status == "error":
         raise InputError(f"{path}: the result could not be checked: {rep.message}")
+    from tianping.privacy._scan import NAME_COLUMN
+
     left: dict[str, dict[str, int]] = {}
     for col in rep.columns:
+        if col.column == NAME_COLUMN:  # a name is not rewritten: `_deid_file` warns of it
+            continue
         found = {t: n for t, n in sorted(col.types.items()) if deid.acts_on(t)}
         if found:
             left[col.column] = found

@@ -51,7 +51,14 @@ from tianping.privacy._formats import (
     MAIL_SUFFIXES,
     OFFICE_TEXT_SUFFIXES,
 )
-from tianping.privacy._shown import bare_names, masked, names_a_person, shown_path, shown_text
+from tianping.privacy._shown import (
+    bare_name_spans,
+    bare_names,
+    masked,
+    names_a_person,
+    shown_path,
+    shown_text,
+)
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -1121,7 +1128,17 @@ def scan_file(
     progress bar); the calls add up to the file's size.
     """
     opts = opts or ScanOptions()
-    path = Path(path)
+    rep, examples = _scan_content(Path(path), opts, threads, on_bytes)
+    _record_name(rep, examples, opts)
+    return rep, examples
+
+
+def _scan_content(
+    path: Path,
+    opts: ScanOptions,
+    threads: int,
+    on_bytes: Callable[[int], None] | None,
+) -> tuple[FileReport, list[Finding]]:
     fmt = file_format(path)
     rep = FileReport(path=str(path), format=fmt)
     examples: list[Finding] = []
@@ -1182,6 +1199,66 @@ def scan_file(
             on_bytes(rep.bytes - rep._sent)  # the rest: skipped, failed, or read ahead
             rep._sent = rep.bytes
     return rep, examples
+
+
+NAME_COLUMN = "<file name>"
+
+
+def _record_name(rep: FileReport, examples: list[Finding], opts: ScanOptions) -> None:
+    """PI in the file's own name (`韩梅梅_11010519491231002X.jpg`), whatever became of its
+    content: findings of the column `<file name>`, row 0, masked as any are. What detection
+    finds (`_` read as a space), and bare names where the path names a personal document
+    or the name holds a value (confidence 0.6: the path is their only context)."""
+    from tianping.privacy._detect import mask_preview
+    from tianping.privacy._types import PI_TYPES
+
+    name = re.split(r"[/\\!]", rep.path)[-1]
+    found = name_findings(rep.path, opts.min_confidence, opts.types)
+    if not found:
+        return
+    cr = ColumnReport(column=NAME_COLUMN, values_scanned=1, values_with_pi=1)
+    for start, end, kind, confidence in sorted(found):
+        info = PI_TYPES.get(kind)
+        sensitive = info is not None and info.art28 is not None
+        cr.types[kind] = cr.types.get(kind, 0) + 1
+        rep.counts[kind] = rep.counts.get(kind, 0) + 1
+        rep.sensitive += int(sensitive)
+        shown = mask_preview(name[start:end], kind)
+        category = (info.art28 or "") if info else ""
+        cls = "sensitive" if sensitive else "general"
+        finding = Finding(
+            file=rep.path, row=0, column=NAME_COLUMN, start=start, end=end, pi_type=kind,
+            pipl_class=cls, category=category, confidence=confidence, preview=shown,
+        )  # fmt: skip
+        examples.append(finding)
+    rep.columns.append(cr)
+
+
+def name_findings(
+    path: str, min_confidence: float = DEFAULT_MIN_CONFIDENCE, types: frozenset[str] | None = None
+) -> list[tuple[int, int, str, float]]:
+    """(start, end, PI type, confidence) of the PI in the last part of `path` (a file's
+    or an archive member's name), as `_record_name` reports it."""
+    from tianping.privacy._detect import detect_text
+
+    name = re.split(r"[/\\!]", path)[-1]
+    if not name or _PLAIN_NAME.fullmatch(name):
+        return []
+    found = [
+        (m.start, m.end, m.pi_type, m.confidence)
+        for m in detect_text(name.replace("_", " "), min_confidence=min_confidence)
+    ]
+    if found or names_a_person(path):
+        taken = [(a, b) for a, b, _, _ in found]
+        found += [
+            (a, b, kind, 0.6)
+            for a, b, kind in bare_name_spans(name)
+            if min_confidence <= 0.6 and not any(a < y and x < b for x, y in taken)
+        ]
+    return sorted(f for f in found if types is None or f[2] in types)
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_.\- ]*(?:\d{1,5}[A-Za-z_.\- ]+)*\d{0,5}")
 
 
 def _reporting(

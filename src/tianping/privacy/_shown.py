@@ -22,7 +22,14 @@ import re
 
 from tianping.privacy import _patterns as P
 
-__all__ = ["bare_names", "masked", "names_a_person", "shown_path", "shown_text"]
+__all__ = [
+    "bare_name_spans",
+    "bare_names",
+    "masked",
+    "names_a_person",
+    "shown_path",
+    "shown_text",
+]
 
 # a part that holds no PI detection could find: ASCII words, short numbers
 _PLAIN = re.compile(r"[A-Za-z_.\- ]*(?:\d{1,5}[A-Za-z_.\- ]+)*\d{0,5}")
@@ -90,6 +97,18 @@ def bare_names(part: str) -> str:
     """`part` with its bare Chinese and English names masked (a personal file's path)."""
     from tianping.privacy._detect import mask_preview
 
+    for start, end, kind in sorted(bare_name_spans(part), reverse=True):
+        value = part[start:end]
+        shown = "".join(
+            w if w in " _-" else mask_preview(w, kind) for w in re.split(r"([ _\-])", value)
+        )
+        part = part[:start] + shown + part[end:]
+    return part
+
+
+def bare_name_spans(part: str) -> list[tuple[int, int, str]]:
+    """(start, end, person_name_zh or person_name_en) of each bare name in a part of a
+    personal file's path, by the rule above."""
     spans: list[tuple[int, int, str]] = []
     for run in _HAN.finditer(part):
         at = run.start()
@@ -103,13 +122,7 @@ def bare_names(part: str) -> str:
         words = re.split(r"[ _\-]", m.group())
         if not any(w in _NOT_NAMES_EN or w.lower() in _DOCS_EN for w in words):
             spans.append((m.start(), m.end(), "person_name_en"))
-    for start, end, kind in sorted(spans, reverse=True):
-        value = part[start:end]
-        shown = "".join(
-            w if w in " _-" else mask_preview(w, kind) for w in re.split(r"([ _\-])", value)
-        )
-        part = part[:start] + shown + part[end:]
-    return part
+    return spans
 
 
 def _is_zh_name(piece: str) -> bool:
