@@ -154,6 +154,7 @@ DOMAINS = {
     "anonymity": "bench_anonymity",
     "privacy_db": "bench_privacy_db",
     "privacy_ocr": "bench_privacy_ocr",
+    "privacy_legacy": "bench_privacy_legacy",
     "labels": "bench_labels",
     "genai_runner": "bench_genai_runner",
     "genai_judges": "bench_genai_judges",

@@ -1,0 +1,108 @@
+"""Word 97-2003 (.doc) files: read natively from their OLE streams, side by side with what a
+user would otherwise do, convert them with LibreOffice and scan the .docx.
+
+Documents are written from the labelled zh/en corpus (python-docx, 60 records a document
+as paragraphs), saved as .doc by LibreOffice, then scanned both ways on one core: ours
+reads each .doc (`_legacy.py`); the baseline converts the whole folder in one
+`soffice --headless --convert-to docx` call (its start-up paid once) and scans the
+results. The findings must be the same; time is the whole folder, best of the repeats.
+
+    .venv/bin/python benchmarks/bench_privacy_legacy.py [--quick]
+
+Needs LibreOffice (libreoffice-writer-nogui, Debian).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import _table
+
+
+def _row(
+    name: str, ours: float | None, unit: str, baseline: str = "", base: float | None = None,
+    note: str = "", ratio: float | None = None,
+) -> dict[str, object]:  # fmt: skip
+    return {
+        "name": name,
+        "ours": None if ours is None else round(ours, 4),
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_value": None if base is None else round(base, 4),
+        "ratio": None if ratio is None else round(ratio, 3),
+        "note": note,
+    }
+
+
+def _convert(soffice: str, files: list[Path], target: str, outdir: Path, profile: Path) -> None:
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
+         target, "--outdir", str(outdir), *map(str, files)],
+        capture_output=True, timeout=1800, check=True,
+    )  # fmt: skip
+
+
+def bench(quick: bool = False) -> list[dict[str, object]]:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return [_row(".doc scan", None, "files/s", note="LibreOffice is not installed")]
+    import docx
+
+    from tianping.privacy._corpus import generate
+    from tianping.privacy._scan import scan_file
+
+    n_docs = 10 if quick else 40
+    records = list(generate(n_docs * 60, seed=11))
+    with tempfile.TemporaryDirectory(prefix="tianping-bench-legacy-") as tmp:
+        root = Path(tmp)
+        (root / "docx").mkdir()
+        sources = []
+        for k in range(n_docs):
+            doc = docx.Document()
+            for r in records[k * 60 : (k + 1) * 60]:
+                doc.add_paragraph(r.text)
+            path = root / "docx" / f"d{k:03d}.docx"
+            doc.save(str(path))
+            sources.append(path)
+        profile = root / "profile"
+        _convert(soffice, sources, "doc", root / "doc", profile)
+        legacy = sorted((root / "doc").glob("*.doc"))
+        size = sum(p.stat().st_size for p in legacy)
+        repeats = 2 if quick else 3
+        ours, theirs = float("inf"), float("inf")
+        ours_counts: dict[str, int] = {}
+        their_counts: dict[str, int] = {}
+        for i in range(repeats):
+            t0 = time.perf_counter()
+            ours_counts = {}
+            for p in legacy:
+                for t, c in scan_file(p)[0].counts.items():
+                    ours_counts[t] = ours_counts.get(t, 0) + c
+            ours = min(ours, time.perf_counter() - t0)
+            out = root / f"back{i}"
+            t0 = time.perf_counter()
+            _convert(soffice, legacy, "docx", out, profile)
+            their_counts = {}
+            for p in sorted(out.glob("*.docx")):
+                for t, c in scan_file(p)[0].counts.items():
+                    their_counts[t] = their_counts.get(t, 0) + c
+            theirs = min(theirs, time.perf_counter() - t0)
+        same = "same findings" if ours_counts == their_counts else "findings DIFFER"
+        found = sum(ours_counts.values())
+        return [
+            _row(
+                f".doc scan, {n_docs} files ({size / 1e6:.1f} MB), files/s",
+                n_docs / ours, "files/s", "LibreOffice to .docx, then scan", n_docs / theirs,
+                f"{same} ({found} findings); one core", theirs / ours,
+            ),
+        ]  # fmt: skip
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(_table.markdown_table(bench(quick="--quick" in sys.argv)))
