@@ -30,7 +30,8 @@ __all__ = ["deid_image"]
 
 _MARGIN = 2  # pixels around each box: anti-aliased edges of glyphs
 # EXIF tags that name or locate someone: GPS, artist, copyright owner, camera owner/serial
-_EXIF_DROP = (0x8825, 0x013B, 0x8298, 0xA430, 0xA431)
+_EXIF_DROP = (0x8825, 0x013B, 0x8298, 0x9C9D)  # IFD0: GPS, artist, copyright, XP author
+_EXIF_IFD_DROP = (0xA430, 0xA431)  # Exif IFD: camera owner, body serial number
 
 
 def deid_image(src: Path, tmp: Path, deid: Deidentifier, read_text: bool = True) -> int:
@@ -84,7 +85,7 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier, read_text: bool = True)
             draw.rectangle(
                 (left - _MARGIN, top - _MARGIN, right + _MARGIN, bottom + _MARGIN), fill=fill
             )
-    img.save(tmp, format=fmt, **_save_options(img, fmt))
+    img.save(tmp, format=fmt, **_save_options(img, fmt, deid))
     return len(lines)
 
 
@@ -146,9 +147,12 @@ def _boxes(
     return [(int(left), top, int(right + 0.999), bottom)]
 
 
-def _save_options(img: Any, fmt: str) -> dict[str, Any]:
+def _save_options(img: Any, fmt: str, deid: Deidentifier) -> dict[str, Any]:
     """What keeps the image as it was: quality, DPI, ICC profile, PNG text (AI-content
-    labels live there), EXIF without the tags that name or locate a person."""
+    labels live there; PI in it replaced), EXIF without the tags that name or locate a
+    person and without the free-text tags that hold PI (`_exif.py`)."""
+    from tianping.privacy._exif import EXIF_IFD, TEXT_TAGS, tag_text
+
     opts: dict[str, Any] = {}
     for key in ("dpi", "icc_profile"):
         if key in img.info:
@@ -156,6 +160,13 @@ def _save_options(img: Any, fmt: str) -> dict[str, Any]:
     exif = img.getexif()
     for tag in _EXIF_DROP:
         exif.pop(tag, None)
+    if EXIF_IFD in exif:
+        for tag in _EXIF_IFD_DROP:
+            exif.get_ifd(EXIF_IFD).pop(tag, None)
+    for tag, ifd in TEXT_TAGS.items():
+        where = exif.get_ifd(ifd) if ifd else exif
+        if tag in where and deid.replacements(tag_text(where[tag])):  # counted, then gone
+            where.pop(tag)
     if len(exif):
         opts["exif"] = exif
     if fmt == "JPEG":  # the source's quantisation tables and chroma subsampling
@@ -167,6 +178,9 @@ def _save_options(img: Any, fmt: str) -> dict[str, Any]:
         info = PngInfo()
         for key, value in img.info.items():
             if isinstance(value, str) and key not in ("dpi", "icc_profile"):
+                if key != "XML:com.adobe.xmp":  # XMP: the AI-content label, kept whole
+                    for a, b, new in reversed(deid.replacements(value)):  # Author, Comment
+                        value = value[:a] + new + value[b:]
                 info.add_itxt(key, value)
         opts["pnginfo"] = info
     return opts

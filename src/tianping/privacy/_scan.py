@@ -134,9 +134,10 @@ class FileReport(BaseModel):
     columns: list[ColumnReport] = Field(default_factory=list)
     _read: int = PrivateAttr(0)  # bytes of the file the reader has consumed (for progress)
     _sent: int = PrivateAttr(0)  # of which reported to on_bytes
-    # faces (not text): (column, row, box in pixels) found, and pictures looked at a column
-    _faces: list[tuple[str, int, tuple[int, int, int, int]]] = PrivateAttr(default_factory=list)
-    _pictures: Counter[str] = PrivateAttr(default_factory=Counter)
+    # PI found outside text (a face, a GPS position): (column, row, PI type, preview), and
+    # the pictures looked at, by column
+    _objects: list[tuple[str, int, str, str]] = PrivateAttr(default_factory=list)
+    _looked: Counter[str] = PrivateAttr(default_factory=Counter)
 
     @field_serializer("path")
     def _shown_path(self, path: str) -> str:  # a file named after a person: masked
@@ -932,7 +933,7 @@ def _read_office(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> It
 
     pdf = rep.format == "pdf"
     on_faces = None
-    if pdf and opts.ocr and _wants_faces(opts):
+    if pdf and opts.ocr and _wants(opts, "face_image"):
 
         def on_faces(page: int, boxes: list[tuple[int, int, int, int]]) -> None:
             _faces_seen(rep, "faces", page, boxes)
@@ -987,71 +988,98 @@ def _mail_batch(heads: list[str], bodies: list[str], rep: FileReport) -> Batch:
 
 
 def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
-    """The lines OCR reads in an image, a line a row (column `ocr`), and where OpenCV is
-    installed the faces in it (column `faces`, row 1) and what its QR codes hold (`qr`)."""
+    """The lines OCR reads in an image, a line a row (column `ocr`); its EXIF text and GPS
+    position (`exif`); and where OpenCV is installed the faces in it (`faces`, row 1) and
+    what its QR codes hold (`qr`)."""
+    from PIL import Image, ImageOps
+
+    from tianping.privacy._exif import exif_lines, gps_position
     from tianping.privacy._faces import FACES_ADVICE, available
     from tianping.privacy._ocr import ocr_image
 
     lines = ocr_image(path)
     rep.rows = len(lines)
     codes: list[str] = []
-    if available():
-        from PIL import Image, ImageOps
+    meta: list[str] = []
+    try:
+        with Image.open(path) as img:
+            meta = exif_lines(img)
+            rep._looked["exif"] += 1
+            if (where := gps_position(img)) is not None and _wants(opts, "gps_location"):
+                lat, lon = where
+                shown = f"[GPS ~{abs(lat):.0f}°{'NS'[lat < 0]} {abs(lon):.0f}°{'EW'[lon < 0]}]"
+                rep._objects.append(("exif", 1, "gps_location", shown))
+            if available():
+                from tianping.privacy._codes import codes_in_image, readable
+                from tianping.privacy._faces import faces_in_image
 
-        from tianping.privacy._codes import codes_in_image, readable
-        from tianping.privacy._faces import faces_in_image
-
-        try:
-            with Image.open(path) as img:
                 upright = ImageOps.exif_transpose(img)
-                if _wants_faces(opts):
+                if _wants(opts, "face_image"):
                     _faces_seen(rep, "faces", 1, faces_in_image(upright))
                 codes = [line for text, _ in codes_in_image(upright) for line in readable(text)]
-        except (OSError, ValueError) as exc:  # Tesseract read it; Pillow cannot
-            rep.note(
-                None, f"faces and QR codes not read: {type(exc).__name__} / 未能识别人脸与二维码"
-            )
-    else:
-        rep.note(None, FACES_ADVICE)
+            else:
+                rep.note(None, FACES_ADVICE)
+    except (OSError, ValueError) as exc:  # Tesseract read it; Pillow cannot
+        why = type(exc).__name__
+        rep.note(
+            None, f"metadata, faces and QR codes not read: {why} / 未能读取元数据、人脸与二维码"
+        )
     if lines:
         yield 0, {"ocr": pl.Series("ocr", lines, dtype=pl.String)}, None
     if codes:  # what QR codes hold (a vCard's name, phone, e-mail), a line a row
         rep.rows += len(codes)
         yield 0, {"qr": pl.Series("qr", codes, dtype=pl.String)}, None
+    if meta:  # the photographer, the camera's owner, a description typed in
+        yield 0, {"exif": pl.Series("exif", meta, dtype=pl.String)}, None
 
 
-def _wants_faces(opts: ScanOptions) -> bool:
-    return opts.types is None or "face_image" in opts.types
+def _wants(opts: ScanOptions, pi_type: str) -> bool:
+    return opts.types is None or pi_type in opts.types
 
 
 def _faces_seen(
     rep: FileReport, column: str, row: int, boxes: list[tuple[int, int, int, int]]
 ) -> None:
-    rep._pictures[column] += 1
-    rep._faces += [(column, row, box) for box in boxes]
+    rep._looked[column] += 1
+    for left, top, right, bottom in boxes:
+        shown = f"[face {right - left}x{bottom - top} px at {left},{top}]"
+        rep._objects.append((column, row, "face_image", shown))
 
 
-def _record_faces(rep: FileReport, examples: list[Finding], opts: ScanOptions) -> None:
-    """The faces a reader found, as findings of `face_image` (biometric, Art. 28): counted
-    in the file's and its column's totals, the first few kept as examples whose preview
-    is the face's place, never its pixels."""
-    for column, looked in rep._pictures.items():
-        faces = [(row, box) for col, row, box in rep._faces if col == column]
-        cr = ColumnReport(column=column, values_scanned=looked)
-        if faces:
-            cr.values_with_pi = len({row for row, _ in faces})
-            cr.types = {"face_image": len(faces)}
-            cr.label = "face_image"
-            rep.counts["face_image"] = rep.counts.get("face_image", 0) + len(faces)
-            rep.sensitive += len(faces)
-        rep.columns.append(cr)
-        for row, (left, top, right, bottom) in faces[: opts.max_examples]:
-            shown = f"[face {right - left}x{bottom - top} px at {left},{top}]"
-            face = Finding(
-                file=rep.path, row=row, column=column, start=0, end=0, pi_type="face_image",
-                pipl_class="sensitive", category="biometric", confidence=0.8, preview=shown,
-            )  # fmt: skip
-            examples.append(face)
+def _record_objects(rep: FileReport, examples: list[Finding], opts: ScanOptions) -> None:
+    """PI a reader found outside text (a face: biometric; a GPS position: whereabouts),
+    counted in the file's and its column's totals, the first few kept as examples whose
+    preview says where, never the pixels or the exact place."""
+    from tianping.privacy._types import PI_TYPES
+
+    columns = {c.column: c for c in rep.columns}
+    for column, looked in rep._looked.items():
+        found = [(row, t, shown) for col, row, t, shown in rep._objects if col == column]
+        cr = columns.get(column)
+        if cr is None:
+            if not found and column == "exif":
+                continue  # metadata with nothing in it: no column
+            cr = ColumnReport(column=column)
+            rep.columns.append(cr)
+        cr.values_scanned = max(cr.values_scanned, looked)
+        kept: Counter[str] = Counter()
+        for row, kind, shown in found:
+            info = PI_TYPES[kind]
+            cr.types[kind] = cr.types.get(kind, 0) + 1
+            rep.counts[kind] = rep.counts.get(kind, 0) + 1
+            rep.sensitive += int(info.art28 is not None)
+            kept[kind] += 1
+            if kept[kind] <= opts.max_examples:
+                finding = Finding(
+                    file=rep.path, row=row, column=column, start=0, end=0, pi_type=kind,
+                    pipl_class=info.pipl_class, category=info.art28 or "", confidence=0.8,
+                    preview=shown,
+                )  # fmt: skip
+                examples.append(finding)
+        if found:
+            cr.values_with_pi = max(cr.values_with_pi, len({row for row, _, _ in found}))
+            top, n = max(cr.types.items(), key=lambda kv: kv[1])
+            cr.label = top if n >= 0.5 * max(cr.values_scanned, 1) else cr.label
 
 
 _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batch]]] = {
@@ -1190,7 +1218,7 @@ def _scan_content(
                 _scan_batches(batches, rep, examples, opts, pool, 2 * threads)
         else:
             _scan_batches(batches, rep, examples, opts)
-        _record_faces(rep, examples, opts)
+        _record_objects(rep, examples, opts)
     except Exception as exc:  # one bad file must not stop the run
         rep.status = "error"
         rep.message = _safe_message(exc)

@@ -113,6 +113,15 @@ PI_TYPES: dict[str, PIType] = {
         _t("address_en", "英文地址", "English address", "location", structured=False),
         # found in images by `_faces.py`, not in text
         _t("face_image", "人脸图像", "face image", "biometric", "biometric", structured=False),
+        # a photo's GPS position (`_exif.py`): precise location; whereabouts are Art. 28 SPI
+        _t(
+            "gps_location",
+            "精确位置（GPS 坐标）",
+            "precise location (GPS)",
+            "location",
+            "location_tracking",
+            structured=False,
+        ),
     )
 }
 
