@@ -15,6 +15,22 @@ def num(value: object) -> str:
     return "—" if value is None else str(value)
 
 
+def row(
+    name: str, ours: float | None, unit: str, baseline: str = "", base: float | None = None,
+    note: str = "", ratio: float | None = None,
+) -> dict[str, object]:  # fmt: skip
+    """One benchmark row, numbers rounded; a NaN baseline is shown as none."""
+    return {
+        "name": name,
+        "ours": None if ours is None else round(ours, 4),
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_value": None if base is None or base != base else round(base, 4),
+        "ratio": None if ratio is None else round(ratio, 3),
+        "note": note,
+    }
+
+
 def markdown_table(rows: list[dict[str, object]]) -> str:
     """Rows with name, ours, unit, baseline, baseline_value, ratio, note as Markdown."""
     lines = [

@@ -22,20 +22,7 @@ from pathlib import Path
 
 import _table
 
-
-def _row(
-    name: str, ours: float | None, unit: str, baseline: str = "", base: float | None = None,
-    note: str = "", ratio: float | None = None,
-) -> dict[str, object]:  # fmt: skip
-    return {
-        "name": name,
-        "ours": None if ours is None else round(ours, 4),
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_value": None if base is None else round(base, 4),
-        "ratio": None if ratio is None else round(ratio, 3),
-        "note": note,
-    }
+_row = _table.row
 
 
 def _convert(soffice: str, files: list[Path], target: str, outdir: Path, profile: Path) -> None:

@@ -19,7 +19,7 @@ import html
 import re
 import zipfile
 from collections import Counter
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tianping.errors import InputError
@@ -207,12 +207,12 @@ def deid_odf(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, 
     members it could not rewrite (an embedded object that is not OpenDocument, the picture
     shown for an object whose text changed), to warn of."""
     from tianping.privacy._office import MEDIA
-    from tianping.privacy._office_deid import _PICTURES, _picture, _picture_readers
+    from tianping.privacy._office_deid import _picture_readers, picture_member
 
     paragraphs = 0
     kept: list[str] = []
     changed: set[str] = set()  # embedded objects whose text changed
-    ocr, faces = _picture_readers(deid)
+    readers = _picture_readers(deid)
     unread = 0
     try:
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:
@@ -240,14 +240,9 @@ def deid_odf(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, 
                     changed.add(obj.group(0))
                 if _OBJECT.fullmatch(name):  # an embedded file: OLE, not OpenDocument
                     kept.append(name)
-                if MEDIA.fullmatch(name) and PurePosixPath(name).suffix.lower() in _PICTURES:
-                    if ocr or faces:  # a picture in the document, covered as images are
-                        covered = _picture(name, data, deid, read_text=ocr)
-                        if covered is not None:
-                            data = covered
-                            kept.append(f"{name} (picture)")
-                    else:
-                        unread += 1
+                if MEDIA.fullmatch(name):  # a picture in the document, covered as images are
+                    data, missed = picture_member(name, data, deid, readers, kept)
+                    unread += missed
                 if (rep := _REPLACEMENT.fullmatch(name)) is not None:
                     replacements.append(rep.group(1))
                 stored = name == "mimetype"

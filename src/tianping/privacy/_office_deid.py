@@ -346,6 +346,23 @@ def _picture(name: str, data: bytes, deid: Deidentifier, read_text: bool) -> byt
         return out.read_bytes() if sum(deid.counts.values()) > before else None
 
 
+def picture_member(
+    name: str, data: bytes, deid: Deidentifier, readers: tuple[bool, bool], kept: list[str]
+) -> tuple[bytes, bool]:
+    """A package's picture member covered where it holds PI (named in `kept` as
+    `name (picture)`), and whether it went unread (no Tesseract, no OpenCV)."""
+    if PurePosixPath(name).suffix.lower() not in _PICTURES:
+        return data, False
+    ocr, faces = readers
+    if not (ocr or faces):
+        return data, True
+    covered = _picture(name, data, deid, read_text=ocr)
+    if covered is None:
+        return data, False
+    kept.append(f"{name} (picture)")
+    return covered, False
+
+
 def _picture_readers(deid: Deidentifier) -> tuple[bool, bool]:
     """Whether pictures can be read for text (Tesseract) and for faces (OpenCV, where a
     rule acts on them)."""
@@ -367,7 +384,7 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
     (`N pictures (unread)` where neither is)."""
     paragraphs = 0
     kept: list[str] = []
-    ocr, faces = _picture_readers(deid)
+    readers = _picture_readers(deid)
     unread = 0
     try:
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:
@@ -410,14 +427,9 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
                         changed = _shown_count(deid) > before
                         if changed and name not in charted:
                             kept.append(f"{name} (preview)")
-                if MEDIA.fullmatch(name) and PurePosixPath(name).suffix.lower() in _PICTURES:
-                    if ocr or faces:
-                        covered = _picture(name, data, deid, read_text=ocr)
-                        if covered is not None:
-                            data = covered
-                            kept.append(f"{name} (picture)")
-                    else:
-                        unread += 1
+                if MEDIA.fullmatch(name):
+                    data, missed = picture_member(name, data, deid, readers, kept)
+                    unread += missed
                 if name in parts and re.fullmatch(
                     r"(?:word|ppt|xl)/charts/chart(?:Ex)?\d+\.xml", name
                 ):
