@@ -85,6 +85,9 @@ def _run(path: Path, *config: str) -> bytes:
             capture_output=True,
             timeout=TIMEOUT_S,
             check=False,
+            # OpenMP threads of one Tesseract spin against each other: an A4 page took 12 s
+            # with them and 2.7 s with one thread (measured, 2 cores)
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
         )
     except subprocess.TimeoutExpired:
         raise InputError(f"{path}: OCR took over {TIMEOUT_S} s; not read / 识别超时") from None
