@@ -20,10 +20,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tianping.errors import InputError
 from tianping.privacy._formats import IMAGE_SUFFIXES
@@ -34,7 +35,7 @@ __all__ = [
     "line_text",
     "ocr_image",
     "ocr_lines",
-    "ocr_pdf_images",
+    "ocr_pdf_pages",
     "tesseract",
 ]
 
@@ -166,37 +167,73 @@ def upright(path: Path) -> Iterator[Path]:
 _MIN_PIXELS = 16  # fewer pixels each way than a line of readable text
 
 
-def ocr_pdf_images(
-    page: object, where: str, faces: list[tuple[int, int, int, int]] | None = None
-) -> Iterator[str]:
-    """The lines OCR reads in the images of one pypdf page (a scanned page is one image);
-    with a `faces` list and OpenCV installed, the faces in them are added to it (boxes in
-    each image's pixels)."""
-    if faces is not None:
-        from tianping.privacy._faces import available
+Box = tuple[int, int, int, int]
 
-        faces = faces if available() else None
+
+def ocr_pdf_pages(
+    pages: Iterable[tuple[int, object]], where: str, faces: bool = False, workers: int = 0
+) -> Generator[tuple[int, list[str], list[Box]]]:
+    """(number, lines, faces) for each (number, pypdf page), in order: the lines OCR reads
+    in the page's pictures (a scanned page is one picture) and what their QR codes hold;
+    with `faces` and OpenCV, the faces in them (boxes in each picture's pixels). Pictures
+    are taken out of the PDF here, page by page; Tesseract reads `workers` pages at once
+    (default: the cores, at most 4), a few pages ahead of the one handed back."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    n = workers or min(4, os.cpu_count() or 1)
+    with tempfile.TemporaryDirectory(prefix="tianping-ocr-") as tmp, ThreadPoolExecutor(n) as pool:
+        pending: deque[tuple[int, Future[tuple[list[str], list[Box]]]]] = deque()
+        for number, page in pages:
+            folder = Path(tmp) / str(number)
+            folder.mkdir()
+            pictures = _pictures(page, folder, f"{where} page {number}")
+            pending.append((number, pool.submit(_read_pictures, pictures, faces)))
+            while len(pending) > n:
+                k, done = pending.popleft()
+                yield k, *done.result()
+        while pending:
+            k, done = pending.popleft()
+            yield k, *done.result()
+
+
+def _pictures(page: object, folder: Path, where: str) -> list[tuple[Path, str, Any]]:
+    """A page's pictures written to `folder`: (file, name for messages, Pillow image)."""
     try:
         images = list(getattr(page, "images", []))
     except ImportError:  # pypdf decodes some image filters with Pillow
         raise InputError(f"{where}: reading its images needs Pillow (pip install pillow)") from None
-    with tempfile.TemporaryDirectory(prefix="tianping-ocr-") as tmp:
-        for k, image in enumerate(images):
-            pil = getattr(image, "image", None)
-            if pil is not None and min(pil.size) < _MIN_PIXELS:  # an icon, a rule, a dot
-                continue
-            if faces is not None and pil is not None:
-                from tianping.privacy._codes import codes_in_image, readable
-                from tianping.privacy._faces import faces_in_image
+    out = []
+    for k, image in enumerate(images):
+        pil = getattr(image, "image", None)
+        if pil is not None and min(pil.size) < _MIN_PIXELS:  # an icon, a rule, a dot
+            continue
+        name = Path(getattr(image, "name", "") or f"image{k}.png").name
+        target = folder / f"{k}-{name}"
+        target.write_bytes(image.data)
+        out.append((target, f"{where} image {k + 1}", pil))
+    return out
 
-                faces += faces_in_image(pil)
-                yield from (line for text, _ in codes_in_image(pil) for line in readable(text))
-            name = Path(getattr(image, "name", "") or f"image{k}.png").name
-            target = Path(tmp) / f"{k}-{name}"
-            target.write_bytes(image.data)
-            try:
-                yield from ocr_image(target)
-            except InputError as exc:  # named by the page, not the temporary file
-                raise InputError(
-                    exc.message.replace(str(target), f"{where} image {k + 1}")
-                ) from None
+
+def _read_pictures(
+    pictures: list[tuple[Path, str, Any]], faces: bool
+) -> tuple[list[str], list[Box]]:
+    from tianping.privacy._faces import available
+
+    lines: list[str] = []
+    boxes: list[Box] = []
+    vision = available()
+    for target, label, pil in pictures:
+        if vision and pil is not None:
+            from tianping.privacy._codes import codes_in_image, readable
+            from tianping.privacy._faces import faces_in_image
+
+            if faces:
+                boxes += faces_in_image(pil)
+            lines += [line for text, _ in codes_in_image(pil) for line in readable(text)]
+        try:
+            lines += ocr_image(target)
+        except InputError as exc:  # named by the page, not the temporary file
+            raise InputError(exc.message.replace(str(target), label)) from None
+        target.unlink()
+    return lines, boxes

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 from xml.etree import ElementTree
@@ -308,19 +308,22 @@ def pdf_pages(
         raise InputError(
             "PDF: needs pypdf (pip install 'tianping[privacy]') / 读取 PDF 需安装 pypdf"
         ) from None
+    read: Generator[tuple[int, list[str], list[tuple[int, int, int, int]]]] | None = None
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
             raise InputError(f"{path}: an encrypted PDF; give a decrypted copy / 加密的 PDF")
+        if ocr:
+            from tianping.privacy._ocr import ocr_pdf_pages
+
+            pages = enumerate(reader.pages, start=1)
+            read = ocr_pdf_pages(pages, str(path), faces=on_faces is not None)
         for k, page in enumerate(reader.pages, start=1):
             lines = (page.extract_text() or "").splitlines()
             seen: list[str] = []
-            if ocr:
-                from tianping.privacy._ocr import ocr_pdf_images
-
-                faces: list[tuple[int, int, int, int]] | None = [] if on_faces else None
-                seen = list(ocr_pdf_images(page, f"{path} page {k}", faces))
-                if on_faces is not None and faces is not None:
+            if read is not None:
+                _, seen, faces = next(read)
+                if on_faces is not None:
                     on_faces(k, faces)
                 if not any(line.strip() for line in lines):
                     lines, seen = seen, []
@@ -335,3 +338,6 @@ def pdf_pages(
             yield "bookmarks", titles
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InputError(f"{path}: not a readable PDF ({type(exc).__name__})") from None
+    finally:
+        if read is not None:  # its pages in flight, its temporary folder
+            read.close()
