@@ -6,9 +6,9 @@ be copied out. So a page that holds PI is redrawn: PDFium renders it, a filled b
 each value a rule acts on, and the page is replaced by that picture at the page's size;
 pages without PI are copied as they were (text, fonts, links and annotations kept).
 Values are found in the page's text layer, each character with its box (PDFium), or, on
-a page with no text (a scan), by OCR of the rendered page (`_ocr.py`); where Tesseract is
-installed, the pictures on a page with text (a photographed ID card in a contract) are
-read by OCR too, from a render with the text hidden. A redrawn page gets its text back as
+a page with no text (a scan), by OCR of the rendered page (`_ocr.py`); where Tesseract or
+OpenCV is installed, the pictures on a page with text (a photographed ID card in a
+contract) are read too (text, faces, QR codes), from a render with the text hidden. A redrawn page gets its text back as
 an invisible layer with each value replaced (`_pdf_layer.py`), so it can still be
 searched and copied. The document's metadata (author, creator), bookmarks and attachments
 are not carried over.
