@@ -13,6 +13,7 @@ reads it, so boxes land where a viewer sees the face.
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,18 @@ def available() -> bool:
     return True
 
 
-@functools.cache
+_LOCAL = threading.local()  # a classifier is not safe to share between threads
+
+
 def _cascades() -> tuple[Any, Any]:
+    """This thread's frontal and profile classifiers (loaded once a thread)."""
+    found: tuple[Any, Any] | None = getattr(_LOCAL, "cascades", None)
+    if found is None:
+        found = _LOCAL.cascades = _load()
+    return found
+
+
+def _load() -> tuple[Any, Any]:
     import cv2
 
     root = Path(cv2.data.haarcascades)  # type: ignore[attr-defined]

@@ -8,10 +8,10 @@ pages without PI are copied as they were (text, fonts, links and annotations kep
 Values are found in the page's text layer, each character with its box (PDFium), or, on
 a page with no text (a scan), by OCR of the rendered page (`_ocr.py`); where Tesseract or
 OpenCV is installed, the pictures on a page with text (a photographed ID card in a
-contract) are read too (text, faces, QR codes), from a render with the text hidden. A redrawn page gets its text back as
-an invisible layer with each value replaced (`_pdf_layer.py`), so it can still be
-searched and copied. The document's metadata (author, creator), bookmarks and attachments
-are not carried over.
+contract) are read too (text, faces, QR codes), from a render with the text hidden. A
+redrawn page gets its text back as an invisible layer with each value replaced
+(`_pdf_layer.py`), so it can still be searched and copied. The document's metadata
+(author, creator), bookmarks and attachments are not carried over.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
     noted: list[int] = []  # pages whose comments held PI: redrawn without them
     pages = len(doc)
     notes = _notes(src)
+    ahead = _ScansAhead(doc)
     try:
         for i in range(pages):
             page = doc[i]
@@ -63,7 +64,7 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
             # would turn by /Rotate; the new page is turned back the same way
             rotation = page.get_rotation()
             page.set_rotation(0)
-            boxes, runs, how = _boxes(page, deid, f"{src} page {i + 1}")
+            boxes, runs, how = _boxes(page, deid, f"{src} page {i + 1}", ahead.take(i))
             page.set_rotation(rotation)
             if how == "ocr":
                 by_ocr.append(i + 1)
@@ -79,6 +80,7 @@ def deid_pdf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
             _redrawn_page(out, page, boxes, runs, layer).set_rotation(rotation)
         out.save(str(tmp))
     finally:
+        ahead.close()
         out.close()
         doc.close()
     said = [
@@ -143,16 +145,70 @@ def _ranges(pages: list[int]) -> str:
     return ", ".join(str(p) for p in pages[:20]) + (" …" if len(pages) > 20 else "")
 
 
-def _boxes(page: Any, deid: Deidentifier, where: str) -> tuple[list[Box], list[Run], str]:
+class _ScansAhead:
+    """OCR of the pages without text, a few pages ahead of the one being worked on:
+    PDFium renders them here (it is not thread-safe), Tesseract reads them on threads."""
+
+    def __init__(self, doc: Any) -> None:
+        import os
+        import tempfile
+        from concurrent.futures import ThreadPoolExecutor
+
+        from tianping.privacy._ocr import tesseract
+
+        self.doc = doc
+        self.n = min(4, os.cpu_count() or 1) if tesseract() is not None else 0
+        self.pool = ThreadPoolExecutor(max(1, self.n))
+        self.folder = tempfile.TemporaryDirectory(prefix="tianping-pdf-")
+        self.jobs: dict[int, Any] = {}  # page index: (picture, future of its OCR lines)
+        self.next = 0
+
+    def take(self, i: int) -> tuple[Any, list[Any]] | None:
+        """Page i's picture and OCR lines if it has no text (None otherwise, or without
+        Tesseract); pages up to i + n are started."""
+        while self.n and self.next <= min(i + self.n, len(self.doc) - 1):
+            self._start(self.next)
+            self.next += 1
+        job = self.jobs.pop(i, None)
+        return None if job is None else (job[0], job[1].result())
+
+    def _start(self, j: int) -> None:
+        from tianping.privacy._ocr import ocr_lines
+
+        page = self.doc[j]
+        textpage = page.get_textpage()
+        try:
+            n = textpage.count_chars()
+            has_text = bool(n and textpage.get_text_range(0, n).strip())
+        finally:
+            textpage.close()
+        if has_text:
+            return
+        rotation = page.get_rotation()
+        page.set_rotation(0)
+        image = page.render(scale=DPI / 72).to_pil()
+        page.set_rotation(rotation)
+        png = Path(self.folder.name) / f"page{j}.png"
+        image.save(png)
+        self.jobs[j] = (image, self.pool.submit(ocr_lines, png))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.folder.cleanup()
+
+
+def _boxes(
+    page: Any, deid: Deidentifier, where: str, scanned: tuple[Any, list[Any]] | None = None
+) -> tuple[list[Box], list[Run], str]:
     """The boxes to fill on one page, the runs of its text layer if it is redrawn, and how
     the values were read: "text", "pictures" (the text, and the pictures by OCR) or "ocr"
-    (a page without text)."""
+    (a page without text; `scanned`: its picture and OCR lines, read ahead)."""
     textpage = page.get_textpage()
     try:
         n = textpage.count_chars()
         text = textpage.get_text_range(0, n) if n else ""
         if not text.strip():
-            return *_ocr_boxes(page, deid, where), "ocr"
+            return *_ocr_boxes(page, deid, where, scanned=scanned), "ocr"
         found = _text_values(text, deid)
         pictures = _picture_boxes(page, deid, where)
         boxes, runs = _text_boxes(textpage, found, redrawn=bool(pictures))
@@ -205,11 +261,16 @@ def _text_boxes(textpage: Any, found: list[Line], redrawn: bool) -> tuple[list[B
 
 
 def _ocr_boxes(
-    page: Any, deid: Deidentifier, where: str, read_text: bool = True
+    page: Any,
+    deid: Deidentifier,
+    where: str,
+    read_text: bool = True,
+    scanned: tuple[Any, list[Any]] | None = None,
 ) -> tuple[list[Box], list[Run]]:
     """Boxes over the values OCR reads on the rendered page (with `read_text`) and over the
     faces on it (with OpenCV, where a rule acts on them), in points, and the text read as
-    runs with the values replaced."""
+    runs with the values replaced; `scanned`: the page's picture and OCR lines, read
+    ahead (`_ScansAhead`)."""
     import tempfile
 
     from tianping.privacy._image_deid import _boxes as pixel_boxes
@@ -222,9 +283,11 @@ def _ocr_boxes(
             "(apt-get install tesseract-ocr tesseract-ocr-chi-sim) / 扫描页需 OCR"
         )
     scale = DPI / 72
-    image = page.render(scale=scale).to_pil()
-    lines = []
-    if read_text:
+    if scanned is not None:
+        image, lines = scanned
+    else:
+        image, lines = page.render(scale=scale).to_pil(), []
+    if read_text and scanned is None:
         with tempfile.TemporaryDirectory(prefix="tianping-pdf-") as tmp:
             png = Path(tmp) / "page.png"
             image.save(png)
