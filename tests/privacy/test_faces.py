@@ -244,3 +244,21 @@ def test_assessments_read_images_when_the_profile_says_so(
     assert "biometric" in str(read["unexpected_sensitive_list"])
     assert "specific_identity" in str(read["unexpected_sensitive_list"])
     assert "biometric" not in str(metrics(False)["unexpected_sensitive_list"])
+
+
+def test_pages_of_a_scanned_pdf_are_read_in_parallel(
+    photo: Path, tmp_path: Path, tesseract: str
+) -> None:
+    """Four scanned pages, each the ID card: pages are OCR'd and searched for faces on
+    threads (each with its own classifiers), and reported in page order."""
+    card, _ = _card(photo, tmp_path / "card.png")
+    page = Image.open(card).convert("RGB")
+    pdf = tmp_path / "scans.pdf"
+    page.save(pdf, save_all=True, append_images=[page] * 3, resolution=150)
+    rep, found = scan_file(pdf, ScanOptions(ocr=True, max_examples=10))
+    assert rep.status == "ok", rep.message
+    assert rep.counts["face_image"] == 4 and rep.counts["cn_resident_id"] == 4
+    assert sorted(f.row for f in found if f.pi_type == "face_image") == [1, 2, 3, 4]
+    f = deid_path(pdf, tmp_path / "clean.pdf", POLICY).files[0]
+    assert f.replaced["face_image"] == 4 and f.replaced["cn_resident_id"] == 4
+    assert f.left == {}
