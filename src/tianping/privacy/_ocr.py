@@ -75,6 +75,14 @@ def ocr_image(path: Path) -> list[str]:
     return [text for words in ocr_lines(path) if (text := line_text(words)[0].strip())]
 
 
+def _psm() -> list[str]:
+    """Tesseract's page segmentation mode: 4, a column of lines of any size. The default
+    (3, full layout analysis) dropped 3 of 28 lines of a scanned form page; on the image
+    benchmark 4 raised recall 0.724 -> 0.737 and cut over-redaction 4.9% -> 4.6% (6: 0.733,
+    11: 0.673). `TIANPING_OCR_PSM` sets another."""
+    return ["--psm", os.environ.get("TIANPING_OCR_PSM", "4")]
+
+
 def _run(path: Path, *config: str) -> bytes:
     """Tesseract's stdout for one image (`config`: an output format such as `tsv`)."""
     binary = tesseract()
@@ -82,7 +90,7 @@ def _run(path: Path, *config: str) -> bytes:
         raise InputError(f"{path}: an image; {_ADVICE}")
     try:
         done = subprocess.run(
-            [binary, str(path), "stdout", "-l", _languages(binary), *config],
+            [binary, str(path), "stdout", "-l", _languages(binary), *_psm(), *config],
             capture_output=True,
             timeout=TIMEOUT_S,
             check=False,
