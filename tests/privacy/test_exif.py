@@ -94,3 +94,20 @@ def test_png_text_chunks_with_pi_are_rewritten(tmp_path: Path, tesseract: str) -
     assert f.replaced == {"cn_mobile": 1}
     with Image.open(out) as img:
         assert img.info["Author"] == "手机 [CN_MOBILE]" and img.info["Software"] == "Tianping test"
+
+
+def test_without_ocr_an_images_metadata_is_still_read(tmp_path: Path) -> None:
+    """No --ocr: the image is skipped (its pixels are not read) but its EXIF is, so a
+    folder of geotagged photos is reported without OCR's cost."""
+    rep, found = scan_file(_photo(tmp_path / "p.jpg"))
+    assert rep.status == "skipped" and "only its metadata read" in (rep.message or "")
+    assert rep.counts == {
+        "gps_location": 1,
+        "person_name_en": 2,
+        "person_name_zh": 1,
+        "cn_mobile": 1,
+        "cn_resident_id": 1,
+    }
+    assert {f.column for f in found} == {"exif"} and rep.sensitive == 2
+    only = scan_file(_photo(tmp_path / "q.jpg"), ScanOptions(types=frozenset({"cn_mobile"})))[0]
+    assert only.counts == {"cn_mobile": 1}

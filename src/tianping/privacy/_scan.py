@@ -1106,8 +1106,8 @@ def _has_fastexcel() -> bool:
 
 
 _IMAGE_ADVICE = (
-    "an image: not read; scan with --ocr to read its text (needs Tesseract OCR) and "
-    "faces / 图片未读取，可加 --ocr 识别文字与人脸"
+    "an image: only its metadata read; scan with --ocr to read its text (needs Tesseract "
+    "OCR), faces and QR codes / 仅读取图片元数据，可加 --ocr 识别文字、人脸与二维码"
 )
 
 
@@ -1157,6 +1157,8 @@ def scan_file(
     """
     opts = opts or ScanOptions()
     rep, examples = _scan_content(Path(path), opts, threads, on_bytes)
+    if rep.format == "image" and not opts.ocr and rep.status == "skipped":
+        _record_metadata(rep, examples, opts)
     _record_name(rep, examples, opts)
     return rep, examples
 
@@ -1237,25 +1239,67 @@ def _record_name(rep: FileReport, examples: list[Finding], opts: ScanOptions) ->
     content: findings of the column `<file name>`, row 0, masked as any are. What detection
     finds (`_` read as a space), and bare names where the path names a personal document
     or the name holds a value (confidence 0.6: the path is their only context)."""
+    name = re.split(r"[/\\!]", rep.path)[-1]
+    found = name_findings(rep.path, opts.min_confidence, opts.types)
+    _add_findings(rep, examples, NAME_COLUMN, 1, [(0, name, a, b, t, c) for a, b, t, c in found])
+
+
+def _record_metadata(rep: FileReport, examples: list[Finding], opts: ScanOptions) -> None:
+    """An image skipped for want of `--ocr` still has its EXIF read (no pixels decoded):
+    its GPS position and the names and numbers in its text fields (`exif`)."""
+    from PIL import Image
+
+    from tianping.privacy._detect import detect_text
+    from tianping.privacy._exif import exif_lines, gps_position
+
+    try:
+        with Image.open(rep.path) as img:
+            lines, where = exif_lines(img), gps_position(img)
+    except (OSError, ValueError):
+        return  # not an image Pillow reads: the skip says enough
+    found = [
+        (row, line, m.start, m.end, m.pi_type, m.confidence)
+        for row, line in enumerate(lines, start=1)
+        for m in detect_text(line, min_confidence=opts.min_confidence)
+        if _wants(opts, m.pi_type)
+    ]
+    _add_findings(rep, examples, "exif", len(lines), found)
+    if where is not None and _wants(opts, "gps_location"):
+        lat, lon = where
+        shown = f"[GPS ~{abs(lat):.0f}°{'NS'[lat < 0]} {abs(lon):.0f}°{'EW'[lon < 0]}]"
+        rep._looked["exif"] += 1
+        rep._objects.append(("exif", 1, "gps_location", shown))
+        _record_objects(rep, examples, opts)
+
+
+def _add_findings(
+    rep: FileReport,
+    examples: list[Finding],
+    column: str,
+    scanned: int,
+    found: list[tuple[int, str, int, int, str, float]],
+) -> None:
+    """Findings made outside the batch pipeline, (row, text, start, end, type, confidence)
+    each: counted in the file's totals and a column of their own, every one kept as an
+    example (there are few), previews masked."""
     from tianping.privacy._detect import mask_preview
     from tianping.privacy._types import PI_TYPES
 
-    name = re.split(r"[/\\!]", rep.path)[-1]
-    found = name_findings(rep.path, opts.min_confidence, opts.types)
     if not found:
         return
-    cr = ColumnReport(column=NAME_COLUMN, values_scanned=1, values_with_pi=1)
-    for start, end, kind, confidence in sorted(found):
+    cr = ColumnReport(column=column, values_scanned=max(scanned, 1))
+    cr.values_with_pi = len({row for row, *_ in found})
+    for row, text, start, end, kind, confidence in sorted(found):
         info = PI_TYPES.get(kind)
         sensitive = info is not None and info.art28 is not None
         cr.types[kind] = cr.types.get(kind, 0) + 1
         rep.counts[kind] = rep.counts.get(kind, 0) + 1
         rep.sensitive += int(sensitive)
-        shown = mask_preview(name[start:end], kind)
+        shown = mask_preview(text[start:end], kind)
         category = (info.art28 or "") if info else ""
         cls = "sensitive" if sensitive else "general"
         finding = Finding(
-            file=rep.path, row=0, column=NAME_COLUMN, start=start, end=end, pi_type=kind,
+            file=rep.path, row=row, column=column, start=start, end=end, pi_type=kind,
             pipl_class=cls, category=category, confidence=confidence, preview=shown,
         )  # fmt: skip
         examples.append(finding)
