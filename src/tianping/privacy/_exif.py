@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PERSON_TAGS", "TEXT_TAGS", "exif_lines", "gps_position", "tag_text"]
+__all__ = ["PERSON_TAGS", "TEXT_TAGS", "exif_lines", "gps_position", "gps_preview", "tag_text"]
 
 GPS_IFD, EXIF_IFD = 0x8825, 0x8769
 # tags that name a person: artist, copyright holder (IFD0); camera owner (Exif IFD);
@@ -72,6 +72,11 @@ def gps_position(img: Any) -> tuple[float, float] | None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
         return None
     return lat, lon
+
+
+def gps_preview(lat: float, lon: float) -> str:
+    """A position as reports show it: whole degrees (about 100 km), never the place."""
+    return f"[GPS ~{abs(lat):.0f}°{'NS'[lat < 0]} {abs(lon):.0f}°{'EW'[lon < 0]}]"
 
 
 def _degrees(dms: Any, ref: Any, negative: str) -> float:

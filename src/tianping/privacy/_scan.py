@@ -993,7 +993,7 @@ def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
     what its QR codes hold (`qr`)."""
     from PIL import Image, ImageOps
 
-    from tianping.privacy._exif import exif_lines, gps_position
+    from tianping.privacy._exif import exif_lines, gps_position, gps_preview
     from tianping.privacy._faces import FACES_ADVICE, available
     from tianping.privacy._ocr import ocr_image
 
@@ -1006,9 +1006,7 @@ def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
             meta = exif_lines(img)
             rep._looked["exif"] += 1
             if (where := gps_position(img)) is not None and _wants(opts, "gps_location"):
-                lat, lon = where
-                shown = f"[GPS ~{abs(lat):.0f}°{'NS'[lat < 0]} {abs(lon):.0f}°{'EW'[lon < 0]}]"
-                rep._objects.append(("exif", 1, "gps_location", shown))
+                rep._objects.append(("exif", 1, "gps_location", gps_preview(*where)))
             if available():
                 from tianping.privacy._codes import codes_in_image, readable
                 from tianping.privacy._faces import faces_in_image
@@ -1250,7 +1248,7 @@ def _record_metadata(rep: FileReport, examples: list[Finding], opts: ScanOptions
     from PIL import Image
 
     from tianping.privacy._detect import detect_text
-    from tianping.privacy._exif import exif_lines, gps_position
+    from tianping.privacy._exif import exif_lines, gps_position, gps_preview
 
     try:
         with Image.open(rep.path) as img:
@@ -1265,10 +1263,8 @@ def _record_metadata(rep: FileReport, examples: list[Finding], opts: ScanOptions
     ]
     _add_findings(rep, examples, "exif", len(lines), found)
     if where is not None and _wants(opts, "gps_location"):
-        lat, lon = where
-        shown = f"[GPS ~{abs(lat):.0f}°{'NS'[lat < 0]} {abs(lon):.0f}°{'EW'[lon < 0]}]"
         rep._looked["exif"] += 1
-        rep._objects.append(("exif", 1, "gps_location", shown))
+        rep._objects.append(("exif", 1, "gps_location", gps_preview(*where)))
         _record_objects(rep, examples, opts)
 
 
