@@ -24,6 +24,7 @@ FACES_ADVICE = (
     "未检测人脸与二维码：需安装 tianping[images]"
 )
 _MIN_SIDE = 24  # pixels: the cascades' own window
+_MAX_SIDE = 1000  # pixels: larger images are searched scaled down (10 MP: 1.6 -> 0.7 s)
 _MID_TONES = 0.3  # share of grey pixels (not near black or white) a face's box must have
 
 
@@ -75,15 +76,20 @@ def faces_in_image(img: Any) -> list[tuple[int, int, int, int]]:
     gray = np.asarray(img.convert("L"))
     if min(gray.shape) < _MIN_SIDE:
         return []
+    scale = min(1.0, _MAX_SIDE / max(gray.shape))
+    if scale < 1.0:  # a phone photo: faces are a fortieth of it or more, found smaller
+        import cv2
+
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     side = max(_MIN_SIDE, min(gray.shape) // 40)  # smaller than this is noise, not a face
     found: list[tuple[int, int, int, int]] = []
     for x0, y0, x1, y1 in _photo_regions(gray, side):
         found += [(x + x0, y + y0, w, h) for x, y, w, h in _detect(gray[y0:y1, x0:x1], side)]
     # the cascades see faces in lines of text now and then; a photograph is mostly mid
     # tones where rendered text is black on white (measured: 0.79-0.82 against 0.07-0.09)
-    return _merged(
-        [(x, y, x + w, y + h) for x, y, w, h in found if _photographic(gray[y : y + h, x : x + w])]
-    )
+    kept = [(x, y, w, h) for x, y, w, h in found if _photographic(gray[y : y + h, x : x + w])]
+    boxes = [(x / scale, y / scale, (x + w) / scale, (y + h) / scale) for x, y, w, h in kept]
+    return _merged([(int(a), int(b), int(c + 0.999), int(d + 0.999)) for a, b, c, d in boxes])
 
 
 def _photo_regions(gray: Any, side: int) -> list[tuple[int, int, int, int]]:
