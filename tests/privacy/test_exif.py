@@ -50,7 +50,7 @@ def test_exif_text_and_gps_are_read(tmp_path: Path) -> None:
 
 def test_scans_report_a_photos_position_and_names(tmp_path: Path, tesseract: str) -> None:
     rep, found = scan_file(_photo(tmp_path / "p.jpg"), ScanOptions(ocr=True))
-    exif = {c.column: c.types for c in rep.columns}["exif"]
+    exif = {c.column: c.types for c in rep.columns}["metadata"]
     assert exif == {
         "gps_location": 1,
         "person_name_en": 2,
@@ -108,6 +108,57 @@ def test_without_ocr_an_images_metadata_is_still_read(tmp_path: Path) -> None:
         "cn_mobile": 1,
         "cn_resident_id": 1,
     }
-    assert {f.column for f in found} == {"exif"} and rep.sensitive == 2
+    assert {f.column for f in found} == {"metadata"} and rep.sensitive == 2
     only = scan_file(_photo(tmp_path / "q.jpg"), ScanOptions(types=frozenset({"cn_mobile"})))[0]
     assert only.counts == {"cn_mobile": 1}
+
+
+XMP = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/" '
+    'xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/" '
+    'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" photoshop:City="Beijing">'
+    "<dc:creator><rdf:Seq><rdf:li>Zhang Wei</rdf:li></rdf:Seq></dc:creator>"
+    '<Iptc4xmpCore:CreatorContactInfo Iptc4xmpCore:CiEmailWork="zhang.wei@example.com" '
+    'Iptc4xmpCore:CiTelWork="13812345678"/>'
+    '<TC260:AIGC>{"Label":"1","ContentProducer":"91110108MA01ABCD2X",'
+    '"ProduceID":"13900001111"}</TC260:AIGC>'
+    '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+)
+
+
+def test_xmp_creator_and_contacts_are_read_and_replaced_the_ai_label_kept(
+    tmp_path: Path, tesseract: str
+) -> None:
+    """An XMP packet (IPTC creator contact info and the GB 45438 AIGC label): scans read the
+    creator as a name and the contacts, never the label; `deid` replaces them in place and
+    keeps the label byte for byte, in JPEG (where it used to drop the whole packet) and
+    in PNG."""
+    from PIL.PngImagePlugin import PngInfo
+
+    from tianping.privacy._xmp import xmp_lines, xmp_of
+
+    assert xmp_lines(XMP) == [
+        "Beijing", "Name: Zhang Wei", "zhang.wei@example.com", "13812345678",
+    ]  # fmt: skip
+    label = XMP[XMP.index("<TC260:AIGC>") : XMP.index("</TC260:AIGC>")]
+    jpg = tmp_path / "ai.jpg"
+    Image.new("RGB", (64, 64), "white").save(jpg, xmp=XMP.encode())
+    png = tmp_path / "ai.png"
+    info = PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", XMP)
+    Image.new("RGB", (64, 64), "white").save(png, pnginfo=info)
+    for src in (jpg, png):
+        rep, _ = scan_file(src)  # no --ocr: the metadata is read all the same
+        assert rep.counts == {"person_name_en": 1, "email": 1, "cn_mobile": 1}, src.name
+        out = tmp_path / f"clean-{src.name}"
+        f = deid_path(src, out, POLICY).files[0]
+        assert f.replaced == {"person_name_en": 1, "email": 1, "cn_mobile": 1}, src.name
+        with Image.open(out) as img:
+            packet = xmp_of(img)
+        assert packet is not None and label in packet, src.name  # the label, unchanged
+        assert "Zhang Wei" not in packet and "13812345678" not in packet, src.name
+        assert "[PERSON_NAME_EN]" in packet and "Beijing" in packet, src.name

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PERSON_TAGS", "TEXT_TAGS", "exif_lines", "gps_position", "gps_preview", "tag_text"]
+__all__ = [
+    "PERSON_TAGS",
+    "TEXT_TAGS",
+    "exif_lines",
+    "gps_position",
+    "gps_preview",
+    "metadata_lines",
+    "tag_text",
+]
 
 GPS_IFD, EXIF_IFD = 0x8825, 0x8769
 # tags that name a person: artist, copyright holder (IFD0); camera owner (Exif IFD);
@@ -59,6 +67,15 @@ def exif_lines(img: Any) -> list[str]:
         value = tag_text(_get(exif, tag, ifd) or "").strip("\x00 ")
         lines += [line for line in value.splitlines() if line.strip()]
     return lines
+
+
+def metadata_lines(img: Any) -> list[str]:
+    """What an image's EXIF and XMP say of people, as lines detection reads (`exif_lines`,
+    `_xmp.xmp_lines`; the AI-content label in the XMP left out)."""
+    from tianping.privacy._xmp import xmp_lines, xmp_of
+
+    packet = xmp_of(img)
+    return exif_lines(img) + (xmp_lines(packet) if packet else [])
 
 
 def gps_position(img: Any) -> tuple[float, float] | None:

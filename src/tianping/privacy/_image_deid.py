@@ -147,11 +147,29 @@ def _boxes(
     return [(int(left), top, int(right + 0.999), bottom)]
 
 
+def _xmp_without_pi(packet: str, deid: Deidentifier) -> str:
+    """An XMP packet with the PI in its values replaced (a creator's name read as one),
+    the AI-content label and every other byte as they were (`_xmp.py`)."""
+    from tianping.privacy._mail import name_context
+    from tianping.privacy._xmp import xmp_rewrite
+
+    def replace(value: str, personal: bool) -> str:
+        context = name_context(value) if personal else ""
+        for a, b, new in reversed(deid.replacements(context + value)):
+            if a >= len(context):
+                a, b = a - len(context), b - len(context)
+                value = value[:a] + new + value[b:]
+        return value
+
+    return xmp_rewrite(packet, replace)
+
+
 def _save_options(img: Any, fmt: str, deid: Deidentifier) -> dict[str, Any]:
     """What keeps the image as it was: quality, DPI, ICC profile, PNG text (AI-content
     labels live there; PI in it replaced), EXIF without the tags that name or locate a
     person and without the free-text tags that hold PI (`_exif.py`)."""
     from tianping.privacy._exif import EXIF_IFD, TEXT_TAGS, tag_text
+    from tianping.privacy._xmp import xmp_of
 
     opts: dict[str, Any] = {}
     for key in ("dpi", "icc_profile"):
@@ -169,6 +187,9 @@ def _save_options(img: Any, fmt: str, deid: Deidentifier) -> dict[str, Any]:
             where.pop(tag)
     if len(exif):
         opts["exif"] = exif
+    packet = xmp_of(img)
+    if packet is not None and fmt in ("JPEG", "MPO", "WEBP"):  # Pillow writes it if given
+        opts["xmp"] = _xmp_without_pi(packet, deid).encode("utf-8")
     if fmt == "JPEG":  # the source's quantisation tables and chroma subsampling
         opts["quality"] = "keep"
         opts["subsampling"] = "keep"
@@ -178,7 +199,9 @@ def _save_options(img: Any, fmt: str, deid: Deidentifier) -> dict[str, Any]:
         info = PngInfo()
         for key, value in img.info.items():
             if isinstance(value, str) and key not in ("dpi", "icc_profile"):
-                if key != "XML:com.adobe.xmp":  # XMP: the AI-content label, kept whole
+                if key == "XML:com.adobe.xmp":  # creator, contacts; the AI label kept
+                    value = _xmp_without_pi(value, deid)
+                else:
                     for a, b, new in reversed(deid.replacements(value)):  # Author, Comment
                         value = value[:a] + new + value[b:]
                 info.add_itxt(key, value)

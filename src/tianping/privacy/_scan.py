@@ -993,7 +993,7 @@ def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
     what its QR codes hold (`qr`)."""
     from PIL import Image, ImageOps
 
-    from tianping.privacy._exif import exif_lines, gps_position, gps_preview
+    from tianping.privacy._exif import gps_position, gps_preview, metadata_lines
     from tianping.privacy._faces import FACES_ADVICE, available
     from tianping.privacy._ocr import ocr_image
 
@@ -1003,10 +1003,10 @@ def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
     meta: list[str] = []
     try:
         with Image.open(path) as img:
-            meta = exif_lines(img)
-            rep._looked["exif"] += 1
+            meta = metadata_lines(img)
+            rep._looked["metadata"] += 1
             if (where := gps_position(img)) is not None and _wants(opts, "gps_location"):
-                rep._objects.append(("exif", 1, "gps_location", gps_preview(*where)))
+                rep._objects.append(("metadata", 1, "gps_location", gps_preview(*where)))
             if available():
                 from tianping.privacy._codes import codes_in_image, readable
                 from tianping.privacy._faces import faces_in_image
@@ -1028,7 +1028,7 @@ def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
         rep.rows += len(codes)
         yield 0, {"qr": pl.Series("qr", codes, dtype=pl.String)}, None
     if meta:  # the photographer, the camera's owner, a description typed in
-        yield 0, {"exif": pl.Series("exif", meta, dtype=pl.String)}, None
+        yield 0, {"metadata": pl.Series("metadata", meta, dtype=pl.String)}, None
 
 
 def _wants(opts: ScanOptions, pi_type: str) -> bool:
@@ -1055,7 +1055,7 @@ def _record_objects(rep: FileReport, examples: list[Finding], opts: ScanOptions)
         found = [(row, t, shown) for col, row, t, shown in rep._objects if col == column]
         cr = columns.get(column)
         if cr is None:
-            if not found and column == "exif":
+            if not found and column == "metadata":
                 continue  # metadata with nothing in it: no column
             cr = ColumnReport(column=column)
             rep.columns.append(cr)
@@ -1248,11 +1248,11 @@ def _record_metadata(rep: FileReport, examples: list[Finding], opts: ScanOptions
     from PIL import Image
 
     from tianping.privacy._detect import detect_text
-    from tianping.privacy._exif import exif_lines, gps_position, gps_preview
+    from tianping.privacy._exif import gps_position, gps_preview, metadata_lines
 
     try:
         with Image.open(rep.path) as img:
-            lines, where = exif_lines(img), gps_position(img)
+            lines, where = metadata_lines(img), gps_position(img)
     except (OSError, ValueError):
         return  # not an image Pillow reads: the skip says enough
     found = [
@@ -1261,10 +1261,10 @@ def _record_metadata(rep: FileReport, examples: list[Finding], opts: ScanOptions
         for m in detect_text(line, min_confidence=opts.min_confidence)
         if _wants(opts, m.pi_type)
     ]
-    _add_findings(rep, examples, "exif", len(lines), found)
+    _add_findings(rep, examples, "metadata", len(lines), found)
     if where is not None and _wants(opts, "gps_location"):
-        rep._looked["exif"] += 1
-        rep._objects.append(("exif", 1, "gps_location", gps_preview(*where)))
+        rep._looked["metadata"] += 1
+        rep._objects.append(("metadata", 1, "gps_location", gps_preview(*where)))
         _record_objects(rep, examples, opts)
 
 
