@@ -988,47 +988,37 @@ def _mail_batch(heads: list[str], bodies: list[str], rep: FileReport) -> Batch:
 
 
 def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Iterator[Batch]:
-    """The lines OCR reads in an image, a line a row (column `ocr`); its EXIF text and GPS
-    position (`exif`); and where OpenCV is installed the faces in it (`faces`, row 1) and
-    what its QR codes hold (`qr`)."""
+    """The lines OCR reads in an image, a line a row (column `ocr`), and where OpenCV is
+    installed the faces in it (`faces`, row 1) and what its QR codes hold (`qr`); its
+    metadata is read after (`_record_metadata`), with or without OCR."""
     from PIL import Image, ImageOps
 
-    from tianping.privacy._exif import gps_position, gps_preview, metadata_lines
     from tianping.privacy._faces import FACES_ADVICE, available
     from tianping.privacy._ocr import ocr_image
 
     lines = ocr_image(path)
     rep.rows = len(lines)
     codes: list[str] = []
-    meta: list[str] = []
-    try:
-        with Image.open(path) as img:
-            meta = metadata_lines(img)
-            rep._looked["metadata"] += 1
-            if (where := gps_position(img)) is not None and _wants(opts, "gps_location"):
-                rep._objects.append(("metadata", 1, "gps_location", gps_preview(*where)))
-            if available():
-                from tianping.privacy._codes import codes_in_image, readable
-                from tianping.privacy._faces import faces_in_image
+    if available():
+        from tianping.privacy._codes import codes_in_image, readable
+        from tianping.privacy._faces import faces_in_image
 
+        try:
+            with Image.open(path) as img:
                 upright = ImageOps.exif_transpose(img)
                 if _wants(opts, "face_image"):
                     _faces_seen(rep, "faces", 1, faces_in_image(upright))
                 codes = [line for text, _ in codes_in_image(upright) for line in readable(text)]
-            else:
-                rep.note(None, FACES_ADVICE)
-    except (OSError, ValueError) as exc:  # Tesseract read it; Pillow cannot
-        why = type(exc).__name__
-        rep.note(
-            None, f"metadata, faces and QR codes not read: {why} / 未能读取元数据、人脸与二维码"
-        )
+        except (OSError, ValueError) as exc:  # Tesseract read it; Pillow cannot
+            why = type(exc).__name__
+            rep.note(None, f"faces and QR codes not read: {why} / 未能识别人脸与二维码")
+    else:
+        rep.note(None, FACES_ADVICE)
     if lines:
         yield 0, {"ocr": pl.Series("ocr", lines, dtype=pl.String)}, None
     if codes:  # what QR codes hold (a vCard's name, phone, e-mail), a line a row
         rep.rows += len(codes)
         yield 0, {"qr": pl.Series("qr", codes, dtype=pl.String)}, None
-    if meta:  # the photographer, the camera's owner, a description typed in
-        yield 0, {"metadata": pl.Series("metadata", meta, dtype=pl.String)}, None
 
 
 def _wants(opts: ScanOptions, pi_type: str) -> bool:
@@ -1045,39 +1035,11 @@ def _faces_seen(
 
 
 def _record_objects(rep: FileReport, examples: list[Finding], opts: ScanOptions) -> None:
-    """PI a reader found outside text (a face: biometric; a GPS position: whereabouts),
-    counted in the file's and its column's totals, the first few kept as examples whose
-    preview says where, never the pixels or the exact place."""
-    from tianping.privacy._types import PI_TYPES
-
-    columns = {c.column: c for c in rep.columns}
+    """The faces readers found (biometric PI, not text), per column, with the pictures
+    looked at; previews say where a face is, never its pixels."""
     for column, looked in rep._looked.items():
-        found = [(row, t, shown) for col, row, t, shown in rep._objects if col == column]
-        cr = columns.get(column)
-        if cr is None:
-            if not found and column == "metadata":
-                continue  # metadata with nothing in it: no column
-            cr = ColumnReport(column=column)
-            rep.columns.append(cr)
-        cr.values_scanned = max(cr.values_scanned, looked)
-        kept: Counter[str] = Counter()
-        for row, kind, shown in found:
-            info = PI_TYPES[kind]
-            cr.types[kind] = cr.types.get(kind, 0) + 1
-            rep.counts[kind] = rep.counts.get(kind, 0) + 1
-            rep.sensitive += int(info.art28 is not None)
-            kept[kind] += 1
-            if kept[kind] <= opts.max_examples:
-                finding = Finding(
-                    file=rep.path, row=row, column=column, start=0, end=0, pi_type=kind,
-                    pipl_class=info.pipl_class, category=info.art28 or "", confidence=0.8,
-                    preview=shown,
-                )  # fmt: skip
-                examples.append(finding)
-        if found:
-            cr.values_with_pi = max(cr.values_with_pi, len({row for row, _, _ in found}))
-            top, n = max(cr.types.items(), key=lambda kv: kv[1])
-            cr.label = top if n >= 0.5 * max(cr.values_scanned, 1) else cr.label
+        found = [(row, 0, 0, t, 0.8, shown) for col, row, t, shown in rep._objects if col == column]
+        _add_findings(rep, examples, column, looked, found, opts, always=True)
 
 
 _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batch]]] = {
@@ -1155,7 +1117,7 @@ def scan_file(
     """
     opts = opts or ScanOptions()
     rep, examples = _scan_content(Path(path), opts, threads, on_bytes)
-    if rep.format == "image" and not opts.ocr and rep.status == "skipped":
+    if rep.format == "image" and rep.status != "error":  # read with or without --ocr
         _record_metadata(rep, examples, opts)
     _record_name(rep, examples, opts)
     return rep, examples
@@ -1237,35 +1199,45 @@ def _record_name(rep: FileReport, examples: list[Finding], opts: ScanOptions) ->
     content: findings of the column `<file name>`, row 0, masked as any are. What detection
     finds (`_` read as a space), and bare names where the path names a personal document
     or the name holds a value (confidence 0.6: the path is their only context)."""
+    from tianping.privacy._detect import mask_preview
+
     name = re.split(r"[/\\!]", rep.path)[-1]
-    found = name_findings(rep.path, opts.min_confidence, opts.types)
-    _add_findings(rep, examples, NAME_COLUMN, 1, [(0, name, a, b, t, c) for a, b, t, c in found])
+    found = [
+        (0, a, b, t, c, mask_preview(name[a:b], t))
+        for a, b, t, c in name_findings(rep.path, opts.min_confidence, opts.types)
+    ]
+    _add_findings(rep, examples, NAME_COLUMN, 1, found, opts)
 
 
 def _record_metadata(rep: FileReport, examples: list[Finding], opts: ScanOptions) -> None:
-    """An image skipped for want of `--ocr` still has its EXIF read (no pixels decoded):
-    its GPS position and the names and numbers in its text fields (`exif`)."""
+    """An image's EXIF and XMP (no pixels decoded, so also when it is skipped for want of
+    `--ocr`): its GPS position and the names and numbers in its text fields (`metadata`)."""
     from PIL import Image
 
-    from tianping.privacy._detect import detect_text
+    from tianping.privacy._detect import detect_text, mask_preview
     from tianping.privacy._exif import gps_position, gps_preview, metadata_lines
 
     try:
         with Image.open(rep.path) as img:
             lines, where = metadata_lines(img), gps_position(img)
     except (OSError, ValueError):
-        return  # not an image Pillow reads: the skip says enough
+        return  # not an image Pillow reads: OCR's reading or the skip says enough
     found = [
-        (row, line, m.start, m.end, m.pi_type, m.confidence)
+        (
+            row,
+            m.start,
+            m.end,
+            m.pi_type,
+            m.confidence,
+            mask_preview(line[m.start : m.end], m.pi_type),
+        )
         for row, line in enumerate(lines, start=1)
         for m in detect_text(line, min_confidence=opts.min_confidence)
         if _wants(opts, m.pi_type)
     ]
-    _add_findings(rep, examples, "metadata", len(lines), found)
     if where is not None and _wants(opts, "gps_location"):
-        rep._looked["metadata"] += 1
-        rep._objects.append(("metadata", 1, "gps_location", gps_preview(*where)))
-        _record_objects(rep, examples, opts)
+        found.append((1, 0, 0, "gps_location", 0.8, gps_preview(*where)))
+    _add_findings(rep, examples, "metadata", len(lines), found, opts)
 
 
 def _add_findings(
@@ -1273,32 +1245,38 @@ def _add_findings(
     examples: list[Finding],
     column: str,
     scanned: int,
-    found: list[tuple[int, str, int, int, str, float]],
+    found: list[tuple[int, int, int, str, float, str]],
+    opts: ScanOptions,
+    always: bool = False,
 ) -> None:
-    """Findings made outside the batch pipeline, (row, text, start, end, type, confidence)
-    each: counted in the file's totals and a column of their own, every one kept as an
-    example (there are few), previews masked."""
-    from tianping.privacy._detect import mask_preview
+    """Findings made outside the batch pipeline, (row, start, end, type, confidence,
+    masked preview) each: counted in the file's totals and in a column of their own (made
+    without findings too, with `always`), the first few of each type kept as examples."""
     from tianping.privacy._types import PI_TYPES
 
-    if not found:
+    if not found and not always:
         return
     cr = ColumnReport(column=column, values_scanned=max(scanned, 1))
-    cr.values_with_pi = len({row for row, *_ in found})
-    for row, text, start, end, kind, confidence in sorted(found):
+    kept: Counter[str] = Counter()
+    for row, start, end, kind, confidence, shown in sorted(found):
         info = PI_TYPES.get(kind)
         sensitive = info is not None and info.art28 is not None
         cr.types[kind] = cr.types.get(kind, 0) + 1
         rep.counts[kind] = rep.counts.get(kind, 0) + 1
         rep.sensitive += int(sensitive)
-        shown = mask_preview(text[start:end], kind)
-        category = (info.art28 or "") if info else ""
-        cls = "sensitive" if sensitive else "general"
-        finding = Finding(
-            file=rep.path, row=row, column=column, start=start, end=end, pi_type=kind,
-            pipl_class=cls, category=category, confidence=confidence, preview=shown,
-        )  # fmt: skip
-        examples.append(finding)
+        kept[kind] += 1
+        if kept[kind] <= opts.max_examples:
+            finding = Finding(
+                file=rep.path, row=row, column=column, start=start, end=end, pi_type=kind,
+                pipl_class="sensitive" if sensitive else "general",
+                category=(info.art28 or "") if info else "", confidence=confidence,
+                preview=shown,
+            )  # fmt: skip
+            examples.append(finding)
+    if found:
+        cr.values_with_pi = len({row for row, *_ in found})
+        top, n = max(cr.types.items(), key=lambda kv: kv[1])
+        cr.label = top if n >= 0.5 * cr.values_scanned else None
     rep.columns.append(cr)
 
 
