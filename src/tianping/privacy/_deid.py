@@ -1512,7 +1512,7 @@ def _deid_content(
     if fmt is None and src.suffix.lower() in MAIL_SUFFIXES:
         return _deid_mail(src, out, deid)  # as text, base64 bodies would pass through unread
     if fmt is None and src.suffix.lower() in LEGACY_KINDS:
-        return _deid_legacy(src, out, deid)
+        return _deid_office(src, out, deid, src.suffix.lower()[1:])
     if fmt is None and src.suffix.lower() in OFFICE_SUFFIXES:
         raise InputError(
             f"{src}: this office format is scanned (tianping scan) but not rewritten; export "
@@ -1634,36 +1634,27 @@ def _whole_file_report(
 
 
 def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFileReport:
-    """A Word or PowerPoint file with the PI in its text replaced, every other byte of it
-    as it was (`_office_deid.py`); `records`: its paragraphs."""
+    """A Word, PowerPoint, Excel or OpenDocument file with the PI in its text replaced,
+    every other byte of it as it was (`_office_deid.py`, `_odf_deid.py`); a 97-2003 file
+    (`doc`, `ppt`, `xls`) the same way through its OOXML twin by LibreOffice, in its own
+    format but written anew (`_legacy_deid.py`). `records`: its paragraphs."""
+    from tianping.privacy._legacy_deid import deid_legacy
     from tianping.privacy._odf_deid import deid_odf
     from tianping.privacy._office_deid import deid_ooxml
 
     rep = _whole_file_report(src, out, deid, kind, "a document", "文档无列")
+    legacy = f".{kind}" in LEGACY_KINDS
     with atomic_path(out) as tmp:
-        rewrite = deid_odf if kind in ("odt", "ods") else deid_ooxml
+        rewrite = deid_legacy if legacy else deid_odf if kind in ("odt", "ods") else deid_ooxml
         rep.records, kept = rewrite(src, tmp, deid, kind)
     rep.warnings = [_kept_warning(name) for name in kept]
-    deid._cache.clear()
-    rep.left = _still_found(out, deid)
-    rep.replaced = dict(sorted(deid.counts.items()))
-    return rep
-
-
-def _deid_legacy(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
-    """A Word, PowerPoint or Excel 97-2003 file de-identified through its OOXML twin by
-    LibreOffice (`_legacy_deid.py`), in its own format; `records`: its paragraphs."""
-    from tianping.privacy._legacy_deid import deid_legacy
-
-    rep = _whole_file_report(src, out, deid, src.suffix.lower()[1:], "a document", "文档无列")
-    with atomic_path(out) as tmp:
-        rep.records, kept = deid_legacy(src, tmp, deid)
-    rep.warnings = [
-        "rewritten through LibreOffice: the whole file is written anew in its format, so "
-        "layout, macros and some formatting may differ; check it / 经 LibreOffice 转换重写，"
-        "版式、宏与部分格式可能变化，请核对",
-        *(_kept_warning(name) for name in kept),
-    ]
+    if legacy:
+        rep.warnings.insert(
+            0,
+            "rewritten through LibreOffice: the whole file is written anew in its format, so "
+            "layout, macros and some formatting may differ; check it / 经 LibreOffice 转换重写，"
+            "版式、宏与部分格式可能变化，请核对",
+        )
     deid._cache.clear()
     rep.left = _still_found(out, deid)
     rep.replaced = dict(sorted(deid.counts.items()))
@@ -1672,8 +1663,9 @@ def _deid_legacy(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
 
 def _deid_pdf(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
     """A PDF whose pages with PI are redrawn with boxes over it (`_pdf_deid.py`);
-    `records`: its pages. A scan of the result (OCR included where Tesseract is
-    installed: redrawn pages have no text) reports what is left."""
+    `records`: its pages. A scan of the result (with OCR of its pictures where Tesseract
+    is installed: what a redrawn page shows, not only its text layer) reports what is
+    left."""
     from tianping.privacy._ocr import tesseract
     from tianping.privacy._pdf_deid import deid_pdf
 

@@ -42,12 +42,12 @@ def soffice() -> str | None:
     return shutil.which(named) if named else shutil.which("soffice")
 
 
-def deid_legacy(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
-    """`src` (.doc, .ppt, .xls) de-identified into `tmp` in its own format; the records
-    read and what could not be rewritten (as `deid_ooxml` names them)."""
+def deid_legacy(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, list[str]]:
+    """`src` (`kind` doc, ppt or xls) de-identified into `tmp` in its own format; the
+    records read and what could not be rewritten (as `deid_ooxml` names them)."""
     from tianping.privacy._office_deid import deid_ooxml
 
-    suffix = src.suffix.lower()
+    suffix = f".{kind}"
     twin, back = LEGACY_KINDS[suffix]
     binary = soffice()
     if binary is None:
