@@ -207,12 +207,12 @@ def deid_odf(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int, 
     members it could not rewrite (an embedded object that is not OpenDocument, the picture
     shown for an object whose text changed), to warn of."""
     from tianping.privacy._office import MEDIA
-    from tianping.privacy._office_deid import _picture_readers, picture_member
+    from tianping.privacy._office_deid import picture_member, picture_readers
 
     paragraphs = 0
     kept: list[str] = []
     changed: set[str] = set()  # embedded objects whose text changed
-    readers = _picture_readers(deid)
+    readers = picture_readers(deid)
     unread = 0
     try:
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:

@@ -363,7 +363,7 @@ def picture_member(
     return covered, False
 
 
-def _picture_readers(deid: Deidentifier) -> tuple[bool, bool]:
+def picture_readers(deid: Deidentifier) -> tuple[bool, bool]:
     """Whether pictures can be read for text (Tesseract) and for faces (OpenCV, where a
     rule acts on them)."""
     from tianping.privacy._faces import available
@@ -384,7 +384,7 @@ def deid_ooxml(src: Path, tmp: Path, deid: Deidentifier, kind: str) -> tuple[int
     (`N pictures (unread)` where neither is)."""
     paragraphs = 0
     kept: list[str] = []
-    readers = _picture_readers(deid)
+    readers = picture_readers(deid)
     unread = 0
     try:
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w") as zout:
