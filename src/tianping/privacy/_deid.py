@@ -1716,9 +1716,17 @@ def _deid_image(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
 
 def _deid_mail(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
     """An .eml or .mbox file with the PI in its headers, text parts and attachments
-    replaced (`_mail_deid.py`); `records`: its messages."""
+    replaced (`_mail_deid.py`), an Outlook .msg written so as an .eml; `records`: its
+    messages."""
     from tianping.privacy._mail_deid import deid_mail
 
+    outlook = src.suffix.lower() == ".msg"
+    if outlook and out.suffix.lower() != ".eml":
+        raise InputError(
+            f"{src}: an Outlook .msg is de-identified into an .eml message (the .msg format "
+            "is not rewritten): give an output path ending in .eml / Outlook .msg 去标识化后"
+            "输出为 .eml，请将输出路径设为 .eml"
+        )
     rep = _whole_file_report(src, out, deid, "mail", "e-mail", "邮件无列")
 
     def rewrite_file(a: Path, b: Path) -> list[str]:
@@ -1743,6 +1751,13 @@ def _deid_mail(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
         "image…), copied as it was; check it or remove it / 附件格式不支持改写，原样保留"
         for name in kept
     ]
+    if outlook:
+        rep.warnings.insert(
+            0,
+            "an Outlook .msg written as an .eml message: headers, bodies and attachments "
+            "kept; Outlook-only properties (categories, flags, RTF formatting) are not / "
+            "Outlook 邮件已转为 .eml：保留邮件头、正文与附件，不含 Outlook 专有属性",
+        )
     deid._cache.clear()
     rep.replaced = dict(sorted(deid.counts.items()))
     rep.left = deid.left_report()

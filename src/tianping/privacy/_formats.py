@@ -13,8 +13,9 @@ OFFICE_TEXT_SUFFIXES = {
     ".wps": "doc", ".ppt": "ppt",
 }  # fmt: skip
 
-# e-mail: saved messages and mailbox exports (`_mail.py`), attachments read as files
-MAIL_SUFFIXES = frozenset({".eml", ".mbox"})
+# e-mail: saved messages, mailbox exports (`_mail.py`) and Outlook messages (`_outlook.py`),
+# attachments read as files
+MAIL_SUFFIXES = frozenset({".eml", ".mbox", ".msg"})
 
 # images: their text is read by OCR when a scan asks for it (`_ocr.py`, `--ocr`)
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"})
@@ -22,7 +23,6 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".
 # other office files: never read as text; the scan says what to export them as
 CONVERT: dict[str, tuple[str, str]] = {
     ".et": ("WPS spreadsheet", "WPS 表格"),
-    ".msg": ("Outlook message (save it as .eml)", "Outlook 邮件（另存为 .eml）"),
 }
 
 # scanned; de-identification rewrites only the OOXML and OpenDocument ones (`_deid.py`)

@@ -6,7 +6,7 @@ characters they are; `Received:` lines keep the relays' IP addresses) and its bo
 text parts, decoded from base64 or quoted-printable in their own charsets; HTML reduced to
 its text, link targets kept). Attachments are files of their own: the scan extracts each
 to a private temporary folder and reads it as what it is (`mail.eml!报销单.xlsx`). Only the
-standard library is used.
+standard library is used (Outlook .msg files: olefile, `_outlook.py`).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ MAX_MESSAGE_BYTES = 256 << 20  # a message past this is refused (a mailbox is re
 
 
 def messages(path: Path) -> Iterator[tuple[str, str, list[tuple[str, bytes]]]]:
-    """(headers, body text, attachments as (file name, bytes)) of each message of an .eml
-    or .mbox file, in order. InputError for a file that holds no message."""
+    """(headers, body text, attachments as (file name, bytes)) of each message of an .eml,
+    .mbox or Outlook .msg file, in order. InputError for a file that holds no message."""
     if path.suffix.lower() == ".mbox":
         box = mailbox.mbox(str(path), create=False)
         try:
@@ -55,6 +55,11 @@ def messages(path: Path) -> Iterator[tuple[str, str, list[tuple[str, bytes]]]]:
         return
     if path.stat().st_size > MAX_MESSAGE_BYTES:
         raise InputError(f"{path}: a message past {MAX_MESSAGE_BYTES:,} bytes / 邮件过大")
+    if path.suffix.lower() == ".msg":
+        from tianping.privacy._outlook import read_msg
+
+        yield _read(read_msg(path))
+        return
     with path.open("rb") as fh:
         msg = email.message_from_binary_file(fh, policy=email.policy.default)
     if not msg.keys():
@@ -75,7 +80,8 @@ STRUCTURE = frozenset(
 # organisation's) name, which detection reads after `name_context`
 ADDRESS_HEADERS = frozenset(
     {"from", "to", "cc", "bcc", "reply-to", "sender", "resent-from", "resent-to", "resent-cc",
-     "resent-bcc", "resent-sender", "disposition-notification-to", "return-receipt-to"}
+     "resent-bcc", "resent-sender", "disposition-notification-to", "return-receipt-to",
+     "x-outlook-creator", "x-outlook-last-modifier"}
 )  # fmt: skip
 _HAN = re.compile("[\u4e00-\u9fff]")
 

@@ -45,12 +45,13 @@ FileRewriter = Callable[[Path, Path], list[str]]
 def deid_mail(src: Path, tmp: Path, deid: Deidentifier, rewrite_file: FileRewriter) -> tuple[
     int, list[str]
 ]:  # fmt: skip
-    """`src` (.eml or .mbox) de-identified into `tmp`; the messages read, and the
+    """`src` (.eml or .mbox; an Outlook .msg is written as .eml) de-identified into `tmp`;
+    the messages read, and the
     attachments that were copied unread (`message2/scan.pdf`). `rewrite_file(a, b)`
     de-identifies one attachment file into another and returns its warnings."""
     kept: list[str] = []
     if src.suffix.lower() != ".mbox":
-        raw = src.read_bytes()
+        raw = src.read_bytes() if src.suffix.lower() != ".msg" else _outlook_bytes(src)
         msg = _parse(raw)
         if not msg.keys():
             raise InputError(f"{src}: no e-mail headers: not an .eml message / 不是邮件文件")
@@ -75,6 +76,13 @@ def deid_mail(src: Path, tmp: Path, deid: Deidentifier, rewrite_file: FileRewrit
         out.close()
         box.close()
     return n, kept
+
+
+def _outlook_bytes(src: Path) -> bytes:
+    """An Outlook .msg as the .eml it is written out as (`_outlook.py` rebuilds it)."""
+    from tianping.privacy._outlook import read_msg
+
+    return read_msg(src).as_bytes()
 
 
 def _policy(raw: bytes) -> Any:

@@ -1153,15 +1153,16 @@ def _scan_content(
         if fmt == "image" and not opts.ocr:
             rep.status, rep.message = "skipped", _IMAGE_ADVICE
             return rep, examples
-        binary = ("parquet", "excel", "image", *OFFICE_TEXT_SUFFIXES.values())
-        if fmt in binary and compression_of(path):
+        binary = fmt in ("parquet", "excel", "image", *OFFICE_TEXT_SUFFIXES.values())
+        binary = binary or inner_path(path).suffix.lower() == ".msg"  # OLE, not text mail
+        if binary and compression_of(path):
             rep.status, rep.message = (
                 "skipped",
                 f"a compressed {fmt} file: decompress it first (Parquet compresses inside) / "
                 "请先解压",
             )
             return rep, examples
-        if fmt not in binary:
+        if not binary:
             with open_binary(path) as fh:
                 head = fh.read(_SNIFF)
             sniffed = sniff_encoding(head)

@@ -1,0 +1,160 @@
+"""Outlook .msg files: two real messages written by Outlook 16.0 (`data/outlook/`, from
+msg_parser's test files, BSD), read as the e-mail they are, scanned with their attachments
+(an attached message, a PDF inside it) and de-identified into .eml; compressed RTF bodies
+checked against the plain-text bodies Outlook stored beside them, and RTF written by
+LibreOffice read to its text."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import re
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+
+from tests.privacy.conftest import convert_with_soffice
+from tianping.errors import InputError
+from tianping.privacy._outlook import decompress_rtf, read_msg, rtf_text
+from tianping.privacy._scan import ScanOptions, scan_one, scan_paths
+
+DATA = Path(__file__).parent / "data" / "outlook"
+OTHER, OUTER = DATA / "other.msg", DATA / "outer.msg"
+# values the messages hold, which no report may show
+RAW = ("hp_lsz@tjdpf.org.cn", "yosipnps@model.com", "mailer-daemon@tjdpf.org.cn",
+       "outer@foo.bar", "christi_hergenroder@mentor.com")  # fmt: skip
+
+
+def _streams(name: str) -> list[tuple[bytes, str]]:
+    """(compressed RTF, plain body) of every message in other.msg."""
+    import olefile
+
+    out = []
+    with olefile.OleFileIO(str(OTHER)) as ole:
+        for entry in ole.listdir():
+            if entry[-1] == name:
+                body = ole.openstream([*entry[:-1], "__substg1.0_1000001F"]).read()
+                out.append((ole.openstream(entry).read(), body.decode("utf-16-le")))
+    return out
+
+
+def test_transport_headers_body_and_attached_message_are_read() -> None:
+    msg = read_msg(OTHER)
+    assert msg["From"] == "Mail Delivery Subsystem <mailer-daemon@tjdpf.org.cn>"
+    assert msg["To"] == "yosipnps@model.com"
+    assert msg["Subject"] == "投递状态通知 (Failure Notice)"
+    assert len(msg.get_all("Received") or []) >= 2  # relays kept, their addresses with them
+    assert "到以下收信人地址的邮件投递失败" in msg.get_body().get_content()
+    (attached,) = msg.iter_attachments()
+    assert attached.get_content_type() == "message/rfc822"
+    inner = attached.get_payload()[0]
+    assert inner["From"] == "Meredith chen <yosipnps@model.com>"
+    assert inner["X-Outlook-Creator"] == '"Hergenroder, Christi" <>'
+    assert inner["X-Outlook-Last-Modifier"] == "christi_hergenroder@mentor.com"
+    (pdf,) = inner.iter_attachments()
+    assert pdf.get_filename() == "北京 2017年12月02-03日 销售主管 确认n.pdf"
+    assert pdf.get_content().startswith(b"%PDF")
+
+
+def test_headers_from_properties_when_outlook_kept_none() -> None:
+    msg = read_msg(OUTER)  # composed in Outlook, never sent: no transport headers
+    assert (msg["To"], msg["Subject"]) == ("outer@foo.bar", "outer subject")
+    assert msg["Date"] == "Tue, 15 Nov 2016 23:29:05 +0000"  # PidTagClientSubmitTime
+    assert msg.get_body().get_content().strip() == "Outer body"
+    inner = next(msg.iter_attachments()).get_payload()[0]
+    assert (inner["To"], inner["Subject"]) == ("test@foobar.com", "test")
+
+
+def test_compressed_rtf_gives_the_plain_body() -> None:
+    found = _streams("__substg1.0_10090102")
+    assert len(found) == 2  # both messages: HTML in RTF, code pages 936 and 1252 + GB fonts
+    squash = re.compile(r"\s+")
+    for packed, body in found:
+        rtf = decompress_rtf(packed)
+        assert rtf.startswith(b"{\\rtf1") and b"\\fromhtml1" in rtf
+        text = squash.sub("", rtf_text(rtf))
+        lines = [squash.sub("", line) for line in body.splitlines() if line.strip()]
+        assert lines and all(line in text for line in lines), body
+        broken = bytearray(packed)
+        broken[40] ^= 0xFF
+        with pytest.raises(ValueError, match="CRC"):
+            decompress_rtf(bytes(broken))
+    stored = struct.pack("<IIII", 12 + 5, 5, 0x414C454D, 0) + b"{\\rtf1 x}"[:5]
+    assert decompress_rtf(stored) == b"{\\rtf"  # MELA: stored, not compressed
+
+
+def test_rtf_written_by_libreoffice(tmp_path: Path, soffice: str) -> None:
+    """Plain RTF (no HTML inside): Chinese as \\uN with fallbacks, tables, fonts."""
+    import docx
+
+    doc = docx.Document()
+    doc.add_paragraph("客户韩梅梅，手机号 13812345678，地址北京市海淀区。")
+    table = doc.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "身份证"
+    table.cell(0, 1).text = "11010519491231002X"
+    doc.add_paragraph("Call Li Lei at +1 415-555-0100 — naïve café")
+    src = tmp_path / "letter.docx"
+    doc.save(src)
+    text = rtf_text(convert_with_soffice(soffice, src, "rtf").read_bytes())
+    assert "客户韩梅梅，手机号 13812345678，地址北京市海淀区。" in text
+    assert re.search(r"身份证\s+11010519491231002X", text)
+    assert "Call Li Lei at +1 415-555-0100 — naïve café" in text
+    assert "Times New Roman" not in text and "Liberation" not in text  # font table left out
+
+
+def test_msg_files_are_scanned_with_their_attachments(tmp_path: Path) -> None:
+    for src in (OTHER, OUTER):
+        shutil.copy(src, tmp_path / src.name)
+    report = scan_paths([tmp_path], ScanOptions())
+    by_path = {f.path: f for f in report.files}
+    assert all(f.status == "ok" for f in report.files), [f.message for f in report.files]
+    other = by_path[str(tmp_path / "other.msg")]
+    assert {"headers", "body", "names"} <= {c.column for c in other.columns}
+    assert other.counts["email"] >= 3 and other.counts["ipv4"] >= 1  # Received: relays
+    pdf = f"{tmp_path / 'other.msg'}!message1.eml!北京 2017年12月02-03日 销售主管 确认n.pdf"
+    assert by_path[pdf].counts["cn_mobile"] == 1 and by_path[pdf].counts["cn_landline"] == 1
+    assert by_path[str(tmp_path / "outer.msg!message1.eml")].counts["email"] == 1
+    shown = json.dumps(report.model_dump(mode="json"), ensure_ascii=False)
+    assert not [raw for raw in RAW if raw in shown]
+
+
+def test_msg_is_deidentified_into_eml(tmp_path: Path) -> None:
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    policy = parse_policy("types:\n  '*': {action: redact}\n")
+    refused = tmp_path / "out.msg"
+    with pytest.raises(InputError, match=r"ending in \.eml"):
+        deid_path(OTHER, refused, policy)
+    assert not refused.exists()
+    out = tmp_path / "out.eml"
+    rep = deid_path(OTHER, out, policy).files[0]
+    assert "written as an .eml" in rep.warnings[0]
+    raw = out.read_bytes()
+    assert not [v for v in RAW if v.encode() in raw]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Subject"] == "投递状态通知 (Failure Notice)"
+    assert not msg["From"].defects and msg["From"].addresses[0].domain == "invalid"
+    inner = next(msg.iter_attachments()).get_payload()[0]
+    assert str(inner["X-Outlook-Last-Modifier"]).endswith("@invalid")  # read as an address
+
+
+def test_broken_msg_files_are_reported(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.msg"
+    cut.write_bytes(OTHER.read_bytes()[:3000])  # a compound file cut short
+    text = tmp_path / "note.msg"
+    text.write_text("Subject: not an Outlook file\n\nhello\n", encoding="utf-8")
+    good = tmp_path / "outer.msg"
+    shutil.copy(OUTER, good)
+    report = scan_paths([tmp_path], ScanOptions())
+    by_path = {f.path: f for f in report.files}
+    assert by_path[str(cut)].status == "error"
+    assert "unreadable Outlook message" in (by_path[str(cut)].message or "")
+    assert "not an OLE compound file" in (by_path[str(text)].message or "")
+    assert by_path[str(good)].status == "ok"  # the run went on
+    with pytest.raises(InputError, match="not an OLE"):
+        read_msg(text)
+    assert scan_one(good, ScanOptions())[0][0].rows == 1
