@@ -154,14 +154,14 @@ def tesseract() -> str:
 
 @pytest.fixture(scope="session")
 def soffice() -> str:
-    """LibreOffice (headless), installed from Debian if missing: the writer of the Word and
-    PowerPoint 97-2003 files the legacy-format tests read."""
+    """LibreOffice (headless), installed from Debian if missing: the writer of the Word,
+    PowerPoint and Excel 97-2003 files the legacy-format tests read."""
     found = shutil.which("soffice")
     if found is None and shutil.which("apt-get") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for args in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q",
                      "--no-install-recommends", "libreoffice-writer-nogui",
-                     "libreoffice-impress-nogui"]):  # fmt: skip
+                     "libreoffice-impress-nogui", "libreoffice-calc-nogui"]):  # fmt: skip
             subprocess.run(args, env=env, capture_output=True, timeout=900, check=False)
         found = shutil.which("soffice")
     if found is None:

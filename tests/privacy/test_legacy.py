@@ -12,6 +12,7 @@ import pytest
 from tests.privacy.conftest import convert_with_soffice
 from tianping.errors import InputError
 from tianping.privacy._deid import deid_path
+from tianping.privacy._legacy import legacy_parts
 from tianping.privacy._policy import parse_policy
 from tianping.privacy._scan import scan_file, scan_paths
 
@@ -82,6 +83,28 @@ def test_a_powerpoint_97_file_gives_the_findings_of_its_source(
     assert parts["slide1"] == {"cn_mobile": 2, "cn_resident_id": 1}
     assert parts["slide2"] == {"cn_mobile": 1}
     assert [t for c, t in parts.items() if c.startswith("notes")] == [{"email": 1}]
+
+
+def test_powerpoint_97_notes_are_labelled_by_the_slide_they_belong_to(
+    tmp_path: Path, soffice: str
+) -> None:
+    """Notes on slides 1 and 3 only: `notes1` and `notes3`, whatever the notes master (a
+    notes page in the file, written first) and the notes-less slide 2 do to a count."""
+    deck = pptx.Presentation()
+    slides = [deck.slides.add_slide(deck.slide_layouts[1]) for _ in range(3)]
+    for k, slide in enumerate(slides, 1):
+        slide.shapes.title.text = f"第{k}页"
+    slides[0].notes_slide.notes_text_frame.text = f"备注 {EMAIL}"
+    slides[2].notes_slide.notes_text_frame.text = f"备注 手机 {MOBILE}"
+    src = tmp_path / "notes.pptx"
+    deck.save(str(src))
+    ppt = convert_with_soffice(soffice, src, "ppt")
+    new, _ = scan_file(ppt)
+    parts = {c.column: c.types for c in new.columns if c.types}
+    assert parts == {"notes1": {"email": 1}, "notes3": {"cn_mobile": 1}}
+    labels = [label for label, _ in legacy_parts(ppt, "ppt")]
+    assert {"slide1", "slide2", "slide3", "notes1", "notes3", "masters"} <= set(labels)
+    assert not {"notes2", "notes4"} & set(labels)  # the master is no notes page
 
 
 def test_bad_legacy_files_are_reported_and_the_run_goes_on(tmp_path: Path, soffice: str) -> None:

@@ -86,6 +86,33 @@ def test_slides_and_notes_are_scanned_in_order(tmp_path: Path) -> None:
     assert {(f.column, f.row) for f in found} == {("slide2", 2), ("notes2", 1), ("slide10", 1)}
 
 
+def test_slides_and_notes_are_numbered_as_shown(tmp_path: Path) -> None:
+    """Labels follow the show's slide list, not file names, and a notes page is numbered
+    as its slide (python-pptx names notes files in the order they were made)."""
+    from pptx import Presentation
+
+    prs = Presentation()
+    for k in (1, 2, 3):
+        slide = prs.slides.add_slide(prs.slide_layouts[1])
+        slide.shapes.title.text = f"title {k}"
+    for k in (3, 1):  # notesSlide1.xml is slide 3's
+        prs.slides[k - 1].notes_slide.notes_text_frame.text = f"note {k} {MOBILE}"
+    listed = prs.slides._sldIdLst
+    listed.insert(0, listed[2])  # slide3.xml is shown first
+    path = tmp_path / "deck.pptx"
+    prs.save(path)
+    parts = dict(paragraphs(path, "pptx"))
+    assert [k for k in parts if k != "properties"] == [
+        "slide1", "notes1", "slide2", "notes2", "slide3"
+    ]  # fmt: skip
+    assert (parts["slide1"][0], parts["notes1"], parts["notes2"]) == (
+        "title 3", [f"note 3 {MOBILE}"], [f"note 1 {MOBILE}"]
+    )  # fmt: skip
+    rep, found = scan_file(path)
+    assert rep.status == "ok"
+    assert sorted(f.column for f in found if f.pi_type == "cn_mobile") == ["notes1", "notes2"]
+
+
 def test_opendocument_text_is_scanned(tmp_path: Path) -> None:
     t = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
     o = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"

@@ -12,7 +12,8 @@ split into paragraphs at paragraph marks and table-cell ends; field instructions
 PowerPoint ([MS-PPT]): the `PowerPoint Document` stream is a tree of records; text is in
 TextCharsAtom (UTF-16), TextBytesAtom (8-bit) and CString records (comments, hyperlink
 targets). Text is given per slide (`slide3`, in the order the file stores the slides),
-per notes page, for the masters, and as `strings` for the rest.
+per notes page (`notes3`: the notes of the third slide of the slide list, as its NotesAtom
+names it), for the masters (the notes master too), and as `strings` for the rest.
 
 Both: the author and last editor from the SummaryInformation stream (`properties`).
 olefile (BSD) reads the compound file. Encrypted files and Word 6/95 files are reported.
@@ -39,6 +40,7 @@ _SPACES = {c: " " for c in range(32) if chr(c) not in "\n\t"}
 # PowerPoint records
 _TEXT_CHARS, _TEXT_BYTES, _CSTRING = 0x0FA0, 0x0FA8, 0x0FBA
 _SLIDE, _NOTES, _MAIN_MASTER, _SLIDE_LIST, _SLIDE_PERSIST = 0x03EE, 0x03F0, 0x03F8, 0x0FF0, 0x03F3
+_NOTES_ATOM = 0x03F1
 
 
 def legacy_parts(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
@@ -142,10 +144,13 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
     if ole.exists("EncryptedSummary"):
         raise InputError(f"{path}: an encrypted PowerPoint file; give a decrypted copy / 加密文件")
     data = _stream(ole, "PowerPoint Document", path)
-    parts: dict[str, list[str]] = {}
+    # a notes page's text is keyed by the id of the slide it belongs to until the slide
+    # list is read: notes are not counted (the notes master is a NotesContainer too)
+    parts: dict[str | int, list[str]] = {}
     stack: list[tuple[int, int]] = []  # (record type, end) of the containers we are in
-    slides = notes = listed = list_kind = 0
-    label = "strings"
+    slide_ids: list[int] = []  # slide ids in the slide list's order: slide k is k-1
+    slides = note_of = listed = list_kind = 0
+    label: str | int = "strings"
     pos = 0
     while pos + 8 <= len(data):
         ver_inst, kind, length = struct.unpack_from("<HHI", data, pos)
@@ -156,9 +161,11 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
             if kind == _SLIDE:
                 slides += 1
             elif kind == _NOTES:
-                notes += 1
+                note_of = 0
             elif kind == _SLIDE_LIST:  # instance 0: slides, 1: masters, 2: notes
                 listed, list_kind = 0, ver_inst >> 4
+                if list_kind == 0:  # a later one (an incremental save) replaces it
+                    slide_ids = []
             stack.append((kind, pos + 8 + length))
             pos += 8
             continue
@@ -166,6 +173,10 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
         pos += 8 + length
         if kind == _SLIDE_PERSIST and _SLIDE_LIST in inside:
             listed += 1  # the placeholders' text of this slide follows
+            if list_kind == 0 and len(body) >= 16:
+                slide_ids.append(struct.unpack_from("<I", body, 12)[0])  # its slideId
+        elif kind == _NOTES_ATOM and stack and stack[-1][0] == _NOTES and len(body) >= 4:
+            note_of = struct.unpack_from("<I", body, 0)[0]  # slideIdRef: the slide's id
         if kind not in (_TEXT_CHARS, _TEXT_BYTES, _CSTRING):
             continue
         text = body.decode("latin-1" if kind == _TEXT_BYTES else "utf-16-le", errors="replace")
@@ -174,7 +185,7 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
         elif _SLIDE in inside:
             label = f"slide{slides}"
         elif _NOTES in inside:
-            label = f"notes{notes}"
+            label = note_of
         elif _MAIN_MASTER in inside:
             label = "masters"
         elif _SLIDE_LIST in inside and listed:
@@ -183,7 +194,15 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
         else:
             label = "strings"
         parts.setdefault(label, []).extend(_paragraphs(text.replace("\x0b", "\n")))
-    for label, paras in parts.items():
+    named: dict[str, list[str]] = {}
+    for key, paras in parts.items():
+        if isinstance(key, int):  # a notes page: numbered as its slide is in the list
+            if key in slide_ids:
+                key = f"notes{slide_ids.index(key) + 1}"
+            else:  # the notes master's (0 or a master's id), or a slide no longer listed
+                key = "masters" if key == 0 or key & 0x80000000 else "notes"
+        named.setdefault(key, []).extend(paras)
+    for label, paras in named.items():
         if paras:
             yield label, paras
 

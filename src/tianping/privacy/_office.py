@@ -141,13 +141,16 @@ def _parts(zf: zipfile.ZipFile, kind: str) -> list[tuple[str, str, str, dict[str
         found.sort(key=lambda p: (order.index(p[0].rstrip("0123456789")), _number(p[0])))
         return [(n, label, f"{_W}p", texts) for label, n in found] + _drawings(names)
     if kind == "pptx":
+        shown = _slide_numbers(zf)
         slides = [
-            (m.group(1), int(m.group(2)), n) for n in names if (m := _SLIDE_PARTS.fullmatch(n))
+            (shown.get(n, int(m.group(2))), m.group(1), n)
+            for n in names
+            if (m := _SLIDE_PARTS.fullmatch(n))
         ]
-        slides.sort(key=lambda s: (s[1], s[0].startswith("notes")))
+        slides.sort(key=lambda s: (s[0], s[1].startswith("notes")))
         return [
             (n, f"{'notes' if what.startswith('notes') else 'slide'}{k}", f"{_A}p", _A_TEXTS)
-            for what, k, n in slides
+            for k, what, n in slides
         ] + _drawings(names)
     if kind == "xlsx":  # cell comments and drawings (calamine reads the cells themselves)
         found = [(int(m.group(1) or 0), n) for n in names if (m := _XLSX_COMMENTS.fullmatch(n))]
@@ -158,6 +161,49 @@ def _parts(zf: zipfile.ZipFile, kind: str) -> list[tuple[str, str, str, dict[str
 
 
 _A_TEXTS = {f"{_A}t": "", f"{_A}br": " "}
+_P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _targets(zf: zipfile.ZipFile, member: str) -> dict[str, tuple[str, str]]:
+    """{relationship id: (type, member it points to)} of a part's relationships."""
+    folder, _, base = member.rpartition("/")
+    rels = f"{folder}/_rels/{base}.rels"
+    if rels not in zf.namelist():
+        return {}
+    out = {}
+    for rel in ElementTree.fromstring(zf.read(rels)).iter(f"{_REL}Relationship"):
+        target = PurePosixPath(folder, rel.get("Target", ""))
+        parts: list[str] = []
+        for piece in target.parts:  # "../notesSlides/notesSlide2.xml" from ppt/slides
+            if piece == "..":
+                parts = parts[:-1]
+            elif piece != ".":
+                parts.append(piece)
+        out[rel.get("Id", "")] = (rel.get("Type", ""), "/".join(parts))
+    return out
+
+
+def _slide_numbers(zf: zipfile.ZipFile) -> dict[str, int]:
+    """{slide or notes member: the number of its slide in the show}: the order of
+    presentation.xml's slide list, not of the file names (`slide7.xml` may be shown
+    second), a notes page numbered as the slide it belongs to. Empty where unreadable."""
+    try:
+        show = ElementTree.fromstring(zf.read("ppt/presentation.xml"))
+        rels = _targets(zf, "ppt/presentation.xml")
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    out: dict[str, int] = {}
+    for k, sld in enumerate(show.iter(f"{_P}sldId"), start=1):
+        slide = rels.get(sld.get(f"{_R}id", ""), ("", ""))[1]
+        if not slide:
+            continue
+        out[slide] = k
+        for kind, target in _targets(zf, slide).values():
+            if kind.endswith("/notesSlide"):
+                out[target] = k
+    return out
 
 
 _DRAWING_LABELS = {
