@@ -762,16 +762,16 @@ def test_json_document_records_and_errors(tmp_path: Path) -> None:
 
 
 def test_office_documents_are_refused_with_advice(tmp_path: Path) -> None:
-    """Formats that are scanned but not rewritten (binary workbooks, WPS sheets) are refused
+    """Formats that are scanned but not rewritten (binary workbooks, WPS slides) are refused
     with what to do; a broken .xlsx or .ods, or a broken 97-2003 file (rewritten through
     LibreOffice where it is installed), is a clear error."""
-    for name in ("book.xlsb", "old.et"):
+    for name in ("book.xlsb", "old.dps"):
         src = tmp_path / name
         src.write_bytes(b"PK\x03\x04 workbook")
         with pytest.raises(InputError, match="export it as CSV"):
             deid_path(src, tmp_path / f"out-{name}", parse_policy(JSON_POLICY))
         assert not (tmp_path / f"out-{name}").exists()
-    for name in ("book.xls", "old.doc"):
+    for name in ("book.xls", "old.doc", "sheet.et"):
         src = tmp_path / name
         src.write_bytes(b"PK\x03\x04 workbook")
         with pytest.raises(InputError, match=r"LibreOffice could not convert|needs LibreOffice"):

@@ -4,8 +4,9 @@ Shared by the scanner and de-identification, without the import cost of either."
 
 from __future__ import annotations
 
-# workbooks read by calamine (the fastexcel package) when scanning
-EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+# workbooks read by calamine (the fastexcel package) when scanning; a WPS spreadsheet
+# (.et) is Excel's 97-2003 format in an OLE file, which calamine knows by its content
+EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".et"})
 
 # documents whose text scans read (`_office.py`; 97-2003 and WPS files: `_legacy.py`)
 OFFICE_TEXT_SUFFIXES = {
@@ -22,7 +23,9 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".
 
 # other office files: never read as text; the scan says what to export them as
 CONVERT: dict[str, tuple[str, str]] = {
-    ".et": ("WPS spreadsheet", "WPS 表格"),
+    ".dps": ("WPS presentation", "WPS 演示"),
+    ".pages": ("Apple Pages document", "Apple Pages 文稿"),
+    ".numbers": ("Apple Numbers spreadsheet", "Apple Numbers 表格"),
 }
 
 # scanned; de-identification rewrites only the OOXML and OpenDocument ones (`_deid.py`)

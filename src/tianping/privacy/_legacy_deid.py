@@ -1,5 +1,5 @@
-"""De-identification of Word, PowerPoint and Excel 97-2003 files (.doc, .ppt, .xls) through
-LibreOffice, where it is installed.
+"""De-identification of Word, PowerPoint and Excel 97-2003 files (.doc, .ppt, .xls), and of
+WPS files saved in those formats (.wps, .et), through LibreOffice, where it is installed.
 
 Their binary formats cannot be edited in place as OOXML can (text sits in pieces that
 tables of offsets point into), so the file is converted to its OOXML twin by LibreOffice
@@ -30,6 +30,8 @@ LEGACY_KINDS = {
     ".doc": ("docx", "doc:MS Word 97"),
     ".ppt": ("pptx", "ppt:MS PowerPoint 97"),
     ".xls": ("xlsx", "xls:MS Excel 97"),
+    ".wps": ("docx", "wps:MS Word 97"),  # WPS files in Word's and Excel's 97 formats,
+    ".et": ("xlsx", "et:MS Excel 97"),  # which LibreOffice reads by content
 }
 _TIMEOUT = 300  # seconds a conversion may take
 
