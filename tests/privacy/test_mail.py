@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tianping.errors import InputError
+from tianping.privacy._mail import messages
 from tianping.privacy._scan import ScanOptions, scan_one, scan_paths
 
 MOBILE, ID, EMAIL = "13812345678", "11010519491231002X", "li.lei@example.com"
@@ -113,7 +114,8 @@ def test_not_mail_and_outlook_files(tmp_path: Path) -> None:
 def test_mail_is_deidentified_with_its_attachments(tmp_path: Path) -> None:
     """Headers (decoded, written back encoded), the GBK base64 body, the HTML body and its
     tel: link, the attached workbook and the forwarded message lose their PI; a message
-    without PI comes out byte for byte; a PDF attachment is copied and named."""
+    without PI comes out byte for byte; a PDF attachment that cannot be read is copied and
+    named."""
     import io
 
     import openpyxl
@@ -180,6 +182,45 @@ def test_mail_is_deidentified_with_its_attachments(tmp_path: Path) -> None:
     quiet.write_bytes(plain.as_bytes())
     deid_path(quiet, tmp_path / "quiet-out.eml", pol)
     assert (tmp_path / "quiet-out.eml").read_bytes() == quiet.read_bytes()
+
+
+def test_pdf_attachments_are_deidentified_others_named(tmp_path: Path) -> None:
+    """A real PDF attachment (fpdf2, a text layer) is de-identified as a PDF file is; a
+    voice memo is copied and named; a broken PDF is kept with the reason it was."""
+    fpdf = pytest.importorskip("fpdf")
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    pdf = fpdf.FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.cell(0, 10, f"Mobile {MOBILE}, e-mail {EMAIL}", new_x="LMARGIN", new_y="NEXT")
+    contract = tmp_path / "contract.pdf"
+    pdf.output(str(contract))
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = "contract"
+    msg.set_content("see attached")
+    msg.add_attachment(contract.read_bytes(), maintype="application", subtype="pdf",
+                       filename="contract.pdf")  # fmt: skip
+    msg.add_attachment(b"#!AMR\n" + MOBILE.encode(), maintype="audio", subtype="amr",
+                       filename="voice.amr")  # fmt: skip
+    msg.add_attachment(b"%PDF-1.4 broken", maintype="application", subtype="pdf",
+                       filename="broken.pdf")  # fmt: skip
+    src, out = tmp_path / "mail.eml", tmp_path / "clean.eml"
+    src.write_bytes(msg.as_bytes())
+    before = {rep.path: rep.counts for rep, _ in scan_one(src, ScanOptions())}
+    assert before[f"{src}!contract.pdf"] == {"cn_mobile": 1, "email": 1}
+    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
+    assert f.replaced == {"cn_mobile": 1, "email": 1}
+    named = {w.split(": ")[0]: w for w in f.warnings}
+    assert set(named) == {"contract.pdf", "voice.amr", "broken.pdf"}
+    assert "redrawn as pictures" in named["contract.pdf"]  # the PDF rewrite's own warning
+    assert "copied as it was" in named["voice.amr"]
+    assert "not de-identified" in named["broken.pdf"]
+    after = {rep.path: rep.counts for rep, _ in scan_one(out, ScanOptions())}
+    assert after[f"{out}!contract.pdf"] == {}
+    attached = dict(next(messages(out))[2])
+    assert attached["contract.pdf"].startswith(b"%PDF") and f.left == {}
 
 
 def _parsed(path: Path) -> EmailMessage:

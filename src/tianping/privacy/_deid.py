@@ -1747,8 +1747,8 @@ def _deid_mail(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
     rep.warnings = [
         name
         if ": " in name
-        else f"{name}: an attachment in a format not rewritten (PDF, "
-        "image…), copied as it was; check it or remove it / 附件格式不支持改写，原样保留"
+        else f"{name}: an attachment in a format not rewritten (an archive, audio, "
+        "video…), copied as it was; check it or remove it / 附件格式不支持改写，原样保留"
         for name in kept
     ]
     if outlook:

@@ -5,9 +5,11 @@ A message is parsed and written back by the standard library with its source fol
 (tested). Headers are read decoded (`=?GBK?B?…?=` names as the characters they are) and
 those that change are written back encoded; a text part that changes is encoded again in
 its own charset and transfer encoding (base64 stays base64); an attachment in a format
-de-identification rewrites (CSV, JSON, text, Word, Excel, PowerPoint, OpenDocument, zip…)
-is de-identified as that file and put back, and a forwarded message as a message. Other
-attachments (PDF, images) are copied and named in the warnings.
+de-identification rewrites (CSV, JSON, text, Word, Excel, PowerPoint, OpenDocument, PDF,
+pictures; 97-2003 and WPS files through LibreOffice) is de-identified as that file and put
+back, and a forwarded message as a message. Other attachments (archives, audio, video)
+are copied and named in the warnings, as is one whose rewrite failed (a picture without
+OCR installed), with the reason.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from tianping.errors import InputError
+from tianping.privacy._formats import IMAGE_SUFFIXES
+from tianping.privacy._legacy_deid import LEGACY_KINDS
 from tianping.privacy._mail import leaves, part_text
 
 if TYPE_CHECKING:
@@ -34,10 +38,12 @@ if TYPE_CHECKING:
 
 __all__ = ["deid_mail"]
 
-# attachments rewritten as the files they are (`_deid._deid_file`)
+# attachments rewritten as the files they are (`_deid._deid_file`): PDFs and pictures
+# redrawn where they hold PI, 97-2003 and WPS files through LibreOffice where installed
 _REWRITTEN = frozenset(
     {".csv", ".tsv", ".txt", ".log", ".json", ".jsonl", ".ndjson", ".parquet", ".docx",
-     ".pptx", ".xlsx", ".xlsm", ".odt", ".ods", ".md", ".html", ".htm", ".xml"}
+     ".pptx", ".xlsx", ".xlsm", ".odt", ".ods", ".md", ".html", ".htm", ".xml", ".pdf",
+     *IMAGE_SUFFIXES, *LEGACY_KINDS}
 )  # fmt: skip
 FileRewriter = Callable[[Path, Path], list[str]]
 
