@@ -142,6 +142,22 @@ def test_msg_is_deidentified_into_eml(tmp_path: Path) -> None:
     assert str(inner["X-Outlook-Last-Modifier"]).endswith("@invalid")  # read as an address
 
 
+def test_a_folder_of_msg_files_is_deidentified_into_eml(tmp_path: Path) -> None:
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    src, out = tmp_path / "export", tmp_path / "clean"
+    (src / "2016").mkdir(parents=True)
+    shutil.copy(OTHER, src / "other.msg")
+    shutil.copy(OUTER, src / "2016" / "outer.msg")
+    report = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n"))
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "2016/outer.eml", "other.eml"
+    ]  # fmt: skip
+    assert all(f.status == "ok" for f in report.files)
+    assert b"outer@foo.bar" not in (out / "2016" / "outer.eml").read_bytes()
+
+
 def test_broken_msg_files_are_reported(tmp_path: Path) -> None:
     cut = tmp_path / "cut.msg"
     cut.write_bytes(OTHER.read_bytes()[:3000])  # a compound file cut short

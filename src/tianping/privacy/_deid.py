@@ -1923,7 +1923,7 @@ def deid_path(
     }
     if src.is_file():
         if out.is_dir():
-            out = out / src.name
+            out = _written_as(src, out / src.name)
             if _same_file(src, out):
                 raise InputError(f"{out}: the output is the input; choose another path")
         step, finish = _progress(src, on_bytes)
@@ -1938,7 +1938,7 @@ def deid_path(
         raise InputError(f"{out}: the output directory must lie outside the input {src}")
     report = DeidReport()
     for path in sorted(p for p in src.rglob("*") if p.is_file()):
-        target = out / path.relative_to(src)
+        target = _written_as(path, out / path.relative_to(src))
         step, finish = _progress(path, on_bytes)
         try:
             if is_archive(path):
@@ -1958,6 +1958,12 @@ def deid_path(
         finally:
             finish()
     return report
+
+
+def _written_as(src: Path, target: Path) -> Path:
+    """Where a file named by its input's name goes: an Outlook .msg as .eml (the format
+    `deid` writes it in), everything else under its own name."""
+    return target.with_suffix(".eml") if src.suffix.lower() == ".msg" else target
 
 
 def _progress(
