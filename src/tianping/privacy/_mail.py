@@ -33,6 +33,7 @@ __all__ = [
     "leaves",
     "messages",
     "name_context",
+    "name_line",
     "part_text",
 ]
 
@@ -91,6 +92,20 @@ def name_context(name: str) -> str:
     return "姓名：" if _HAN.search(name) else "Name: "
 
 
+# a directory's "Last, First" (Exchange address books write names so)
+_LAST_FIRST = re.compile(r"([A-Z][a-z]+), ([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
+
+
+def name_line(name: str) -> tuple[str, bool]:
+    """A display name as detection reads it, after `name_context`: "Hergenroder, Christi"
+    as "Christi Hergenroder"; and whether it was so turned (a finding then covers the
+    whole name)."""
+    turned = _LAST_FIRST.fullmatch(name)
+    if turned:
+        return f"{name_context(name)}{turned.group(2)} {turned.group(1)}", True
+    return name_context(name) + name, False
+
+
 # a display name: quoted ("Li, Lei") or bare words, before an address in angle brackets
 _DISPLAY = re.compile(r'(?:^|,)\s*(?:"((?:[^"\\]|\\.)*)"|([^",<>@]*[^",<>@\s]))\s*<')
 
@@ -113,7 +128,7 @@ def address_names(headers: str) -> str:
     for line in headers.split("\n"):
         key, sep, value = line.partition(": ")
         if sep and key.lower() in ADDRESS_HEADERS:
-            lines += [name_context(value[a:b]) + value[a:b] for a, b in display_names(value)]
+            lines += [name_line(value[a:b])[0] for a, b in display_names(value)]
     return "\n".join(lines)
 
 

@@ -182,7 +182,7 @@ def _headers(msg: Message, deid: Deidentifier) -> None:
 
 
 def _address_header(text: str, deid: Deidentifier) -> str:
-    from tianping.privacy._mail import display_names, name_context
+    from tianping.privacy._mail import display_names, name_context, name_line
 
     edits = [
         (a, b, _as_address(new) if "@" in text[a:b] else new)
@@ -191,11 +191,13 @@ def _address_header(text: str, deid: Deidentifier) -> str:
     for start, end in display_names(text):
         if any(a < end and start < b for a, b, _ in edits):
             continue
-        context = name_context(text[start:end])
-        shift = len(context)
-        for a, b, new in deid.replacements(context + text[start:end]):
-            if a >= shift:  # within the name
-                quoted = start > 0 and text[start - 1] == '"'
+        line, turned = name_line(text[start:end])
+        shift = len(name_context(text[start:end]))
+        quoted = start > 0 and text[start - 1] == '"'
+        for a, b, new in deid.replacements(line):
+            if turned and a <= shift and b >= len(line):  # "Last, First" read whole
+                edits.append((start, end, _phrase(new, quoted)))
+            elif a >= shift and not turned:  # within the name
                 edits.append((start + a - shift, start + b - shift, _phrase(new, quoted)))
     for a, b, new in sorted(edits, reverse=True):
         text = text[:a] + new + text[b:]

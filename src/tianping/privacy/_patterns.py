@@ -185,6 +185,10 @@ NOT_NAME_EN = (
     "Bureau", "Association", "Institute", "Authority", "Agency", "Administration",
     "Engineering", "Product", "Review", "Operations", "Assessment", "Governance", "Audit",
     "Safety", "Quality", "Research", "Lab", "Labs", "Project",
+    # senders that are systems, as mail's address headers name them
+    "Mail", "Mailer", "Delivery", "Subsystem", "System", "Systems", "Microsoft", "Outlook",
+    "Exchange", "Reply", "Notification", "Notifications", "Alert", "Alerts", "Admin",
+    "Administrator", "Postmaster", "Calendar", "Helpdesk", "Newsletter", "Billing",
 )  # fmt: skip
 
 _SUR = "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "]"
