@@ -170,13 +170,14 @@ def soffice() -> str:
 
 
 def convert_with_soffice(soffice: str, src: Path, suffix: str) -> Path:
-    """`src` saved by LibreOffice as `suffix` (doc, ppt) beside it."""
+    """`src` saved by LibreOffice as `suffix` (doc, ppt; or `dot:MS Word 97 Vorlage`, a
+    suffix and the filter that writes it) beside it."""
     profile = src.parent / ".lo-profile"  # its own profile: parallel runs do not collide
     subprocess.run(
         [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
          suffix, "--outdir", str(src.parent), str(src)],
         capture_output=True, timeout=180, check=True,
     )  # fmt: skip
-    out = src.with_suffix(f".{suffix}")
+    out = src.with_suffix(f".{suffix.split(':')[0]}")
     assert out.exists(), f"LibreOffice did not write {out.name}"
     return out

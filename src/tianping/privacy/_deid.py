@@ -30,7 +30,7 @@ from tianping.errors import InputError
 from tianping.privacy._archive import is_archive
 from tianping.privacy._arrow_text import holds_text, map_text
 from tianping.privacy._compressed import compression_of, inner_path, open_binary, open_write
-from tianping.privacy._formats import IMAGE_SUFFIXES, MAIL_SUFFIXES, OFFICE_SUFFIXES
+from tianping.privacy._formats import IMAGE_SUFFIXES, MAIL_SUFFIXES, OFFICE_SUFFIXES, PACKAGES
 from tianping.privacy._legacy_deid import LEGACY_KINDS
 from tianping.privacy._policy import (
     Action,
@@ -1502,9 +1502,8 @@ def _deid_content(
         layout = {"delimiter": delimiter, "has_header": has_header, "columns": columns}
         return _deid_compressed(src, out, deid, codec, fmt, encoding, layout)
     kind = fmt or detect_format(src)
-    if fmt is None and src.suffix.lower() in (".docx", ".pptx", ".xlsx", ".xlsm", ".odt", ".ods"):
-        office = {".xlsm": "xlsx"}.get(src.suffix.lower(), src.suffix.lower()[1:])
-        return _deid_office(src, out, deid, office)
+    if fmt is None and src.suffix.lower() in PACKAGES:
+        return _deid_office(src, out, deid, PACKAGES[src.suffix.lower()])
     if fmt is None and src.suffix.lower() in IMAGE_SUFFIXES:
         return _deid_image(src, out, deid)
     if fmt is None and src.suffix.lower() == ".pdf":
@@ -1645,7 +1644,8 @@ def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFil
     rep = _whole_file_report(src, out, deid, kind, "a document", "文档无列")
     legacy = f".{kind}" in LEGACY_KINDS
     with atomic_path(out) as tmp:
-        rewrite = deid_legacy if legacy else deid_odf if kind in ("odt", "ods") else deid_ooxml
+        odf = kind in ("odt", "ods", "odp")
+        rewrite = deid_legacy if legacy else deid_odf if odf else deid_ooxml
         rep.records, kept = rewrite(src, tmp, deid, kind)
     rep.warnings = [_kept_warning(name) for name in kept]
     if legacy:

@@ -4,15 +4,44 @@ Shared by the scanner and de-identification, without the import cost of either."
 
 from __future__ import annotations
 
+# the same formats under other names (macro-enabled files, templates, slide shows, WPS
+# files in Microsoft's formats): each is read and rewritten as the format it is, and keeps
+# its own name and flavour (a .docm keeps its macros, a .pps stays a slide show)
+TWINS = {
+    ".docm": ".docx", ".dotx": ".docx", ".dotm": ".docx", ".pptm": ".pptx", ".ppsx": ".pptx",
+    ".ppsm": ".pptx", ".potx": ".pptx", ".potm": ".pptx", ".xltx": ".xlsx", ".xltm": ".xlsm",
+    ".ott": ".odt", ".ots": ".ods", ".dot": ".doc", ".wps": ".doc", ".pps": ".ppt",
+    ".pot": ".ppt", ".xlt": ".xls", ".et": ".xls",
+}  # fmt: skip
+
+
+def format_suffix(suffix: str) -> str:
+    """The suffix of the format a file of `suffix` is in: `.docm` → `.docx`, `.pps` → `.ppt`."""
+    suffix = suffix.lower()
+    return TWINS.get(suffix, suffix)
+
+
 # workbooks read by calamine (the fastexcel package) when scanning; a WPS spreadsheet
 # (.et) is Excel's 97-2003 format in an OLE file, which calamine knows by its content
-EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".et"})
+_EXCEL = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+EXCEL_SUFFIXES = _EXCEL | frozenset(t for t, f in TWINS.items() if f in _EXCEL)
 
-# documents whose text scans read (`_office.py`; 97-2003 and WPS files: `_legacy.py`)
-OFFICE_TEXT_SUFFIXES = {
-    ".docx": "docx", ".pptx": "pptx", ".odt": "odt", ".pdf": "pdf", ".doc": "doc",
-    ".wps": "doc", ".ppt": "ppt",
+# documents whose text scans read (`_office.py`; 97-2003 and WPS files: `_legacy.py`),
+# each with the kind its reader takes
+_TEXT = {
+    ".docx": "docx", ".pptx": "pptx", ".odt": "odt", ".odp": "odp", ".pdf": "pdf",
+    ".doc": "doc", ".ppt": "ppt",
 }  # fmt: skip
+OFFICE_TEXT_SUFFIXES = _TEXT | {t: _TEXT[f] for t, f in TWINS.items() if f in _TEXT}
+
+# zip packages whose parts de-identification edits in place (`_office_deid.py`,
+# `_odf_deid.py`), with the kind of each; their embedded packages are scanned as members
+PACKAGES = {
+    s: kind
+    for s in (".docx", ".pptx", ".xlsx", ".xlsm", ".odt", ".ods", ".odp", *TWINS)
+    if (kind := {".xlsm": "xlsx"}.get(format_suffix(s), format_suffix(s)[1:]))
+    in ("docx", "pptx", "xlsx", "odt", "ods", "odp")
+}
 
 # e-mail: saved messages, mailbox exports (`_mail.py`) and Outlook messages (`_outlook.py`),
 # attachments read as files

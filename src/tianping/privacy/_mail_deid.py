@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from tianping.errors import InputError
-from tianping.privacy._formats import IMAGE_SUFFIXES
+from tianping.privacy._formats import IMAGE_SUFFIXES, PACKAGES
 from tianping.privacy._legacy_deid import LEGACY_KINDS
 from tianping.privacy._mail import leaves, part_text
 
@@ -41,9 +41,8 @@ __all__ = ["deid_mail"]
 # attachments rewritten as the files they are (`_deid._deid_file`): PDFs and pictures
 # redrawn where they hold PI, 97-2003 and WPS files through LibreOffice where installed
 _REWRITTEN = frozenset(
-    {".csv", ".tsv", ".txt", ".log", ".json", ".jsonl", ".ndjson", ".parquet", ".docx",
-     ".pptx", ".xlsx", ".xlsm", ".odt", ".ods", ".md", ".html", ".htm", ".xml", ".pdf",
-     *IMAGE_SUFFIXES, *LEGACY_KINDS}
+    {".csv", ".tsv", ".txt", ".log", ".json", ".jsonl", ".ndjson", ".parquet", ".md",
+     ".html", ".htm", ".xml", ".pdf", *PACKAGES, *IMAGE_SUFFIXES, *LEGACY_KINDS}
 )  # fmt: skip
 FileRewriter = Callable[[Path, Path], list[str]]
 

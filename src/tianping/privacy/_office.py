@@ -21,6 +21,7 @@ from typing import IO
 from xml.etree import ElementTree
 
 from tianping.errors import InputError
+from tianping.privacy._formats import PACKAGES
 
 __all__ = [
     "EMBEDDED",
@@ -57,7 +58,7 @@ _DRAWING_PARTS = re.compile(
 EMBEDDED = re.compile(r"(?:word|ppt|xl)/embeddings/[^/]+")
 # pictures (OOXML media, OpenDocument Pictures/): read by OCR on request
 MEDIA = re.compile(r"(?:(?:word|ppt|xl)/media|Pictures)/[^/]+")
-EMBEDDED_PACKAGES = {".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+EMBEDDED_PACKAGES = {s: k for s, k in PACKAGES.items() if k in ("docx", "pptx", "xlsx")}
 MAX_PART_BYTES = 256 << 20  # an uncompressed part past this is refused (a zip bomb)
 
 
@@ -67,7 +68,7 @@ def paragraphs(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
     (mailto: and tel: targets of its hyperlinks) and `properties` (authors, company,
     comment authors) where there are any. InputError for a file that is not such an
     archive."""
-    if kind in ("odt", "ods"):  # OpenDocument: read as its rewrite reads it (`_odf.py`)
+    if kind in ("odt", "ods", "odp"):  # OpenDocument: read as its rewrite reads it (`_odf.py`)
         from tianping.privacy._odf import odf_paragraphs
 
         return (yield from odf_paragraphs(path, kind))

@@ -50,6 +50,8 @@ from tianping.privacy._formats import (
     IMAGE_SUFFIXES,
     MAIL_SUFFIXES,
     OFFICE_TEXT_SUFFIXES,
+    PACKAGES,
+    format_suffix,
 )
 from tianping.privacy._shown import (
     bare_name_spans,
@@ -903,7 +905,7 @@ def _read_excel(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
             yield i, part, None
         rep.rows += batch.num_rows
         rep._read = rep.bytes * (k + 1) // max(1, len(names))
-    if path.suffix.lower() in (".xlsx", ".xlsm"):  # what cells do not show: comments,
+    if format_suffix(path.suffix) in (".xlsx", ".xlsm"):  # what cells do not show: comments,
         from tianping.privacy._office import paragraphs  # link targets, authors
 
         for label, paras in paragraphs(path, "xlsx"):
@@ -917,7 +919,7 @@ def _read_excel(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
             height = max((len(v) for v in table.values()), default=0)
             for i in range(0, height, opts.batch_rows):
                 yield i, {c: v.slice(i, opts.batch_rows) for c, v in frame.items()}, None
-    if path.suffix.lower() == ".ods":  # comments, drawings, headers, link targets, authors
+    if format_suffix(path.suffix) == ".ods":  # comments, drawings, headers, links, authors
         from tianping.privacy._odf import odf_paragraphs
 
         for label, paras in odf_paragraphs(path, "ods"):
@@ -1050,6 +1052,7 @@ _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batc
     "excel": _read_excel,
     "docx": _read_office,
     "pptx": _read_office,
+    "odp": _read_office,
     "odt": _read_office,
     "doc": _read_office,
     "ppt": _read_office,
@@ -1548,9 +1551,6 @@ def _scan_attachments(
     return out
 
 
-_PACKAGES = frozenset({".docx", ".pptx", ".xlsx", ".xlsm", ".odt", ".ods"})
-
-
 def scan_one(
     path: Path,
     opts: ScanOptions,
@@ -1562,7 +1562,7 @@ def scan_one(
     members of it too (`a.docx!word/embeddings/Sheet1.xlsx`)."""
     from tianping.privacy._archive import is_archive, scan_archive
 
-    if path.suffix.lower() in _PACKAGES:
+    if path.suffix.lower() in PACKAGES:
         results = [scan_file(path, opts, threads, on_bytes)]
         if results[0][0].status == "ok":
             results += scan_archive(path, opts, threads, scan_one, FileReport, embedded=True)
