@@ -30,7 +30,7 @@ EXCEL_SUFFIXES = _EXCEL | frozenset(t for t, f in TWINS.items() if f in _EXCEL)
 # each with the kind its reader takes
 _TEXT = {
     ".docx": "docx", ".pptx": "pptx", ".odt": "odt", ".odp": "odp", ".pdf": "pdf",
-    ".doc": "doc", ".ppt": "ppt",
+    ".doc": "doc", ".ppt": "ppt", ".rtf": "rtf",
 }  # fmt: skip
 OFFICE_TEXT_SUFFIXES = _TEXT | {t: _TEXT[f] for t, f in TWINS.items() if f in _TEXT}
 

@@ -37,6 +37,7 @@ LEGACY_KINDS = {
     ".pot": ("pptx", "pot:MS PowerPoint 97 Vorlage"),
     ".pps": ("pptx", "pps:MS PowerPoint 97 AutoPlay"),
     ".xlt": ("xlsx", "xlt:MS Excel 97 Vorlage/Template"),
+    ".rtf": ("docx", "rtf:Rich Text Format"),  # text among control words: not edited in place
 }
 _TIMEOUT = 300  # seconds a conversion may take
 

@@ -76,6 +76,8 @@ def paragraphs(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
         from tianping.privacy._legacy import legacy_parts
 
         return (yield from legacy_parts(path, kind))
+    if kind == "rtf":
+        return (yield from _rtf_parts(path))
     try:
         with zipfile.ZipFile(path) as zf:
             for name, label, para, texts in _parts(zf, kind):
@@ -94,6 +96,22 @@ def paragraphs(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
                     yield label, values
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, EOFError) as exc:
         raise InputError(f"{path}: not a readable {kind} file ({type(exc).__name__})") from None
+
+
+def _rtf_parts(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """An RTF document's text, a line a paragraph (`document`: body, headers, footers,
+    notes, comments, field codes), and the people its `\\info` names (`properties`)."""
+    from tianping.privacy._rtf import rtf_info, rtf_text
+
+    if path.stat().st_size > MAX_PART_BYTES:
+        raise InputError(f"{path}: an RTF file past {MAX_PART_BYTES:,} bytes; not read / 文件过大")
+    data = path.read_bytes()
+    if not data.lstrip()[:5] == b"{\\rtf":
+        raise InputError(f"{path}: not an RTF document (no {{\\rtf header) / 不是 RTF 文件")
+    yield "document", rtf_text(data).split("\n")
+    people = rtf_info(data)
+    if people:
+        yield "properties", people
 
 
 def _checked(zf: zipfile.ZipFile, name: str, path: Path) -> zipfile.ZipInfo:

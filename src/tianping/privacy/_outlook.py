@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
-import html
 import re
 import struct
 import zlib
@@ -31,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from tianping.errors import InputError
+from tianping.privacy._rtf import decode_codepage, rtf_text
 
-__all__ = ["decompress_rtf", "read_msg", "rtf_text"]
+__all__ = ["decompress_rtf", "read_msg"]
 
 _MAX_STREAM = 256 << 20  # bytes: a stream past this is refused, not read into memory
 _MAX_DEPTH = 8  # attached messages inside attached messages
@@ -101,7 +101,7 @@ class _Node:
         entry = self.streams.get((prop, _STRING8))
         if entry is None:
             return ""
-        return _decode8(self._read(entry), self.codepage).rstrip("\x00")
+        return decode_codepage(self._read(entry), self.codepage).rstrip("\x00")
 
     def binary(self, prop: int) -> bytes | None:
         entry = self.streams.get((prop, _BINARY))
@@ -114,16 +114,6 @@ class _Node:
         """The recipient (`recip`) or attachment (`attach`) storages, in order."""
         tag = f"__{kind}_version1.0_#"
         return [e for n, e in sorted(self.children.items()) if n.startswith(tag)]
-
-
-def _decode8(data: bytes, codepage: int) -> str:
-    name = {65001: "utf-8", 20127: "ascii", 936: "gb18030", 54936: "gb18030"}.get(
-        codepage, f"cp{codepage}"
-    )
-    try:
-        return data.decode(name, errors="replace")
-    except LookupError:  # a code page Python does not know
-        return data.decode("cp1252", errors="replace")
 
 
 def read_msg(path: Path) -> EmailMessage:
@@ -162,7 +152,7 @@ def _message(node: _Node, depth: int) -> EmailMessage:
     html = node.text(_HTML) if not body else ""
     if not body and not html:
         raw = node.binary(_HTML)
-        html = _decode8(raw, node.codepage) if raw else ""
+        html = decode_codepage(raw, node.codepage) if raw else ""
     if not body and not html:
         rtf = node.binary(_RTF)
         try:
@@ -311,120 +301,3 @@ def decompress_rtf(data: bytes) -> bytes:
                 window[pos] = byte
                 pos = (pos + 1) & 0xFFF
     return bytes(out[:raw_size])
-
-
-# groups whose text is not the message's (fonts, colours, styles, pictures, metadata)
-_SKIP = frozenset(
-    {b"fonttbl", b"colortbl", b"stylesheet", b"info", b"pict", b"object", b"header",
-     b"footer", b"listtable", b"listoverridetable", b"rsidtbl", b"generator", b"xmlnstbl",
-     b"themedata", b"colorschememapping", b"latentstyles", b"datastore", b"filetbl"}
-)  # fmt: skip
-_TOKEN = re.compile(
-    rb"\\([a-zA-Z]+)(-?\d+)? ?|\\'([0-9a-fA-F]{2})|\\(.)|([{}])|([^\\{}\r\n]+)|[\r\n]+"
-)
-_BREAK_WORDS = {b"par": "\n", b"line": "\n", b"tab": "\t", b"cell": "\t", b"row": "\n"}
-# \fcharset values ([MS-RTF] font table) and the code pages they write text in
-_CHARSETS = {128: 932, 129: 949, 130: 1361, 134: 936, 136: 950, 161: 1253, 162: 1254,
-             163: 1258, 177: 1255, 178: 1256, 186: 1257, 204: 1251, 222: 874,
-             238: 1250}  # fmt: skip
-_FONT = re.compile(rb"\\f(\d+)[^;{}]*?\\fcharset(\d+)")
-# an encapsulated HTML tag that ends a line (`{\*\htmltag84 <br>}`)
-_HTML_BREAK = re.compile(rb"<\s*/?\s*(?:br|p|div|tr|li|h[1-6]|table)\b", re.I)
-
-
-def _tag_text(tag: bytes) -> str:
-    """What an encapsulated HTML tag adds to the text: a line end, or an entity's character
-    (`&quot;` is kept as a tag, its `"` in a skipped `\\htmlrtf` stretch)."""
-    if _HTML_BREAK.match(tag):
-        return "\n"
-    entity = tag.strip()
-    if re.fullmatch(rb"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+\d*);", entity):
-        return html.unescape(entity.decode("ascii"))
-    return ""
-
-
-def rtf_text(rtf: bytes) -> str:
-    """The text of an RTF body: formatting groups left out, `\\par` as line ends, `\\'hh`
-    in the code page of the font in use (`\\fcharset134`: GBK) or else the document's
-    (`\\ansicpg`), `\\uN` as the character. RTF that encapsulates HTML (`\\fromhtml1`, as
-    Outlook keeps HTML mail) gives the HTML's text: `\\htmlrtf` stretches are left out and
-    tags such as `<br>` and `</p>` end lines."""
-    found = re.search(rb"\\ansicpg(\d+)", rtf[:4096])
-    ansi = int(found.group(1)) if found else 1252
-    table = rtf[: rtf.find(b"}}") + 2] if b"\\fonttbl" in rtf[:65536] else b""
-    fonts = {int(f): _CHARSETS.get(int(c), ansi) for f, c in _FONT.findall(table)}
-    out: list[str] = []
-    pending = bytearray()  # \\'hh bytes, decoded together (a GBK character is two)
-    # per group: skipped, \\uc count, in \\htmlrtf, font code page, inside an HTML tag
-    stack: list[tuple[bool, int, bool, int, bool]] = []
-    skip, uc, html_rtf, page, tag = False, 1, False, ansi, False
-    drop, star = 0, False
-    tag_text = bytearray()
-
-    def flush() -> None:
-        if pending:
-            out.append(_decode8(bytes(pending), page))
-            pending.clear()
-
-    for m in _TOKEN.finditer(rtf):
-        word, arg, hexa, sym, brace, text = m.groups()
-        if brace is not None:
-            flush()
-            if brace == b"{":
-                stack.append((skip, uc, html_rtf, page, tag))
-            else:
-                if tag and not (stack and stack[-1][4]):
-                    out.append(_tag_text(bytes(tag_text)))
-                skip, uc, html_rtf, page, tag = (
-                    stack.pop() if stack else (False, 1, False, ansi, False)
-                )
-            star = False
-            continue
-        if word is not None:
-            if star and word == b"htmltag" and not skip:
-                tag, star = True, False
-                tag_text.clear()
-            elif star or word in _SKIP:  # \\*\\word: a destination readers may ignore
-                skip, star = True, False
-            elif word == b"htmlrtf":
-                html_rtf = arg != b"0"
-            elif word == b"uc" and arg:
-                uc = int(arg)
-            elif word == b"f" and arg:
-                flush()
-                page = fonts.get(int(arg), ansi)
-            elif skip or tag or html_rtf:
-                pass
-            elif word == b"u" and arg:
-                flush()
-                code = int(arg)
-                out.append(chr(code + 65536 if code < 0 else code))
-                drop = uc
-            elif word in _BREAK_WORDS:
-                flush()
-                out.append(_BREAK_WORDS[word])
-            continue
-        if sym == b"*":
-            star = True
-            continue
-        if tag and not skip:
-            tag_text += text or b""
-            continue
-        if skip or html_rtf:
-            continue
-        if sym is not None:
-            flush()
-            out.append({b"~": " ", b"\\": "\\", b"{": "{", b"}": "}"}.get(sym, ""))
-        elif hexa is not None:
-            if drop:
-                drop -= 1
-            else:
-                pending.append(int(hexa, 16))
-        elif text is not None:
-            cut = min(drop, len(text))
-            drop -= cut
-            if text[cut:]:
-                flush()
-                out.append(_decode8(text[cut:], page))
-    flush()
-    return re.sub(r"\n{3,}", "\n\n", "".join(out)).strip()

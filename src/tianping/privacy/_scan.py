@@ -1053,6 +1053,7 @@ _READERS: dict[str, Callable[[Path, str, ScanOptions, FileReport], Iterator[Batc
     "docx": _read_office,
     "pptx": _read_office,
     "odp": _read_office,
+    "rtf": _read_office,
     "odt": _read_office,
     "doc": _read_office,
     "ppt": _read_office,
