@@ -1,6 +1,6 @@
-"""The text of Word (.docx), PowerPoint (.pptx), OpenDocument text (.odt) and PDF files,
-for scans: contracts, HR files, customer letters and slide decks hold PI as often as tables
-do. PDF text comes from pypdf (installed with `tianping[privacy]`), page by page, a line a
+"""The text of Word (.docx), PowerPoint (.pptx), OpenDocument (.odt, .odp), RTF and PDF
+files, for scans: contracts, HR files, customer letters and slide decks hold PI as often as
+tables do (97-2003 files: `_legacy.py`; RTF: `_rtf.py`). PDF text comes from pypdf (installed with `tianping[privacy]`), page by page, a line a
 row; a scanned PDF has no text layer to read, and the report says so.
 
 These are zip archives of XML. Each part that holds text (the body, headers, footers,
