@@ -89,6 +89,35 @@ def test_twins_are_scanned_and_deidentified_as_their_format(tmp_path: Path, soff
                 assert any("LibreOffice" in w for w in f.warnings), suffix
 
 
+def test_presentations_are_read_slide_by_slide(tmp_path: Path, soffice: str) -> None:
+    """An OpenDocument presentation gives its text by slide and notes page, as the
+    PowerPoint file it was saved from does."""
+    from pptx import Presentation
+
+    prs = Presentation()
+    for k in (1, 2, 3):
+        slide = prs.slides.add_slide(prs.slide_layouts[1])
+        slide.shapes.title.text = f"title {k}"
+        if k != 2:
+            slide.notes_slide.notes_text_frame.text = f"note {k} {MOBILE}"
+    src = tmp_path / "deck.pptx"
+    prs.save(src)
+    odp = convert_with_soffice(soffice, src, "odp")
+    from tianping.privacy._office import paragraphs
+
+    def shown(path: Path, kind: str) -> dict[str, list[str]]:
+        parts = dict(paragraphs(path, kind))
+        return {k: [t for t in v if t.strip() and t != "<number>"] for k, v in parts.items()
+                if k.startswith(("slide", "notes"))}  # fmt: skip
+
+    assert shown(odp, "odp") == shown(src, "pptx") == {
+        "slide1": ["title 1"], "notes1": [f"note 1 {MOBILE}"], "slide2": ["title 2"],
+        "slide3": ["title 3"], "notes3": [f"note 3 {MOBILE}"],
+    }  # fmt: skip
+    found = scan_file(odp)[1]
+    assert sorted(f.column for f in found if f.pi_type == "cn_mobile") == ["notes1", "notes3"]
+
+
 @pytest.mark.parametrize("suffix", [".dps", ".pages", ".numbers"])
 def test_formats_not_read_are_skipped_with_advice(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"file{suffix}"

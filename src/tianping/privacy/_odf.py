@@ -127,6 +127,8 @@ class Para:
     close: int = -1
     pieces: list[Piece] = field(default_factory=list)
     cell: Cell | None = None
+    slide: int = 0  # in a presentation: the slide (draw:page) it is on, counted from 1
+    notes: bool = False  # on that slide's notes page
 
     @property
     def text(self) -> str:
@@ -148,6 +150,7 @@ def scan_part(xml: bytes) -> tuple[list[Para], list[Cell]]:
     cells: list[Cell] = []
     stack: list[_Frame] = []
     pos = 0
+    slide = 0
     for m in _TOKEN.finditer(xml):
         cur = stack[-1].para if stack else None
         if cur is not None and m.start() > pos:
@@ -183,7 +186,8 @@ def scan_part(xml: bytes) -> tuple[list[Para], list[Cell]]:
             continue
         if name in _PARA:
             parent = stack[-1].cell if stack and stack[-1].cell is not None else None
-            para = Para(m.start(), m.end(), cell=parent)
+            para = Para(m.start(), m.end(), cell=parent, slide=slide)
+            para.notes = slide > 0 and any(f.name == b"presentation:notes" for f in stack)
             if empty:
                 para.end = para.close = m.end()
             paras.append(para)
@@ -196,6 +200,7 @@ def scan_part(xml: bytes) -> tuple[list[Para], list[Cell]]:
             continue
         if empty:
             continue
+        slide += name == b"draw:page"
         inside = cur is not None and name.startswith(b"text:") and name not in _OUTSIDE
         if cur is not None and not inside and name != b"office:annotation":
             cur.pieces.append(Piece(" "))  # a footnote, a frame: not part of the text
@@ -254,9 +259,12 @@ def odf_paragraphs(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
                 if sheet_cells and b"<office:annotation" not in data and b"<draw:" not in data:
                     continue  # only cells, which calamine reads
                 paras, _ = scan_part(data)
-                texts.setdefault(label, []).extend(
-                    p.text for p in paras if not (sheet_cells and p.cell is not None)
-                )
+                for p in paras:
+                    if not (sheet_cells and p.cell is not None):
+                        shown = (
+                            label if not p.slide else f"{'notes' if p.notes else 'slide'}{p.slide}"
+                        )
+                        texts.setdefault(shown, []).append(p.text)
             for name in zf.namelist():
                 if not _PEOPLE_PART.fullmatch(name):
                     continue
