@@ -138,6 +138,22 @@ def test_a_folder_of_msg_files_is_deidentified_into_eml(tmp_path: Path) -> None:
     assert b"outer@foo.bar" not in (out / "2016" / "outer.eml").read_bytes()
 
 
+def test_msg_in_a_zip_archive_becomes_eml(tmp_path: Path) -> None:
+    import zipfile
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    box, out = tmp_path / "box.zip", tmp_path / "clean.zip"
+    with zipfile.ZipFile(box, "w") as zf:
+        zf.write(OUTER, "mail/outer.msg")
+    report = deid_path(box, out, parse_policy("types:\n  '*': {action: redact}\n"))
+    assert [(f.status, f.output) for f in report.files] == [("ok", f"{out}!mail/outer.eml")]
+    with zipfile.ZipFile(out) as zf:
+        assert zf.namelist() == ["mail/outer.eml"]
+        assert b"outer@foo.bar" not in zf.read("mail/outer.eml")
+
+
 def test_broken_msg_files_are_reported(tmp_path: Path) -> None:
     cut = tmp_path / "cut.msg"
     cut.write_bytes(OTHER.read_bytes()[:3000])  # a compound file cut short

@@ -1835,7 +1835,7 @@ def _deid_archive(
                     DeidFileReport(input=shown, format=kind, status="skipped", reason=why)
                 )
                 continue
-            target = extracted.parent / "out" / extracted.name
+            target = _written_as(extracted, extracted.parent / "out" / extracted.name)
             try:
                 rep = _deid_file(extracted, target, deid, **opts)
             except InputError as exc:
@@ -1844,8 +1844,9 @@ def _deid_archive(
                     DeidFileReport(input=shown, format=kind, status="skipped", reason=why)
                 )
                 continue
-            zout.write(target, arcname=name)
-            rep.input, rep.output = shown, f"{out}!{name}"
+            arcname = name[:-4] + ".eml" if name.lower().endswith(".msg") else name
+            zout.write(target, arcname=arcname)
+            rep.input, rep.output = shown, f"{out}!{arcname}"
             reports.append(rep)
     return reports
 

@@ -1,7 +1,8 @@
 """The text of Word (.docx), PowerPoint (.pptx), OpenDocument (.odt, .odp), RTF and PDF
 files, for scans: contracts, HR files, customer letters and slide decks hold PI as often as
-tables do (97-2003 files: `_legacy.py`; RTF: `_rtf.py`). PDF text comes from pypdf (installed with `tianping[privacy]`), page by page, a line a
-row; a scanned PDF has no text layer to read, and the report says so.
+tables do (97-2003 files: `_legacy.py`; RTF: `_rtf.py`). PDF text comes from pypdf
+(installed with `tianping[privacy]`), page by page, a line a row; a scanned PDF has no text
+layer to read, and the report says so.
 
 These are zip archives of XML. Each part that holds text (the body, headers, footers,
 footnotes, comments; each slide and its notes) gives its paragraphs in order, a paragraph's
