@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from email.header import Header
 from email.message import Message
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -31,6 +32,7 @@ __all__ = [
     "attachments",
     "display_names",
     "leaves",
+    "message_bytes",
     "messages",
     "name_context",
     "name_line",
@@ -149,13 +151,30 @@ def _read(msg: Message) -> tuple[str, str, list[tuple[str, bytes]]]:
         if kind == "message/rfc822":  # a forwarded message: read as an .eml of its own
             inner = part.get_payload()
             first = inner[0] if isinstance(inner, list) and inner else None
-            forwarded = first.as_bytes() if isinstance(first, Message) else b""
+            forwarded = message_bytes(first) if isinstance(first, Message) else b""
             files.append((name or f"message{len(files) + 1}.eml", forwarded))
             continue
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes) and payload:
             files.append((name or f"part{len(files) + 1}{_suffix(kind)}", payload))
     return headers, "\n".join(b for b in body if b), files
+
+
+def message_bytes(msg: Message) -> bytes:
+    """A message as the bytes of an .eml. Headers the library cannot fold (damaged text in
+    a rebuilt Outlook message, an encoded word in an unknown charset) are written as their
+    decoded text in UTF-8 encoded words instead."""
+    try:
+        return msg.as_bytes()
+    except (UnicodeError, ValueError):
+        pass
+    for part in msg.walk():
+        for key in dict.fromkeys(k for k in part if not k.lower().startswith("content-")):
+            values = [_header(v) for v in part.get_all(key) or []]
+            del part[key]
+            for text in values:
+                part.set_raw(key, text if text.isascii() else Header(text, "utf-8").encode())
+    return msg.as_bytes()
 
 
 def leaves(msg: Message) -> Iterator[Message]:

@@ -85,9 +85,10 @@ def deid_mail(src: Path, tmp: Path, deid: Deidentifier, rewrite_file: FileRewrit
 
 def _outlook_bytes(src: Path) -> bytes:
     """An Outlook .msg as the .eml it is written out as (`_outlook.py` rebuilds it)."""
+    from tianping.privacy._mail import message_bytes
     from tianping.privacy._outlook import read_msg
 
-    return read_msg(src).as_bytes()
+    return message_bytes(read_msg(src))
 
 
 def _policy(raw: bytes) -> Any:

@@ -25,6 +25,7 @@ import email.utils
 import re
 import struct
 import zlib
+from email.header import Header
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,8 @@ _CREATOR, _EDITOR = 0x3FF8, 0x3FFA  # PidTagCreatorName, PidTagLastModifierName
 _CODEPAGES = (0x3FFD, 0x3FDE)  # PidTagMessageCodepage, then PidTagInternetCodepage
 _UNICODE, _STRING8, _BINARY, _OBJECT, _LONG, _SYSTIME = 0x1F, 0x1E, 0x102, 0xD, 0x3, 0x40
 _UNFOLD = re.compile(r"\r?\n[ \t]*|[\r\n]")  # folded header lines, joined
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+_FIELD_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322: printable ASCII but the colon
 
 
 class _Node:
@@ -144,10 +147,13 @@ def read_msg(path: Path) -> EmailMessage:
 def _message(node: _Node, depth: int) -> EmailMessage:
     msg = EmailMessage(policy=email.policy.default)
     for key, value in _headers(node):
+        if not _FIELD_NAME.fullmatch(key):  # damaged transport headers: not a header
+            continue
+        value = _UNFOLD.sub(" ", value)
         try:
-            msg[key] = _UNFOLD.sub(" ", value)
-        except (ValueError, TypeError):  # a value `email` cannot parse: kept as it is
-            msg.set_raw(key, _UNFOLD.sub(" ", value))
+            msg[key] = value
+        except (ValueError, TypeError):  # a value `email` cannot parse: kept, encoded
+            msg.set_raw(key, value if value.isascii() else Header(value, "utf-8").encode())
     body = node.text(_BODY)
     html = node.text(_HTML) if not body else ""
     if not body and not html:
@@ -225,9 +231,11 @@ def _address(name: str, smtp: str, other: str) -> str:
     name = name.replace("\r", " ").replace("\n", " ").strip()
     if name == addr:
         name = ""
-    if not addr:  # a name alone: still read as a display name (`name <>`)
-        return email.utils.formataddr((name, "x@x"))[:-5] + "<>" if name else ""
-    return email.utils.formataddr((name, addr))
+    if not name:
+        return addr
+    if _SPECIALS.search(name):  # quoted as RFC 5322 wants ("Hergenroder, Christi")
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{addr}>"  # a name alone is still read as a display name (`name <>`)
 
 
 def _attach(msg: EmailMessage, att: _Node, depth: int) -> None:
