@@ -88,6 +88,15 @@ def test_gbk_rtf_as_older_word_and_wps_write_it(tmp_path: Path) -> None:
     assert scan_file(path)[0].counts == {"cn_mobile": 1, "email": 1}
 
 
+def test_characters_past_the_bmp_and_broken_escapes() -> None:
+    """Word writes 𠮷 (U+20BB7) as two signed \\uN halves; a lone half, a code past
+    U+10FFFF and a stray brace give no error and no unencodable text."""
+    data = b"{\\rtf1\\ansi\\uc1 \\u-10174?\\u-8265?\\u21916?\\par \\u55362?x \\u9999999999?y}}"
+    text = rtf_text(data)
+    assert text.splitlines() == ["\U00020bb7\u559c", "\ufffdx \ufffdy"]
+    text.encode("utf-8")
+
+
 def test_not_rtf_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "fake.rtf"
     path.write_text(f"plain text {MOBILE}", encoding="utf-8")

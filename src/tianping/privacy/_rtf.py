@@ -154,8 +154,8 @@ def rtf_text(rtf: bytes) -> str:
                 pass
             elif word == b"u" and arg:
                 flush()
-                code = int(arg)
-                out.append(chr(code + 65536 if code < 0 else code))
+                code = int(arg) + (65536 if arg.startswith(b"-") else 0)
+                out.append(chr(code) if 0 <= code < 0x110000 else "\ufffd")
                 drop = uc
             elif word in _BREAK_WORDS:
                 flush()
@@ -184,4 +184,7 @@ def rtf_text(rtf: bytes) -> str:
                 flush()
                 out.append(decode_codepage(text[cut:], page))
     flush()
-    return re.sub(r"\n{3,}", "\n\n", "".join(out)).strip()
+    text = "".join(out)
+    # characters past the BMP come as two \\uN halves: joined; a lone half is no character
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
