@@ -357,3 +357,20 @@ def test_offsets_of_repeated_and_adjacent_values() -> None:
                 "13812345678", "13912345678", "13812345678",
             ]  # fmt: skip
             assert [h.start for h in hits] == [2, 14, 26]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_names_with_rare_characters(engine: str) -> None:
+    """Given names in CJK extension A and past the BMP (生僻字: 𠮷, 䶮, 𬳵) are names; a
+    character that is not Han (a hexagram, a Yi syllable) ends one."""
+    if engine == "compiled" and not _kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    texts = ["姓名：王𠮷", "联系人：刘䶮，电话13812345678", "陈𬳵先生到访", "姓名：李䷀明", "姓名：赵ꀀ"]
+    df = detect_batch(texts, engine=engine, previews=True)
+    names = [
+        (r["row"], texts[r["row"]][r["start"] : r["end"]], r["preview"])
+        for r in df.iter_rows(named=True)
+        if r["pi_type"] == "person_name_zh"
+    ]
+    assert names == [(0, "王𠮷", "王*"), (1, "刘䶮", "刘*"), (2, "陈𬳵", "陈*")]
+    assert detect_text("地址：北京市海淀区𠮷祥路8号")[0].end == len("地址：北京市海淀区𠮷祥路8号")

@@ -266,12 +266,23 @@ def _fragment(rng: random.Random) -> str:
         lambda: "".join(
             rng.choice("的是在一人有我他这中大来上个国和") for _ in range(rng.randint(1, 25))
         ),
+        lambda: (  # names with rare characters, and characters just outside `HAN`
+            rng.choice(["姓名：", "联系人", "", "客户 ", "地址：北京市"])
+            + rng.choice(["王", "李", "欧阳", "张"])
+            + "".join(rng.choice(_RARE) for _ in range(rng.randint(0, 3)))
+            + rng.choice(["", "先生", "女士", "，", "路8号"])
+        ),
         lambda: (
             rng.choice(["abc", "deadbeef", "Order", "face", "ab", "XYZ"])
             + rng.choice(["", ":", "-", "@", "1"])
         ),
     ]
     return rng.choice(choices)()
+
+
+# Han past the BMP and in extension A (𠮷 U+20BB7, 䶮 U+4DAE, U+9FFF, U+3400, U+323AF,
+# 丽 U+2F800), then neighbours that are not (U+33FF, U+4DC0, U+A000, U+323B0)
+_RARE = "𠮷䶮𬳵鿏\u9fff\u3400\U000323af\U0002f800" + "\u33ff\u4dc0\ua000\U000323b0"
 
 
 def _fuzz_texts(n: int, seed: int) -> list[str | None]:

@@ -58,6 +58,7 @@ from tianping.privacy._patterns import (
     GAP_PATTERNS,
     GROUP_PATTERNS,
     GROUPS,
+    HAN,
     NAME_CONTEXT_EN,
     NAME_CONTEXT_ZH,
     NAME_SEPARATORS_ZH,
@@ -987,9 +988,9 @@ _NAME_HEADER = re.compile(
     r"(?i)^(?:.*[_ ])?(?:name|full_?name|姓名|名字|联系人|收件人|客户名称|客户姓名|持卡人)$"
 )
 _ADDR_HEADER = re.compile(r"(?i)^(?:.*[_ ])?(?:address|addr|地址|住址|联系地址|收货地址)$")
-_BARE_NAME_ZH = "^(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "])[一-龥]{1,2}$"
+_BARE_NAME_ZH = "^(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "])[" + HAN + "]{1,2}$"
 _BARE_NAME_EN = r"^[A-Z][a-z]+(?: [A-Z]\.?)?(?: [A-Z][a-z'-]+){1,2}$"
-_BARE_ADDR_ZH = "^(?:" + "|".join(PROVINCES) + ")[一-龥A-Za-z0-9 ]{4,60}$"
+_BARE_ADDR_ZH = "^(?:" + "|".join(PROVINCES) + ")[" + HAN + "A-Za-z0-9 ]{4,60}$"
 
 
 def detect_by_header(column: str | None, values: pl.Series) -> pl.DataFrame | None:

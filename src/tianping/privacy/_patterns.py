@@ -84,7 +84,10 @@ PROVINCES = [
     "澳门",
 ]
 PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-HAN = "一-龥"
+# Han characters of names and addresses, as a character class: the unified ideographs and
+# extension A (U+3400-4DBF, U+4E00-9FFF) and extensions B to H (U+20000-323AF), where the
+# rare characters of some people's names are (生僻字: 𠮷, 䶮); `han_at` in the kernel
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U000323af"
 PROVINCE_SUFFIXES = ["省", "市", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "特别行政区"]
 PLATE_SUFFIXES = "挂学警港澳"
 NAME_SEPARATORS_ZH = ":：为是"  # may stand between a context word and a name

@@ -164,12 +164,21 @@ static inline int dec(const uint8_t *s, int64_t n, int64_t p, uint32_t *cp) {
     return 1;
 }
 
-/* [一-龥]: three bytes in UTF-8, so a Han character is always 3 bytes long */
+/* `_patterns.HAN`: the length in bytes of the Han character at p (3 for U+3400-4DBF and
+   U+4E00-9FFF, 4 for U+20000-323AF, where names' rare characters are), else 0 */
 static inline int han_at(const uint8_t *s, int64_t n, int64_t p) {
-    if (p + 3 > n || s[p] < 0xE4 || s[p] > 0xE9) return 0;
+    if (p >= n) return 0;
+    uint8_t c = s[p];
     uint32_t cp;
-    dec(s, n, p, &cp);
-    return cp >= 0x4E00 && cp <= 0x9FA5;
+    if (c >= 0xE3 && c <= 0xE9 && p + 3 <= n) {
+        dec(s, n, p, &cp);
+        return ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF)) ? 3 : 0;
+    }
+    if (c == 0xF0 && p + 4 <= n) {
+        dec(s, n, p, &cp);
+        return cp >= 0x20000 && cp <= 0x323AF ? 4 : 0;
+    }
+    return 0;
 }
 static inline int cjk_flag(const uint8_t *s, int64_t n, int64_t p, int flag) {
     if (p >= n || s[p] < 0x80) return 0;
@@ -732,8 +741,10 @@ static int64_t m_name_zh(row_t *r, int64_t p) {
                 for (int b = 0; b < nsp; b++) {
                     int k = surname_options(s, n, sp[b], sur);
                     for (int c = 0; c < k; c++) {
-                        if (!han_at(s, n, sur[c])) continue;
-                        return han_at(s, n, sur[c] + 3) ? sur[c] + 6 : sur[c] + 3;
+                        int64_t e = sur[c], l = e < n ? han_at(s, n, e) : 0;
+                        if (!l) continue;
+                        e += l;
+                        return e < n ? e + han_at(s, n, e) : e;
                     }
                 }
             }
@@ -742,10 +753,11 @@ static int64_t m_name_zh(row_t *r, int64_t p) {
     int k = surname_options(s, n, p, sur);
     const wlist_t *T = &CFG.name_titles;
     for (int c = 0; c < k; c++) {
-        int h = 0;
-        while (h < 2 && han_at(s, n, sur[c] + 3 * h)) h++;
+        int h = 0, l;
+        int64_t at[3] = {sur[c], 0, 0}; /* where given-name character h starts */
+        while (h < 2 && at[h] < n && (l = han_at(s, n, at[h]))) { at[h + 1] = at[h] + l; h++; }
         for (int t = h; t >= 0; t--) {
-            int64_t q = sur[c] + 3 * t;
+            int64_t q = at[t];
             if (q >= n || !T->first[s[q]]) continue;
             WL_EACH(T, s, n, q, i) return q + T->w[i].len;
         }
@@ -764,8 +776,9 @@ static int64_t m_addr_zh(row_t *r, int64_t p) {
             int64_t e = q + X->w[j].len;
             int c = 0;
             while (c < 40 && e < n) {
+                int l;
                 if (is_alnum(s[e])) e += 1;
-                else if (han_at(s, n, e)) e += 3;
+                else if ((l = han_at(s, n, e))) e += l;
                 else break;
                 c++;
             }
@@ -1201,15 +1214,16 @@ static inline uint32_t cp3(const uint8_t *s, int64_t q) {
     return ((uint32_t)(s[q] & 0x0F) << 12) | ((uint32_t)(s[q + 1] & 0x3F) << 6) | (s[q + 2] & 0x3F);
 }
 static int title_near(const uint8_t *s, int64_t n, int64_t p) {
+    int64_t q = p + 3;
     for (int k = 1; k <= 4; k++) {
-        int64_t q = p + 3 * k;
-        if (q + 3 > n || (s[q] & 0xF0) != 0xE0) return 0;
-        uint32_t cp = cp3(s, q);
-        if (CFG.cjk[cp] & F_TITLE_START) {
+        if (q + 3 > n) return 0;
+        if ((s[q] & 0xF0) == 0xE0 && (CFG.cjk[cp3(s, q)] & F_TITLE_START)) {
             const wlist_t *T = &CFG.name_titles; /* the whole title, not just its first character */
             WL_EACH(T, s, n, q, i) return 1;
         }
-        if (cp < 0x4E00 || cp > 0x9FA5) return 0;
+        int l = han_at(s, n, q); /* a Han character of the name (4 bytes past the BMP) */
+        if (!l) return 0;
+        q += l;
     }
     return 0;
 }
