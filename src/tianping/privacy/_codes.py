@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tianping.privacy._patterns import HAN
+
 __all__ = ["codes_in_image", "readable"]
 
 # vCard and MECARD fields, and the label that gives their value its context
@@ -72,7 +74,7 @@ def _value(field: str, value: str) -> str:
         family, _, rest = value.partition(";")
         given = rest.split(";")[0]
         joined = family + given
-        return joined if re.fullmatch(r"[\u4e00-\u9fff]+", joined) else f"{given} {family}".strip()
+        return joined if re.fullmatch(f"[{HAN}]+", joined) else f"{given} {family}".strip()
     if field == "ADR":  # post box; extended; street; city; region; postal code; country
         parts = (value.split(";") + [""] * 7)[:7]
         if re.search(r"[\u4e00-\u9fff]", value):  # written from the country down

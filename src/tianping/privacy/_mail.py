@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 from tianping.errors import InputError
+from tianping.privacy._patterns import HAN
 
 __all__ = [
     "ADDRESS_HEADERS",
@@ -86,7 +87,7 @@ ADDRESS_HEADERS = frozenset(
      "resent-bcc", "resent-sender", "disposition-notification-to", "return-receipt-to",
      "x-outlook-creator", "x-outlook-last-modifier"}
 )  # fmt: skip
-_HAN = re.compile("[\u4e00-\u9fff]")
+_HAN = re.compile(f"[{HAN}]")
 
 
 def name_context(name: str) -> str:
