@@ -28,7 +28,7 @@ from typing import Any
 
 from tianping.errors import InputError
 
-__all__ = ["legacy_parts"]
+__all__ = ["legacy_parts", "open_ole"]
 
 _MAX_STREAM = 256 << 20  # bytes: a stream past this is refused, not read into memory
 # stories of a Word file in the order the piece table holds them, with their FIB counts
@@ -43,22 +43,27 @@ _SLIDE, _NOTES, _MAIN_MASTER, _SLIDE_LIST, _SLIDE_PERSIST = 0x03EE, 0x03F0, 0x03
 _NOTES_ATOM = 0x03F1
 
 
-def legacy_parts(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
-    """(part, its paragraphs' text) of a .doc/.wps (`kind` "doc") or .ppt ("ppt") file,
-    then `properties`; InputError for a file that is not one, or cannot be read."""
+def open_ole(path: Path, what: str, zh: str) -> Any:
+    """`path` opened by olefile (an `OleFileIO`, to be closed); InputError naming `what`
+    the file should be (`zh` in Chinese) where olefile is not installed or the file is no
+    OLE compound file."""
     try:
         import olefile
     except ImportError:
         raise InputError(
-            f"{path}: reading Word and PowerPoint 97-2003 files needs olefile "
-            "(pip install 'tianping[privacy]') / 读取旧版 Office 文件需安装 olefile"
+            f"{path}: reading {what} files needs olefile (pip install 'tianping[privacy]') / "
+            f"读取{zh}需安装 olefile"
         ) from None
     if not olefile.isOleFile(str(path)):
-        raise InputError(
-            f"{path}: not an OLE compound file (a 97-2003 Office file) / 不是旧版 Office 文件"
-        )
+        raise InputError(f"{path}: not an OLE compound file ({what}) / 不是{zh}")
+    return olefile.OleFileIO(str(path))
+
+
+def legacy_parts(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
+    """(part, its paragraphs' text) of a .doc/.wps (`kind` "doc") or .ppt ("ppt") file,
+    then `properties`; InputError for a file that is not one, or cannot be read."""
     try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with open_ole(path, "a 97-2003 Office file", "旧版 Office 文件") as ole:
             if kind == "doc":
                 yield from _word(ole, path)
             else:

@@ -122,17 +122,10 @@ class _Node:
 def read_msg(path: Path) -> EmailMessage:
     """The message of an Outlook .msg file as an `email` message (see the module's
     docstring); InputError for a file that is not one, or cannot be read."""
+    from tianping.privacy._legacy import open_ole
+
     try:
-        import olefile
-    except ImportError:
-        raise InputError(
-            f"{path}: reading Outlook .msg files needs olefile (pip install "
-            "'tianping[privacy]'), or save the message as .eml / 读取 .msg 需安装 olefile"
-        ) from None
-    if not olefile.isOleFile(str(path)):
-        raise InputError(f"{path}: not an OLE compound file (an Outlook .msg) / 不是 .msg 文件")
-    try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with open_ole(path, "an Outlook .msg", "Outlook 邮件") as ole:
             if not ole.exists("__properties_version1.0"):
                 raise InputError(
                     f"{path}: no message properties: not an Outlook message / 不是 Outlook 邮件"
