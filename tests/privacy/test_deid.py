@@ -762,10 +762,10 @@ def test_json_document_records_and_errors(tmp_path: Path) -> None:
 
 
 def test_office_documents_are_refused_with_advice(tmp_path: Path) -> None:
-    """Formats that are scanned but not rewritten (binary workbooks, WPS slides) are refused
+    """Formats that are scanned but not rewritten (binary workbooks, Apple iWork files) are refused
     with what to do; a broken .xlsx or .ods, or a broken 97-2003 file (rewritten through
     LibreOffice where it is installed), is a clear error."""
-    for name in ("book.xlsb", "old.dps"):
+    for name in ("book.xlsb", "old.pages"):
         src = tmp_path / name
         src.write_bytes(b"PK\x03\x04 workbook")
         with pytest.raises(InputError, match="export it as CSV"):

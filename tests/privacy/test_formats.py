@@ -57,9 +57,9 @@ def _sources(folder: Path) -> dict[str, Path]:
 
 def test_every_twin_is_written_here() -> None:
     covered = {f".{s}" for written in WRITTEN.values() for s in written}
-    # .wps and .et: WPS files, tested with the 97-2003 files; .dotm/.ppsm/.potm: the same
+    # .wps, .et and .dps: WPS files, tested with the 97-2003 files; .dotm/.ppsm/.potm: the same
     # packages as .docm/.pptm with another content type, no LibreOffice filter writes them
-    assert set(TWINS) | {".odp"} == covered | {".wps", ".et", ".dotm", ".ppsm", ".potm"}
+    assert set(TWINS) | {".odp"} == covered | {".wps", ".et", ".dps", ".dotm", ".ppsm", ".potm"}
     assert format_suffix(".DOCM") == ".docx" and format_suffix(".csv") == ".csv"
 
 
@@ -118,7 +118,7 @@ def test_presentations_are_read_slide_by_slide(tmp_path: Path, soffice: str) -> 
     assert sorted(f.column for f in found if f.pi_type == "cn_mobile") == ["notes1", "notes3"]
 
 
-@pytest.mark.parametrize("suffix", [".dps", ".pages", ".numbers"])
+@pytest.mark.parametrize("suffix", [".pages", ".numbers"])
 def test_formats_not_read_are_skipped_with_advice(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"file{suffix}"
     path.write_bytes(b"PK\x03\x04 " + MOBILE.encode())

@@ -83,6 +83,9 @@ def test_a_powerpoint_97_file_gives_the_findings_of_its_source(
     assert parts["slide1"] == {"cn_mobile": 2, "cn_resident_id": 1}
     assert parts["slide2"] == {"cn_mobile": 1}
     assert [t for c, t in parts.items() if c.startswith("notes")] == [{"email": 1}]
+    # a WPS presentation saved in PowerPoint's format reads the same
+    dps = shutil.copy(ppt, tmp_path / "汇报.dps")
+    assert scan_file(Path(dps))[0].counts == new.counts
 
 
 def test_powerpoint_97_notes_are_labelled_by_the_slide_they_belong_to(
@@ -116,10 +119,12 @@ def test_bad_legacy_files_are_reported_and_the_run_goes_on(tmp_path: Path, soffi
     (tmp_path / "contract.docx").unlink()
     cut = tmp_path / "cut.doc"
     cut.write_bytes(doc.read_bytes()[:1536])  # the header and part of the first sectors
+    shutil.copy(doc, tmp_path / "not-slides.dps")  # an OLE file without a PowerPoint stream
     report = scan_paths([tmp_path])
     by_name = {Path(f.path).name: f for f in report.files}
     assert by_name["not-word.wps"].status == "error"
     assert "not in Word's binary format" in (by_name["not-word.wps"].message or "")
+    assert "not in PowerPoint's binary format" in (by_name["not-slides.dps"].message or "")
     assert "not an OLE compound file" in (by_name["text.doc"].message or "")
     assert by_name["cut.doc"].status == "error" and "cut.doc" in (by_name["cut.doc"].message or "")
     assert by_name["contract.doc"].counts["cn_resident_id"] == 1  # the others still scanned
@@ -132,14 +137,14 @@ def test_bad_legacy_files_are_reported_and_the_run_goes_on(tmp_path: Path, soffi
 POLICY = parse_policy("types:\n  '*': {action: redact}\n")
 
 
-@pytest.mark.parametrize("kind", ["doc", "ppt", "xls", "wps", "et"])
+@pytest.mark.parametrize("kind", ["doc", "ppt", "xls", "wps", "et", "dps"])
 def test_97_2003_files_are_deidentified_through_libreoffice(
     tmp_path: Path, soffice: str, kind: str
 ) -> None:
     """Converted to OOXML, de-identified in place there, converted back: the same counts
     as de-identifying the OOXML source, the format kept, nothing left, and said so. WPS
-    files (.wps, .et) in Word's and Excel's 97 formats, as WPS Office writes them, too."""
-    wps = {"wps": "doc", "et": "xls"}.get(kind)
+    files (.wps, .et, .dps) in Word's, Excel's and PowerPoint's 97 formats, too."""
+    wps = {"wps": "doc", "et": "xls", "dps": "ppt"}.get(kind)
     if wps:  # saved by LibreOffice in the 97 format, named as WPS names it
         kind, name = wps, kind
     if kind == "xls":

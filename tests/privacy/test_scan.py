@@ -161,14 +161,14 @@ def test_office_files_are_skipped_with_advice(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "合同.docx", "w") as z:
         z.writestr("word/document.xml", "<w:t>13812345678</w:t>")  # no namespace: not Word
     (tmp_path / "旧合同.doc").write_bytes(b"\xd0\xcf\x11\xe0 13812345678")
-    (tmp_path / "汇报.dps").write_bytes(b"\xd0\xcf\x11\xe0 13812345678")
+    (tmp_path / "汇报.numbers").write_bytes(b"PK\x03\x04 13812345678")
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4 13812345678 plain looking")
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook 13812345678")
     (tmp_path / "ok.txt").write_text("手机13812345678", encoding="utf-8")
     rep = scan_paths([tmp_path])
     files = _by_name(rep)
-    assert files["汇报.dps"].status == "skipped"
-    assert "export it as CSV" in str(files["汇报.dps"].message)
+    assert files["汇报.numbers"].status == "skipped"
+    assert "export it as CSV" in str(files["汇报.numbers"].message)
     for name in ("合同.docx", "notes.pdf", "broken.xlsx", "旧合同.doc"):
         assert files[name].status == "error" and "138" not in str(files[name].message), name
     assert rep.counts == {"cn_mobile": 1}  # only the text file was read

@@ -11,7 +11,7 @@ TWINS = {
     ".docm": ".docx", ".dotx": ".docx", ".dotm": ".docx", ".pptm": ".pptx", ".ppsx": ".pptx",
     ".ppsm": ".pptx", ".potx": ".pptx", ".potm": ".pptx", ".xltx": ".xlsx", ".xltm": ".xlsm",
     ".ott": ".odt", ".ots": ".ods", ".dot": ".doc", ".wps": ".doc", ".pps": ".ppt",
-    ".pot": ".ppt", ".xlt": ".xls", ".et": ".xls",
+    ".pot": ".ppt", ".xlt": ".xls", ".et": ".xls", ".dps": ".ppt",
 }  # fmt: skip
 
 
@@ -52,7 +52,6 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".
 
 # other office files: never read as text; the scan says what to export them as
 CONVERT: dict[str, tuple[str, str]] = {
-    ".dps": ("WPS presentation", "WPS 演示"),
     ".pages": ("Apple Pages document", "Apple Pages 文稿"),
     ".numbers": ("Apple Numbers spreadsheet", "Apple Numbers 表格"),
 }

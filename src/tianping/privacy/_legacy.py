@@ -1,5 +1,6 @@
-"""Word and PowerPoint 97-2003 files (.doc, .ppt), and WPS documents saved in Word's binary
-format (.wps): file shares in China hold many, and each is an OLE compound file, not XML.
+"""Word and PowerPoint 97-2003 files (.doc, .ppt), and WPS documents and slides saved in
+Word's and PowerPoint's binary formats (.wps, .dps): file shares in China hold many, and
+each is an OLE compound file, not XML.
 
 Word ([MS-DOC]): the text of every story sits in the `WordDocument` stream as pieces that
 the piece table (the CLX in the `0Table` or `1Table` stream, found through the FIB)
@@ -146,6 +147,11 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
+    if not ole.exists("PowerPoint Document"):
+        raise InputError(
+            f"{path}: not in PowerPoint's binary format (a WPS or other file); save it as "
+            ".pptx and scan that / 非 PowerPoint 二进制格式，请另存为 .pptx"
+        )
     if ole.exists("EncryptedSummary"):
         raise InputError(f"{path}: an encrypted PowerPoint file; give a decrypted copy / 加密文件")
     data = _stream(ole, "PowerPoint Document", path)

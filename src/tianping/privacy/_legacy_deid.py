@@ -32,6 +32,7 @@ LEGACY_KINDS = {
     ".xls": ("xlsx", "xls:MS Excel 97"),
     ".wps": ("docx", "wps:MS Word 97"),  # WPS files in Word's and Excel's 97 formats,
     ".et": ("xlsx", "et:MS Excel 97"),  # which LibreOffice reads by content
+    ".dps": ("pptx", "dps:MS PowerPoint 97"),
     # templates and slide shows: written back as what they were
     ".dot": ("docx", "dot:MS Word 97 Vorlage"),
     ".pot": ("pptx", "pot:MS PowerPoint 97 Vorlage"),
