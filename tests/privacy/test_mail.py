@@ -232,19 +232,24 @@ def test_directory_names_and_system_senders(tmp_path: Path) -> None:
     msg = EmailMessage(policy=SMTP)
     msg["From"] = '"Hergenroder, Christi" <c.hergenroder@example.com>'
     msg["To"] = "Mail Delivery Subsystem <mailer-daemon@example.com>"
-    msg["Cc"] = "Microsoft Outlook <outlook@example.com>"
+    msg["Cc"] = "Microsoft Outlook <outlook@example.com>, noreply github <n@example.com>"
+    msg["Reply-To"] = "zhang wei <zw@example.com>"  # typed in lower case: a name all the same
     msg["Subject"] = "undeliverable"
     msg.set_content("see below")
     src, out = tmp_path / "bounce.eml", tmp_path / "clean.eml"
     src.write_bytes(msg.as_bytes())
     _, found = scan_one(src, ScanOptions())[0]
     names = [f for f in found if f.column == "names"]
-    assert [(f.pi_type, f.preview) for f in names] == [("person_name_en", "C****** H**********")]
+    assert [(f.pi_type, f.preview) for f in names] == [
+        ("person_name_en", "C****** H**********"), ("person_name_en", "Z**** W**")
+    ]  # fmt: skip
     f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
-    assert f.replaced == {"email": 3, "person_name_en": 1}
+    assert f.replaced == {"email": 5, "person_name_en": 2}
     parsed = _parsed(out)
     assert str(parsed["From"]) == '"[PERSON_NAME_EN]" <EMAIL@invalid>'
     assert str(parsed["To"]).startswith("Mail Delivery Subsystem <")
+    assert str(parsed["Reply-To"]) == '"[PERSON_NAME_EN]" <EMAIL@invalid>'
+    assert "noreply github <" in str(parsed["Cc"])
 
 
 def _parsed(path: Path) -> EmailMessage:

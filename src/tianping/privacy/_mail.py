@@ -99,13 +99,20 @@ def name_context(name: str) -> str:
 _LAST_FIRST = re.compile(r"([A-Z][a-z]+), ([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
 
 
+# two or three Latin words, not all capitalised ("zhang wei", "Meredith chen", "LI LEI")
+_LOWER_WORDS = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){1,2}")
+
+
 def name_line(name: str) -> tuple[str, bool]:
     """A display name as detection reads it, after `name_context`: "Hergenroder, Christi"
-    as "Christi Hergenroder"; and whether it was so turned (a finding then covers the
-    whole name)."""
+    as "Christi Hergenroder"; "zhang wei" and "LI LEI" as "Zhang Wei" and "Li Lei" (people
+    type their own names so; the length stays, so offsets hold); and whether it was turned
+    around (a finding then covers the whole name)."""
     turned = _LAST_FIRST.fullmatch(name)
     if turned:
         return f"{name_context(name)}{turned.group(2)} {turned.group(1)}", True
+    if _LOWER_WORDS.fullmatch(name) and not name.istitle():
+        name = " ".join(w.capitalize() for w in name.split(" "))
     return name_context(name) + name, False
 
 

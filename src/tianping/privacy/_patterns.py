@@ -192,6 +192,7 @@ NOT_NAME_EN = (
     "Mail", "Mailer", "Delivery", "Subsystem", "System", "Systems", "Microsoft", "Outlook",
     "Exchange", "Reply", "Notification", "Notifications", "Alert", "Alerts", "Admin",
     "Administrator", "Postmaster", "Calendar", "Helpdesk", "Newsletter", "Billing",
+    "Noreply", "User", "Users", "Bot", "Robot", "Daemon",
 )  # fmt: skip
 
 _SUR = "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "]"
