@@ -1,9 +1,10 @@
-"""Word 97-2003 (.doc) files: read natively from their OLE streams, side by side with what a
-user would otherwise do, convert them with LibreOffice and scan the .docx.
+"""Word 97-2003 (.doc) and RTF files: read natively (OLE streams; the RTF tokenizer), side
+by side with what a user would otherwise do, convert them with LibreOffice and scan the
+.docx.
 
 Documents are written from the labelled zh/en corpus (python-docx, 60 records a document
-as paragraphs), saved as .doc by LibreOffice, then scanned both ways on one core: ours
-reads each .doc (`_legacy.py`); the baseline converts the whole folder in one
+as paragraphs), saved as .doc and as .rtf by LibreOffice, then scanned both ways on one
+core: ours reads each file (`_legacy.py`, `_rtf.py`); the baseline converts the whole folder in one
 `soffice --headless --convert-to docx` call (its start-up paid once) and scans the
 results. The findings must be the same; time is the whole folder, best of the repeats.
 
@@ -40,7 +41,6 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     import docx
 
     from tianping.privacy._corpus import generate
-    from tianping.privacy._scan import scan_file
 
     n_docs = 10 if quick else 40
     records = list(generate(n_docs * 60, seed=11))
@@ -56,37 +56,47 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
             doc.save(str(path))
             sources.append(path)
         profile = root / "profile"
-        _convert(soffice, sources, "doc", root / "doc", profile)
-        legacy = sorted((root / "doc").glob("*.doc"))
-        size = sum(p.stat().st_size for p in legacy)
-        repeats = 2 if quick else 3
-        ours, theirs = float("inf"), float("inf")
-        ours_counts: dict[str, int] = {}
-        their_counts: dict[str, int] = {}
-        for i in range(repeats):
-            t0 = time.perf_counter()
-            ours_counts = {}
-            for p in legacy:
-                for t, c in scan_file(p)[0].counts.items():
-                    ours_counts[t] = ours_counts.get(t, 0) + c
-            ours = min(ours, time.perf_counter() - t0)
-            out = root / f"back{i}"
-            t0 = time.perf_counter()
-            _convert(soffice, legacy, "docx", out, profile)
-            their_counts = {}
-            for p in sorted(out.glob("*.docx")):
-                for t, c in scan_file(p)[0].counts.items():
-                    their_counts[t] = their_counts.get(t, 0) + c
-            theirs = min(theirs, time.perf_counter() - t0)
-        same = "same findings" if ours_counts == their_counts else "findings DIFFER"
-        found = sum(ours_counts.values())
-        return [
-            _row(
-                f".doc scan, {n_docs} files ({size / 1e6:.1f} MB), files/s",
-                n_docs / ours, "files/s", "LibreOffice to .docx, then scan", n_docs / theirs,
-                f"{same} ({found} findings); one core", theirs / ours,
-            ),
-        ]  # fmt: skip
+        rows = []
+        for kind in ("doc", "rtf"):
+            _convert(soffice, sources, kind, root / kind, profile)
+            files = sorted((root / kind).glob(f"*.{kind}"))
+            rows.append(_compare(soffice, kind, files, root, profile, 2 if quick else 3))
+        return rows
+
+
+def _compare(
+    soffice: str, kind: str, files: list[Path], root: Path, profile: Path, repeats: int
+) -> dict[str, object]:
+    """`files` scanned as they are, and converted to .docx by LibreOffice then scanned."""
+    from tianping.privacy._scan import scan_file
+
+    size = sum(p.stat().st_size for p in files)
+    ours, theirs = float("inf"), float("inf")
+    ours_counts: dict[str, int] = {}
+    their_counts: dict[str, int] = {}
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        ours_counts = {}
+        for p in files:
+            for t, c in scan_file(p)[0].counts.items():
+                ours_counts[t] = ours_counts.get(t, 0) + c
+        ours = min(ours, time.perf_counter() - t0)
+        out = root / f"back-{kind}{i}"
+        t0 = time.perf_counter()
+        _convert(soffice, files, "docx", out, profile)
+        their_counts = {}
+        for p in sorted(out.glob("*.docx")):
+            for t, c in scan_file(p)[0].counts.items():
+                their_counts[t] = their_counts.get(t, 0) + c
+        theirs = min(theirs, time.perf_counter() - t0)
+    same = "same findings" if ours_counts == their_counts else "findings DIFFER"
+    found = sum(ours_counts.values())
+    n = len(files)
+    return _row(
+        f".{kind} scan, {n} files ({size / 1e6:.1f} MB), files/s",
+        n / ours, "files/s", "LibreOffice to .docx, then scan", n / theirs,
+        f"{same} ({found} findings); one core", theirs / ours,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":
