@@ -78,9 +78,12 @@ def test_compressed_rtf_gives_the_plain_body() -> None:
         lines = [squash.sub("", line) for line in body.splitlines() if line.strip()]
         assert lines and all(line in text for line in lines), body
         broken = bytearray(packed)
-        broken[40] ^= 0xFF
+        broken[16] ^= 0xFF  # the first flag byte: what it expands to is no RTF
         with pytest.raises(ValueError, match="CRC"):
             decompress_rtf(bytes(broken))
+        wrong = bytearray(packed)
+        wrong[12:16] = b"\0\0\0\0"  # only the CRC wrong, as some writers leave it: kept
+        assert decompress_rtf(bytes(wrong)) == rtf
     stored = struct.pack("<IIII", 12 + 5, 5, 0x414C454D, 0) + b"{\\rtf1 x}"[:5]
     assert decompress_rtf(stored) == b"{\\rtf"  # MELA: stored, not compressed
 

@@ -260,9 +260,10 @@ _LZFU, _MELA = 0x75465A4C, 0x414C454D
 
 
 def decompress_rtf(data: bytes) -> bytes:
-    """The RTF of a PidTagRtfCompressed value: LZFu blocks expanded against the 4 KiB
-    dictionary the spec primes with `_PREBUF`; MELA (stored) returned as is. ValueError
-    for a value that is neither, or fails its CRC."""
+    """The RTF of a PidTagRtfCompressed value (an Outlook message's, a TNEF body's): LZFu
+    blocks expanded against the 4 KiB dictionary the spec primes with `_PREBUF`; MELA
+    (stored) returned as is. ValueError for a value that is neither, or that fails its CRC
+    and does not expand to RTF."""
     if len(data) < 16:
         raise ValueError("compressed RTF shorter than its header")
     size, raw_size, kind, crc = struct.unpack_from("<IIII", data)
@@ -271,8 +272,16 @@ def decompress_rtf(data: bytes) -> bytes:
     if kind != _LZFU:
         raise ValueError(f"unknown compressed RTF type {kind:#x}")
     end = min(len(data), size + 4)
-    if zlib.crc32(data[16:end], 0xFFFFFFFF) ^ 0xFFFFFFFF != crc:  # the spec's CRC: no inversion
-        raise ValueError("compressed RTF fails its CRC check")
+    # the spec's CRC (no inversion); some writers get it wrong (a 1999 TNEF body does), so
+    # a value that fails it is kept only if it still expands to RTF
+    crc_ok = zlib.crc32(data[16:end], 0xFFFFFFFF) ^ 0xFFFFFFFF == crc
+    out = _expand(data, end, raw_size)
+    if not crc_ok and not out.startswith(b"{\\rtf"):
+        raise ValueError("compressed RTF fails its CRC check and does not expand to RTF")
+    return out
+
+
+def _expand(data: bytes, end: int, raw_size: int) -> bytes:
     window = bytearray(_PREBUF.ljust(4096, b"\x00"))
     pos = len(_PREBUF)
     out = bytearray()

@@ -187,4 +187,5 @@ def rtf_text(rtf: bytes) -> str:
     text = "".join(out)
     # characters past the BMP come as two \\uN halves: joined; a lone half is no character
     text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    text = text.replace("\x00", "")  # a NUL some writers end the text with
     return re.sub(r"\n{3,}", "\n\n", text).strip()
