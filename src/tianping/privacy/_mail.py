@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from tianping.errors import InputError
 from tianping.privacy._patterns import HAN
+from tianping.privacy._tnef import is_tnef, unpack
 
 __all__ = [
     "ADDRESS_HEADERS",
@@ -32,6 +33,7 @@ __all__ = [
     "address_names",
     "attachments",
     "display_names",
+    "html_text",
     "leaves",
     "message_bytes",
     "messages",
@@ -154,7 +156,7 @@ def _read(msg: Message) -> tuple[str, str, list[tuple[str, bytes]]]:
                 body.append(part_text(part))
                 continue
             if kind == "text/html":
-                body.append(_html_text(part_text(part)))
+                body.append(html_text(part_text(part)))
                 continue
         if kind == "message/rfc822":  # a forwarded message: read as an .eml of its own
             inner = part.get_payload()
@@ -163,6 +165,15 @@ def _read(msg: Message) -> tuple[str, str, list[tuple[str, bytes]]]:
             files.append((name or f"message{len(files) + 1}.eml", forwarded))
             continue
         payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes) and is_tnef(payload, name, kind):
+            try:  # winmail.dat: the real body and attachments are inside
+                text, inside = unpack(payload, name or "winmail.dat")
+            except InputError:
+                pass  # kept as the file it is, which scans report as unread
+            else:
+                body.append(text)
+                files += [(f"{name or 'winmail.dat'}!{n}", data) for n, data in inside]
+                continue
         if isinstance(payload, bytes) and payload:
             files.append((name or f"part{len(files) + 1}{_suffix(kind)}", payload))
     return headers, "\n".join(b for b in body if b), files
@@ -252,7 +263,8 @@ class _Text(HTMLParser):
             self.out.append(data)
 
 
-def _html_text(markup: str) -> str:
+def html_text(markup: str) -> str:
+    """An HTML body's text: block elements end lines, link targets kept."""
     parser = _Text()
     parser.feed(markup)
     parser.close()

@@ -32,6 +32,7 @@ from tianping.errors import InputError
 from tianping.privacy._formats import IMAGE_SUFFIXES, PACKAGES
 from tianping.privacy._legacy_deid import LEGACY_KINDS
 from tianping.privacy._mail import leaves, part_text
+from tianping.privacy._tnef import is_tnef
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -134,6 +135,13 @@ def _message(
             continue
         label = f"{where}{PurePosixPath((name or f'part{k}').replace(chr(92), '/')).name}"
         suffix = PurePosixPath(name or "").suffix.lower()
+        if is_tnef(data, name, kind):
+            kept.append(
+                f"{label}: Outlook's TNEF, the message's rich-text body and attachments "
+                "inside, copied as it was (scans read it; it is not rewritten); remove it or "
+                "have it resent as plain MIME / winmail.dat 原样保留，请删除或请对方改用普通格式"
+            )
+            continue
         if suffix not in _REWRITTEN:
             kept.append(label)
             continue

@@ -1,0 +1,151 @@
+"""Outlook's TNEF attachments (winmail.dat): the 19 real TNEF streams of tnefparse's test
+data (Outlook and Exchange output, 1999-2017: RTF, HTML and plain bodies, attachments,
+embedded objects, a bad checksum, garbage at the end), fetched from PyPI with the tnefparse
+1.4.0 sdist at test time (LGPL test data, not copied into this repository), read on their
+own and as winmail.dat attachments of real MIME messages."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tarfile
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+import pytest
+
+from tianping.errors import InputError
+from tianping.privacy._mail import messages
+from tianping.privacy._scan import ScanOptions, scan_one
+from tianping.privacy._tnef import SIGNATURE, is_tnef, unpack
+
+pytest.importorskip("tnefparse")
+
+
+@pytest.fixture(scope="session")
+def tnef_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """{file name: bytes} of tnefparse 1.4.0's tests/examples/*.tnef."""
+    folder = tmp_path_factory.mktemp("tnefparse")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+         "tnefparse==1.4.0", "-d", str(folder), "-q"],
+        capture_output=True, timeout=300, check=False,
+    )  # fmt: skip
+    sdists = list(folder.glob("tnefparse-1.4.0.tar.gz"))
+    if done.returncode != 0 or not sdists:
+        pytest.skip("the tnefparse 1.4.0 sdist (its TNEF test files) could not be fetched")
+    with tarfile.open(sdists[0]) as tar:
+        return {
+            Path(m.name).name: tar.extractfile(m).read()  # type: ignore[union-attr]
+            for m in tar.getmembers()
+            if m.name.endswith(".tnef") and "/tests/examples/" in m.name
+        }
+
+
+def test_every_stream_gives_its_body_and_attachments(tnef_examples: dict[str, bytes]) -> None:
+    assert len(tnef_examples) == 19
+    bodies = {}
+    empty = set()
+    for name, data in tnef_examples.items():
+        assert data[:4] == SIGNATURE and is_tnef(data, "winmail.dat", "application/octet-stream")
+        try:
+            body, files = unpack(data, name)
+        except InputError as exc:
+            assert "nothing in it read" in exc.message
+            empty.add(name)
+            continue
+        bodies[name] = (body, dict(files))
+    # neither a body nor a file in these two: kept whole, so scans say they were not read
+    assert empty == {"garbage-at-end.tnef", "multi-name-property.tnef"}
+    # RTF bodies, compressed: a 1999 one whose CRC is wrong, Norwegian and German text
+    assert "gallen@numega.com" in bodies["rtf.tnef"][0]
+    assert "978-287-4494 (Office)" in bodies["rtf.tnef"][0]
+    assert bodies["umlaut.tnef"][0] == "TEST äöü +-*/~"
+    assert "bodødamene" in bodies["MAPI_ATTACH_DATA_OBJ.tnef"][0]
+    assert bodies["body.tnef"][0].startswith("THE BILL OF RIGHTS")  # an HTML body
+    assert "Przesyłam poprawiony plik" in bodies["unicode-mapi-attr-name.tnef"][0]
+    authors = bodies["two-files.tnef"][1]["AUTHORS"]
+    assert b"damned@world.std.com" in authors and set(bodies["two-files.tnef"][1]) == {
+        "AUTHORS", "README"
+    }  # fmt: skip
+    assert set(bodies["umlaut.tnef"][1]) == {"TBZ PARIV GmbH.jpg", "image003.jpg",
+                                             "UmlautAnhang-äüö.txt"}  # fmt: skip
+    assert bodies["MAPI_ATTACH_DATA_OBJ.tnef"][1]["VIA_Nytt_1402.pdf"][:4] == b"%PDF"
+
+
+def test_the_rtf_body_reads_as_the_plain_body_outlook_kept(
+    tnef_examples: dict[str, bytes],
+) -> None:
+    """triples.tnef keeps both: our RTF reading of one is the other."""
+    import tnefparse
+
+    from tianping.privacy._outlook import decompress_rtf
+    from tianping.privacy._rtf import rtf_text
+    from tianping.privacy._tnef import _rtf_compressed
+
+    tnef = tnefparse.TNEF(tnef_examples["triples.tnef"])
+    plain = tnef.body.replace("\x00", "").strip()
+    assert plain and rtf_text(decompress_rtf(_rtf_compressed(tnef))) == plain
+
+
+def _mail_with(folder: Path, tnef: bytes) -> Path:
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = "Greg Allen <gallen@example.com>"
+    msg["To"] = "qa@example.com"
+    msg["Subject"] = "license"
+    msg.set_content("See the attached file.")  # what mail readers show without TNEF
+    msg.add_attachment(tnef, maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    path = folder / "outlook.eml"
+    path.write_bytes(msg.as_bytes())
+    return path
+
+
+def test_a_winmail_dat_attachment_is_scanned_inside(
+    tmp_path: Path, tnef_examples: dict[str, bytes]
+) -> None:
+    path = _mail_with(tmp_path, tnef_examples["rtf.tnef"] + b"")
+    _, body, files = next(messages(path))
+    assert "gallen@numega.com" in body and not files  # the body inside, nothing else
+    two = tmp_path / "two"
+    two.mkdir()
+    reports = {
+        rep.path: rep.counts
+        for rep, _ in scan_one(_mail_with(two, tnef_examples["two-files.tnef"]), ScanOptions())
+    }
+    assert reports[f"{two / 'outlook.eml'}!winmail.dat!AUTHORS"] == {"email": 2}
+    found = scan_one(path, ScanOptions())[0]
+    assert found[0].counts["email"] >= 2 and found[0].counts["phone"] == 2
+    shown = "".join(f.model_dump_json() for f in found[1])
+    assert "gallen@numega.com" not in shown and not re.search(r"978-287-4494", shown)
+
+
+def test_deid_keeps_winmail_dat_and_says_so(
+    tmp_path: Path, tnef_examples: dict[str, bytes]
+) -> None:
+    """It is not rewritten: copied as it was and named, and a scan of the copy still reads
+    what is inside it."""
+    import email
+    import email.policy
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    src = _mail_with(tmp_path, tnef_examples["rtf.tnef"])
+    out = tmp_path / "clean.eml"
+    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
+    assert any(w.startswith("winmail.dat: Outlook's TNEF") for w in f.warnings)
+    parsed = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    (kept,) = parsed.iter_attachments()
+    assert kept.get_content() == tnef_examples["rtf.tnef"]
+    assert scan_one(out, ScanOptions())[0][0].counts["phone"] == 2
+
+
+def test_a_damaged_stream_is_kept_as_a_file(tmp_path: Path) -> None:
+    broken = SIGNATURE + b"\x01\x00" + b"\xff" * 40
+    with pytest.raises(InputError, match="unreadable TNEF"):
+        unpack(broken, "winmail.dat")
+    _, _, files = next(messages(_mail_with(tmp_path, broken)))
+    assert files == [("winmail.dat", broken)]
+    assert not is_tnef(b"not tnef", "winmail.dat", "application/ms-tnef")
