@@ -12,7 +12,8 @@ body, display names, attachments as files of their own, a forwarded message as a
   Date from the properties and the recipient table;
 - body: the plain-text body; else the HTML body reduced to text; else the compressed RTF
   body ([MS-OXRTFCP]) decompressed and reduced to its text;
-- attachments: their bytes under their long file names; attached messages as messages.
+- attachments: their bytes under their long file names; attached messages as messages;
+  an embedded OLE object (a storage of its own, attach method 6) is not read.
 
 olefile (BSD) reads the compound file. De-identification does not rewrite .msg files.
 """
@@ -43,6 +44,8 @@ _SENDER_NAME, _SENDER_ADDR, _SENDER_SMTP = 0x0C1A, 0x0C1F, 0x5D01
 _REPR_NAME, _REPR_ADDR, _REPR_SMTP = 0x0042, 0x0065, 0x5D02
 _DISPLAY_NAME, _EMAIL_ADDR, _SMTP_ADDR, _RECIP_TYPE = 0x3001, 0x3003, 0x39FE, 0x0C15
 _LONG_NAME, _SHORT_NAME, _ATTACH_DATA, _MIME_TAG = 0x3707, 0x3704, 0x3701, 0x370E
+# PidTagAttachMethod: 5 an attached message; 6 an OLE object, whose storage is no message
+_ATTACH_METHOD, _EMBEDDED_MESSAGE = 0x3705, 5
 _SUBMIT_TIME, _DELIVERY_TIME = 0x0039, 0x0E06
 _CREATOR, _EDITOR = 0x3FF8, 0x3FFA  # PidTagCreatorName, PidTagLastModifierName
 _CODEPAGES = (0x3FFD, 0x3FDE)  # PidTagMessageCodepage, then PidTagInternetCodepage
@@ -233,7 +236,8 @@ def _address(name: str, smtp: str, other: str) -> str:
 
 def _attach(msg: EmailMessage, att: _Node, depth: int) -> None:
     inner = att.storage(_ATTACH_DATA)
-    if inner is not None:  # an attached message: read as one (a forwarded .eml)
+    is_message = att.fixed.get(_ATTACH_METHOD, _EMBEDDED_MESSAGE) == _EMBEDDED_MESSAGE
+    if inner is not None and is_message:  # an attached message: read as a forwarded .eml
         if depth >= _MAX_DEPTH:
             raise InputError(f"{att.path}: attached messages nested too deep / 邮件嵌套过深")
         sub = _message(_Node(att.ole, inner, 24, att.path), depth + 1)
