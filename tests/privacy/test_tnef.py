@@ -149,3 +149,18 @@ def test_a_damaged_stream_is_kept_as_a_file(tmp_path: Path) -> None:
     _, _, files = next(messages(_mail_with(tmp_path, broken)))
     assert files == [("winmail.dat", broken)]
     assert not is_tnef(b"not tnef", "winmail.dat", "application/ms-tnef")
+
+
+def test_a_winmail_dat_saved_on_its_own(tmp_path: Path, tnef_examples: dict[str, bytes]) -> None:
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    saved = tmp_path / "winmail.dat"
+    saved.write_bytes(tnef_examples["two-files.tnef"])
+    reports = {
+        rep.path: (rep.status, rep.format, rep.counts) for rep, _ in scan_one(saved, ScanOptions())
+    }
+    assert reports[str(saved)][:2] == ("ok", "mail")
+    assert reports[f"{saved}!AUTHORS"] == ("ok", "text", {"email": 2})
+    with pytest.raises(InputError, match="scanned but not rewritten"):
+        deid_path(saved, tmp_path / "out.dat", parse_policy("types:\n  '*': {action: redact}\n"))

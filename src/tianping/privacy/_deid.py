@@ -45,6 +45,7 @@ from tianping.privacy._policy import (
     Suppress,
 )
 from tianping.privacy._shown import masked, shown_path, shown_text
+from tianping.privacy._tnef import is_tnef_file
 from tianping.privacy._types import FOLD_FULLWIDTH, Match
 
 if TYPE_CHECKING:  # polars is imported where text is de-identified in blocks
@@ -1508,6 +1509,12 @@ def _deid_content(
         return _deid_image(src, out, deid)
     if fmt is None and src.suffix.lower() == ".pdf":
         return _deid_pdf(src, out, deid)
+    if fmt is None and is_tnef_file(src):
+        raise InputError(
+            f"{src}: Outlook's TNEF (winmail.dat) is scanned but not rewritten; de-identify "
+            "the files inside it, or the message sent again as plain MIME / winmail.dat 仅扫描，"
+            "不改写"
+        )
     if fmt is None and src.suffix.lower() in MAIL_SUFFIXES:
         return _deid_mail(src, out, deid)  # as text, base64 bodies would pass through unread
     if fmt is None and src.suffix.lower() in LEGACY_KINDS:

@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from tianping.errors import InputError
 from tianping.privacy._patterns import HAN
-from tianping.privacy._tnef import is_tnef, unpack
+from tianping.privacy._tnef import is_tnef, is_tnef_file, unpack
 
 __all__ = [
     "ADDRESS_HEADERS",
@@ -47,7 +47,8 @@ MAX_MESSAGE_BYTES = 256 << 20  # a message past this is refused (a mailbox is re
 
 def messages(path: Path) -> Iterator[tuple[str, str, list[tuple[str, bytes]]]]:
     """(headers, body text, attachments as (file name, bytes)) of each message of an .eml,
-    .mbox or Outlook .msg file, in order. InputError for a file that holds no message."""
+    .mbox or Outlook .msg file, or of a winmail.dat, in order. InputError for a file that
+    holds no message."""
     if path.suffix.lower() == ".mbox":
         box = mailbox.mbox(str(path), create=False)
         try:
@@ -65,6 +66,10 @@ def messages(path: Path) -> Iterator[tuple[str, str, list[tuple[str, bytes]]]]:
         from tianping.privacy._outlook import read_msg
 
         yield _read(read_msg(path))
+        return
+    if is_tnef_file(path):  # a winmail.dat saved on its own: its body and its files
+        body, files = unpack(path.read_bytes(), str(path))
+        yield "", body, files
         return
     with path.open("rb") as fh:
         msg = email.message_from_binary_file(fh, policy=email.policy.default)

@@ -61,6 +61,7 @@ from tianping.privacy._shown import (
     shown_path,
     shown_text,
 )
+from tianping.privacy._tnef import is_tnef_file
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -290,7 +291,7 @@ def file_format(path: Path) -> str:
         return "excel"
     if suf in OFFICE_TEXT_SUFFIXES:
         return OFFICE_TEXT_SUFFIXES[suf]
-    if suf in MAIL_SUFFIXES:
+    if suf in MAIL_SUFFIXES or is_tnef_file(inner_path(path)):
         return "mail"
     if suf in IMAGE_SUFFIXES:
         return "image"
@@ -1158,7 +1159,8 @@ def _scan_content(
             rep.status, rep.message = "skipped", _IMAGE_ADVICE
             return rep, examples
         binary = fmt in ("parquet", "excel", "image", *OFFICE_TEXT_SUFFIXES.values())
-        binary = binary or inner_path(path).suffix.lower() == ".msg"  # OLE, not text mail
+        inner = inner_path(path)  # an OLE .msg and a TNEF winmail.dat: not text mail
+        binary = binary or inner.suffix.lower() == ".msg" or is_tnef_file(inner)
         if binary and compression_of(path):
             rep.status, rep.message = (
                 "skipped",
@@ -1568,7 +1570,7 @@ def scan_one(
         if results[0][0].status == "ok":
             results += scan_archive(path, opts, threads, scan_one, FileReport, embedded=True)
         return results
-    if path.suffix.lower() in MAIL_SUFFIXES or path.suffix.lower() == ".pdf":
+    if path.suffix.lower() in (*MAIL_SUFFIXES, ".pdf") or is_tnef_file(path):
         results = [scan_file(path, opts, threads, on_bytes)]
         if results[0][0].status == "ok":
             results += _scan_attachments(path, opts, threads)

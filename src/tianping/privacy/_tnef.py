@@ -11,11 +11,12 @@ given back under its long file name, to be read as the file it is.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from tianping.errors import InputError
 
-__all__ = ["SIGNATURE", "is_tnef", "unpack"]
+__all__ = ["SIGNATURE", "is_tnef", "is_tnef_file", "unpack"]
 
 SIGNATURE = b"\x78\x9f\x3e\x22"  # 0x223E9F78, little-endian
 _RTF_COMPRESSED = 0x1009  # PidTagRtfCompressed
@@ -25,6 +26,11 @@ def is_tnef(data: bytes, name: str | None, kind: str) -> bool:
     """Whether a MIME part is a TNEF stream: by its type or name, and its signature."""
     named = kind == "application/ms-tnef" or (name or "").lower().endswith("winmail.dat")
     return named and data[:4] == SIGNATURE
+
+
+def is_tnef_file(path: Path) -> bool:
+    """A TNEF stream saved as a file of its own (`winmail.dat`, `*.tnef`)."""
+    return path.name.lower() == "winmail.dat" or path.suffix.lower() == ".tnef"
 
 
 def unpack(data: bytes, where: str) -> tuple[str, list[tuple[str, bytes]]]:
