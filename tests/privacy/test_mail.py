@@ -323,3 +323,30 @@ def test_address_headers_names_and_addresses_stay_mail(
         assert not {"韩梅梅", "Zhang San", "Lei, Li"} & shown, action
         assert {"京东客服", "Alipay Service"} <= shown, action
         assert "13812345678" not in str(parsed["Subject"]), action
+
+
+def test_a_zip_attachment_is_deidentified_member_by_member(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    box = io.BytesIO()
+    with zipfile.ZipFile(box, "w") as zf:
+        zf.writestr("报销/名单.csv", f"姓名,手机\n韩梅梅,{MOBILE}\n")
+        zf.writestr("报销/blob.bin", b"\x00\x01\x02" + MOBILE.encode())
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = "材料"
+    msg.set_content("见附件")
+    msg.add_attachment(box.getvalue(), maintype="application", subtype="zip",
+                       filename="材料.zip")  # fmt: skip
+    src, out = tmp_path / "mail.eml", tmp_path / "clean.eml"
+    src.write_bytes(msg.as_bytes())
+    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
+    assert f.replaced["cn_mobile"] == 1
+    assert any(w.startswith("材料.zip: 报销/blob.bin: left out of the archive") for w in f.warnings)
+    attached = dict(next(messages(out))[2])
+    with zipfile.ZipFile(io.BytesIO(attached["材料.zip"])) as zf:
+        assert zf.namelist() == ["报销/名单.csv"]  # the unreadable member is not copied
+        assert MOBILE.encode() not in zf.read("报销/名单.csv")

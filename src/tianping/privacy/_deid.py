@@ -1737,25 +1737,35 @@ def _deid_mail(src: Path, out: Path, deid: Deidentifier) -> DeidFileReport:
     rep = _whole_file_report(src, out, deid, "mail", "e-mail", "邮件无列")
 
     def rewrite_file(a: Path, b: Path) -> list[str]:
-        """One attachment, its counts and leftovers added to the message's."""
+        """One attachment, its counts and leftovers added to the message's; a zip archive
+        member by member (a member that cannot be rewritten is left out, and named)."""
         counts, left = deid.counts, deid.left
+        opts: dict[str, Any] = {"fmt": None, "delimiter": None, "has_header": True,
+                                "columns": None, "encoding": None}  # fmt: skip
         try:
-            done = _deid_file(a, b, deid, fmt=None, delimiter=None, has_header=True,
-                              columns=None, encoding=None)  # fmt: skip
+            done = _deid_archive(a, b, deid, opts) if is_archive(a) else [
+                _deid_file(a, b, deid, **opts)
+            ]  # fmt: skip
         finally:
             deid.counts, deid.left = counts, left
-        counts.update(done.replaced)
-        for col, found in done.left.items():
-            left.setdefault(f"attachment:{col}", Counter()).update(found)
-        return done.warnings
+        warnings = []
+        for one in done:
+            counts.update(one.replaced)
+            for col, found in one.left.items():
+                left.setdefault(f"attachment:{col}", Counter()).update(found)
+            inside = one.input.partition("!")[2]
+            warnings += [f"{inside}: {w}" if inside else w for w in one.warnings]
+            if one.status != "ok":
+                warnings.append(f"{inside}: left out of the archive: {one.reason}")
+        return warnings
 
     with atomic_path(out) as tmp:
         rep.records, kept = deid_mail(src, tmp, deid, rewrite_file)
     rep.warnings = [
         name
         if ": " in name
-        else f"{name}: an attachment in a format not rewritten (an archive, audio, "
-        "video…), copied as it was; check it or remove it / 附件格式不支持改写，原样保留"
+        else f"{name}: an attachment in a format not rewritten (a 7z or rar archive, "
+        "audio, video…), copied as it was; check it or remove it / 附件格式不支持改写，原样保留"
         for name in kept
     ]
     if outlook:

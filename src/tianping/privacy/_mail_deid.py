@@ -6,8 +6,9 @@ A message is parsed and written back by the standard library with its source fol
 those that change are written back encoded; a text part that changes is encoded again in
 its own charset and transfer encoding (base64 stays base64); an attachment in a format
 de-identification rewrites (CSV, JSON, text, Word, Excel, PowerPoint, OpenDocument, PDF,
-pictures; 97-2003 and WPS files through LibreOffice) is de-identified as that file and put
-back, and a forwarded message as a message. Other attachments (archives, audio, video)
+pictures, zip archives member by member; 97-2003 and WPS files through LibreOffice) is
+de-identified as that file and put back, and a forwarded message as a message. Other
+attachments (other archives, audio, video, Outlook's winmail.dat)
 are copied and named in the warnings, as is one whose rewrite failed (a picture without
 OCR installed), with the reason.
 """
@@ -43,7 +44,7 @@ __all__ = ["deid_mail"]
 # redrawn where they hold PI, 97-2003 and WPS files through LibreOffice where installed
 _REWRITTEN = frozenset(
     {".csv", ".tsv", ".txt", ".log", ".json", ".jsonl", ".ndjson", ".parquet", ".md",
-     ".html", ".htm", ".xml", ".pdf", *PACKAGES, *IMAGE_SUFFIXES, *LEGACY_KINDS}
+     ".html", ".htm", ".xml", ".pdf", ".zip", *PACKAGES, *IMAGE_SUFFIXES, *LEGACY_KINDS}
 )  # fmt: skip
 FileRewriter = Callable[[Path, Path], list[str]]
 
