@@ -15,7 +15,8 @@ body, display names, attachments as files of their own, a forwarded message as a
 - attachments: their bytes under their long file names; attached messages as messages;
   an embedded OLE object (a storage of its own, attach method 6) is not read.
 
-olefile (BSD) reads the compound file. De-identification does not rewrite .msg files.
+olefile (BSD) reads the compound file. De-identification writes the rebuilt message out
+as an .eml (`_mail_deid.py`); no .msg is written.
 """
 
 from __future__ import annotations
