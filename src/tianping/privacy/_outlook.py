@@ -135,7 +135,13 @@ def read_msg(path: Path) -> EmailMessage:
                     f"{path}: no message properties: not an Outlook message / 不是 Outlook 邮件"
                 )
             return _message(_Node(ole, [], 32, path), 0)
-    except (OSError, struct.error, IndexError, ValueError) as exc:  # olefile raises OSError
+    except (
+        OSError,
+        struct.error,
+        IndexError,
+        ValueError,
+        OverflowError,
+    ) as exc:  # olefile: OSError
         raise InputError(
             f"{path}: unreadable Outlook message ({type(exc).__name__}) / Outlook 邮件无法读取"
         ) from None
@@ -216,8 +222,12 @@ def _headers(node: _Node) -> list[tuple[str, str]]:
         out.append(("Subject", subject.replace("\r", " ").replace("\n", " ")))
     when = node.fixed.get(_SUBMIT_TIME) or node.fixed.get(_DELIVERY_TIME)
     if when:
-        stamp = dt.datetime(1601, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=when // 10)
-        out.append(("Date", email.utils.format_datetime(stamp)))
+        try:  # FILETIME: 100 ns steps from 1601
+            stamp = dt.datetime(1601, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=when // 10)
+        except OverflowError:  # past year 9999: a damaged value, no date
+            stamp = None
+        if stamp is not None:
+            out.append(("Date", email.utils.format_datetime(stamp)))
     return out + editors
 
 
