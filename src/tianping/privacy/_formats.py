@@ -36,12 +36,11 @@ OFFICE_TEXT_SUFFIXES = _TEXT | {t: _TEXT[f] for t, f in TWINS.items() if f in _T
 
 # zip packages whose parts de-identification edits in place (`_office_deid.py`,
 # `_odf_deid.py`), with the kind of each; their embedded packages are scanned as members
-PACKAGES = {
-    s: kind
-    for s in (".docx", ".pptx", ".xlsx", ".xlsm", ".odt", ".ods", ".odp", *TWINS)
-    if (kind := {".xlsm": "xlsx"}.get(format_suffix(s), format_suffix(s)[1:]))
-    in ("docx", "pptx", "xlsx", "odt", "ods", "odp")
-}
+_PACKAGES = {
+    ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".odt": "odt",
+    ".ods": "ods", ".odp": "odp",
+}  # fmt: skip
+PACKAGES = _PACKAGES | {t: _PACKAGES[f] for t, f in TWINS.items() if f in _PACKAGES}
 
 # e-mail: saved messages, mailbox exports (`_mail.py`) and Outlook messages (`_outlook.py`),
 # attachments read as files
