@@ -46,6 +46,9 @@ SURNAMES = (
     "耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙"
     "鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫"
     "米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    # surnames that are seldom the first character of a common word (储, 勾, 晋 are, and
+    # would turn 客户储蓄 or 用户勾选 into names), so they are safe after a context word
+    "傅洪赖萧阎冼邰郜鄢阚芮裘嵇蔺谌辜逯昝晁栗仝亓扈狄胥邸阙奚卿匡尉"
 )
 PROVINCES = [
     "北京",
