@@ -166,17 +166,18 @@ static inline int dec(const uint8_t *s, int64_t n, int64_t p, uint32_t *cp) {
 
 /* `_patterns.HAN`: the length in bytes of the Han character at p (3 for U+3400-4DBF and
    U+4E00-9FFF, 4 for U+20000-323AF, where names' rare characters are), else 0 */
+static inline uint32_t cp3(const uint8_t *s, int64_t q) {
+    return ((uint32_t)(s[q] & 0x0F) << 12) | ((uint32_t)(s[q + 1] & 0x3F) << 6) | (s[q + 2] & 0x3F);
+}
+static inline int han3(uint32_t cp) { return cp - 0x4E00 <= 0x9FFF - 0x4E00 || cp - 0x3400 <= 0x4DBF - 0x3400; }
 static inline int han_at(const uint8_t *s, int64_t n, int64_t p) {
     if (p >= n) return 0;
     uint8_t c = s[p];
-    uint32_t cp;
-    if (c >= 0xE3 && c <= 0xE9 && p + 3 <= n) {
-        dec(s, n, p, &cp);
-        return ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF)) ? 3 : 0;
-    }
+    if ((c & 0xF0) == 0xE0) return p + 3 <= n && han3(cp3(s, p)) ? 3 : 0;
     if (c == 0xF0 && p + 4 <= n) {
+        uint32_t cp;
         dec(s, n, p, &cp);
-        return cp >= 0x20000 && cp <= 0x323AF ? 4 : 0;
+        return cp - 0x20000 <= 0x323AF - 0x20000 ? 4 : 0;
     }
     return 0;
 }
@@ -1210,18 +1211,21 @@ static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_
 
 /* A surname starts a name only before a title within three characters ("王小明先生"),
    unless it also starts a context word, a compound surname or a province. */
-static inline uint32_t cp3(const uint8_t *s, int64_t q) {
-    return ((uint32_t)(s[q] & 0x0F) << 12) | ((uint32_t)(s[q + 1] & 0x3F) << 6) | (s[q + 2] & 0x3F);
-}
 static int title_near(const uint8_t *s, int64_t n, int64_t p) {
     int64_t q = p + 3;
     for (int k = 1; k <= 4; k++) {
         if (q + 3 > n) return 0;
-        if ((s[q] & 0xF0) == 0xE0 && (CFG.cjk[cp3(s, q)] & F_TITLE_START)) {
-            const wlist_t *T = &CFG.name_titles; /* the whole title, not just its first character */
-            WL_EACH(T, s, n, q, i) return 1;
+        if ((s[q] & 0xF0) == 0xE0) { /* the usual case, decoded once */
+            uint32_t cp = cp3(s, q);
+            if (CFG.cjk[cp] & F_TITLE_START) {
+                const wlist_t *T = &CFG.name_titles; /* the whole title, not just its first character */
+                WL_EACH(T, s, n, q, i) return 1;
+            }
+            if (!han3(cp)) return 0;
+            q += 3;
+            continue;
         }
-        int l = han_at(s, n, q); /* a Han character of the name (4 bytes past the BMP) */
+        int l = han_at(s, n, q); /* a Han character past the BMP: 4 bytes */
         if (!l) return 0;
         q += l;
     }
