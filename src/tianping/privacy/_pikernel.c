@@ -164,12 +164,14 @@ static inline int dec(const uint8_t *s, int64_t n, int64_t p, uint32_t *cp) {
     return 1;
 }
 
-/* `_patterns.HAN`: the length in bytes of the Han character at p (3 for U+3400-4DBF and
-   U+4E00-9FFF, 4 for U+20000-323AF, where names' rare characters are), else 0 */
+/* the code point of the three-byte character at q */
 static inline uint32_t cp3(const uint8_t *s, int64_t q) {
     return ((uint32_t)(s[q] & 0x0F) << 12) | ((uint32_t)(s[q + 1] & 0x3F) << 6) | (s[q + 2] & 0x3F);
 }
+/* `_patterns.HAN` in the BMP: U+3400-4DBF and U+4E00-9FFF */
 static inline int han3(uint32_t cp) { return cp - 0x4E00 <= 0x9FFF - 0x4E00 || cp - 0x3400 <= 0x4DBF - 0x3400; }
+/* the length in bytes of the Han character at p (3, or 4 for U+20000-323AF, where the rare
+   characters of names are), else 0 */
 static inline int han_at(const uint8_t *s, int64_t n, int64_t p) {
     if (p >= n) return 0;
     uint8_t c = s[p];
