@@ -105,7 +105,7 @@ def _mail_with(folder: Path, tnef: bytes) -> Path:
 def test_a_winmail_dat_attachment_is_scanned_inside(
     tmp_path: Path, tnef_examples: dict[str, bytes]
 ) -> None:
-    path = _mail_with(tmp_path, tnef_examples["rtf.tnef"] + b"")
+    path = _mail_with(tmp_path, tnef_examples["rtf.tnef"])
     _, body, files = next(messages(path))
     assert "gallen@numega.com" in body and not files  # the body inside, nothing else
     two = tmp_path / "two"

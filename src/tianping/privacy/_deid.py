@@ -1852,7 +1852,7 @@ def _deid_archive(
                     DeidFileReport(input=shown, format=kind, status="skipped", reason=why)
                 )
                 continue
-            target = _written_as(extracted, extracted.parent / "out" / extracted.name)
+            target = extracted.parent / "out" / _written_name(extracted.name)
             try:
                 rep = _deid_file(extracted, target, deid, **opts)
             except InputError as exc:
@@ -1861,7 +1861,7 @@ def _deid_archive(
                     DeidFileReport(input=shown, format=kind, status="skipped", reason=why)
                 )
                 continue
-            arcname = name[:-4] + ".eml" if name.lower().endswith(".msg") else name
+            arcname = _written_name(name)
             zout.write(target, arcname=arcname)
             rep.input, rep.output = shown, f"{out}!{arcname}"
             reports.append(rep)
@@ -1941,7 +1941,7 @@ def deid_path(
     }
     if src.is_file():
         if out.is_dir():
-            out = _written_as(src, out / src.name)
+            out = out / _written_name(src.name)
             if _same_file(src, out):
                 raise InputError(f"{out}: the output is the input; choose another path")
         step, finish = _progress(src, on_bytes)
@@ -1956,7 +1956,7 @@ def deid_path(
         raise InputError(f"{out}: the output directory must lie outside the input {src}")
     report = DeidReport()
     for path in sorted(p for p in src.rglob("*") if p.is_file()):
-        target = _written_as(path, out / path.relative_to(src))
+        target = out / path.relative_to(src).parent / _written_name(path.name)
         step, finish = _progress(path, on_bytes)
         try:
             if is_archive(path):
@@ -1978,10 +1978,10 @@ def deid_path(
     return report
 
 
-def _written_as(src: Path, target: Path) -> Path:
-    """Where a file named by its input's name goes: an Outlook .msg as .eml (the format
-    `deid` writes it in), everything else under its own name."""
-    return target.with_suffix(".eml") if src.suffix.lower() == ".msg" else target
+def _written_name(name: str) -> str:
+    """The name a file is written under, given its input's (a path inside a zip archive
+    too): an Outlook .msg as .eml (the format `deid` writes it in), others as they are."""
+    return name[:-4] + ".eml" if name.lower().endswith(".msg") else name
 
 
 def _progress(

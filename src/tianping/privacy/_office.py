@@ -189,11 +189,12 @@ _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 def _targets(zf: zipfile.ZipFile, member: str) -> dict[str, tuple[str, str]]:
     """{relationship id: (type, member it points to)} of a part's relationships."""
     folder, _, base = member.rpartition("/")
-    rels = f"{folder}/_rels/{base}.rels"
-    if rels not in zf.namelist():
+    try:
+        data = zf.read(f"{folder}/_rels/{base}.rels")
+    except KeyError:  # a part without relationships
         return {}
     out = {}
-    for rel in ElementTree.fromstring(zf.read(rels)).iter(f"{_REL}Relationship"):
+    for rel in ElementTree.fromstring(data).iter(f"{_REL}Relationship"):
         target = PurePosixPath(folder, rel.get("Target", ""))
         parts: list[str] = []
         for piece in target.parts:  # "../notesSlides/notesSlide2.xml" from ppt/slides
