@@ -51,7 +51,10 @@ _SUBMIT_TIME, _DELIVERY_TIME = 0x0039, 0x0E06
 _CREATOR, _EDITOR = 0x3FF8, 0x3FFA  # PidTagCreatorName, PidTagLastModifierName
 _CODEPAGES = (0x3FFD, 0x3FDE)  # PidTagMessageCodepage, then PidTagInternetCodepage
 _UNICODE, _STRING8, _BINARY, _OBJECT, _LONG, _SYSTIME = 0x1F, 0x1E, 0x102, 0xD, 0x3, 0x40
-_UNFOLD = re.compile(r"\r?\n[ \t]*|[\r\n]")  # folded header lines, joined
+# folded header lines joined, and every other character that ends a line for the email
+# library (str.splitlines: \v, \f, \x1c-\x1e, \x85, U+2028/2029), which a damaged
+# property can hold and which would end the header when it is written
+_UNFOLD = re.compile("\r?\n[ \t]*|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 _FIELD_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322: printable ASCII but the colon
 
@@ -60,11 +63,13 @@ class _Node:
     """One storage of the message (the message, an attached message, a recipient or an
     attachment): its named property streams, read on demand."""
 
-    def __init__(self, ole: Any, prefix: list[str], header: int, path: Path) -> None:
-        self.ole, self.prefix, self.path = ole, prefix, path
+    def __init__(
+        self, ole: Any, prefix: list[str], header: int, path: Path, entries: list[list[str]]
+    ) -> None:
+        self.ole, self.prefix, self.path, self.entries = ole, prefix, path, entries
         self.streams: dict[tuple[int, int], list[str]] = {}
         self.children: dict[str, list[str]] = {}
-        for entry in ole.listdir(streams=True, storages=True):
+        for entry in entries:
             if entry[: len(prefix)] != prefix or len(entry) != len(prefix) + 1:
                 continue
             name = entry[-1]
@@ -117,6 +122,11 @@ class _Node:
     def storage(self, prop: int) -> list[str] | None:
         return self.streams.get((prop, _OBJECT))
 
+    def child(self, prefix: list[str], header: int) -> _Node:
+        """A storage inside this one's file (a recipient, an attachment, an attached
+        message), from the same listing of the file."""
+        return _Node(self.ole, prefix, header, self.path, self.entries)
+
     def kids(self, kind: str) -> list[list[str]]:
         """The recipient (`recip`) or attachment (`attach`) storages, in order."""
         tag = f"__{kind}_version1.0_#"
@@ -134,7 +144,8 @@ def read_msg(path: Path) -> EmailMessage:
                 raise InputError(
                     f"{path}: no message properties: not an Outlook message / 不是 Outlook 邮件"
                 )
-            return _message(_Node(ole, [], 32, path), 0)
+            entries = ole.listdir(streams=True, storages=True)  # listed once, for every node
+            return _message(_Node(ole, [], 32, path, entries), 0)
     except (
         OSError,
         struct.error,
@@ -175,7 +186,7 @@ def _message(node: _Node, depth: int) -> EmailMessage:
     else:
         msg.set_content(body)
     for entry in node.kids("attach"):
-        _attach(msg, _Node(node.ole, entry, 8, node.path), depth)
+        _attach(msg, node.child(entry, 8), depth)
     return msg
 
 
@@ -210,7 +221,7 @@ def _headers(node: _Node) -> list[tuple[str, str]]:
         out.append(("From", sender))
     by_kind: dict[int, list[str]] = {1: [], 2: [], 3: []}
     for entry in node.kids("recip"):
-        recip = _Node(node.ole, entry, 8, node.path)
+        recip = node.child(entry, 8)
         shown = _address(recip.text(_DISPLAY_NAME), recip.text(_SMTP_ADDR), recip.text(_EMAIL_ADDR))
         if shown:
             by_kind.get(recip.fixed.get(_RECIP_TYPE, 1) & 0xF, by_kind[1]).append(shown)
@@ -219,7 +230,7 @@ def _headers(node: _Node) -> list[tuple[str, str]]:
             out.append((key, ", ".join(by_kind[kind])))
     subject = node.text(_SUBJECT)
     if subject:
-        out.append(("Subject", subject.replace("\r", " ").replace("\n", " ")))
+        out.append(("Subject", subject))  # unfolded with every header
     when = node.fixed.get(_SUBMIT_TIME) or node.fixed.get(_DELIVERY_TIME)
     if when:
         try:  # FILETIME: 100 ns steps from 1601
@@ -235,7 +246,7 @@ def _address(name: str, smtp: str, other: str) -> str:
     """`name <address>` (quoted as RFC 5322 wants), the SMTP address preferred over an
     Exchange one (/O=…/CN=…, no '@'), which is dropped."""
     addr = smtp if "@" in smtp else other if "@" in other else ""
-    name = name.replace("\r", " ").replace("\n", " ").strip()
+    name = _UNFOLD.sub(" ", name).strip()
     if name == addr:
         name = ""
     if not name:
@@ -251,7 +262,7 @@ def _attach(msg: EmailMessage, att: _Node, depth: int) -> None:
     if inner is not None and is_message:  # an attached message: read as a forwarded .eml
         if depth >= _MAX_DEPTH:
             raise InputError(f"{att.path}: attached messages nested too deep / 邮件嵌套过深")
-        sub = _message(_Node(att.ole, inner, 24, att.path), depth + 1)
+        sub = _message(att.child(inner, 24), depth + 1)
         msg.add_attachment(sub)
         return
     data = att.binary(_ATTACH_DATA)
