@@ -272,6 +272,12 @@ def _fragment(rng: random.Random) -> str:
             + "".join(rng.choice(_RARE) for _ in range(rng.randint(0, 3)))
             + rng.choice(["", "先生", "女士", "，", "路8号"])
         ),
+        lambda: (  # names that open a sentence, and words after names
+            rng.choice(["", "。", "！", "？ ", "；", "\n", " ", "!", "和", "用户", "姓名："])
+            + rng.choice(["王", "欧阳", "江", "文", "李", "上官"])
+            + "".join(rng.choice("勇苏明章娜华登已" + _RARE[:2]) for _ in range(rng.randint(0, 3)))
+            + rng.choice(["表示", "指出", "在会议上", "在会", "", "登录", "申请", "已经", "省表示"])
+        ),
         lambda: (
             rng.choice(["abc", "deadbeef", "Order", "face", "ab", "XYZ"])
             + rng.choice(["", ":", "-", "@", "1"])

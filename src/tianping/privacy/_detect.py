@@ -61,6 +61,8 @@ from tianping.privacy._patterns import (
     HAN,
     NAME_CONTEXT_EN,
     NAME_CONTEXT_ZH,
+    NAME_FOLLOWERS_ZH,
+    NAME_PREDICATES_ZH,
     NAME_SEPARATORS_ZH,
     NAME_STOP,
     NAME_TITLES_ZH,
@@ -68,6 +70,7 @@ from tianping.privacy._patterns import (
     NOT_NAME_ZH,
     PREFILTER,
     PROVINCES,
+    SENTENCE_ENDS_ZH,
     SHAPE_ORDER,
     SHAPES,
     SURNAMES,
@@ -634,7 +637,14 @@ def _detect_rows(
         return _empty()
     if keep is not None:
         cand = cand.with_columns(keep.gather(cand["row"]).alias("row"))
-    parts = [f for f in (_classify(kind, sub, today) for kind, sub in _by_kind(cand)) if f.height]
+    parts = [
+        f
+        for f in (
+            _classify(kind, _with_next_char(sub, s) if kind == "name_zh" else sub, today)
+            for kind, sub in _by_kind(cand)
+        )
+        if f.height
+    ]
     if not parts:
         return _empty()
     if not previews:  # the values are only needed to mask them
@@ -666,6 +676,13 @@ def _detect_rows(
             "row", "start", "end", "pi_type", "confidence", "preview", "pipl_class", "category"
         )
     )
+
+
+def _with_next_char(sub: pl.DataFrame, s: pl.Series) -> pl.DataFrame:
+    """`sub` with `nxt`, the character right after each candidate (null at a row end)."""
+    texts = pl.DataFrame({"t": s.gather(sub["row"]), "e": sub["start"] + sub["len"]})
+    nxt = texts.select(pl.col("t").str.slice(pl.col("e"), 1)).to_series()
+    return sub.with_columns(nxt.alias("nxt"))
 
 
 def _by_kind(cand: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
@@ -933,6 +950,15 @@ def _name_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     core = pl.when(has_pre).then(pl.col("rest")).otherwise(m.str.replace(_ZH_TITLE_RX, ""))
     sub = sub.with_columns(core.alias("core"), has_pre.alias("pre"))
     c = pl.col("core")
+    # a last given-name character that starts a word with the next one ("王勇登" before
+    # "录") belongs to that word
+    follows = (c.str.slice(-1) + pl.col("nxt").fill_null("")).is_in(list(NAME_FOLLOWERS_ZH))
+    c1 = (
+        pl.when(pl.col("pre") & (c.str.len_chars() >= 3) & follows)
+        .then(c.str.slice(0, c.str.len_chars() - 1))
+        .otherwise(c)
+    )
+    sub = sub.with_columns(c1.alias("core"))
     # a third given-name character that is a common function word belongs to the prose
     c2 = (
         pl.when(pl.col("pre") & c.str.contains(_STOP_RX))
@@ -951,6 +977,23 @@ def _name_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     off = pl.when(pl.col("pre")).then(pl.col("len") - pl.col("rest").str.len_chars()).otherwise(0)
     conf = pl.when(pl.col("pre")).then(0.8).otherwise(0.75)
     return _result(sub, "person_name_zh", conf, value=pl.col("core"), offset=off.cast(pl.Int64))
+
+
+_LEAD_RX = (
+    f"^([{SENTENCE_ENDS_ZH}]?[ ]?)((?:{'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}])[{HAN}]{{1,2}})"
+    f"(?:{'|'.join(NAME_PREDICATES_ZH)})$"
+)
+
+
+def _name_zh_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """A name opening a sentence ("王勇表示"): the end mark before it and the verb after it
+    are left out."""
+    m = pl.col("m")
+    sub = sub.with_columns(
+        m.str.extract(_LEAD_RX, 1).str.len_chars().cast(pl.Int64).alias("lead"),
+        m.str.extract(_LEAD_RX, 2).alias("core"),
+    ).filter(pl.col("core").is_not_null() & ~pl.col("core").str.contains(_NOT_NAME_ZH_RX))
+    return _result(sub, "person_name_zh", pl.lit(0.7), value=pl.col("core"), offset=pl.col("lead"))
 
 
 def _address_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
@@ -979,6 +1022,7 @@ _CLASSIFIERS: dict[str, Any] = {
     "uscc": _uscc,
     "dob": _dob,
     "name_zh": _name_zh,
+    "name_zh_lead": _name_zh_lead,
     "address_zh": _address_zh,
     "name_en": _name_en,
 }

@@ -76,6 +76,9 @@ def _configure() -> ModuleType:
                 "not_name_en": list(P.NOT_NAME_EN),
                 "name_separators": list(P.NAME_SEPARATORS_ZH),
                 "name_stop": P.NAME_STOP,
+                "name_followers": list(P.NAME_FOLLOWERS_ZH),
+                "name_predicates": list(P.NAME_PREDICATES_ZH),
+                "sentence_ends": P.SENTENCE_ENDS_ZH,
                 "id_provinces": sorted(int(c) for c in PROVINCE_CODES),
             }
         )

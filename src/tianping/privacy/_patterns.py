@@ -170,6 +170,29 @@ MONTHS = [
 
 # Characters that rarely end a Chinese given name but often follow one in prose.
 NAME_STOP = "的是在和与及于说已将把被向给对也都就还又先女电手身住家请要从为有到年月日号了"
+# Two-character words that often follow a name in records ("用户王勇登录", "客户傅涛申请"):
+# where a name read after a context word ends with the first character of one of these,
+# that character belongs to the word, not to the name.
+NAME_FOLLOWERS_ZH = (
+    "登录", "登陆", "注册", "注销", "申请", "提交", "购买", "下单", "支付", "付款", "退款", "退货",
+    "投诉", "咨询", "反馈", "反映", "来电", "致电", "预约", "办理", "签署", "签收", "签字", "确认",
+    "同意", "拒绝", "取消", "修改", "查询", "领取", "开通", "绑定", "解绑", "上传", "下载", "填写",
+    "联系", "负责", "表示", "认为", "指出", "介绍", "参加", "出席", "入住", "入院", "出院", "就诊",
+    "住院", "已经", "正在", "曾经", "目前", "现在", "今天", "昨天", "明天", "因为", "所以", "但是",
+    "如果", "还是", "或者", "以及", "通过", "使用", "完成", "发起", "收到", "发送", "回复", "留言",
+    "评价", "身份", "电话", "手机", "邮箱", "地址", "账号", "账户", "密码", "信息", "年龄", "性别",
+)  # fmt: skip
+# What follows a name that opens a sentence with no context word before it ("王勇表示",
+# "李娜在会议上介绍"): verbs of saying and presenting, and where they were said (not 说
+# or 称 alone: 小说, 说明, 名称 and 简称 start or end too many words). A surname,
+# one or two characters and one of these, at a row start or after 。！？；or a line end.
+NAME_PREDICATES_ZH = (
+    "表示", "指出", "认为", "强调", "介绍", "透露", "坦言", "回忆", "告诉", "提出", "主持", "出席",
+    "发言", "讲话", "致辞", "汇报", "在会上", "在会议上", "在大会上", "在座谈会上",
+    "在发布会上", "在接受",
+)  # fmt: skip
+# (ASCII !?; too: a row with full-width letters is read with ！？； folded to them)
+SENTENCE_ENDS_ZH = "。！？；!?;\n"
 # Common words that start with a surname character ("用户申请", "负责人任命"): not names.
 NOT_NAME_ZH = (
     "申请", "任命", "单独", "成功", "成为", "成立", "成本", "时政", "时间", "时候", "安全", "安装",
@@ -181,6 +204,8 @@ NOT_NAME_ZH = (
     "田园", "左右", "左侧", "史上", "甘愿", "邓小", "季度", "汤圆", "齐全", "童年", "艾滋", "庞大",
     "吉祥", "宫殿", "尚未", "易于", "凌晨", "夏天", "夏季", "秦朝", "韩国", "卫生", "卫星", "雷达",
     "康复", "贺卡", "于此", "万元", "万一", "钱包", "孔子", "曹操", "毛巾", "蒋介",
+    "游戏", "商品", "简介", "关系", "单位", "谢谢", "解决", "查看", "文章", "任何", "全会",
+    "常委", "党委", "党组", "江苏", "江西", "甘肃", "宁夏", "吉林", "安徽",
 )  # fmt: skip
 # Capitalised words that make a "name" an organisation, role or title instead.
 NOT_NAME_EN = (
@@ -202,6 +227,11 @@ _SUR = "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "]"
 _ZH_NAME = (
     f"(?:{'|'.join(NAME_CONTEXT_ZH)})[{NAME_SEPARATORS_ZH}]?[ ]?(?:{_SUR})[{HAN}]{{1,2}}"
     f"|(?:{_SUR})[{HAN}]{{0,2}}(?:{'|'.join(NAME_TITLES_ZH)})"
+)
+# the name that opens a sentence: its own alternative (and kind), after address_zh in the
+# group, so that `^` and the end mark are the only text it takes before the surname
+_ZH_NAME_LEAD = (
+    f"(?:^|[{SENTENCE_ENDS_ZH}])[ ]?(?:{_SUR})[{HAN}]{{1,2}}(?:{'|'.join(NAME_PREDICATES_ZH)})"
 )
 _ZH_ADDR = (
     f"(?:{'|'.join(PROVINCES)})(?:{'|'.join(PROVINCE_SUFFIXES)})"
@@ -246,6 +276,7 @@ ALTERNATIVES: dict[str, str] = {
     "name_zh": _ZH_NAME,
     "address_zh": _ZH_ADDR,
     "name_en": _EN_NAME,
+    "name_zh_lead": _ZH_NAME_LEAD,
 }
 
 # One big alternation makes the lazy DFA thrash (counted digit repetitions multiply its
@@ -256,7 +287,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("ipv4", "landline", "phone_us"),
     ("address_en", "name_en", "dob"),
     ("email", "mac", "ipv6", "uscc", "passport", "hkmo"),
-    ("plate", "name_zh", "address_zh"),
+    ("plate", "name_zh", "address_zh", "name_zh_lead"),
 )
 GROUP_PATTERNS: tuple[str, ...] = tuple(
     "|".join(f"(?:{ALTERNATIVES[k]})" for k in g) for g in GROUPS
@@ -287,6 +318,7 @@ PREFILTER = "|".join(
         f"[{PLATE_PROVINCES}][A-Z]",  # licence plates
         "(?:" + "|".join(MONTHS) + ") [0-9]",  # English dates
         "(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_ZH + NAME_TITLES_ZH) + ")",
+        "(?:" + "|".join(NAME_PREDICATES_ZH) + ")",  # names opening a sentence
         "(?:" + "|".join(PROVINCES) + ")(?:" + _PROVINCE_SUFFIX + ")",
         "(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_EN) + ")[:]? [A-Z]",
     ]
@@ -314,11 +346,13 @@ SHAPES: dict[str, str] = {
     "name_zh": "^(?:" + _ZH_NAME + ")$",
     "address_zh": "^(?:" + _ZH_ADDR + ")$",
     "name_en": "^(?:" + _EN_NAME + ")$",
+    "name_zh_lead": "^(?:" + _ZH_NAME_LEAD + ")$",
 }
 # Checked in this order; the first shape that fits names the candidate's kind.
 SHAPE_ORDER: tuple[str, ...] = (
     "number", "mobile", "email", "ipv4", "card_grouped", "landline", "dob", "uscc", "passport",
     "hkmo", "plate", "mac", "ipv6", "phone_us", "address_en", "name_zh", "address_zh", "name_en",
+    "name_zh_lead",
 )  # fmt: skip
 
 # Context words: a hit within the window before a candidate raises its confidence.

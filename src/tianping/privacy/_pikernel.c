@@ -68,6 +68,10 @@ typedef struct {
     wlist_t not_name_zh;
     wlist_t not_name_en;
     wlist_t name_seps;    /* ":：为是" as one-character words */
+    wlist_t name_followers; /* words after a name ("登录"): a name's last character may start one */
+    wlist_t name_preds;   /* verbs after a name that opens a sentence ("表示") */
+    uint8_t end_last[256]; /* last bytes of sentence ends: ASCII ones ("!?;\n") and those
+                              of '。', '！', '？', '；' (a cheap reject before the table) */
     uint8_t *cjk;         /* flags per code point below 0x10000 */
     uint8_t *cjk2;        /* which group-4 words a character starts (F2_*) */
     uint8_t id_prov[100];
@@ -84,7 +88,8 @@ enum {
 /* what a group-4 start character (F_G4_START) starts exactly */
 enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4,
        F2_FULLWIDTH = 8, /* a full-width digit, letter or '@': the row is read folded */
-       F2_CLOSER = 16 /* '）', '］', '｝': "zhangsan（at）163.com" */ };
+       F2_CLOSER = 16, /* '）', '］', '｝': "zhangsan（at）163.com" */
+       F2_SENT_END = 32 /* '。', '！', '？', '；': a sentence ends */ };
 
 static config_t CFG;
 
@@ -767,6 +772,37 @@ static int64_t m_name_zh(row_t *r, int64_t p) {
     }
     return -1;
 }
+/* A name that opens a sentence (the caller checks the start): a surname, one or two Han
+   characters and a verb of saying ("王勇表示"), as `_ZH_NAME_LEAD` from the surname on. */
+static int64_t m_name_lead(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, sur[4];
+    const wlist_t *P = &CFG.name_preds;
+    int k = surname_options(s, n, p, sur);
+    for (int c = 0; c < k; c++) {
+        int h = 0, l;
+        int64_t at[3] = {sur[c], 0, 0};
+        while (h < 2 && at[h] < n && (l = han_at(s, n, at[h]))) { at[h + 1] = at[h] + l; h++; }
+        for (int t = h; t >= 1; t--) {
+            int64_t q = at[t];
+            if (q >= n || !P->first[s[q]]) continue;
+            WL_EACH(P, s, n, q, i) return q + P->w[i].len;
+        }
+    }
+    return -1;
+}
+/* 1: p is the row start; 2: a sentence end (or the row start) and at most one space come
+   just before p, so `_ZH_NAME_LEAD`'s match starts before p and is tried before any other
+   group-4 alternative at p; 0: neither */
+static int opens_sentence(const uint8_t *s, int64_t p) {
+    if (p == 0) return 1;
+    int64_t q = p;
+    if (s[q - 1] == ' ' && --q == 0) return 2;
+    uint8_t b = s[q - 1];
+    if (!CFG.end_last[b]) return 0;
+    if (b < 0x80) return 2;
+    return q >= 3 && (s[q - 3] & 0xF0) == 0xE0 && (CFG.cjk2[cp3(s, q - 3)] & F2_SENT_END) ? 2 : 0;
+}
 static int64_t m_addr_zh(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
     int64_t n = r->n;
@@ -796,7 +832,8 @@ static int64_t m_addr_zh(row_t *r, int64_t p) {
 /* ------------------------------------------------------------------ scanning a row */
 
 enum { K_NUMBER = 1, K_MOBILE, K_CARD, K_IPV4, K_LANDLINE, K_PHONE_US, K_ADDR_EN, K_NAME_EN,
-       K_DOB, K_EMAIL, K_MAC, K_IPV6, K_USCC, K_PASSPORT, K_HKMO, K_PLATE, K_NAME_ZH, K_ADDR_ZH };
+       K_DOB, K_EMAIL, K_MAC, K_IPV6, K_USCC, K_PASSPORT, K_HKMO, K_PLATE, K_NAME_ZH, K_ADDR_ZH,
+       K_NAME_ZH_LEAD };
 
 typedef int64_t (*matcher_t)(row_t *, int64_t);
 typedef struct {
@@ -809,7 +846,8 @@ static const alt_t G1[] = {{K_IPV4, m_ipv4}, {K_LANDLINE, m_landline}, {K_PHONE_
 static const alt_t G2[] = {{K_ADDR_EN, m_addr_en}, {K_NAME_EN, m_name_en}, {K_DOB, m_dob}};
 static const alt_t G3[] = {{K_EMAIL, m_email}, {K_MAC, m_mac}, {K_IPV6, m_ipv6},
                            {K_USCC, m_uscc}, {K_PASSPORT, m_passport}, {K_HKMO, m_hkmo}};
-static const alt_t G4[] = {{K_PLATE, m_plate}, {K_NAME_ZH, m_name_zh}, {K_ADDR_ZH, m_addr_zh}};
+static const alt_t G4[] = {{K_PLATE, m_plate}, {K_NAME_ZH, m_name_zh}, {K_ADDR_ZH, m_addr_zh},
+                           {K_NAME_ZH_LEAD, m_name_lead}};
 static const alt_t *GROUP_ALTS[5] = {G0, G1, G2, G3, G4};
 /* ASCII bytes where some alternative may start (1): digits, letters, and + ( : . _ % -;
    2: '#' and ) ] }, which may stand for or end a written-out '@' (li#163.com, li(at)163.com) */
@@ -1315,15 +1353,20 @@ static void scan_groups(work_t *w, row_t *r) {
             if (cursor[2] <= p && (f & F_G2_START)) try_group(w, r, 2, 2, p, cursor);
             if (cursor[4] <= p) {
                 /* a name starts at a context word, or at a surname (one character or
-                   compound) with a title within four characters */
+                   compound) with a title within four characters, or one that opens a
+                   sentence (tried first where its match starts before p) */
                 uint8_t f2 = l == 3 ? CFG.cjk2[cp3(s, p)] : 0;
-                int name = (f2 & F2_NAME_CTX) ||
-                           ((f & F_SURNAME || f2 & F2_COMPOUND) && title_near(s, n, p));
-                /* a plate is a province character, then an uppercase letter */
-                int plate = (f & F_PLATE) && l == 3 && p + 3 < n && is_upper(s[p + 3]);
-                unsigned g = plate | (name << 1) |
-                             (((f2 & F2_PROVINCE) && wl_any(&CFG.provinces, s, n, p)) << 2);
-                if (g) try_group(w, r, 4, g, p, cursor);
+                int sur = (f & F_SURNAME) || (f2 & F2_COMPOUND);
+                int lead = sur ? opens_sentence(s, p) : 0;
+                if (!(lead == 2 && try_group(w, r, 4, 8, p, cursor))) {
+                    int name = (f2 & F2_NAME_CTX) || (sur && title_near(s, n, p));
+                    /* a plate is a province character, then an uppercase letter */
+                    int plate = (f & F_PLATE) && l == 3 && p + 3 < n && is_upper(s[p + 3]);
+                    unsigned g = plate | (name << 1) |
+                                 (((f2 & F2_PROVINCE) && wl_any(&CFG.provinces, s, n, p)) << 2) |
+                                 ((lead == 1) << 3);
+                    if (g) try_group(w, r, 4, g, p, cursor);
+                }
             }
         }
         p += l;
@@ -1742,6 +1785,14 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
         if (q < be && s[q] == ' ') q++;
         cs = q;
         int64_t len = cp_span(s + cs, s + ce, s, s + n);
+        /* a last given-name character that starts a word with the next one ("王勇登" before
+           "录") belongs to that word */
+        if (len >= 3 && (s[ce - 3] & 0xF0) == 0xE0 && CFG.name_followers.first[s[ce - 3]]) {
+            const wlist_t *F = &CFG.name_followers;
+            int follows = 0;
+            WL_EACH(F, s, n, ce - 3, i) { follows = 1; break; }
+            if (follows) { ce -= 3; len--; }
+        }
         /* a third given-name character that is a function word belongs to the prose */
         if (len >= 3 && ce - 3 >= cs && (s[ce - 3] & 0xF0) == 0xE0 && cjk_flag(s, be, ce - 3, F_STOP)) { ce -= 3; len--; }
         if (len == 4) {
@@ -1768,6 +1819,30 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
         WL_EACH(X, s, ce, cs, i) return;
     }
     add_find(w, cs, ce, T_NAME_ZH, pre ? 0.8 : 0.75, 0);
+}
+
+/* A name that opens a sentence: the surname and given name before the verb, as
+   `_name_zh_lead` extracts them from the match (the verb must end it). */
+static void classify_name_lead(work_t *w, row_t *r, const cand_t *c) {
+    const uint8_t *s = r->s;
+    int64_t bs = c->bs, be = c->be, sur[4];
+    const wlist_t *P = &CFG.name_preds, *X = &CFG.not_name_zh;
+    int k = surname_options(s, be, bs, sur);
+    for (int j = 0; j < k; j++) {
+        int h = 0, l;
+        int64_t at[3] = {sur[j], 0, 0};
+        while (h < 2 && at[h] < be && (l = han_at(s, be, at[h]))) { at[h + 1] = at[h] + l; h++; }
+        for (int t = h; t >= 1; t--) {
+            int64_t q = at[t];
+            if (q >= be) continue; /* no room for the verb */
+            WL_EACH(P, s, be, q, i) {
+                if (q + P->w[i].len != be) continue;
+                WL_EACH(X, s, q, bs, x) return;
+                add_find(w, bs, q, T_NAME_ZH, 0.7, 0);
+                return;
+            }
+        }
+    }
 }
 
 static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
@@ -1942,6 +2017,9 @@ static void classify(work_t *w, row_t *r, const cand_t *c) {
         return;
     case K_ADDR_ZH:
         classify_addr_zh(w, r, c);
+        return;
+    case K_NAME_ZH_LEAD:
+        classify_name_lead(w, r, c);
         return;
     }
 }
@@ -2452,8 +2530,23 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         load_list(cfg, "province_suffixes", &CFG.prov_suffix, 0) ||
         load_list(cfg, "name_ctx_en", &CFG.name_ctx_en, 0) || load_list(cfg, "months", &CFG.months, 0) ||
         load_list(cfg, "not_name_zh", &CFG.not_name_zh, 0) || load_list(cfg, "not_name_en", &CFG.not_name_en, 0) ||
-        load_list(cfg, "name_separators", &CFG.name_seps, 0))
+        load_list(cfg, "name_separators", &CFG.name_seps, 0) ||
+        load_list(cfg, "name_followers", &CFG.name_followers, 0) ||
+        load_list(cfg, "name_predicates", &CFG.name_preds, 0))
         return NULL;
+    PyObject *ends = PyDict_GetItemString(cfg, "sentence_ends");
+    if (!ends || !PyUnicode_Check(ends)) {
+        PyErr_SetString(PyExc_KeyError, "configure(): sentence_ends must be a string");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyUnicode_GetLength(ends); i++) {
+        Py_UCS4 c = PyUnicode_ReadChar(ends, i);
+        if (c < 0x80) CFG.end_last[c] = 1;
+        else if (c >= 0x800 && c < 0x10000) {
+            CFG.cjk2[c] |= F2_SENT_END;
+            CFG.end_last[0x80 | (c & 0x3F)] = 1;
+        }
+    }
     if (set_cjk(cfg, "surnames", F_SURNAME) || set_cjk(cfg, "plate_provinces", F_PLATE) ||
         set_cjk(cfg, "plate_suffixes", F_PLATE_SUFFIX) || set_cjk(cfg, "name_stop", F_STOP))
         return NULL;
