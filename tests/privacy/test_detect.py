@@ -439,3 +439,35 @@ def test_a_name_ends_where_a_following_word_starts(engine: str) -> None:
         if r["pi_type"] == "person_name_zh"
     ]
     assert names == ["王勇", "傅涛", "欧阳明", "王建国", "李娜", "张伟"]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_english_names_opening_a_sentence(engine: str) -> None:
+    """Two or three capitalised words before a verb a person is the subject of ("said",
+    "signed"), at a row start or after a sentence end, are a name without a context word;
+    an organisation, a word that opens sentences or a verb run on into a word is not."""
+    if engine == "compiled" and not _kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    texts = [
+        "Dennis Sweeney signed the contract on 2024-01-28.",
+        "Received. Mary Jane Watson wrote back",
+        "好的。Ann Lee asked for a refund",
+        "first line\nJohn Smith called twice",
+        "Customer Service called back",  # an organisation
+        "Yesterday John Smith said so",  # not a name: the sentence's first word
+        "John Smith saidx",  # no word boundary after the verb
+        "and John Smith said",  # not a sentence start
+        "Release Notes say",  # not one of the verbs
+    ]
+    df = detect_batch(texts, engine=engine, previews=True)
+    names = [
+        (r["row"], texts[r["row"]][r["start"] : r["end"]], r["confidence"], r["preview"])
+        for r in df.iter_rows(named=True)
+        if r["pi_type"] == "person_name_en"
+    ]
+    assert names == [
+        (0, "Dennis Sweeney", 0.6, "D***** S******"),
+        (1, "Mary Jane Watson", 0.6, "M*** J*** W*****"),
+        (2, "Ann Lee", 0.6, "A** L**"),
+        (3, "John Smith", 0.6, "J*** S****"),
+    ]

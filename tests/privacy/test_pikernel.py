@@ -278,6 +278,14 @@ def _fragment(rng: random.Random) -> str:
             + "".join(rng.choice("勇苏明章娜华登已" + _RARE[:2]) for _ in range(rng.randint(0, 3)))
             + rng.choice(["表示", "指出", "在会议上", "在会", "", "登录", "申请", "已经", "省表示"])
         ),
+        lambda: (  # English names that open a sentence
+            rng.choice(["", ". ", "! ", "。", "； ", "\n", " ", "Mr. ", "x"])
+            + " ".join(
+                rng.choice(["John", "Ann", "Lee", "Then", "Service", "X", "Bob"])
+                for _ in range(rng.randint(1, 4))
+            )
+            + rng.choice([" said", " signed", " said了", " saidx", " agreed.", " Said", ""])
+        ),
         lambda: (
             rng.choice(["abc", "deadbeef", "Order", "face", "ab", "XYZ"])
             + rng.choice(["", ":", "-", "@", "1"])

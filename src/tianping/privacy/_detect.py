@@ -62,6 +62,7 @@ from tianping.privacy._patterns import (
     NAME_CONTEXT_EN,
     NAME_CONTEXT_ZH,
     NAME_FOLLOWERS_ZH,
+    NAME_PREDICATES_EN,
     NAME_PREDICATES_ZH,
     NAME_SEPARATORS_ZH,
     NAME_STOP,
@@ -1014,6 +1015,26 @@ def _name_en(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     return _result(sub, "person_name_en", pl.lit(0.75), value=core, offset=off)
 
 
+_LEAD_EN_RX = (
+    "^((?:[.!?;] |["
+    + "".join(c for c in SENTENCE_ENDS_ZH if c > "\x7f")
+    + r"] ?|\n)?)([A-Z][a-z]+(?: [A-Z][a-z]+){1,2}) (?:"
+    + "|".join(NAME_PREDICATES_EN)
+    + ")$"
+)
+
+
+def _name_en_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """A name opening a sentence ("Dennis Sweeney signed"): the end mark before it and the
+    verb after it are left out."""
+    m = pl.col("m")
+    sub = sub.with_columns(
+        m.str.extract(_LEAD_EN_RX, 1).str.len_chars().cast(pl.Int64).alias("lead"),
+        m.str.extract(_LEAD_EN_RX, 2).alias("core"),
+    ).filter(pl.col("core").is_not_null() & ~pl.col("core").str.contains(_NOT_NAME_EN_RX))
+    return _result(sub, "person_name_en", pl.lit(0.6), value=pl.col("core"), offset=pl.col("lead"))
+
+
 _CLASSIFIERS: dict[str, Any] = {
     "number": _numbers,
     "ipv4": _ipv4,
@@ -1023,6 +1044,7 @@ _CLASSIFIERS: dict[str, Any] = {
     "dob": _dob,
     "name_zh": _name_zh,
     "name_zh_lead": _name_zh_lead,
+    "name_en_lead": _name_en_lead,
     "address_zh": _address_zh,
     "name_en": _name_en,
 }

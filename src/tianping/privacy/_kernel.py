@@ -78,6 +78,7 @@ def _configure() -> ModuleType:
                 "name_stop": P.NAME_STOP,
                 "name_followers": list(P.NAME_FOLLOWERS_ZH),
                 "name_predicates": list(P.NAME_PREDICATES_ZH),
+                "name_predicates_en": list(P.NAME_PREDICATES_EN),
                 "sentence_ends": P.SENTENCE_ENDS_ZH,
                 "id_provinces": sorted(int(c) for c in PROVINCE_CODES),
             }

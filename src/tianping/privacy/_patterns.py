@@ -207,6 +207,13 @@ NOT_NAME_ZH = (
     "游戏", "商品", "简介", "关系", "单位", "谢谢", "解决", "查看", "文章", "任何", "全会",
     "常委", "党委", "党组", "江苏", "江西", "甘肃", "宁夏", "吉林", "安徽",
 )  # fmt: skip
+# What follows a name that opens a sentence with no context word before it ("Dennis Sweeney
+# signed the contract"): verbs a person, rarely an organisation, is the subject of. Two or
+# three capitalised words and one of these, at a row start or after a sentence end.
+NAME_PREDICATES_EN = (
+    "said", "says", "signed", "wrote", "told", "asked", "explained", "replied", "agreed",
+    "complained", "emailed", "called",
+)  # fmt: skip
 # Capitalised words that make a "name" an organisation, role or title instead.
 NOT_NAME_EN = (
     "Officer", "Management", "Manager", "Department", "Team", "Data", "Protection", "Risk",
@@ -221,6 +228,10 @@ NOT_NAME_EN = (
     "Exchange", "Reply", "Notification", "Notifications", "Alert", "Alerts", "Admin",
     "Administrator", "Postmaster", "Calendar", "Helpdesk", "Newsletter", "Billing",
     "Noreply", "User", "Users", "Bot", "Robot", "Daemon",
+    # words that open a sentence before a name ("Yesterday John Smith said")
+    "Yesterday", "Today", "Tomorrow", "Then", "Later", "Finally", "However", "Also", "But",
+    "So", "Meanwhile", "Here", "There", "When", "After", "Before", "Now", "Earlier", "Last",
+    "This", "That", "Our", "Your", "His", "Her", "Their", "Its", "Customers", "Please",
 )  # fmt: skip
 
 _SUR = "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "]"
@@ -241,6 +252,14 @@ _EN_NAME = (
     "(?:"
     + "|".join(re.escape(w) for w in NAME_CONTEXT_EN)
     + r")[:]? [A-Z][a-z]+(?: [A-Z][a-z]+){1,2}"
+)
+# (an ASCII word boundary after the verb: "said了" ends a sentence too)
+_EN_NAME_LEAD = (
+    "(?:^|[.!?;] |["
+    + "".join(c for c in SENTENCE_ENDS_ZH if c > "\x7f")  # 。！？；
+    + "] ?|\n)[A-Z][a-z]+(?: [A-Z][a-z]+){1,2} (?:"
+    + "|".join(NAME_PREDICATES_EN)
+    + ")(?-u:\\b)"
 )
 _EN_ADDR = (
     r"[0-9]{1,5}(?: [A-Z][a-z]+){1,4}(?:,? (?:Apt\.|Suite) [0-9]{1,5})?,"
@@ -277,6 +296,7 @@ ALTERNATIVES: dict[str, str] = {
     "address_zh": _ZH_ADDR,
     "name_en": _EN_NAME,
     "name_zh_lead": _ZH_NAME_LEAD,
+    "name_en_lead": _EN_NAME_LEAD,
 }
 
 # One big alternation makes the lazy DFA thrash (counted digit repetitions multiply its
@@ -285,7 +305,7 @@ ALTERNATIVES: dict[str, str] = {
 GROUPS: tuple[tuple[str, ...], ...] = (
     ("number", "mobile", "card_grouped"),
     ("ipv4", "landline", "phone_us"),
-    ("address_en", "name_en", "dob"),
+    ("address_en", "name_en", "dob", "name_en_lead"),
     ("email", "mac", "ipv6", "uscc", "passport", "hkmo"),
     ("plate", "name_zh", "address_zh", "name_zh_lead"),
 )
@@ -319,6 +339,7 @@ PREFILTER = "|".join(
         "(?:" + "|".join(MONTHS) + ") [0-9]",  # English dates
         "(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_ZH + NAME_TITLES_ZH) + ")",
         "(?:" + "|".join(NAME_PREDICATES_ZH) + ")",  # names opening a sentence
+        "[a-z] (?:" + "|".join(NAME_PREDICATES_EN) + ")",
         "(?:" + "|".join(PROVINCES) + ")(?:" + _PROVINCE_SUFFIX + ")",
         "(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_EN) + ")[:]? [A-Z]",
     ]
@@ -347,12 +368,13 @@ SHAPES: dict[str, str] = {
     "address_zh": "^(?:" + _ZH_ADDR + ")$",
     "name_en": "^(?:" + _EN_NAME + ")$",
     "name_zh_lead": "^(?:" + _ZH_NAME_LEAD + ")$",
+    "name_en_lead": "^(?:" + _EN_NAME_LEAD + ")$",
 }
 # Checked in this order; the first shape that fits names the candidate's kind.
 SHAPE_ORDER: tuple[str, ...] = (
     "number", "mobile", "email", "ipv4", "card_grouped", "landline", "dob", "uscc", "passport",
     "hkmo", "plate", "mac", "ipv6", "phone_us", "address_en", "name_zh", "address_zh", "name_en",
-    "name_zh_lead",
+    "name_zh_lead", "name_en_lead",
 )  # fmt: skip
 
 # Context words: a hit within the window before a candidate raises its confidence.

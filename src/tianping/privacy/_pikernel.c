@@ -70,6 +70,7 @@ typedef struct {
     wlist_t name_seps;    /* ":：为是" as one-character words */
     wlist_t name_followers; /* words after a name ("登录"): a name's last character may start one */
     wlist_t name_preds;   /* verbs after a name that opens a sentence ("表示") */
+    wlist_t name_preds_en; /* the same in English ("said") */
     uint8_t end_last[256]; /* last bytes of sentence ends: ASCII ones ("!?;\n") and those
                               of '。', '！', '？', '；' (a cheap reject before the table) */
     uint8_t *cjk;         /* flags per code point below 0x10000 */
@@ -553,6 +554,48 @@ static int64_t m_name_en(row_t *r, int64_t p) {
     return -1;
 }
 
+/* A name that opens a sentence (the caller checks the start): `[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}`,
+   a space and a verb ("said") ending at an ASCII word boundary, as `_EN_NAME_LEAD` from the
+   name on; the end of the match, and the name's end in *core; -1 if none. */
+static int64_t en_lead(const uint8_t *s, int64_t n, int64_t p, int64_t *core) {
+    if (p + 2 > n || !is_upper(s[p]) || !is_lower(s[p + 1])) return -1;
+    int64_t e[3];
+    int k = 1;
+    e[0] = run(s, n, p + 1, is_lower);
+    while (k < 3 && (e[k] = cap_word(s, n, e[k - 1])) >= 0) k++;
+    const wlist_t *V = &CFG.name_preds_en;
+    for (int j = k - 1; j >= 1; j--) {
+        int64_t q = e[j];
+        if (q + 2 > n || s[q] != ' ' || !V->first[s[q + 1]]) continue;
+        WL_EACH(V, s, n, q + 1, i) {
+            int64_t v = q + 1 + V->w[i].len;
+            if (v < n && (is_alnum(s[v]) || s[v] == '_')) continue; /* (?-u:\b) */
+            *core = q;
+            return v;
+        }
+    }
+    return -1;
+}
+static int64_t m_name_en_lead(row_t *r, int64_t p) {
+    int64_t core;
+    return en_lead(r->s, r->n, p, &core);
+}
+/* As opens_sentence, for `_EN_NAME_LEAD`'s starts: the row start, a line end, ". " (or
+   '!', '?', ';'), or a Chinese sentence end and at most one space. */
+static int opens_sentence_en(const uint8_t *s, int64_t p) {
+    if (p == 0) return 1;
+    uint8_t b = s[p - 1];
+    if (b == '\n') return 2;
+    int64_t q = p;
+    if (b == ' ') {
+        if (p < 2) return 0;
+        uint8_t a = s[p - 2];
+        if (a < 0x80) return a == '.' || a == '!' || a == '?' || a == ';' ? 2 : 0;
+        q = p - 1;
+    }
+    return q >= 3 && (s[q - 3] & 0xF0) == 0xE0 && (CFG.cjk2[cp3(s, q - 3)] & F2_SENT_END) ? 2 : 0;
+}
+
 /* Dates: the day alternatives `[12][0-9]|3[01]|0?[1-9]` in priority order. */
 static int day_options(const uint8_t *s, int64_t n, int64_t q, int64_t out[3]) {
     int k = 0;
@@ -833,7 +876,7 @@ static int64_t m_addr_zh(row_t *r, int64_t p) {
 
 enum { K_NUMBER = 1, K_MOBILE, K_CARD, K_IPV4, K_LANDLINE, K_PHONE_US, K_ADDR_EN, K_NAME_EN,
        K_DOB, K_EMAIL, K_MAC, K_IPV6, K_USCC, K_PASSPORT, K_HKMO, K_PLATE, K_NAME_ZH, K_ADDR_ZH,
-       K_NAME_ZH_LEAD };
+       K_NAME_ZH_LEAD, K_NAME_EN_LEAD };
 
 typedef int64_t (*matcher_t)(row_t *, int64_t);
 typedef struct {
@@ -843,7 +886,8 @@ typedef struct {
 /* The five groups of `_patterns.GROUPS`, alternatives in the same order. */
 static const alt_t G0[] = {{K_NUMBER, m_number}, {K_MOBILE, m_mobile}, {K_CARD, m_card}};
 static const alt_t G1[] = {{K_IPV4, m_ipv4}, {K_LANDLINE, m_landline}, {K_PHONE_US, m_phone_us}};
-static const alt_t G2[] = {{K_ADDR_EN, m_addr_en}, {K_NAME_EN, m_name_en}, {K_DOB, m_dob}};
+static const alt_t G2[] = {{K_ADDR_EN, m_addr_en}, {K_NAME_EN, m_name_en}, {K_DOB, m_dob},
+                           {K_NAME_EN_LEAD, m_name_en_lead}};
 static const alt_t G3[] = {{K_EMAIL, m_email}, {K_MAC, m_mac}, {K_IPV6, m_ipv6},
                            {K_USCC, m_uscc}, {K_PASSPORT, m_passport}, {K_HKMO, m_hkmo}};
 static const alt_t G4[] = {{K_PLATE, m_plate}, {K_NAME_ZH, m_name_zh}, {K_ADDR_ZH, m_addr_zh},
@@ -957,9 +1001,18 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
         }
     }
     if (cursor[2] <= p) {
-        g = ((b == 'U' && (b1 == 'S' || b1 == 'n')) || (b == 'P' && b1 == 'S')) |
-            (wl_has(&CFG.name_ctx_en, key) << 1) | ((is_upper(b) && wl_has(&CFG.months, key)) << 2);
-        if (g) try_group(w, r, 2, g, p, cursor);
+        /* a name that opens a sentence: tried first where its match starts before p */
+        int lead = is_upper(b) && is_lower(b1) ? opens_sentence_en(s, p) : 0;
+        if (lead) { /* most sentences do not open with two capitalised words */
+            int64_t e = range_run(s, n, p + 1, 'a' - 1, 'z' + 1);
+            if (!(e + 2 < n && s[e] == ' ' && is_upper(s[e + 1]) && is_lower(s[e + 2]))) lead = 0;
+        }
+        if (!(lead == 2 && try_group(w, r, 2, 8, p, cursor))) {
+            g = ((b == 'U' && (b1 == 'S' || b1 == 'n')) || (b == 'P' && b1 == 'S')) |
+                (wl_has(&CFG.name_ctx_en, key) << 1) | ((is_upper(b) && wl_has(&CFG.months, key)) << 2) |
+                ((lead == 1) << 3);
+            if (g) try_group(w, r, 2, g, p, cursor);
+        }
     }
     if (cursor[3] <= p) {
         int hex = is_hex(b);
@@ -2021,6 +2074,12 @@ static void classify(work_t *w, row_t *r, const cand_t *c) {
     case K_NAME_ZH_LEAD:
         classify_name_lead(w, r, c);
         return;
+    case K_NAME_EN_LEAD: {
+        int64_t core;
+        if (en_lead(s, be, bs, &core) != be || name_en_rejected(m, core - bs)) return;
+        add_find(w, bs, core, T_NAME_EN, 0.6, 0);
+        return;
+    }
     }
 }
 
@@ -2532,7 +2591,8 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         load_list(cfg, "not_name_zh", &CFG.not_name_zh, 0) || load_list(cfg, "not_name_en", &CFG.not_name_en, 0) ||
         load_list(cfg, "name_separators", &CFG.name_seps, 0) ||
         load_list(cfg, "name_followers", &CFG.name_followers, 0) ||
-        load_list(cfg, "name_predicates", &CFG.name_preds, 0))
+        load_list(cfg, "name_predicates", &CFG.name_preds, 0) ||
+        load_list(cfg, "name_predicates_en", &CFG.name_preds_en, 0))
         return NULL;
     PyObject *ends = PyDict_GetItemString(cfg, "sentence_ends");
     if (!ends || !PyUnicode_Check(ends)) {
