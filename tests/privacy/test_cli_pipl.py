@@ -80,3 +80,30 @@ def test_crossborder_and_pipia(tmp_path: Path) -> None:
     assert md.startswith("# PI protection impact assessment (draft)")
     r = tp("pipia", str(EX / "research-prototype"), "--format", "json", cwd=tmp_path)
     assert r.returncode == 0 and json.loads(r.stdout)["required"] is False
+
+
+def test_deid_warnings_show_attachment_names_masked(tmp_path: Path) -> None:
+    """An attachment that is copied unread is named in the warnings, its name masked where
+    it holds PI (a CV named after its owner, a phone number), in text and JSON output."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = "材料"
+    msg.set_content("见附件，手机 13812345678")
+    msg.add_attachment(b"7z\xbc\xaf\x27\x1c", maintype="application",
+                       subtype="x-7z-compressed", filename="张伟简历.7z")  # fmt: skip
+    msg.add_attachment(b"RIFF....WAVE", maintype="audio", subtype="wav",
+                       filename="13912345678.wav")  # fmt: skip
+    (tmp_path / "m.eml").write_bytes(msg.as_bytes())
+    (tmp_path / "p.yaml").write_text("types:\n  '*': {action: redact}\n")
+    text = tp("deid", "m.eml", "out.eml", "--policy", "p.yaml", cwd=tmp_path)
+    js = tp("deid", "m.eml", "out2.eml", "--policy", "p.yaml", "--format", "json", cwd=tmp_path)
+    assert text.returncode == 0 and js.returncode == 0, text.stderr + js.stderr
+    warnings = json.loads(js.stdout)["files"][0]["warnings"]
+    assert [w.split(":")[0] for w in warnings] == ["张*简历.7z", "13*******78.wav"]
+    for r in (text, js):
+        printed = r.stdout + r.stderr
+        assert "张伟" not in printed and "13912345678" not in printed
+        assert "13812345678" not in printed
+    assert "张*简历.7z" in text.stdout

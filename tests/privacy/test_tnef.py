@@ -121,25 +121,66 @@ def test_a_winmail_dat_attachment_is_scanned_inside(
     assert "gallen@numega.com" not in shown and not re.search(r"978-287-4494", shown)
 
 
-def test_deid_keeps_winmail_dat_and_says_so(
+def test_deid_turns_winmail_dat_into_plain_mime(
     tmp_path: Path, tnef_examples: dict[str, bytes]
 ) -> None:
-    """It is not rewritten: copied as it was and named, and a scan of the copy still reads
-    what is inside it."""
+    """winmail.dat becomes a multipart part in its place: the body, de-identified, as
+    winmail-body.txt and each file as an attachment, de-identified as that file (AUTHORS,
+    text with no suffix, included); a scan of the output finds no PI the policy acts on."""
     import email
     import email.policy
 
     from tianping.privacy._deid import deid_path
     from tianping.privacy._policy import parse_policy
 
+    policy = parse_policy("types:\n  '*': {action: redact}\n")
     src = _mail_with(tmp_path, tnef_examples["rtf.tnef"])
     out = tmp_path / "clean.eml"
-    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
-    assert any(w.startswith("winmail.dat: Outlook's TNEF") for w in f.warnings)
+    f = deid_path(src, out, policy).files[0]
+    assert any(
+        w.startswith("winmail.dat: Outlook's TNEF turned into plain MIME") for w in f.warnings
+    )
+    parsed = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    names = [p.get_filename() for p in parsed.iter_attachments()]
+    assert names == [None]  # the winmail.dat part, now multipart/mixed
+    (box,) = parsed.iter_attachments()
+    assert box.get_content_type() == "multipart/mixed"
+    (body,) = box.iter_parts()
+    text = body.get_content()
+    assert body.get_filename() == "winmail-body.txt" and "[EMAIL]" in text
+    assert "gallen@numega.com" not in text and "978-287-4494" not in text
+    assert "Compuware Corporation" in text  # the rest of the body is kept
+    assert f.replaced["phone"] >= 2
+    found = scan_one(out, ScanOptions())
+    assert all(not r.counts.get("phone") and not r.counts.get("email") for r, _ in found[:1])
+
+    two = tmp_path / "two"
+    two.mkdir()
+    g = deid_path(_mail_with(two, tnef_examples["two-files.tnef"]), two / "c.eml", policy)
+    parsed = email.message_from_bytes((two / "c.eml").read_bytes(), policy=email.policy.default)
+    files = {p.get_filename(): p.get_content() for p in parsed.walk() if p.get_filename()}
+    assert set(files) == {"AUTHORS", "README"}
+    authors = files["AUTHORS"]  # no suffix: sent as application/octet-stream
+    assert isinstance(authors, bytes) and b"damned@world.std.com" not in authors
+    assert b"* Mark Simpson            [EMAIL]" in authors
+    assert g.files[0].replaced["email"] >= 2
+
+
+def test_deid_keeps_a_winmail_dat_it_cannot_read(tmp_path: Path) -> None:
+    import email
+    import email.policy
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    broken = SIGNATURE + b"\x01\x00" + b"\xff" * 40
+    out = tmp_path / "clean.eml"
+    policy = parse_policy("types:\n  email: {action: redact}\n")
+    f = deid_path(_mail_with(tmp_path, broken), out, policy).files[0]
+    assert any("winmail.dat: Outlook's TNEF, not read (unreadable TNEF" in w for w in f.warnings)
     parsed = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
     (kept,) = parsed.iter_attachments()
-    assert kept.get_content() == tnef_examples["rtf.tnef"]
-    assert scan_one(out, ScanOptions())[0][0].counts["phone"] == 2
+    assert kept.get_content() == broken
 
 
 def test_a_damaged_stream_is_kept_as_a_file(tmp_path: Path) -> None:

@@ -203,7 +203,7 @@ def _print_deid(report: Any, fmt: TextJson) -> None:
     if fmt == TextJson.json:
         write_out(report.model_dump_json(indent=2), None)
     else:
-        from tianping.privacy._shown import shown_path, shown_text
+        from tianping.privacy._shown import shown_path, shown_text, shown_warning
 
         zh = current_lang() == "zh"
         for f in report.files:
@@ -219,7 +219,8 @@ def _print_deid(report: Any, fmt: TextJson) -> None:
             for why in f.constraints_dropped:  # a copy's schema: what it does not keep
                 out.print(f"  [yellow]![/] {'未保留' if zh else 'not kept'}: {escape(why)}")
             for note in f.warnings:
-                out.print(f"  [yellow]![/] {'注意' if zh else 'warning'}: {escape(note)}")
+                shown = escape(shown_warning(note))
+                out.print(f"  [yellow]![/] {'注意' if zh else 'warning'}: {shown}")
             office = f.format in ("docx", "pptx", "xlsx", "odt", "ods")
             for col, found in f.left.items():  # PI the rewrite could not reach
                 what = ", ".join(f"{k} {v}" for k, v in found.items())

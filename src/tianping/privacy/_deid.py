@@ -44,7 +44,7 @@ from tianping.privacy._policy import (
     Redact,
     Suppress,
 )
-from tianping.privacy._shown import masked, shown_path, shown_text
+from tianping.privacy._shown import masked, shown_path, shown_text, shown_warning
 from tianping.privacy._tnef import is_tnef_file
 from tianping.privacy._types import FOLD_FULLWIDTH, Match
 
@@ -105,6 +105,10 @@ class DeidFileReport(BaseModel):
     @field_serializer("reason")
     def _shown_reason(self, reason: str | None) -> str | None:
         return None if reason is None else shown_text(reason, self.input, self.output or "")
+
+    @field_serializer("warnings")
+    def _shown_warnings(self, warnings: list[str]) -> list[str]:  # attachments named after a person
+        return [shown_warning(w) for w in warnings]
 
 
 class DeidReport(BaseModel):

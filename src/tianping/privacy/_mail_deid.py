@@ -7,10 +7,13 @@ those that change are written back encoded; a text part that changes is encoded 
 its own charset and transfer encoding (base64 stays base64); an attachment in a format
 de-identification rewrites (CSV, JSON, text, Word, Excel, PowerPoint, OpenDocument, PDF,
 pictures, zip archives member by member; 97-2003 and WPS files through LibreOffice) is
-de-identified as that file and put back, and a forwarded message as a message. Other
-attachments (other archives, audio, video, Outlook's winmail.dat)
-are copied and named in the warnings, as is one whose rewrite failed (a picture without
-OCR installed), with the reason.
+de-identified as that file and put back, and a forwarded message as a message; a file with
+no suffix that holds text is read as text. Outlook's winmail.dat (TNEF) is turned into
+plain MIME in its place: its body as a text attachment, its files as attachments, each
+de-identified (no TNEF writer exists to check one against, and mail readers without
+Outlook show plain MIME anyway). Other attachments (other archives, audio, video) are
+copied and named in the warnings, as is one whose rewrite failed (a picture without OCR
+installed), with the reason.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ import email
 import email.policy
 import io
 import mailbox
+import mimetypes
 import quopri
 import re
 import tempfile
 from collections.abc import Callable
 from email.generator import BytesGenerator
-from email.message import Message
+from email.message import EmailMessage, Message
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +37,7 @@ from tianping.errors import InputError
 from tianping.privacy._formats import IMAGE_SUFFIXES, PACKAGES
 from tianping.privacy._legacy_deid import LEGACY_KINDS
 from tianping.privacy._mail import leaves, part_text
-from tianping.privacy._tnef import is_tnef
+from tianping.privacy._tnef import is_tnef, unpack
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -135,21 +139,86 @@ def _message(
         if not isinstance(data, bytes) or not data:
             continue
         label = f"{where}{PurePosixPath((name or f'part{k}').replace(chr(92), '/')).name}"
-        suffix = PurePosixPath(name or "").suffix.lower()
         if is_tnef(data, name, kind):
-            kept.append(
-                f"{label}: Outlook's TNEF, the message's rich-text body and attachments "
-                "inside, copied as it was (scans read it; it is not rewritten); remove it or "
-                "have it resent as plain MIME / winmail.dat 原样保留，请删除或请对方改用普通格式"
-            )
+            _tnef_as_mime(part, data, label, deid, rewrite_file, kept)
             continue
-        if suffix not in _REWRITTEN:
-            kept.append(label)
-            continue
-        new_bytes, warnings = _attachment(data, suffix, rewrite_file)
-        kept += [f"{label}: {w}" for w in warnings]
+        new_bytes = _file(data, name or "", label, rewrite_file, kept)
         if new_bytes != data:
             _set_bytes(part, new_bytes)
+
+
+def _file(data: bytes, name: str, label: str, rewrite_file: FileRewriter, kept: list[str]) -> bytes:
+    """An attachment's bytes de-identified as the file it is, or as they were (named in
+    `kept`, with the reason where a rewrite failed)."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if not suffix and _is_text(data):  # README, AUTHORS, a log without a suffix
+        suffix = ".txt"
+    if suffix not in _REWRITTEN:
+        kept.append(label)
+        return data
+    new_bytes, warnings = _attachment(data, suffix, rewrite_file)
+    kept += [f"{label}: {w}" for w in warnings]
+    return new_bytes
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data[:65536]:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _tnef_as_mime(
+    part: Message,
+    data: bytes,
+    label: str,
+    deid: Deidentifier,
+    rewrite_file: FileRewriter,
+    kept: list[str],
+) -> None:
+    """Outlook's winmail.dat turned into plain MIME where it was: a multipart/mixed part
+    with its body, de-identified, as `winmail-body.txt` (an attachment, so that readers do
+    not show the message's text twice) and each of its files, de-identified as that file.
+    A stream that cannot be read is copied as it was and named."""
+    try:
+        body, files = unpack(data, label)
+    except InputError as exc:
+        kept.append(
+            f"{label}: Outlook's TNEF, not read ({exc.message.partition(': ')[2]}), copied as "
+            "it was; check it or remove it / winmail.dat 无法读取，原样保留"
+        )
+        return
+    policy = part.policy
+    subs: list[EmailMessage] = []
+    if body.strip():
+        sub = EmailMessage(policy=policy)
+        sub.set_content(
+            _replaced(body, deid), subtype="plain", charset="utf-8", cte="base64",
+            disposition="attachment", filename="winmail-body.txt",
+        )  # fmt: skip
+        subs.append(sub)
+    for fname, raw in files:
+        new = _file(raw, fname, f"{label}!{fname}", rewrite_file, kept)
+        kind = mimetypes.guess_type(fname)[0] or "application/octet-stream"
+        sub = EmailMessage(policy=policy)
+        sub.set_content(
+            new, *kind.split("/", 1), disposition="attachment", filename=fname
+        )  # fmt: skip
+        subs.append(sub)
+    part.clear_content()  # type: ignore[attr-defined]
+    part.make_mixed()  # type: ignore[attr-defined]
+    for sub in subs:
+        del sub["MIME-Version"]
+        part.attach(sub)
+    del part["MIME-Version"]
+    kept.append(
+        f"{label}: Outlook's TNEF turned into plain MIME: its body as winmail-body.txt "
+        "(text: the rich-text formatting is not kept) and its files as attachments, each "
+        "de-identified / winmail.dat 已转为普通附件（正文为纯文本）并去标识化"
+    )
 
 
 def _text_of(part: Message) -> str | None:

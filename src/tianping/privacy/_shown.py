@@ -29,6 +29,7 @@ __all__ = [
     "names_a_person",
     "shown_path",
     "shown_text",
+    "shown_warning",
 ]
 
 # a part that holds no PI detection could find: ASCII words, short numbers
@@ -141,6 +142,13 @@ def masked(text: str, read_as: str | None = None) -> str:
     for m in reversed(detect_text(text if read_as is None else read_as)):
         text = text[: m.start] + mask_preview(text[m.start : m.end], m.pi_type) + text[m.end :]
     return text
+
+
+def shown_warning(text: str) -> str:
+    """A report's warning with the file or member it names (what comes before the first
+    ": ", as `message2/张伟简历.7z: …` writes it) shown masked; the rest as it is."""
+    head, sep, rest = text.partition(": ")
+    return shown_path(head) + sep + rest
 
 
 def shown_text(text: str, *paths: str) -> str:

@@ -1,4 +1,5 @@
-"""Outlook's TNEF attachments (`winmail.dat`, `application/ms-tnef`), for mail scans.
+"""Outlook's TNEF attachments (`winmail.dat`, `application/ms-tnef`), read for mail scans
+and for de-identification, which turns them into plain MIME (`_mail_deid.py`).
 
 Outlook and Exchange send rich-text mail to outside recipients as a MIME message whose
 real body and attachments sit inside one TNEF attachment ([MS-OXTNEF]); a scan that reads
