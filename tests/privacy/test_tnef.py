@@ -193,6 +193,9 @@ def test_a_damaged_stream_is_kept_as_a_file(tmp_path: Path) -> None:
 
 
 def test_a_winmail_dat_saved_on_its_own(tmp_path: Path, tnef_examples: dict[str, bytes]) -> None:
+    import email
+    import email.policy
+
     from tianping.privacy._deid import deid_path
     from tianping.privacy._policy import parse_policy
 
@@ -203,5 +206,21 @@ def test_a_winmail_dat_saved_on_its_own(tmp_path: Path, tnef_examples: dict[str,
     }
     assert reports[str(saved)][:2] == ("ok", "mail")
     assert reports[f"{saved}!AUTHORS"] == ("ok", "text", {"email": 2})
-    with pytest.raises(InputError, match="scanned but not rewritten"):
-        deid_path(saved, tmp_path / "out.dat", parse_policy("types:\n  '*': {action: redact}\n"))
+    policy = parse_policy("types:\n  '*': {action: redact}\n")
+    with pytest.raises(InputError, match=r"give an output path ending in \.eml"):
+        deid_path(saved, tmp_path / "out.dat", policy)
+    # into an .eml message: its subject as the Subject, its files as attachments
+    f = deid_path(saved, tmp_path / "out.eml", policy).files[0]
+    assert f.status == "ok" and f.replaced["email"] >= 2
+    parsed = email.message_from_bytes(
+        (tmp_path / "out.eml").read_bytes(), policy=email.policy.default
+    )
+    assert parsed["Subject"] == "two files"
+    files = {p.get_filename(): p.get_content() for p in parsed.walk() if p.get_filename()}
+    assert set(files) == {"AUTHORS", "README"} and b"[EMAIL]" in files["AUTHORS"]
+    # in a folder, written under the name of what it now is
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    (folder / "winmail.dat").write_bytes(tnef_examples["two-files.tnef"])
+    rep = deid_path(folder, out, policy)
+    assert [p.name for p in out.iterdir()] == ["winmail.eml"] and not rep.skipped

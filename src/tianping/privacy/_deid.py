@@ -21,7 +21,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, field_serializer
@@ -1514,11 +1514,13 @@ def _deid_content(
     if fmt is None and src.suffix.lower() == ".pdf":
         return _deid_pdf(src, out, deid)
     if fmt is None and is_tnef_file(src):
-        raise InputError(
-            f"{src}: Outlook's TNEF (winmail.dat) is scanned but not rewritten; de-identify "
-            "the files inside it, or the message sent again as plain MIME / winmail.dat 仅扫描，"
-            "不改写"
-        )
+        if out.suffix.lower() != ".eml":
+            raise InputError(
+                f"{src}: Outlook's TNEF (winmail.dat) is de-identified into an .eml message "
+                "of plain MIME (no TNEF is written): give an output path ending in .eml / "
+                "winmail.dat 去标识化后输出为 .eml，请将输出路径设为 .eml"
+            )
+        return _deid_mail(src, out, deid)
     if fmt is None and src.suffix.lower() in MAIL_SUFFIXES:
         return _deid_mail(src, out, deid)  # as text, base64 bodies would pass through unread
     if fmt is None and src.suffix.lower() in LEGACY_KINDS:
@@ -1984,8 +1986,11 @@ def deid_path(
 
 def _written_name(name: str) -> str:
     """The name a file is written under, given its input's (a path inside a zip archive
-    too): an Outlook .msg as .eml (the format `deid` writes it in), others as they are."""
-    return name[:-4] + ".eml" if name.lower().endswith(".msg") else name
+    too): an Outlook .msg, a winmail.dat or a .tnef as .eml (the format `deid` writes them
+    in), others as they are."""
+    if name.lower().endswith(".msg") or is_tnef_file(PurePosixPath(name)):
+        return name[: name.rfind(".")] + ".eml"
+    return name
 
 
 def _progress(

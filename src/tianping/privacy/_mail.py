@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from tianping.errors import InputError
 from tianping.privacy._patterns import HAN
-from tianping.privacy._tnef import is_tnef, is_tnef_file, unpack
+from tianping.privacy._tnef import is_tnef, is_tnef_file, subject, unpack
 
 __all__ = [
     "ADDRESS_HEADERS",
@@ -67,9 +67,11 @@ def messages(path: Path) -> Iterator[tuple[str, str, list[tuple[str, bytes]]]]:
 
         yield _read(read_msg(path))
         return
-    if is_tnef_file(path):  # a winmail.dat saved on its own: its body and its files
-        body, files = unpack(path.read_bytes(), str(path))
-        yield "", body, files
+    if is_tnef_file(path):  # a winmail.dat saved on its own: its subject, body and files
+        data = path.read_bytes()
+        body, files = unpack(data, str(path))
+        title = subject(data)
+        yield (f"Subject: {title}" if title else ""), body, files
         return
     with path.open("rb") as fh:
         msg = email.message_from_binary_file(fh, policy=email.policy.default)

@@ -37,7 +37,7 @@ from tianping.errors import InputError
 from tianping.privacy._formats import IMAGE_SUFFIXES, PACKAGES
 from tianping.privacy._legacy_deid import LEGACY_KINDS
 from tianping.privacy._mail import leaves, part_text
-from tianping.privacy._tnef import is_tnef, unpack
+from tianping.privacy._tnef import is_tnef, is_tnef_file, subject, unpack
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -56,13 +56,19 @@ FileRewriter = Callable[[Path, Path], list[str]]
 def deid_mail(src: Path, tmp: Path, deid: Deidentifier, rewrite_file: FileRewriter) -> tuple[
     int, list[str]
 ]:  # fmt: skip
-    """`src` (.eml or .mbox; an Outlook .msg is written as .eml) de-identified into `tmp`;
+    """`src` (.eml or .mbox; an Outlook .msg or a winmail.dat is written as .eml)
+    de-identified into `tmp`;
     the messages read, and the
     attachments that were copied unread (`message2/scan.pdf`). `rewrite_file(a, b)`
     de-identifies one attachment file into another and returns its warnings."""
     kept: list[str] = []
     if src.suffix.lower() != ".mbox":
-        raw = src.read_bytes() if src.suffix.lower() != ".msg" else _outlook_bytes(src)
+        if src.suffix.lower() == ".msg":
+            raw = _outlook_bytes(src)
+        elif is_tnef_file(src):
+            raw = _tnef_message(src.read_bytes())
+        else:
+            raw = src.read_bytes()
         msg = _parse(raw)
         if not msg.keys():
             raise InputError(f"{src}: no e-mail headers: not an .eml message / 不是邮件文件")
@@ -95,6 +101,16 @@ def _outlook_bytes(src: Path) -> bytes:
     from tianping.privacy._outlook import read_msg
 
     return message_bytes(read_msg(src))
+
+
+def _tnef_message(data: bytes) -> bytes:
+    """A winmail.dat saved on its own as a message that carries it (its subject, if it has
+    one), for `_message` to turn into plain MIME."""
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["Subject"] = subject(data) or "winmail.dat"
+    msg.set_content("")
+    msg.add_attachment(data, maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    return msg.as_bytes()
 
 
 def _policy(raw: bytes) -> Any:

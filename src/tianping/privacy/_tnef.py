@@ -12,12 +12,12 @@ given back under its long file name, to be read as the file it is.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 from tianping.errors import InputError
 
-__all__ = ["SIGNATURE", "is_tnef", "is_tnef_file", "unpack"]
+__all__ = ["SIGNATURE", "is_tnef", "is_tnef_file", "subject", "unpack"]
 
 SIGNATURE = b"\x78\x9f\x3e\x22"  # 0x223E9F78, little-endian
 _RTF_COMPRESSED = 0x1009  # PidTagRtfCompressed
@@ -29,7 +29,7 @@ def is_tnef(data: bytes, name: str | None, kind: str) -> bool:
     return named and data[:4] == SIGNATURE
 
 
-def is_tnef_file(path: Path) -> bool:
+def is_tnef_file(path: PurePath) -> bool:
     """A TNEF stream saved as a file of its own (`winmail.dat`, `*.tnef`)."""
     return path.name.lower() == "winmail.dat" or path.suffix.lower() == ".tnef"
 
@@ -61,6 +61,21 @@ def unpack(data: bytes, where: str) -> tuple[str, list[tuple[str, bytes]]]:
     if not body.strip() and not files:  # tnefparse passes over damage: nothing read is no read
         raise InputError(f"{where}: unreadable TNEF (nothing in it read) / 无法读取")
     return body, files
+
+
+def subject(data: bytes) -> str:
+    """The message's subject (attSubject) in a TNEF stream; '' where it has none, or where
+    the stream or tnefparse is missing (`unpack` says why)."""
+    try:
+        import tnefparse
+
+        tnef = tnefparse.TNEF(data)
+    except (ImportError, ValueError, IndexError, KeyError, TypeError, UnicodeError):
+        return ""
+    for obj in tnef.objects:
+        if obj.name == tnef.ATTSUBJECT and obj.level == tnef.LVL_MESSAGE:
+            return _text(obj.data).replace("\x00", "").strip()
+    return ""
 
 
 def _text(value: Any) -> str:
