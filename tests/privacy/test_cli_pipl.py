@@ -101,7 +101,9 @@ def test_deid_warnings_show_attachment_names_masked(tmp_path: Path) -> None:
     js = tp("deid", "m.eml", "out2.eml", "--policy", "p.yaml", "--format", "json", cwd=tmp_path)
     assert text.returncode == 0 and js.returncode == 0, text.stderr + js.stderr
     warnings = json.loads(js.stdout)["files"][0]["warnings"]
-    assert [w.split(":")[0] for w in warnings] == ["张*简历.7z", "13*******78.wav"]
+    assert [w.split(":")[0] for w in warnings] == ["张*简历.7z"] * 2 + ["13*******78.wav"] * 2
+    assert "the attachment's name holds PI (person_name_zh)" in warnings[0]
+    assert "the attachment's name holds PI (cn_mobile)" in warnings[2]
     for r in (text, js):
         printed = r.stdout + r.stderr
         assert "张伟" not in printed and "13912345678" not in printed

@@ -158,6 +158,7 @@ def _message(
         if is_tnef(data, name, kind):
             _tnef_as_mime(part, data, label, deid, rewrite_file, kept)
             continue
+        _name_warning(name or "", label, deid, kept)
         new_bytes = _file(data, name or "", label, rewrite_file, kept)
         if new_bytes != data:
             _set_bytes(part, new_bytes)
@@ -175,6 +176,20 @@ def _file(data: bytes, name: str, label: str, rewrite_file: FileRewriter, kept: 
     new_bytes, warnings = _attachment(data, suffix, rewrite_file)
     kept += [f"{label}: {w}" for w in warnings]
     return new_bytes
+
+
+def _name_warning(name: str, label: str, deid: Deidentifier, kept: list[str]) -> None:
+    """A warning where an attachment's file name holds PI the policy acts on: names are
+    kept, as a file's own name is (`_deid._deid_file`)."""
+    from tianping.privacy._scan import name_findings
+
+    found = name_findings(name, deid.policy.min_confidence) if name else []
+    acted = sorted({t for _, _, t, _ in found if deid.acts_on(t)})
+    if acted:
+        kept.append(
+            f"{label}: the attachment's name holds PI ({', '.join(acted)}); de-identification "
+            "keeps file names: rename it / 附件名含个人信息，请重命名"
+        )
 
 
 def _is_text(data: bytes) -> bool:
@@ -217,6 +232,7 @@ def _tnef_as_mime(
         )  # fmt: skip
         subs.append(sub)
     for fname, raw in files:
+        _name_warning(fname, f"{label}!{fname}", deid, kept)
         new = _file(raw, fname, f"{label}!{fname}", rewrite_file, kept)
         kind = mimetypes.guess_type(fname)[0] or "application/octet-stream"
         sub = EmailMessage(policy=policy)
