@@ -402,6 +402,8 @@ def test_names_opening_a_sentence(engine: str) -> None:
         "。江苏省表示支持",  # a province
         "王勇说好",  # 说 alone is not read (小说, 说明)
         "简介：王勇",  # a sentence start but no verb
+        "林业局表示将加强管理。许多人表示支持。党中央强调",  # subjects that are no one
+        "。钟南山指出",
     ]
     df = detect_batch(texts, engine=engine, previews=True)
     names = [
@@ -415,6 +417,7 @@ def test_names_opening_a_sentence(engine: str) -> None:
         (2, "欧阳明华", 0.7, "欧阳**"),
         (3, "张伟", 0.7, "张*"),
         (4, "刘洋", 0.7, "刘*"),
+        (11, "钟南山", 0.7, "钟**"),
     ]
 
 

@@ -206,6 +206,9 @@ NOT_NAME_ZH = (
     "康复", "贺卡", "于此", "万元", "万一", "钱包", "孔子", "曹操", "毛巾", "蒋介",
     "游戏", "商品", "简介", "关系", "单位", "谢谢", "解决", "查看", "文章", "任何", "全会",
     "常委", "党委", "党组", "江苏", "江西", "甘肃", "宁夏", "吉林", "安徽",
+    # subjects of 表示/指出 in news text that start with a surname (林业局表示, 党中央强调)
+    "林业", "高校", "高管", "高层", "司法", "许多", "党中", "全体", "全省", "全市", "全球",
+    "全员", "常务", "郑州", "温州", "柳州", "万科", "苏宁", "华润", "石化",
 )  # fmt: skip
 # What follows a name that opens a sentence with no context word before it ("Dennis Sweeney
 # signed the contract"): verbs a person, rarely an organisation, is the subject of. Two or
