@@ -475,3 +475,22 @@ def test_english_names_opening_a_sentence(engine: str) -> None:
         (2, "Ann Lee", 0.6, "A** L**"),
         (3, "John Smith", 0.6, "J*** S****"),
     ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_names_after_form_labels_and_roles(engine: str) -> None:
+    """Form labels and roles that a name follows (审批人, 账户名, 监护人, 委托人…) are
+    context words; the same words inside common phrases find no one."""
+    if engine == "compiled" and not _kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    texts = [
+        "审批人：王勇", "账户名：李娜，账号见附件", "监护人张伟已签字", "委托人王建国，证人李娜",
+        "行业主管部门", "乘客信息", "身份证人像面", "父亲节快乐",
+    ]  # fmt: skip
+    df = detect_batch(texts, engine=engine, previews=False)
+    names = [
+        (r["row"], texts[r["row"]][r["start"] : r["end"]])
+        for r in df.iter_rows(named=True)
+        if r["pi_type"] == "person_name_zh"
+    ]
+    assert names == [(0, "王勇"), (1, "李娜"), (2, "张伟"), (3, "王建国"), (3, "李娜")]
