@@ -224,3 +224,36 @@ def test_a_winmail_dat_saved_on_its_own(tmp_path: Path, tnef_examples: dict[str,
     (folder / "winmail.dat").write_bytes(tnef_examples["two-files.tnef"])
     rep = deid_path(folder, out, policy)
     assert [p.name for p in out.iterdir()] == ["winmail.eml"] and not rep.skipped
+
+
+def test_every_real_stream_is_turned_into_mime(
+    tmp_path: Path, tnef_examples: dict[str, bytes]
+) -> None:
+    """Each of the 19 real streams, as a winmail.dat attachment: the de-identified message
+    parses, carries every file the stream held (by name) and the body where it had one,
+    and no winmail.dat is left but those that could not be read."""
+    import email
+    import email.policy
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    policy = parse_policy("types:\n  '*': {action: redact}\n")
+    for k, (name, data) in enumerate(sorted(tnef_examples.items())):
+        folder = tmp_path / str(k)
+        folder.mkdir()
+        f = deid_path(_mail_with(folder, data), folder / "out.eml", policy).files[0]
+        assert f.status == "ok", (name, f.reason)
+        parsed = email.message_from_bytes(
+            (folder / "out.eml").read_bytes(), policy=email.policy.default
+        )
+        names = [p.get_filename() for p in parsed.walk() if p.get_filename()]
+        try:
+            body, files = unpack(data, name)
+        except InputError:
+            assert names == ["winmail.dat"], name  # kept as it was, and said so
+            assert any("not read" in w for w in f.warnings), name
+            continue
+        expected = [n for n, _ in files] + (["winmail-body.txt"] if body.strip() else [])
+        assert sorted(names) == sorted(expected), name
+        assert "winmail.dat" not in names
