@@ -56,17 +56,64 @@ def test_rtf_from_libreoffice_reads_as_its_source(tmp_path: Path, soffice: str) 
     assert MOBILE not in "".join(f.model_dump_json() for f in found)
 
 
-def test_rtf_is_deidentified_through_libreoffice(tmp_path: Path, soffice: str) -> None:
+def test_rtf_is_deidentified_in_place(tmp_path: Path, soffice: str) -> None:
+    """LibreOffice's RTF (Chinese as \\uN with fallbacks, a table, a header, a mailto
+    field): each value is written where its first character was and the bytes of the rest
+    removed, so the document keeps its formatting; the author is blanked; LibreOffice reads
+    the result; a policy that finds nothing to act on leaves every byte as it was."""
     rtf = convert_with_soffice(soffice, _letter(tmp_path), "rtf")
     out = tmp_path / "clean.rtf"
     f = deid_path(rtf, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
-    assert f.format == "rtf" and f.left == {}
-    assert any("LibreOffice" in w for w in f.warnings)
-    assert f.replaced["cn_mobile"] == 1 and f.replaced["email"] == 1
-    assert out.read_bytes().startswith(b"{\\rtf")
-    text = rtf_text(out.read_bytes())
-    assert "[CN_MOBILE]" in text and MOBILE not in text and EMAIL not in text
-    assert scan_file(out)[0].counts == {}
+    assert f.format == "rtf" and f.left == {} and f.status == "ok"
+    assert not any("LibreOffice" in w for w in f.warnings)
+    assert f.replaced["cn_mobile"] == 1 and f.replaced["email"] >= 1
+    assert f.replaced["cn_resident_id"] == 1 and f.replaced["document_author"] == 1
+    data = out.read_bytes()
+    assert data.startswith(b"{\\rtf") and data.count(b"{") == data.count(b"}")
+    text = rtf_text(data)
+    assert "客户[PERSON_NAME_ZH]，手机号 [CN_MOBILE]，地址[ADDRESS_ZH]" in text
+    assert MOBILE not in text and EMAIL not in text and ID not in text
+    assert "联系人邮箱 [EMAIL]" in text and "naïve café" in text
+    assert rtf_info(data) == [] and scan_file(out)[0].counts == {}
+    # what LibreOffice reads from it
+    txt = convert_with_soffice(soffice, out, "txt:Text (encoded):UTF8")
+    read = txt.read_text(encoding="utf-8-sig")
+    assert "[CN_MOBILE]" in read and "韩梅梅" not in read and "naïve café" in read
+    # nothing the policy acts on: the same bytes, but the author's name
+    same = tmp_path / "same.rtf"
+    deid_path(rtf, same, parse_policy("types:\n  cn_passport: {action: redact}\n"))
+    blanked = re.sub(rb"(\{\\author )[^{}]*\}", rb"\1}", rtf.read_bytes())
+    assert blanked != rtf.read_bytes() and same.read_bytes() == blanked
+
+
+def test_rtf_replacements_are_written_as_rtf_text(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """GBK \\'hh bytes, a value right after a control word without its delimiter (a
+    pseudonym starting with a letter gets one), a value split by formatting (its braces
+    kept) and a character past the BMP in a mask."""
+    monkeypatch.setenv("TIANPING_DEID_KEY", "rtf-test-key-0123456789")
+    gbk = "".join(f"\\'{b:02x}" for b in "客户韩梅梅的手机".encode("gbk")).encode()
+    data = (
+        b"{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0\\fcharset134 x;}}{\\info{\\author "
+        b"\\'d5\\'c5\\'c8\\'fd}}\\pard\\f0 " + gbk + b"\\b+86 13812345678\\b0\\par "
+        b"tel 139{\\i 1234}5678\\par}"
+    )
+    src = tmp_path / "a.rtf"
+    src.write_bytes(data)
+    out = tmp_path / "b.rtf"
+    policy = parse_policy(
+        "types:\n  cn_mobile: {action: pseudonymise}\n  person_name_zh: {action: redact}\n"
+    )
+    f = deid_path(src, out, policy).files[0]
+    assert f.replaced == {"cn_mobile": 2, "document_author": 1, "person_name_zh": 1}
+    written = out.read_bytes()
+    lines = rtf_text(written).splitlines()
+    assert lines[0].startswith("客户[PERSON_NAME_ZH]的手机") and "13812345678" not in lines[0]
+    token = lines[0].rsplit("的手机", 1)[1]
+    assert token.startswith("CN_MOBILE_") or token[:1].isalpha(), token
+    assert b"\\b " + token.encode() in written  # the delimiter added, \\b still applies
+    assert lines[1].startswith("tel ") and "1234" not in lines[1]
+    assert b"{\\i }" in written  # the group that held part of the value stays
+    assert b"\\'d5\\'c5" not in written  # the author
 
 
 def test_gbk_rtf_as_older_word_and_wps_write_it(tmp_path: Path) -> None:
@@ -105,3 +152,18 @@ def test_not_rtf_is_a_clear_error(tmp_path: Path) -> None:
     assert not found and MOBILE not in (rep.message or "")
     with pytest.raises(InputError, match="not an RTF"):
         list(paragraphs(path, "rtf"))
+
+
+def test_rtf_that_wraps_html_goes_through_libreoffice(tmp_path: Path, soffice: str) -> None:
+    """Outlook's form of HTML mail (\\fromhtml): its text is partly in tags, so it is not
+    edited in place; LibreOffice rewrites it, and says so."""
+    src = tmp_path / "html.rtf"
+    src.write_bytes(
+        b"{\\rtf1\\ansi\\ansicpg1252\\fromhtml1 {\\fonttbl{\\f0 Arial;}}"
+        b"{\\*\\htmltag64 <p>}\\htmlrtf {\\htmlrtf0 Mobile " + MOBILE.encode() + b"\\par}"
+        b"{\\*\\htmltag72 </p>}}"
+    )
+    out = tmp_path / "clean.rtf"
+    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
+    assert f.status == "ok" and any("LibreOffice" in w for w in f.warnings)
+    assert MOBILE.encode() not in out.read_bytes()

@@ -1646,20 +1646,28 @@ def _whole_file_report(
 
 
 def _deid_office(src: Path, out: Path, deid: Deidentifier, kind: str) -> DeidFileReport:
-    """A Word, PowerPoint, Excel or OpenDocument file with the PI in its text replaced,
-    every other byte of it as it was (`_office_deid.py`, `_odf_deid.py`); a 97-2003 file
-    (`doc`, `ppt`, `xls`) the same way through its OOXML twin by LibreOffice, in its own
-    format but written anew (`_legacy_deid.py`). `records`: its paragraphs."""
+    """A Word, PowerPoint, Excel, OpenDocument or RTF file with the PI in its text
+    replaced, every other byte of it as it was (`_office_deid.py`, `_odf_deid.py`,
+    `_rtf_deid.py`); a 97-2003 file (`doc`, `ppt`, `xls`) the same way through its OOXML
+    twin by LibreOffice, in its own format but written anew (`_legacy_deid.py`), and RTF
+    that wraps HTML too. `records`: its paragraphs."""
     from tianping.privacy._legacy_deid import deid_legacy
     from tianping.privacy._odf_deid import deid_odf
     from tianping.privacy._office_deid import deid_ooxml
+    from tianping.privacy._rtf_deid import deid_rtf, edits_in_place
 
     rep = _whole_file_report(src, out, deid, kind, "a document", "文档无列")
     legacy = f".{kind}" in LEGACY_KINDS
+    if kind == "rtf":  # edited in place, but RTF that wraps HTML
+        with src.open("rb") as fh:
+            legacy = not edits_in_place(fh.read(4096))
     with atomic_path(out) as tmp:
         odf = kind in ("odt", "ods", "odp")
-        rewrite = deid_legacy if legacy else deid_odf if odf else deid_ooxml
-        rep.records, kept = rewrite(src, tmp, deid, kind)
+        if kind == "rtf" and not legacy:
+            rep.records, kept = deid_rtf(src, tmp, deid)
+        else:
+            rewrite = deid_legacy if legacy else deid_odf if odf else deid_ooxml
+            rep.records, kept = rewrite(src, tmp, deid, kind)
     rep.warnings = [_kept_warning(name) for name in kept]
     if legacy:
         rep.warnings.insert(

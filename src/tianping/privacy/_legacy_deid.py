@@ -38,7 +38,7 @@ LEGACY_KINDS = {
     ".pot": ("pptx", "pot:MS PowerPoint 97 Vorlage"),
     ".pps": ("pptx", "pps:MS PowerPoint 97 AutoPlay"),
     ".xlt": ("xlsx", "xlt:MS Excel 97 Vorlage/Template"),
-    ".rtf": ("docx", "rtf:Rich Text Format"),  # text among control words: not edited in place
+    ".rtf": ("docx", "rtf:Rich Text Format"),  # only RTF that wraps HTML (`_rtf_deid.py`)
 }
 _TIMEOUT = 300  # seconds a conversion may take
 

@@ -11,10 +11,12 @@ company) are read from its `\\info` group (`rtf_info`).
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
+from typing import NamedTuple
 
-__all__ = ["decode_codepage", "rtf_info", "rtf_text"]
+__all__ = ["RtfChar", "decode_codepage", "rtf_chars", "rtf_info", "rtf_text"]
 
 
 def decode_codepage(data: bytes, codepage: int) -> str:
@@ -98,27 +100,107 @@ def rtf_info(rtf: bytes) -> list[str]:
     return out
 
 
+class RtfChar(NamedTuple):
+    """One character of an RTF document's text and the bytes of the source it was read
+    from (`start`, `end`; a `\\uN` with its fallback, `\\'hh` bytes, a literal byte), the
+    `\\uc` count in force there, and whether a control word without its delimiter ends
+    right before it (`glued`: text written there must not start with a letter or digit)."""
+
+    text: str
+    start: int
+    end: int
+    uc: int
+    glued: bool
+
+
 def rtf_text(rtf: bytes) -> str:
     """The text of an RTF body: formatting groups left out, `\\par` as line ends, `\\'hh`
     in the code page of the font in use (`\\fcharset134`: GBK) or else the document's
     (`\\ansicpg`), `\\uN` as the character. RTF that encapsulates HTML (`\\fromhtml1`, as
     Outlook keeps HTML mail) gives the HTML's text: `\\htmlrtf` stretches are left out and
     tags such as `<br>` and `</p>` end lines."""
+    text = "".join(c.text for c in _read(rtf, spans=False))
+    # characters past the BMP come as two \\uN halves: joined; a lone half is no character
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    text = text.replace("\x00", "")  # a NUL some writers end the text with
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def rtf_chars(rtf: bytes) -> list[RtfChar]:
+    """The text `rtf_text` reads, a character at a time with the source bytes each came
+    from (before its blank lines are merged and its ends stripped): what de-identification
+    edits (`_rtf_deid.py`). The halves of a character past the BMP are one character; NULs
+    are left out."""
+    out: list[RtfChar] = []
+    for c in _read(rtf, spans=True):
+        if c.text == "\x00":
+            continue
+        if out and "\udc00" <= c.text <= "\udfff" and "\ud800" <= out[-1].text <= "\udbff":
+            high = out.pop()
+            pair = (high.text + c.text).encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+            out.append(high._replace(text=pair, end=c.end))
+            continue
+        out.append(c)
+    return [c._replace(text="\ufffd") if "\ud800" <= c.text <= "\udfff" else c for c in out]
+
+
+def _codec(codepage: int) -> str:
+    name = {65001: "utf-8", 20127: "ascii", 936: "gb18030", 54936: "gb18030"}.get(
+        codepage, f"cp{codepage}"
+    )
+    try:
+        codecs.lookup(name)
+    except LookupError:  # a code page Python does not know
+        return "cp1252"
+    return name
+
+
+def _decoded(data: list[tuple[int, int, int]], page: int, uc: int, glued: bool) -> list[RtfChar]:
+    """Bytes (value, source start, source end) decoded one by one in code page `page`, so
+    that each character knows the source of the bytes it was read from."""
+    decoder = codecs.getincrementaldecoder(_codec(page))(errors="replace")
+    out: list[RtfChar] = []
+    start = data[0][1]
+    for k, (value, _, b) in enumerate(data):
+        chars = decoder.decode(bytes([value]))
+        for j, ch in enumerate(chars):  # several from one byte: the rest take no bytes
+            out.append(RtfChar(ch, start if j == 0 else b, b, uc, glued and not out))
+        if chars and k + 1 < len(data):
+            start = data[k + 1][1]
+    for ch in decoder.decode(b"", final=True):
+        out.append(RtfChar(ch, start, data[-1][2], uc, glued and not out))
+    return out
+
+
+def _read(rtf: bytes, spans: bool) -> list[RtfChar]:
+    """The walk both readers share. With `spans`, a character at a time with its source;
+    without, pieces of text as they come (their sources not kept)."""
     ansi = _ansi(rtf)
     table = _group(rtf, b"{\\fonttbl")
     fonts = {int(f): _CHARSETS.get(int(c), ansi) for f, c in _FONT.findall(table)}
-    out: list[str] = []
-    pending = bytearray()  # \'hh bytes, decoded together (a GBK character is two)
+    out: list[RtfChar] = []
+    pending: list[tuple[int, int, int]] = []  # \\'hh bytes, decoded together (GBK: two)
     # per group: skipped, \\uc count, in \\htmlrtf, font code page, inside an HTML tag
     stack: list[tuple[bool, int, bool, int, bool]] = []
     skip, uc, html_rtf, page, tag = False, 1, False, ansi, False
     drop, star = 0, False
     tag_text = bytearray()
+    glued_at = -1  # where a control word without its delimiter ends
+    last: RtfChar | None = None  # the \\uN whose fallback is being dropped
+
+    def put(text: str, a: int, b: int) -> None:
+        out.append(RtfChar(text, a, b, uc, a == glued_at))
 
     def flush() -> None:
-        if pending:
-            out.append(decode_codepage(bytes(pending), page))
-            pending.clear()
+        if not pending:
+            return
+        if spans:
+            out.extend(_decoded(pending, page, uc, pending[0][1] == glued_at))
+        else:
+            out.append(
+                RtfChar(decode_codepage(bytes(v for v, _, _ in pending), page), 0, 0, uc, False)
+            )
+        pending.clear()
 
     for m in _TOKEN.finditer(rtf):
         word, arg, hexa, sym, brace, text = m.groups()
@@ -128,20 +210,22 @@ def rtf_text(rtf: bytes) -> str:
                 stack.append((skip, uc, html_rtf, page, tag))
             else:
                 if tag and not (stack and stack[-1][4]):
-                    out.append(_tag_text(bytes(tag_text)))
+                    put(_tag_text(bytes(tag_text)), m.start(), m.start())
                 skip, uc, html_rtf, page, tag = (
                     stack.pop() if stack else (False, 1, False, ansi, False)
                 )
             star = False
             continue
         if word is not None:
+            if not m.group().endswith(b" "):
+                glued_at = m.end()
             if star and word == b"htmltag" and not skip:
                 tag, star = True, False
                 tag_text.clear()
             elif star and word in _READ_STARRED:
                 star = False
-                out.append(" ")
-            elif star or word in _SKIP:  # \*\word: a destination readers may ignore
+                put(" ", m.start(), m.start())
+            elif star or word in _SKIP:  # \\*\\word: a destination readers may ignore
                 skip, star = True, False
             elif word == b"htmlrtf":
                 html_rtf = arg != b"0"
@@ -155,11 +239,11 @@ def rtf_text(rtf: bytes) -> str:
             elif word == b"u" and arg:
                 flush()
                 code = int(arg) + (65536 if arg.startswith(b"-") else 0)
-                out.append(chr(code) if 0 <= code < 0x110000 else "\ufffd")
-                drop = uc
+                put(chr(code) if 0 <= code < 0x110000 else "\ufffd", m.start(), m.end())
+                last, drop = out[-1], uc
             elif word in _BREAK_WORDS:
                 flush()
-                out.append(_BREAK_WORDS[word])
+                put(_BREAK_WORDS[word], m.start(), m.end())
             continue
         if sym == b"*":
             star = True
@@ -171,21 +255,32 @@ def rtf_text(rtf: bytes) -> str:
             continue
         if sym is not None:
             flush()
-            out.append({b"~": " ", b"\\": "\\", b"{": "{", b"}": "}"}.get(sym, ""))
+            put({b"~": " ", b"\\": "\\", b"{": "{", b"}": "}"}.get(sym, ""), m.start(), m.end())
         elif hexa is not None:
-            if drop:
+            if drop:  # the fallback of a \\uN: its bytes go with it
                 drop -= 1
+                if spans and last is not None and out and out[-1] is last:
+                    out[-1] = last = last._replace(end=m.end())
             else:
-                pending.append(int(hexa, 16))
+                pending.append((int(hexa, 16), m.start(), m.end()))
         elif text is not None:
             cut = min(drop, len(text))
             drop -= cut
+            if cut and spans and last is not None and out and out[-1] is last:
+                out[-1] = last = last._replace(end=m.start() + cut)
             if text[cut:]:
                 flush()
-                out.append(decode_codepage(text[cut:], page))
+                if not spans:
+                    out.append(RtfChar(decode_codepage(text[cut:], page), 0, 0, uc, False))
+                elif text[cut:].isascii():
+                    a = m.start() + cut
+                    out.extend(
+                        RtfChar(chr(v), a + i, a + i + 1, uc, i == 0 and a == glued_at)
+                        for i, v in enumerate(text[cut:])
+                    )
+                else:
+                    a = m.start() + cut
+                    bytes_ = [(v, a + i, a + i + 1) for i, v in enumerate(text[cut:])]
+                    out.extend(_decoded(bytes_, page, uc, a == glued_at))
     flush()
-    text = "".join(out)
-    # characters past the BMP come as two \\uN halves: joined; a lone half is no character
-    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    text = text.replace("\x00", "")  # a NUL some writers end the text with
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return out
