@@ -167,3 +167,45 @@ def test_rtf_that_wraps_html_goes_through_libreoffice(tmp_path: Path, soffice: s
     f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
     assert f.status == "ok" and any("LibreOffice" in w for w in f.warnings)
     assert MOBILE.encode() not in out.read_bytes()
+
+
+def test_damaged_rtf_is_rewritten_or_refused(tmp_path: Path) -> None:
+    """Mutated copies of an RTF with GBK bytes, \\\\uN pairs, \\\\uc0 and split values: each
+    is de-identified or reported, none crashes, and what is written reads again."""
+    import random
+
+    gbk = "".join(f"\\'{b:02x}" for b in "客户韩梅梅的手机".encode("gbk")).encode()
+    base = (
+        b"{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0\\fcharset134 x;}}{\\info{\\author \\'d5\\'c5}}"
+        b"\\pard\\f0 " + gbk + b"\\b+86 13812345678\\b0\\par tel 139{\\i 1234}5678 \\u-10174?"
+        b"\\u-8265? li@163.com\\uc0\\u23458\\u25143 \\par}"
+    )
+    policy = parse_policy("types:\n  '*': {action: redact}\n")
+    f = deid_path(_write(tmp_path / "base.rtf", base), tmp_path / "base-out.rtf", policy).files[0]
+    assert f.replaced["cn_mobile"] == 2 and f.replaced["email"] == 1
+    assert "13812345678" not in rtf_text((tmp_path / "base-out.rtf").read_bytes())
+    rng = random.Random(5)
+    written = 0
+    for i in range(150):
+        x = bytearray(base)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(x))
+            if rng.random() < 0.5:
+                x[at] = rng.choice(b"{}\\'?0123456789abcuf \x80\xff")
+            else:
+                del x[at : at + rng.randint(1, 5)]
+        out = tmp_path / f"o{i}.rtf"
+        try:
+            rep = deid_path(_write(tmp_path / f"f{i}.rtf", bytes(x)), out, policy).files[0]
+        except InputError:  # refused with the reason (no RTF header)
+            assert not out.exists()
+            continue
+        if rep.status == "ok":
+            written += 1
+            rtf_text(out.read_bytes())
+    assert written > 100
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
