@@ -494,3 +494,25 @@ def test_names_after_form_labels_and_roles(engine: str) -> None:
         if r["pi_type"] == "person_name_zh"
     ]
     assert names == [(0, "王勇"), (1, "李娜"), (2, "张伟"), (3, "王建国"), (3, "李娜")]
+
+
+def test_names_a_header_vouches_for() -> None:
+    """Under a person's-name header, cells with a surname the list does not know (鞠, 危)
+    and dotted names (Uyghur, foreign names in Chinese) are names too, at a lower
+    confidence, where most of the batch looks like names; not under 名称 (a thing's name),
+    and not in a column of other words."""
+    import polars as pl
+
+    from tianping.privacy._detect import detect_by_header
+
+    cells = pl.Series(
+        ["王伟", "鞠婷", "阿依古丽·买买提", "John Smith", "约翰·史密斯", None, "危险"]
+    )
+    by = detect_by_header("姓名", cells)
+    assert by is not None
+    found = sorted(zip(by["row"].to_list(), by["confidence"].to_list(), strict=True))
+    assert found == [(0, 0.7), (1, 0.6), (2, 0.6), (3, 0.7), (4, 0.6), (6, 0.6)]
+    thing = detect_by_header("客户名称", cells)
+    assert thing is not None and sorted(thing["row"].to_list()) == [0, 3]
+    words = detect_by_header("name", pl.Series(["产品说明书", "价格", "王伟", "规格型号"]))
+    assert words is not None and words["row"].to_list() == [2]

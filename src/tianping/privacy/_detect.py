@@ -1057,35 +1057,54 @@ _ADDR_HEADER = re.compile(r"(?i)^(?:.*[_ ])?(?:address|addr|地址|住址|联系
 _BARE_NAME_ZH = "^(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "])[" + HAN + "]{1,2}$"
 _BARE_NAME_EN = r"^[A-Z][a-z]+(?: [A-Z]\.?)?(?: [A-Z][a-z'-]+){1,2}$"
 _BARE_ADDR_ZH = "^(?:" + "|".join(PROVINCES) + ")[" + HAN + "A-Za-z0-9 ]{4,60}$"
+# under a person's-name header, names the surname list does not know (鞠, 危, 植 …) and the
+# dotted names of Uyghur, Kazakh and foreign people written in Chinese (阿依古丽·买买提)
+_ANY_NAME_ZH = f"^(?:[{HAN}]{{2,4}}|[{HAN}]{{1,8}}[·•・][{HAN}]{{1,10}})$"
+_MOSTLY_NAMES = 0.8  # the share of a batch's cells that must look like names for that
 
 
 def detect_by_header(column: str | None, values: pl.Series) -> pl.DataFrame | None:
     """Whole-cell names or addresses in a column whose header says so (e.g. "姓名", "name").
 
     Bare cells such as "王伟" carry no context of their own; the header is the context. A
-    workbook column, `sheet!header`, is judged by its header.
+    workbook column, `sheet!header`, is judged by its header. Under a person's-name header
+    (not 名称), two to four Han characters without a known surname, and dotted names
+    (阿依古丽·买买提), are names too (0.6) where most of the batch's cells look like names.
     Returns findings like `detect_batch`, or None when the header names neither.
     """
     header = (column or "").rpartition("!")[2]
     if not header:
         return None
+    t = pl.col("t")
     if _NAME_HEADER.match(header):
-        checks = [("person_name_zh", _BARE_NAME_ZH), ("person_name_en", _BARE_NAME_EN)]
+        checks = [
+            ("person_name_zh", t.str.contains(_BARE_NAME_ZH), 0.7),
+            ("person_name_en", t.str.contains(_BARE_NAME_EN), 0.7),
+        ]
+        if "名称" not in header:  # a person's name, not a thing's (客户名称: companies too)
+            other = t.str.contains(_ANY_NAME_ZH) & ~t.str.contains(_BARE_NAME_ZH)
+            checks.append(("person_name_zh", other, 0.6))
     elif _ADDR_HEADER.match(header):
-        checks = [("address_zh", _BARE_ADDR_ZH)]
+        checks = [("address_zh", t.str.contains(_BARE_ADDR_ZH), 0.7)]
     else:
         return None
     s = _as_series(values)
     parts = []
     base = pl.DataFrame({"t": s}).with_row_index("row")
-    for pi, rx in checks:
+    for k, (pi, hit, conf) in enumerate(checks):
+        if k == 2:  # names only the header vouches for: where the batch is mostly names
+            looks = base.select(
+                (t.str.contains(_ANY_NAME_ZH) | t.str.contains(_BARE_NAME_EN)).mean()
+            ).item()
+            if not looks or looks < _MOSTLY_NAMES:
+                continue
         parts.append(
-            base.filter(pl.col("t").str.contains(rx)).select(
+            base.filter(hit).select(
                 pl.col("row").cast(pl.UInt32),
                 pl.lit(0, pl.Int64).alias("start"),
-                pl.col("t").str.len_chars().cast(pl.Int64).alias("end"),
+                t.str.len_chars().cast(pl.Int64).alias("end"),
                 pl.lit(pi).alias("pi_type"),
-                pl.lit(0.7).alias("confidence"),
+                pl.lit(conf).alias("confidence"),
                 pl.lit(None, pl.String).alias("preview"),
                 pl.lit("general").alias("pipl_class"),
                 pl.lit("").alias("category"),
