@@ -369,16 +369,9 @@ def test_offsets_of_repeated_and_adjacent_values() -> None:
 def test_names_with_rare_characters(engine: str) -> None:
     """Given names in CJK extension A and past the BMP (生僻字: 𠮷, 䶮, 𬳵) are names; a
     character that is not Han (a hexagram, a Yi syllable) ends one."""
-    if engine == "compiled" and not _kernel.available():
-        pytest.skip("the compiled kernel is not built")
     texts = ["姓名：王𠮷", "联系人：刘䶮，电话13812345678", "陈𬳵先生到访"]
     texts += ["姓名：李䷀明", "姓名：赵ꀀ"]  # U+4DC0 a hexagram, U+A000 a Yi syllable
-    df = detect_batch(texts, engine=engine, previews=True)
-    names = [
-        (r["row"], texts[r["row"]][r["start"] : r["end"]], r["preview"])
-        for r in df.iter_rows(named=True)
-        if r["pi_type"] == "person_name_zh"
-    ]
+    names = [(row, value, shown) for row, value, _, shown in _names(texts, engine)]
     assert names == [(0, "王𠮷", "王*"), (1, "刘䶮", "刘*"), (2, "陈𬳵", "陈*")]
     assert detect_text("地址：北京市海淀区𠮷祥路8号")[0].end == len("地址：北京市海淀区𠮷祥路8号")
 
@@ -389,8 +382,6 @@ def test_names_opening_a_sentence(engine: str) -> None:
     a sentence end (。！？；!?; or a line end, then at most one space), is a name with no
     context word; the end mark and the verb are not part of it. Elsewhere, or where the
     "name" is a common word or a province, it is not."""
-    if engine == "compiled" and not _kernel.available():
-        pytest.skip("the compiled kernel is not built")
     texts = [
         "王勇表示同意。",
         "会议纪要。李娜在会议上介绍了第三季度的情况",
@@ -405,13 +396,7 @@ def test_names_opening_a_sentence(engine: str) -> None:
         "林业局表示将加强管理。许多人表示支持。党中央强调",  # subjects that are no one
         "。钟南山指出",
     ]
-    df = detect_batch(texts, engine=engine, previews=True)
-    names = [
-        (r["row"], texts[r["row"]][r["start"] : r["end"]], r["confidence"], r["preview"])
-        for r in df.iter_rows(named=True)
-        if r["pi_type"] == "person_name_zh"
-    ]
-    assert names == [
+    assert _names(texts, engine) == [
         (0, "王勇", 0.7, "王*"),
         (1, "李娜", 0.7, "李*"),
         (2, "欧阳明华", 0.7, "欧阳**"),
@@ -426,8 +411,6 @@ def test_a_name_ends_where_a_following_word_starts(engine: str) -> None:
     """After a context word a name takes up to two given-name characters; when the second
     one starts a common word with the character after it (登录, 申请, 已经), it belongs to
     that word, so de-identification changes no character outside the name."""
-    if engine == "compiled" and not _kernel.available():
-        pytest.skip("the compiled kernel is not built")
     texts = [
         "用户王勇登录IP为1.2.3.4",
         "客户傅涛申请退款",
@@ -436,12 +419,7 @@ def test_a_name_ends_where_a_following_word_starts(engine: str) -> None:
         "客户李娜已经付款",
         "姓名：张伟",  # at the row end: no next character
     ]
-    df = detect_batch(texts, engine=engine, previews=False)
-    names = [
-        texts[r["row"]][r["start"] : r["end"]]
-        for r in df.iter_rows(named=True)
-        if r["pi_type"] == "person_name_zh"
-    ]
+    names = [value for _, value, _, _ in _names(texts, engine)]
     assert names == ["王勇", "傅涛", "欧阳明", "王建国", "李娜", "张伟"]
 
 
@@ -450,8 +428,6 @@ def test_english_names_opening_a_sentence(engine: str) -> None:
     """Two or three capitalised words before a verb a person is the subject of ("said",
     "signed"), at a row start or after a sentence end, are a name without a context word;
     an organisation, a word that opens sentences or a verb run on into a word is not."""
-    if engine == "compiled" and not _kernel.available():
-        pytest.skip("the compiled kernel is not built")
     texts = [
         "Dennis Sweeney signed the contract on 2024-01-28.",
         "Received. Mary Jane Watson wrote back",
@@ -463,13 +439,7 @@ def test_english_names_opening_a_sentence(engine: str) -> None:
         "and John Smith said",  # not a sentence start
         "Release Notes say",  # not one of the verbs
     ]
-    df = detect_batch(texts, engine=engine, previews=True)
-    names = [
-        (r["row"], texts[r["row"]][r["start"] : r["end"]], r["confidence"], r["preview"])
-        for r in df.iter_rows(named=True)
-        if r["pi_type"] == "person_name_en"
-    ]
-    assert names == [
+    assert _names(texts, engine, "person_name_en") == [
         (0, "Dennis Sweeney", 0.6, "D***** S******"),
         (1, "Mary Jane Watson", 0.6, "M*** J*** W*****"),
         (2, "Ann Lee", 0.6, "A** L**"),
@@ -481,18 +451,11 @@ def test_english_names_opening_a_sentence(engine: str) -> None:
 def test_names_after_form_labels_and_roles(engine: str) -> None:
     """Form labels and roles that a name follows (审批人, 账户名, 监护人, 委托人…) are
     context words; the same words inside common phrases find no one."""
-    if engine == "compiled" and not _kernel.available():
-        pytest.skip("the compiled kernel is not built")
     texts = [
         "审批人：王勇", "账户名：李娜，账号见附件", "监护人张伟已签字", "委托人王建国，证人李娜",
         "行业主管部门", "乘客信息", "身份证人像面", "父亲节快乐",
     ]  # fmt: skip
-    df = detect_batch(texts, engine=engine, previews=False)
-    names = [
-        (r["row"], texts[r["row"]][r["start"] : r["end"]])
-        for r in df.iter_rows(named=True)
-        if r["pi_type"] == "person_name_zh"
-    ]
+    names = [(row, value) for row, value, _, _ in _names(texts, engine)]
     assert names == [(0, "王勇"), (1, "李娜"), (2, "张伟"), (3, "王建国"), (3, "李娜")]
 
 
@@ -516,3 +479,18 @@ def test_names_a_header_vouches_for() -> None:
     assert thing is not None and sorted(thing["row"].to_list()) == [0, 3]
     words = detect_by_header("name", pl.Series(["产品说明书", "价格", "王伟", "规格型号"]))
     assert words is not None and words["row"].to_list() == [2]
+
+
+def _names(
+    texts: list[str], engine: str, pi_type: str = "person_name_zh"
+) -> list[tuple[int, str, float, str]]:
+    """(row, value, confidence, masked preview) of each `pi_type` finding by `engine`;
+    skips where the compiled kernel is asked for and not built."""
+    if engine == "compiled" and not _kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    df = detect_batch(texts, engine=engine, previews=True)
+    return [
+        (r["row"], texts[r["row"]][r["start"] : r["end"]], r["confidence"], r["preview"])
+        for r in df.iter_rows(named=True)
+        if r["pi_type"] == pi_type
+    ]

@@ -986,15 +986,20 @@ _LEAD_RX = (
 )
 
 
-def _name_zh_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
-    """A name opening a sentence ("王勇表示"): the end mark before it and the verb after it
-    are left out."""
+def _lead_name(sub: pl.DataFrame, rx: str, not_rx: str, pi: str, conf: float) -> pl.DataFrame:
+    """A name opening a sentence ("王勇表示", "Dennis Sweeney signed"): group 2 of `rx`, the
+    end mark before it (group 1) and the verb after it left out; not where `not_rx` finds
+    a word that is no name in it."""
     m = pl.col("m")
     sub = sub.with_columns(
-        m.str.extract(_LEAD_RX, 1).str.len_chars().cast(pl.Int64).alias("lead"),
-        m.str.extract(_LEAD_RX, 2).alias("core"),
-    ).filter(pl.col("core").is_not_null() & ~pl.col("core").str.contains(_NOT_NAME_ZH_RX))
-    return _result(sub, "person_name_zh", pl.lit(0.7), value=pl.col("core"), offset=pl.col("lead"))
+        m.str.extract(rx, 1).str.len_chars().cast(pl.Int64).alias("lead"),
+        m.str.extract(rx, 2).alias("core"),
+    ).filter(pl.col("core").is_not_null() & ~pl.col("core").str.contains(not_rx))
+    return _result(sub, pi, pl.lit(conf), value=pl.col("core"), offset=pl.col("lead"))
+
+
+def _name_zh_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    return _lead_name(sub, _LEAD_RX, _NOT_NAME_ZH_RX, "person_name_zh", 0.7)
 
 
 def _address_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
@@ -1025,14 +1030,7 @@ _LEAD_EN_RX = (
 
 
 def _name_en_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
-    """A name opening a sentence ("Dennis Sweeney signed"): the end mark before it and the
-    verb after it are left out."""
-    m = pl.col("m")
-    sub = sub.with_columns(
-        m.str.extract(_LEAD_EN_RX, 1).str.len_chars().cast(pl.Int64).alias("lead"),
-        m.str.extract(_LEAD_EN_RX, 2).alias("core"),
-    ).filter(pl.col("core").is_not_null() & ~pl.col("core").str.contains(_NOT_NAME_EN_RX))
-    return _result(sub, "person_name_en", pl.lit(0.6), value=pl.col("core"), offset=pl.col("lead"))
+    return _lead_name(sub, _LEAD_EN_RX, _NOT_NAME_EN_RX, "person_name_en", 0.6)
 
 
 _CLASSIFIERS: dict[str, Any] = {

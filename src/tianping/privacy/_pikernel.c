@@ -816,10 +816,11 @@ static int64_t m_name_zh(row_t *r, int64_t p) {
     return -1;
 }
 /* A name that opens a sentence (the caller checks the start): a surname, one or two Han
-   characters and a verb of saying ("王勇表示"), as `_ZH_NAME_LEAD` from the surname on. */
-static int64_t m_name_lead(row_t *r, int64_t p) {
-    const uint8_t *s = r->s;
-    int64_t n = r->n, sur[4];
+   characters and a verb of saying ("王勇表示"), as `_ZH_NAME_LEAD` from the surname on.
+   The end of the match, and the name's end (the verb's start) in *core; with `to` >= 0
+   the verb must end there (the classifier's `$`); -1 if none. */
+static int64_t zh_lead(const uint8_t *s, int64_t n, int64_t p, int64_t to, int64_t *core) {
+    int64_t sur[4];
     const wlist_t *P = &CFG.name_preds;
     int k = surname_options(s, n, p, sur);
     for (int c = 0; c < k; c++) {
@@ -829,10 +830,19 @@ static int64_t m_name_lead(row_t *r, int64_t p) {
         for (int t = h; t >= 1; t--) {
             int64_t q = at[t];
             if (q >= n || !P->first[s[q]]) continue;
-            WL_EACH(P, s, n, q, i) return q + P->w[i].len;
+            WL_EACH(P, s, n, q, i) {
+                int64_t e = q + P->w[i].len;
+                if (to >= 0 && e != to) continue;
+                *core = q;
+                return e;
+            }
         }
     }
     return -1;
+}
+static int64_t m_name_lead(row_t *r, int64_t p) {
+    int64_t core;
+    return zh_lead(r->s, r->n, p, -1, &core);
 }
 /* 1: p is the row start; 2: a sentence end (or the row start) and at most one space come
    just before p, so `_ZH_NAME_LEAD`'s match starts before p and is tried before any other
@@ -1878,24 +1888,11 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
    `_name_zh_lead` extracts them from the match (the verb must end it). */
 static void classify_name_lead(work_t *w, row_t *r, const cand_t *c) {
     const uint8_t *s = r->s;
-    int64_t bs = c->bs, be = c->be, sur[4];
-    const wlist_t *P = &CFG.name_preds, *X = &CFG.not_name_zh;
-    int k = surname_options(s, be, bs, sur);
-    for (int j = 0; j < k; j++) {
-        int h = 0, l;
-        int64_t at[3] = {sur[j], 0, 0};
-        while (h < 2 && at[h] < be && (l = han_at(s, be, at[h]))) { at[h + 1] = at[h] + l; h++; }
-        for (int t = h; t >= 1; t--) {
-            int64_t q = at[t];
-            if (q >= be) continue; /* no room for the verb */
-            WL_EACH(P, s, be, q, i) {
-                if (q + P->w[i].len != be) continue;
-                WL_EACH(X, s, q, bs, x) return;
-                add_find(w, bs, q, T_NAME_ZH, 0.7, 0);
-                return;
-            }
-        }
-    }
+    int64_t bs = c->bs, be = c->be, core;
+    const wlist_t *X = &CFG.not_name_zh;
+    if (zh_lead(s, be, bs, be, &core) != be) return;
+    WL_EACH(X, s, core, bs, x) return;
+    add_find(w, bs, core, T_NAME_ZH, 0.7, 0);
 }
 
 static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
