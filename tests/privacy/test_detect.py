@@ -494,3 +494,25 @@ def _names(
         for r in df.iter_rows(named=True)
         if r["pi_type"] == pi_type
     ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_dotted_names_after_context_words(engine: str) -> None:
+    """A dotted name (Uyghur, Kazakh and foreign names as Chinese writes them, with ·, •
+    or ・) after a context word is one name; its second part ends before a function word
+    or a word that follows names; more than eight characters before the dot is no name."""
+    texts = [
+        "姓名：阿依古丽·买买提，性别：女",
+        "患者买买提·艾力的身份证号",
+        "用户阿卜杜热合曼·阿卜杜热西提登录系统",
+        "客户约翰・史密斯",
+        "客户一二三四五六七八九·十",
+        "联系人：王伟",
+    ]
+    assert [(row, value) for row, value, _, _ in _names(texts, engine)] == [
+        (0, "阿依古丽·买买提"),
+        (1, "买买提·艾力"),
+        (2, "阿卜杜热合曼·阿卜杜热西提"),
+        (3, "约翰・史密斯"),
+        (5, "王伟"),
+    ]

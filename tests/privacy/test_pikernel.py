@@ -278,6 +278,13 @@ def _fragment(rng: random.Random) -> str:
             + "".join(rng.choice("勇苏明章娜华登已" + _RARE[:2]) for _ in range(rng.randint(0, 3)))
             + rng.choice(["表示", "指出", "在会议上", "在会", "", "登录", "申请", "已经", "省表示"])
         ),
+        lambda: (  # dotted names after context words, and what may follow them
+            rng.choice(["姓名：", "客户", "患者 ", "用户"])
+            + "".join(rng.choice("阿依古丽买提" + _RARE[:2]) for _ in range(rng.randint(0, 9)))
+            + rng.choice(["·", "•", "・", "", "··"])
+            + "".join(rng.choice("艾力的已登录买" + _RARE[:2]) for _ in range(rng.randint(0, 11)))
+            + rng.choice(["", "，", "录", "x"])
+        ),
         lambda: (  # English names that open a sentence
             rng.choice(["", ". ", "! ", "。", "； ", "\n", " ", "Mr. ", "x"])
             + " ".join(

@@ -61,6 +61,7 @@ from tianping.privacy._patterns import (
     HAN,
     NAME_CONTEXT_EN,
     NAME_CONTEXT_ZH,
+    NAME_DOTS,
     NAME_FOLLOWERS_ZH,
     NAME_PREDICATES_EN,
     NAME_PREDICATES_ZH,
@@ -951,6 +952,8 @@ def _name_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     core = pl.when(has_pre).then(pl.col("rest")).otherwise(m.str.replace(_ZH_TITLE_RX, ""))
     sub = sub.with_columns(core.alias("core"), has_pre.alias("pre"))
     c = pl.col("core")
+    dotted = pl.col("pre") & c.str.contains(f"[{NAME_DOTS}]")
+    sub = sub.with_columns(dotted.alias("dotted"), (pl.col("pre") & ~dotted).alias("pre"))
     # a last given-name character that starts a word with the next one ("王勇登" before
     # "录") belongs to that word
     follows = (c.str.slice(-1) + pl.col("nxt").fill_null("")).is_in(list(NAME_FOLLOWERS_ZH))
@@ -972,12 +975,32 @@ def _name_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
         .then(c.str.slice(0, 3))
         .otherwise(c)
     )
-    sub = sub.with_columns(c3.alias("core")).filter(
+    sub = sub.with_columns(c3.alias("core"))
+    dots = sub["dotted"]
+    if dots.any():  # rare: their second part is cut in Python
+        cores = sub["core"].to_list()
+        for i in dots.arg_true().to_list():
+            cores[i] = _dotted_core(cores[i])
+        sub = sub.with_columns(pl.Series("core", cores, dtype=pl.String))
+    sub = sub.with_columns(pl.col("pre") | pl.col("dotted")).filter(
         (pl.col("core").str.len_chars() >= 2) & ~pl.col("core").str.contains(_NOT_NAME_ZH_RX)
     )
     off = pl.when(pl.col("pre")).then(pl.col("len") - pl.col("rest").str.len_chars()).otherwise(0)
     conf = pl.when(pl.col("pre")).then(0.8).otherwise(0.75)
     return _result(sub, "person_name_zh", conf, value=pl.col("core"), offset=off.cast(pl.Int64))
+
+
+_FOLLOWERS = frozenset(NAME_FOLLOWERS_ZH)
+
+
+def _dotted_core(core: str) -> str:
+    """A dotted name (买买提·艾力) whose second part runs on into the prose cut before its
+    first function word or word that follows names, its first character kept."""
+    dot = next(i for i, ch in enumerate(core) if ch in NAME_DOTS)
+    for k in range(dot + 2, len(core)):
+        if core[k] in NAME_STOP or core[k : k + 2] in _FOLLOWERS:
+            return core[:k]
+    return core
 
 
 _LEAD_RX = (

@@ -260,8 +260,13 @@ NOT_NAME_EN = (
 )  # fmt: skip
 
 _SUR = "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "]"
+# a dotted name (阿依古丽·买买提: Uyghur, Kazakh and foreign names as Chinese writes them),
+# read before the surname form after a context word
+NAME_DOTS = "·•・"
+_DOTTED = f"[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN}]{{1,10}}"
 _ZH_NAME = (
-    f"(?:{'|'.join(NAME_CONTEXT_ZH)})[{NAME_SEPARATORS_ZH}]?[ ]?(?:{_SUR})[{HAN}]{{1,2}}"
+    f"(?:{'|'.join(NAME_CONTEXT_ZH)})[{NAME_SEPARATORS_ZH}]?[ ]?"
+    f"(?:{_DOTTED}|(?:{_SUR})[{HAN}]{{1,2}})"
     f"|(?:{_SUR})[{HAN}]{{0,2}}(?:{'|'.join(NAME_TITLES_ZH)})"
 )
 # the name that opens a sentence: its own alternative (and kind), after address_zh in the

@@ -773,6 +773,22 @@ static int surname_options(const uint8_t *s, int64_t n, int64_t q, int64_t out[4
     if (cjk_flag(s, n, q, F_SURNAME)) out[k++] = q + 3;
     return k;
 }
+/* U+00B7, U+2022 or U+30FB at q (the dot of 阿依古丽·买买提): its length, or 0 */
+static inline int name_dot(const uint8_t *s, int64_t n, int64_t q) {
+    if (q + 2 <= n && s[q] == 0xC2 && s[q + 1] == 0xB7) return 2;
+    if (q + 3 <= n && s[q] == 0xE2 && s[q + 1] == 0x80 && s[q + 2] == 0xA2) return 3;
+    if (q + 3 <= n && s[q] == 0xE3 && s[q + 1] == 0x83 && s[q + 2] == 0xBB) return 3;
+    return 0;
+}
+/* `_DOTTED` at q, `[HAN]{1,8}[·•・][HAN]{1,10}`: its end, or -1 */
+static int64_t dotted_name(const uint8_t *s, int64_t n, int64_t q) {
+    int r = 0, k = 0, l;
+    while (r < 9 && q < n && (l = han_at(s, n, q))) { q += l; r++; }
+    if (r < 1 || r > 8 || !(l = name_dot(s, n, q))) return -1;
+    q += l;
+    while (k < 10 && q < n && (l = han_at(s, n, q))) { q += l; k++; }
+    return k ? q : -1;
+}
 static int64_t m_name_zh(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
     int64_t n = r->n, sur[4];
@@ -790,6 +806,8 @@ static int64_t m_name_zh(row_t *r, int64_t p) {
                 if (seps[a] < n && s[seps[a]] == ' ') sp[nsp++] = seps[a] + 1;
                 sp[nsp++] = seps[a];
                 for (int b = 0; b < nsp; b++) {
+                    int64_t d = dotted_name(s, n, sp[b]);
+                    if (d > 0) return d;
                     int k = surname_options(s, n, sp[b], sur);
                     for (int c = 0; c < k; c++) {
                         int64_t e = sur[c], l = e < n ? han_at(s, n, e) : 0;
@@ -1847,7 +1865,21 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
             if (wl_at(&CFG.name_seps, j, s, be, q)) { q += CFG.name_seps.w[j].len; break; }
         if (q < be && s[q] == ' ') q++;
         cs = q;
-        int64_t len = cp_span(s + cs, s + ce, s, s + n);
+        int64_t len = cp_span(s + cs, s + ce, s, s + n), dot = cs;
+        while (dot < ce && !name_dot(s, ce, dot)) dot++;
+        if (dot < ce) {
+            /* a dotted name: its second part ends before a function word or a word that
+               follows names (买买提·艾力的…, …·艾力登录) */
+            int64_t t = dot + name_dot(s, ce, dot);
+            int l = han_at(s, ce, t);
+            for (t += l; t < ce && (l = han_at(s, ce, t)); t += l) {
+                int follows = 0;
+                const wlist_t *F = &CFG.name_followers;
+                WL_EACH(F, s, ce, t, i) { follows = 1; break; }
+                if (follows || (l == 3 && cjk_flag(s, ce, t, F_STOP))) { ce = t; break; }
+            }
+            len = 0; /* none of the rules below */
+        }
         /* a last given-name character that starts a word with the next one ("王勇登" before
            "录") belongs to that word */
         if (len >= 3 && (s[ce - 3] & 0xF0) == 0xE0 && CFG.name_followers.first[s[ce - 3]]) {
