@@ -350,3 +350,27 @@ def test_a_zip_attachment_is_deidentified_member_by_member(tmp_path: Path) -> No
     with zipfile.ZipFile(io.BytesIO(attached["材料.zip"])) as zf:
         assert zf.namelist() == ["报销/名单.csv"]  # the unreadable member is not copied
         assert MOBILE.encode() not in zf.read("报销/名单.csv")
+
+
+def test_attachments_without_a_suffix(tmp_path: Path) -> None:
+    """Text without a suffix (AUTHORS) is de-identified as text; a PGP signature, which
+    any change would break, is copied as it was and named."""
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = "release"
+    msg.set_content("see attached")
+    msg.add_attachment(f"maintainer {EMAIL}\n".encode(), maintype="application",
+                       subtype="octet-stream", filename="AUTHORS")  # fmt: skip
+    signature = f"-----BEGIN PGP SIGNATURE-----\n{MOBILE}abc\n-----END PGP SIGNATURE-----\n"
+    msg.add_attachment(signature.encode(), maintype="application", subtype="pgp-signature")
+    src = tmp_path / "m.eml"
+    src.write_bytes(msg.as_bytes())
+    out = tmp_path / "out.eml"
+    f = deid_path(src, out, parse_policy("types:\n  '*': {action: redact}\n")).files[0]
+    parsed = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    parts = list(parsed.iter_attachments())
+    assert parts[0].get_content() == b"maintainer [EMAIL]\n"
+    assert parts[1].get_content() == signature.encode()  # left whole
+    assert [w.split(":")[0] for w in f.warnings] == ["part3"]

@@ -159,16 +159,21 @@ def _message(
             _tnef_as_mime(part, data, label, deid, rewrite_file, kept)
             continue
         _name_warning(name or "", label, deid, kept)
-        new_bytes = _file(data, name or "", label, rewrite_file, kept)
+        new_bytes = _file(data, name or "", kind, label, rewrite_file, kept)
         if new_bytes != data:
             _set_bytes(part, new_bytes)
 
 
-def _file(data: bytes, name: str, label: str, rewrite_file: FileRewriter, kept: list[str]) -> bytes:
+def _file(
+    data: bytes, name: str, kind: str, label: str, rewrite_file: FileRewriter, kept: list[str]
+) -> bytes:
     """An attachment's bytes de-identified as the file it is, or as they were (named in
-    `kept`, with the reason where a rewrite failed)."""
+    `kept`, with the reason where a rewrite failed). One without a suffix is read as text
+    where its type allows it (text, or bytes of no stated type) and it is UTF-8: README,
+    AUTHORS, a log; not a PGP signature or key, which any change would break."""
     suffix = PurePosixPath(name).suffix.lower()
-    if not suffix and _is_text(data):  # README, AUTHORS, a log without a suffix
+    plain = kind.startswith("text/") or kind == "application/octet-stream"
+    if not suffix and plain and _is_text(data):
         suffix = ".txt"
     if suffix not in _REWRITTEN:
         kept.append(label)
@@ -233,7 +238,7 @@ def _tnef_as_mime(
         subs.append(sub)
     for fname, raw in files:
         _name_warning(fname, f"{label}!{fname}", deid, kept)
-        new = _file(raw, fname, f"{label}!{fname}", rewrite_file, kept)
+        new = _file(raw, fname, "application/octet-stream", f"{label}!{fname}", rewrite_file, kept)
         kind = mimetypes.guess_type(fname)[0] or "application/octet-stream"
         sub = EmailMessage(policy=policy)
         sub.set_content(
