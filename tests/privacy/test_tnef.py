@@ -257,3 +257,62 @@ def test_every_real_stream_is_turned_into_mime(
         expected = [n for n, _ in files] + (["winmail-body.txt"] if body.strip() else [])
         assert sorted(names) == sorted(expected), name
         assert "winmail.dat" not in names
+
+
+def test_damaged_streams_and_pictures_do_not_stop_a_run(
+    tmp_path: Path, tnef_examples: dict[str, bytes]
+) -> None:
+    """Mutated copies of the real streams, as winmail.dat attachments: each message is
+    scanned and de-identified or refused with a reason. (Fuzzing found tnefparse raising
+    UnboundLocalError, and Pillow a SyntaxError for a broken PNG chunk inside one.)"""
+    import random
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    policy = parse_policy("types:\n  '*': {action: redact}\n")
+    rng = random.Random(11)
+    streams = [tnef_examples[k] for k in sorted(tnef_examples)]
+    done = 0
+    for i in range(40):
+        x = bytearray(rng.choice(streams))
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(x))
+            if rng.random() < 0.6:
+                x[at] = rng.randrange(256)
+            else:
+                del x[at : at + rng.randint(1, 16)]
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        src = _mail_with(folder, bytes(x))
+        try:
+            deid_path(src, folder / "out.eml", policy)
+            scan_one(src, ScanOptions())
+            done += 1
+        except InputError:
+            continue
+    assert done > 30
+
+
+def test_a_broken_png_attachment_is_named_not_fatal(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    from tianping.privacy._deid import deid_path
+    from tianping.privacy._policy import parse_policy
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(buf, format="PNG")
+    png = bytearray(buf.getvalue())
+    png[37:41] = b"}\x00\x00\xff"  # the chunk after IHDR: a broken type
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = "scan"
+    msg.set_content("see the picture")
+    msg.add_attachment(bytes(png), maintype="image", subtype="png", filename="id.png")
+    src = tmp_path / "m.eml"
+    src.write_bytes(msg.as_bytes())
+    f = deid_path(src, tmp_path / "out.eml", parse_policy("types:\n  '*': {action: redact}\n"))
+    assert any(w.startswith("id.png: not de-identified") for w in f.files[0].warnings)
+    reports = scan_one(src, ScanOptions(ocr=True))
+    assert reports and reports[0][0].status == "ok"

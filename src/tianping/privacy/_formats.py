@@ -48,6 +48,9 @@ MAIL_SUFFIXES = frozenset({".eml", ".mbox", ".msg"})
 
 # images: their text is read by OCR when a scan asks for it (`_ocr.py`, `--ocr`)
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"})
+# what Pillow raises on a damaged image: a broken PNG chunk is a SyntaxError, a truncated
+# one an EOFError (found by fuzzing TNEF attachments, which hold pictures)
+IMAGE_ERRORS: tuple[type[Exception], ...] = (OSError, ValueError, SyntaxError, EOFError)
 
 # other office files: never read as text; the scan says what to export them as
 CONVERT: dict[str, tuple[str, str]] = {

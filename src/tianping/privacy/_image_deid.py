@@ -44,13 +44,18 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier, read_text: bool = True)
         raise InputError(
             f"{src}: de-identifying images needs Pillow (pip install pillow)"
         ) from None
-    with Image.open(src) as probe:
-        frames = int(getattr(probe, "n_frames", 1))
-        if frames > 1:  # saving would keep the first frame only
-            raise InputError(
-                f"{src}: an image of {frames} frames or pages; split it into single "
-                "images first / 多页或多帧图片请先拆分"
-            )
+    from tianping.privacy._formats import IMAGE_ERRORS
+
+    try:
+        with Image.open(src) as probe:
+            frames = int(getattr(probe, "n_frames", 1))
+    except IMAGE_ERRORS as exc:
+        raise InputError(f"{src}: not a readable image ({type(exc).__name__})") from None
+    if frames > 1:  # saving would keep the first frame only
+        raise InputError(
+            f"{src}: an image of {frames} frames or pages; split it into single "
+            "images first / 多页或多帧图片请先拆分"
+        )
     lines = ocr_lines(src) if read_text else []
     texts = [line_text(words) for words in lines]
     deid.prefetch(t for t, _ in texts)
@@ -62,7 +67,7 @@ def deid_image(src: Path, tmp: Path, deid: Deidentifier, read_text: bool = True)
     try:
         img = Image.open(src)
         img.load()
-    except (OSError, ValueError) as exc:
+    except IMAGE_ERRORS as exc:
         raise InputError(f"{src}: not a readable image ({type(exc).__name__})") from None
     if img.getexif().get(0x0112, 1) not in (0, 1):  # OCR read it upright: drawn, saved so
         fmt_before = img.format

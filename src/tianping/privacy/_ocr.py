@@ -157,10 +157,12 @@ def upright(path: Path) -> Iterator[Path]:
     except ImportError:
         yield path
         return
+    from tianping.privacy._formats import IMAGE_ERRORS
+
     try:
         with Image.open(path) as img:
             turned = img.getexif().get(0x0112, 1) not in (0, 1)
-    except (OSError, ValueError):
+    except IMAGE_ERRORS:
         turned = False  # Tesseract says what is wrong with it
     if not turned:
         yield path

@@ -47,6 +47,7 @@ from tianping.privacy._detect import (
 from tianping.privacy._formats import (
     CONVERT,
     EXCEL_SUFFIXES,
+    IMAGE_ERRORS,
     IMAGE_SUFFIXES,
     MAIL_SUFFIXES,
     OFFICE_TEXT_SUFFIXES,
@@ -1012,7 +1013,7 @@ def _read_image(path: Path, enc: str, opts: ScanOptions, rep: FileReport) -> Ite
                 if _wants(opts, "face_image"):
                     _faces_seen(rep, "faces", 1, faces_in_image(upright))
                 codes = [line for text, _ in codes_in_image(upright) for line in readable(text)]
-        except (OSError, ValueError) as exc:  # Tesseract read it; Pillow cannot
+        except IMAGE_ERRORS as exc:  # Tesseract read it; Pillow cannot
             why = type(exc).__name__
             rep.note(None, f"faces and QR codes not read: {why} / 未能识别人脸与二维码")
     else:
@@ -1227,7 +1228,7 @@ def _record_metadata(rep: FileReport, examples: list[Finding], opts: ScanOptions
     try:
         with Image.open(rep.path) as img:
             lines, where = metadata_lines(img), gps_position(img)
-    except (OSError, ValueError):
+    except IMAGE_ERRORS:
         return  # not an image Pillow reads: OCR's reading or the skip says enough
     found = [
         (

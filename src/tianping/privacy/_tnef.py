@@ -12,6 +12,7 @@ given back under its long file name, to be read as the file it is.
 from __future__ import annotations
 
 import logging
+import struct
 from pathlib import PurePath
 from typing import Any
 
@@ -56,7 +57,10 @@ def unpack(data: bytes, where: str) -> tuple[str, list[tuple[str, bytes]]]:
             for k, a in enumerate(tnef.attachments, start=1)
             if isinstance(a.data, bytes | bytearray) and a.data
         ]
-    except (ValueError, IndexError, KeyError, TypeError, UnicodeError) as exc:
+    except (ValueError, IndexError, KeyError, TypeError, UnicodeError, NameError, AttributeError,
+            struct.error, OverflowError) as exc:  # fmt: skip
+        # (tnefparse meets damage with whatever its code raises: NameError is an
+        # UnboundLocalError there, found by fuzzing)
         raise InputError(f"{where}: unreadable TNEF ({type(exc).__name__}) / 无法读取") from None
     if not body.strip() and not files:  # tnefparse passes over damage: nothing read is no read
         raise InputError(f"{where}: unreadable TNEF (nothing in it read) / 无法读取")
@@ -70,7 +74,8 @@ def subject(data: bytes) -> str:
         import tnefparse
 
         tnef = tnefparse.TNEF(data)
-    except (ImportError, ValueError, IndexError, KeyError, TypeError, UnicodeError):
+    except (ImportError, ValueError, IndexError, KeyError, TypeError, UnicodeError, NameError,
+            AttributeError, struct.error, OverflowError):  # fmt: skip
         return ""
     for obj in tnef.objects:
         if obj.name == tnef.ATTSUBJECT and obj.level == tnef.LVL_MESSAGE:
