@@ -102,13 +102,9 @@ def paragraphs(path: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
 def _rtf_parts(path: Path) -> Iterator[tuple[str, list[str]]]:
     """An RTF document's text, a line a paragraph (`document`: body, headers, footers,
     notes, comments, field codes), and the people its `\\info` names (`properties`)."""
-    from tianping.privacy._rtf import rtf_info, rtf_text
+    from tianping.privacy._rtf import read_rtf, rtf_info, rtf_text
 
-    if path.stat().st_size > MAX_PART_BYTES:
-        raise InputError(f"{path}: an RTF file past {MAX_PART_BYTES:,} bytes; not read / 文件过大")
-    data = path.read_bytes()
-    if not data.lstrip()[:5] == b"{\\rtf":
-        raise InputError(f"{path}: not an RTF document (no {{\\rtf header) / 不是 RTF 文件")
+    data = read_rtf(path, MAX_PART_BYTES)
     yield "document", rtf_text(data).split("\n")
     people = rtf_info(data)
     if people:

@@ -14,21 +14,49 @@ from __future__ import annotations
 import codecs
 import html
 import re
+from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["RtfChar", "decode_codepage", "rtf_chars", "rtf_info", "rtf_text"]
+from tianping.errors import InputError
+
+__all__ = [
+    "RtfChar",
+    "decode_codepage",
+    "group_span",
+    "read_rtf",
+    "rtf_chars",
+    "rtf_info",
+    "rtf_text",
+]
 
 
 def decode_codepage(data: bytes, codepage: int) -> str:
     """`data` in Windows code page `codepage` (936: GB18030, its superset), undecodable
     bytes marked; cp1252 where Python does not know the code page."""
+    return data.decode(_codec(codepage), errors="replace")
+
+
+def _codec(codepage: int) -> str:
+    """Python's codec for a Windows code page; cp1252 where Python does not know it."""
     name = {65001: "utf-8", 20127: "ascii", 936: "gb18030", 54936: "gb18030"}.get(
         codepage, f"cp{codepage}"
     )
     try:
-        return data.decode(name, errors="replace")
-    except LookupError:  # a code page Python does not know
-        return data.decode("cp1252", errors="replace")
+        codecs.lookup(name)
+    except LookupError:
+        return "cp1252"
+    return name
+
+
+def read_rtf(path: Path, max_bytes: int) -> bytes:
+    """The bytes of the RTF document at `path`; InputError for one past `max_bytes` or
+    without the `{\\rtf` header."""
+    if path.stat().st_size > max_bytes:
+        raise InputError(f"{path}: an RTF file past {max_bytes:,} bytes; not read / 文件过大")
+    data = path.read_bytes()
+    if not data.lstrip()[:5] == b"{\\rtf":
+        raise InputError(f"{path}: not an RTF document (no {{\\rtf header) / 不是 RTF 文件")
+    return data
 
 
 # groups whose text is not the document's (fonts, colours, styles, pictures, metadata)
@@ -73,17 +101,24 @@ def _ansi(rtf: bytes) -> int:
 
 def _group(rtf: bytes, opening: bytes) -> bytes:
     """The first group that starts with `opening` (`{\\fonttbl`), braces matched; b""."""
+    start, end = group_span(rtf, opening)
+    return rtf[start:end]
+
+
+def group_span(rtf: bytes, opening: bytes) -> tuple[int, int]:
+    """Where the first group that starts with `opening` begins and ends, braces matched
+    (to the end of `rtf` if it is not closed); (0, 0) if there is none."""
     start = rtf.find(opening)
     if start < 0:
-        return b""
+        return 0, 0
     depth = 0
     for m in re.finditer(rb"\\[{}\\]|[{}]", rtf[start:]):
         if len(m.group()) == 2:  # an escaped brace or backslash
             continue
         depth += 1 if m.group() == b"{" else -1
         if depth == 0:
-            return rtf[start : start + m.end()]
-    return rtf[start:]
+            return start, start + m.end()
+    return start, len(rtf)
 
 
 def rtf_info(rtf: bytes) -> list[str]:
@@ -144,17 +179,6 @@ def rtf_chars(rtf: bytes) -> list[RtfChar]:
     return [c._replace(text="\ufffd") if "\ud800" <= c.text <= "\udfff" else c for c in out]
 
 
-def _codec(codepage: int) -> str:
-    name = {65001: "utf-8", 20127: "ascii", 936: "gb18030", 54936: "gb18030"}.get(
-        codepage, f"cp{codepage}"
-    )
-    try:
-        codecs.lookup(name)
-    except LookupError:  # a code page Python does not know
-        return "cp1252"
-    return name
-
-
 def _decoded(data: list[tuple[int, int, int]], page: int, uc: int, glued: bool) -> list[RtfChar]:
     """Bytes (value, source start, source end) decoded one by one in code page `page`, so
     that each character knows the source of the bytes it was read from."""
@@ -179,14 +203,14 @@ def _read(rtf: bytes, spans: bool) -> list[RtfChar]:
     table = _group(rtf, b"{\\fonttbl")
     fonts = {int(f): _CHARSETS.get(int(c), ansi) for f, c in _FONT.findall(table)}
     out: list[RtfChar] = []
-    pending: list[tuple[int, int, int]] = []  # \\'hh bytes, decoded together (GBK: two)
+    pending: list[tuple[int, int, int]] = []  # \'hh bytes, decoded together (GBK: two)
     # per group: skipped, \\uc count, in \\htmlrtf, font code page, inside an HTML tag
     stack: list[tuple[bool, int, bool, int, bool]] = []
     skip, uc, html_rtf, page, tag = False, 1, False, ansi, False
     drop, star = 0, False
     tag_text = bytearray()
     glued_at = -1  # where a control word without its delimiter ends
-    last: RtfChar | None = None  # the \\uN whose fallback is being dropped
+    last: RtfChar | None = None  # the \uN whose fallback is being dropped
 
     def put(text: str, a: int, b: int) -> None:
         out.append(RtfChar(text, a, b, uc, a == glued_at))
@@ -225,7 +249,7 @@ def _read(rtf: bytes, spans: bool) -> list[RtfChar]:
             elif star and word in _READ_STARRED:
                 star = False
                 put(" ", m.start(), m.start())
-            elif star or word in _SKIP:  # \\*\\word: a destination readers may ignore
+            elif star or word in _SKIP:  # \*\word: a destination readers may ignore
                 skip, star = True, False
             elif word == b"htmlrtf":
                 html_rtf = arg != b"0"
@@ -257,7 +281,7 @@ def _read(rtf: bytes, spans: bool) -> list[RtfChar]:
             flush()
             put({b"~": " ", b"\\": "\\", b"{": "{", b"}": "}"}.get(sym, ""), m.start(), m.end())
         elif hexa is not None:
-            if drop:  # the fallback of a \\uN: its bytes go with it
+            if drop:  # the fallback of a \uN: its bytes go with it
                 drop -= 1
                 if spans and last is not None and out and out[-1] is last:
                     out[-1] = last = last._replace(end=m.end())

@@ -19,17 +19,15 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tianping.errors import InputError
-from tianping.privacy._rtf import RtfChar, rtf_chars
+from tianping.privacy._office import MAX_PART_BYTES
+from tianping.privacy._rtf import RtfChar, group_span, read_rtf, rtf_chars
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
 
 __all__ = ["deid_rtf", "edits_in_place"]
 
-MAX_RTF_BYTES = 64 << 20  # a larger file is refused, not read into memory
 _PEOPLE = re.compile(rb"(\{\\(?:author|operator|manager|company)\b ?)((?:[^{}\\]|\\.)*)(\})")
-_INFO = re.compile(rb"\{\\info\b")
 
 
 def edits_in_place(rtf: bytes) -> bool:
@@ -40,11 +38,7 @@ def edits_in_place(rtf: bytes) -> bool:
 def deid_rtf(src: Path, tmp: Path, deid: Deidentifier) -> tuple[int, list[str]]:
     """`src` de-identified into `tmp`; the lines read (its records) and nothing left
     unread (the list `deid_ooxml` returns, for the same report)."""
-    if src.stat().st_size > MAX_RTF_BYTES:
-        raise InputError(f"{src}: an RTF file past {MAX_RTF_BYTES:,} bytes; not read / 文件过大")
-    rtf = src.read_bytes()
-    if not rtf.lstrip()[:5] == b"{\\rtf":
-        raise InputError(f"{src}: not an RTF document (no {{\\rtf header) / 不是 RTF 文件")
+    rtf = read_rtf(src, MAX_PART_BYTES)  # as scans read it
     chars = rtf_chars(rtf)
     text = "".join(c.text for c in chars)
     edits: list[tuple[int, int, bytes]] = []
@@ -103,19 +97,9 @@ def _escaped(text: str, uc: int, glued: bool) -> bytes:
 
 def _people_edits(rtf: bytes, deid: Deidentifier) -> list[tuple[int, int, bytes]]:
     """The author, last editor, manager and company of the `\\info` group, blanked."""
-    found = _INFO.search(rtf)
-    if found is None:
-        return []
-    depth, end = 0, len(rtf)
-    for m in re.finditer(rb"\\[{}\\]|[{}]", rtf[found.start() :]):
-        if len(m.group()) == 2:
-            continue
-        depth += 1 if m.group() == b"{" else -1
-        if depth == 0:
-            end = found.start() + m.end()
-            break
+    start, end = group_span(rtf, b"{\\info")  # where `rtf_info` reads them
     edits = []
-    for m in _PEOPLE.finditer(rtf, found.start(), end):
+    for m in _PEOPLE.finditer(rtf, start, end):
         if m.group(2).strip():
             deid.counts["document_author"] += 1
             edits.append((m.start(2), m.end(2), b""))
