@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from tianping.errors import InputError
 from tianping.privacy._patterns import HAN
-from tianping.privacy._tnef import is_tnef, is_tnef_file, subject, unpack
+from tianping.privacy._tnef import is_tnef, is_tnef_file, unpack
 
 __all__ = [
     "ADDRESS_HEADERS",
@@ -68,10 +68,8 @@ def messages(path: Path) -> Iterator[tuple[str, str, list[tuple[str, bytes]]]]:
         yield _read(read_msg(path))
         return
     if is_tnef_file(path):  # a winmail.dat saved on its own: its subject, body and files
-        data = path.read_bytes()
-        body, files = unpack(data, str(path))
-        title = subject(data)
-        yield (f"Subject: {title}" if title else ""), body, files
+        tnef = unpack(path.read_bytes(), str(path))
+        yield (f"Subject: {tnef.subject}" if tnef.subject else ""), tnef.body, tnef.files
         return
     with path.open("rb") as fh:
         msg = email.message_from_binary_file(fh, policy=email.policy.default)
@@ -174,7 +172,7 @@ def _read(msg: Message) -> tuple[str, str, list[tuple[str, bytes]]]:
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes) and is_tnef(payload, name, kind):
             try:  # winmail.dat: the real body and attachments are inside
-                text, inside = unpack(payload, name or "winmail.dat")
+                text, inside, _ = unpack(payload, name or "winmail.dat")
             except InputError:
                 pass  # kept as the file it is, which scans report as unread
             else:

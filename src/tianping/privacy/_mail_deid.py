@@ -37,7 +37,7 @@ from tianping.errors import InputError
 from tianping.privacy._formats import IMAGE_SUFFIXES, PACKAGES
 from tianping.privacy._legacy_deid import LEGACY_KINDS
 from tianping.privacy._mail import leaves, part_text
-from tianping.privacy._tnef import is_tnef, is_tnef_file, subject, unpack
+from tianping.privacy._tnef import is_tnef, is_tnef_file, unpack
 
 if TYPE_CHECKING:
     from tianping.privacy._deid import Deidentifier
@@ -105,9 +105,13 @@ def _outlook_bytes(src: Path) -> bytes:
 
 def _tnef_message(data: bytes) -> bytes:
     """A winmail.dat saved on its own as a message that carries it (its subject, if it has
-    one), for `_message` to turn into plain MIME."""
+    one), for `_message` to turn into plain MIME (or to keep, where it cannot be read)."""
+    try:
+        title = unpack(data, "winmail.dat").subject
+    except InputError:
+        title = ""
     msg = EmailMessage(policy=email.policy.SMTP)
-    msg["Subject"] = subject(data) or "winmail.dat"
+    msg["Subject"] = title or "winmail.dat"
     msg.set_content("")
     msg.add_attachment(data, maintype="application", subtype="ms-tnef", filename="winmail.dat")
     return msg.as_bytes()
@@ -220,7 +224,7 @@ def _tnef_as_mime(
     not show the message's text twice) and each of its files, de-identified as that file.
     A stream that cannot be read is copied as it was and named."""
     try:
-        body, files = unpack(data, label)
+        body, files, _ = unpack(data, label)
     except InputError as exc:
         kept.append(
             f"{label}: Outlook's TNEF, not read ({exc.message.partition(': ')[2]}), copied as "

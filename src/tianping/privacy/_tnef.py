@@ -14,14 +14,27 @@ from __future__ import annotations
 import logging
 import struct
 from pathlib import PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 from tianping.errors import InputError
 
-__all__ = ["SIGNATURE", "is_tnef", "is_tnef_file", "subject", "unpack"]
+__all__ = ["SIGNATURE", "Tnef", "is_tnef", "is_tnef_file", "unpack"]
 
 SIGNATURE = b"\x78\x9f\x3e\x22"  # 0x223E9F78, little-endian
 _RTF_COMPRESSED = 0x1009  # PidTagRtfCompressed
+# what tnefparse raises on a damaged stream: whatever its code meets (a NameError is an
+# UnboundLocalError there, found by fuzzing)
+_DAMAGE = (ValueError, IndexError, KeyError, TypeError, UnicodeError, NameError, AttributeError,
+           struct.error, OverflowError)  # fmt: skip
+
+
+class Tnef(NamedTuple):
+    """What a TNEF stream holds: the body as text, its files (name, bytes) and the
+    message's subject (attSubject; '' where it has none)."""
+
+    body: str
+    files: list[tuple[str, bytes]]
+    subject: str
 
 
 def is_tnef(data: bytes, name: str | None, kind: str) -> bool:
@@ -35,9 +48,9 @@ def is_tnef_file(path: PurePath) -> bool:
     return path.name.lower() == "winmail.dat" or path.suffix.lower() == ".tnef"
 
 
-def unpack(data: bytes, where: str) -> tuple[str, list[tuple[str, bytes]]]:
-    """(body text, [(file name, bytes)]) of a TNEF stream; InputError where tnefparse is
-    not installed or the stream cannot be read (`where` names it)."""
+def unpack(data: bytes, where: str) -> Tnef:
+    """The body, files and subject of a TNEF stream; InputError where tnefparse is not
+    installed or the stream cannot be read (`where` names it)."""
     try:
         import tnefparse
 
@@ -57,30 +70,19 @@ def unpack(data: bytes, where: str) -> tuple[str, list[tuple[str, bytes]]]:
             for k, a in enumerate(tnef.attachments, start=1)
             if isinstance(a.data, bytes | bytearray) and a.data
         ]
-    except (ValueError, IndexError, KeyError, TypeError, UnicodeError, NameError, AttributeError,
-            struct.error, OverflowError) as exc:  # fmt: skip
-        # (tnefparse meets damage with whatever its code raises: NameError is an
-        # UnboundLocalError there, found by fuzzing)
+        subject = next(
+            (
+                _text(o.data).replace("\x00", "").strip()
+                for o in tnef.objects
+                if o.name == tnef.ATTSUBJECT and o.level == tnef.LVL_MESSAGE
+            ),
+            "",
+        )
+    except _DAMAGE as exc:
         raise InputError(f"{where}: unreadable TNEF ({type(exc).__name__}) / 无法读取") from None
     if not body.strip() and not files:  # tnefparse passes over damage: nothing read is no read
         raise InputError(f"{where}: unreadable TNEF (nothing in it read) / 无法读取")
-    return body, files
-
-
-def subject(data: bytes) -> str:
-    """The message's subject (attSubject) in a TNEF stream; '' where it has none, or where
-    the stream or tnefparse is missing (`unpack` says why)."""
-    try:
-        import tnefparse
-
-        tnef = tnefparse.TNEF(data)
-    except (ImportError, ValueError, IndexError, KeyError, TypeError, UnicodeError, NameError,
-            AttributeError, struct.error, OverflowError):  # fmt: skip
-        return ""
-    for obj in tnef.objects:
-        if obj.name == tnef.ATTSUBJECT and obj.level == tnef.LVL_MESSAGE:
-            return _text(obj.data).replace("\x00", "").strip()
-    return ""
+    return Tnef(body, files, subject)
 
 
 def _text(value: Any) -> str:
