@@ -55,6 +55,7 @@ from tianping.privacy._patterns import (
     COMPOUND_SURNAMES,
     CONTEXT,
     CONTEXT_WINDOW,
+    DOTTED_NAME,
     GAP_PATTERNS,
     GROUP_PATTERNS,
     GROUPS,
@@ -72,10 +73,11 @@ from tianping.privacy._patterns import (
     NOT_NAME_ZH,
     PREFILTER,
     PROVINCES,
+    SENTENCE_ENDS_CJK,
     SENTENCE_ENDS_ZH,
     SHAPE_ORDER,
     SHAPES,
-    SURNAMES,
+    SURNAME_RX,
     TAIL_PATTERNS,
 )
 from tianping.privacy._types import FOLD_FULLWIDTH, PI_TYPES, Match
@@ -1004,7 +1006,7 @@ def _dotted_core(core: str) -> str:
 
 
 _LEAD_RX = (
-    f"^([{SENTENCE_ENDS_ZH}]?[ ]?)((?:{'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}])[{HAN}]{{1,2}})"
+    f"^([{SENTENCE_ENDS_ZH}]?[ ]?)((?:{SURNAME_RX})[{HAN}]{{1,2}})"
     f"(?:{'|'.join(NAME_PREDICATES_ZH)})$"
 )
 
@@ -1045,7 +1047,7 @@ def _name_en(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 
 _LEAD_EN_RX = (
     "^((?:[.!?;] |["
-    + "".join(c for c in SENTENCE_ENDS_ZH if c > "\x7f")
+    + SENTENCE_ENDS_CJK
     + r"] ?|\n)?)([A-Z][a-z]+(?: [A-Z][a-z]+){1,2}) (?:"
     + "|".join(NAME_PREDICATES_EN)
     + ")$"
@@ -1075,12 +1077,13 @@ _NAME_HEADER = re.compile(
     r"(?i)^(?:.*[_ ])?(?:name|full_?name|姓名|名字|联系人|收件人|客户名称|客户姓名|持卡人)$"
 )
 _ADDR_HEADER = re.compile(r"(?i)^(?:.*[_ ])?(?:address|addr|地址|住址|联系地址|收货地址)$")
-_BARE_NAME_ZH = "^(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "])[" + HAN + "]{1,2}$"
+_BARE_NAME_ZH = f"^(?:{SURNAME_RX})[{HAN}]{{1,2}}$"
 _BARE_NAME_EN = r"^[A-Z][a-z]+(?: [A-Z]\.?)?(?: [A-Z][a-z'-]+){1,2}$"
 _BARE_ADDR_ZH = "^(?:" + "|".join(PROVINCES) + ")[" + HAN + "A-Za-z0-9 ]{4,60}$"
 # under a person's-name header, names the surname list does not know (鞠, 危, 植 …) and the
 # dotted names of Uyghur, Kazakh and foreign people written in Chinese (阿依古丽·买买提)
-_ANY_NAME_ZH = f"^(?:[{HAN}]{{2,4}}|[{HAN}]{{1,8}}[·•・][{HAN}]{{1,10}})$"
+_ANY_NAME_ZH = f"^(?:[{HAN}]{{2,4}}|{DOTTED_NAME})$"
+_VOUCHED = 0.6  # the confidence of such a name
 _MOSTLY_NAMES = 0.8  # the share of a batch's cells that must look like names for that
 
 
@@ -1104,7 +1107,7 @@ def detect_by_header(column: str | None, values: pl.Series) -> pl.DataFrame | No
         ]
         if "名称" not in header:  # a person's name, not a thing's (客户名称: companies too)
             other = t.str.contains(_ANY_NAME_ZH) & ~t.str.contains(_BARE_NAME_ZH)
-            checks.append(("person_name_zh", other, 0.6))
+            checks.append(("person_name_zh", other, _VOUCHED))
     elif _ADDR_HEADER.match(header):
         checks = [("address_zh", t.str.contains(_BARE_ADDR_ZH), 0.7)]
     else:
@@ -1112,8 +1115,8 @@ def detect_by_header(column: str | None, values: pl.Series) -> pl.DataFrame | No
     s = _as_series(values)
     parts = []
     base = pl.DataFrame({"t": s}).with_row_index("row")
-    for k, (pi, hit, conf) in enumerate(checks):
-        if k == 2:  # names only the header vouches for: where the batch is mostly names
+    for pi, hit, conf in checks:
+        if conf == _VOUCHED:  # names only the header vouches for: where the batch is mostly names
             looks = base.select(
                 (t.str.contains(_ANY_NAME_ZH) | t.str.contains(_BARE_NAME_EN)).mean()
             ).item()

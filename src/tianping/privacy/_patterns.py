@@ -215,6 +215,7 @@ NAME_PREDICATES_ZH = (
 )  # fmt: skip
 # (ASCII !?; too: a row with full-width letters is read with ！？； folded to them)
 SENTENCE_ENDS_ZH = "。！？；!?;\n"
+SENTENCE_ENDS_CJK = "".join(c for c in SENTENCE_ENDS_ZH if c > "\x7f")  # 。！？；
 # Common words that start with a surname character ("用户申请", "负责人任命"): not names.
 NOT_NAME_ZH = (
     "申请", "任命", "单独", "成功", "成为", "成立", "成本", "时政", "时间", "时候", "安全", "安装",
@@ -259,21 +260,21 @@ NOT_NAME_EN = (
     "This", "That", "Our", "Your", "His", "Her", "Their", "Its", "Customers", "Please",
 )  # fmt: skip
 
-_SUR = "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "]"
+# a surname: compound ones first, as the alternation needs
+SURNAME_RX = "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "]"
 # a dotted name (阿依古丽·买买提: Uyghur, Kazakh and foreign names as Chinese writes them),
 # read before the surname form after a context word
 NAME_DOTS = "·•・"
-_DOTTED = f"[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN}]{{1,10}}"
+DOTTED_NAME = f"[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN}]{{1,10}}"
 _ZH_NAME = (
     f"(?:{'|'.join(NAME_CONTEXT_ZH)})[{NAME_SEPARATORS_ZH}]?[ ]?"
-    f"(?:{_DOTTED}|(?:{_SUR})[{HAN}]{{1,2}})"
-    f"|(?:{_SUR})[{HAN}]{{0,2}}(?:{'|'.join(NAME_TITLES_ZH)})"
+    f"(?:{DOTTED_NAME}|(?:{SURNAME_RX})[{HAN}]{{1,2}})"
+    f"|(?:{SURNAME_RX})[{HAN}]{{0,2}}(?:{'|'.join(NAME_TITLES_ZH)})"
 )
 # the name that opens a sentence: its own alternative (and kind), after address_zh in the
 # group, so that `^` and the end mark are the only text it takes before the surname
-_ZH_NAME_LEAD = (
-    f"(?:^|[{SENTENCE_ENDS_ZH}])[ ]?(?:{_SUR})[{HAN}]{{1,2}}(?:{'|'.join(NAME_PREDICATES_ZH)})"
-)
+_PREDICATES_ZH = "|".join(NAME_PREDICATES_ZH)
+_ZH_NAME_LEAD = f"(?:^|[{SENTENCE_ENDS_ZH}])[ ]?(?:{SURNAME_RX})[{HAN}]{{1,2}}(?:{_PREDICATES_ZH})"
 _ZH_ADDR = (
     f"(?:{'|'.join(PROVINCES)})(?:{'|'.join(PROVINCE_SUFFIXES)})"
     f"[{HAN}A-Za-z0-9]{{2,40}}(?: [0-9]{{6}})?"
@@ -286,7 +287,7 @@ _EN_NAME = (
 # (an ASCII word boundary after the verb: "said了" ends a sentence too)
 _EN_NAME_LEAD = (
     "(?:^|[.!?;] |["
-    + "".join(c for c in SENTENCE_ENDS_ZH if c > "\x7f")  # 。！？；
+    + SENTENCE_ENDS_CJK
     + "] ?|\n)[A-Z][a-z]+(?: [A-Z][a-z]+){1,2} (?:"
     + "|".join(NAME_PREDICATES_EN)
     + ")(?-u:\\b)"
