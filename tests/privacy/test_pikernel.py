@@ -285,6 +285,14 @@ def _fragment(rng: random.Random) -> str:
             + "".join(rng.choice("艾力的已登录买" + _RARE[:2]) for _ in range(rng.randint(0, 11)))
             + rng.choice(["", "，", "录", "x"])
         ),
+        lambda: (  # dotted names that open a sentence, led by characters that start
+            # something else too (王, 患, 新, 用) or nothing (阿, 约, 𠮷)
+            rng.choice(["", "。", "！ ", "？", "；", "\n", " ", "!", ";", "?", "，", "和", "ab"])
+            + "".join(rng.choice("阿约王患者新疆用户𠮷依古丽") for _ in range(rng.randint(0, 9)))
+            + rng.choice(["·", "•", "・", "", "··"])
+            + "".join(rng.choice("买提艾力表示登" + _RARE[:2]) for _ in range(rng.randint(0, 11)))
+            + rng.choice(["表示", "指出", "在会议上", "", "介绍", "x"])
+        ),
         lambda: (  # English names that open a sentence
             rng.choice(["", ". ", "! ", "。", "； ", "\n", " ", "Mr. ", "x"])
             + " ".join(

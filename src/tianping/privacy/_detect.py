@@ -55,11 +55,13 @@ from tianping.privacy._patterns import (
     COMPOUND_SURNAMES,
     CONTEXT,
     CONTEXT_WINDOW,
+    DOTTED_LEAD_STOP,
     DOTTED_NAME,
     GAP_PATTERNS,
     GROUP_PATTERNS,
     GROUPS,
     HAN,
+    LEAD_NAME_ZH,
     NAME_CONTEXT_EN,
     NAME_CONTEXT_ZH,
     NAME_DOTS,
@@ -1005,10 +1007,7 @@ def _dotted_core(core: str) -> str:
     return core
 
 
-_LEAD_RX = (
-    f"^([{SENTENCE_ENDS_ZH}]?[ ]?)((?:{SURNAME_RX})[{HAN}]{{1,2}})"
-    f"(?:{'|'.join(NAME_PREDICATES_ZH)})$"
-)
+_LEAD_RX = f"^([{SENTENCE_ENDS_ZH}]?[ ]?)({LEAD_NAME_ZH})(?:{'|'.join(NAME_PREDICATES_ZH)})$"
 
 
 def _lead_name(sub: pl.DataFrame, rx: str, not_rx: str, pi: str, conf: float) -> pl.DataFrame:
@@ -1023,8 +1022,14 @@ def _lead_name(sub: pl.DataFrame, rx: str, not_rx: str, pi: str, conf: float) ->
     return _result(sub, pi, pl.lit(conf), value=pl.col("core"), offset=pl.col("lead"))
 
 
+# a common word, or a dotted name whose first part holds a function word
+_NOT_LEAD_ZH_RX = (
+    f"{_NOT_NAME_ZH_RX}|^[^{NAME_DOTS}]*[{DOTTED_LEAD_STOP}][^{NAME_DOTS}]*[{NAME_DOTS}]"
+)
+
+
 def _name_zh_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
-    return _lead_name(sub, _LEAD_RX, _NOT_NAME_ZH_RX, "person_name_zh", 0.7)
+    return _lead_name(sub, _LEAD_RX, _NOT_LEAD_ZH_RX, "person_name_zh", 0.7)
 
 
 def _address_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:

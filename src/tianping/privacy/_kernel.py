@@ -80,6 +80,7 @@ def _configure() -> ModuleType:
                 "name_predicates": list(P.NAME_PREDICATES_ZH),
                 "name_predicates_en": list(P.NAME_PREDICATES_EN),
                 "sentence_ends": P.SENTENCE_ENDS_ZH,
+                "dotted_lead_stop": P.DOTTED_LEAD_STOP,
                 "id_provinces": sorted(int(c) for c in PROVINCE_CODES),
             }
         )

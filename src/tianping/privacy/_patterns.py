@@ -272,9 +272,16 @@ _ZH_NAME = (
     f"|(?:{SURNAME_RX})[{HAN}]{{0,2}}(?:{'|'.join(NAME_TITLES_ZH)})"
 )
 # the name that opens a sentence: its own alternative (and kind), after address_zh in the
-# group, so that `^` and the end mark are the only text it takes before the surname
+# group, so that `^` and the end mark are the only text it takes before the name; a
+# surname and one or two characters, or a dotted name (阿依古丽·买买提表示)
 _PREDICATES_ZH = "|".join(NAME_PREDICATES_ZH)
-_ZH_NAME_LEAD = f"(?:^|[{SENTENCE_ENDS_ZH}])[ ]?(?:{SURNAME_RX})[{HAN}]{{1,2}}(?:{_PREDICATES_ZH})"
+# (the dotted name's second part as short as a verb still follows: "欧阳·娜娜在会议上发言")
+LEAD_NAME_ZH = f"(?:{SURNAME_RX})[{HAN}]{{1,2}}|[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN}]{{1,10}}?"
+# A dotted name's first part runs from the sentence start, so prose before a name in the
+# same sentence would be read into it ("记者采访了古丽·买买提表示"): one holding these
+# function words is no name (都 is left out: 阿不都热依木).
+DOTTED_LEAD_STOP = "了的是在和与把被对从向给为说"
+_ZH_NAME_LEAD = f"(?:^|[{SENTENCE_ENDS_ZH}])[ ]?(?:{LEAD_NAME_ZH})(?:{_PREDICATES_ZH})"
 _ZH_ADDR = (
     f"(?:{'|'.join(PROVINCES)})(?:{'|'.join(PROVINCE_SUFFIXES)})"
     f"[{HAN}A-Za-z0-9]{{2,40}}(?: [0-9]{{6}})?"

@@ -90,7 +90,9 @@ enum {
 enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4,
        F2_FULLWIDTH = 8, /* a full-width digit, letter or '@': the row is read folded */
        F2_CLOSER = 16, /* '）', '］', '｝': "zhangsan（at）163.com" */
-       F2_SENT_END = 32 /* '。', '！', '？', '；': a sentence ends */ };
+       F2_SENT_END = 32, /* '。', '！', '？', '；': a sentence ends */
+       F2_DOT = 64, /* '•', '・': a name dot */
+       F2_LEAD_STOP = 128 /* a function word: no dotted name opening a sentence holds one */ };
 
 static config_t CFG;
 
@@ -284,6 +286,10 @@ typedef struct {
     int fullwidth;          /* a full-width digit, letter or '@' was seen (１３８…) */
     int64_t at_ls;          /* where the local-part run that ends at next_at starts */
     int spelled;            /* maybe an address with "(at)" or " at " for '@' */
+    int dots;               /* a name dot (·, •, ・) was seen: dotted names may open sentences */
+    const int64_t *leads;   /* where they do, in order (the second scan of such a row) */
+    int64_t nleads, li;     /* li: the next of them */
+    int dotted;             /* the second scan of such a row: dotted names are tried too */
 } row_t;
 
 /* Whether the local-part run from p is not empty and ends at an '@', as an email's must:
@@ -833,11 +839,37 @@ static int64_t m_name_zh(row_t *r, int64_t p) {
     }
     return -1;
 }
+/* `DOTTED_NAME` at p, then a verb of saying, as `_ZH_NAME_LEAD`'s second form: its first
+   part runs from p to the dot (one to eight Han), the second is as short as a verb
+   still follows; the end of the match and the verb's start in *core; with `to` >= 0 the verb
+   must end there; -1 if none. */
+static __attribute__((noinline)) int64_t dotted_lead(const uint8_t *s, int64_t n, int64_t p, int64_t to, int64_t *core) {
+    const wlist_t *P = &CFG.name_preds;
+    int64_t q = p, at[11];
+    int h, l;
+    for (h = 0; h < 9 && q < n && (l = han_at(s, n, q)); h++) q += l;
+    if (h < 1 || h > 8 || !(l = name_dot(s, n, q))) return -1;
+    at[0] = q + l;
+    for (h = 0; h < 10 && at[h] < n && (l = han_at(s, n, at[h])); h++) at[h + 1] = at[h] + l;
+    for (int t = 1; t <= h; t++) { /* the shortest second part first */
+        q = at[t];
+        if (q >= n || !P->first[s[q]]) continue;
+        WL_EACH(P, s, n, q, i) {
+            int64_t e = q + P->w[i].len;
+            if (to >= 0 && e != to) continue;
+            *core = q;
+            return e;
+        }
+    }
+    return -1;
+}
 /* A name that opens a sentence (the caller checks the start): a surname, one or two Han
-   characters and a verb of saying ("王勇表示"), as `_ZH_NAME_LEAD` from the surname on.
-   The end of the match, and the name's end (the verb's start) in *core; with `to` >= 0
-   the verb must end there (the classifier's `$`); -1 if none. */
-static int64_t zh_lead(const uint8_t *s, int64_t n, int64_t p, int64_t to, int64_t *core) {
+   characters and a verb of saying ("王勇表示"), as `_ZH_NAME_LEAD` from the surname on,
+   or with `dotted` a dotted name and the verb (a row's first scan leaves that form out:
+   a row with a name dot is scanned again, `rescan_dotted`). The end of the match, and the
+   name's end (the verb's start) in *core; with `to` >= 0 the verb must end there (the
+   classifier's `$`); -1 if none. */
+static int64_t zh_lead(const uint8_t *s, int64_t n, int64_t p, int64_t to, int dotted, int64_t *core) {
     int64_t sur[4];
     const wlist_t *P = &CFG.name_preds;
     int k = surname_options(s, n, p, sur);
@@ -856,11 +888,11 @@ static int64_t zh_lead(const uint8_t *s, int64_t n, int64_t p, int64_t to, int64
             }
         }
     }
-    return -1;
+    return dotted ? dotted_lead(s, n, p, to, core) : -1;
 }
 static int64_t m_name_lead(row_t *r, int64_t p) {
     int64_t core;
-    return zh_lead(r->s, r->n, p, -1, &core);
+    return zh_lead(r->s, r->n, p, -1, r->dotted, &core);
 }
 /* 1: p is the row start; 2: a sentence end (or the row start) and at most one space come
    just before p, so `_ZH_NAME_LEAD`'s match starts before p and is tried before any other
@@ -948,6 +980,9 @@ typedef struct {
     int64_t nf, capf;
     occ_t *o;
     int64_t no, capo;
+    int64_t *lead; /* where dotted names open sentences in the row (`find_leads`) */
+    int64_t nl, capl;
+    int opens;     /* and whether one opens a sentence at all (a surname, too) */
     int64_t occ_upto; /* context words are known for starts below this */
     int64_t ws_for, ws; /* the window start of the last candidate asked about */
     double min_conf;    /* the filters findings must pass */
@@ -1150,7 +1185,7 @@ static __attribute__((noinline)) int grouped4_id_at(const uint8_t *s, int64_t n,
                       (m[10] - '0') * 10 + (m[11] - '0'), (m[12] - '0') * 10 + (m[13] - '0'));
 }
 
-static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n, pe = dig_end(r, p), len = pe - p;
     if (__builtin_expect(len == 6, 0) && pe < n && (s[pe] == ' ' || s[pe] == '-') &&
@@ -1276,7 +1311,7 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
    positions can start a name, and none can unless the bytes after the run allow it. An
    email starts here only if the local part (the same for the whole run) ends at '@'; MAC
    and IPv6 addresses need ':' or '-' (or more hex) right after the run. */
-static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_t *cursor) {
+static inline __attribute__((always_inline)) int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n;
     /* only groups 2 to 4 start at a lowercase letter */
@@ -1362,12 +1397,28 @@ static __attribute__((noinline)) int closer_after_at(const uint8_t *s, int64_t n
     return at_before(s, p) && p + 3 <= n && (CFG.cjk2[cp3(s, p)] & F2_CLOSER);
 }
 
-static void scan_groups(work_t *w, row_t *r) {
+/* CJK characters the scan stops at; any other passes without a look */
+#define CJK_STARTS (F_SURNAME | F_PLATE | F_G4_START | F_G2_START)
+/* The scan at or past the next place where a dotted name opens a sentence: tried where the
+   scan stands there (its match starts at the end mark or a leading space, where nothing
+   else starts, so before anything that starts here); the place after it (out of line: the
+   row scan stays small enough to be inlined) */
+static __attribute__((noinline)) int64_t lead_here(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+    if (p == r->leads[r->li] && cursor[4] <= p) try_group(w, r, 4, 8, p, cursor);
+    return ++r->li < r->nleads ? r->leads[r->li] : INT64_MAX;
+}
+
+/* `dotted`: a row's second scan, with dotted names that open sentences (a constant: the
+   first scan, inlined where rows are scanned, has none of that code) */
+static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *r, const int dotted) {
     const uint8_t *s = r->s;
     int64_t n = r->n, cursor[5] = {0, 0, 0, 0, 0};
     int64_t p = 0;
     /* the row's first '@' found up front: local_to_at then searches again only after
        passing an '@', not at its first call in every row */
+    /* a row where dotted names open sentences: the scan stops where each starts (the next
+       one at lq), a character the CJK loop would otherwise pass over */
+    int64_t lq = dotted && r->nleads ? r->leads[0] : INT64_MAX, lim = dotted && lq < n ? lq + 3 : n;
     if (n > 0) find_at(r, 0);
     while (p < n) {
         uint8_t b = s[p];
@@ -1407,7 +1458,7 @@ static void scan_groups(work_t *w, row_t *r) {
         uint32_t cp;
         int l;
         uint8_t f;
-        const uint8_t starts = F_SURNAME | F_PLATE | F_G4_START | F_G2_START;
+        const uint8_t starts = CJK_STARTS;
         r->wide = 1;
         /* "at）": a full-width closing bracket after ASCII is always where this branch is
            entered (a test here, not a start flag: that stopped the CJK loop at every '）';
@@ -1420,17 +1471,24 @@ static void scan_groups(work_t *w, row_t *r) {
             f = CFG.cjk[cp3(s, p)];
             /* Chinese prose: pass over characters that start nothing, without the outer
                loop's dispatch */
-            while (!(f & starts) && p + 6 <= n && (s[p + 3] & 0xF0) == 0xE0) {
+            while (!(f & starts) && p + 6 <= lim && (s[p + 3] & 0xF0) == 0xE0) {
                 p += 3;
                 f = CFG.cjk[cp3(s, p)];
             }
         } else {
             l = dec(s, n, p, &cp);
             f = 0;
+            if (cp == 0xB7) r->dots = 1;
+        }
+        if (dotted && p >= lq) {
+            lq = lead_here(w, r, p, cursor);
+            lim = lq < n ? lq + 3 : n;
         }
         if (f & starts) {
             if (__builtin_expect(s[p] == 0xEF, 0) && (CFG.cjk2[cp3(s, p)] & F2_FULLWIDTH))
                 r->fullwidth = 1; /* what this pass finds here is dropped: read folded */
+            /* a name dot: maybe inside a match, so tested whatever the cursors say */
+            if (__builtin_expect((s[p] & 0xFE) == 0xE2, 0) && (CFG.cjk2[cp3(s, p)] & F2_DOT)) r->dots = 1;
             if (cursor[2] <= p && (f & F_G2_START)) try_group(w, r, 2, 2, p, cursor);
             if (cursor[4] <= p) {
                 /* a name starts at a context word, or at a surname (one character or
@@ -1438,7 +1496,9 @@ static void scan_groups(work_t *w, row_t *r) {
                    sentence (tried first where its match starts before p) */
                 uint8_t f2 = l == 3 ? CFG.cjk2[cp3(s, p)] : 0;
                 int sur = (f & F_SURNAME) || (f2 & F2_COMPOUND);
-                int lead = sur ? opens_sentence(s, p) : 0;
+                /* (a dotted name at the row start that starts with some other start
+                   character is the group's last alternative there, as below) */
+                int lead = sur ? opens_sentence(s, p) : (dotted && p == 0);
                 if (!(lead == 2 && try_group(w, r, 4, 8, p, cursor))) {
                     int name = (f2 & F2_NAME_CTX) || (sur && title_near(s, n, p));
                     /* a plate is a province character, then an uppercase letter */
@@ -1922,8 +1982,14 @@ static void classify_name_lead(work_t *w, row_t *r, const cand_t *c) {
     const uint8_t *s = r->s;
     int64_t bs = c->bs, be = c->be, core;
     const wlist_t *X = &CFG.not_name_zh;
-    if (zh_lead(s, be, bs, be, &core) != be) return;
+    if (zh_lead(s, be, bs, be, 1, &core) != be) return;
     WL_EACH(X, s, core, bs, x) return;
+    /* a dotted name's first part holds no function word (`DOTTED_LEAD_STOP`) */
+    int64_t q = bs, l;
+    int stop = 0;
+    for (; q < core && (l = han_at(s, core, q)); q += l)
+        stop |= l == 3 && (CFG.cjk2[cp3(s, q)] & F2_LEAD_STOP);
+    if (stop && q < core && name_dot(s, core, q)) return;
     add_find(w, bs, core, T_NAME_ZH, 0.7, 0);
 }
 
@@ -2182,6 +2248,49 @@ static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int6
     }
 }
 
+/* Where a dotted name opens a sentence (`_ZH_NAME_LEAD`'s dotted form: at the row start or
+   after a sentence end mark, one space allowed), in a row that holds a name dot. Left to
+   the scan: a surname there (both forms are tried after `opens_sentence`) and any start
+   character right at the row start (the name is the group's last alternative there). */
+static void lead_at(work_t *w, const uint8_t *s, int64_t n, int64_t q) {
+    int64_t core;
+    if (q < n && s[q] == ' ') q++;
+    if (q + 3 > n || s[q] < 0xE0) return;
+    int scanned = 0;
+    if (s[q] < 0xF0) {
+        uint32_t c = cp3(s, q);
+        scanned = (CFG.cjk[c] & F_SURNAME) || (CFG.cjk2[c] & F2_COMPOUND) ||
+                  (q == 0 && (CFG.cjk[c] & CJK_STARTS));
+    }
+    if (zh_lead(s, n, q, -1, 1, &core) < 0) return;
+    w->opens = 1;
+    if (scanned) return;
+    GROW(w->lead, w->capl, w->nl + 1);
+    w->lead[w->nl++] = q;
+}
+static void find_leads(work_t *w, const uint8_t *s, int64_t n) {
+    w->nl = w->opens = 0;
+    lead_at(w, s, n, 0);
+    for (int64_t i = 0; i < n; i++)
+        if (CFG.end_last[s[i]] &&
+            (s[i] < 0x80 || (i >= 2 && (s[i - 2] & 0xF0) == 0xE0 && (CFG.cjk2[cp3(s, i - 2)] & F2_SENT_END))))
+            lead_at(w, s, n, i + 1);
+}
+
+/* A row with a name dot where dotted names open sentences: scanned again, the scan
+   stopping where each starts (out of line: the first scan stays inlined where rows are
+   scanned) */
+static __attribute__((noinline)) void rescan_dotted(work_t *w, row_t *r) {
+    find_leads(w, r->s, r->n);
+    if (!w->opens || w->oom) return;
+    *r = (row_t){r->s, r->n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0, 0, 0, 0, 0};
+    r->leads = w->lead;
+    r->nleads = w->nl;
+    r->dotted = 1;
+    w->nc = 0;
+    scan_groups(w, r, 1);
+}
+
 /* One row as it is; bit 0: it holds a byte >= 0x80, bit 1: a resident ID in groups,
    bit 2: a '#', bit 3: a full-width digit, letter or '@', bit 4: "at)" or a last word
    after " dot " (maybe a spelled-out '@'). */
@@ -2194,7 +2303,8 @@ static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doub
     w->ws_for = -1;
     w->min_conf = min_conf;
     w->types = types;
-    scan_groups(w, &r);
+    scan_groups(w, &r, 0);
+    if (__builtin_expect(r.dots, 0) && !w->oom) rescan_dotted(w, &r);
     int seen = r.wide | (r.grouped << 1) | (r.hashes << 2) | (r.fullwidth << 3) | (r.spelled << 4);
     if (w->oom || !w->nc) return seen;
     for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
@@ -2452,7 +2562,7 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
 }
 
 static void work_free(work_t *w) {
-    free(w->c); free(w->f); free(w->o); free(w->fold); free(w->fold_at);
+    free(w->c); free(w->f); free(w->o); free(w->lead); free(w->fold); free(w->fold_at);
     free(w->orow); free(w->ostart); free(w->oend); free(w->obstart); free(w->obend); free(w->otype); free(w->ominor); free(w->oconf);
 }
 
@@ -2578,6 +2688,12 @@ static void init_first_tables(void) {
                          : c == '#' || c == ')' || c == ']' || c == '}'        ? 2
                                                                                : 0;
     }
+    /* '•' and '・' stop the CJK loop: a row with a name dot is scanned again for dotted
+       names that open sentences ('·' is two bytes: the loop stops there anyway) */
+    CFG.cjk[0x2022] |= F_G4_START;
+    CFG.cjk[0x30FB] |= F_G4_START;
+    CFG.cjk2[0x2022] |= F2_DOT;
+    CFG.cjk2[0x30FB] |= F2_DOT;
     flag_first_chars(&CFG.name_ctx_zh, F_G4_START);
     flag_first_chars(&CFG.compound, F_G4_START);
     flag_first_chars(&CFG.provinces, F_G4_START);
@@ -2635,6 +2751,15 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
             CFG.cjk2[c] |= F2_SENT_END;
             CFG.end_last[0x80 | (c & 0x3F)] = 1;
         }
+    }
+    PyObject *lstop = PyDict_GetItemString(cfg, "dotted_lead_stop");
+    if (!lstop || !PyUnicode_Check(lstop)) {
+        PyErr_SetString(PyExc_KeyError, "configure(): dotted_lead_stop must be a string");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyUnicode_GetLength(lstop); i++) {
+        Py_UCS4 c = PyUnicode_ReadChar(lstop, i);
+        if (c >= 0x800 && c < 0x10000) CFG.cjk2[c] |= F2_LEAD_STOP;
     }
     if (set_cjk(cfg, "surnames", F_SURNAME) || set_cjk(cfg, "plate_provinces", F_PLATE) ||
         set_cjk(cfg, "plate_suffixes", F_PLATE_SUFFIX) || set_cjk(cfg, "name_stop", F_STOP))
