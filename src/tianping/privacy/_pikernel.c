@@ -2642,7 +2642,8 @@ static int type_code(const char *name) {
     return -1;
 }
 
-static int set_cjk(PyObject *cfg, const char *key, int flag) {
+/* flag in `table` (CFG.cjk or CFG.cjk2) each BMP character of the string cfg[key] */
+static int set_flags(PyObject *cfg, const char *key, uint8_t *table, int flag) {
     PyObject *str = PyDict_GetItemString(cfg, key);
     if (!str || !PyUnicode_Check(str)) {
         PyErr_Format(PyExc_KeyError, "configure(): %s must be a string", key);
@@ -2651,10 +2652,11 @@ static int set_cjk(PyObject *cfg, const char *key, int flag) {
     Py_ssize_t k = PyUnicode_GetLength(str);
     for (Py_ssize_t i = 0; i < k; i++) {
         Py_UCS4 c = PyUnicode_ReadChar(str, i);
-        if (c < 0x10000) CFG.cjk[c] |= (uint8_t)flag;
+        if (c < 0x10000) table[c] |= (uint8_t)flag;
     }
     return 0;
 }
+static int set_cjk(PyObject *cfg, const char *key, int flag) { return set_flags(cfg, key, CFG.cjk, flag); }
 
 static void flag_first_chars(const wlist_t *L, int flag) {
     for (int i = 0; i < L->n; i++) {
@@ -2752,16 +2754,7 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
             CFG.end_last[0x80 | (c & 0x3F)] = 1;
         }
     }
-    PyObject *lstop = PyDict_GetItemString(cfg, "dotted_lead_stop");
-    if (!lstop || !PyUnicode_Check(lstop)) {
-        PyErr_SetString(PyExc_KeyError, "configure(): dotted_lead_stop must be a string");
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < PyUnicode_GetLength(lstop); i++) {
-        Py_UCS4 c = PyUnicode_ReadChar(lstop, i);
-        if (c >= 0x800 && c < 0x10000) CFG.cjk2[c] |= F2_LEAD_STOP;
-    }
-    if (set_cjk(cfg, "surnames", F_SURNAME) || set_cjk(cfg, "plate_provinces", F_PLATE) ||
+    if (set_flags(cfg, "dotted_lead_stop", CFG.cjk2, F2_LEAD_STOP) || set_cjk(cfg, "surnames", F_SURNAME) || set_cjk(cfg, "plate_provinces", F_PLATE) ||
         set_cjk(cfg, "plate_suffixes", F_PLATE_SUFFIX) || set_cjk(cfg, "name_stop", F_STOP))
         return NULL;
     PyObject *prov = PyDict_GetItemString(cfg, "id_provinces");
