@@ -411,13 +411,15 @@ def test_dotted_names_opening_a_sentence(engine: str) -> None:
     """A dotted name (Uyghur, Kazakh and foreign names as Chinese writes them) before a verb
     of saying, at a row start or after a sentence end, is a name with no context word,
     whatever its first character (a surname, a province, one that starts nothing, one past
-    the BMP); the first part runs from the sentence start, so one not at a start is not."""
+    the BMP); the first part runs from the sentence start, so one not at a start is not,
+    and a context word that opens the sentence is left out of it."""
     texts = [
         "阿依古丽·买买提表示同意。",
         "会议开始。约翰•史密斯指出问题所在",
         "收到！ 买买提・艾力介绍了情况",
         "第一行\n欧阳·娜娜在会议上发言",
         "ok; 𠮷尔·艾力表示",
+        "复诊。患者阿依古丽·买买提表示好转",  # a context word before it is not part of it
         "记者采访了古丽·买买提表示",  # not a sentence start
         "艾力·买买提说好",  # no verb of saying
         "阿依古丽买买提表示",  # no dot
@@ -429,6 +431,7 @@ def test_dotted_names_opening_a_sentence(engine: str) -> None:
         (2, "买买提・艾力", 0.7, "买*****"),
         (3, "欧阳·娜娜", 0.7, "欧阳***"),
         (4, "𠮷尔·艾力", 0.7, "𠮷****"),
+        (5, "阿依古丽·买买提", 0.7, "阿*******"),
     ]
 
 

@@ -1010,15 +1010,21 @@ def _dotted_core(core: str) -> str:
 _LEAD_RX = f"^([{SENTENCE_ENDS_ZH}]?[ ]?)({LEAD_NAME_ZH})(?:{'|'.join(NAME_PREDICATES_ZH)})$"
 
 
-def _lead_name(sub: pl.DataFrame, rx: str, not_rx: str, pi: str, conf: float) -> pl.DataFrame:
+def _lead_name(
+    sub: pl.DataFrame, rx: str, not_rx: str, pi: str, conf: float, cut_rx: str | None = None
+) -> pl.DataFrame:
     """A name opening a sentence ("王勇表示", "Dennis Sweeney signed"): group 2 of `rx`, the
     end mark before it (group 1) and the verb after it left out; not where `not_rx` finds
-    a word that is no name in it."""
+    a word that is no name in it. Where `cut_rx` matches the name, its group 1 is left out
+    too."""
     m = pl.col("m")
     sub = sub.with_columns(
         m.str.extract(rx, 1).str.len_chars().cast(pl.Int64).alias("lead"),
         m.str.extract(rx, 2).alias("core"),
     ).filter(pl.col("core").is_not_null() & ~pl.col("core").str.contains(not_rx))
+    if cut_rx is not None:
+        cut = pl.col("core").str.extract(cut_rx, 1).str.len_chars().fill_null(0).cast(pl.Int64)
+        sub = sub.with_columns((pl.col("lead") + cut).alias("lead"), pl.col("core").str.slice(cut))
     return _result(sub, pi, pl.lit(conf), value=pl.col("core"), offset=pl.col("lead"))
 
 
@@ -1028,8 +1034,13 @@ _NOT_LEAD_ZH_RX = (
 )
 
 
+# a dotted name opening a sentence with a context word ("。患者阿依古丽·买买提表示"): the
+# word is not part of it
+_LEAD_CTX_RX = "^((?:" + "|".join(NAME_CONTEXT_ZH) + f"))[{HAN}]+[{NAME_DOTS}]"
+
+
 def _name_zh_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
-    return _lead_name(sub, _LEAD_RX, _NOT_LEAD_ZH_RX, "person_name_zh", 0.7)
+    return _lead_name(sub, _LEAD_RX, _NOT_LEAD_ZH_RX, "person_name_zh", 0.7, _LEAD_CTX_RX)
 
 
 def _address_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:

@@ -813,7 +813,10 @@ static int64_t m_name_zh(row_t *r, int64_t p) {
                 sp[nsp++] = seps[a];
                 for (int b = 0; b < nsp; b++) {
                     int64_t d = dotted_name(s, n, sp[b]);
-                    if (d > 0) return d;
+                    if (d > 0) {
+                        r->dots = 1; /* the only group-4 match that holds a dot */
+                        return d;
+                    }
                     int k = surname_options(s, n, sp[b], sur);
                     for (int c = 0; c < k; c++) {
                         int64_t e = sur[c], l = e < n ? han_at(s, n, e) : 0;
@@ -866,7 +869,7 @@ static __attribute__((noinline)) int64_t dotted_lead(const uint8_t *s, int64_t n
 /* A name that opens a sentence (the caller checks the start): a surname, one or two Han
    characters and a verb of saying ("王勇表示"), as `_ZH_NAME_LEAD` from the surname on,
    or with `dotted` a dotted name and the verb (a row's first scan leaves that form out:
-   a row with a name dot is scanned again, `rescan_dotted`). The end of the match, and the
+   a row with a name dot is scanned again, `ready_dotted`). The end of the match, and the
    name's end (the verb's start) in *core; with `to` >= 0 the verb must end there (the
    classifier's `$`); -1 if none. */
 static int64_t zh_lead(const uint8_t *s, int64_t n, int64_t p, int64_t to, int dotted, int64_t *core) {
@@ -1185,7 +1188,7 @@ static __attribute__((noinline)) int grouped4_id_at(const uint8_t *s, int64_t n,
                       (m[10] - '0') * 10 + (m[11] - '0'), (m[12] - '0') * 10 + (m[13] - '0'));
 }
 
-static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n, pe = dig_end(r, p), len = pe - p;
     if (__builtin_expect(len == 6, 0) && pe < n && (s[pe] == ' ' || s[pe] == '-') &&
@@ -1311,7 +1314,7 @@ static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, r
    positions can start a name, and none can unless the bytes after the run allow it. An
    email starts here only if the local part (the same for the whole run) ends at '@'; MAC
    and IPv6 addresses need ':' or '-' (or more hex) right after the run. */
-static inline __attribute__((always_inline)) int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_t *cursor) {
+static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n;
     /* only groups 2 to 4 start at a lowercase letter */
@@ -1408,9 +1411,7 @@ static __attribute__((noinline)) int64_t lead_here(work_t *w, row_t *r, int64_t 
     return ++r->li < r->nleads ? r->leads[r->li] : INT64_MAX;
 }
 
-/* `dotted`: a row's second scan, with dotted names that open sentences (a constant: the
-   first scan, inlined where rows are scanned, has none of that code) */
-static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *r, const int dotted) {
+static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *r) {
     const uint8_t *s = r->s;
     int64_t n = r->n, cursor[5] = {0, 0, 0, 0, 0};
     int64_t p = 0;
@@ -1418,7 +1419,7 @@ static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *
        passing an '@', not at its first call in every row */
     /* a row where dotted names open sentences: the scan stops where each starts (the next
        one at lq), a character the CJK loop would otherwise pass over */
-    int64_t lq = dotted && r->nleads ? r->leads[0] : INT64_MAX, lim = dotted && lq < n ? lq + 3 : n;
+    int64_t lq = r->nleads ? r->leads[0] : INT64_MAX, lim = lq < n ? lq + 3 : n;
     if (n > 0) find_at(r, 0);
     while (p < n) {
         uint8_t b = s[p];
@@ -1480,15 +1481,13 @@ static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *
             f = 0;
             if (cp == 0xB7) r->dots = 1;
         }
-        if (dotted && p >= lq) {
+        if (__builtin_expect(p >= lq, 0)) {
             lq = lead_here(w, r, p, cursor);
             lim = lq < n ? lq + 3 : n;
         }
         if (f & starts) {
             if (__builtin_expect(s[p] == 0xEF, 0) && (CFG.cjk2[cp3(s, p)] & F2_FULLWIDTH))
                 r->fullwidth = 1; /* what this pass finds here is dropped: read folded */
-            /* a name dot: maybe inside a match, so tested whatever the cursors say */
-            if (__builtin_expect((s[p] & 0xFE) == 0xE2, 0) && (CFG.cjk2[cp3(s, p)] & F2_DOT)) r->dots = 1;
             if (cursor[2] <= p && (f & F_G2_START)) try_group(w, r, 2, 2, p, cursor);
             if (cursor[4] <= p) {
                 /* a name starts at a context word, or at a surname (one character or
@@ -1496,9 +1495,10 @@ static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *
                    sentence (tried first where its match starts before p) */
                 uint8_t f2 = l == 3 ? CFG.cjk2[cp3(s, p)] : 0;
                 int sur = (f & F_SURNAME) || (f2 & F2_COMPOUND);
+                if (__builtin_expect(f2 & F2_DOT, 0)) r->dots = 1; /* (m_name_zh marks one inside a match) */
                 /* (a dotted name at the row start that starts with some other start
                    character is the group's last alternative there, as below) */
-                int lead = sur ? opens_sentence(s, p) : (dotted && p == 0);
+                int lead = sur ? opens_sentence(s, p) : (r->dotted && p == 0);
                 if (!(lead == 2 && try_group(w, r, 4, 8, p, cursor))) {
                     int name = (f2 & F2_NAME_CTX) || (sur && title_near(s, n, p));
                     /* a plate is a province character, then an uppercase letter */
@@ -1978,7 +1978,7 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
 
 /* A name that opens a sentence: the surname and given name before the verb, as
    `_name_zh_lead` extracts them from the match (the verb must end it). */
-static void classify_name_lead(work_t *w, row_t *r, const cand_t *c) {
+static __attribute__((noinline)) void classify_name_lead(work_t *w, row_t *r, const cand_t *c) {
     const uint8_t *s = r->s;
     int64_t bs = c->bs, be = c->be, core;
     const wlist_t *X = &CFG.not_name_zh;
@@ -1989,7 +1989,19 @@ static void classify_name_lead(work_t *w, row_t *r, const cand_t *c) {
     int stop = 0;
     for (; q < core && (l = han_at(s, core, q)); q += l)
         stop |= l == 3 && (CFG.cjk2[cp3(s, q)] & F2_LEAD_STOP);
-    if (stop && q < core && name_dot(s, core, q)) return;
+    int dotted = q < core && name_dot(s, core, q);
+    if (stop && dotted) return;
+    if (dotted) { /* a context word before it ("。患者阿依古丽·买买提表示") is not part of it */
+        const wlist_t *C = &CFG.name_ctx_zh;
+        int64_t from = bs;
+        WL_EACH(C, s, q, bs, i) {
+            if (bs + C->w[i].len < q) {
+                from = bs + C->w[i].len;
+                break;
+            }
+        }
+        bs = from;
+    }
     add_find(w, bs, core, T_NAME_ZH, 0.7, 0);
 }
 
@@ -2277,18 +2289,17 @@ static void find_leads(work_t *w, const uint8_t *s, int64_t n) {
             lead_at(w, s, n, i + 1);
 }
 
-/* A row with a name dot where dotted names open sentences: scanned again, the scan
-   stopping where each starts (out of line: the first scan stays inlined where rows are
-   scanned) */
-static __attribute__((noinline)) void rescan_dotted(work_t *w, row_t *r) {
+/* A row with a name dot where dotted names open sentences: *r made ready to scan it again,
+   the scan stopping where each starts; 0 where none does (out of line: rare) */
+static __attribute__((noinline)) int ready_dotted(work_t *w, row_t *r) {
     find_leads(w, r->s, r->n);
-    if (!w->opens || w->oom) return;
+    if (!w->opens || w->oom) return 0;
     *r = (row_t){r->s, r->n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0, 0, 0, 0, 0};
     r->leads = w->lead;
     r->nleads = w->nl;
     r->dotted = 1;
     w->nc = 0;
-    scan_groups(w, r, 1);
+    return 1;
 }
 
 /* One row as it is; bit 0: it holds a byte >= 0x80, bit 1: a resident ID in groups,
@@ -2303,8 +2314,10 @@ static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doub
     w->ws_for = -1;
     w->min_conf = min_conf;
     w->types = types;
-    scan_groups(w, &r, 0);
-    if (__builtin_expect(r.dots, 0) && !w->oom) rescan_dotted(w, &r);
+    for (;;) { /* once, or twice for a row with a name dot (one call: the scan is inlined) */
+        scan_groups(w, &r);
+        if (__builtin_expect(!r.dots, 1) || r.dotted || w->oom || !ready_dotted(w, &r)) break;
+    }
     int seen = r.wide | (r.grouped << 1) | (r.hashes << 2) | (r.fullwidth << 3) | (r.spelled << 4);
     if (w->oom || !w->nc) return seen;
     for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
