@@ -110,6 +110,91 @@ def test_powerpoint_97_notes_are_labelled_by_the_slide_they_belong_to(
     assert not {"notes2", "notes4"} & set(labels)  # the master is no notes page
 
 
+def _slides_reordered(ppt: Path, out: Path, order: list[int]) -> Path:
+    """`ppt` with its slide list's entries (each SlidePersistAtom and the records after it)
+    put in `order` (0-based), bytes rewritten in place: the presentation's order changes,
+    where the slide containers sit in the stream does not."""
+    import struct
+
+    import olefile
+
+    shutil.copy(ppt, out)
+    ole = olefile.OleFileIO(str(out), write_mode=True)
+    data = bytearray(ole.openstream("PowerPoint Document").read())
+
+    def records(lo: int, hi: int) -> list[tuple[int, int, int, int]]:
+        out, pos = [], lo
+        while pos + 8 <= hi:
+            ver_inst, kind, length = struct.unpack_from("<HHI", data, pos)
+            out.append((pos, ver_inst, kind, length))
+            pos += 8 + length
+        return out
+
+    (doc_len,) = struct.unpack_from("<I", data, 4)  # the DocumentContainer comes first
+    for pos, ver_inst, kind, length in records(8, 8 + doc_len):
+        if kind == 0x0FF0 and ver_inst >> 4 == 0:  # the slide list
+            groups: list[list[int]] = []
+            for p, _, k, n in records(pos + 8, pos + 8 + length):
+                if k == 0x03F3:
+                    groups.append([p, p])
+                groups[-1][1] = p + 8 + n
+            chunks = [bytes(data[a:b]) for a, b in groups]
+            data[groups[0][0] : groups[-1][1]] = b"".join(chunks[i] for i in order)
+    ole.write_stream("PowerPoint Document", bytes(data))
+    ole.close()
+    return out
+
+
+def test_powerpoint_97_slides_are_numbered_in_the_presentations_order(
+    tmp_path: Path, soffice: str
+) -> None:
+    """Slides are numbered as the slide list orders them (what PowerPoint shows), not as
+    the file stores them: a file whose list puts the third stored slide first (LibreOffice
+    reads it so too) labels that slide `slide1`."""
+    deck = pptx.Presentation()
+    for k in range(1, 4):
+        deck.slides.add_slide(deck.slide_layouts[1]).shapes.title.text = f"第{k}页 1380000000{k}"
+    src = tmp_path / "order.pptx"
+    deck.save(str(src))
+    ppt = convert_with_soffice(soffice, src, "ppt")
+    stored = dict(legacy_parts(ppt, "ppt"))
+    assert [stored[f"slide{k}"] for k in (1, 2, 3)] == [
+        [f"第{k}页 1380000000{k}"] for k in (1, 2, 3)
+    ]
+    moved = _slides_reordered(ppt, tmp_path / "moved.ppt", [2, 0, 1])
+    back = convert_with_soffice(soffice, moved, "pptx")
+    shown = [slide.shapes.title.text for slide in pptx.Presentation(str(back)).slides]
+    assert shown == ["第3页 13800000003", "第1页 13800000001", "第2页 13800000002"]
+    parts = dict(legacy_parts(moved, "ppt"))
+    assert [parts[f"slide{k}"] for k in (1, 2, 3)] == [[text] for text in shown]
+    found, _ = scan_file(moved)
+    assert {c.column for c in found.columns if c.types} == {"slide1", "slide2", "slide3"}
+
+
+def test_slide_numbers_follow_the_persist_directory() -> None:
+    """Containers the slide list names are numbered by it; one it does not name (an earlier
+    version a fast save left in the stream) is `unlisted-slides`; without a usable persist
+    directory, stream order."""
+    from tianping.privacy._legacy import _persist_entries, _slide_numbers
+
+    def run(first: int, offsets: list[int]) -> bytes:  # a run of consecutive persist ids
+        head = first | len(offsets) << 20
+        return b"".join(v.to_bytes(4, "little") for v in [head, *offsets])
+
+    # persist ids 1-4 at offsets 0, 100, 200, 300; a later save moves id 3 to 400
+    directory = [
+        dict(_persist_entries(run(1, [0, 100, 200, 300]))),
+        dict(_persist_entries(run(3, [400]))),
+    ]
+    assert directory[0] == {1: 0, 2: 100, 3: 200, 4: 300}
+    persist = {**directory[0], **directory[1]}
+    number = _slide_numbers([100, 200, 300, 400], [4, 3, 2], persist)
+    assert [number(k) for k in (1, 2, 3, 4)] == ["slide3", "unlisted-slides", "slide1", "slide2"]
+    stream_order = _slide_numbers([100, 200], [7, 8], persist)  # ids the directory lacks
+    assert [stream_order(k) for k in (1, 2)] == ["slide1", "slide2"]
+    assert list(_persist_entries(run(1, [0, 100])[:8])) == []  # cut short: no entries
+
+
 def test_bad_legacy_files_are_reported_and_the_run_goes_on(tmp_path: Path, soffice: str) -> None:
     ppt = convert_with_soffice(soffice, _slides(tmp_path), "ppt")
     (tmp_path / "deck.pptx").unlink()

@@ -12,9 +12,12 @@ split into paragraphs at paragraph marks and table-cell ends; field instructions
 
 PowerPoint ([MS-PPT]): the `PowerPoint Document` stream is a tree of records; text is in
 TextCharsAtom (UTF-16), TextBytesAtom (8-bit) and CString records (comments, hyperlink
-targets). Text is given per slide (`slide3`, in the order the file stores the slides),
-per notes page (`notes3`: the notes of the third slide of the slide list, as its NotesAtom
-names it), for the masters (the notes master too), and as `strings` for the rest.
+targets). Text is given per slide (`slide3`: the third slide of the slide list, the
+presentation's order, found through the persist directory that maps each slide's persist
+id to where its container sits; a slide container the list no longer names, an earlier
+version kept by a fast save, is `unlisted-slides`), per notes page (`notes3`: the notes
+of the third slide of the slide list, as its NotesAtom names it), for the masters (the
+notes master too), and as `strings` for the rest.
 
 Both: the author and last editor from the SummaryInformation stream (`properties`).
 olefile (BSD) reads the compound file. Encrypted files and Word 6/95 files are reported.
@@ -23,7 +26,7 @@ olefile (BSD) reads the compound file. Encrypted files and Word 6/95 files are r
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,7 @@ _SPACES = {c: " " for c in range(32) if chr(c) not in "\n\t"}
 _TEXT_CHARS, _TEXT_BYTES, _CSTRING = 0x0FA0, 0x0FA8, 0x0FBA
 _SLIDE, _NOTES, _MAIN_MASTER, _SLIDE_LIST, _SLIDE_PERSIST = 0x03EE, 0x03F0, 0x03F8, 0x0FF0, 0x03F3
 _NOTES_ATOM = 0x03F1
+_PERSIST_DIRECTORY = 0x1772
 
 
 def open_ole(path: Path, what: str, zh: str) -> Any:
@@ -160,6 +164,9 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
     parts: dict[str | int, list[str]] = {}
     stack: list[tuple[int, int]] = []  # (record type, end) of the containers we are in
     slide_ids: list[int] = []  # slide ids in the slide list's order: slide k is k-1
+    slide_refs: list[int] = []  # and their persist ids
+    persist: dict[int, int] = {}  # persist id -> stream offset (later saves override)
+    slide_at: list[int] = []  # stream offset of each slide container, in stream order
     slides = note_of = listed = list_kind = 0
     label: str | int = "strings"
     pos = 0
@@ -171,12 +178,13 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
         if ver_inst & 0x000F == 0x000F:  # a container: its records follow
             if kind == _SLIDE:
                 slides += 1
+                slide_at.append(pos)
             elif kind == _NOTES:
                 note_of = 0
             elif kind == _SLIDE_LIST:  # instance 0: slides, 1: masters, 2: notes
                 listed, list_kind = 0, ver_inst >> 4
                 if list_kind == 0:  # a later one (an incremental save) replaces it
-                    slide_ids = []
+                    slide_ids, slide_refs = [], []
             stack.append((kind, pos + 8 + length))
             pos += 8
             continue
@@ -185,7 +193,11 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
         if kind == _SLIDE_PERSIST and _SLIDE_LIST in inside:
             listed += 1  # the placeholders' text of this slide follows
             if list_kind == 0 and len(body) >= 16:
-                slide_ids.append(struct.unpack_from("<I", body, 12)[0])  # its slideId
+                ref, slide_id = struct.unpack_from("<I8xI", body, 0)
+                slide_refs.append(ref)  # persistIdRef
+                slide_ids.append(slide_id)
+        elif kind == _PERSIST_DIRECTORY and not stack:
+            persist.update(_persist_entries(body))
         elif kind == _NOTES_ATOM and stack and stack[-1][0] == _NOTES and len(body) >= 4:
             note_of = struct.unpack_from("<I", body, 0)[0]  # slideIdRef: the slide's id
         if kind not in (_TEXT_CHARS, _TEXT_BYTES, _CSTRING):
@@ -194,7 +206,7 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
         if kind == _CSTRING:
             label = "strings"
         elif _SLIDE in inside:
-            label = f"slide{slides}"
+            label = -slides  # numbered once the slide list and persist directory are read
         elif _NOTES in inside:
             label = note_of
         elif _MAIN_MASTER in inside:
@@ -205,9 +217,12 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
         else:
             label = "strings"
         parts.setdefault(label, []).extend(_paragraphs(text.replace("\x0b", "\n")))
+    number = _slide_numbers(slide_at, slide_refs, persist)
     named: dict[str, list[str]] = {}
     for key, paras in parts.items():
-        if isinstance(key, int):  # a notes page: numbered as its slide is in the list
+        if isinstance(key, int) and key < 0:  # a slide, by its place in the slide list
+            key = number(-key)
+        elif isinstance(key, int):  # a notes page: numbered as its slide is in the list
             if key in slide_ids:
                 key = f"notes{slide_ids.index(key) + 1}"
             else:  # the notes master's (0 or a master's id), or a slide no longer listed
@@ -216,6 +231,39 @@ def _powerpoint(ole: Any, path: Path) -> Iterator[tuple[str, list[str]]]:
     for label, paras in named.items():
         if paras:
             yield label, paras
+
+
+def _persist_entries(body: bytes) -> Iterator[tuple[int, int]]:
+    """(persist id, stream offset) pairs of a PersistDirectoryAtom: runs of consecutive ids,
+    each a 32-bit header (20 bits first id, 12 bits count) and its offsets."""
+    i = 0
+    while i + 4 <= len(body):
+        (head,) = struct.unpack_from("<I", body, i)
+        first, count = head & 0xFFFFF, head >> 20
+        if i + 4 + 4 * count > len(body):
+            return
+        for k, offset in enumerate(struct.unpack_from(f"<{count}I", body, i + 4)):
+            yield first + k, offset
+        i += 4 + 4 * count
+
+
+def _slide_numbers(
+    slide_at: list[int], slide_refs: list[int], persist: dict[int, int]
+) -> Callable[[int], str]:
+    """The label of the k-th slide container in stream order (k from 1): `slide{n}`, n its
+    place in the slide list, through the persist directory; `unlisted-slides` for one the
+    list does not name (an earlier version kept by a fast save); stream order where the
+    file has no usable directory."""
+    place = {persist[ref]: n for n, ref in enumerate(slide_refs, 1) if ref in persist}
+    usable = bool(place) and all(persist.get(ref) in slide_at for ref in slide_refs)
+
+    def number(k: int) -> str:
+        if not usable:
+            return f"slide{k}"
+        n = place.get(slide_at[k - 1])
+        return f"slide{n}" if n else "unlisted-slides"
+
+    return number
 
 
 def _people(ole: Any) -> list[str]:
