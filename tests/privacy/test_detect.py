@@ -436,6 +436,31 @@ def test_dotted_names_opening_a_sentence(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_parties_and_birth_dates_in_a_judgment(engine: str) -> None:
+    """A judgment (裁判文书) names its parties by role (原告, 被告, 上诉人 with the earlier role
+    in brackets, 委托诉讼代理人) and its court staff (审判长, 书记员), and gives birth dates as
+    "1975年5月3日出生" or "1975年5月3日生，": context after the date. A date before 生效 is no
+    birth date, nor one after 先生于."""
+    texts = [
+        "原告张建国，男，1975年5月3日出生，汉族，住北京市海淀区中关村大街27号。",
+        "委托诉讼代理人王丽华，北京市某某律师事务所律师。",
+        "被告人李明，女，1980年12月1日生，汉族。",
+        "上诉人（原审被告）陈晓东，男，1969年2月14日生。",
+        "审判长 孙伟",
+        "书记员：吴敏",
+        "本合同自2020年1月1日生效。",
+        "张鑫先生于2020-07-03提交了订单",
+    ]
+    names = [(row, value) for row, value, _, _ in _names(texts, engine)]
+    assert names == [
+        (0, "张建国"), (1, "王丽华"), (2, "李明"), (3, "陈晓东"), (4, "孙伟"), (5, "吴敏"),
+        (7, "张鑫"),
+    ]  # fmt: skip
+    births = [(row, value) for row, value, _, _ in _names(texts, engine, "date_of_birth")]
+    assert births == [(0, "1975年5月3日"), (2, "1980年12月1日"), (3, "1969年2月14日")]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_a_name_ends_where_a_following_word_starts(engine: str) -> None:
     """After a context word a name takes up to two given-name characters; when the second
     one starts a common word with the character after it (登录, 申请, 已经), it belongs to

@@ -285,6 +285,28 @@ def _fragment(rng: random.Random) -> str:
             + "".join(rng.choice("艾力的已登录买" + _RARE[:2]) for _ in range(rng.randint(0, 11)))
             + rng.choice(["", "，", "录", "x"])
         ),
+        lambda: (  # parties in judgments, notes in brackets after a role, and birth dates
+            # told by what follows them
+            rng.choice(
+                [
+                    "原告",
+                    "被告人",
+                    "被告",
+                    "上诉人（原审被告）",
+                    "上诉人（",
+                    "审判长 ",
+                    "第三人：",
+                    "被告知",
+                    "客户（VIP）",
+                    "原告（一二三四五六七八九）",
+                ]
+            )
+            + rng.choice(["张", "欧阳", "陈", "是", ""])
+            + rng.choice(["建国", "晓", "", "的"])
+            + rng.choice(["，男，", "，", "", "生"])
+            + rng.choice(["1975年5月3日", "2020-01-01", "1990.13.2"])
+            + rng.choice(["出生", "生", "生，", "生效", "出", "", "生 "])
+        ),
         lambda: (  # dotted names that open a sentence, led by characters that start
             # something else too (王, 患, 新, 用) or nothing (阿, 约, 𠮷)
             rng.choice(["", "。", "！ ", "？", "；", "\n", " ", "!", ";", "?", "，", "和", "ab"])

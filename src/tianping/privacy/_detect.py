@@ -52,6 +52,8 @@ import polars as pl
 from tianping.privacy import _kernel
 from tianping.privacy import _validators as V
 from tianping.privacy._patterns import (
+    BORN_AFTER,
+    BORN_ENDS,
     COMPOUND_SURNAMES,
     CONTEXT,
     CONTEXT_WINDOW,
@@ -75,6 +77,7 @@ from tianping.privacy._patterns import (
     NOT_NAME_ZH,
     PREFILTER,
     PROVINCES,
+    ROLE_NOTE,
     SENTENCE_ENDS_CJK,
     SENTENCE_ENDS_ZH,
     SHAPE_ORDER,
@@ -441,15 +444,16 @@ def _drop_early(x: pl.DataFrame, s: pl.Series, kinds: tuple[str, ...]) -> pl.Dat
     """Cheap drops before windows, within one group's candidates.
 
     ID-shaped runs the credit-code alternative also matched (the number alternative has
-    them), and candidates reported only next to a context word (dates of birth; 8/10-digit
-    permit or phone numbers) in rows without that word anywhere.
+    them), and candidates reported only next to a context word (dates of birth, or before
+    生; 8/10-digit permit or phone numbers) in rows without that word anywhere.
     """
     kind, m = pl.col("kind"), pl.col("m")
     if "uscc" in kinds:
         x = x.filter(~((kind == _KIND_CODE["uscc"]) & m.str.contains("^[0-9]{17}[0-9Xx]$")))
     rules = []
     if "dob" in kinds:
-        rules.append((kind == _KIND_CODE["dob"], CONTEXT["date_of_birth"]))
+        # (生: a date followed by 出生 or 生 is one too, `_dob`)
+        rules.append((kind == _KIND_CODE["dob"], (*CONTEXT["date_of_birth"], "生")))
     if "number" in kinds:
         short = (kind == _KIND_CODE["number"]) & m.str.len_bytes().is_in([8, 10])
         rules.append((short, _SHORT_NUMBER_WORDS))
@@ -646,7 +650,7 @@ def _detect_rows(
     parts = [
         f
         for f in (
-            _classify(kind, _with_next_char(sub, s) if kind == "name_zh" else sub, today)
+            _classify(kind, _with_next_chars(sub, s, _NEXT_CHARS.get(kind, 0)), today)
             for kind, sub in _by_kind(cand)
         )
         if f.height
@@ -684,10 +688,17 @@ def _detect_rows(
     )
 
 
-def _with_next_char(sub: pl.DataFrame, s: pl.Series) -> pl.DataFrame:
-    """`sub` with `nxt`, the character right after each candidate (null at a row end)."""
+# the characters after a candidate that its classifier reads (`nxt`)
+_NEXT_CHARS = {"name_zh": 1, "dob": 2}
+
+
+def _with_next_chars(sub: pl.DataFrame, s: pl.Series, k: int) -> pl.DataFrame:
+    """`sub` with `nxt`, the k characters right after each candidate (fewer at a row end);
+    `sub` as it is for k = 0."""
+    if not k:
+        return sub
     texts = pl.DataFrame({"t": s.gather(sub["row"]), "e": sub["start"] + sub["len"]})
-    nxt = texts.select(pl.col("t").str.slice(pl.col("e"), 1)).to_series()
+    nxt = texts.select(pl.col("t").str.slice(pl.col("e"), k)).to_series()
     return sub.with_columns(nxt.alias("nxt"))
 
 
@@ -920,7 +931,12 @@ def _uscc(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 
 
 def _dob(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
-    sub = sub.filter(_ctx_expr("date_of_birth"))
+    nxt = pl.col("nxt").fill_null("")
+    born = nxt.str.starts_with(BORN_AFTER) | (
+        (nxt.str.slice(0, 1) == "生")
+        & ((nxt.str.len_chars() == 1) | nxt.str.slice(1, 1).is_in(list(BORN_ENDS)))
+    )
+    sub = sub.filter(born | _ctx_expr("date_of_birth"))
     if not sub.height:
         return _result(sub, "date_of_birth", pl.lit(0.0))
     iso = pl.col("m").str.extract_groups(r"^([0-9]{4})\D+([0-9]{1,2})\D+([0-9]{1,2})")
@@ -941,7 +957,7 @@ def _dob(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 
 _NOT_NAME_ZH_RX = "^(?:" + "|".join(NOT_NAME_ZH) + ")"
 _NOT_NAME_EN_RX = r"\b(?:" + "|".join(NOT_NAME_EN) + r")\b"
-_ZH_PREFIX_RX = "^(?:" + "|".join(NAME_CONTEXT_ZH) + f")[{NAME_SEPARATORS_ZH}]?[ ]?"
+_ZH_PREFIX_RX = "^(?:" + "|".join(NAME_CONTEXT_ZH) + f"){ROLE_NOTE}[{NAME_SEPARATORS_ZH}]?[ ]?"
 _ZH_TITLE_RX = "(?:" + "|".join(NAME_TITLES_ZH) + ")$"
 _EN_PREFIX_RX = "^(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_EN) + ")[:]? "
 _COMPOUND_RX = "^(?:" + "|".join(COMPOUND_SURNAMES) + ")"

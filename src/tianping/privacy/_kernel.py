@@ -81,6 +81,8 @@ def _configure() -> ModuleType:
                 "name_predicates_en": list(P.NAME_PREDICATES_EN),
                 "sentence_ends": P.SENTENCE_ENDS_ZH,
                 "dotted_lead_stop": P.DOTTED_LEAD_STOP,
+                "born_after": P.BORN_AFTER,
+                "born_ends": P.BORN_ENDS,
                 "id_provinces": sorted(int(c) for c in PROVINCE_CODES),
             }
         )

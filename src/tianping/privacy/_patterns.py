@@ -141,6 +141,26 @@ NAME_CONTEXT_ZH = [
     "配偶",
     "父亲",
     "母亲",
+    # parties and court staff in judgments (裁判文书: 原告张建国，男，…; 审判长 孙伟); 被告人
+    # before 被告, which it starts with
+    "委托诉讼代理人",
+    "诉讼代理人",
+    "法定代理人",
+    "被上诉人",
+    "上诉人",
+    "被申请人",
+    "被告人",
+    "被告",
+    "原告",
+    "第三人",
+    "辩护人",
+    "被害人",
+    "审判长",
+    "审判员",
+    "陪审员",
+    "书记员",
+    "犯罪嫌疑人",
+    "罪犯",
     "Customer",
     "customer",
     "Name",
@@ -266,8 +286,10 @@ SURNAME_RX = "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "]"
 # read before the surname form after a context word
 NAME_DOTS = "·•・"
 DOTTED_NAME = f"[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN}]{{1,10}}"
+# a note in brackets between a role and the name (上诉人（原审被告）陈晓东)
+ROLE_NOTE = "(?:（[^）]{1,8}）)?"
 _ZH_NAME = (
-    f"(?:{'|'.join(NAME_CONTEXT_ZH)})[{NAME_SEPARATORS_ZH}]?[ ]?"
+    f"(?:{'|'.join(NAME_CONTEXT_ZH)}){ROLE_NOTE}[{NAME_SEPARATORS_ZH}]?[ ]?"
     f"(?:{DOTTED_NAME}|(?:{SURNAME_RX})[{HAN}]{{1,2}})"
     f"|(?:{SURNAME_RX})[{HAN}]{{0,2}}(?:{'|'.join(NAME_TITLES_ZH)})"
 )
@@ -460,3 +482,7 @@ CONTEXT: dict[str, tuple[str, ...]] = {
     "date_of_birth": ("出生", "生日", "DOB", "birth", "Birth", "born", "Born"),
 }
 CONTEXT_WINDOW = 20
+# A date followed by these is a birth date too (1975年5月3日出生, 男，1975年5月3日生，汉族): 出生,
+# or 生 at the text's end or before one of BORN_ENDS (not 生效, 生产).
+BORN_AFTER = "出生"
+BORN_ENDS = "，,。；;、 )）"

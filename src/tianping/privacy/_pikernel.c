@@ -73,6 +73,9 @@ typedef struct {
     wlist_t name_preds_en; /* the same in English ("said") */
     uint8_t end_last[256]; /* last bytes of sentence ends: ASCII ones ("!?;\n") and those
                               of '。', '！', '？', '；' (a cheap reject before the table) */
+    char born_after[16];  /* `BORN_AFTER` (出生), UTF-8 */
+    uint32_t born_ends[16]; /* `BORN_ENDS` */
+    int nborn_ends;
     uint8_t *cjk;         /* flags per code point below 0x10000 */
     uint8_t *cjk2;        /* which group-4 words a character starts (F2_*) */
     uint8_t id_prov[100];
@@ -795,13 +798,25 @@ static int64_t dotted_name(const uint8_t *s, int64_t n, int64_t q) {
     while (k < 10 && q < n && (l = han_at(s, n, q))) { q += l; k++; }
     return k ? q : -1;
 }
+/* `ROLE_NOTE` at q, a note in full-width brackets of one to eight characters after a
+   role (上诉人（原审被告）陈晓东): the position after it, or q */
+static int64_t role_note(const uint8_t *s, int64_t n, int64_t q) {
+    if (!lit(s, n, q, "\xef\xbc\x88")) return q; /* （ */
+    int k = 0;
+    for (int64_t t = q + 3; t < n && k <= 8; t++) {
+        if ((s[t] & 0xC0) == 0x80) continue;
+        if (lit(s, n, t, "\xef\xbc\x89")) return k ? t + 3 : q; /* ） */
+        k++;
+    }
+    return q;
+}
 static int64_t m_name_zh(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
     int64_t n = r->n, sur[4];
     const wlist_t *L = &CFG.name_ctx_zh;
     if (L->first[s[p]]) {
         WL_EACH(L, s, n, p, i) {
-            int64_t q = p + L->w[i].len, seps[2];
+            int64_t q = role_note(s, n, p + L->w[i].len), seps[2];
             int ns = 0;
             for (int j = 0; j < CFG.name_seps.n; j++)
                 if (wl_at(&CFG.name_seps, j, s, n, q)) { seps[ns++] = q + CFG.name_seps.w[j].len; break; }
@@ -1915,7 +1930,7 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
     int64_t q = bs;
     const wlist_t *L = &CFG.name_ctx_zh;
     WL_EACH(L, s, be, bs, i) {
-        q = bs + L->w[i].len;
+        q = role_note(s, be, bs + L->w[i].len);
         break;
     }
     int pre = q > bs;
@@ -2046,10 +2061,23 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
     add_find(w, bs, end, T_ADDR_ZH, 0.8, 0);
 }
 
+/* a birth date by what follows it, as `_dob` reads `BORN_AFTER` and `BORN_ENDS`: 出生, or
+   生 at the row end or before one of the ends */
+static int born_after(const uint8_t *s, int64_t n, int64_t e) {
+    static const char *SHENG = "\xe7\x94\x9f"; /* 生 */
+    if (lit(s, n, e, CFG.born_after)) return 1;
+    if (!lit(s, n, e, SHENG)) return 0;
+    if (e + 3 == n) return 1;
+    uint32_t cp;
+    dec(s, n, e + 3, &cp);
+    for (int i = 0; i < CFG.nborn_ends; i++)
+        if (CFG.born_ends[i] == cp) return 1;
+    return 0;
+}
 static void classify_dob(work_t *w, row_t *r, const cand_t *c) {
     const uint8_t *s = r->s + c->bs;
     int64_t len = c->be - c->bs;
-    if (!has_ctx(w, r, c->bs, T_DOB)) return;
+    if (!born_after(r->s, r->n, c->be) && !has_ctx(w, r, c->bs, T_DOB)) return;
     int y, mo, d;
     if (is_digit(s[0])) {
         /* ^([0-9]{4})\D+([0-9]{1,2})\D+([0-9]{1,2}) */
@@ -2767,6 +2795,17 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
             CFG.end_last[0x80 | (c & 0x3F)] = 1;
         }
     }
+    PyObject *born = PyDict_GetItemString(cfg, "born_after"), *ends_b = PyDict_GetItemString(cfg, "born_ends");
+    Py_ssize_t blen;
+    const char *bu = born && PyUnicode_Check(born) ? PyUnicode_AsUTF8AndSize(born, &blen) : NULL;
+    if (!bu || blen >= (Py_ssize_t)sizeof CFG.born_after || !ends_b || !PyUnicode_Check(ends_b) ||
+        PyUnicode_GetLength(ends_b) > 16) {
+        PyErr_SetString(PyExc_KeyError, "configure(): born_after and born_ends must be short strings");
+        return NULL;
+    }
+    memcpy(CFG.born_after, bu, (size_t)blen + 1);
+    CFG.nborn_ends = (int)PyUnicode_GetLength(ends_b);
+    for (int i = 0; i < CFG.nborn_ends; i++) CFG.born_ends[i] = PyUnicode_ReadChar(ends_b, i);
     if (set_flags(cfg, "dotted_lead_stop", CFG.cjk2, F2_LEAD_STOP) || set_cjk(cfg, "surnames", F_SURNAME) || set_cjk(cfg, "plate_provinces", F_PLATE) ||
         set_cjk(cfg, "plate_suffixes", F_PLATE_SUFFIX) || set_cjk(cfg, "name_stop", F_STOP))
         return NULL;
