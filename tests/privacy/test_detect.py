@@ -461,6 +461,32 @@ def test_parties_and_birth_dates_in_a_judgment(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_addresses_that_start_with_a_city(engine: str) -> None:
+    """Most addresses in records leave the province out: one that starts with a
+    prefecture-level city (深圳市, 甘孜藏族自治州, 锡林郭勒盟) is an address as one that starts
+    with a province is; a city in prose without a street or district is not; an address
+    found from its city does not hide the next one."""
+    texts = [
+        "住长沙市岳麓区麓山南路1号",
+        "收货地址 广州市天河区体育西路101号",
+        "甘孜藏族自治州康定市炉城镇1号",
+        "锡林郭勒盟锡林浩特市额尔敦路5号",
+        "南京市民可以在网上办理",  # no address
+        "深圳市好好。北京市海淀区中关村大街27号",
+        "住湖南省长沙市岳麓区麓山南路1号",  # the province still leads
+    ]
+    found = [(row, value) for row, value, _, _ in _names(texts, engine, "address_zh")]
+    assert found == [
+        (0, "长沙市岳麓区麓山南路1号"),
+        (1, "广州市天河区体育西路101号"),
+        (2, "甘孜藏族自治州康定市炉城镇1号"),
+        (3, "锡林郭勒盟锡林浩特市额尔敦路5号"),
+        (5, "北京市海淀区中关村大街27号"),
+        (6, "湖南省长沙市岳麓区麓山南路1号"),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_a_name_ends_where_a_following_word_starts(engine: str) -> None:
     """After a context word a name takes up to two given-name characters; when the second
     one starts a common word with the character after it (登录, 申请, 已经), it belongs to

@@ -285,6 +285,30 @@ def _fragment(rng: random.Random) -> str:
             + "".join(rng.choice("艾力的已登录买" + _RARE[:2]) for _ in range(rng.randint(0, 11)))
             + rng.choice(["", "，", "录", "x"])
         ),
+        lambda: (  # city-led addresses, also where a name or a province starts inside
+            # the city's name (长沙市老师: 沙 is a surname) or a match ends inside it
+            rng.choice(["", "住", "用户", "王", "于", "新", "长", "上海", "。", "地址：", "a"])
+            + rng.choice(
+                [
+                    "长沙市",
+                    "张家口市",
+                    "深圳市",
+                    "吉林市",
+                    "甘孜藏族自治州",
+                    "兴安盟",
+                    "克拉玛依市",
+                    "市",
+                    "州",
+                    "广州",
+                    "海南藏族自治州",
+                    "长沙",
+                ]
+            )
+            + rng.choice(
+                ["岳麓区麓山南路1号", "南山区", "X", "", "区道路", "老师", "先生好", "3号", "市"]
+            )
+            + rng.choice(["", " 410000", "。", "表示"])
+        ),
         lambda: (  # parties in judgments, notes in brackets after a role, and birth dates
             # told by what follows them
             rng.choice(
@@ -380,6 +404,22 @@ def test_full_width_rows_are_read_folded() -> None:
     p = detect_batch([wide[i] for i in alnum], engine="polars", today=TODAY)
     assert p.select(COLS).sort(KEY).equals(a.select(COLS).sort(KEY))
     assert sorted(p["preview"].to_list()) == sorted(a["preview"].to_list())
+
+
+def test_rows_found_apart_by_extended_fuzzing() -> None:
+    """Rows on which the engines once disagreed (fuzz seeds past the three above): a credit
+    code's pattern that starts at the last digit of a plate (5F110105…), which the polars
+    engine matches first; a name opening a sentence found at the start of a later piece of
+    the row; an address found from its city, and the one after it."""
+    texts = [
+        "川AA1B2C1101051937495171:2:3:4:5:6:7:8出生",
+        "粤D12345F 疆新患者患依新·登力示登表示",
+        "兴安盟先生好。北京市海淀区中关村大街27号。",
+        "长沙市老师说",
+    ]
+    a, b = _both(texts, previews=False, min_confidence=0.01)
+    assert a.height >= 3  # a plate, the dotted name and the second address at least
+    _assert_same(texts, a, b)
 
 
 def test_addresses_written_with_a_hash_are_found() -> None:

@@ -368,6 +368,10 @@ def _empty() -> pl.DataFrame:
 _SHORT_NUMBER_WORDS = tuple(dict.fromkeys(CONTEXT["tw_permit"] + CONTEXT["phone"]))
 
 
+# groups with an alternative anchored at the row start (names that open a sentence)
+_ANCHORED = frozenset(g for g, p in enumerate(GROUP_PATTERNS) if "(?:^|" in p)
+
+
 def candidates(s: pl.Series) -> pl.DataFrame:
     """Regex candidates with kind, start offset and the context window before them."""
     base = pl.DataFrame({"t": s}).with_row_index("row")
@@ -384,9 +388,12 @@ def candidates(s: pl.Series) -> pl.DataFrame:
         x = ex.select("row", pl.col(f"pc{g}").alias("pc")).explode("pc").drop_nulls("pc")
         if not x.height:
             continue
+        m = pc.str.extract(TAIL_PATTERNS[g], 0)
+        if g in _ANCHORED:  # `^` is the row's start, not a later piece's
+            m = pl.when(first).then(m).otherwise(("\x00" + pc).str.extract(TAIL_PATTERNS[g], 0))
         x = x.with_columns(
             pc.str.len_chars().cast(pl.Int64).alias("plen"),
-            pc.str.extract(TAIL_PATTERNS[g], 0).alias("m"),
+            m.alias("m"),
         ).with_columns(
             (cs - pl.when(first).then(cs - plen).forward_fill()).alias("end"),
             first.alias("first"),

@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from tianping.privacy import _patterns as P
+from tianping.privacy._gazetteer import CITIES
 from tianping.privacy._types import PI_TYPES
 from tianping.privacy._validators import PROVINCE_CODES
 
@@ -68,6 +69,7 @@ def _configure() -> ModuleType:
                 "surnames": P.SURNAMES,
                 "provinces": P.PROVINCES,
                 "province_suffixes": P.PROVINCE_SUFFIXES,
+                "cities": list(CITIES),
                 "plate_provinces": P.PLATE_PROVINCES,
                 "plate_suffixes": P.PLATE_SUFFIXES,
                 "name_ctx_en": P.NAME_CONTEXT_EN,

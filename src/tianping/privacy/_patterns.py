@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from tianping.privacy._gazetteer import CITIES
+
 # Common surnames (single and compound); compound ones must come first in the alternation.
 COMPOUND_SURNAMES = [
     "欧阳",
@@ -304,8 +306,9 @@ LEAD_NAME_ZH = f"(?:{SURNAME_RX})[{HAN}]{{1,2}}|[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN
 # function words is no name (都 is left out: 阿不都热依木).
 DOTTED_LEAD_STOP = "了的是在和与把被对从向给为说"
 _ZH_NAME_LEAD = f"(?:^|[{SENTENCE_ENDS_ZH}])[ ]?(?:{LEAD_NAME_ZH})(?:{_PREDICATES_ZH})"
+# an address starts with a province or a prefecture-level city (深圳市南山区…)
 _ZH_ADDR = (
-    f"(?:{'|'.join(PROVINCES)})(?:{'|'.join(PROVINCE_SUFFIXES)})"
+    f"(?:(?:{'|'.join(PROVINCES)})(?:{'|'.join(PROVINCE_SUFFIXES)})|{'|'.join(CITIES)})"
     f"[{HAN}A-Za-z0-9]{{2,40}}(?: [0-9]{{6}})?"
 )
 _EN_NAME = (
@@ -401,6 +404,7 @@ PREFILTER = "|".join(
         "(?:" + "|".join(NAME_PREDICATES_ZH) + ")",  # names opening a sentence
         "[a-z] (?:" + "|".join(NAME_PREDICATES_EN) + ")",
         "(?:" + "|".join(PROVINCES) + ")(?:" + _PROVINCE_SUFFIX + ")",
+        "(?:" + "|".join(CITIES) + ")",
         "(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_EN) + ")[:]? [A-Z]",
     ]
 )

@@ -63,6 +63,7 @@ typedef struct {
     wlist_t compound;
     wlist_t provinces;
     wlist_t prov_suffix;
+    wlist_t cities;       /* prefecture-level cities with their suffix (深圳市) */
     wlist_t name_ctx_en;
     wlist_t months;
     wlist_t not_name_zh;
@@ -78,6 +79,9 @@ typedef struct {
     int nborn_ends;
     uint8_t *cjk;         /* flags per code point below 0x10000 */
     uint8_t *cjk2;        /* which group-4 words a character starts (F2_*) */
+    uint8_t *cjk3;        /* rarer flags per code point below 0x10000 (F3_*) */
+    int max_city;         /* the most characters of a city before its last */
+    uint64_t city_pairs[1024]; /* bit `city_pair`: a city starts with those two characters */
     uint8_t id_prov[100];
 } config_t;
 
@@ -90,12 +94,14 @@ enum {
 };
 
 /* what a group-4 start character (F_G4_START) starts exactly */
-enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4,
+enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4, /* (a province or a city) */
        F2_FULLWIDTH = 8, /* a full-width digit, letter or '@': the row is read folded */
        F2_CLOSER = 16, /* '）', '］', '｝': "zhangsan（at）163.com" */
        F2_SENT_END = 32, /* '。', '！', '？', '；': a sentence ends */
        F2_DOT = 64, /* '•', '・': a name dot */
-       F2_LEAD_STOP = 128 /* a function word: no dotted name opening a sentence holds one */ };
+       F2_CITY_END = 128 /* '市', '州', '盟': a city's last character (`city_before`) */ };
+enum { F3_LEAD_STOP = 1, /* `DOTTED_LEAD_STOP`: no dotted name opening a sentence holds one */
+       F3_CITY_PEN = 2 /* the last but one character of a city (圳 of 深圳市) */ };
 
 static config_t CFG;
 
@@ -924,28 +930,44 @@ static int opens_sentence(const uint8_t *s, int64_t p) {
     if (b < 0x80) return 2;
     return q >= 3 && (s[q - 3] & 0xF0) == 0xE0 && (CFG.cjk2[cp3(s, q - 3)] & F2_SENT_END) ? 2 : 0;
 }
+/* `[HAN A-Za-z0-9]{2,40}(?: [0-9]{6})?` after an address's province or city at e: the end,
+   or -1 */
+static int64_t addr_rest(const uint8_t *s, int64_t n, int64_t e) {
+    int c = 0;
+    while (c < 40 && e < n) {
+        int l;
+        if (is_alnum(s[e])) e += 1;
+        else if ((l = han_at(s, n, e))) e += l;
+        else break;
+        c++;
+    }
+    if (c < 2) return -1;
+    if (e < n && s[e] == ' ' && digits_at(s, n, e + 1, 6)) e += 7;
+    return e;
+}
+/* a hash of the two three-byte characters at p (a city's first two: 深圳), for a bit table
+   that is exact enough to keep common first characters (张, 金, 长) from trying cities */
+static inline uint32_t city_pair(const uint8_t *s, int64_t p) {
+    return (cp3(s, p) * 0x9E37u + cp3(s, p + 3)) & 0xFFFFu;
+}
+static inline int city_starts(const uint8_t *s, int64_t n, int64_t p) {
+    if (p + 6 > n || (s[p + 3] & 0xF0) != 0xE0) return 0;
+    uint32_t k = city_pair(s, p);
+    return (CFG.city_pairs[k >> 6] >> (k & 63)) & 1;
+}
 static int64_t m_addr_zh(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
-    int64_t n = r->n;
-    const wlist_t *P = &CFG.provinces, *X = &CFG.prov_suffix;
-    if (!P->first[s[p]]) return -1;
-    WL_EACH(P, s, n, p, i) {
-        int64_t q = p + P->w[i].len;
-        if (q >= n) continue;
-        WL_EACH(X, s, n, q, j) {
-            int64_t e = q + X->w[j].len;
-            int c = 0;
-            while (c < 40 && e < n) {
-                int l;
-                if (is_alnum(s[e])) e += 1;
-                else if ((l = han_at(s, n, e))) e += l;
-                else break;
-                c++;
-            }
-            if (c < 2) continue;
-            if (e < n && s[e] == ' ' && digits_at(s, n, e + 1, 6)) e += 7;
-            return e;
+    int64_t n = r->n, e;
+    const wlist_t *P = &CFG.provinces, *X = &CFG.prov_suffix, *C = &CFG.cities;
+    if (P->first[s[p]]) {
+        WL_EACH(P, s, n, p, i) {
+            int64_t q = p + P->w[i].len;
+            if (q >= n) continue;
+            WL_EACH(X, s, n, q, j) if ((e = addr_rest(s, n, q + X->w[j].len)) > 0) return e;
         }
+    }
+    if (city_starts(s, n, p)) {
+        WL_EACH(C, s, n, p, i) if ((e = addr_rest(s, n, p + C->w[i].len)) > 0) return e;
     }
     return -1;
 }
@@ -1042,7 +1064,7 @@ static inline int wl_any(const wlist_t *L, const uint8_t *s, int64_t n, int64_t 
 /* Try the alternatives of group g whose gate passed (bit k of `gates`), in order. The
    gates are necessary conditions of each matcher, cheap enough to test at every position;
    they only spare calls that would fail. */
-static inline int try_group(work_t *w, row_t *r, int g, unsigned gates, int64_t p, int64_t *cursor) {
+static inline __attribute__((always_inline)) int try_group(work_t *w, row_t *r, int g, unsigned gates, int64_t p, int64_t *cursor) {
     const alt_t *A = GROUP_ALTS[g];
     for (int k = 0; gates; k++, gates >>= 1) {
         if (!(gates & 1)) continue;
@@ -1203,7 +1225,8 @@ static __attribute__((noinline)) int grouped4_id_at(const uint8_t *s, int64_t n,
                       (m[10] - '0') * 10 + (m[11] - '0'), (m[12] - '0') * 10 + (m[13] - '0'));
 }
 
-static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+/* (one call, forced inline: gcc outlines it when the row scan grows, a few % of dense text) */
+static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n, pe = dig_end(r, p), len = pe - p;
     if (__builtin_expect(len == 6, 0) && pe < n && (s[pe] == ' ' || s[pe] == '-') &&
@@ -1221,7 +1244,7 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     uint8_t after = pe < n ? s[pe] : 0, after2 = pe + 1 < n ? s[pe + 1] : 0;
     int64_t he = pe;
     unsigned f_sep4 = 0, f_v4 = 0, f_land = 0, f_us = 0, f_addr = 0, f_date = 0, f_mac2 = 0,
-             f_mac1 = 0, f_v6 = 0;
+             f_mac1 = 0, f_v6 = 0, f_uscc1 = 0;
     switch (after) {
     case '.':
     case '-':
@@ -1252,6 +1275,9 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
         f_date = lit(s, n, pe, NIAN) && pe + 3 < n && is_digit(s[pe + 3]);
         break;
     default:
+        /* a credit code from the run's last digit: it, a letter, then six digits (5F110105…:
+           the tail of a plate before a code) */
+        f_uscc1 = live3 && is_uscc(after) && digits_and(s, n, pe + 1, 6);
         if (live3 && is_hex(after)) {
             f_mac1 = (after2 == ':' || after2 == '-') && mac_at(s, n, pe - 1);
             he = run(s, n, pe, is_hex);
@@ -1261,6 +1287,7 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     /* the positions among the last five (bit dl - 1) where some gate can pass */
     unsigned near = (f_v4 ? 7u : 0) | ((f_land | f_sep4) ? 12u : 0) | (f_us ? 4u : 0) |
                     ((f_addr | email) ? 31u : 0) | (f_date ? 8u : 0) | (f_mac2 ? 2u : 0) | f_mac1 |
+                    f_uscc1 |
                     (f_v6 ? (1u << (4 - (he - pe))) - 1 : 0);
     /* "0086" of a mobile number (the bytes before p are not digits, so no test of len) */
     if (pe >= 5) near |= (is0086(s + pe - 4) << 3) | (is0086(s + pe - 5) << 4);
@@ -1312,7 +1339,7 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
                                   (((b == '1') & (b1 == '9')) | ((b == '2') & (b1 == '0')))) << 2)) &
                       -(unsigned)(cursor[2] <= q);
         unsigned g3 = (email | ((((dl == 2) & f_mac2) | ((dl == 1) & f_mac1)) << 1) |
-                       (((he - q <= 4) & f_v6) << 2)) &
+                       (((he - q <= 4) & f_v6) << 2) | (((dl == 1) & f_uscc1) << 3)) &
                       -(unsigned)(cursor[3] <= q);
         if (g0) try_group(w, r, 0, g0, q, cursor);
         if (g1) try_group(w, r, 1, g1, q, cursor);
@@ -1329,7 +1356,7 @@ static int64_t scan_digit_run(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
    positions can start a name, and none can unless the bytes after the run allow it. An
    email starts here only if the local part (the same for the whole run) ends at '@'; MAC
    and IPv6 addresses need ':' or '-' (or more hex) right after the run. */
-static int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_t *cursor) {
+static inline __attribute__((always_inline)) int64_t scan_lower_run(work_t *w, row_t *r, int64_t p, int64_t pe, int64_t *cursor) {
     const uint8_t *s = r->s;
     int64_t n = r->n;
     /* only groups 2 to 4 start at a lowercase letter */
@@ -1417,6 +1444,62 @@ static __attribute__((noinline)) int closer_after_at(const uint8_t *s, int64_t n
 
 /* CJK characters the scan stops at; any other passes without a look */
 #define CJK_STARTS (F_SURNAME | F_PLATE | F_G4_START | F_G2_START)
+static inline int g4_kind(int k) {
+    return k == K_PLATE || k == K_NAME_ZH || k == K_ADDR_ZH || k == K_NAME_ZH_LEAD;
+}
+/* A city-led address (深圳市南山区…) whose first character the CJK loop passes over, found
+   from the city's last character at p (市, 州, 盟), where the scan stops; a city whose first
+   character stops the scan anyway is tried there, after the provinces. The pattern tries
+   an address at its start, before anything that starts later: so the leftmost start q of
+   up to `max_city` characters back where a city starts and the address matches, outside
+   every earlier group-4 match; group-4 candidates that start after q are taken back (the
+   address covers them). */
+static __attribute__((noinline)) void city_before(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+    const uint8_t *s = r->s;
+    /* most 市 and 州 in prose follow no city's last but one character (市场, 城市 do) */
+    if (p < 3 || (s[p - 3] & 0xF0) != 0xE0 || !(CFG.cjk3[cp3(s, p - 3)] & F3_CITY_PEN)) return;
+    /* the last group-4 candidate: where it covers p, a city can only start at or before
+       its start (a start after it lies inside it, whatever came before) */
+    int64_t last = w->nc - 1, hi = p - 3;
+    while (last >= 0 && !g4_kind(w->c[last].kind)) last--;
+    if (last >= 0 && w->c[last].be > p && w->c[last].bs < hi) hi = w->c[last].bs;
+    /* the three-byte characters before p, at most `max_city`, decoded once */
+    uint32_t cps[32];
+    int k = 0;
+    while (k < CFG.max_city && k < 31 && p - 3 * (k + 1) >= 0 && (s[p - 3 * (k + 1)] & 0xF0) == 0xE0) {
+        cps[k] = cp3(s, p - 3 * (k + 1));
+        k++;
+    }
+    for (int j = k - 1; j >= 0; j--) { /* from the leftmost */
+        int64_t q = p - 3 * (j + 1);
+        if (q > hi) break;
+        uint32_t pair = (cps[j] * 0x9E37u + (j ? cps[j - 1] : cp3(s, p))) & 0xFFFFu;
+        if ((CFG.cjk[cps[j]] & CJK_STARTS) || !((CFG.city_pairs[pair >> 6] >> (pair & 63)) & 1))
+            continue;
+        /* where the last group-4 candidate that starts at or before q ends (one that
+           starts at q: q was tried already and matched) */
+        int64_t floor = 0;
+        for (int64_t i = last; i >= 0; i--)
+            if (g4_kind(w->c[i].kind) && w->c[i].bs <= q) {
+                floor = w->c[i].be;
+                break;
+            }
+        int64_t e;
+        if (floor > q || (e = m_addr_zh(r, q)) < 0) continue;
+        int64_t o = 0;
+        for (int64_t i = 0; i < w->nc; i++)
+            if (!(g4_kind(w->c[i].kind) && w->c[i].bs >= q)) w->c[o++] = w->c[i];
+        w->nc = o;
+        add_cand(w, q, e, K_ADDR_ZH);
+        for (int64_t i = w->nc - 1; i > 0 && w->c[i - 1].bs > q; i--) { /* in start order */
+            cand_t t = w->c[i];
+            w->c[i] = w->c[i - 1];
+            w->c[i - 1] = t;
+        }
+        cursor[4] = e;
+        return;
+    }
+}
 /* The scan at or past the next place where a dotted name opens a sentence: tried where the
    scan stands there (its match starts at the end mark or a leading space, where nothing
    else starts, so before anything that starts here); the place after it (out of line: the
@@ -1504,11 +1587,13 @@ static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *
             if (__builtin_expect(s[p] == 0xEF, 0) && (CFG.cjk2[cp3(s, p)] & F2_FULLWIDTH))
                 r->fullwidth = 1; /* what this pass finds here is dropped: read folded */
             if (cursor[2] <= p && (f & F_G2_START)) try_group(w, r, 2, 2, p, cursor);
+            uint8_t f2 = l == 3 ? CFG.cjk2[cp3(s, p)] : 0;
+            /* (whatever the cursor: an address from before may take back a match) */
+            if (__builtin_expect(f2 & F2_CITY_END, 0)) city_before(w, r, p, cursor);
             if (cursor[4] <= p) {
                 /* a name starts at a context word, or at a surname (one character or
                    compound) with a title within four characters, or one that opens a
                    sentence (tried first where its match starts before p) */
-                uint8_t f2 = l == 3 ? CFG.cjk2[cp3(s, p)] : 0;
                 int sur = (f & F_SURNAME) || (f2 & F2_COMPOUND);
                 if (__builtin_expect(f2 & F2_DOT, 0)) r->dots = 1; /* (m_name_zh marks one inside a match) */
                 /* (a dotted name at the row start that starts with some other start
@@ -1519,7 +1604,8 @@ static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *
                     /* a plate is a province character, then an uppercase letter */
                     int plate = (f & F_PLATE) && l == 3 && p + 3 < n && is_upper(s[p + 3]);
                     unsigned g = plate | (name << 1) |
-                                 (((f2 & F2_PROVINCE) && wl_any(&CFG.provinces, s, n, p)) << 2) |
+                                 (((f2 & F2_PROVINCE) && (wl_any(&CFG.provinces, s, n, p) ||
+                                                          city_starts(s, n, p))) << 2) |
                                  ((lead == 1) << 3);
                     if (g) try_group(w, r, 4, g, p, cursor);
                 }
@@ -2003,7 +2089,7 @@ static __attribute__((noinline)) void classify_name_lead(work_t *w, row_t *r, co
     int64_t q = bs, l;
     int stop = 0;
     for (; q < core && (l = han_at(s, core, q)); q += l)
-        stop |= l == 3 && (CFG.cjk2[cp3(s, q)] & F2_LEAD_STOP);
+        stop |= l == 3 && (CFG.cjk3[cp3(s, q)] & F3_LEAD_STOP);
     int dotted = q < core && name_dot(s, core, q);
     if (stop && dotted) return;
     if (dotted) { /* a context word before it ("。患者阿依古丽·买买提表示") is not part of it */
@@ -2740,9 +2826,28 @@ static void init_first_tables(void) {
     flag_first_chars(&CFG.name_ctx_zh, F_G4_START);
     flag_first_chars(&CFG.compound, F_G4_START);
     flag_first_chars(&CFG.provinces, F_G4_START);
+    /* a city is found from its last character (its first may start nothing else, and
+       stopping at those would cost Chinese prose half its speed), `city_before` */
+    CFG.max_city = 0;
+    for (int i = 0; i < CFG.cities.n; i++) {
+        const word_t *c = &CFG.cities.w[i];
+        uint32_t cp;
+        int64_t chars = cp_span(c->s, c->s + c->len, c->s, c->s + c->len);
+        if (chars - 1 > CFG.max_city) CFG.max_city = (int)(chars - 1);
+        if (c->len >= 6) {
+            uint32_t k = city_pair(c->s, 0); /* every city has two or more characters */
+            CFG.city_pairs[k >> 6] |= 1ULL << (k & 63);
+        }
+        if (c->len >= 6 && dec(c->s, c->len, c->len - 3, &cp) == 3) {
+            CFG.cjk[cp] |= F_G4_START;
+            CFG.cjk2[cp] |= F2_CITY_END;
+            if (dec(c->s, c->len, c->len - 6, &cp) == 3) CFG.cjk3[cp] |= F3_CITY_PEN;
+        }
+    }
     flag_first_chars2(&CFG.name_ctx_zh, F2_NAME_CTX);
     flag_first_chars2(&CFG.compound, F2_COMPOUND);
     flag_first_chars2(&CFG.provinces, F2_PROVINCE);
+    flag_first_chars2(&CFG.cities, F2_PROVINCE);
     flag_first_chars(&CFG.name_ctx_en, F_G2_START);
     flag_first_chars(&CFG.name_titles, F_TITLE_START);
     /* the longest context word that starts with a lowercase letter */
@@ -2769,12 +2874,14 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
     memset(&CFG, 0, sizeof CFG);
     CFG.cjk = calloc(0x10000, 1);
     CFG.cjk2 = calloc(0x10000, 1);
-    if (!CFG.cjk || !CFG.cjk2) return PyErr_NoMemory();
+    CFG.cjk3 = calloc(0x10000, 1);
+    if (!CFG.cjk || !CFG.cjk2 || !CFG.cjk3) return PyErr_NoMemory();
     PyObject *win = PyDict_GetItemString(cfg, "window");
     CFG.window = win ? (int)PyLong_AsLong(win) : 20;
     if (load_list(cfg, "name_ctx_zh", &CFG.name_ctx_zh, 0) || load_list(cfg, "name_titles", &CFG.name_titles, 0) ||
         load_list(cfg, "compound_surnames", &CFG.compound, 0) || load_list(cfg, "provinces", &CFG.provinces, 0) ||
         load_list(cfg, "province_suffixes", &CFG.prov_suffix, 0) ||
+        load_list(cfg, "cities", &CFG.cities, 0) ||
         load_list(cfg, "name_ctx_en", &CFG.name_ctx_en, 0) || load_list(cfg, "months", &CFG.months, 0) ||
         load_list(cfg, "not_name_zh", &CFG.not_name_zh, 0) || load_list(cfg, "not_name_en", &CFG.not_name_en, 0) ||
         load_list(cfg, "name_separators", &CFG.name_seps, 0) ||
@@ -2806,7 +2913,7 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
     memcpy(CFG.born_after, bu, (size_t)blen + 1);
     CFG.nborn_ends = (int)PyUnicode_GetLength(ends_b);
     for (int i = 0; i < CFG.nborn_ends; i++) CFG.born_ends[i] = PyUnicode_ReadChar(ends_b, i);
-    if (set_flags(cfg, "dotted_lead_stop", CFG.cjk2, F2_LEAD_STOP) || set_cjk(cfg, "surnames", F_SURNAME) || set_cjk(cfg, "plate_provinces", F_PLATE) ||
+    if (set_flags(cfg, "dotted_lead_stop", CFG.cjk3, F3_LEAD_STOP) || set_cjk(cfg, "surnames", F_SURNAME) || set_cjk(cfg, "plate_provinces", F_PLATE) ||
         set_cjk(cfg, "plate_suffixes", F_PLATE_SUFFIX) || set_cjk(cfg, "name_stop", F_STOP))
         return NULL;
     PyObject *prov = PyDict_GetItemString(cfg, "id_provinces");
