@@ -5,9 +5,9 @@ Pipeline per batch of strings (an Arrow/polars string column):
    candidate contains, ~450 MB/s per core) keeps only the strings that can hold PI; a
    strided sample skips it where most strings do (dense tables), since it would save
    nothing there.
-1. `str.extract_all` with five grouped alternations (`_patterns.GAP_PATTERNS`): polars'
+1. `str.extract_all` with six grouped alternations (`_patterns.GAP_PATTERNS`): polars'
    Rust regex kernel over the whole column. One alternation of everything was measured at
-   5 MB/s (counted digit repetitions blow up the lazy DFA); the five groups run at 200-400
+   5 MB/s (counted digit repetitions blow up the lazy DFA); the six groups run at 200-400
    MB/s each. Each extracted piece is the text since the previous match plus the match,
    so running sums of piece lengths give exact code-point offsets with no search per
    candidate; the match is the piece's suffix (`TAIL_PATTERNS`, a short reverse search).
@@ -380,7 +380,7 @@ def candidates(s: pl.Series) -> pl.DataFrame:
     # code-point end of each piece: running sum of piece lengths, restarted at each row
     cs = plen.cum_sum()
     first = row != row.shift(1, fill_value=-1)
-    # one select: polars runs the five passes on parallel threads when it has them
+    # one select: polars runs the six passes on parallel threads when it has them
     ex = base.select(
         "row", *(pl.col("t").str.extract_all(p).alias(f"pc{g}") for g, p in enumerate(GAP_PATTERNS))
     )
@@ -1108,6 +1108,7 @@ _CLASSIFIERS: dict[str, Any] = {
     "name_zh_lead": _name_zh_lead,
     "name_en_lead": _name_en_lead,
     "address_zh": _address_zh,
+    "address_city": _address_zh,
     "name_en": _name_en,
 }
 

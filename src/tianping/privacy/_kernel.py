@@ -1,6 +1,6 @@
 """The compiled single-pass PI kernel (`_pikernel.c`), when the install could build it.
 
-The polars engine in `_detect.py` runs five `extract_all` passes and then columnar checks;
+The polars engine in `_detect.py` runs six `extract_all` passes and then columnar checks;
 on PI-dense text that caps it near 30 MB/s per core. The kernel does the same work (same
 patterns, shapes, check digits, context windows, confidences, overlap rule) in one pass
 over the Arrow buffers with the GIL released. Its word lists are loaded from

@@ -101,7 +101,8 @@ enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4, /* (a province or a ci
        F2_DOT = 64, /* '•', '・': a name dot */
        F2_CITY_END = 128 /* '市', '州', '盟': a city's last character (`city_before`) */ };
 enum { F3_LEAD_STOP = 1, /* `DOTTED_LEAD_STOP`: no dotted name opening a sentence holds one */
-       F3_CITY_PEN = 2 /* the last but one character of a city (圳 of 深圳市) */ };
+       F3_CITY_PEN = 2, /* the last but one character of a city (圳 of 深圳市) */
+       F3_CITY_FIRST = 4 /* the first character of a city (深 of 深圳市) */ };
 
 static config_t CFG;
 
@@ -958,17 +959,22 @@ static inline int city_starts(const uint8_t *s, int64_t n, int64_t p) {
 static int64_t m_addr_zh(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
     int64_t n = r->n, e;
-    const wlist_t *P = &CFG.provinces, *X = &CFG.prov_suffix, *C = &CFG.cities;
-    if (P->first[s[p]]) {
-        WL_EACH(P, s, n, p, i) {
-            int64_t q = p + P->w[i].len;
-            if (q >= n) continue;
-            WL_EACH(X, s, n, q, j) if ((e = addr_rest(s, n, q + X->w[j].len)) > 0) return e;
-        }
+    const wlist_t *P = &CFG.provinces, *X = &CFG.prov_suffix;
+    if (!P->first[s[p]]) return -1;
+    WL_EACH(P, s, n, p, i) {
+        int64_t q = p + P->w[i].len;
+        if (q >= n) continue;
+        WL_EACH(X, s, n, q, j) if ((e = addr_rest(s, n, q + X->w[j].len)) > 0) return e;
     }
-    if (city_starts(s, n, p)) {
-        WL_EACH(C, s, n, p, i) if ((e = addr_rest(s, n, p + C->w[i].len)) > 0) return e;
-    }
+    return -1;
+}
+/* `address_city`, its own group: a city (深圳市), then the rest of an address */
+static int64_t m_addr_city(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n, e;
+    const wlist_t *C = &CFG.cities;
+    if (!city_starts(s, n, p)) return -1;
+    WL_EACH(C, s, n, p, i) if ((e = addr_rest(s, n, p + C->w[i].len)) > 0) return e;
     return -1;
 }
 
@@ -976,14 +982,14 @@ static int64_t m_addr_zh(row_t *r, int64_t p) {
 
 enum { K_NUMBER = 1, K_MOBILE, K_CARD, K_IPV4, K_LANDLINE, K_PHONE_US, K_ADDR_EN, K_NAME_EN,
        K_DOB, K_EMAIL, K_MAC, K_IPV6, K_USCC, K_PASSPORT, K_HKMO, K_PLATE, K_NAME_ZH, K_ADDR_ZH,
-       K_NAME_ZH_LEAD, K_NAME_EN_LEAD };
+       K_NAME_ZH_LEAD, K_NAME_EN_LEAD, K_ADDR_CITY };
 
 typedef int64_t (*matcher_t)(row_t *, int64_t);
 typedef struct {
     int kind;
     matcher_t fn;
 } alt_t;
-/* The five groups of `_patterns.GROUPS`, alternatives in the same order. */
+/* The six groups of `_patterns.GROUPS`, alternatives in the same order. */
 static const alt_t G0[] = {{K_NUMBER, m_number}, {K_MOBILE, m_mobile}, {K_CARD, m_card}};
 static const alt_t G1[] = {{K_IPV4, m_ipv4}, {K_LANDLINE, m_landline}, {K_PHONE_US, m_phone_us}};
 static const alt_t G2[] = {{K_ADDR_EN, m_addr_en}, {K_NAME_EN, m_name_en}, {K_DOB, m_dob},
@@ -992,7 +998,8 @@ static const alt_t G3[] = {{K_EMAIL, m_email}, {K_MAC, m_mac}, {K_IPV6, m_ipv6},
                            {K_USCC, m_uscc}, {K_PASSPORT, m_passport}, {K_HKMO, m_hkmo}};
 static const alt_t G4[] = {{K_PLATE, m_plate}, {K_NAME_ZH, m_name_zh}, {K_ADDR_ZH, m_addr_zh},
                            {K_NAME_ZH_LEAD, m_name_lead}};
-static const alt_t *GROUP_ALTS[5] = {G0, G1, G2, G3, G4};
+static const alt_t G5[] = {{K_ADDR_CITY, m_addr_city}};
+static const alt_t *GROUP_ALTS[6] = {G0, G1, G2, G3, G4, G5};
 /* ASCII bytes where some alternative may start (1): digits, letters, and + ( : . _ % -;
    2: '#' and ) ] }, which may stand for or end a written-out '@' (li#163.com, li(at)163.com) */
 static uint8_t ASCII_START[128];
@@ -1444,24 +1451,20 @@ static __attribute__((noinline)) int closer_after_at(const uint8_t *s, int64_t n
 
 /* CJK characters the scan stops at; any other passes without a look */
 #define CJK_STARTS (F_SURNAME | F_PLATE | F_G4_START | F_G2_START)
-static inline int g4_kind(int k) {
-    return k == K_PLATE || k == K_NAME_ZH || k == K_ADDR_ZH || k == K_NAME_ZH_LEAD;
-}
-/* A city-led address (深圳市南山区…) whose first character the CJK loop passes over, found
-   from the city's last character at p (市, 州, 盟), where the scan stops; a city whose first
-   character stops the scan anyway is tried there, after the provinces. The pattern tries
-   an address at its start, before anything that starts later: so the leftmost start q of
-   up to `max_city` characters back where a city starts and the address matches, outside
-   every earlier group-4 match; group-4 candidates that start after q are taken back (the
-   address covers them). */
+/* A city-led address (深圳市南山区…, group 5) whose first character the CJK loop passes
+   over, found from the city's last character at p (市, 州, 盟), where the scan stops; a city
+   whose first character stops the scan anyway is tried there. The pattern tries each
+   start in turn: so the leftmost start q of up to `max_city` characters back where a city
+   starts and the address matches, outside the group's earlier matches (a city matched
+   inside this one, from its own first character, is taken back). */
 static __attribute__((noinline)) void city_before(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     /* most 市 and 州 in prose follow no city's last but one character (市场, 城市 do) */
     if (p < 3 || (s[p - 3] & 0xF0) != 0xE0 || !(CFG.cjk3[cp3(s, p - 3)] & F3_CITY_PEN)) return;
-    /* the last group-4 candidate: where it covers p, a city can only start at or before
-       its start (a start after it lies inside it, whatever came before) */
+    /* the group's last candidate: where it covers p, a city can only start at or before
+       its start (a start after it lies inside it) */
     int64_t last = w->nc - 1, hi = p - 3;
-    while (last >= 0 && !g4_kind(w->c[last].kind)) last--;
+    while (last >= 0 && w->c[last].kind != K_ADDR_CITY) last--;
     if (last >= 0 && w->c[last].be > p && w->c[last].bs < hi) hi = w->c[last].bs;
     /* the three-byte characters before p, at most `max_city`, decoded once */
     uint32_t cps[32];
@@ -1476,27 +1479,27 @@ static __attribute__((noinline)) void city_before(work_t *w, row_t *r, int64_t p
         uint32_t pair = (cps[j] * 0x9E37u + (j ? cps[j - 1] : cp3(s, p))) & 0xFFFFu;
         if ((CFG.cjk[cps[j]] & CJK_STARTS) || !((CFG.city_pairs[pair >> 6] >> (pair & 63)) & 1))
             continue;
-        /* where the last group-4 candidate that starts at or before q ends (one that
+        /* where the group's last candidate that starts at or before q ends (one that
            starts at q: q was tried already and matched) */
         int64_t floor = 0;
         for (int64_t i = last; i >= 0; i--)
-            if (g4_kind(w->c[i].kind) && w->c[i].bs <= q) {
+            if (w->c[i].kind == K_ADDR_CITY && w->c[i].bs <= q) {
                 floor = w->c[i].be;
                 break;
             }
         int64_t e;
-        if (floor > q || (e = m_addr_zh(r, q)) < 0) continue;
+        if (floor > q || (e = m_addr_city(r, q)) < 0) continue;
         int64_t o = 0;
         for (int64_t i = 0; i < w->nc; i++)
-            if (!(g4_kind(w->c[i].kind) && w->c[i].bs >= q)) w->c[o++] = w->c[i];
+            if (!(w->c[i].kind == K_ADDR_CITY && w->c[i].bs >= q)) w->c[o++] = w->c[i];
         w->nc = o;
-        add_cand(w, q, e, K_ADDR_ZH);
+        add_cand(w, q, e, K_ADDR_CITY);
         for (int64_t i = w->nc - 1; i > 0 && w->c[i - 1].bs > q; i--) { /* in start order */
             cand_t t = w->c[i];
             w->c[i] = w->c[i - 1];
             w->c[i - 1] = t;
         }
-        cursor[4] = e;
+        cursor[5] = e;
         return;
     }
 }
@@ -1511,7 +1514,7 @@ static __attribute__((noinline)) int64_t lead_here(work_t *w, row_t *r, int64_t 
 
 static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *r) {
     const uint8_t *s = r->s;
-    int64_t n = r->n, cursor[5] = {0, 0, 0, 0, 0};
+    int64_t n = r->n, cursor[6] = {0, 0, 0, 0, 0, 0};
     int64_t p = 0;
     /* the row's first '@' found up front: local_to_at then searches again only after
        passing an '@', not at its first call in every row */
@@ -1588,7 +1591,10 @@ static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *
                 r->fullwidth = 1; /* what this pass finds here is dropped: read folded */
             if (cursor[2] <= p && (f & F_G2_START)) try_group(w, r, 2, 2, p, cursor);
             uint8_t f2 = l == 3 ? CFG.cjk2[cp3(s, p)] : 0;
-            /* (whatever the cursor: an address from before may take back a match) */
+            /* a city-led address (group 5): from its first character where that stops the
+               scan, else from its last */
+            if (cursor[5] <= p && l == 3 && (CFG.cjk3[cp3(s, p)] & F3_CITY_FIRST) && city_starts(s, n, p))
+                try_group(w, r, 5, 1, p, cursor);
             if (__builtin_expect(f2 & F2_CITY_END, 0)) city_before(w, r, p, cursor);
             if (cursor[4] <= p) {
                 /* a name starts at a context word, or at a surname (one character or
@@ -1604,8 +1610,7 @@ static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *
                     /* a plate is a province character, then an uppercase letter */
                     int plate = (f & F_PLATE) && l == 3 && p + 3 < n && is_upper(s[p + 3]);
                     unsigned g = plate | (name << 1) |
-                                 (((f2 & F2_PROVINCE) && (wl_any(&CFG.provinces, s, n, p) ||
-                                                          city_starts(s, n, p))) << 2) |
+                                 (((f2 & F2_PROVINCE) && wl_any(&CFG.provinces, s, n, p)) << 2) |
                                  ((lead == 1) << 3);
                     if (g) try_group(w, r, 4, g, p, cursor);
                 }
@@ -2290,6 +2295,7 @@ static void classify(work_t *w, row_t *r, const cand_t *c) {
         classify_name_zh(w, r, c);
         return;
     case K_ADDR_ZH:
+    case K_ADDR_CITY:
         classify_addr_zh(w, r, c);
         return;
     case K_NAME_ZH_LEAD:
@@ -2847,7 +2853,10 @@ static void init_first_tables(void) {
     flag_first_chars2(&CFG.name_ctx_zh, F2_NAME_CTX);
     flag_first_chars2(&CFG.compound, F2_COMPOUND);
     flag_first_chars2(&CFG.provinces, F2_PROVINCE);
-    flag_first_chars2(&CFG.cities, F2_PROVINCE);
+    for (int i = 0; i < CFG.cities.n; i++) {
+        uint32_t cp;
+        if (dec(CFG.cities.w[i].s, CFG.cities.w[i].len, 0, &cp) == 3) CFG.cjk3[cp] |= F3_CITY_FIRST;
+    }
     flag_first_chars(&CFG.name_ctx_en, F_G2_START);
     flag_first_chars(&CFG.name_titles, F_TITLE_START);
     /* the longest context word that starts with a lowercase letter */
