@@ -94,7 +94,7 @@ enum {
 };
 
 /* what a group-4 start character (F_G4_START) starts exactly */
-enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4, /* (a province or a city) */
+enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4,
        F2_FULLWIDTH = 8, /* a full-width digit, letter or '@': the row is read folded */
        F2_CLOSER = 16, /* '）', '］', '｝': "zhangsan（at）163.com" */
        F2_SENT_END = 32, /* '。', '！', '？', '；': a sentence ends */
@@ -864,20 +864,19 @@ static int64_t m_name_zh(row_t *r, int64_t p) {
     }
     return -1;
 }
-/* `DOTTED_NAME` at p, then a verb of saying, as `_ZH_NAME_LEAD`'s second form: its first
-   part runs from p to the dot (one to eight Han), the second is as short as a verb
-   still follows; the end of the match and the verb's start in *core; with `to` >= 0 the verb
-   must end there; -1 if none. */
+/* The dotted form of `_ZH_NAME_LEAD` at p, `[HAN]+[·•・][HAN]+?` then a verb of saying:
+   its first part runs from p to the dot, the second is the shortest that a verb follows;
+   the end of the match and the verb's start in *core; with `to` >= 0 the verb must end
+   there; -1 if none. */
 static __attribute__((noinline)) int64_t dotted_lead(const uint8_t *s, int64_t n, int64_t p, int64_t to, int64_t *core) {
     const wlist_t *P = &CFG.name_preds;
-    int64_t q = p, at[11];
-    int h, l;
-    for (h = 0; h < 9 && q < n && (l = han_at(s, n, q)); h++) q += l;
-    if (h < 1 || h > 8 || !(l = name_dot(s, n, q))) return -1;
-    at[0] = q + l;
-    for (h = 0; h < 10 && at[h] < n && (l = han_at(s, n, at[h])); h++) at[h + 1] = at[h] + l;
-    for (int t = 1; t <= h; t++) { /* the shortest second part first */
-        q = at[t];
+    int64_t q = p;
+    int l;
+    while (q < n && (l = han_at(s, n, q))) q += l;
+    if (q == p || !(l = name_dot(s, n, q))) return -1;
+    q += l;
+    while (q < n && (l = han_at(s, n, q))) { /* one more character of the second part */
+        q += l;
         if (q >= n || !P->first[s[q]]) continue;
         WL_EACH(P, s, n, q, i) {
             int64_t e = q + P->w[i].len;
@@ -2775,7 +2774,7 @@ static int type_code(const char *name) {
     return -1;
 }
 
-/* flag in `table` (CFG.cjk or CFG.cjk2) each BMP character of the string cfg[key] */
+/* flag in `table` (CFG.cjk, cjk2 or cjk3) each BMP character of the string cfg[key] */
 static int set_flags(PyObject *cfg, const char *key, uint8_t *table, int flag) {
     PyObject *str = PyDict_GetItemString(cfg, key);
     if (!str || !PyUnicode_Check(str)) {
@@ -2840,11 +2839,11 @@ static void init_first_tables(void) {
         uint32_t cp;
         int64_t chars = cp_span(c->s, c->s + c->len, c->s, c->s + c->len);
         if (chars - 1 > CFG.max_city) CFG.max_city = (int)(chars - 1);
-        if (c->len >= 6) {
-            uint32_t k = city_pair(c->s, 0); /* every city has two or more characters */
-            CFG.city_pairs[k >> 6] |= 1ULL << (k & 63);
-        }
-        if (c->len >= 6 && dec(c->s, c->len, c->len - 3, &cp) == 3) {
+        if (c->len < 6) continue; /* every city has two or more characters */
+        uint32_t k = city_pair(c->s, 0);
+        CFG.city_pairs[k >> 6] |= 1ULL << (k & 63);
+        if (dec(c->s, c->len, 0, &cp) == 3) CFG.cjk3[cp] |= F3_CITY_FIRST;
+        if (dec(c->s, c->len, c->len - 3, &cp) == 3) {
             CFG.cjk[cp] |= F_G4_START;
             CFG.cjk2[cp] |= F2_CITY_END;
             if (dec(c->s, c->len, c->len - 6, &cp) == 3) CFG.cjk3[cp] |= F3_CITY_PEN;
@@ -2853,10 +2852,6 @@ static void init_first_tables(void) {
     flag_first_chars2(&CFG.name_ctx_zh, F2_NAME_CTX);
     flag_first_chars2(&CFG.compound, F2_COMPOUND);
     flag_first_chars2(&CFG.provinces, F2_PROVINCE);
-    for (int i = 0; i < CFG.cities.n; i++) {
-        uint32_t cp;
-        if (dec(CFG.cities.w[i].s, CFG.cities.w[i].len, 0, &cp) == 3) CFG.cjk3[cp] |= F3_CITY_FIRST;
-    }
     flag_first_chars(&CFG.name_ctx_en, F_G2_START);
     flag_first_chars(&CFG.name_titles, F_TITLE_START);
     /* the longest context word that starts with a lowercase letter */
