@@ -465,7 +465,8 @@ def test_addresses_that_start_with_a_city(engine: str) -> None:
     """Most addresses in records leave the province out: one that starts with a
     prefecture-level city (深圳市, 甘孜藏族自治州, 锡林郭勒盟) is an address as one that starts
     with a province is; a city in prose without a street or district is not; an address
-    found from its city does not hide the next one."""
+    found from its city does not hide the next one. After a label (地址：, 家庭住址) an
+    address may start with anything; the label is left out."""
     texts = [
         "住长沙市岳麓区麓山南路1号",
         "收货地址 广州市天河区体育西路101号",
@@ -474,6 +475,9 @@ def test_addresses_that_start_with_a_city(engine: str) -> None:
         "南京市民可以在网上办理",  # no address
         "深圳市好好。北京市海淀区中关村大街27号",
         "住湖南省长沙市岳麓区麓山南路1号",  # the province still leads
+        "地址：海淀区中关村大街27号",  # after a label, whatever it starts with
+        "家庭住址 朝阳区建国路88号",
+        "地址不详",
     ]
     found = [(row, value) for row, value, _, _ in _names(texts, engine, "address_zh")]
     assert found == [
@@ -483,6 +487,8 @@ def test_addresses_that_start_with_a_city(engine: str) -> None:
         (3, "锡林郭勒盟锡林浩特市额尔敦路5号"),
         (5, "北京市海淀区中关村大街27号"),
         (6, "湖南省长沙市岳麓区麓山南路1号"),
+        (7, "海淀区中关村大街27号"),
+        (8, "朝阳区建国路88号"),
     ]
 
 

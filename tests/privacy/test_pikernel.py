@@ -309,6 +309,14 @@ def _fragment(rng: random.Random) -> str:
             )
             + rng.choice(["", " 410000", "。", "表示"])
         ),
+        lambda: (  # addresses after a label, whatever they start with
+            rng.choice(["", "收货", "家庭", "现", "地", "住", "。"])
+            + rng.choice(["地址", "住址", "址", "地址地址"])
+            + rng.choice(["：", ":", " ", "： ", ""])
+            + rng.choice(
+                ["海淀区中关村大街27号", "朝阳路5号", "不详", "长沙市岳麓区1号", "x路", ""]
+            )
+        ),
         lambda: (  # parties in judgments, notes in brackets after a role, and birth dates
             # told by what follows them
             rng.choice(

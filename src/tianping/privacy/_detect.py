@@ -5,9 +5,9 @@ Pipeline per batch of strings (an Arrow/polars string column):
    candidate contains, ~450 MB/s per core) keeps only the strings that can hold PI; a
    strided sample skips it where most strings do (dense tables), since it would save
    nothing there.
-1. `str.extract_all` with six grouped alternations (`_patterns.GAP_PATTERNS`): polars'
+1. `str.extract_all` with seven grouped alternations (`_patterns.GAP_PATTERNS`): polars'
    Rust regex kernel over the whole column. One alternation of everything was measured at
-   5 MB/s (counted digit repetitions blow up the lazy DFA); the six groups run at 200-400
+   5 MB/s (counted digit repetitions blow up the lazy DFA); the seven groups run at 200-400
    MB/s each. Each extracted piece is the text since the previous match plus the match,
    so running sums of piece lengths give exact code-point offsets with no search per
    candidate; the match is the piece's suffix (`TAIL_PATTERNS`, a short reverse search).
@@ -52,6 +52,8 @@ import polars as pl
 from tianping.privacy import _kernel
 from tianping.privacy import _validators as V
 from tianping.privacy._patterns import (
+    ADDRESS_LABEL_SEPS,
+    ADDRESS_LABELS_ZH,
     BORN_AFTER,
     BORN_ENDS,
     COMPOUND_SURNAMES,
@@ -380,7 +382,7 @@ def candidates(s: pl.Series) -> pl.DataFrame:
     # code-point end of each piece: running sum of piece lengths, restarted at each row
     cs = plen.cum_sum()
     first = row != row.shift(1, fill_value=-1)
-    # one select: polars runs the six passes on parallel threads when it has them
+    # one select: polars runs the seven passes on parallel threads when it has them
     ex = base.select(
         "row", *(pl.col("t").str.extract_all(p).alias(f"pc{g}") for g, p in enumerate(GAP_PATTERNS))
     )
@@ -1066,15 +1068,22 @@ def _name_zh_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     return _lead_name(sub, _LEAD_RX, _NOT_LEAD_ZH_RX, "person_name_zh", 0.7, _LEAD_CTX_RX)
 
 
+_ADDR_END_RX = (
+    r"^(.*(?:[A-Za-z0-9]*座|[0-9]+号(?:[0-9]+室)?|[0-9]+室|路|街|巷|道|村|镇|区|县|市)"
+    r"(?: [0-9]{6})?)"
+)
+_ADDR_LABEL_RX = "^(?:" + "|".join(ADDRESS_LABELS_ZH) + f")[{ADDRESS_LABEL_SEPS}]?[ ]?"
+
+
 def _address_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
-    end_rx = (
-        r"^(.*(?:[A-Za-z0-9]*座|[0-9]+号(?:[0-9]+室)?|[0-9]+室|路|街|巷|道|村|镇|区|县|市)"
-        r"(?: [0-9]{6})?)"
-    )
-    sub = sub.with_columns(pl.col("m").str.extract(end_rx, 1).alias("core")).filter(
-        pl.col("core").str.len_chars() >= 6
-    )
-    return _result(sub, "address_zh", pl.lit(0.8), value=pl.col("core"))
+    """An address up to its last ending (路, 号, 室…), six characters or more; after a label
+    (地址：), the label left out."""
+    m = pl.col("m")
+    rest = m.str.replace(_ADDR_LABEL_RX, "")  # (only address_label candidates start so)
+    sub = sub.with_columns(rest.str.extract(_ADDR_END_RX, 1).alias("core"))
+    sub = sub.filter(pl.col("core").str.len_chars() >= 6)
+    off = (m.str.len_chars() - rest.str.len_chars()).cast(pl.Int64)
+    return _result(sub, "address_zh", pl.lit(0.8), value=pl.col("core"), offset=off)
 
 
 def _name_en(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
@@ -1109,6 +1118,7 @@ _CLASSIFIERS: dict[str, Any] = {
     "name_en_lead": _name_en_lead,
     "address_zh": _address_zh,
     "address_city": _address_zh,
+    "address_label": _address_zh,
     "name_en": _name_en,
 }
 

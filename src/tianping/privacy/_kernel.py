@@ -1,6 +1,6 @@
 """The compiled single-pass PI kernel (`_pikernel.c`), when the install could build it.
 
-The polars engine in `_detect.py` runs six `extract_all` passes and then columnar checks;
+The polars engine in `_detect.py` runs seven `extract_all` passes and then columnar checks;
 on PI-dense text that caps it near 30 MB/s per core. The kernel does the same work (same
 patterns, shapes, check digits, context windows, confidences, overlap rule) in one pass
 over the Arrow buffers with the GIL released. Its word lists are loaded from
@@ -70,6 +70,8 @@ def _configure() -> ModuleType:
                 "provinces": P.PROVINCES,
                 "province_suffixes": P.PROVINCE_SUFFIXES,
                 "cities": list(CITIES),
+                "address_labels": list(P.ADDRESS_LABELS_ZH),
+                "address_label_seps": list(P.ADDRESS_LABEL_SEPS),
                 "plate_provinces": P.PLATE_PROVINCES,
                 "plate_suffixes": P.PLATE_SUFFIXES,
                 "name_ctx_en": P.NAME_CONTEXT_EN,

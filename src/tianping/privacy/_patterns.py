@@ -316,6 +316,17 @@ _ZH_ADDR = (
 # 326 names in group 4's alternation made polars' lazy DFA ten times slower (58.9 to 6.7
 # MB/s on the dense corpus; alone 281 MB/s)
 _ZH_ADDR_CITY = f"(?:{'|'.join(CITIES)})[{HAN}A-Za-z0-9]{{2,40}}(?: [0-9]{{6}})?"
+# Labels an address follows in forms and records, whatever it starts with (地址：海淀区中关村
+# 大街27号): each ends with 址, a rare character, where the kernel looks for them
+ADDRESS_LABELS_ZH = (
+    "收货地址", "送货地址", "通讯地址", "联系地址", "家庭地址", "家庭住址", "居住地址",
+    "户籍地址", "现住址", "地址", "住址",
+)  # fmt: skip
+ADDRESS_LABEL_SEPS = "：:"
+_ZH_ADDR_LABEL = (
+    f"(?:{'|'.join(ADDRESS_LABELS_ZH)})[{ADDRESS_LABEL_SEPS}]?[ ]?"
+    f"[{HAN}A-Za-z0-9]{{2,40}}(?: [0-9]{{6}})?"
+)
 _EN_NAME = (
     "(?:"
     + "|".join(re.escape(w) for w in NAME_CONTEXT_EN)
@@ -363,6 +374,7 @@ ALTERNATIVES: dict[str, str] = {
     "name_zh": _ZH_NAME,
     "address_zh": _ZH_ADDR,
     "address_city": _ZH_ADDR_CITY,
+    "address_label": _ZH_ADDR_LABEL,
     "name_en": _EN_NAME,
     "name_zh_lead": _ZH_NAME_LEAD,
     "name_en_lead": _EN_NAME_LEAD,
@@ -378,6 +390,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("email", "mac", "ipv6", "uscc", "passport", "hkmo"),
     ("plate", "name_zh", "address_zh", "name_zh_lead"),
     ("address_city",),
+    ("address_label",),
 )
 GROUP_PATTERNS: tuple[str, ...] = tuple(
     "|".join(f"(?:{ALTERNATIVES[k]})" for k in g) for g in GROUPS
@@ -412,6 +425,7 @@ PREFILTER = "|".join(
         "[a-z] (?:" + "|".join(NAME_PREDICATES_EN) + ")",
         "(?:" + "|".join(PROVINCES) + ")(?:" + _PROVINCE_SUFFIX + ")",
         "(?:" + "|".join(CITIES) + ")",
+        "(?:" + "|".join(ADDRESS_LABELS_ZH) + ")",
         "(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_EN) + ")[:]? [A-Z]",
     ]
 )
@@ -438,6 +452,7 @@ SHAPES: dict[str, str] = {
     "name_zh": "^(?:" + _ZH_NAME + ")$",
     "address_zh": "^(?:" + _ZH_ADDR + ")$",
     "address_city": "^(?:" + _ZH_ADDR_CITY + ")$",
+    "address_label": "^(?:" + _ZH_ADDR_LABEL + ")$",
     "name_en": "^(?:" + _EN_NAME + ")$",
     "name_zh_lead": "^(?:" + _ZH_NAME_LEAD + ")$",
     "name_en_lead": "^(?:" + _EN_NAME_LEAD + ")$",
@@ -446,7 +461,7 @@ SHAPES: dict[str, str] = {
 SHAPE_ORDER: tuple[str, ...] = (
     "number", "mobile", "email", "ipv4", "card_grouped", "landline", "dob", "uscc", "passport",
     "hkmo", "plate", "mac", "ipv6", "phone_us", "address_en", "name_zh", "address_zh", "name_en",
-    "name_zh_lead", "name_en_lead", "address_city",
+    "name_zh_lead", "name_en_lead", "address_city", "address_label",
 )  # fmt: skip
 
 # Context words: a hit within the window before a candidate raises its confidence.

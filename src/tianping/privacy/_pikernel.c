@@ -64,6 +64,8 @@ typedef struct {
     wlist_t provinces;
     wlist_t prov_suffix;
     wlist_t cities;       /* prefecture-level cities with their suffix (深圳市) */
+    wlist_t addr_labels;  /* `ADDRESS_LABELS_ZH` (地址, 收货地址…), each ending with 址 */
+    wlist_t addr_seps;    /* `ADDRESS_LABEL_SEPS` as one-character words */
     wlist_t name_ctx_en;
     wlist_t months;
     wlist_t not_name_zh;
@@ -99,7 +101,8 @@ enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4,
        F2_CLOSER = 16, /* '）', '］', '｝': "zhangsan（at）163.com" */
        F2_SENT_END = 32, /* '。', '！', '？', '；': a sentence ends */
        F2_DOT = 64, /* '•', '・': a name dot */
-       F2_CITY_END = 128 /* '市', '州', '盟': a city's last character (`city_before`) */ };
+       F2_CITY_END = 128 /* '市', '州', '盟', '址': the last character of a city or of an
+                             address label (`city_before`, `label_before`) */ };
 enum { F3_LEAD_STOP = 1, /* `DOTTED_LEAD_STOP`: no dotted name opening a sentence holds one */
        F3_CITY_PEN = 2, /* the last but one character of a city (圳 of 深圳市) */
        F3_CITY_FIRST = 4 /* the first character of a city (深 of 深圳市) */ };
@@ -967,6 +970,24 @@ static int64_t m_addr_zh(row_t *r, int64_t p) {
     }
     return -1;
 }
+/* a label at p (`ADDRESS_LABELS_ZH`, list order), its separator and one space: where the
+   address after it starts, or -1 */
+static int64_t addr_label_end(const uint8_t *s, int64_t n, int64_t p) {
+    const wlist_t *L = &CFG.addr_labels;
+    WL_EACH(L, s, n, p, i) {
+        int64_t q = p + L->w[i].len;
+        for (int j = 0; j < CFG.addr_seps.n; j++)
+            if (wl_at(&CFG.addr_seps, j, s, n, q)) { q += CFG.addr_seps.w[j].len; break; }
+        return q < n && s[q] == ' ' ? q + 1 : q;
+    }
+    return -1;
+}
+/* `address_label`, its own group: a label (地址：), then the rest of an address (the
+   separator and space are optional: without them the rest cannot start there either) */
+static int64_t m_addr_label(row_t *r, int64_t p) {
+    int64_t q = addr_label_end(r->s, r->n, p);
+    return q < 0 ? -1 : addr_rest(r->s, r->n, q);
+}
 /* `address_city`, its own group: a city (深圳市), then the rest of an address */
 static int64_t m_addr_city(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
@@ -981,14 +1002,14 @@ static int64_t m_addr_city(row_t *r, int64_t p) {
 
 enum { K_NUMBER = 1, K_MOBILE, K_CARD, K_IPV4, K_LANDLINE, K_PHONE_US, K_ADDR_EN, K_NAME_EN,
        K_DOB, K_EMAIL, K_MAC, K_IPV6, K_USCC, K_PASSPORT, K_HKMO, K_PLATE, K_NAME_ZH, K_ADDR_ZH,
-       K_NAME_ZH_LEAD, K_NAME_EN_LEAD, K_ADDR_CITY };
+       K_NAME_ZH_LEAD, K_NAME_EN_LEAD, K_ADDR_CITY, K_ADDR_LABEL };
 
 typedef int64_t (*matcher_t)(row_t *, int64_t);
 typedef struct {
     int kind;
     matcher_t fn;
 } alt_t;
-/* The six groups of `_patterns.GROUPS`, alternatives in the same order. */
+/* The seven groups of `_patterns.GROUPS`, alternatives in the same order. */
 static const alt_t G0[] = {{K_NUMBER, m_number}, {K_MOBILE, m_mobile}, {K_CARD, m_card}};
 static const alt_t G1[] = {{K_IPV4, m_ipv4}, {K_LANDLINE, m_landline}, {K_PHONE_US, m_phone_us}};
 static const alt_t G2[] = {{K_ADDR_EN, m_addr_en}, {K_NAME_EN, m_name_en}, {K_DOB, m_dob},
@@ -998,7 +1019,8 @@ static const alt_t G3[] = {{K_EMAIL, m_email}, {K_MAC, m_mac}, {K_IPV6, m_ipv6},
 static const alt_t G4[] = {{K_PLATE, m_plate}, {K_NAME_ZH, m_name_zh}, {K_ADDR_ZH, m_addr_zh},
                            {K_NAME_ZH_LEAD, m_name_lead}};
 static const alt_t G5[] = {{K_ADDR_CITY, m_addr_city}};
-static const alt_t *GROUP_ALTS[6] = {G0, G1, G2, G3, G4, G5};
+static const alt_t G6[] = {{K_ADDR_LABEL, m_addr_label}};
+static const alt_t *GROUP_ALTS[7] = {G0, G1, G2, G3, G4, G5, G6};
 /* ASCII bytes where some alternative may start (1): digits, letters, and + ( : . _ % -;
    2: '#' and ) ] }, which may stand for or end a written-out '@' (li#163.com, li(at)163.com) */
 static uint8_t ASCII_START[128];
@@ -1456,8 +1478,22 @@ static __attribute__((noinline)) int closer_after_at(const uint8_t *s, int64_t n
    start in turn: so the leftmost start q of up to `max_city` characters back where a city
    starts and the address matches, outside the group's earlier matches (a city matched
    inside this one, from its own first character, is taken back). */
+/* a candidate added in start order (it may start before candidates found since) */
+static void add_cand_sorted(work_t *w, int64_t bs, int64_t be, int kind) {
+    add_cand(w, bs, be, kind);
+    for (int64_t i = w->nc - 1; i > 0 && w->c[i - 1].bs > bs; i--) {
+        cand_t t = w->c[i];
+        w->c[i] = w->c[i - 1];
+        w->c[i - 1] = t;
+    }
+}
+static void label_before(work_t *w, row_t *r, int64_t p, int64_t *cursor);
 static __attribute__((noinline)) void city_before(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
+    if (s[p] == 0xE5 && s[p + 1] == 0x9D && s[p + 2] == 0x80) { /* 址 */
+        label_before(w, r, p, cursor);
+        return;
+    }
     /* most 市 and 州 in prose follow no city's last but one character (市场, 城市 do) */
     if (p < 3 || (s[p - 3] & 0xF0) != 0xE0 || !(CFG.cjk3[cp3(s, p - 3)] & F3_CITY_PEN)) return;
     /* the group's last candidate: where it covers p, a city can only start at or before
@@ -1492,15 +1528,30 @@ static __attribute__((noinline)) void city_before(work_t *w, row_t *r, int64_t p
         for (int64_t i = 0; i < w->nc; i++)
             if (!(w->c[i].kind == K_ADDR_CITY && w->c[i].bs >= q)) w->c[o++] = w->c[i];
         w->nc = o;
-        add_cand(w, q, e, K_ADDR_CITY);
-        for (int64_t i = w->nc - 1; i > 0 && w->c[i - 1].bs > q; i--) { /* in start order */
-            cand_t t = w->c[i];
-            w->c[i] = w->c[i - 1];
-            w->c[i - 1] = t;
-        }
+        add_cand_sorted(w, q, e, K_ADDR_CITY);
         cursor[5] = e;
         return;
     }
+}
+/* An address after a label (group 6: 地址：海淀区…), found from the label's last character
+   址 at p, where the scan stops: the leftmost label that ends there and whose address
+   matches (the pattern reaches it first), outside the group's earlier matches. */
+static void label_before(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+    const uint8_t *s = r->s;
+    const wlist_t *L = &CFG.addr_labels;
+    int64_t best = -1, e = -1;
+    for (int i = 0; i < L->n; i++) {
+        int64_t q = p + 3 - L->w[i].len, x;
+        if (q < 0 || q < cursor[6] || (best >= 0 && q >= best)) continue;
+        if (memcmp(s + q, L->w[i].s, (size_t)L->w[i].len) != 0) continue;
+        if ((x = m_addr_label(r, q)) > 0) {
+            best = q;
+            e = x;
+        }
+    }
+    if (best < 0) return;
+    add_cand_sorted(w, best, e, K_ADDR_LABEL);
+    cursor[6] = e;
 }
 /* The scan at or past the next place where a dotted name opens a sentence: tried where the
    scan stands there (its match starts at the end mark or a leading space, where nothing
@@ -1513,7 +1564,7 @@ static __attribute__((noinline)) int64_t lead_here(work_t *w, row_t *r, int64_t 
 
 static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *r) {
     const uint8_t *s = r->s;
-    int64_t n = r->n, cursor[6] = {0, 0, 0, 0, 0, 0};
+    int64_t n = r->n, cursor[7] = {0, 0, 0, 0, 0, 0, 0};
     int64_t p = 0;
     /* the row's first '@' found up front: local_to_at then searches again only after
        passing an '@', not at its first call in every row */
@@ -2113,6 +2164,7 @@ static __attribute__((noinline)) void classify_name_lead(work_t *w, row_t *r, co
 static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
     const uint8_t *s = r->s;
     int64_t bs = c->bs, be = c->be;
+    if (c->kind == K_ADDR_LABEL) bs = addr_label_end(s, be, bs); /* the label left out */
     /* `^(.*(?:[A-Za-z0-9]*座|[0-9]+号(?:[0-9]+室)?|[0-9]+室|路|街|巷|道|村|镇|区|县|市)
        (?: [0-9]{6})?)`: the greedy `.*` means the last position where an ending fits */
     static const char *ZUO = "\xe5\xba\xa7", *HAO = "\xe5\x8f\xb7", *SHI = "\xe5\xae\xa4";
@@ -2295,6 +2347,7 @@ static void classify(work_t *w, row_t *r, const cand_t *c) {
         return;
     case K_ADDR_ZH:
     case K_ADDR_CITY:
+    case K_ADDR_LABEL:
         classify_addr_zh(w, r, c);
         return;
     case K_NAME_ZH_LEAD:
@@ -2849,6 +2902,15 @@ static void init_first_tables(void) {
             if (dec(c->s, c->len, c->len - 6, &cp) == 3) CFG.cjk3[cp] |= F3_CITY_PEN;
         }
     }
+    /* 址, the last character of every address label, stops the loop too (`label_before`) */
+    for (int i = 0; i < CFG.addr_labels.n; i++) {
+        const word_t *c = &CFG.addr_labels.w[i];
+        uint32_t cp;
+        if (c->len >= 3 && dec(c->s, c->len, c->len - 3, &cp) == 3) {
+            CFG.cjk[cp] |= F_G4_START;
+            CFG.cjk2[cp] |= F2_CITY_END;
+        }
+    }
     flag_first_chars2(&CFG.name_ctx_zh, F2_NAME_CTX);
     flag_first_chars2(&CFG.compound, F2_COMPOUND);
     flag_first_chars2(&CFG.provinces, F2_PROVINCE);
@@ -2886,6 +2948,8 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         load_list(cfg, "compound_surnames", &CFG.compound, 0) || load_list(cfg, "provinces", &CFG.provinces, 0) ||
         load_list(cfg, "province_suffixes", &CFG.prov_suffix, 0) ||
         load_list(cfg, "cities", &CFG.cities, 0) ||
+        load_list(cfg, "address_labels", &CFG.addr_labels, 0) ||
+        load_list(cfg, "address_label_seps", &CFG.addr_seps, 0) ||
         load_list(cfg, "name_ctx_en", &CFG.name_ctx_en, 0) || load_list(cfg, "months", &CFG.months, 0) ||
         load_list(cfg, "not_name_zh", &CFG.not_name_zh, 0) || load_list(cfg, "not_name_en", &CFG.not_name_en, 0) ||
         load_list(cfg, "name_separators", &CFG.name_seps, 0) ||
