@@ -950,9 +950,10 @@ static int64_t addr_rest(const uint8_t *s, int64_t n, int64_t e) {
 }
 /* a hash of the two three-byte characters at p (a city's first two: 深圳), for a bit table
    that is exact enough to keep common first characters (张, 金, 长) from trying cities */
-static inline uint32_t city_pair(const uint8_t *s, int64_t p) {
-    return (cp3(s, p) * 0x9E37u + cp3(s, p + 3)) & 0xFFFFu;
+static inline uint32_t pair_hash(uint32_t first, uint32_t second) {
+    return (first * 0x9E37u + second) & 0xFFFFu;
 }
+static inline uint32_t city_pair(const uint8_t *s, int64_t p) { return pair_hash(cp3(s, p), cp3(s, p + 3)); }
 static inline int city_starts(const uint8_t *s, int64_t n, int64_t p) {
     if (p + 6 > n || (s[p + 3] & 0xF0) != 0xE0) return 0;
     uint32_t k = city_pair(s, p);
@@ -1511,7 +1512,7 @@ static __attribute__((noinline)) void city_before(work_t *w, row_t *r, int64_t p
     for (int j = k - 1; j >= 0; j--) { /* from the leftmost */
         int64_t q = p - 3 * (j + 1);
         if (q > hi) break;
-        uint32_t pair = (cps[j] * 0x9E37u + (j ? cps[j - 1] : cp3(s, p))) & 0xFFFFu;
+        uint32_t pair = pair_hash(cps[j], j ? cps[j - 1] : cp3(s, p));
         if ((CFG.cjk[cps[j]] & CJK_STARTS) || !((CFG.city_pairs[pair >> 6] >> (pair & 63)) & 1))
             continue;
         /* where the group's last candidate that starts at or before q ends (one that
@@ -2432,6 +2433,10 @@ static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int6
     }
 }
 
+/* a row's scan state before its scan (at_ls: set by find_at) */
+static inline row_t row_start(const uint8_t *s, int64_t n) {
+    return (row_t){s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0, 0, 0, 0, 0};
+}
 /* Where a dotted name opens a sentence (`_ZH_NAME_LEAD`'s dotted form: at the row start or
    after a sentence end mark, one space allowed), in a row that holds a name dot. Left to
    the scan: a surname there (both forms are tried after `opens_sentence`) and any start
@@ -2466,7 +2471,7 @@ static void find_leads(work_t *w, const uint8_t *s, int64_t n) {
 static __attribute__((noinline)) int ready_dotted(work_t *w, row_t *r) {
     find_leads(w, r->s, r->n);
     if (!w->opens || w->oom) return 0;
-    *r = (row_t){r->s, r->n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0, 0, 0, 0, 0};
+    *r = row_start(r->s, r->n);
     r->leads = w->lead;
     r->nleads = w->nl;
     r->dotted = 1;
@@ -2479,7 +2484,7 @@ static __attribute__((noinline)) int ready_dotted(work_t *w, row_t *r) {
    after " dot " (maybe a spelled-out '@'). */
 static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, double min_conf,
                       uint32_t types) {
-    row_t r = {s, n, {0, 0}, {0, 0}, {0, 0}, {0, 0}, -1, -1, -1, 0, 0, 0, 0, 0, 0}; /* at_ls: set by find_at */
+    row_t r = row_start(s, n);
     w->nc = w->nf = 0;
     w->occ_upto = 0;
     w->no = 0;
