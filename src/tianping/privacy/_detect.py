@@ -56,6 +56,7 @@ from tianping.privacy._patterns import (
     ADDRESS_LABELS_ZH,
     BORN_AFTER,
     BORN_ENDS,
+    BORN_SHORT,
     COMPOUND_SURNAMES,
     CONTEXT,
     CONTEXT_WINDOW,
@@ -462,7 +463,7 @@ def _drop_early(x: pl.DataFrame, s: pl.Series, kinds: tuple[str, ...]) -> pl.Dat
     rules = []
     if "dob" in kinds:
         # (生: a date followed by 出生 or 生 is one too, `_dob`)
-        rules.append((kind == _KIND_CODE["dob"], (*CONTEXT["date_of_birth"], "生")))
+        rules.append((kind == _KIND_CODE["dob"], (*CONTEXT["date_of_birth"], BORN_SHORT)))
     if "number" in kinds:
         short = (kind == _KIND_CODE["number"]) & m.str.len_bytes().is_in([8, 10])
         rules.append((short, _SHORT_NUMBER_WORDS))
@@ -942,7 +943,7 @@ def _uscc(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 def _dob(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     nxt = pl.col("nxt").fill_null("")
     born = nxt.str.starts_with(BORN_AFTER) | (
-        (nxt.str.slice(0, 1) == "生")
+        (nxt.str.slice(0, 1) == BORN_SHORT)
         & ((nxt.str.len_chars() == 1) | nxt.str.slice(1, 1).is_in(list(BORN_ENDS)))
     )
     sub = sub.filter(born | _ctx_expr("date_of_birth"))
@@ -1075,11 +1076,11 @@ _ADDR_END_RX = (
 _ADDR_LABEL_RX = "^(?:" + "|".join(ADDRESS_LABELS_ZH) + f")[{ADDRESS_LABEL_SEPS}]?[ ]?"
 
 
-def _address_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
-    """An address up to its last ending (路, 号, 室…), six characters or more; after a label
-    (地址：), the label left out."""
+def _address_zh(sub: pl.DataFrame, today: dt.date, labelled: bool = False) -> pl.DataFrame:
+    """An address up to its last ending (路, 号, 室…), six characters or more; with
+    `labelled` (address_label candidates), the label before it (地址：) left out."""
     m = pl.col("m")
-    rest = m.str.replace(_ADDR_LABEL_RX, "")  # (only address_label candidates start so)
+    rest = m.str.replace(_ADDR_LABEL_RX, "") if labelled else m
     sub = sub.with_columns(rest.str.extract(_ADDR_END_RX, 1).alias("core"))
     sub = sub.filter(pl.col("core").str.len_chars() >= 6)
     off = (m.str.len_chars() - rest.str.len_chars()).cast(pl.Int64)
@@ -1118,7 +1119,7 @@ _CLASSIFIERS: dict[str, Any] = {
     "name_en_lead": _name_en_lead,
     "address_zh": _address_zh,
     "address_city": _address_zh,
-    "address_label": _address_zh,
+    "address_label": functools.partial(_address_zh, labelled=True),
     "name_en": _name_en,
 }
 

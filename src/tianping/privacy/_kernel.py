@@ -86,6 +86,7 @@ def _configure() -> ModuleType:
                 "sentence_ends": P.SENTENCE_ENDS_ZH,
                 "dotted_lead_stop": P.DOTTED_LEAD_STOP,
                 "born_after": P.BORN_AFTER,
+                "born_short": P.BORN_SHORT,
                 "born_ends": P.BORN_ENDS,
                 "id_provinces": sorted(int(c) for c in PROVINCE_CODES),
             }

@@ -512,4 +512,5 @@ CONTEXT_WINDOW = 20
 # A date followed by these is a birth date too (1975年5月3日出生, 男，1975年5月3日生，汉族): 出生,
 # or 生 at the text's end or before one of BORN_ENDS (not 生效, 生产).
 BORN_AFTER = "出生"
+BORN_SHORT = "生"
 BORN_ENDS = "，,。；;、 )）"

@@ -77,6 +77,7 @@ typedef struct {
     uint8_t end_last[256]; /* last bytes of sentence ends: ASCII ones ("!?;\n") and those
                               of '。', '！', '？', '；' (a cheap reject before the table) */
     char born_after[16];  /* `BORN_AFTER` (出生), UTF-8 */
+    char born_short[8];   /* `BORN_SHORT` (生) */
     uint32_t born_ends[16]; /* `BORN_ENDS` */
     int nborn_ends;
     uint8_t *cjk;         /* flags per code point below 0x10000 */
@@ -2204,15 +2205,15 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
     add_find(w, bs, end, T_ADDR_ZH, 0.8, 0);
 }
 
-/* a birth date by what follows it, as `_dob` reads `BORN_AFTER` and `BORN_ENDS`: 出生, or
-   生 at the row end or before one of the ends */
+/* a birth date by what follows it, as `_dob` reads `BORN_AFTER`, `BORN_SHORT` and
+   `BORN_ENDS`: 出生, or 生 at the row end or before one of the ends */
 static int born_after(const uint8_t *s, int64_t n, int64_t e) {
-    static const char *SHENG = "\xe7\x94\x9f"; /* 生 */
     if (lit(s, n, e, CFG.born_after)) return 1;
-    if (!lit(s, n, e, SHENG)) return 0;
-    if (e + 3 == n) return 1;
+    if (!lit(s, n, e, CFG.born_short)) return 0;
+    e += (int64_t)strlen(CFG.born_short);
+    if (e == n) return 1;
     uint32_t cp;
-    dec(s, n, e + 3, &cp);
+    dec(s, n, e, &cp);
     for (int i = 0; i < CFG.nborn_ends; i++)
         if (CFG.born_ends[i] == cp) return 1;
     return 0;
@@ -2976,14 +2977,18 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         }
     }
     PyObject *born = PyDict_GetItemString(cfg, "born_after"), *ends_b = PyDict_GetItemString(cfg, "born_ends");
-    Py_ssize_t blen;
+    PyObject *short_b = PyDict_GetItemString(cfg, "born_short");
+    Py_ssize_t blen, slen;
     const char *bu = born && PyUnicode_Check(born) ? PyUnicode_AsUTF8AndSize(born, &blen) : NULL;
-    if (!bu || blen >= (Py_ssize_t)sizeof CFG.born_after || !ends_b || !PyUnicode_Check(ends_b) ||
+    const char *su = short_b && PyUnicode_Check(short_b) ? PyUnicode_AsUTF8AndSize(short_b, &slen) : NULL;
+    if (!bu || blen >= (Py_ssize_t)sizeof CFG.born_after || !su || slen < 1 ||
+        slen >= (Py_ssize_t)sizeof CFG.born_short || !ends_b || !PyUnicode_Check(ends_b) ||
         PyUnicode_GetLength(ends_b) > 16) {
-        PyErr_SetString(PyExc_KeyError, "configure(): born_after and born_ends must be short strings");
+        PyErr_SetString(PyExc_KeyError, "configure(): born_after, born_short and born_ends must be short strings");
         return NULL;
     }
     memcpy(CFG.born_after, bu, (size_t)blen + 1);
+    memcpy(CFG.born_short, su, (size_t)slen + 1);
     CFG.nborn_ends = (int)PyUnicode_GetLength(ends_b);
     for (int i = 0; i < CFG.nborn_ends; i++) CFG.born_ends[i] = PyUnicode_ReadChar(ends_b, i);
     if (set_flags(cfg, "dotted_lead_stop", CFG.cjk3, F3_LEAD_STOP) || set_cjk(cfg, "surnames", F_SURNAME) || set_cjk(cfg, "plate_provinces", F_PLATE) ||
