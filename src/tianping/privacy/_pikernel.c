@@ -102,11 +102,12 @@ enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4,
        F2_CLOSER = 16, /* '）', '］', '｝': "zhangsan（at）163.com" */
        F2_SENT_END = 32, /* '。', '！', '？', '；': a sentence ends */
        F2_DOT = 64, /* '•', '・': a name dot */
-       F2_CITY_END = 128 /* '市', '州', '盟', '址': the last character of a city or of an
-                             address label (`city_before`, `label_before`) */ };
+       F2_KEY_END = 128 /* '市', '州', '盟', '址': the last character of a city or of an
+                            address label (`city_before`, `label_before`) */ };
 enum { F3_LEAD_STOP = 1, /* `DOTTED_LEAD_STOP`: no dotted name opening a sentence holds one */
        F3_CITY_PEN = 2, /* the last but one character of a city (圳 of 深圳市) */
-       F3_CITY_FIRST = 4 /* the first character of a city (深 of 深圳市) */ };
+       F3_CITY_FIRST = 4, /* the first character of a city (深 of 深圳市) */
+       F3_LABEL_END = 8 /* the last character of an address label (址) */ };
 
 static config_t CFG;
 
@@ -1489,13 +1490,8 @@ static void add_cand_sorted(work_t *w, int64_t bs, int64_t be, int kind) {
         w->c[i - 1] = t;
     }
 }
-static void label_before(work_t *w, row_t *r, int64_t p, int64_t *cursor);
 static __attribute__((noinline)) void city_before(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
-    if (s[p] == 0xE5 && s[p + 1] == 0x9D && s[p + 2] == 0x80) { /* 址 */
-        label_before(w, r, p, cursor);
-        return;
-    }
     /* most 市 and 州 in prose follow no city's last but one character (市场, 城市 do) */
     if (p < 3 || (s[p - 3] & 0xF0) != 0xE0 || !(CFG.cjk3[cp3(s, p - 3)] & F3_CITY_PEN)) return;
     /* the group's last candidate: where it covers p, a city can only start at or before
@@ -1538,7 +1534,7 @@ static __attribute__((noinline)) void city_before(work_t *w, row_t *r, int64_t p
 /* An address after a label (group 6: 地址：海淀区…), found from the label's last character
    址 at p, where the scan stops: the leftmost label that ends there and whose address
    matches (the pattern reaches it first), outside the group's earlier matches. */
-static void label_before(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
+static __attribute__((noinline)) void label_before(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     const uint8_t *s = r->s;
     const wlist_t *L = &CFG.addr_labels;
     int64_t best = -1, e = -1;
@@ -1647,7 +1643,10 @@ static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *
                scan, else from its last */
             if (cursor[5] <= p && l == 3 && (CFG.cjk3[cp3(s, p)] & F3_CITY_FIRST) && city_starts(s, n, p))
                 try_group(w, r, 5, 1, p, cursor);
-            if (__builtin_expect(f2 & F2_CITY_END, 0)) city_before(w, r, p, cursor);
+            if (__builtin_expect(f2 & F2_KEY_END, 0)) { /* 址 ends labels, 市, 州 and 盟 cities */
+                if (CFG.cjk3[cp3(s, p)] & F3_LABEL_END) label_before(w, r, p, cursor);
+                else city_before(w, r, p, cursor);
+            }
             if (cursor[4] <= p) {
                 /* a name starts at a context word, or at a surname (one character or
                    compound) with a title within four characters, or one that opens a
@@ -2904,7 +2903,7 @@ static void init_first_tables(void) {
         if (dec(c->s, c->len, 0, &cp) == 3) CFG.cjk3[cp] |= F3_CITY_FIRST;
         if (dec(c->s, c->len, c->len - 3, &cp) == 3) {
             CFG.cjk[cp] |= F_G4_START;
-            CFG.cjk2[cp] |= F2_CITY_END;
+            CFG.cjk2[cp] |= F2_KEY_END;
             if (dec(c->s, c->len, c->len - 6, &cp) == 3) CFG.cjk3[cp] |= F3_CITY_PEN;
         }
     }
@@ -2914,7 +2913,8 @@ static void init_first_tables(void) {
         uint32_t cp;
         if (c->len >= 3 && dec(c->s, c->len, c->len - 3, &cp) == 3) {
             CFG.cjk[cp] |= F_G4_START;
-            CFG.cjk2[cp] |= F2_CITY_END;
+            CFG.cjk2[cp] |= F2_KEY_END;
+            CFG.cjk3[cp] |= F3_LABEL_END;
         }
     }
     flag_first_chars2(&CFG.name_ctx_zh, F2_NAME_CTX);
