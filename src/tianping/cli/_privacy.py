@@ -25,6 +25,7 @@ class Engine(StrEnum):
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main app. Import heavy modules inside commands."""
     app.command(name="scan")(scan)
+    app.command(name="scan-eval")(scan_eval)
 
 
 def scan(
@@ -271,3 +272,110 @@ def _text(report: Any) -> str:
                 f"{x.confidence:.2f} {x.preview}"
             )
     return "\n".join(lines)
+
+
+def scan_eval(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE...",
+            help="UTF-8 text, one record a line, PI marked as ⟦TYPE|value⟧ / 标注文本",
+        ),
+    ],
+    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = (TextJson.text),
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the report to this file")
+    ] = None,
+    min_confidence: Annotated[
+        float, typer.Option("--min-confidence", min=0.0, max=1.0, help="Report threshold")
+    ] = 0.5,
+    show_errors: Annotated[
+        int, typer.Option("--errors", min=0, help="List this many misses and false positives")
+    ] = 20,
+    min_recall: Annotated[
+        float | None,
+        typer.Option(
+            "--min-recall",
+            min=0.0,
+            max=1.0,
+            help="Exit 1 when the overall recall is below this / 召回率低于此值时退出码为 1",
+        ),
+    ] = None,
+) -> None:
+    """Measure detection on your own labelled sample: precision and recall per PI type,
+    and where it missed or over-reported (masked previews) / 在自有标注样本上评估识别准确率."""
+    from tianping.privacy._marked import detection_accuracy, load_marked
+
+    records = []
+    for f in files:
+        if not f.is_file():
+            raise typer.BadParameter(f"{f}: not a file", param_hint="FILE")
+        records.extend(load_marked(f))
+    report = detection_accuracy(records, min_confidence=min_confidence)
+    if fmt == TextJson.json:
+        write_out(report.model_dump_json(indent=2), out_file)
+    else:
+        text = _eval_text(report, show_errors)
+        if out_file is None:
+            out.print(escape(text))
+        else:
+            write_out(text, out_file)
+    if min_recall is not None and (report.micro_recall or 0.0) < min_recall:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _eval_text(report: Any, show_errors: int) -> str:
+    from tianping.privacy._types import PI_TYPES
+
+    zh = current_lang() == "zh"
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x:.3f}"
+
+    head = (
+        ("类型", "标注", "识别", "精确率", "召回率", "精确率(边界)", "召回率(边界)")
+        if zh
+        else ("type", "gold", "found", "precision", "recall", "exact P", "exact R")
+    )
+    rows = [head]
+    for t in report.per_type:
+        info = PI_TYPES.get(t.pi_type)
+        name = (info.zh if zh else info.en) if info else t.pi_type
+        rows.append(
+            (
+                f"{name} ({t.pi_type})", str(t.gold), str(t.predicted), pct(t.precision),
+                pct(t.recall), pct(t.exact_precision), pct(t.exact_recall),
+            )
+        )  # fmt: skip
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
+    lines = [
+        (
+            f"{report.records} 条记录；总体精确率 {pct(report.micro_precision)}，"
+            f"召回率 {pct(report.micro_recall)}（重叠即算命中）"
+            if zh
+            else f"{report.records} record(s); overall precision {pct(report.micro_precision)}, "
+            f"recall {pct(report.micro_recall)} (a finding that overlaps a label of its type "
+            "counts)"
+        ),
+        "",
+    ]
+    for r in rows:
+        cells = (c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True))
+        lines.append("  ".join(cells).rstrip())
+    if report.errors and show_errors:
+        lines.append("")
+        lines.append("错误（脱敏预览）" if zh else "errors (masked previews)")
+        kind = {"missed": "漏报" if zh else "missed", "false_positive": "误报" if zh else "false"}
+        for e in report.errors[:show_errors]:
+            place = f"{e.where}:{e.line}:{e.column}"
+            lines.append(f"  {place}  {kind[e.kind]}  {e.pi_type}  {e.preview}")
+        if len(report.errors) > show_errors:
+            more = len(report.errors) - show_errors
+            lines.append(f"  … 另有 {more} 条" if zh else f"  … {more} more")
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

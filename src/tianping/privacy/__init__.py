@@ -53,6 +53,12 @@ if TYPE_CHECKING:
         SensitiveInventory,
         build_inventory,
     )
+    from tianping.privacy._marked import (
+        AccuracyReport,
+        detection_accuracy,
+        load_marked,
+        parse_marked,
+    )
     from tianping.privacy._mondrian import (
         mondrian,
     )
@@ -117,6 +123,10 @@ _WHERE = {
     "t_closeness": "_anonymity",
     "reidentification_risk": "_anonymity",
     "mondrian": "_mondrian",
+    "AccuracyReport": "_marked",
+    "detection_accuracy": "_marked",
+    "load_marked": "_marked",
+    "parse_marked": "_marked",
     "decide_route": "_crossborder",
     "CrossBorderDecision": "_crossborder",
     "draft_pipia": "_pipia",
@@ -128,6 +138,7 @@ _WHERE = {
 
 __all__ = [
     "PI_TYPES",
+    "AccuracyReport",
     "AnonymityReport",
     "CrossBorderDecision",
     "DeidReport",
@@ -150,16 +161,19 @@ __all__ = [
     "detect_by_header",
     "detect_column",
     "detect_text",
+    "detection_accuracy",
     "draft_pipia",
     "entropy_l_diversity",
     "evaluate",
     "generate",
     "k_anonymity",
     "l_diversity",
+    "load_marked",
     "load_policy",
     "mask_preview",
     "measure",
     "mondrian",
+    "parse_marked",
     "parse_policy",
     "reidentification_risk",
     "render_markdown",
