@@ -151,6 +151,7 @@ DOMAINS = {
     "fairness": "bench_fairness",
     "shap": "bench_shap",
     "privacy_scan": "bench_privacy_scan",
+    "privacy_heldout": "bench_privacy_heldout",
     "anonymity": "bench_anonymity",
     "privacy_db": "bench_privacy_db",
     "privacy_ocr": "bench_privacy_ocr",
