@@ -493,6 +493,66 @@ def test_addresses_that_start_with_a_city(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_addresses_run_to_the_room_and_an_area_alone_is_no_address(engine: str) -> None:
+    """An address runs on past its door number to the building, floor, store or room
+    (8栋1104, 5号楼1201, A座2210, B1层, 3号仓) or to a village group (二组), so that
+    de-identification does not leave the room showing; one that reaches no street, village
+    or door (北京市朝阳区人民法院, 杭州市西湖区) is a place, unless a label says it is
+    someone's address. (Held-out corpus, benchmarks/data/pi_heldout.)"""
+    texts = [
+        "改成深圳市南山区科技园南区8栋1104吗",
+        "地址：朝阳区建国路88号SOHO现代城5号楼1201 联系人",
+        "湖北省武汉市武昌区中南路99号保利广场公寓A座2210，电话不变",
+        "重庆市渝中区解放碑邹容路68号大都会东方广场B1层丰巢柜",
+        "江苏省苏州市吴中区木渎镇金枫南路1258号物流园B区3号仓，收件人",
+        "贵州省毕节市威宁彝族回族苗族自治县草海镇银龙村二组 禄光荣",
+        "北京市朝阳区人民法院民事判决书",  # a court, not an address
+        "本报讯 杭州市西湖区人民法院审结",
+        "住址：北京市海淀区",  # a label makes the district an address
+        "广东省广州市天河区楼下",  # 楼 without a number ends nothing
+    ]
+    found = [(row, value) for row, value, _, _ in _names(texts, engine, "address_zh")]
+    assert found == [
+        (0, "深圳市南山区科技园南区8栋1104"),
+        (1, "朝阳区建国路88号SOHO现代城5号楼1201"),
+        (2, "湖北省武汉市武昌区中南路99号保利广场公寓A座2210"),
+        (3, "重庆市渝中区解放碑邹容路68号大都会东方广场B1层"),
+        (4, "江苏省苏州市吴中区木渎镇金枫南路1258号物流园B区3号仓"),
+        (5, "贵州省毕节市威宁彝族回族苗族自治县草海镇银龙村二组"),
+        (8, "北京市海淀区"),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_names_after_roles_in_records_and_news(engine: str) -> None:
+    """Roles a name follows in commerce records, notices and news (司机, 骑手, 入住人,
+    机动车所有人, 记者, 发言人…) are context words; the kernel stops at their first
+    character only before their second (发 of 发言人, not of 发现). A dotted name after one
+    whose first part holds a function word is prose, no name."""
+    texts = [
+        "骑手周强已取餐",
+        "酒店预订确认：入住人王晓雯，证件号",
+        "粤B5Q8W3，机动车所有人黄俊杰，违法时间",
+        "本报讯（记者王丽娜 通讯员陈刚）近日",
+        "国家统计局新闻发言人付凌晖表示",
+        "我们发现王伟不在",  # 发现 starts no role
+        "记者采访了古丽·买买提表示",  # no name: prose before the dot
+        "记者古丽·买买提，",
+        "行业主管部门",  # 业主 is no context word: it sits inside 行业主管
+    ]
+    found = [(row, value) for row, value, _, _ in _names(texts, engine)]
+    assert found == [
+        (0, "周强"),
+        (1, "王晓雯"),
+        (2, "黄俊杰"),
+        (3, "王丽娜"),
+        (3, "陈刚"),
+        (4, "付凌晖"),
+        (7, "古丽·买买提"),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_a_name_ends_where_a_following_word_starts(engine: str) -> None:
     """After a context word a name takes up to two given-name characters; when the second
     one starts a common word with the character after it (登录, 申请, 已经), it belongs to

@@ -317,6 +317,61 @@ def _fragment(rng: random.Random) -> str:
                 ["海淀区中关村大街27号", "朝阳路5号", "不详", "长沙市岳麓区1号", "x路", ""]
             )
         ),
+        lambda: (  # address endings: rooms after buildings, floors, stores, village
+            # groups; a district, county or city alone only after a label
+            rng.choice(["", "地址：", "住址", "住", "广东省", "收货地址 "])
+            + rng.choice(["深圳市南山区", "北京市朝阳区", "海淀区", "朝阳路", "长沙市"])
+            + rng.choice(["科技园", "建国路88号", "88号SOHO", "汉口路22号南园", "银龙村", "", "X"])
+            + rng.choice(
+                [
+                    "8栋1104",
+                    "5号楼1201",
+                    "A座2210",
+                    "B1层",
+                    "6舍",
+                    "3号仓",
+                    "二组",
+                    "3组",
+                    "9幢1506",
+                    "单元502室",
+                    "楼下",
+                    "鼓楼",
+                    "座",
+                    "栋",
+                    "十一组",
+                    "人民法院",
+                ]
+            )
+            + rng.choice(["", "室", " 410000", "。", "吗", "1"])
+        ),
+        lambda: (  # context words found from their first two characters (发言人, 记者)
+            # and the same first characters in other words (发现, 记录)
+            rng.choice(["", "。", "，", "新闻", "本报", "行"])
+            + rng.choice(
+                [
+                    "发言人",
+                    "发现",
+                    "记者",
+                    "记录",
+                    "业主",
+                    "司机",
+                    "司马",
+                    "所有人",
+                    "机动车所有人",
+                    "名字是",
+                    "名字",
+                    "会员",
+                    "会议",
+                    "之子",
+                    "之",
+                ]
+            )
+            + rng.choice(["", "：", " ", "是"])
+            + rng.choice(
+                ["王丽娜", "欧阳明", "管部门", "采访了古丽·买买提", "古丽·买买提", "李", ""]
+            )
+            + rng.choice(["", "表示", "，", "的"])
+        ),
         lambda: (  # parties in judgments, notes in brackets after a role, and birth dates
             # told by what follows them
             rng.choice(

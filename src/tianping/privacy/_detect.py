@@ -1012,8 +1012,13 @@ def _name_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
         for i in dots.arg_true().to_list():
             cores[i] = _dotted_core(cores[i])
         sub = sub.with_columns(pl.Series("core", cores, dtype=pl.String))
+    # a dotted name whose first part holds a function word is prose before a name (记者采访
+    # 了古丽·买买提), as for those that open a sentence
+    prose = pl.col("dotted") & pl.col("core").str.contains(_DOTTED_PROSE_RX)
     sub = sub.with_columns(pl.col("pre") | pl.col("dotted")).filter(
-        (pl.col("core").str.len_chars() >= 2) & ~pl.col("core").str.contains(_NOT_NAME_ZH_RX)
+        (pl.col("core").str.len_chars() >= 2)
+        & ~pl.col("core").str.contains(_NOT_NAME_ZH_RX)
+        & ~prose
     )
     off = pl.when(pl.col("pre")).then(pl.col("len") - pl.col("rest").str.len_chars()).otherwise(0)
     conf = pl.when(pl.col("pre")).then(0.8).otherwise(0.75)
@@ -1021,6 +1026,7 @@ def _name_zh(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 
 
 _FOLLOWERS = frozenset(NAME_FOLLOWERS_ZH)
+_DOTTED_PROSE_RX = f"^[^{NAME_DOTS}]*[{DOTTED_LEAD_STOP}]"
 
 
 def _dotted_core(core: str) -> str:
@@ -1069,19 +1075,31 @@ def _name_zh_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     return _lead_name(sub, _LEAD_RX, _NOT_LEAD_ZH_RX, "person_name_zh", 0.7, _LEAD_CTX_RX)
 
 
+# the last ending an address reaches: a room after a building (8栋1104, 5号楼1201, A座2210),
+# a building, floor or store (9幢, 21楼, B1层, 6舍, 3号仓), a door number (88号, 502室), a
+# village group (二组), or a street, village or town (路, 村, 镇…); alternatives in this
+# order at each start, the last start that fits winning (`classify_addr_zh` reads them
+# alike). A district, county or city alone (北京市朝阳区人民法院, 杭州市西湖区) is a place,
+# not an address, unless a label names it one (住址：朝阳区): `_ADDR_AREA_RX`.
 _ADDR_END_RX = (
-    r"^(.*(?:[A-Za-z0-9]*座|[0-9]+号(?:[0-9]+室)?|[0-9]+室|路|街|巷|道|村|镇|区|县|市)"
-    r"(?: [0-9]{6})?)"
+    r"^(.*(?:(?:栋|幢|座|楼|单元)[A-Za-z]?[0-9]+室?|[A-Za-z0-9]+号?(?:栋|幢|楼|层|单元|舍|仓|库)"
+    r"|[A-Za-z0-9]*座|[0-9]+号(?:[0-9]+室)?|[0-9]+室|[一二三四五六七八九十0-9]组"
+    r"|路|街|巷|道|村|镇)(?: [0-9]{6})?)"
 )
+_ADDR_AREA_RX = r"^(.*(?:区|县|市)(?: [0-9]{6})?)"
 _ADDR_LABEL_RX = "^(?:" + "|".join(ADDRESS_LABELS_ZH) + f")[{ADDRESS_LABEL_SEPS}]?[ ]?"
 
 
 def _address_zh(sub: pl.DataFrame, today: dt.date, labelled: bool = False) -> pl.DataFrame:
     """An address up to its last ending (路, 号, 室…), six characters or more; with
-    `labelled` (address_label candidates), the label before it (地址：) left out."""
+    `labelled` (address_label candidates), the label before it (地址：) left out, and a
+    district, county or city as its last part enough."""
     m = pl.col("m")
     rest = m.str.replace(_ADDR_LABEL_RX, "") if labelled else m
-    sub = sub.with_columns(rest.str.extract(_ADDR_END_RX, 1).alias("core"))
+    core = rest.str.extract(_ADDR_END_RX, 1)
+    if labelled:
+        core = pl.coalesce(core, rest.str.extract(_ADDR_AREA_RX, 1))
+    sub = sub.with_columns(core.alias("core"))
     sub = sub.filter(pl.col("core").str.len_chars() >= 6)
     off = (m.str.len_chars() - rest.str.len_chars()).cast(pl.Int64)
     return _result(sub, "address_zh", pl.lit(0.8), value=pl.col("core"), offset=off)

@@ -85,11 +85,14 @@ typedef struct {
     uint8_t *cjk3;        /* rarer flags per code point below 0x10000 (F3_*) */
     int max_city;         /* the most characters of a city before its last */
     uint64_t city_pairs[1024]; /* bit `city_pair`: a city starts with those two characters */
+    uint64_t ctx_pairs[1024]; /* bit `pair_hash`: a Chinese name context word starts so */
     uint8_t id_prov[100];
 } config_t;
 
 enum {
-    F_SURNAME = 1, F_PLATE = 2, F_PLATE_SUFFIX = 4, F_STOP = 8,
+    F_SURNAME = 1, F_PLATE = 2, F_PLATE_SUFFIX = 4,
+    F_CTX_PAIR = 8, /* first character of a Chinese name context word: the scan stops there
+                       only where the next character makes a word's first two (`ctx_pairs`) */
     F_G4_START = 16, /* first character of a group-4 word: name context, compound, province */
     F_G2_START = 32, /* first character of a CJK English-name context word ("用户") */
     F_TITLE_START = 64, /* first character of a title ("先生") */
@@ -107,7 +110,8 @@ enum { F2_NAME_CTX = 1, F2_COMPOUND = 2, F2_PROVINCE = 4,
 enum { F3_LEAD_STOP = 1, /* `DOTTED_LEAD_STOP`: no dotted name opening a sentence holds one */
        F3_CITY_PEN = 2, /* the last but one character of a city (圳 of 深圳市) */
        F3_CITY_FIRST = 4, /* the first character of a city (深 of 深圳市) */
-       F3_LABEL_END = 8 /* the last character of an address label (址) */ };
+       F3_LABEL_END = 8, /* the last character of an address label (址) */
+       F3_NAME_STOP = 16 /* `NAME_STOP`: a function word, no given name's last character */ };
 
 static config_t CFG;
 
@@ -961,6 +965,12 @@ static inline int city_starts(const uint8_t *s, int64_t n, int64_t p) {
     uint32_t k = city_pair(s, p);
     return (CFG.city_pairs[k >> 6] >> (k & 63)) & 1;
 }
+/* the first two characters of a Chinese name context word at p (or a hash collision) */
+static inline int ctx_pair_at(const uint8_t *s, int64_t n, int64_t p) {
+    if (p + 6 > n || (s[p + 3] & 0xF0) != 0xE0) return 0;
+    uint32_t k = pair_hash(cp3(s, p), cp3(s, p + 3));
+    return (CFG.ctx_pairs[k >> 6] >> (k & 63)) & 1;
+}
 static int64_t m_addr_zh(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
     int64_t n = r->n, e;
@@ -1619,11 +1629,15 @@ static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *
         if ((b & 0xF0) == 0xE0 && p + 3 <= n) { /* BMP: all of CJK */
             l = 3;
             f = CFG.cjk[cp3(s, p)];
+            /* (a context word's first character at the row start stops it, as the dotted
+               name that opens a sentence there is tried from every start character) */
+            if (__builtin_expect(f & F_CTX_PAIR, 0) && (p == 0 || ctx_pair_at(s, n, p))) f |= F_G4_START;
             /* Chinese prose: pass over characters that start nothing, without the outer
                loop's dispatch */
             while (!(f & starts) && p + 6 <= lim && (s[p + 3] & 0xF0) == 0xE0) {
                 p += 3;
                 f = CFG.cjk[cp3(s, p)];
+                if (__builtin_expect(f & F_CTX_PAIR, 0) && ctx_pair_at(s, n, p)) f |= F_G4_START;
             }
         } else {
             l = dec(s, n, p, &cp);
@@ -2087,13 +2101,17 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
         if (dot < ce) {
             /* a dotted name: its second part ends before a function word or a word that
                follows names (买买提·艾力的…, …·艾力登录) */
+            /* a first part that holds a function word is prose before a name (记者采访了
+               古丽·买买提): no name, as for dotted names that open a sentence */
+            for (int64_t u = cs, k; u < dot && (k = han_at(s, dot, u)); u += k)
+                if (k == 3 && (CFG.cjk3[cp3(s, u)] & F3_LEAD_STOP)) return;
             int64_t t = dot + name_dot(s, ce, dot);
             int l = han_at(s, ce, t);
             for (t += l; t < ce && (l = han_at(s, ce, t)); t += l) {
                 int follows = 0;
                 const wlist_t *F = &CFG.name_followers;
                 WL_EACH(F, s, ce, t, i) { follows = 1; break; }
-                if (follows || (l == 3 && cjk_flag(s, ce, t, F_STOP))) { ce = t; break; }
+                if (follows || (l == 3 && (CFG.cjk3[cp3(s, t)] & F3_NAME_STOP))) { ce = t; break; }
             }
             len = 0; /* none of the rules below */
         }
@@ -2106,7 +2124,7 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
             if (follows) { ce -= 3; len--; }
         }
         /* a third given-name character that is a function word belongs to the prose */
-        if (len >= 3 && ce - 3 >= cs && (s[ce - 3] & 0xF0) == 0xE0 && cjk_flag(s, be, ce - 3, F_STOP)) { ce -= 3; len--; }
+        if (len >= 3 && ce - 3 >= cs && (s[ce - 3] & 0xF0) == 0xE0 && (CFG.cjk3[cp3(s, ce - 3)] & F3_NAME_STOP)) { ce -= 3; len--; }
         if (len == 4) {
             int compound = 0;
             const wlist_t *C = &CFG.compound;
@@ -2162,13 +2180,37 @@ static __attribute__((noinline)) void classify_name_lead(work_t *w, row_t *r, co
     add_find(w, bs, core, T_NAME_ZH, 0.7, 0);
 }
 
+/* a building unit at q (栋, 幢, 座, 楼 or 单元 with `room`; else 栋, 幢, 楼, 层, 单元, 舍, 仓,
+   库): its length in bytes, or 0 */
+static int unit_at(const uint8_t *s, int64_t n, int64_t q, int room) {
+    static const char *ROOM[] = {"\xe6\xa0\x8b", "\xe5\xb9\xa2", "\xe5\xba\xa7", "\xe6\xa5\xbc"};
+    static const char *BLD[] = {"\xe6\xa0\x8b", "\xe5\xb9\xa2", "\xe6\xa5\xbc", "\xe5\xb1\x82",
+                                "\xe8\x88\x8d", "\xe4\xbb\x93", "\xe5\xba\x93"};
+    if (q + 3 > n || s[q] < 0xE4 || s[q] > 0xE8) return 0;
+    if (lit(s, n, q, "\xe5\x8d\x95\xe5\x85\x83")) return 6; /* 单元 */
+    const char **U = room ? ROOM : BLD;
+    for (int k = 0, m = room ? 4 : 7; k < m; k++)
+        if (s[q] == (uint8_t)U[k][0] && s[q + 1] == (uint8_t)U[k][1] && s[q + 2] == (uint8_t)U[k][2]) return 3;
+    return 0;
+}
+/* a Chinese numeral one to ten at q (the village group before 组: 二组) */
+static int numeral_at(const uint8_t *s, int64_t n, int64_t q) {
+    static const char *NUM = "\xe4\xb8\x80\xe4\xba\x8c\xe4\xb8\x89\xe5\x9b\x9b\xe4\xba\x94"
+                             "\xe5\x85\xad\xe4\xb8\x83\xe5\x85\xab\xe4\xb9\x9d\xe5\x8d\x81";
+    if (q + 3 > n) return 0;
+    for (int k = 0; k < 10; k++)
+        if (memcmp(s + q, NUM + 3 * k, 3) == 0) return 1;
+    return 0;
+}
 static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
     const uint8_t *s = r->s;
     int64_t bs = c->bs, be = c->be;
     if (c->kind == K_ADDR_LABEL) bs = addr_label_end(s, be, bs); /* the label left out */
-    /* `^(.*(?:[A-Za-z0-9]*座|[0-9]+号(?:[0-9]+室)?|[0-9]+室|路|街|巷|道|村|镇|区|县|市)
-       (?: [0-9]{6})?)`: the greedy `.*` means the last position where an ending fits */
-    static const char *ZUO = "\xe5\xba\xa7", *HAO = "\xe5\x8f\xb7", *SHI = "\xe5\xae\xa4";
+    /* `_ADDR_END_RX`: the greedy `.*` means the last position where an ending starts
+       and fits, its alternatives tried in order there */
+    static const char *ZUO = "\xe5\xba\xa7", *HAO = "\xe5\x8f\xb7", *SHI = "\xe5\xae\xa4", *ZU = "\xe7\xbb\x84";
+    /* 路 街 巷 道 村 镇, then the areas 区 县 市, which end only a labelled address, and only
+       where nothing else does (`_ADDR_AREA_RX`) */
     static const char *ENDS[] = {"\xe8\xb7\xaf", "\xe8\xa1\x97", "\xe5\xb7\xb7", "\xe9\x81\x93",
                                  "\xe6\x9d\x91", "\xe9\x95\x87", "\xe5\x8c\xba", "\xe5\x8e\xbf",
                                  "\xe5\xb8\x82"};
@@ -2181,7 +2223,22 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
         if (!is_alnum(c)) aend = i;
         if (!is_digit(c)) dend = i;
         if ((c & 0xC0) == 0x80) continue;
+        int u;
+        if ((u = unit_at(s, be, i, 1))) { /* a room after a building: 栋1104, 座2210 */
+            int64_t j = i + u, j2 = j < be && is_alpha(s[j]) ? j + 1 : j, d = digit_end(s, be, j2);
+            if (d > j2) {
+                end = lit(s, be, d, SHI) ? d + 3 : d;
+                break;
+            }
+        }
         int64_t a = is_alnum(c) ? aend : i;
+        if (a > i) { /* a building, floor or store: 9幢, B1层, 3号仓 */
+            int64_t q = lit(s, be, a, HAO) ? a + 3 : a; /* (号 is no unit: no need to try without it) */
+            if ((u = unit_at(s, be, q, 0))) {
+                end = q + u;
+                break;
+            }
+        }
         if (lit(s, be, a, ZUO)) { end = a + 3; break; }
         int64_t d = is_digit(c) ? dend : i;
         if (d > i && lit(s, be, d, HAO)) {
@@ -2191,13 +2248,22 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
             break;
         }
         if (d > i && lit(s, be, d, SHI)) { end = d + 3; break; }
+        if (is_digit(c) && lit(s, be, i + 1, ZU)) { end = i + 4; break; } /* 3组 */
         if ((c & 0xF0) != 0xE0 || i + 3 > be) continue;
-        for (int k = 0; k < 9; k++)
+        if (numeral_at(s, be, i) && lit(s, be, i + 3, ZU)) { end = i + 6; break; } /* 二组 */
+        for (int k = 0; k < 6; k++)
             if (s[i + 1] == (uint8_t)ENDS[k][1] && s[i + 2] == (uint8_t)ENDS[k][2] && c == (uint8_t)ENDS[k][0]) {
                 end = i + 3;
                 break;
             }
     }
+    if (end < 0 && c->kind == K_ADDR_LABEL)
+        for (int64_t i = be - 3; i >= bs && end < 0; i--)
+            for (int k = 6; k < 9; k++)
+                if (memcmp(s + i, ENDS[k], 3) == 0) {
+                    end = i + 3;
+                    break;
+                }
     if (end < 0) return;
     if (end + 7 <= be && s[end] == ' ' && digits_at(s, be, end + 1, 6)) end += 7;
     if (cp_span(s + bs, s + end, s, s + r->n) < 6) return;
@@ -2449,7 +2515,7 @@ static void lead_at(work_t *w, const uint8_t *s, int64_t n, int64_t q) {
     if (s[q] < 0xF0) {
         uint32_t c = cp3(s, q);
         scanned = (CFG.cjk[c] & F_SURNAME) || (CFG.cjk2[c] & F2_COMPOUND) ||
-                  (q == 0 && (CFG.cjk[c] & CJK_STARTS));
+                  (q == 0 && (CFG.cjk[c] & (CJK_STARTS | F_CTX_PAIR)));
     }
     if (zh_lead(s, n, q, -1, 1, &core) < 0) return;
     w->opens = 1;
@@ -2886,7 +2952,20 @@ static void init_first_tables(void) {
     CFG.cjk[0x30FB] |= F_G4_START;
     CFG.cjk2[0x2022] |= F2_DOT;
     CFG.cjk2[0x30FB] |= F2_DOT;
-    flag_first_chars(&CFG.name_ctx_zh, F_G4_START);
+    /* a context word's first character stops the scan only before its second (发 of
+       发言人: common characters, that each cost Chinese prose several percent as starts) */
+    memset(CFG.ctx_pairs, 0, sizeof CFG.ctx_pairs);
+    for (int i = 0; i < CFG.name_ctx_zh.n; i++) {
+        const word_t *c = &CFG.name_ctx_zh.w[i];
+        uint32_t cp, cp2;
+        if (dec(c->s, c->len, 0, &cp) != 3) continue;
+        if (c->len >= 6 && dec(c->s, c->len, 3, &cp2) == 3) {
+            uint32_t k = pair_hash(cp, cp2);
+            CFG.ctx_pairs[k >> 6] |= 1ULL << (k & 63);
+            CFG.cjk[cp] |= F_CTX_PAIR;
+        } else
+            CFG.cjk[cp] |= F_G4_START;
+    }
     flag_first_chars(&CFG.compound, F_G4_START);
     flag_first_chars(&CFG.provinces, F_G4_START);
     /* a city is found from its last character (its first may start nothing else, and
@@ -2992,7 +3071,7 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
     CFG.nborn_ends = (int)PyUnicode_GetLength(ends_b);
     for (int i = 0; i < CFG.nborn_ends; i++) CFG.born_ends[i] = PyUnicode_ReadChar(ends_b, i);
     if (set_flags(cfg, "dotted_lead_stop", CFG.cjk3, F3_LEAD_STOP) || set_cjk(cfg, "surnames", F_SURNAME) || set_cjk(cfg, "plate_provinces", F_PLATE) ||
-        set_cjk(cfg, "plate_suffixes", F_PLATE_SUFFIX) || set_cjk(cfg, "name_stop", F_STOP))
+        set_cjk(cfg, "plate_suffixes", F_PLATE_SUFFIX) || set_flags(cfg, "name_stop", CFG.cjk3, F3_NAME_STOP))
         return NULL;
     PyObject *prov = PyDict_GetItemString(cfg, "id_provinces");
     if (!prov) { PyErr_SetString(PyExc_KeyError, "configure(): missing id_provinces"); return NULL; }
