@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import pytest
 
 from tianping.privacy import _kernel
@@ -520,6 +521,89 @@ def test_addresses_run_to_the_room_and_an_area_alone_is_no_address(engine: str) 
         (4, "江苏省苏州市吴中区木渎镇金枫南路1258号物流园B区3号仓"),
         (5, "贵州省毕节市威宁彝族回族苗族自治县草海镇银龙村二组"),
         (8, "北京市海淀区"),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_plates_landlines_and_phones_as_printed(engine: str) -> None:
+    """Forms the held-out corpus showed missing: a plate with a dot after the letter
+    (粤B·7K29M), a landline in two groups, after a bracketed area code with a space, or
+    with an extension; US numbers with a space after the area code; other countries'
+    numbers in international form (not +86, which has its own rules; 8 to 15 digits)."""
+    texts = [
+        "车牌粤B·7K29M，白色",
+        "遗失声明：付晓光遗失豫A·X8826号行驶证",
+        "咨询电话020-3825 6710。",
+        "新闻热线：(010) 6509 2288，",
+        "电话010-65881236-8021，",
+        "Phone on record (786) 555-0140.",
+        "cell +1 (503) 555-0125; address",
+        "香港手机+852 9123 4567，",
+        "WhatsApp +971 50 123 4567. Next",
+        "phone=+46701234567&dob",
+        "+86 10 6275 1234",  # mainland: not `phone`
+        "v2+852 9123",  # a digit before '+', too few digits
+        "粤B·",
+    ]
+    if engine == "compiled" and not _kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    df = detect_batch(texts, engine=engine, previews=False).select("row", "start", "end", "pi_type")
+    found = [(r, texts[r][a:b], t) for r, a, b, t in df.iter_rows()]
+    assert found == [
+        (0, "粤B·7K29M", "cn_plate"),
+        (1, "豫A·X8826", "cn_plate"),
+        (2, "020-3825 6710", "cn_landline"),
+        (3, "(010) 6509 2288", "cn_landline"),
+        (4, "010-65881236-8021", "cn_landline"),
+        (5, "(786) 555-0140", "phone"),
+        (6, "+1 (503) 555-0125", "phone"),
+        (7, "+852 9123 4567", "phone"),
+        (8, "+971 50 123 4567", "phone"),
+        (9, "+46701234567", "phone"),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_english_birth_dates_day_or_month_first(engine: str) -> None:
+    """Dates of birth as English forms write them, next to a birth context word: month
+    and day as numbers before the year (month first after '/', day first after '.',
+    whichever order makes a date), the day before the month's name, abbreviated months
+    with or without a dot. Minors are told by the date read."""
+    texts = [
+        "Name: Laura Kim | DOB: 03/14/1985 | Phone",
+        "born on 4 September 1993 in Munich",
+        "born Feb 3, 1977; cell",
+        "dob=1998-02-28&consent",
+        "DOB 14/03/1985",
+        "DOB 14.03.1985",
+        "DOB 03.14.1985",
+        "DOB 31/02/1985",  # no such date either way
+        "born Sept. 4, 1990; DOB 4 Sep. 1991",
+        "DOB: 32/1/1990",  # the pattern reads 2/1/1990, as a regex would
+        "born May. 5, 1990",  # May has no abbreviation
+        "DOB 05/06/2015",
+        "Meeting on 03/14/1985",  # no birth context
+    ]
+    if engine == "compiled" and not _kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    df = detect_batch(texts, engine=engine, previews=False, today=dt.date(2026, 11, 30))
+    df = df.filter(pl.col("pi_type") == "date_of_birth")
+    found = [
+        (r, texts[r][a:b], c)
+        for r, a, b, c in df.select("row", "start", "end", "pipl_class").iter_rows()
+    ]
+    assert found == [
+        (0, "03/14/1985", "general"),
+        (1, "4 September 1993", "general"),
+        (2, "Feb 3, 1977", "general"),
+        (3, "1998-02-28", "general"),
+        (4, "14/03/1985", "general"),
+        (5, "14.03.1985", "general"),
+        (6, "03.14.1985", "general"),
+        (8, "Sept. 4, 1990", "general"),
+        (8, "4 Sep. 1991", "general"),
+        (9, "2/1/1990", "general"),
+        (11, "05/06/2015", "minor"),
     ]
 
 

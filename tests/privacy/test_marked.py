@@ -85,10 +85,10 @@ def test_accuracy_counts_hits_misses_and_false_positives(tmp_path: Path) -> None
     assert "13912345678" not in fp.preview and fp.preview.startswith("13")
     assert rep.micro_recall == 1.0 and rep.micro_precision == 0.8
     # a missed label is reported where it is, masked
-    car = parse_marked("车主⟦person_name_zh|张伟⟧开车", where="m.txt", line=2)
+    car = parse_marked("昨天见到⟦person_name_zh|张伟⟧了", where="m.txt", line=2)
     miss = detection_accuracy([car])
     assert miss.micro_recall == 0.0
-    assert [(e.kind, e.where, e.line, e.column) for e in miss.errors] == [("missed", "m.txt", 2, 3)]
+    assert [(e.kind, e.where, e.line, e.column) for e in miss.errors] == [("missed", "m.txt", 2, 5)]
     assert miss.errors[0].preview == "张*"
 
 
@@ -108,7 +108,7 @@ def test_scan_eval_command(tmp_path: Path) -> None:
     assert data["records"] == 4 and data["micro_precision"] == 0.8
     assert "13912345678" not in out.read_text(encoding="utf-8")
     miss = tmp_path / "m.txt"
-    miss.write_text("车主⟦person_name_zh|张伟⟧开车\n", encoding="utf-8")
+    miss.write_text("昨天见到⟦person_name_zh|张伟⟧了\n", encoding="utf-8")
     assert runner.invoke(app, ["scan-eval", str(miss), "--min-recall", "0.5"]).exit_code == 1
     bad = tmp_path / "bad.txt"
     bad.write_text("x ⟦mobile|13812345678⟧\n", encoding="utf-8")

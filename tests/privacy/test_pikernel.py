@@ -317,6 +317,21 @@ def _fragment(rng: random.Random) -> str:
                 ["海淀区中关村大街27号", "朝阳路5号", "不详", "长沙市岳麓区1号", "x路", ""]
             )
         ),
+        lambda: (  # plates with a dot, landlines in groups or with extensions, phones in
+            # international form (and +86, +1 and short ones, which are not `phone`)
+            rng.choice(["粤B", "京N", "沪A", "+", "(", "0", "", "v2+", "+1 ", "1"])
+            + rng.choice(["·", "•", "", " ", "-", "0", "10", "21) ", "010-", "852 ", "86 "])
+            + rng.choice([d(4), d(5), "7K29M", "D12345", d(3) + " " + d(4), d(8), d(7)])
+            + rng.choice(["", "-" + d(rng.randint(1, 7)), " " + d(4), " " + d(2), "号", "x12"])
+        ),
+        lambda: (  # English birth dates, day or month first, as numbers or names
+            rng.choice(["DOB ", "born ", "dob=", "on ", "", "x"])
+            + rng.choice([d(1), d(2), "3", "31", "Sept", "Sep.", "May.", "Feb", "12"])
+            + rng.choice(["/", ".", " ", " September ", " Sep. ", ", ", "-"])
+            + rng.choice([d(1), d(2), "14", "Jan", "1985", "02"])
+            + rng.choice(["/", ".", " ", ", ", ""])
+            + rng.choice(["1985", "2015", "1899", d(2), "19851"])
+        ),
         lambda: (  # address endings: rooms after buildings, floors, stores, village
             # groups; a district, county or city alone only after a label
             rng.choice(["", "地址：", "住址", "住", "广东省", "收货地址 "])

@@ -67,6 +67,7 @@ from tianping.privacy._patterns import (
     GROUPS,
     HAN,
     LEAD_NAME_ZH,
+    MONTH_ABBR,
     NAME_CONTEXT_EN,
     NAME_CONTEXT_ZH,
     NAME_DOTS,
@@ -117,6 +118,7 @@ _MONTHS = {
         ]
     )
 }
+_MONTHS.update({a: next(v for k, v in _MONTHS.items() if k.startswith(a)) for a in MONTH_ABBR})
 
 
 def _kinds(m: pl.Series, kinds: tuple[str, ...]) -> pl.Series:
@@ -949,16 +951,36 @@ def _dob(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     sub = sub.filter(born | _ctx_expr("date_of_birth"))
     if not sub.height:
         return _result(sub, "date_of_birth", pl.lit(0.0))
-    iso = pl.col("m").str.extract_groups(r"^([0-9]{4})\D+([0-9]{1,2})\D+([0-9]{1,2})")
-    en = pl.col("m").str.extract_groups(r"^([A-Z][a-z]+) ([0-9]{1,2}), ([0-9]{4})$")
-    parts = sub.select(iso.alias("iso"), en.alias("en"))
-    y = parts["iso"].struct[0].fill_null(parts["en"].struct[2]).cast(pl.Int64).to_numpy()
-    mo = (
-        parts["iso"].struct[1].cast(pl.Int64)
-        .fill_null(parts["en"].struct[0].replace_strict(_MONTHS, default=0, return_dtype=pl.Int64))
-        .to_numpy()
-    )  # fmt: skip
-    d = parts["iso"].struct[2].fill_null(parts["en"].struct[1]).cast(pl.Int64).to_numpy()
+    m = pl.col("m")
+    iso = m.str.extract_groups(r"^([0-9]{4})\D+([0-9]{1,2})\D+([0-9]{1,2})")
+    en = m.str.extract_groups(r"^([A-Z][a-z]+)\.? ([0-9]{1,2}), ([0-9]{4})$")
+    dm = m.str.extract_groups(r"^([0-9]{1,2}) ([A-Z][a-z]+)\.? ([0-9]{4})$")
+    num = m.str.extract_groups(r"^([0-9]{1,2})([/.])([0-9]{1,2})[/.]([0-9]{4})$")
+    parts = sub.select(iso.alias("iso"), en.alias("en"), dm.alias("dm"), num.alias("num"))
+
+    def field(col: str, i: int) -> pl.Series:
+        return parts[col].struct[i]
+
+    def month(name: pl.Series) -> pl.Series:
+        return name.replace_strict(_MONTHS, default=None, return_dtype=pl.Int64)
+
+    def ints(*xs: pl.Series) -> np.ndarray:
+        out = xs[0].cast(pl.Int64)
+        for x in xs[1:]:
+            out = out.fill_null(x.cast(pl.Int64))
+        return out.fill_null(0).to_numpy()
+
+    # numbers: month first after '/', day first after '.', the other way where that is
+    # no date (14/03/1985, 03.14.1985)
+    a, b = ints(field("num", 0)), ints(field("num", 2))
+    y = ints(field("iso", 0), field("en", 2), field("dm", 2), field("num", 3))
+    slash = (field("num", 1) == "/").fill_null(False).to_numpy()
+    first_m, first_d = np.where(slash, a, b), np.where(slash, b, a)
+    keep = V.valid_dates(y, first_m, first_d, today)
+    nm, nd = np.where(keep, first_m, first_d), np.where(keep, first_d, first_m)
+    is_num = field("num", 0).is_not_null().to_numpy()
+    mo = np.where(is_num, nm, ints(field("iso", 1), month(field("en", 0)), month(field("dm", 1))))
+    d = np.where(is_num, nd, ints(field("iso", 2), field("en", 1), field("dm", 0)))
     ok = V.valid_dates(y, mo, d, today)
     minor = V.age_years(y, mo, d, today) < 14
     sub = sub.with_columns(pl.Series("ok", ok), pl.Series("minor", minor)).filter("ok")
@@ -1125,7 +1147,18 @@ def _name_en_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     return _lead_name(sub, _LEAD_EN_RX, _NOT_NAME_EN_RX, "person_name_en", 0.6)
 
 
+def _phone_intl(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """A number in international form: 8 to 15 digits (E.164), not mainland China's +86
+    (mobiles and landlines have their own rules) and no digit before the '+'."""
+    m = pl.col("m")
+    digits = m.str.count_matches("[0-9]")
+    sub = sub.filter(digits.is_between(8, 15) & ~m.str.starts_with("+86") & _left_not(_DIGIT_CHARS))
+    conf = pl.lit(0.7) + pl.when(_ctx_expr("phone")).then(0.2).otherwise(0.0)
+    return _result(sub, "phone", conf)
+
+
 _CLASSIFIERS: dict[str, Any] = {
+    "phone_intl": _phone_intl,
     "number": _numbers,
     "ipv4": _ipv4,
     "ipv6": _ipv6,

@@ -75,7 +75,7 @@ def _configure() -> ModuleType:
                 "plate_provinces": P.PLATE_PROVINCES,
                 "plate_suffixes": P.PLATE_SUFFIXES,
                 "name_ctx_en": P.NAME_CONTEXT_EN,
-                "months": P.MONTHS,
+                "months": P.MONTHS + P.MONTH_ABBR,  # the kernel counts on this order
                 "not_name_zh": list(P.NOT_NAME_ZH),
                 "not_name_en": list(P.NOT_NAME_EN),
                 "name_separators": list(P.NAME_SEPARATORS_ZH),

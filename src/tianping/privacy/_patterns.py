@@ -282,6 +282,9 @@ MONTHS = [
     "November",
     "December",
 ]
+# Abbreviations (each a prefix of its month's name), written with or without a dot:
+# "Feb 3, 1977", "4 Sept. 1993"
+MONTH_ABBR = ["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec"]
 
 # Characters that rarely end a Chinese given name but often follow one in prose.
 NAME_STOP = "的是在和与及于说已将把被向给对也都就还又先女电手身住家请要从为有到年月日号了"
@@ -418,9 +421,16 @@ _EN_ADDR = (
     r"|(?:USNS|USNV|USS|USCGC) [A-Z][a-z]+, FPO A[AEP] [0-9]{5}"
     r"|(?:PSC|Unit) [0-9]{4},? Box [0-9]{4}, [ADF]PO A[AEP] [0-9]{5}"
 )
+_MONTH = "(?:" + "|".join(MONTHS) + "|(?:" + "|".join(MONTH_ABBR) + r")\.?)"
+_DAY = "(?:[12][0-9]|3[01]|0?[1-9])"
+_YEAR = "(?:19|20)[0-9]{2}"
+# ISO and Chinese dates; English ones, month or day first (March 14, 1985; 4 September
+# 1993); and day and month as numbers before the year (03/14/1985, 14.03.1985), read month
+# first after '/' and day first after '.' where both are dates (`_dob`)
 _DOB = (
     r"(?:19|20)[0-9]{2}(?:-|/|\.|年)(?:0?[1-9]|1[0-2])(?:-|/|\.|月)(?:[12][0-9]|3[01]|0?[1-9])日?"
-    r"|(?:" + "|".join(MONTHS) + r") (?:[12][0-9]|3[01]|0?[1-9]), (?:19|20)[0-9]{2}"
+    f"|{_MONTH} {_DAY}, {_YEAR}|{_DAY} {_MONTH} {_YEAR}"
+    f"|{_DAY}/{_DAY}/{_YEAR}|{_DAY}\\.{_DAY}\\.{_YEAR}"
 )
 
 # Order matters only where two alternatives can start at the same position.
@@ -434,13 +444,19 @@ ALTERNATIVES: dict[str, str] = {
     "uscc": r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}[0-9A-Za-z]*",
     "passport": r"(?:E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}|(?:DE|SE|PE)[0-9]{7})[0-9A-Za-z]*",
     "hkmo": r"[HM][0-9]{8}[0-9A-Za-z]*",
-    "plate": f"[{PLATE_PROVINCES}][A-Z][0-9A-Z]{{4,6}}[{PLATE_SUFFIXES}]?",
-    "landline": r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2}-)[0-9]{7,8}[0-9]*",
+    # (a dot after the letter, as signs and notices print it: 粤B·7K29M)
+    "plate": f"[{PLATE_PROVINCES}][A-Z][{NAME_DOTS}]?[0-9A-Z]{{4,6}}[{PLATE_SUFFIXES}]?",
+    # (the number may be printed in two groups, 3825 6710, and an extension follow: -8021)
+    "landline": r"(?:\(0[1-9][0-9]{1,2}\) ?|0[1-9][0-9]{1,2}-)(?:[0-9]{7,8}|[0-9]{3,4} [0-9]{4})"
+    r"(?:-[0-9]{1,5})?[0-9]*",
     "card_grouped": r"[3-6][0-9]{3}(?:[ -][0-9]{4}){3}(?:[ -]?[0-9]{1,3})?[0-9]*",
     "mobile": r"(?:(?:\+|00)86[ -]?1[3-9][0-9]{9}"
     r"|(?:(?:\+|00)86[ -]?)?1[3-9][0-9](?:[ -][0-9]{4}){2})[0-9]*",
-    "phone_us": r"(?:\+1[ .-]?)?(?:\([2-9][0-9]{2}\)|[2-9][0-9]{2}[.-])[0-9]{3}[.-][0-9]{4}"
+    "phone_us": r"(?:\+1[ .-]?)?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[.-])[0-9]{3}[.-][0-9]{4}"
     r"(?:x[0-9]{1,5})?",
+    # another country's number in international form (+852 9123 4567, +44 20 7946 0958):
+    # '+', a country code that is not 1 or 86 (`_phone_intl`), digits in groups
+    "phone_intl": r"\+[2-9][0-9]*(?:[ -][0-9]+)*",
     "number": r"[0-9]{8,}[Xx]?",
     "name_zh": _ZH_NAME,
     "address_zh": _ZH_ADDR,
@@ -456,7 +472,7 @@ ALTERNATIVES: dict[str, str] = {
 # chosen by measuring alternatives on the corpus).
 GROUPS: tuple[tuple[str, ...], ...] = (
     ("number", "mobile", "card_grouped"),
-    ("ipv4", "landline", "phone_us"),
+    ("ipv4", "landline", "phone_us", "phone_intl"),
     ("address_en", "name_en", "dob", "name_en_lead"),
     ("email", "mac", "ipv6", "uscc", "passport", "hkmo"),
     ("plate", "name_zh", "address_zh", "name_zh_lead"),
@@ -484,13 +500,16 @@ PREFILTER = "|".join(
     [
         "[0-9]{5}",  # long digit runs: IDs, cards, mobiles, codes, passports, ZIP codes
         "[0-9][ .-][0-9]{4}",  # grouped cards and mobiles, US phones
+        r"\+[2-9]",  # international phone numbers
         "[0-9]{4}[-/.年][0-9]",  # ISO and Chinese dates
         r"[0-9]\.[0-9]{1,3}\.[0-9]",  # IPv4
         "[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]",  # MAC
         ":[0-9A-Fa-f]{0,4}:",  # IPv6
         "@",  # email
         f"[{PLATE_PROVINCES}][A-Z]",  # licence plates
-        "(?:" + "|".join(MONTHS) + ") [0-9]",  # English dates
+        "(?:" + "|".join(MONTHS + MONTH_ABBR) + ")[.]? [0-9]",  # English dates
+        "[0-9] (?:" + "|".join(MONTHS + MONTH_ABBR) + ")",
+        "[0-9][/.](?:19|20)[0-9]{2}",  # 03/14/1985, 14.03.1985
         "(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_ZH + NAME_TITLES_ZH) + ")",
         "(?:" + "|".join(NAME_PREDICATES_ZH) + ")",  # names opening a sentence
         "[a-z] (?:" + "|".join(NAME_PREDICATES_EN) + ")",
@@ -513,13 +532,16 @@ SHAPES: dict[str, str] = {
     "uscc": r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
     "passport": r"^(?:E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}|(?:DE|SE|PE)[0-9]{7})$",
     "hkmo": r"^[HM][0-9]{8}(?:[0-9]{2})?$",
-    "plate": f"^[{PLATE_PROVINCES}][A-Z](?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9{PLATE_SUFFIXES}]"
+    "plate": f"^[{PLATE_PROVINCES}][A-Z][{NAME_DOTS}]?"
+    f"(?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9{PLATE_SUFFIXES}]"
     r"|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])$",
-    "landline": r"^(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2}-)[0-9]{7,8}$",
+    "landline": r"^(?:\(0[1-9][0-9]{1,2}\) ?|0[1-9][0-9]{1,2}-)"
+    r"(?:[0-9]{7,8}|[0-9]{3,4} [0-9]{4})(?:-[0-9]{1,5})?$",
     "card_grouped": r"^[3-6][0-9]{3}(?:[ -][0-9]{4}){3}(?:[ -]?[0-9]{1,3})?$",
     "mobile": r"^(?:(?:\+|00)86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}$",
-    "phone_us": r"^(?:\+1[ .-]?)?(?:\([2-9][0-9]{2}\)|[2-9][0-9]{2}[.-])[0-9]{3}[.-][0-9]{4}"
+    "phone_us": r"^(?:\+1[ .-]?)?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[.-])[0-9]{3}[.-][0-9]{4}"
     r"(?:x[0-9]{1,5})?$",
+    "phone_intl": r"^\+[2-9][0-9]*(?:[ -][0-9]+)*$",
     "name_zh": "^(?:" + _ZH_NAME + ")$",
     "address_zh": "^(?:" + _ZH_ADDR + ")$",
     "address_city": "^(?:" + _ZH_ADDR_CITY + ")$",
@@ -532,7 +554,7 @@ SHAPES: dict[str, str] = {
 SHAPE_ORDER: tuple[str, ...] = (
     "number", "mobile", "email", "ipv4", "card_grouped", "landline", "dob", "uscc", "passport",
     "hkmo", "plate", "mac", "ipv6", "phone_us", "address_en", "name_zh", "address_zh", "name_en",
-    "name_zh_lead", "name_en_lead", "address_city", "address_label",
+    "name_zh_lead", "name_en_lead", "address_city", "address_label", "phone_intl",
 )  # fmt: skip
 
 # Context words: a hit within the window before a candidate raises its confidence.
@@ -577,7 +599,7 @@ CONTEXT: dict[str, tuple[str, ...]] = {
     "tw_permit": ("台胞证", "台湾居民", "通行证", "Taiwan"),
     "cn_plate": ("车牌", "号牌", "车辆", "plate", "Plate", "vehicle"),
     "phone": ("phone", "Phone", "tel", "Tel", "call", "mobile", "cell", "电话", "fax"),
-    "date_of_birth": ("出生", "生日", "DOB", "birth", "Birth", "born", "Born"),
+    "date_of_birth": ("出生", "生日", "DOB", "dob", "birth", "Birth", "born", "Born"),
 }
 CONTEXT_WINDOW = 20
 # A date followed by these is a birth date too (1975年5月3日出生, 男，1975年5月3日生，汉族): 出生,

@@ -418,7 +418,8 @@ static int64_t m_ipv4(row_t *r, int64_t p) {
     return e;
 }
 
-/* (?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2}-): the position after it, or -1 */
+/* (?:\(0[1-9][0-9]{1,2}\) ?|0[1-9][0-9]{1,2}-): the position after it, or -1 (the space
+   after the bracket taken where a digit follows it: otherwise nothing can) */
 static int64_t area_code(const uint8_t *s, int64_t n, int64_t p) {
     int64_t q = p, e;
     int paren = p < n && s[p] == '(';
@@ -427,13 +428,26 @@ static int64_t area_code(const uint8_t *s, int64_t n, int64_t p) {
     e = digit_end(s, n, q + 2);
     if (e - (q + 2) < 1 || e - (q + 2) > 2 || e >= n) return -1;
     if (s[e] != (paren ? ')' : '-')) return -1;
+    if (paren && e + 2 < n && s[e + 1] == ' ' && is_digit(s[e + 2])) return e + 2;
     return e + 1;
 }
+/* the number after the area code at q, `(?:[0-9]{7,8}|[0-9]{3,4} [0-9]{4})(?:-[0-9]{1,5})?
+   [0-9]*`: its end, or -1 */
+static int64_t landline_rest(const uint8_t *s, int64_t n, int64_t q) {
+    int64_t e = digit_end(s, n, q), k = e - q;
+    if (k >= 9) return e;
+    if (k >= 7) {
+        if (e + 1 < n && s[e] == '-' && is_digit(s[e + 1])) return digit_end(s, n, e + 1);
+        return e;
+    }
+    if ((k != 3 && k != 4) || !(e + 5 <= n && s[e] == ' ' && digits_at(s, n, e + 1, 4))) return -1;
+    e = digit_end(s, n, e + 1);
+    if (e - q - k - 1 == 4 && e + 1 < n && s[e] == '-' && is_digit(s[e + 1])) return digit_end(s, n, e + 1);
+    return e;
+}
 static int64_t m_landline(row_t *r, int64_t p) {
-    int64_t q = area_code(r->s, r->n, p), e;
-    if (q < 0) return -1;
-    e = digit_end(r->s, r->n, q);
-    return e - q >= 7 ? e : -1;
+    int64_t q = area_code(r->s, r->n, p);
+    return q < 0 ? -1 : landline_rest(r->s, r->n, q);
 }
 
 /* (?:\([2-9][0-9]{2}\)|[2-9][0-9]{2}[.-])[0-9]{3}[.-][0-9]{4}(?:x[0-9]{1,5})? */
@@ -441,7 +455,7 @@ static int64_t us_rest(const uint8_t *s, int64_t n, int64_t q) {
     int64_t t;
     if (q + 5 <= n && s[q] == '(' && s[q + 1] >= '2' && s[q + 1] <= '9' && digits_at(s, n, q + 2, 2) &&
         s[q + 4] == ')')
-        t = q + 5;
+        t = q + 5 + (q + 6 < n && s[q + 5] == ' ' && is_digit(s[q + 6])); /* "(312) 555-0147" */
     else if (q + 4 <= n && s[q] >= '2' && s[q] <= '9' && digits_at(s, n, q + 1, 2) &&
              (s[q + 3] == '.' || s[q + 3] == '-'))
         t = q + 4;
@@ -468,6 +482,16 @@ static int64_t m_phone_us(row_t *r, int64_t p) {
         return us_rest(s, n, q);
     }
     return us_rest(s, n, p);
+}
+
+/* `phone_intl`, `\+[2-9][0-9]*(?:[ -][0-9]+)*`: its end, or -1 */
+static int64_t m_phone_intl(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n;
+    if (p + 2 > n || s[p] != '+' || s[p + 1] < '2' || s[p + 1] > '9') return -1;
+    int64_t e = digit_end(s, n, p + 1);
+    while (e + 1 < n && (s[e] == ' ' || s[e] == '-') && is_digit(s[e + 1])) e = digit_end(s, n, e + 1);
+    return e;
 }
 
 /* ------------------------------------------------------------------ group 2 */
@@ -662,19 +686,62 @@ static int64_t dob_iso(const uint8_t *s, int64_t n, int64_t p, int64_t want) {
     }
     return -1;
 }
-static int64_t dob_en(const uint8_t *s, int64_t n, int64_t p) {
+/* `(?:19|20)[0-9]{2}` at q */
+static inline int year_at(const uint8_t *s, int64_t n, int64_t q) {
+    return q + 4 <= n && ((s[q] == '1' && s[q + 1] == '9') || (s[q] == '2' && s[q + 1] == '0')) &&
+           is_digit(s[q + 2]) && is_digit(s[q + 3]);
+}
+/* `_MONTH` at q followed by a space: the space's position, or -1 (the months of `MONTHS`,
+   then the abbreviations of `MONTH_ABBR`, 12 on, with an optional dot; a month word is
+   followed by a space or a dot, so at most one of them fits) */
+static int64_t month_sp(const uint8_t *s, int64_t n, int64_t q) {
     const wlist_t *L = &CFG.months;
-    WL_EACH(L, s, n, p, i) {
-        int64_t q = p + L->w[i].len;
-        if (q >= n || s[q] != ' ') continue;
-        int64_t days[4];
-        int nd = day_options(s, n, q + 1, days);
+    WL_EACH(L, s, n, q, i) {
+        int64_t e = q + L->w[i].len;
+        if (i >= 12 && e < n && s[e] == '.') e++;
+        if (e < n && s[e] == ' ') return e;
+    }
+    return -1;
+}
+/* a month's number from the text of `_MONTH` at m (an abbreviation is a prefix of its
+   month's name), or 0 */
+static int month_number(const uint8_t *m, int64_t len) {
+    const wlist_t *L = &CFG.months;
+    int64_t k = 0;
+    while (k < len && is_alpha(m[k])) k++;
+    for (int i = 0; i < 12 && i < L->n; i++)
+        if (L->w[i].len >= k && k >= 3 && memcmp(L->w[i].s, m, (size_t)k) == 0) return i + 1;
+    return 0;
+}
+/* `_MONTH _DAY, _YEAR` */
+static int64_t dob_en(const uint8_t *s, int64_t n, int64_t p) {
+    int64_t q = month_sp(s, n, p);
+    if (q < 0) return -1;
+    int64_t days[4];
+    int nd = day_options(s, n, q + 1, days);
+    for (int j = 0; j < nd; j++) {
+        int64_t e = days[j];
+        if (e + 6 <= n && s[e] == ',' && s[e + 1] == ' ' && year_at(s, n, e + 2)) return e + 6;
+    }
+    return -1;
+}
+/* `_DAY _MONTH _YEAR` (4 September 1993), then `_DAY/_DAY/_YEAR` and `_DAY\._DAY\._YEAR` */
+static int64_t dob_day_first(const uint8_t *s, int64_t n, int64_t p) {
+    int64_t days[4];
+    int nd = day_options(s, n, p, days);
+    for (int j = 0; j < nd; j++) {
+        int64_t e = days[j], q;
+        if (e + 1 < n && s[e] == ' ' && (q = month_sp(s, n, e + 1)) >= 0 && year_at(s, n, q + 1))
+            return q + 5;
+    }
+    for (int sep = 0; sep < 2; sep++) {
+        uint8_t c = sep ? '.' : '/';
         for (int j = 0; j < nd; j++) {
-            int64_t e = days[j];
-            if (e + 6 <= n && s[e] == ',' && s[e + 1] == ' ' &&
-                ((s[e + 2] == '1' && s[e + 3] == '9') || (s[e + 2] == '2' && s[e + 3] == '0')) &&
-                is_digit(s[e + 4]) && is_digit(s[e + 5]))
-                return e + 6;
+            int64_t e = days[j], d2[4];
+            if (!(e < n && s[e] == c)) continue;
+            int nd2 = day_options(s, n, e + 1, d2);
+            for (int k = 0; k < nd2; k++)
+                if (d2[k] < n && s[d2[k]] == c && year_at(s, n, d2[k] + 1)) return d2[k] + 5;
         }
     }
     return -1;
@@ -683,6 +750,7 @@ static int64_t m_dob(row_t *r, int64_t p) {
     int64_t e = dob_iso(r->s, r->n, p, -1);
     if (e >= 0) return e;
     if (is_upper(r->s[p])) return dob_en(r->s, r->n, p);
+    if (is_digit(r->s[p])) return dob_day_first(r->s, r->n, p);
     return -1;
 }
 
@@ -773,11 +841,13 @@ static int64_t m_hkmo(row_t *r, int64_t p) {
 
 /* ------------------------------------------------------------------ group 4 */
 
+static inline int name_dot(const uint8_t *s, int64_t n, int64_t q);
 static int64_t m_plate(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
     int64_t n = r->n;
     if (!cjk_flag(s, n, p, F_PLATE) || p + 4 > n || !is_upper(s[p + 3])) return -1;
     int64_t q = p + 4;
+    q += name_dot(s, n, q); /* 粤B·7K29M */
     int k = 0;
     while (k < 6 && q + k < n && (is_digit(s[q + k]) || is_upper(s[q + k]))) k++;
     if (k < 4) return -1;
@@ -1015,7 +1085,7 @@ static int64_t m_addr_city(row_t *r, int64_t p) {
 
 enum { K_NUMBER = 1, K_MOBILE, K_CARD, K_IPV4, K_LANDLINE, K_PHONE_US, K_ADDR_EN, K_NAME_EN,
        K_DOB, K_EMAIL, K_MAC, K_IPV6, K_USCC, K_PASSPORT, K_HKMO, K_PLATE, K_NAME_ZH, K_ADDR_ZH,
-       K_NAME_ZH_LEAD, K_NAME_EN_LEAD, K_ADDR_CITY, K_ADDR_LABEL };
+       K_NAME_ZH_LEAD, K_NAME_EN_LEAD, K_ADDR_CITY, K_ADDR_LABEL, K_PHONE_INTL };
 
 typedef int64_t (*matcher_t)(row_t *, int64_t);
 typedef struct {
@@ -1024,7 +1094,8 @@ typedef struct {
 } alt_t;
 /* The seven groups of `_patterns.GROUPS`, alternatives in the same order. */
 static const alt_t G0[] = {{K_NUMBER, m_number}, {K_MOBILE, m_mobile}, {K_CARD, m_card}};
-static const alt_t G1[] = {{K_IPV4, m_ipv4}, {K_LANDLINE, m_landline}, {K_PHONE_US, m_phone_us}};
+static const alt_t G1[] = {{K_IPV4, m_ipv4}, {K_LANDLINE, m_landline}, {K_PHONE_US, m_phone_us},
+                           {K_PHONE_INTL, m_phone_intl}};
 static const alt_t G2[] = {{K_ADDR_EN, m_addr_en}, {K_NAME_EN, m_name_en}, {K_DOB, m_dob},
                            {K_NAME_EN_LEAD, m_name_en_lead}};
 static const alt_t G3[] = {{K_EMAIL, m_email}, {K_MAC, m_mac}, {K_IPV6, m_ipv6},
@@ -1140,7 +1211,8 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     if (!is_alpha(b)) {
         if (cursor[0] <= p && b == '+') try_group(w, r, 0, 2, p, cursor);
         if (cursor[1] <= p) {
-            g = ((b == '(' && b1 == '0') << 1) | (((b == '+' && b1 == '1') || b == '(') << 2);
+            g = ((b == '(' && b1 == '0') << 1) | (((b == '+' && b1 == '1') || b == '(') << 2) |
+                ((b == '+' && b1 >= '2' && b1 <= '9') << 3);
             if (g) try_group(w, r, 1, g, p, cursor);
         }
     }
@@ -1285,23 +1357,28 @@ static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, r
     uint8_t after = pe < n ? s[pe] : 0, after2 = pe + 1 < n ? s[pe + 1] : 0;
     int64_t he = pe;
     unsigned f_sep4 = 0, f_v4 = 0, f_land = 0, f_us = 0, f_addr = 0, f_date = 0, f_mac2 = 0,
-             f_mac1 = 0, f_v6 = 0, f_uscc1 = 0;
+             f_mac1 = 0, f_v6 = 0, f_uscc1 = 0, f_dmy = 0, f_cap = 0;
     switch (after) {
     case '.':
     case '-':
         if (after == '.') f_v4 = v4_rest(s, n, pe + 1);
         else {
             f_sep4 = digits_and(s, n, pe + 1, 4);
-            f_land = f_sep4 & digits_and(s, n, pe + 5, 3);
+            /* 7 or more digits after the area code, or 3 or 4, a space and 4 */
+            f_land = (f_sep4 & (digits_and(s, n, pe + 5, 3) |
+                                (pe + 5 < n && s[pe + 5] == ' ' && digits_and(s, n, pe + 6, 4)))) |
+                     (digits_and(s, n, pe + 1, 3) & (pe + 4 < n && s[pe + 4] == ' ') & digits_and(s, n, pe + 5, 4));
             f_mac2 = live3 && len >= 2 && mac_at(s, n, pe - 2);
         }
         f_us = pe + 9 <= n && (digits_and(s, n, pe + 1, 3) & ((s[pe + 4] == '.') | (s[pe + 4] == '-')) &
                                digits_and(s, n, pe + 5, 4));
         f_date = is_digit(after2);
+        f_dmy = after == '.' && f_date; /* 14.03.1985 */
         break;
     case ' ':
         f_sep4 = digits_and(s, n, pe + 1, 4);
         f_addr = pe + 2 < n && is_upper(after2) && is_lower(s[pe + 2]);
+        f_cap = f_addr; /* a day before a month (4 September 1993): kept where f_addr is cleared */
         break;
     case ':':
         if (live3) { /* group 3 facts only while group 3 can start in the run */
@@ -1311,6 +1388,7 @@ static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, r
         break;
     case '/':
         f_date = is_digit(after2);
+        f_dmy = f_date; /* 03/14/1985 from the first run's last two digits */
         break;
     case 0xE5: /* 年 */
         f_date = lit(s, n, pe, NIAN) && pe + 3 < n && is_digit(s[pe + 3]);
@@ -1327,7 +1405,7 @@ static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, r
     }
     /* the positions among the last five (bit dl - 1) where some gate can pass */
     unsigned near = (f_v4 ? 7u : 0) | ((f_land | f_sep4) ? 12u : 0) | (f_us ? 4u : 0) |
-                    ((f_addr | email) ? 31u : 0) | (f_date ? 8u : 0) | (f_mac2 ? 2u : 0) | f_mac1 |
+                    ((f_addr | email) ? 31u : 0) | (f_date ? 8u : 0) | (f_dmy ? 3u : 0) | (f_mac2 ? 2u : 0) | f_mac1 |
                     f_uscc1 |
                     (f_v6 ? (1u << (4 - (he - pe))) - 1 : 0);
     /* "0086" of a mobile number (the bytes before p are not digits, so no test of len) */
@@ -1377,7 +1455,8 @@ static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, r
                        (((b >= '2') & (dl == 3) & f_us) << 2)) &
                       -(unsigned)(cursor[1] <= q);
         unsigned g2 = (f_addr | (((dl == 4) & f_date &
-                                  (((b == '1') & (b1 == '9')) | ((b == '2') & (b1 == '0')))) << 2)) &
+                                  (((b == '1') & (b1 == '9')) | ((b == '2') & (b1 == '0')))) << 2) |
+                       (((dl <= 2) & (f_dmy | f_cap)) << 2)) &
                       -(unsigned)(cursor[2] <= q);
         unsigned g3 = (email | ((((dl == 2) & f_mac2) | ((dl == 1) & f_mac1)) << 1) |
                        (((he - q <= 4) & f_v6) << 2) | (((dl == 1) & f_uscc1) << 3)) &
@@ -2015,8 +2094,9 @@ static int shape_mac(const uint8_t *s, int len) { return len == 17; }
 static int shape_plate(const uint8_t *s, int64_t len) {
     /* [prov][A-Z] then [A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9 or suffix] | [DF][A-HJ-NP-Z0-9][0-9]{4} |
        [0-9]{5}[DF] */
-    const uint8_t *t = s + 4;
-    int64_t k = len - 4;
+    int dot = name_dot(s, len, 4);
+    const uint8_t *t = s + 4 + dot;
+    int64_t k = len - 4 - dot;
 #define AN(c) (is_digit(c) || is_upper_no_io(c))
     if (k == 5 && AN(t[0]) && AN(t[1]) && AN(t[2]) && AN(t[3]) && AN(t[4])) return 1;
     if (k == 7 && AN(t[0]) && AN(t[1]) && AN(t[2]) && AN(t[3]) && cjk_flag(t, 7, 4, F_PLATE_SUFFIX))
@@ -2288,7 +2368,22 @@ static void classify_dob(work_t *w, row_t *r, const cand_t *c) {
     int64_t len = c->be - c->bs;
     if (!born_after(r->s, r->n, c->be) && !has_ctx(w, r, c->bs, T_DOB)) return;
     int y, mo, d;
-    if (is_digit(s[0])) {
+    int64_t lead = digit_end(s, len, 0);
+    if (lead > 0 && lead <= 2) { /* a day or month first: 4 September 1993, 03/14/1985 */
+        int a = 0, b = 0;
+        for (int64_t i = 0; i < lead; i++) a = a * 10 + dv(s[i]);
+        y = dv(s[len - 4]) * 1000 + dv(s[len - 3]) * 100 + dv(s[len - 2]) * 10 + dv(s[len - 1]);
+        if (s[lead] == ' ') {
+            mo = month_number(s + lead + 1, len - lead - 1);
+            d = a;
+        } else { /* month first after '/', day first after '.', where that is a date */
+            for (int64_t i = lead + 1; i < len && is_digit(s[i]); i++) b = b * 10 + dv(s[i]);
+            int slash = s[lead] == '/', m1 = slash ? a : b, d1 = slash ? b : a;
+            int keep = valid_date(y, m1, d1);
+            mo = keep ? m1 : d1;
+            d = keep ? d1 : m1;
+        }
+    } else if (is_digit(s[0])) {
         /* ^([0-9]{4})\D+([0-9]{1,2})\D+([0-9]{1,2}) */
         y = dv(s[0]) * 1000 + dv(s[1]) * 100 + dv(s[2]) * 10 + dv(s[3]);
         int64_t i = 4;
@@ -2299,10 +2394,7 @@ static void classify_dob(work_t *w, row_t *r, const cand_t *c) {
         d = 0;
         for (int k = 0; k < 2 && i < len && is_digit(s[i]); k++, i++) d = d * 10 + dv(s[i]);
     } else {
-        mo = 0;
-        const wlist_t *M = &CFG.months;
-        for (int i = 0; i < M->n; i++)
-            if (wl_at(M, i, s, len, 0) && len > M->w[i].len && s[M->w[i].len] == ' ') { mo = i + 1; break; }
+        mo = month_number(s, len);
         int64_t i = 0;
         while (i < len && s[i] != ' ') i++;
         i++;
@@ -2346,9 +2438,20 @@ static void classify(work_t *w, row_t *r, const cand_t *c) {
         return;
     }
     case K_LANDLINE: {
-        int64_t q = area_code(m, len, 0);
-        if (q < 0 || len - q < 7 || len - q > 8 || left_digit(s, n, bs)) return;
+        /* the shape: 7 or 8 digits, or 3 or 4 and 4 after a space; an extension of 1 to 5 */
+        int64_t q = area_code(m, len, 0), e = q < 0 ? 0 : digit_end(m, len, q), k = e - q;
+        if (q < 0 || left_digit(s, n, bs)) return;
+        if ((k == 3 || k == 4) && e + 5 <= len && m[e] == ' ' && digit_end(m, len, e + 1) == e + 5) e += 5;
+        else if (k != 7 && k != 8) return;
+        if (e < len && (m[e] != '-' || digit_end(m, len, e + 1) != len || len - e - 1 > 5 || len - e < 2)) return;
         add_find(w, bs, be, T_LANDLINE, 0.75 + (has_ctx(w, r, bs, T_LANDLINE) ? 0.2 : 0.0), 0);
+        return;
+    }
+    case K_PHONE_INTL: { /* 8 to 15 digits (E.164); +86 has its own rules */
+        int digits = 0;
+        for (int64_t i = 0; i < len; i++) digits += is_digit(m[i]) != 0;
+        if (digits < 8 || digits > 15 || (m[1] == '8' && m[2] == '6') || left_digit(s, n, bs)) return;
+        add_find(w, bs, be, T_PHONE, 0.7 + (has_ctx(w, r, bs, T_PHONE) ? 0.2 : 0.0), 0);
         return;
     }
     case K_PHONE_US:
