@@ -2,7 +2,7 @@
 
 The generated corpus (`_corpus.py`) is written from templates the rules were built
 against, so its precision and recall near 1.0 say little about text a user has. This corpus
-(`benchmarks/data/pi_heldout/*.txt`, about 600 records in four genres: Chinese commerce,
+(`benchmarks/data/pi_heldout/*.txt`, 617 records in four genres: Chinese commerce,
 Chinese judgments and news, Chinese medical/HR/finance forms and prose, English and mixed
 text) was written by separate authors who saw the labelling guide, not the rules; values
 are marked inline as `⟦TYPE|value⟧` (`tianping scan-eval` reads the same format).

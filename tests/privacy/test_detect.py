@@ -608,6 +608,34 @@ def test_english_birth_dates_day_or_month_first(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_english_names_read_from_a_given_name(engine: str) -> None:
+    """Names in English text with no context word before them, read from a known given
+    name at a word start (and pinyin surnames, which pinyin names put first): a middle name
+    or initial and a surname, O'/Mc/hyphenated ones included; places and firms whose first
+    word is a given name (Victoria Street) are not, nor a name inside a word."""
+    texts = [
+        "Please send the contract to Rebecca Hale at r.hale@example.com. Cheers, Marcus Greene",
+        "Registration: Elizabeth Anne Walker; John A. Smith",
+        "Contact Ahmed Al-Sayed asked for pricing",
+        "Return address: Megan O'Connor, 3200 Ocean Park Blvd",
+        "Driver Li Qiang will pick you up",
+        "Meet at Victoria Street or Marina Bay",  # places
+        "McAlice Smith",  # inside a word
+        "Hi Karen, thanks",  # a first name alone
+    ]
+    found = [(row, value) for row, value, _, _ in _names(texts, engine, "person_name_en")]
+    assert found == [
+        (0, "Rebecca Hale"),
+        (0, "Marcus Greene"),
+        (1, "Elizabeth Anne Walker"),
+        (1, "John A. Smith"),
+        (2, "Ahmed Al-Sayed"),
+        (3, "Megan O'Connor"),
+        (4, "Li Qiang"),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_names_after_roles_in_records_and_news(engine: str) -> None:
     """Roles a name follows in commerce records, notices and news (司机, 骑手, 入住人,
     机动车所有人, 记者, 发言人…) are context words; the kernel stops at their first
@@ -669,11 +697,15 @@ def test_english_names_opening_a_sentence(engine: str) -> None:
         "and John Smith said",  # not a sentence start
         "Release Notes say",  # not one of the verbs
     ]
+    # (rows 5-7: no sentence form, the given name John finds the name instead)
     assert _names(texts, engine, "person_name_en") == [
         (0, "Dennis Sweeney", 0.6, "D***** S******"),
         (1, "Mary Jane Watson", 0.6, "M*** J*** W*****"),
         (2, "Ann Lee", 0.6, "A** L**"),
         (3, "John Smith", 0.6, "J*** S****"),
+        (5, "John Smith", 0.6, "J*** S****"),
+        (6, "John Smith", 0.6, "J*** S****"),
+        (7, "John Smith", 0.6, "J*** S****"),
     ]
 
 

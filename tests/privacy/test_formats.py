@@ -66,8 +66,13 @@ def test_every_twin_is_written_here() -> None:
 def test_twins_are_scanned_and_deidentified_as_their_format(tmp_path: Path, soffice: str) -> None:
     sources = _sources(tmp_path)
     for kind, src in sources.items():
-        want = scan_file(src)[0].counts
+        first = scan_file(src)[0]
+        want = first.counts
         assert want and sum(want.values()) >= 2, kind
+        # a name in the document properties (python-pptx's template author, read from its
+        # given name) is replaced as the document's author, not counted by type
+        props = next((c.types for c in first.columns if c.column == "properties"), {})
+        in_text = {t: n - props.get(t, 0) for t, n in want.items() if n > props.get(t, 0)}
         for suffix, filter_name in WRITTEN[kind].items():
             twin = convert_with_soffice(soffice, src, f"{suffix}:{filter_name}")
             rep, _ = scan_file(twin)
@@ -75,7 +80,8 @@ def test_twins_are_scanned_and_deidentified_as_their_format(tmp_path: Path, soff
             out = tmp_path / "clean" / twin.name
             out.parent.mkdir(exist_ok=True)
             f = deid_path(twin, out, POLICY).files[0]
-            assert {t: n for t, n in f.replaced.items() if t != "document_author"} == want
+            assert {t: n for t, n in f.replaced.items() if t != "document_author"} == in_text
+            assert not props or f.replaced.get("document_author"), suffix
             assert f.left == {}, suffix
             assert scan_file(out)[0].counts == {}, suffix  # nothing found in the rewrite
             if f".{suffix}" in PACKAGES:  # edited in place: the package's own content types

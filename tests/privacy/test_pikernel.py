@@ -324,6 +324,31 @@ def _fragment(rng: random.Random) -> str:
             + rng.choice([d(4), d(5), "7K29M", "D12345", d(3) + " " + d(4), d(8), d(7)])
             + rng.choice(["", "-" + d(rng.randint(1, 7)), " " + d(4), " " + d(2), "号", "x12"])
         ),
+        lambda: (  # names read from a given name: word starts, middle names and
+            # initials, O'/Mc/hyphenated surnames, and names of places and firms
+            rng.choice(["", " ", "Hi ", "McAl", "x", "客户", "_", "Dear ", "3"])
+            + rng.choice(["Rebecca", "Ann", "Anna", "Annabel", "Li", "Wang", "Marina", "Tom"])
+            + rng.choice([" ", "", "  ", ","])
+            + rng.choice(["", "A. ", "Anne ", "B ", "Jo "])
+            + rng.choice(
+                [
+                    "Hale",
+                    "O'Connor",
+                    "O'",
+                    "McDonald",
+                    "Mcx",
+                    "Al-Sayed",
+                    "Al-",
+                    "Bay",
+                    "Street",
+                    "Qiang",
+                    "hale",
+                    "Fernández",
+                    "Kim",
+                ]
+            )
+            + rng.choice(["", " at", ",", " Smith", "x"])
+        ),
         lambda: (  # English birth dates, day or month first, as numbers or names
             rng.choice(["DOB ", "born ", "dob=", "on ", "", "x"])
             + rng.choice([d(1), d(2), "3", "31", "Sept", "Sep.", "May.", "Feb", "12"])

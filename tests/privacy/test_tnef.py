@@ -114,7 +114,10 @@ def test_a_winmail_dat_attachment_is_scanned_inside(
         rep.path: rep.counts
         for rep, _ in scan_one(_mail_with(two, tnef_examples["two-files.tnef"]), ScanOptions())
     }
-    assert reports[f"{two / 'outlook.eml'}!winmail.dat!AUTHORS"] == {"email": 2}
+    assert reports[f"{two / 'outlook.eml'}!winmail.dat!AUTHORS"] == {
+        "email": 2,
+        "person_name_en": 1,
+    }
     found = scan_one(path, ScanOptions())[0]
     assert found[0].counts["email"] >= 2 and found[0].counts["phone"] == 2
     shown = "".join(f.model_dump_json() for f in found[1])
@@ -205,7 +208,11 @@ def test_a_winmail_dat_saved_on_its_own(tmp_path: Path, tnef_examples: dict[str,
         rep.path: (rep.status, rep.format, rep.counts) for rep, _ in scan_one(saved, ScanOptions())
     }
     assert reports[str(saved)][:2] == ("ok", "mail")
-    assert reports[f"{saved}!AUTHORS"] == ("ok", "text", {"email": 2})
+    assert reports[f"{saved}!AUTHORS"] == (
+        "ok",
+        "text",
+        {"email": 2, "person_name_en": 1},
+    )  # Thomas Boll
     policy = parse_policy("types:\n  '*': {action: redact}\n")
     with pytest.raises(InputError, match=r"give an output path ending in \.eml"):
         deid_path(saved, tmp_path / "out.dat", policy)

@@ -1147,6 +1147,12 @@ def _name_en_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     return _lead_name(sub, _LEAD_EN_RX, _NOT_NAME_EN_RX, "person_name_en", 0.6)
 
 
+def _name_en_given(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """A name read from its given name: none of its words a firm's, place's or role's."""
+    sub = sub.filter(~pl.col("m").str.contains(_NOT_NAME_EN_RX))
+    return _result(sub, "person_name_en", pl.lit(0.6))
+
+
 def _phone_intl(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     """A number in international form: 8 to 15 digits (E.164), not mainland China's +86
     (mobiles and landlines have their own rules) and no digit before the '+'."""
@@ -1159,6 +1165,7 @@ def _phone_intl(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 
 _CLASSIFIERS: dict[str, Any] = {
     "phone_intl": _phone_intl,
+    "name_en_given": _name_en_given,
     "number": _numbers,
     "ipv4": _ipv4,
     "ipv6": _ipv6,

@@ -24,6 +24,7 @@ import polars as pl
 
 from tianping.privacy import _patterns as P
 from tianping.privacy._gazetteer import CITIES
+from tianping.privacy._given_names import GIVEN_NAMES_EN
 from tianping.privacy._types import PI_TYPES
 from tianping.privacy._validators import PROVINCE_CODES
 
@@ -83,6 +84,7 @@ def _configure() -> ModuleType:
                 "name_followers": list(P.NAME_FOLLOWERS_ZH),
                 "name_predicates": list(P.NAME_PREDICATES_ZH),
                 "name_predicates_en": list(P.NAME_PREDICATES_EN),
+                "given_names_en": list(GIVEN_NAMES_EN),
                 "sentence_ends": P.SENTENCE_ENDS_ZH,
                 "dotted_lead_stop": P.DOTTED_LEAD_STOP,
                 "born_after": P.BORN_AFTER,

@@ -303,11 +303,18 @@ def _headers(msg: Message, deid: Deidentifier) -> None:
 def _address_header(text: str, deid: Deidentifier) -> str:
     from tianping.privacy._mail import display_names, name_context, name_line
 
-    edits = [
-        (a, b, _as_address(new) if "@" in text[a:b] else new)
-        for a, b, new in deid.replacements(text)
-    ]
-    for start, end in display_names(text):
+    names = list(display_names(text))
+    edits = []
+    for a, b, new in deid.replacements(text):
+        if "@" in text[a:b]:
+            new = _as_address(new)
+        else:  # a name the text scan found (Zhang San): still a display name, quoted if need be
+            for start, end in names:
+                if start <= a and b <= end:
+                    new = _phrase(new, start > 0 and text[start - 1] == '"')
+                    break
+        edits.append((a, b, new))
+    for start, end in names:
         if any(a < end and start < b for a, b, _ in edits):
             continue
         line, turned = name_line(text[start:end])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from tianping.privacy._gazetteer import CITIES
+from tianping.privacy._given_names import GIVEN_NAMES_EN
 
 # Common surnames (single and compound); compound ones must come first in the alternation.
 COMPOUND_SURNAMES = [
@@ -354,6 +355,18 @@ NOT_NAME_EN = (
     "Yesterday", "Today", "Tomorrow", "Then", "Later", "Finally", "However", "Also", "But",
     "So", "Meanwhile", "Here", "There", "When", "After", "Before", "Now", "Earlier", "Last",
     "This", "That", "Our", "Your", "His", "Her", "Their", "Its", "Customers", "Please",
+    # places and firms whose first word is a given name (Sophia Street, Grant Hotel): read
+    # from a given name, "names" are these too (not words that are common surnames as well:
+    # Lane, West, Day, Brand)
+    "Street", "Road", "Avenue", "Drive", "Boulevard", "Square", "Plaza", "Tower", "Towers",
+    "Building", "Hotel", "Airport", "Station", "Bridge", "Harbour", "Harbor", "Bay", "Beach",
+    "Island", "Mountain", "Lake", "Valley", "Gardens", "Mall", "Market", "Hospital", "Clinic",
+    "School", "College", "Academy", "Church", "Museum", "Theatre", "Theater", "Stadium",
+    "Airlines", "Airways", "Express", "Holdings", "Capital", "Partners", "Financial",
+    "International", "Global", "Technologies", "Technology", "Solutions", "Consulting",
+    "Motors", "Pharma", "City", "County", "State", "Province", "District", "Region",
+    "Republic", "Kingdom", "Foundation", "Fund", "Award", "Prize", "Cup", "Festival",
+    "Conference",
 )  # fmt: skip
 
 # a surname: compound ones first, as the alternation needs
@@ -405,6 +418,14 @@ _EN_NAME = (
     "(?:"
     + "|".join(re.escape(w) for w in NAME_CONTEXT_EN)
     + r")[:]? [A-Z][a-z]+(?: [A-Z][a-z]+){1,2}"
+)
+# a name read from its given name, with no context word (Rebecca Hale, Elizabeth Anne
+# Walker, Li Qiang): a word of `GIVEN_NAMES_EN` at an ASCII word start, a middle name or
+# initial, and a surname (O'Connor, McDonald, Al-Sayed); its own group, as the 6,000 names
+# would slow the other English alternatives down
+_EN_GIVEN = (
+    "(?-u:\\b)(?:" + "|".join(GIVEN_NAMES_EN) + ") (?:(?:[A-Z][a-z]+|[A-Z]\\.) )?"
+    "(?:O'|Mc)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 )
 # (an ASCII word boundary after the verb: "said了" ends a sentence too)
 _EN_NAME_LEAD = (
@@ -465,6 +486,7 @@ ALTERNATIVES: dict[str, str] = {
     "name_en": _EN_NAME,
     "name_zh_lead": _ZH_NAME_LEAD,
     "name_en_lead": _EN_NAME_LEAD,
+    "name_en_given": _EN_GIVEN,
 }
 
 # One big alternation makes the lazy DFA thrash (counted digit repetitions multiply its
@@ -478,6 +500,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("plate", "name_zh", "address_zh", "name_zh_lead"),
     ("address_city",),
     ("address_label",),
+    ("name_en_given",),
 )
 GROUP_PATTERNS: tuple[str, ...] = tuple(
     "|".join(f"(?:{ALTERNATIVES[k]})" for k in g) for g in GROUPS
@@ -517,6 +540,7 @@ PREFILTER = "|".join(
         "(?:" + "|".join(CITIES) + ")",
         "(?:" + "|".join(ADDRESS_LABELS_ZH) + ")",
         "(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_EN) + ")[:]? [A-Z]",
+        "(?:" + "|".join(GIVEN_NAMES_EN) + ") [A-Z]",  # names read from a given name
     ]
 )
 
@@ -549,12 +573,14 @@ SHAPES: dict[str, str] = {
     "name_en": "^(?:" + _EN_NAME + ")$",
     "name_zh_lead": "^(?:" + _ZH_NAME_LEAD + ")$",
     "name_en_lead": "^(?:" + _EN_NAME_LEAD + ")$",
+    "name_en_given": "^(?:" + _EN_GIVEN + ")$",
 }
 # Checked in this order; the first shape that fits names the candidate's kind.
 SHAPE_ORDER: tuple[str, ...] = (
     "number", "mobile", "email", "ipv4", "card_grouped", "landline", "dob", "uscc", "passport",
     "hkmo", "plate", "mac", "ipv6", "phone_us", "address_en", "name_zh", "address_zh", "name_en",
     "name_zh_lead", "name_en_lead", "address_city", "address_label", "phone_intl",
+    "name_en_given",
 )  # fmt: skip
 
 # Context words: a hit within the window before a candidate raises its confidence.

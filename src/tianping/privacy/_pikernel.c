@@ -68,6 +68,9 @@ typedef struct {
     wlist_t addr_seps;    /* `ADDRESS_LABEL_SEPS` as one-character words */
     wlist_t name_ctx_en;
     wlist_t months;
+    wlist_t given_en;     /* `GIVEN_NAMES_EN` (Rebecca, Li): names read from a given name */
+    uint32_t *given_tab;  /* open addressing on `word_hash`: index + 1 into given_en, or 0 */
+    uint32_t given_mask;
     wlist_t not_name_zh;
     wlist_t not_name_en;
     wlist_t name_seps;    /* ":：为是" as one-character words */
@@ -111,7 +114,9 @@ enum { F3_LEAD_STOP = 1, /* `DOTTED_LEAD_STOP`: no dotted name opening a sentenc
        F3_CITY_PEN = 2, /* the last but one character of a city (圳 of 深圳市) */
        F3_CITY_FIRST = 4, /* the first character of a city (深 of 深圳市) */
        F3_LABEL_END = 8, /* the last character of an address label (址) */
-       F3_NAME_STOP = 16 /* `NAME_STOP`: a function word, no given name's last character */ };
+       F3_NAME_STOP = 16, /* `NAME_STOP`: a function word, no given name's last character */
+       F3_UNIT_ROOM = 32, /* 栋 幢 座 楼: a room number may follow (8栋1104) */
+       F3_UNIT_BLD = 64 /* 栋 幢 楼 层 舍 仓 库: a building, floor or store ends an address */ };
 
 static config_t CFG;
 
@@ -754,6 +759,61 @@ static int64_t m_dob(row_t *r, int64_t p) {
     return -1;
 }
 
+static inline uint32_t word_hash(const uint8_t *w, int64_t len) {
+    uint32_t h = 2166136261u;
+    for (int64_t i = 0; i < len; i++) h = (h ^ w[i]) * 16777619u;
+    return h;
+}
+/* whether s[p, e) is a word of `GIVEN_NAMES_EN` (one hash probe or a few, no list walk: a
+   capitalised word's first two letters start some name nearly always) */
+static inline int given_name(const uint8_t *s, int64_t p, int64_t e) {
+    if (!CFG.given_tab) return 0;
+    for (uint32_t k = word_hash(s + p, e - p) & CFG.given_mask;; k = (k + 1) & CFG.given_mask) {
+        uint32_t i = CFG.given_tab[k];
+        if (!i) return 0;
+        const word_t *w = &CFG.given_en.w[i - 1];
+        if (w->len == e - p && memcmp(w->s, s + p, (size_t)w->len) == 0) return 1;
+    }
+}
+/* `(?:O'|Mc)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?` at q (O'Connor, McDonald, Al-Sayed): its end, or -1 */
+static int64_t surname_en(const uint8_t *s, int64_t n, int64_t q) {
+    for (int pre = 1; pre >= 0; pre--) {
+        int64_t u = q;
+        if (pre) {
+            if (!(u + 2 <= n && ((s[u] == 'O' && s[u + 1] == '\'') || (s[u] == 'M' && s[u + 1] == 'c')))) continue;
+            u += 2;
+        }
+        if (!(u + 2 <= n && is_upper(s[u]) && is_lower(s[u + 1]))) continue;
+        int64_t e = range_run(s, n, u + 1, 'a' - 1, 'z' + 1);
+        if (e + 2 < n && s[e] == '-' && is_upper(s[e + 1]) && is_lower(s[e + 2])) e = range_run(s, n, e + 2, 'a' - 1, 'z' + 1);
+        return e;
+    }
+    return -1;
+}
+/* `_EN_GIVEN`, its own group: a given name at a word start, a middle name or initial, a
+   surname */
+static int64_t m_name_given(row_t *r, int64_t p) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n;
+    if (p > 0 && (is_alnum(s[p - 1]) || s[p - 1] == '_')) return -1;
+    /* a name is all letters and a space follows it: the one that fits is the word at p */
+    {
+        int64_t q = range_run(s, n, p + 1, 'a' - 1, 'z' + 1), mid = -1, e;
+        if (!(q + 1 < n && s[q] == ' ') || !given_name(s, p, q)) return -1;
+        q++;
+        if (q + 2 < n && is_upper(s[q])) {
+            if (is_lower(s[q + 1])) {
+                int64_t t = range_run(s, n, q + 1, 'a' - 1, 'z' + 1);
+                if (t < n && s[t] == ' ') mid = t + 1;
+            } else if (s[q + 1] == '.' && s[q + 2] == ' ')
+                mid = q + 3;
+        }
+        if (mid > 0 && (e = surname_en(s, n, mid)) > 0) return e;
+        if ((e = surname_en(s, n, q)) > 0) return e;
+    }
+    return -1;
+}
+
 /* ------------------------------------------------------------------ group 3 */
 
 static int64_t email_domain(const uint8_t *s, int64_t n, int64_t d) {
@@ -1085,14 +1145,14 @@ static int64_t m_addr_city(row_t *r, int64_t p) {
 
 enum { K_NUMBER = 1, K_MOBILE, K_CARD, K_IPV4, K_LANDLINE, K_PHONE_US, K_ADDR_EN, K_NAME_EN,
        K_DOB, K_EMAIL, K_MAC, K_IPV6, K_USCC, K_PASSPORT, K_HKMO, K_PLATE, K_NAME_ZH, K_ADDR_ZH,
-       K_NAME_ZH_LEAD, K_NAME_EN_LEAD, K_ADDR_CITY, K_ADDR_LABEL, K_PHONE_INTL };
+       K_NAME_ZH_LEAD, K_NAME_EN_LEAD, K_ADDR_CITY, K_ADDR_LABEL, K_PHONE_INTL, K_NAME_GIVEN };
 
 typedef int64_t (*matcher_t)(row_t *, int64_t);
 typedef struct {
     int kind;
     matcher_t fn;
 } alt_t;
-/* The seven groups of `_patterns.GROUPS`, alternatives in the same order. */
+/* The eight groups of `_patterns.GROUPS`, alternatives in the same order. */
 static const alt_t G0[] = {{K_NUMBER, m_number}, {K_MOBILE, m_mobile}, {K_CARD, m_card}};
 static const alt_t G1[] = {{K_IPV4, m_ipv4}, {K_LANDLINE, m_landline}, {K_PHONE_US, m_phone_us},
                            {K_PHONE_INTL, m_phone_intl}};
@@ -1104,7 +1164,8 @@ static const alt_t G4[] = {{K_PLATE, m_plate}, {K_NAME_ZH, m_name_zh}, {K_ADDR_Z
                            {K_NAME_ZH_LEAD, m_name_lead}};
 static const alt_t G5[] = {{K_ADDR_CITY, m_addr_city}};
 static const alt_t G6[] = {{K_ADDR_LABEL, m_addr_label}};
-static const alt_t *GROUP_ALTS[7] = {G0, G1, G2, G3, G4, G5, G6};
+static const alt_t G7[] = {{K_NAME_GIVEN, m_name_given}};
+static const alt_t *GROUP_ALTS[8] = {G0, G1, G2, G3, G4, G5, G6, G7};
 /* ASCII bytes where some alternative may start (1): digits, letters, and + ( : . _ % -;
    2: '#' and ) ] }, which may stand for or end a written-out '@' (li#163.com, li(at)163.com) */
 static uint8_t ASCII_START[128];
@@ -1207,7 +1268,13 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     unsigned g;
     int64_t c24 = cursor[2] < cursor[3] ? cursor[2] : cursor[3], c01 = cursor[0] < cursor[1] ? cursor[0] : cursor[1];
     if (cursor[4] < c24) c24 = cursor[4];
-    if (c24 > p && (is_alpha(b) || c01 > p)) return; /* inside matches of every group */
+    /* a name read from its given name (group 7): a capital at a word start, a lowercase
+       letter after it (`_EN_GIVEN`); tried after the other groups, as they start here too */
+    int given = cursor[7] <= p && is_upper(b) && is_lower(b1) && !(p > 0 && (is_alnum(s[p - 1]) || s[p - 1] == '_'));
+    if (c24 > p && (is_alpha(b) || c01 > p)) { /* inside matches of every other group */
+        if (given) try_group(w, r, 7, 1, p, cursor);
+        return;
+    }
     if (!is_alpha(b)) {
         if (cursor[0] <= p && b == '+') try_group(w, r, 0, 2, p, cursor);
         if (cursor[1] <= p) {
@@ -1247,6 +1314,7 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     }
     if (cursor[4] <= p && wl_has(&CFG.name_ctx_zh, key))
         try_group(w, r, 4, 2, p, cursor); /* ASCII context words ("Customer") of Chinese names */
+    if (given) try_group(w, r, 7, 1, p, cursor);
 }
 
 /* What the group-1 and group-3 matchers need after a digit run, checked once per run: the
@@ -1268,6 +1336,14 @@ static inline unsigned digits_and(const uint8_t *s, int64_t n, int64_t p, int k)
     unsigned ok = C_DIGIT;
     for (int i = 0; i < k; i++) ok &= CLS[s[p + i]];
     return ok != 0;
+}
+/* what `_DAY[/.]_DAY[/.]_YEAR` needs after its first number, from the separator at q: one
+   or two digits, the same separator, a year (19xx, 20xx) */
+static inline int dmy_rest(const uint8_t *s, int64_t n, int64_t q) {
+    if (q + 7 > n || !is_digit(s[q + 1])) return 0;
+    int64_t t = s[q + 2] == s[q] ? q + 3 : (is_digit(s[q + 2]) && q + 8 <= n && s[q + 3] == s[q]) ? q + 4 : -1;
+    return t > 0 && t + 4 <= n && ((s[t] == '1' && s[t + 1] == '9') || (s[t] == '2' && s[t + 1] == '0')) &&
+           is_digit(s[t + 2]) && is_digit(s[t + 3]);
 }
 /* "[0-9]{1,3}\.[0-9]{1,3}\.[0-9]" at q: m_ipv4 after its first octet and dot */
 static inline int v4_rest(const uint8_t *s, int64_t n, int64_t q) {
@@ -1373,12 +1449,13 @@ static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, r
         f_us = pe + 9 <= n && (digits_and(s, n, pe + 1, 3) & ((s[pe + 4] == '.') | (s[pe + 4] == '-')) &
                                digits_and(s, n, pe + 5, 4));
         f_date = is_digit(after2);
-        f_dmy = after == '.' && f_date; /* 14.03.1985 */
+        f_dmy = after == '.' && dmy_rest(s, n, pe); /* 14.03.1985 */
         break;
     case ' ':
         f_sep4 = digits_and(s, n, pe + 1, 4);
         f_addr = pe + 2 < n && is_upper(after2) && is_lower(s[pe + 2]);
-        f_cap = f_addr; /* a day before a month (4 September 1993): kept where f_addr is cleared */
+        /* a day before a month (4 September 1993): apart from f_addr, which is cleared */
+        f_cap = f_addr && wl_has(&CFG.months, ((uint32_t)after2 << 8) | s[pe + 2]);
         break;
     case ':':
         if (live3) { /* group 3 facts only while group 3 can start in the run */
@@ -1388,7 +1465,7 @@ static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, r
         break;
     case '/':
         f_date = is_digit(after2);
-        f_dmy = f_date; /* 03/14/1985 from the first run's last two digits */
+        f_dmy = dmy_rest(s, n, pe); /* 03/14/1985 from the first run's last two digits */
         break;
     case 0xE5: /* 年 */
         f_date = lit(s, n, pe, NIAN) && pe + 3 < n && is_digit(s[pe + 3]);
@@ -1651,7 +1728,7 @@ static __attribute__((noinline)) int64_t lead_here(work_t *w, row_t *r, int64_t 
 
 static inline __attribute__((always_inline)) void scan_groups(work_t *w, row_t *r) {
     const uint8_t *s = r->s;
-    int64_t n = r->n, cursor[7] = {0, 0, 0, 0, 0, 0, 0};
+    int64_t n = r->n, cursor[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t p = 0;
     /* the row's first '@' found up front: local_to_at then searches again only after
        passing an '@', not at its first call in every row */
@@ -2262,16 +2339,11 @@ static __attribute__((noinline)) void classify_name_lead(work_t *w, row_t *r, co
 
 /* a building unit at q (栋, 幢, 座, 楼 or 单元 with `room`; else 栋, 幢, 楼, 层, 单元, 舍, 仓,
    库): its length in bytes, or 0 */
-static int unit_at(const uint8_t *s, int64_t n, int64_t q, int room) {
-    static const char *ROOM[] = {"\xe6\xa0\x8b", "\xe5\xb9\xa2", "\xe5\xba\xa7", "\xe6\xa5\xbc"};
-    static const char *BLD[] = {"\xe6\xa0\x8b", "\xe5\xb9\xa2", "\xe6\xa5\xbc", "\xe5\xb1\x82",
-                                "\xe8\x88\x8d", "\xe4\xbb\x93", "\xe5\xba\x93"};
-    if (q + 3 > n || s[q] < 0xE4 || s[q] > 0xE8) return 0;
-    if (lit(s, n, q, "\xe5\x8d\x95\xe5\x85\x83")) return 6; /* 单元 */
-    const char **U = room ? ROOM : BLD;
-    for (int k = 0, m = room ? 4 : 7; k < m; k++)
-        if (s[q] == (uint8_t)U[k][0] && s[q + 1] == (uint8_t)U[k][1] && s[q + 2] == (uint8_t)U[k][2]) return 3;
-    return 0;
+static inline int unit_at(const uint8_t *s, int64_t n, int64_t q, int room) {
+    if (q + 3 > n || (s[q] & 0xF0) != 0xE0) return 0;
+    uint32_t cp = cp3(s, q);
+    if (cp == 0x5355) return lit(s, n, q + 3, "\xe5\x85\x83") ? 6 : 0; /* 单元 */
+    return (CFG.cjk3[cp] & (room ? F3_UNIT_ROOM : F3_UNIT_BLD)) ? 3 : 0;
 }
 /* a Chinese numeral one to ten at q (the village group before 组: 二组) */
 static int numeral_at(const uint8_t *s, int64_t n, int64_t q) {
@@ -2330,7 +2402,7 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
         if (d > i && lit(s, be, d, SHI)) { end = d + 3; break; }
         if (is_digit(c) && lit(s, be, i + 1, ZU)) { end = i + 4; break; } /* 3组 */
         if ((c & 0xF0) != 0xE0 || i + 3 > be) continue;
-        if (numeral_at(s, be, i) && lit(s, be, i + 3, ZU)) { end = i + 6; break; } /* 二组 */
+        if (lit(s, be, i + 3, ZU) && numeral_at(s, be, i)) { end = i + 6; break; } /* 二组 */
         for (int k = 0; k < 6; k++)
             if (s[i + 1] == (uint8_t)ENDS[k][1] && s[i + 2] == (uint8_t)ENDS[k][2] && c == (uint8_t)ENDS[k][0]) {
                 end = i + 3;
@@ -2447,6 +2519,10 @@ static void classify(work_t *w, row_t *r, const cand_t *c) {
         add_find(w, bs, be, T_LANDLINE, 0.75 + (has_ctx(w, r, bs, T_LANDLINE) ? 0.2 : 0.0), 0);
         return;
     }
+    case K_NAME_GIVEN:
+        if (name_en_rejected(m, len)) return;
+        add_find(w, bs, be, T_NAME_EN, 0.6, 0);
+        return;
     case K_PHONE_INTL: { /* 8 to 15 digits (E.164); +86 has its own rules */
         int digits = 0;
         for (int64_t i = 0; i < len; i++) digits += is_digit(m[i]) != 0;
@@ -2995,6 +3071,22 @@ static int build_buckets(wlist_t *L) {
     return 0;
 }
 
+static int build_given_table(void) {
+    uint32_t size = 16;
+    while (size < 2u * (uint32_t)CFG.given_en.n + 16) size <<= 1;
+    free(CFG.given_tab);
+    CFG.given_tab = calloc(size, sizeof(uint32_t));
+    if (!CFG.given_tab) { PyErr_NoMemory(); return -1; }
+    CFG.given_mask = size - 1;
+    for (int i = 0; i < CFG.given_en.n; i++) {
+        const word_t *w = &CFG.given_en.w[i];
+        uint32_t k = word_hash(w->s, w->len) & CFG.given_mask;
+        while (CFG.given_tab[k]) k = (k + 1) & CFG.given_mask;
+        CFG.given_tab[k] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
 static int type_code(const char *name) {
     for (int t = 1; t < T_COUNT; t++)
         if (strcmp(TYPE_NAMES[t], name) == 0) return t;
@@ -3089,6 +3181,9 @@ static void init_first_tables(void) {
             if (dec(c->s, c->len, c->len - 6, &cp) == 3) CFG.cjk3[cp] |= F3_CITY_PEN;
         }
     }
+    for (const char *u = "\xe6\xa0\x8b\xe5\xb9\xa2\xe5\xba\xa7\xe6\xa5\xbc"; *u; u += 3) CFG.cjk3[cp3((const uint8_t *)u, 0)] |= F3_UNIT_ROOM;
+    for (const char *u = "\xe6\xa0\x8b\xe5\xb9\xa2\xe6\xa5\xbc\xe5\xb1\x82\xe8\x88\x8d\xe4\xbb\x93\xe5\xba\x93"; *u; u += 3)
+        CFG.cjk3[cp3((const uint8_t *)u, 0)] |= F3_UNIT_BLD;
     /* 址, the last character of every address label, stops the loop too (`label_before`) */
     for (int i = 0; i < CFG.addr_labels.n; i++) {
         const word_t *c = &CFG.addr_labels.w[i];
@@ -3143,7 +3238,8 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         load_list(cfg, "name_separators", &CFG.name_seps, 0) ||
         load_list(cfg, "name_followers", &CFG.name_followers, 0) ||
         load_list(cfg, "name_predicates", &CFG.name_preds, 0) ||
-        load_list(cfg, "name_predicates_en", &CFG.name_preds_en, 0))
+        load_list(cfg, "name_predicates_en", &CFG.name_preds_en, 0) ||
+        load_list(cfg, "given_names_en", &CFG.given_en, 0) || build_given_table())
         return NULL;
     PyObject *ends = PyDict_GetItemString(cfg, "sentence_ends");
     if (!ends || !PyUnicode_Check(ends)) {
