@@ -564,6 +564,28 @@ def test_plates_landlines_and_phones_as_printed(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_version_numbers_are_no_ipv4_addresses(engine: str) -> None:
+    """Four numbers with dots right after a version word (up to three characters between,
+    none a digit) are a version, not a host."""
+    texts = [
+        "Firmware 8.10.130.0 is recommended",
+        "固件版本 2.1.0.18，麻烦",
+        "版本号 7.2.1.3。",
+        "server 10.0.0.1 version 2",  # the word after it changes nothing
+        "网关IP 192.168.31.1，固件版本",
+        "version 3 at 10.0.0.1",  # a digit between: the word is not just before
+    ]
+    if engine == "compiled" and not _kernel.available():
+        pytest.skip("the compiled kernel is not built")
+    df = detect_batch(texts, engine=engine, previews=False).select("row", "start", "end")
+    assert [(r, texts[r][a:b]) for r, a, b in df.iter_rows()] == [
+        (3, "10.0.0.1"),
+        (4, "192.168.31.1"),
+        (5, "10.0.0.1"),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_english_birth_dates_day_or_month_first(engine: str) -> None:
     """Dates of birth as English forms write them, next to a birth context word: month
     and day as numbers before the year (month first after '/', day first after '.',

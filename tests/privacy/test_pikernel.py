@@ -349,6 +349,10 @@ def _fragment(rng: random.Random) -> str:
             )
             + rng.choice(["", " at", ",", " Smith", "x"])
         ),
+        lambda: (  # version numbers after version words, and addresses near them
+            rng.choice(["Firmware ", "固件版本 ", "版本号", "version: 3 ", "v", "", "版本a1 "])
+            + rng.choice(["8.10.130.0", "10.0.0.1", "2.1.0.18", "1.2.3"])
+        ),
         lambda: (  # English birth dates, day or month first, as numbers or names
             rng.choice(["DOB ", "born ", "dob=", "on ", "", "x"])
             + rng.choice([d(1), d(2), "3", "31", "Sept", "Sep.", "May.", "Feb", "12"])

@@ -88,6 +88,7 @@ from tianping.privacy._patterns import (
     SHAPES,
     SURNAME_RX,
     TAIL_PATTERNS,
+    VERSION_WORDS,
 )
 from tianping.privacy._types import FOLD_FULLWIDTH, PI_TYPES, Match
 
@@ -892,12 +893,16 @@ def _numbers(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     return pl.concat(out, how="vertical_relaxed") if out else _result(sub.clear(), "", pl.lit(0))
 
 
+_VERSION_RX = "(?:" + "|".join(VERSION_WORDS) + ")[^0-9]{0,3}$"
+
+
 def _ipv4(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     octet_max = pl.col("m").str.split(".").list.eval(pl.element().cast(pl.Int64)).list.max()
     m = pl.col("m")
     # loopback and unspecified addresses identify no one
     local = m.str.starts_with("127.") | (m == "0.0.0.0")
-    sub = sub.filter((octet_max <= 255) & _left_not(_DIGIT_CHARS + ".") & ~local)
+    version = pl.col("win").fill_null("").str.contains(_VERSION_RX)
+    sub = sub.filter((octet_max <= 255) & _left_not(_DIGIT_CHARS + ".") & ~local & ~version)
     return _result(sub, "ipv4", pl.lit(0.85))
 
 

@@ -85,6 +85,7 @@ def _configure() -> ModuleType:
                 "name_predicates": list(P.NAME_PREDICATES_ZH),
                 "name_predicates_en": list(P.NAME_PREDICATES_EN),
                 "given_names_en": list(GIVEN_NAMES_EN),
+                "version_words": list(P.VERSION_WORDS),
                 "sentence_ends": P.SENTENCE_ENDS_ZH,
                 "dotted_lead_stop": P.DOTTED_LEAD_STOP,
                 "born_after": P.BORN_AFTER,

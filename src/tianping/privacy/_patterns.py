@@ -337,6 +337,10 @@ NAME_PREDICATES_EN = (
     "said", "says", "signed", "wrote", "told", "asked", "explained", "replied", "agreed",
     "complained", "emailed", "called",
 )  # fmt: skip
+# Words a version number follows ("Firmware 8.10.130.0", "固件版本 2.1.0.18"): four numbers
+# with dots there are no IPv4 address. The word, then up to three characters that are no
+# digits, just before the match.
+VERSION_WORDS = ("版本", "固件", "version", "Version", "VERSION", "firmware", "Firmware")
 # Capitalised words that make a "name" an organisation, role or title instead.
 NOT_NAME_EN = (
     "Officer", "Management", "Manager", "Department", "Team", "Data", "Protection", "Risk",

@@ -69,6 +69,7 @@ typedef struct {
     wlist_t name_ctx_en;
     wlist_t months;
     wlist_t given_en;     /* `GIVEN_NAMES_EN` (Rebecca, Li): names read from a given name */
+    wlist_t version_words; /* `VERSION_WORDS`: a version number follows them, no IPv4 address */
     uint32_t *given_tab;  /* open addressing on `word_hash`: index + 1 into given_en, or 0 */
     uint32_t given_mask;
     wlist_t not_name_zh;
@@ -2478,6 +2479,23 @@ static void classify_dob(work_t *w, row_t *r, const cand_t *c) {
     add_find(w, c->bs, c->be, T_DOB, 0.85, age_years(y, mo, d) < 14);
 }
 
+/* `_VERSION_RX` on the context window: a word of `VERSION_WORDS`, then up to three
+   characters that are no digits, just before bs (inside the window) */
+static int version_before(work_t *w, const uint8_t *s, int64_t bs) {
+    const wlist_t *L = &CFG.version_words;
+    int64_t lo = window_start(s, bs), t = bs;
+    for (int k = 0; k <= 3; k++) {
+        for (int i = 0; i < L->n; i++) {
+            int64_t l = L->w[i].len;
+            if (t - l >= lo && memcmp(s + t - l, L->w[i].s, (size_t)l) == 0) return 1;
+        }
+        if (t <= lo || is_digit(s[t - 1])) return 0;
+        do t--; while (t > lo && (s[t] & 0xC0) == 0x80);
+    }
+    (void)w;
+    return 0;
+}
+
 static void classify(work_t *w, row_t *r, const cand_t *c) {
     const uint8_t *s = r->s, *m = r->s + c->bs;
     int64_t n = r->n, bs = c->bs, be = c->be;
@@ -2506,6 +2524,7 @@ static void classify(work_t *w, row_t *r, const cand_t *c) {
         if (mx < 0 || mx > 255) return;
         if (left_digit(s, n, bs) || (bs > 0 && s[bs - 1] == '.')) return;
         if (lit(m, len, 0, "127.") || (len == 7 && memcmp(m, "0.0.0.0", 7) == 0)) return;
+        if (version_before(w, s, bs)) return;
         add_find(w, bs, be, T_IPV4, 0.85, 0);
         return;
     }
@@ -3239,7 +3258,8 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         load_list(cfg, "name_followers", &CFG.name_followers, 0) ||
         load_list(cfg, "name_predicates", &CFG.name_preds, 0) ||
         load_list(cfg, "name_predicates_en", &CFG.name_preds_en, 0) ||
-        load_list(cfg, "given_names_en", &CFG.given_en, 0) || build_given_table())
+        load_list(cfg, "given_names_en", &CFG.given_en, 0) || build_given_table() ||
+        load_list(cfg, "version_words", &CFG.version_words, 0))
         return NULL;
     PyObject *ends = PyDict_GetItemString(cfg, "sentence_ends");
     if (!ends || !PyUnicode_Check(ends)) {
