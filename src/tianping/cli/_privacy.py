@@ -22,6 +22,14 @@ class Engine(StrEnum):
     ray = "ray"
 
 
+# options `scan` and `scan-eval` share
+FormatOpt = Annotated[TextJson, typer.Option("--format", "-f", help="text or json")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file")]
+MinConfidenceOpt = Annotated[
+    float, typer.Option("--min-confidence", min=0.0, max=1.0, help="Report threshold")
+]
+
+
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main app. Import heavy modules inside commands."""
     app.command(name="scan")(scan)
@@ -37,10 +45,8 @@ def scan(
             "文件、目录或数据库地址",
         ),
     ],
-    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = (TextJson.text),
-    out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the report to this file")
-    ] = None,
+    fmt: FormatOpt = TextJson.text,
+    out_file: OutOpt = None,
     workers: Annotated[
         int,
         typer.Option(
@@ -53,9 +59,7 @@ def scan(
     columns_only: Annotated[
         bool, typer.Option("--columns-only", help="Classify table columns: sample, then confirm")
     ] = False,
-    min_confidence: Annotated[
-        float, typer.Option("--min-confidence", min=0.0, max=1.0, help="Report threshold")
-    ] = 0.5,
+    min_confidence: MinConfidenceOpt = 0.5,
     max_examples: Annotated[
         int, typer.Option("--max-examples", min=0, help="Masked examples per file/column/type")
     ] = 3,
@@ -282,13 +286,9 @@ def scan_eval(
             help="UTF-8 text, one record a line, PI marked as ⟦TYPE|value⟧ / 标注文本",
         ),
     ],
-    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = (TextJson.text),
-    out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the report to this file")
-    ] = None,
-    min_confidence: Annotated[
-        float, typer.Option("--min-confidence", min=0.0, max=1.0, help="Report threshold")
-    ] = 0.5,
+    fmt: FormatOpt = TextJson.text,
+    out_file: OutOpt = None,
+    min_confidence: MinConfidenceOpt = 0.5,
     show_errors: Annotated[
         int, typer.Option("--errors", min=0, help="List this many misses and false positives")
     ] = 20,

@@ -200,29 +200,21 @@ def detection_accuracy(
         gold = rec.pi_spans()
         pred = by_row.get(i, [])
         where, line = getattr(rec, "where", "<records>"), getattr(rec, "line", i + 1)
-        for a, b, t in gold:
-            n_gold[t] += 1
-            same = [(x, y) for x, y, u in pred if u == t and x < b and a < y]
-            if same:
-                hits[t, "gold"] += 1
-                hits[t, "gold_exact"] += (a, b) in same
-            else:
+        # labels against findings (recall, misses), then findings against labels (precision)
+        for side, spans, other, counts, kind in (
+            ("gold", gold, pred, n_gold, "missed"),
+            ("pred", pred, gold, n_pred, "false_positive"),
+        ):
+            for a, b, t in spans:
+                counts[t] += 1
+                same = [(x, y) for x, y, u in other if u == t and x < b and a < y]
+                if same:
+                    hits[t, side] += 1
+                    hits[t, side + "_exact"] += (a, b) in same
+                    continue
                 errors.append(
                     AccuracyError(
-                        kind="missed", where=where, line=line, column=a + 1, pi_type=t,
-                        preview=mask_preview(rec.text[a:b], t),
-                    )
-                )  # fmt: skip
-        for a, b, t in pred:
-            n_pred[t] += 1
-            same = [(x, y) for x, y, u in gold if u == t and x < b and a < y]
-            if same:
-                hits[t, "pred"] += 1
-                hits[t, "pred_exact"] += (a, b) in same
-            else:
-                errors.append(
-                    AccuracyError(
-                        kind="false_positive", where=where, line=line, column=a + 1, pi_type=t,
+                        kind=kind, where=where, line=line, column=a + 1, pi_type=t,
                         preview=mask_preview(rec.text[a:b], t),
                     )
                 )  # fmt: skip
