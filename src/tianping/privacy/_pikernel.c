@@ -1272,6 +1272,10 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     /* a name read from its given name (group 7): a capital at a word start, a lowercase
        letter after it (`_EN_GIVEN`); tried after the other groups, as they start here too */
     int given = cursor[7] <= p && is_upper(b) && is_lower(b1) && !(p > 0 && (is_alnum(s[p - 1]) || s[p - 1] == '_'));
+    if (given) { /* a capitalised word must follow (a middle name, an initial or the surname) */
+        int64_t e = range_run(s, n, p + 1, 'a' - 1, 'z' + 1);
+        given = e + 1 < n && s[e] == ' ' && is_upper(s[e + 1]);
+    }
     if (c24 > p && (is_alpha(b) || c01 > p)) { /* inside matches of every other group */
         if (given) try_group(w, r, 7, 1, p, cursor);
         return;
