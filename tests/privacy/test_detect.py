@@ -673,6 +673,10 @@ def test_names_after_roles_in_records_and_news(engine: str) -> None:
         "记者采访了古丽·买买提表示",  # no name: prose before the dot
         "记者古丽·买买提，",
         "行业主管部门",  # 业主 is no context word: it sits inside 行业主管
+        "ICU探视登记 探视人：欧阳振华 与患者关系",  # any role in 人 before a colon
+        "送检医生:许文博 采样时间",
+        "书记员\u3000马晓丽\u3000二〇二三年",  # an ideographic space after the role
+        "我们人：多",  # a colon after 人 in prose: no surname follows
     ]
     found = [(row, value) for row, value, _, _ in _names(texts, engine)]
     assert found == [
@@ -683,6 +687,9 @@ def test_names_after_roles_in_records_and_news(engine: str) -> None:
         (3, "陈刚"),
         (4, "付凌晖"),
         (7, "古丽·买买提"),
+        (9, "欧阳振华"),
+        (10, "许文博"),
+        (11, "马晓丽"),
     ]
 
 

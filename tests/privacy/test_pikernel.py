@@ -349,6 +349,13 @@ def _fragment(rng: random.Random) -> str:
             )
             + rng.choice(["", " at", ",", " Smith", "x"])
         ),
+        lambda: (  # roles before a colon (探视人：, 送检医生:), an ideographic space after a
+            # role, and the same characters in prose (人们, 生活)
+            rng.choice(["", "。", "探视", "医", "审判员", "人", "学", "个"])
+            + rng.choice(["人：", "人:", "生:", "员：", "\u3000", "人们", "生活", "人 ", "客:"])
+            + rng.choice(["", " ", "\u3000", "\u3000\u3000"])
+            + rng.choice(["欧阳振华", "许文博", "黄金凤", "马上", "成都康", "李", "12"])
+        ),
         lambda: (  # version numbers after version words, and addresses near them
             rng.choice(["Firmware ", "固件版本 ", "版本号", "version: 3 ", "v", "", "版本a1 "])
             + rng.choice(["8.10.130.0", "10.0.0.1", "2.1.0.18", "1.2.3"])

@@ -75,6 +75,7 @@ from tianping.privacy._patterns import (
     NAME_PREDICATES_EN,
     NAME_PREDICATES_ZH,
     NAME_SEPARATORS_ZH,
+    NAME_SPACES_ZH,
     NAME_STOP,
     NAME_TITLES_ZH,
     NOT_NAME_EN,
@@ -994,7 +995,9 @@ def _dob(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 
 _NOT_NAME_ZH_RX = "^(?:" + "|".join(NOT_NAME_ZH) + ")"
 _NOT_NAME_EN_RX = r"\b(?:" + "|".join(NOT_NAME_EN) + r")\b"
-_ZH_PREFIX_RX = "^(?:" + "|".join(NAME_CONTEXT_ZH) + f"){ROLE_NOTE}[{NAME_SEPARATORS_ZH}]?[ ]?"
+_ZH_PREFIX_RX = (
+    "^(?:" + "|".join(NAME_CONTEXT_ZH) + f"){ROLE_NOTE}[{NAME_SEPARATORS_ZH}]?[{NAME_SPACES_ZH}]?"
+)
 _ZH_TITLE_RX = "(?:" + "|".join(NAME_TITLES_ZH) + ")$"
 _EN_PREFIX_RX = "^(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_EN) + ")[:]? "
 _COMPOUND_RX = "^(?:" + "|".join(COMPOUND_SURNAMES) + ")"

