@@ -564,6 +564,30 @@ def test_plates_landlines_and_phones_as_printed(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_street_addresses_outside_the_us(engine: str) -> None:
+    """A street address may pass through several places and end with a UK postcode, an
+    Australian state and postcode or a Canadian province and postal code, as well as a US
+    state and ZIP code; a street word may have an 's (Queen's Road)."""
+    texts = [
+        "Flat 4, 27 Queen's Road, Clifton, Bristol BS8 1QE — mob",
+        "Billing address 12 Elm Grove, Didsbury, Manchester M20 6PL. Phone",
+        "parcel for 18 Harbour Street, Sydney NSW 2000.",
+        "收件人：45 King Street West, Toronto, ON M5H 1J8，Tel",
+        "3200 Ocean Park Blvd, Suite 110, Santa Monica, CA 90405.",
+        "12 Main St, Springfield NSW 20",  # a postcode too short
+        "Room 5, Level 2",  # no ending
+    ]
+    found = [(row, value) for row, value, _, _ in _names(texts, engine, "address_en")]
+    assert found == [
+        (0, "27 Queen's Road, Clifton, Bristol BS8 1QE"),
+        (1, "12 Elm Grove, Didsbury, Manchester M20 6PL"),
+        (2, "18 Harbour Street, Sydney NSW 2000"),
+        (3, "45 King Street West, Toronto, ON M5H 1J8"),
+        (4, "3200 Ocean Park Blvd, Suite 110, Santa Monica, CA 90405"),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_version_numbers_are_no_ipv4_addresses(engine: str) -> None:
     """Four numbers with dots right after a version word (up to three characters between,
     none a digit) are a version, not a host."""

@@ -356,6 +356,27 @@ def _fragment(rng: random.Random) -> str:
             + rng.choice(["", " ", "\u3000", "\u3000\u3000"])
             + rng.choice(["欧阳振华", "许文博", "黄金凤", "马上", "成都康", "李", "12"])
         ),
+        lambda: (  # street addresses with one or more places and a US, Canadian,
+            # Australian or UK ending, and near misses
+            d(rng.choice([1, 2, 4, 6]))
+            + rng.choice([" Queen's Road", " Elm Grove", " King Street West", " Oak", " x"])
+            + rng.choice(["", ", Suite 110", ","])
+            + rng.choice([", Clifton", ", Didsbury, Manchester", ", Toronto", "", ", Perth"])
+            + rng.choice(
+                [
+                    " BS8 1QE",
+                    " M20 6PL",
+                    ", ON M5H 1J8",
+                    " NSW 2000",
+                    " WA 600",
+                    ", CA 94043",
+                    " W1K 5DE",
+                    " BS8 1Q",
+                    ", ON M5H 1J",
+                    " SA1 1AA",
+                ]
+            )
+        ),
         lambda: (  # version numbers after version words, and addresses near them
             rng.choice(["Firmware ", "固件版本 ", "版本号", "version: 3 ", "v", "", "版本a1 "])
             + rng.choice(["8.10.130.0", "10.0.0.1", "2.1.0.18", "1.2.3"])

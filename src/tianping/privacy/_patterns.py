@@ -458,9 +458,17 @@ _EN_NAME_LEAD = (
     + "|".join(NAME_PREDICATES_EN)
     + ")(?-u:\\b)"
 )
+# A street address: number, street, apartment or suite, one or more places, and the US
+# state and ZIP code, the Canadian province and postal code, the Australian state and
+# postcode or the UK postcode (12 Elm Grove, Didsbury, Manchester M20 6PL)
+AU_STATES = ("NSW", "VIC", "QLD", "TAS", "ACT", "WA", "SA", "NT")
+_UK_POSTCODE = "[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
+_CA_POSTCODE = "[A-Z][0-9][A-Z] [0-9][A-Z][0-9]"
 _EN_ADDR = (
-    r"[0-9]{1,5}(?: [A-Z][a-z]+){1,4}(?:,? (?:Apt\.|Suite) [0-9]{1,5})?,"
-    r" [A-Z][a-z]+(?: [A-Z][a-z]+)*, [A-Z]{2} [0-9]{5}"
+    r"[0-9]{1,5}(?: [A-Z][a-z]+(?:'s)?){1,4}(?:,? (?:Apt\.|Suite) [0-9]{1,5})?"
+    r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)*)+"
+    f"(?:, [A-Z]{{2}} [0-9]{{5}}|, [A-Z]{{2}} {_CA_POSTCODE}"
+    f"| (?:{'|'.join(AU_STATES)}) [0-9]{{4}}| {_UK_POSTCODE})"
     # US military mail (APO/FPO/DPO)
     r"|(?:USNS|USNV|USS|USCGC) [A-Z][a-z]+, FPO A[AEP] [0-9]{5}"
     r"|(?:PSC|Unit) [0-9]{4},? Box [0-9]{4}, [ADF]PO A[AEP] [0-9]{5}"
@@ -545,6 +553,7 @@ _PROVINCE_SUFFIX = "|".join(PROVINCE_SUFFIXES)
 PREFILTER = "|".join(
     [
         "[0-9]{5}",  # long digit runs: IDs, cards, mobiles, codes, passports, ZIP codes
+        f" (?:{_UK_POSTCODE}|{_CA_POSTCODE}|(?:{'|'.join(AU_STATES)}) [0-9]{{4}})",  # postcodes
         "[0-9][ .-][0-9]{4}",  # grouped cards and mobiles, US phones
         r"\+[2-9]",  # international phone numbers
         "[0-9]{4}[-/.年][0-9]",  # ISO and Chinese dates

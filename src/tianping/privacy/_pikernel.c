@@ -512,16 +512,46 @@ static inline int lit(const uint8_t *s, int64_t n, int64_t p, const char *w) {
     return p + (int64_t)l <= n && memcmp(s + p, w, l) == 0;
 }
 
-/* ", [A-Z][a-z]+(?: [A-Z][a-z]+)*, [A-Z]{2} [0-9]{5}" */
-static int64_t addr_tail(const uint8_t *s, int64_t n, int64_t q) {
-    if (!(q + 1 < n && s[q] == ',')) return -1;
-    int64_t e = cap_word(s, n, q + 1), f;
-    if (e < 0) return -1;
-    while ((f = cap_word(s, n, e)) >= 0) e = f;
-    if (!(e + 5 <= n && s[e] == ',' && s[e + 1] == ' ' && is_upper(s[e + 2]) && is_upper(s[e + 3]) &&
-          s[e + 4] == ' '))
+/* `_UK_POSTCODE` at q, "[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}": its end, or -1 */
+static int64_t uk_postcode(const uint8_t *s, int64_t n, int64_t q) {
+    if (!(q + 6 <= n && is_upper(s[q]))) return -1;
+    int64_t j = q + 1 + (is_upper(s[q + 1]) != 0);
+    if (!(j < n && is_digit(s[j]))) return -1;
+    j++;
+    if (j < n && (is_upper(s[j]) || is_digit(s[j]))) j++;
+    if (!(j + 4 <= n && s[j] == ' ' && is_digit(s[j + 1]) && is_upper(s[j + 2]) && is_upper(s[j + 3])))
         return -1;
-    return digits_at(s, n, e + 5, 5) ? e + 10 : -1;
+    return j + 4;
+}
+/* "(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)*)+" and then the US state and ZIP code, the Canadian
+   province and postal code, the Australian state and postcode or the UK postcode (a place
+   word never takes a code's letters, so the parts are read greedily and the endings tried
+   once, after the last) */
+static int64_t addr_tail(const uint8_t *s, int64_t n, int64_t q) {
+    int64_t e = q, f;
+    int parts = 0;
+    while (e + 1 < n && s[e] == ',' && (f = cap_word(s, n, e + 1)) >= 0) {
+        e = f;
+        while ((f = cap_word(s, n, e)) >= 0) e = f;
+        parts++;
+    }
+    if (!parts) return -1;
+    if (e + 5 <= n && s[e] == ',' && s[e + 1] == ' ' && is_upper(s[e + 2]) && is_upper(s[e + 3]) && s[e + 4] == ' ') {
+        if (digits_at(s, n, e + 5, 5)) return e + 10;
+        const uint8_t *c = s + e + 5; /* "A9A 9A9" */
+        if (e + 12 <= n && is_upper(c[0]) && is_digit(c[1]) && is_upper(c[2]) && c[3] == ' ' && is_digit(c[4]) &&
+            is_upper(c[5]) && is_digit(c[6]))
+            return e + 12;
+        return -1;
+    }
+    if (!(e + 1 < n && s[e] == ' ')) return -1;
+    static const char *AU[] = {"NSW ", "VIC ", "QLD ", "TAS ", "ACT ", "WA ", "SA ", "NT "};
+    for (int i = 0; i < 8; i++)
+        if (lit(s, n, e + 1, AU[i])) {
+            int64_t d = e + 1 + (int64_t)strlen(AU[i]);
+            return digits_at(s, n, d, 4) ? d + 4 : -1;
+        }
+    return uk_postcode(s, n, e + 1);
 }
 /* " (?:Apt\.|Suite) [0-9]{1,5}" followed by the tail */
 static int64_t apt_then_tail(const uint8_t *s, int64_t n, int64_t q) {
@@ -544,7 +574,10 @@ static int64_t m_addr_en(row_t *r, int64_t p) {
         int64_t ends[4];
         int k = 0;
         int64_t q = d;
-        while (k < 4 && (e = cap_word(s, n, q)) >= 0) ends[k++] = q = e;
+        while (k < 4 && (e = cap_word(s, n, q)) >= 0) { /* (Queen's Road) */
+            if (lit(s, n, e, "'s")) e += 2;
+            ends[k++] = q = e;
+        }
         for (int j = k - 1; j >= 0; j--) {
             q = ends[j];
             if (q < n && s[q] == ',' && (e = apt_then_tail(s, n, q + 1)) >= 0) return e;
