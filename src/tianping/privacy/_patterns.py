@@ -237,6 +237,10 @@ NAME_CONTEXT_ZH = [
     "考生",
     "班主任",
     "名字",
+    # the first name of a published list (拟推荐名单：夏雨涵、丁浩…; the rest are not read)
+    "名单：",
+    "名单:",
+    "公示：",
     # any role ending in 人, 员, 者, 生, 师 or 客 before a colon (探视人：, 证明人:, 执法人员：,
     # 申请者：, 送检医生:, 律师：, 游客：): a form's label for the person named after it
     "人：",
