@@ -131,3 +131,13 @@ def test_the_heldout_corpus_parses_and_its_identifiers_are_valid() -> None:
                 assert id18_check_char(v[:17]) == v[17].upper(), (r.where, r.line)
             if t == "cn_uscc":
                 assert uscc_check_char(v[:17]) == v[17], (r.where, r.line)
+
+
+def test_line_numbers_are_the_files(tmp_path: Path) -> None:
+    """A record may hold a line separator (U+2028) or end in CRLF; lines are the file's."""
+    f = tmp_path / "s.txt"
+    f.write_text("a\u2028b ⟦email|x@y.cn⟧\n\nsecond ⟦cn_mobile|13812345678⟧\r\n", encoding="utf-8")
+    assert [(r.line, r.text) for r in load_marked(f)] == [
+        (1, "a\u2028b x@y.cn"),
+        (3, "second 13812345678"),
+    ]

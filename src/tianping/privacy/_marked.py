@@ -3,7 +3,7 @@
 A data protection officer labels a sample of their own data by wrapping each PI value as
 `⟦TYPE|value⟧` (one record per line; `#` lines and blank lines are skipped); things that
 look like PI but are not may be marked `⟦decoy|value⟧`. Parsing gives the plain text and
-its gold spans, which `evaluate` (in `_corpus`) and `accuracy` compare with the detector.
+its gold spans, which `detection_accuracy` compares with what the detector finds.
 """
 
 from __future__ import annotations
@@ -124,14 +124,11 @@ def load_marked(path: str | Path) -> list[MarkedRecord]:
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise MarkedTextError(
-            str(p), text_line(p.read_bytes(), exc.start), 1, "not UTF-8 text"
-        ) from None
-    return parse_marked_lines(text.splitlines(), where=str(p))
-
-
-def text_line(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+        line = p.read_bytes().count(b"\n", 0, exc.start) + 1
+        raise MarkedTextError(str(p), line, 1, "not UTF-8 text") from None
+    # (split at line feeds only: str.splitlines also breaks at U+2028 and other separators
+    # a record may hold, and line numbers would no longer be the file's)
+    return parse_marked_lines(text.split("\n"), where=str(p))
 
 
 class TypeAccuracy(BaseModel):
