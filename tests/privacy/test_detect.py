@@ -701,6 +701,8 @@ def test_names_after_roles_in_records_and_news(engine: str) -> None:
         "送检医生:许文博 采样时间",
         "书记员\u3000马晓丽\u3000二〇二三年",  # an ideographic space after the role
         "我们人：多",  # a colon after 人 in prose: no surname follows
+        "【市第一人民医院】周敏您好，您已成功预约",  # a greeting after the name
+        "张经理您好",  # a title, then a greeting: no given name
     ]
     found = [(row, value) for row, value, _, _ in _names(texts, engine)]
     assert found == [
@@ -714,6 +716,7 @@ def test_names_after_roles_in_records_and_news(engine: str) -> None:
         (9, "欧阳振华"),
         (10, "许文博"),
         (11, "马晓丽"),
+        (13, "周敏"),
     ]
 
 

@@ -354,7 +354,22 @@ def _fragment(rng: random.Random) -> str:
             rng.choice(["", "。", "探视", "医", "审判员", "人", "学", "个"])
             + rng.choice(["人：", "人:", "生:", "员：", "\u3000", "人们", "生活", "人 ", "客:"])
             + rng.choice(["", " ", "\u3000", "\u3000\u3000"])
-            + rng.choice(["欧阳振华", "许文博", "黄金凤", "马上", "成都康", "李", "12"])
+            + rng.choice(
+                [
+                    "欧阳振华",
+                    "许文博",
+                    "黄金凤",
+                    "马上",
+                    "成都康",
+                    "李",
+                    "12",
+                    "周敏您好",
+                    "张经理您好",
+                    "王先生你好",
+                    "王小明老师您好",
+                    "您好",
+                ]
+            )
         ),
         lambda: (  # street addresses with one or more places and a US, Canadian,
             # Australian or UK ending, and near misses

@@ -998,7 +998,7 @@ _NOT_NAME_EN_RX = r"\b(?:" + "|".join(NOT_NAME_EN) + r")\b"
 _ZH_PREFIX_RX = (
     "^(?:" + "|".join(NAME_CONTEXT_ZH) + f"){ROLE_NOTE}[{NAME_SEPARATORS_ZH}]?[{NAME_SPACES_ZH}]?"
 )
-_ZH_TITLE_RX = "(?:" + "|".join(NAME_TITLES_ZH) + ")$"
+_ZH_TITLE_RX = "(?:" + "|".join(NAME_TITLES_ZH) + ")+$"  # 张经理您好: all of them
 _EN_PREFIX_RX = "^(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_EN) + ")[:]? "
 _COMPOUND_RX = "^(?:" + "|".join(COMPOUND_SURNAMES) + ")"
 _STOP_RX = "^.{2,}[" + "".join(sorted(NAME_STOP)) + "]$"

@@ -260,7 +260,20 @@ NAME_CONTEXT_ZH = [
     "Name",
     "Contact",
 ]
-NAME_TITLES_ZH = ["先生", "女士", "小姐", "同学", "老师", "医生", "经理", "阿姨", "师傅"]
+# titles after a name, and greetings that follow one (周敏您好, 钟南你好)
+NAME_TITLES_ZH = [
+    "先生",
+    "女士",
+    "小姐",
+    "同学",
+    "老师",
+    "医生",
+    "经理",
+    "阿姨",
+    "师傅",
+    "您好",
+    "你好",
+]
 NAME_CONTEXT_EN = [
     "Name",
     "name",

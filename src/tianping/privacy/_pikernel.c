@@ -829,8 +829,8 @@ static int64_t surname_en(const uint8_t *s, int64_t n, int64_t q) {
 static int64_t m_name_given(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
     int64_t n = r->n;
-    if (p > 0 && (is_alnum(s[p - 1]) || s[p - 1] == '_')) return -1;
-    /* a name is all letters and a space follows it: the one that fits is the word at p */
+    /* (the word start is tested by the caller, which knows where the group's last match
+       ended) a name is all letters and a space follows it: the one that fits is the word at p */
     {
         int64_t q = range_run(s, n, p + 1, 'a' - 1, 'z' + 1), mid = -1, e;
         if (!(q + 1 < n && s[q] == ' ') || !given_name(s, p, q)) return -1;
@@ -1313,7 +1313,10 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     if (cursor[4] < c24) c24 = cursor[4];
     /* a name read from its given name (group 7): a capital at a word start, a lowercase
        letter after it (`_EN_GIVEN`); tried after the other groups, as they start here too */
-    int given = cursor[7] <= p && is_upper(b) && is_lower(b1) && !(p > 0 && (is_alnum(s[p - 1]) || s[p - 1] == '_'));
+    /* (a word start as polars' `(?-u:\b)` reads it: its search resumes at the end of the
+       group's last match as at a string's start, so a name may start right there) */
+    int given = cursor[7] <= p && is_upper(b) && is_lower(b1) &&
+                (p == cursor[7] || !(is_alnum(s[p - 1]) || s[p - 1] == '_'));
     if (given) { /* a capitalised word must follow (a middle name, an initial or the surname) */
         int64_t e = range_run(s, n, p + 1, 'a' - 1, 'z' + 1);
         given = e + 1 < n && s[e] == ' ' && is_upper(s[e + 1]);
@@ -2340,11 +2343,14 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
                 ce = t;
             }
         }
-    } else {
+    } else { /* every title at the end (张经理您好: 张, no name; no title ends another) */
         const wlist_t *T = &CFG.name_titles;
         for (int i = 0; i < T->n; i++) {
             int64_t l = T->w[i].len;
-            if (be - l >= bs && memcmp(s + be - l, T->w[i].s, (size_t)l) == 0) { ce = be - l; break; }
+            if (ce - l >= bs && memcmp(s + ce - l, T->w[i].s, (size_t)l) == 0) {
+                ce -= l;
+                i = -1;
+            }
         }
     }
     if (cp_span(s + cs, s + ce, s, s + n) < 2) return;
