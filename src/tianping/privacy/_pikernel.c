@@ -2533,7 +2533,7 @@ static void classify_dob(work_t *w, row_t *r, const cand_t *c) {
 
 /* `_VERSION_RX` on the context window: a word of `VERSION_WORDS`, then up to three
    characters that are no digits, just before bs (inside the window) */
-static int version_before(work_t *w, const uint8_t *s, int64_t bs) {
+static int version_before(const uint8_t *s, int64_t bs) {
     const wlist_t *L = &CFG.version_words;
     int64_t lo = window_start(s, bs), t = bs;
     for (int k = 0; k <= 3; k++) {
@@ -2544,7 +2544,6 @@ static int version_before(work_t *w, const uint8_t *s, int64_t bs) {
         if (t <= lo || is_digit(s[t - 1])) return 0;
         do t--; while (t > lo && (s[t] & 0xC0) == 0x80);
     }
-    (void)w;
     return 0;
 }
 
@@ -2576,7 +2575,7 @@ static void classify(work_t *w, row_t *r, const cand_t *c) {
         if (mx < 0 || mx > 255) return;
         if (left_digit(s, n, bs) || (bs > 0 && s[bs - 1] == '.')) return;
         if (lit(m, len, 0, "127.") || (len == 7 && memcmp(m, "0.0.0.0", 7) == 0)) return;
-        if (version_before(w, s, bs)) return;
+        if (version_before(s, bs)) return;
         add_find(w, bs, be, T_IPV4, 0.85, 0);
         return;
     }
