@@ -551,6 +551,7 @@ def test_plates_landlines_and_phones_as_printed(engine: str) -> None:
     found = [(r, texts[r][a:b], t) for r, a, b, t in df.iter_rows()]
     assert found == [
         (0, "粤B·7K29M", "cn_plate"),
+        (1, "付晓光", "person_name_zh"),  # after 声明：
         (1, "豫A·X8826", "cn_plate"),
         (2, "020-3825 6710", "cn_landline"),
         (3, "(010) 6509 2288", "cn_landline"),
@@ -717,6 +718,67 @@ def test_names_after_roles_in_records_and_news(engine: str) -> None:
         (10, "许文博"),
         (11, "马晓丽"),
         (13, "周敏"),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_names_listed_after_a_name(engine: str) -> None:
+    """After a name, 、 and a surname with one or two characters (or a dotted name) ending
+    at punctuation, a space or the text's end is the next name of a list, a note in
+    brackets before the 、 allowed; each continues the list. Not after a word that is no
+    name, nor a longer run, a common word, a note of over twenty characters or prose."""
+    texts = [
+        "2023年度国家励志奖学金拟推荐名单：夏雨涵、丁浩、慕容晓彤、艾力江·吐尔洪、蒋文静。",
+        "拟表彰对象的公示：张晓峰（市教育局）、欧阳明（市卫生健康委员会）、司徒静",
+        "执法人员：刘明（执法证号31010123005）、张静（执法证号31010123017）。",
+        "红色、黄色、白色",  # no name before the list
+        "客户王勇、王小明明、李娜",  # a run of four after 王: the list ends
+        "客户王勇、申请人",  # a common word
+        "客户王勇（一二三四五六七八九十一二三四五六七八九十一）、李娜",  # a long note
+        "客户王勇、李娜等人",  # 等 is no end
+    ]
+    found = [(row, value) for row, value, _, _ in _names(texts, engine)]
+    assert found == [
+        (0, "夏雨涵"),
+        (0, "丁浩"),
+        (0, "慕容晓彤"),
+        (0, "艾力江·吐尔洪"),
+        (0, "蒋文静"),
+        (1, "张晓峰"),
+        (1, "欧阳明"),
+        (1, "司徒静"),
+        (2, "刘明"),
+        (2, "张静"),
+        (4, "王勇"),
+        (5, "王勇"),
+        (6, "王勇"),
+        (7, "王勇"),
+    ]
+    confidences = [c for row, _, c, _ in _names(texts, engine) if row == 0]
+    assert confidences == [0.8, 0.75, 0.75, 0.75, 0.75]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_names_after_more_roles(engine: str) -> None:
+    """Candidates, owners, guests, relatives and reporters are roles a name follows, as are
+    a salutation (亲爱的) and 实名：; 和 after a role is the conjunction, not a surname."""
+    texts = [
+        "面试安排：候选人贺子轩，4月15日",
+        "宠物托运预约：主人凌小雅，宠物名 豆豆",
+        "亲爱的方思远：恭喜您通过我司面试",
+        "会员实名：艾力·买买提，身份证号码",
+        "车险报案：报案人严俊，标的车",
+        "Taiwan guest 林志明, arriving",
+        "明确网络数据安全负责人和管理机构",
+    ]
+    found = [(row, value) for row, value, _, _ in _names(texts, engine)]
+    assert found == [
+        (0, "贺子轩"),
+        (1, "凌小雅"),
+        (2, "方思远"),
+        (3, "艾力·买买提"),
+        (4, "严俊"),
+        (5, "林志明"),
     ]
 
 

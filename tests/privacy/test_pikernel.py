@@ -106,6 +106,13 @@ def _uscc(rng: random.Random) -> str:
     return body + (uscc_check_char(body) if rng.random() < 0.8 else "0")
 
 
+_LIST_SEPS = ["", "、", "（市教育局）、", "(x)、", "（）、", "（" + "一" * 21 + "）、"]
+_LIST_ITEMS = [
+    "张晓峰", "慕容晓彤", "艾力江·吐尔洪", "古丽·", "了古丽·买买提", "丁浩", "黄色", "和平",
+    "王小明明", "𠮷明", "李𠮷", "欧阳明明", "申请",
+]  # fmt: skip
+
+
 def _fragment(rng: random.Random) -> str:
     d = lambda k: "".join(str(rng.randint(0, 9)) for _ in range(k))  # noqa: E731
     choices = [
@@ -371,6 +378,13 @@ def _fragment(rng: random.Random) -> str:
                 ]
             )
         ),
+        lambda: (  # lists after a name (名单：夏雨涵、丁浩…), with notes, and near misses
+            rng.choice(["名单：", "客户", "。", "", "姓名：", "王勇表示"])
+            + "".join(
+                rng.choice(_LIST_SEPS) + rng.choice(_LIST_ITEMS) for _ in range(rng.randint(1, 4))
+            )
+            + rng.choice(["", "、", "。", "等人", " ", "）", "(", "\u3000", "表示"])
+        ),
         lambda: (  # street addresses with one or more places and a US, Canadian,
             # Australian or UK ending, and near misses
             d(rng.choice([1, 2, 4, 6]))
@@ -560,15 +574,19 @@ def test_rows_found_apart_by_extended_fuzzing() -> None:
     """Rows on which the engines once disagreed (fuzz seeds past the three above): a credit
     code's pattern that starts at the last digit of a plate (5F110105…), which the polars
     engine matches first; a name opening a sentence found at the start of a later piece of
-    the row; an address found from its city, and the one after it."""
+    the row; an address found from its city, and the one after it; an English name read
+    from a given name right after an earlier one, with no word boundary before it (the
+    kernel took one there)."""
     texts = [
         "川AA1B2C1101051937495171:2:3:4:5:6:7:8出生",
         "粤D12345F 疆新患者患依新·登力示登表示",
         "兴安盟先生好。北京市海淀区中关村大街27号。",
         "长沙市老师说",
+        "Mrs. John SmithxJohn Lee Bob Service agreed.",
     ]
     a, b = _both(texts, previews=False, min_confidence=0.01)
-    assert a.height >= 3  # a plate, the dotted name and the second address at least
+    assert a.height >= 4  # a plate, the dotted name, the second address, a name at least
+    assert not a.filter((a["row"] == 4) & (a["start"] == 16)).height  # no "John Lee Bob"
     _assert_same(texts, a, b)
 
 

@@ -72,6 +72,9 @@ from tianping.privacy._patterns import (
     NAME_CONTEXT_ZH,
     NAME_DOTS,
     NAME_FOLLOWERS_ZH,
+    NAME_LIST_ENDS,
+    NAME_LIST_NOTE,
+    NAME_LIST_SEP,
     NAME_PREDICATES_EN,
     NAME_PREDICATES_ZH,
     NAME_SEPARATORS_ZH,
@@ -377,6 +380,8 @@ _SHORT_NUMBER_WORDS = tuple(dict.fromkeys(CONTEXT["tw_permit"] + CONTEXT["phone"
 
 # groups with an alternative anchored at the row start (names that open a sentence)
 _ANCHORED = frozenset(g for g, p in enumerate(GROUP_PATTERNS) if "(?:^|" in p)
+# groups whose matches start at a word start and end with a letter (`_EN_GIVEN`)
+_WORD_START = frozenset(g for g, p in enumerate(GROUP_PATTERNS) if p.startswith("(?:(?-u:\\b)"))
 
 
 def candidates(s: pl.Series) -> pl.DataFrame:
@@ -398,6 +403,9 @@ def candidates(s: pl.Series) -> pl.DataFrame:
         m = pc.str.extract(TAIL_PATTERNS[g], 0)
         if g in _ANCHORED:  # `^` is the row's start, not a later piece's
             m = pl.when(first).then(m).otherwise(("\x00" + pc).str.extract(TAIL_PATTERNS[g], 0))
+        elif g in _WORD_START:  # nor is a later piece's start a word start: the match
+            # before it ends with a letter
+            m = pl.when(first).then(m).otherwise(("a" + pc).str.extract(TAIL_PATTERNS[g], 0))
         x = x.with_columns(
             pc.str.len_chars().cast(pl.Int64).alias("plen"),
             m.alias("m"),
@@ -671,6 +679,9 @@ def _detect_rows(
     ]
     if not parts:
         return _empty()
+    listed = _listed_names(pl.concat(parts, how="vertical_relaxed"), s)
+    if listed.height:
+        parts.append(listed)
     if not previews:  # the values are only needed to mask them
         parts = [f.drop("v") for f in parts]
     df = pl.concat(parts, how="vertical_relaxed").filter(pl.col("confidence") >= min_confidence)
@@ -700,6 +711,47 @@ def _detect_rows(
             "row", "start", "end", "pi_type", "confidence", "preview", "pipl_class", "category"
         )
     )
+
+
+_LIST_NAME_RX = re.compile(
+    f"(?:[（(][^）)]{{1,{NAME_LIST_NOTE}}}[）)])?{NAME_LIST_SEP}"
+    f"({DOTTED_NAME}|(?:{SURNAME_RX})[{HAN}]{{1,2}})(?:[{re.escape(NAME_LIST_ENDS)}]|\\Z)"
+)
+
+
+def _listed_names(found: pl.DataFrame, s: pl.Series) -> pl.DataFrame:
+    """The names that continue a list after a Chinese name found (`NAME_LIST_SEP`), each
+    in turn, as `_result` writes findings (confidence 0.75)."""
+    names = found.filter(pl.col("pi_type") == "person_name_zh")
+    if not names.height:
+        return found.clear()
+    after = s.gather(names["row"]).str.slice(names["end"], 1)
+    names = names.filter(after.is_in(["、", "（", "("]))
+    out: list[tuple[int, int, int, str]] = []
+    for row, end in zip(names["row"].to_list(), names["end"].to_list(), strict=True):
+        text = s[row]
+        while (m := _LIST_NAME_RX.match(text, end)) is not None:
+            core = m.group(1)
+            if re.match(_NOT_NAME_ZH_RX, core) or (
+                any(d in core for d in NAME_DOTS) and re.match(_DOTTED_PROSE_RX, core)
+            ):
+                break
+            out.append((row, m.start(1), m.end(1), core))
+            end = m.end(1)
+    if not out:
+        return found.clear()
+    return pl.DataFrame(
+        {
+            "row": pl.Series([o[0] for o in out], dtype=pl.UInt32),
+            "start": pl.Series([o[1] for o in out], dtype=pl.Int64),
+            "end": pl.Series([o[2] for o in out], dtype=pl.Int64),
+            "pi_type": "person_name_zh",
+            "pipl_class": _CLASS["person_name_zh"],
+            "category": _CATEGORY["person_name_zh"],
+            "confidence": 0.75,
+            "v": [o[3] for o in out],
+        }
+    ).select(found.columns)
 
 
 # the characters after a candidate that its classifier reads (`nxt`)

@@ -237,6 +237,29 @@ NAME_CONTEXT_ZH = [
     "考生",
     "班主任",
     "名字",
+    # more roles, found missing on the held-out corpus's dev half or of the same kind
+    # (候选人贺子轩, 主人凌小雅, 报案人严俊, 亲爱的方思远, 会员实名：巴图·孟和)
+    "候选人",
+    "应聘者",
+    "求职者",
+    "学员",
+    "主人",
+    "客人",
+    "游客",
+    "家属",
+    "住户",
+    "租客",
+    "房客",
+    "病人",
+    "伤者",
+    "报案人",
+    "报警人",
+    "举报人",
+    "投诉人",
+    "亲爱的",
+    "实名：",
+    "实名:",
+    "声明：",
     # the first name of a published list (拟推荐名单：夏雨涵、丁浩…; the rest are not read)
     "名单：",
     "名单:",
@@ -259,6 +282,8 @@ NAME_CONTEXT_ZH = [
     "customer",
     "Name",
     "Contact",
+    "guest",
+    "Guest",
 ]
 # titles after a name, and greetings that follow one (周敏您好, 钟南你好)
 NAME_TITLES_ZH = [
@@ -365,6 +390,8 @@ NOT_NAME_ZH = (
     # words the held-out corpus read as names (高兴地告诉您, 被害人陈述, 安排师傅…)
     "马上", "安排", "陈述", "高兴地", "高兴的", "方便", "李子", "周末", "张贴", "应于", "应限",
     "应在", "应由", "应按", "和手", "农村", "成都",
+    # 和 is a rare surname and the commonest conjunction (负责人和管理机构); 用户连续使用…
+    "和", "连续", "申诉",
 )  # fmt: skip
 # What follows a name that opens a sentence with no context word before it ("Dennis Sweeney
 # signed the contract"): verbs a person, rarely an organisation, is the subject of. Two or
@@ -415,6 +442,14 @@ SURNAME_RX = "|".join(COMPOUND_SURNAMES) + "|[" + SURNAMES + "]"
 # read before the surname form after a context word
 NAME_DOTS = "·•・"
 DOTTED_NAME = f"[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN}]{{1,10}}"
+# A list of names after a found one (名单：夏雨涵、丁浩、慕容晓彤; 执法人员：刘明（执法证号
+# 31010123005）、张静): after a Chinese name, an optional note in brackets of up to
+# `NAME_LIST_NOTE` characters, 、, and a surname with one or two characters or a dotted
+# name, which must end at one of `NAME_LIST_ENDS` or the text's end. Each name so found
+# continues the list in turn.
+NAME_LIST_SEP = "、"
+NAME_LIST_NOTE = 20
+NAME_LIST_ENDS = "、，,。；;（(）) "
 # a note in brackets between a role and the name (上诉人（原审被告）陈晓东)
 ROLE_NOTE = "(?:（[^）]{1,8}）)?"
 _ZH_NAME = (

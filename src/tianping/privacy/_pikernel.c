@@ -78,6 +78,9 @@ typedef struct {
     wlist_t name_followers; /* words after a name ("登录"): a name's last character may start one */
     wlist_t name_preds;   /* verbs after a name that opens a sentence ("表示") */
     wlist_t name_preds_en; /* the same in English ("said") */
+    wlist_t list_seps;    /* `NAME_LIST_SEP` (、), one word */
+    wlist_t list_ends;    /* `NAME_LIST_ENDS` as one-character words */
+    int list_note;        /* `NAME_LIST_NOTE` */
     uint8_t end_last[256]; /* last bytes of sentence ends: ASCII ones ("!?;\n") and those
                               of '。', '！', '？', '；' (a cheap reject before the table) */
     char born_after[16];  /* `BORN_AFTER` (出生), UTF-8 */
@@ -1313,10 +1316,10 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     if (cursor[4] < c24) c24 = cursor[4];
     /* a name read from its given name (group 7): a capital at a word start, a lowercase
        letter after it (`_EN_GIVEN`); tried after the other groups, as they start here too */
-    /* (a word start as polars' `(?-u:\b)` reads it: its search resumes at the end of the
-       group's last match as at a string's start, so a name may start right there) */
+    /* (a word start as `(?-u:\b)` reads it, the group's last match's end included: that
+       match ends with a lowercase letter, so no name starts right after it) */
     int given = cursor[7] <= p && is_upper(b) && is_lower(b1) &&
-                (p == cursor[7] || !(is_alnum(s[p - 1]) || s[p - 1] == '_'));
+                (p == 0 || !(is_alnum(s[p - 1]) || s[p - 1] == '_'));
     if (given) { /* a capitalised word must follow (a middle name, an initial or the surname) */
         int64_t e = range_run(s, n, p + 1, 'a' - 1, 'z' + 1);
         given = e + 1 < n && s[e] == ' ' && is_upper(s[e + 1]);
@@ -2285,6 +2288,79 @@ static int64_t count_cp(const uint8_t *s, int64_t a, int64_t b) {
     return cp_span(s + a, s + b, s + a, s + b);
 }
 
+/* A name that continues a list after a Chinese name ending at e (名单：夏雨涵、丁浩…;
+   刘明（执法证号…）、张静), each in turn, as `_listed_names` reads them with
+   `_LIST_NAME_RX`: a note in brackets (1 to `list_note` characters), 、, then a dotted name
+   or a surname with one or two characters, ending at one of `NAME_LIST_ENDS` or the row's
+   end. Regex backtracking cannot shorten a run of Han characters that must end at a
+   non-Han character, so each form is a test on maximal runs. */
+static __attribute__((noinline)) void listed_names(work_t *w, row_t *r, int64_t e) {
+    const uint8_t *s = r->s;
+    int64_t n = r->n;
+    for (;;) {
+        int64_t q = e;
+        int open = lit(s, n, q, "\xef\xbc\x88") ? 3 : (q < n && s[q] == '(') ? 1 : 0; /* （ ( */
+        if (open) {
+            int64_t t = q + open, closed = -1;
+            for (int k = 0; t < n && k <= CFG.list_note; k++) {
+                int close = lit(s, n, t, "\xef\xbc\x89") ? 3 : s[t] == ')' ? 1 : 0; /* ） ) */
+                if (close) {
+                    if (k) closed = t + close;
+                    break;
+                }
+                uint32_t cp;
+                t += dec(s, n, t, &cp);
+            }
+            if (closed < 0) return;
+            q = closed;
+        }
+        int sep = 0;
+        const wlist_t *S = &CFG.list_seps;
+        WL_EACH(S, s, n, q, i) { sep = S->w[i].len; break; }
+        if (!sep) return;
+        q += sep;
+        int64_t t = q;
+        int run = 0, l;
+        while (run < 12 && (l = han_at(s, n, t))) { t += l; run++; }
+        int64_t end = -1;
+        int dot = run >= 1 && run <= 8 ? name_dot(s, n, t) : 0;
+        if (dot) { /* `DOTTED_NAME` */
+            int64_t u = t + dot;
+            int run2 = 0;
+            while (run2 < 11 && (l = han_at(s, n, u))) { u += l; run2++; }
+            if (run2 >= 1 && run2 <= 10) end = u;
+        } else if (run >= 2 && run <= 12) { /* a surname, one or two characters */
+            int ok = run <= 3 && cjk_flag(s, n, q, F_SURNAME);
+            const wlist_t *C = &CFG.compound;
+            for (int i = 0; !ok && i < C->n; i++) {
+                if (!wl_at(C, i, s, t, q)) continue;
+                int64_t c = count_cp(s, q, q + C->w[i].len);
+                ok = run - c >= 1 && run - c <= 2;
+            }
+            if (ok) end = t;
+        }
+        if (end < 0) return;
+        if (end < n) {
+            int fits = 0;
+            const wlist_t *E = &CFG.list_ends;
+            WL_EACH(E, s, n, end, i) { fits = 1; break; }
+            if (!fits) return;
+        }
+        const wlist_t *X = &CFG.not_name_zh;
+        WL_EACH(X, s, end, q, i) return;
+        if (dot) /* a first part that holds a function word is prose (`_DOTTED_PROSE_RX`) */
+            for (int64_t u = q, k; u < t && (k = han_at(s, t, u)); u += k)
+                if (k == 3 && (CFG.cjk3[cp3(s, u)] & F3_LEAD_STOP)) return;
+        add_find(w, q, end, T_NAME_ZH, 0.75, 0);
+        e = end;
+    }
+}
+/* a list may follow a name ending at e: 、 or a bracket there */
+static inline void list_after(work_t *w, row_t *r, int64_t e) {
+    const uint8_t *s = r->s;
+    if (e < r->n && (s[e] == 0xE3 || s[e] == 0xEF || s[e] == '(')) listed_names(w, r, e);
+}
+
 static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
     const uint8_t *s = r->s;
     int64_t n = r->n, bs = c->bs, be = c->be;
@@ -2359,6 +2435,7 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
         WL_EACH(X, s, ce, cs, i) return;
     }
     add_find(w, cs, ce, T_NAME_ZH, pre ? 0.8 : 0.75, 0);
+    list_after(w, r, ce);
 }
 
 /* A name that opens a sentence: the surname and given name before the verb, as
@@ -2388,6 +2465,7 @@ static __attribute__((noinline)) void classify_name_lead(work_t *w, row_t *r, co
         bs = from;
     }
     add_find(w, bs, core, T_NAME_ZH, 0.7, 0);
+    list_after(w, r, core);
 }
 
 /* a building unit at q (栋, 幢, 座, 楼 or 单元 with `room`; else 栋, 幢, 楼, 层, 单元, 舍, 仓,
@@ -3311,8 +3389,11 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         load_list(cfg, "name_predicates", &CFG.name_preds, 0) ||
         load_list(cfg, "name_predicates_en", &CFG.name_preds_en, 0) ||
         load_list(cfg, "given_names_en", &CFG.given_en, 0) || build_given_table() ||
-        load_list(cfg, "version_words", &CFG.version_words, 0))
+        load_list(cfg, "version_words", &CFG.version_words, 0) ||
+        load_list(cfg, "name_list_seps", &CFG.list_seps, 0) || load_list(cfg, "name_list_ends", &CFG.list_ends, 0))
         return NULL;
+    PyObject *note = PyDict_GetItemString(cfg, "name_list_note");
+    CFG.list_note = note ? (int)PyLong_AsLong(note) : 20;
     PyObject *ends = PyDict_GetItemString(cfg, "sentence_ends");
     if (!ends || !PyUnicode_Check(ends)) {
         PyErr_SetString(PyExc_KeyError, "configure(): sentence_ends must be a string");
