@@ -759,6 +759,34 @@ def test_names_listed_after_a_name(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_names_right_before_a_contact_or_id_number(engine: str) -> None:
+    """A surname and one or two characters right before a phone, ID, passport or permit
+    number or an email address found, a separator and a label between allowed, is a name
+    (0.7); not a role, a title, a common word, a body's name or a label's first half, not
+    before a bank card (bank names end so), and no second name where one was found."""
+    texts = [
+        "维修上门：季红梅 0755-86012345 宝安区",
+        "收件人还是刘婷，手机159 2041 7736。",
+        "签证材料已收到：彭立新 护照号 G38271605，",
+        "社保增员；段誉 530102 19971130 1153 缴费基数",
+        "车主 13812345678",  # a role
+        "王先生 13812345678",  # a title
+        "大陆联系电话：17705921138",  # 陆联系 is the label's first half
+        "市公安局 010-65881236",  # a body
+        "华夏银行 6222021234567890128",  # a bank card
+        "姓名：张伟 13812345678",  # found after its role already
+    ]
+    found = [(row, value, conf) for row, value, conf, _ in _names(texts, engine)]
+    assert found == [
+        (0, "季红梅", 0.7),
+        (1, "刘婷", 0.7),
+        (2, "彭立新", 0.7),
+        (3, "段誉", 0.7),
+        (9, "张伟", 0.8),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_names_after_more_roles(engine: str) -> None:
     """Candidates, owners, guests, relatives and reporters are roles a name follows, as are
     a salutation (亲爱的) and 实名：; 和 after a role is the conjunction, not a surname."""

@@ -203,7 +203,8 @@ def test_odt_is_deidentified_in_place(tmp_path: Path) -> None:
     f = deid_path(src, out, parse_policy(REDACT)).files[0]
     assert f.format == "odt" and f.left == {}
     assert f.replaced == {
-        "cn_mobile": 7, "cn_resident_id": 1, "document_author": 6, "email": 4
+        "cn_mobile": 7, "cn_resident_id": 1, "document_author": 6, "email": 4,
+        "person_name_zh": 1,
     }  # fmt: skip
     assert scan_file(out)[0].counts == {}  # nothing left to find
     # the chart's picture still shows the old title; an OLE object is not read
@@ -259,6 +260,7 @@ def test_odt_is_deidentified_in_place(tmp_path: Path) -> None:
     assert "LibreOffice/7.6.4.1" in meta
     chart = after["Object 1/content.xml"].decode()
     assert "负责人 [CN_MOBILE]" in chart and 'office:value="12"><text:p>12<' in chart
+    assert "[PERSON_NAME_ZH] [CN_MOBILE]" in chart  # a name right before a number
     blob = b"".join(after.values())
     for raw in (MOBILE, ID, EMAIL, "13712345678", "wang&#64;", "王五", "赵六", "李四"):
         assert raw.encode() not in blob, raw

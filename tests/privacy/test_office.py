@@ -82,7 +82,8 @@ def test_slides_and_notes_are_scanned_in_order(tmp_path: Path) -> None:
     assert parts[0][1] == ["客户名单", f"张伟 {MOBILE}"]
     rep, found = scan_file(path)
     assert rep.status == "ok" and rep.format == "pptx" and rep.rows == 4
-    assert rep.counts == {"cn_mobile": 1, "cn_resident_id": 1, "email": 1}
+    # (张伟 right before the number is a name)
+    assert rep.counts == {"cn_mobile": 1, "cn_resident_id": 1, "email": 1, "person_name_zh": 1}
     assert {(f.column, f.row) for f in found} == {("slide2", 2), ("notes2", 1), ("slide10", 1)}
 
 

@@ -93,9 +93,12 @@ def test_pi_in_file_names_is_reported_and_deid_says_to_rename(tmp_path: Path) ->
     shown = [f for f in report.findings if f.column == NAME_COLUMN]
     assert {f.preview for f in shown} == {"11**************2X", "韩**"} and shown[0].row == 0
     assert "11010519491231002X" not in report.model_dump_json()
-    # a bare name's only context is the path: confidence 0.6, left out above it
+    # a bare name's only context is the path (0.6), but this one stands right before an ID
+    # number (0.7); above that it is left out
     strict = scan_paths([tmp_path], ScanOptions(min_confidence=0.7))
-    assert strict.counts == {"cn_resident_id": 2}
+    assert strict.counts == {"cn_resident_id": 2, "person_name_zh": 2}
+    stricter = scan_paths([tmp_path], ScanOptions(min_confidence=0.75))
+    assert stricter.counts == {"cn_resident_id": 2}
     only = scan_paths([tmp_path], ScanOptions(types=frozenset({"email"})))
     assert only.counts == {}
     policy = parse_policy("types:\n  '*': {action: redact}\n")

@@ -72,6 +72,11 @@ from tianping.privacy._patterns import (
     NAME_CONTEXT_ZH,
     NAME_DOTS,
     NAME_FOLLOWERS_ZH,
+    NAME_ID_LABELS,
+    NAME_ID_REACH,
+    NAME_ID_SEPS,
+    NAME_ID_SEPS_AFTER,
+    NAME_ID_TYPES,
     NAME_LIST_ENDS,
     NAME_LIST_NOTE,
     NAME_LIST_SEP,
@@ -81,6 +86,7 @@ from tianping.privacy._patterns import (
     NAME_SPACES_ZH,
     NAME_STOP,
     NAME_TITLES_ZH,
+    NOT_BEFORE_ID_ENDS,
     NOT_NAME_EN,
     NOT_NAME_ZH,
     PREFILTER,
@@ -687,6 +693,9 @@ def _detect_rows(
     df = pl.concat(parts, how="vertical_relaxed").filter(pl.col("confidence") >= min_confidence)
     if types is not None:
         df = df.filter(pl.col("pi_type").is_in(sorted(types)))
+    before = _names_before_ids(df, s)
+    if before.height and (types is None or "person_name_zh" in types) and min_confidence <= 0.7:
+        df = pl.concat([df, before], how="vertical_relaxed")
     prev = pl.lit(None, pl.String)
     if previews:
         masked = [mask_preview(v, t) for v, t in zip(df["v"], df["pi_type"], strict=True)]
@@ -752,6 +761,57 @@ def _listed_names(found: pl.DataFrame, s: pl.Series) -> pl.DataFrame:
             "v": [o[3] for o in out],
         }
     ).select(found.columns)
+
+
+_ID_REST = (
+    f"[{NAME_ID_SEPS}]?(?:{'|'.join(re.escape(w) for w in NAME_ID_LABELS)})?[{NAME_ID_SEPS_AFTER}]?"
+)
+_NAME_BEFORE_ID_RX = re.compile(f"((?:{SURNAME_RX})[{HAN}]{{1,2}}){_ID_REST}\\Z")
+_NOT_BEFORE_ID_RX = (
+    "^(?:" + "|".join(NOT_NAME_ZH) + "|" + "|".join(re.escape(w) for w in NAME_CONTEXT_ZH) + ")"
+    f"|(?:{'|'.join(NOT_BEFORE_ID_ENDS)})\\Z"
+    f"|{'|'.join(re.escape(w) for w in NAME_ID_LABELS)}"
+)
+
+
+def _names_before_ids(found: pl.DataFrame, s: pl.Series) -> pl.DataFrame:
+    """Chinese names right before a contact or ID number found (`NAME_ID_TYPES`), where no
+    name was found already, as `_result` writes findings (confidence 0.7)."""
+    ids = found.filter(pl.col("pi_type").is_in(list(NAME_ID_TYPES)))
+    if not ids.height:
+        return found.clear()
+    names: dict[int, list[tuple[int, int]]] = {}
+    for row, a, b in (
+        found.filter(pl.col("pi_type") == "person_name_zh")
+        .select("row", "start", "end")
+        .iter_rows()
+    ):
+        names.setdefault(row, []).append((a, b))
+    out: list[tuple[int, int, int, str]] = []
+    for row, at in ids.select("row", "start").sort("row", "start").iter_rows():
+        text = s[row]
+        lo = max(0, at - NAME_ID_REACH)
+        m = _NAME_BEFORE_ID_RX.search(text[lo:at])
+        if m is None or re.search(_NOT_BEFORE_ID_RX, m.group(1)):
+            continue
+        a, b = lo + m.start(1), lo + m.end(1)
+        if any(x < b and a < y for x, y in names.get(row, ())):
+            continue
+        names.setdefault(row, []).append((a, b))
+        out.append((row, a, b, m.group(1)))
+    if not out:
+        return found.clear()
+    cols = {
+        "row": pl.Series([o[0] for o in out], dtype=found["row"].dtype),
+        "start": pl.Series([o[1] for o in out], dtype=pl.Int64),
+        "end": pl.Series([o[2] for o in out], dtype=pl.Int64),
+        "pi_type": "person_name_zh",
+        "pipl_class": _CLASS["person_name_zh"],
+        "category": _CATEGORY["person_name_zh"],
+        "confidence": 0.7,
+        "v": [o[3] for o in out],
+    }
+    return pl.DataFrame(cols).select(found.columns)
 
 
 # the characters after a candidate that its classifier reads (`nxt`)

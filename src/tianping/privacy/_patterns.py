@@ -392,6 +392,8 @@ NOT_NAME_ZH = (
     "应在", "应由", "应按", "和手", "农村", "成都",
     # 和 is a rare surname and the commonest conjunction (负责人和管理机构); 用户连续使用…
     "和", "连续", "申诉",
+    # before a number (文本框 13600001111)
+    "文本",
 )  # fmt: skip
 # What follows a name that opens a sentence with no context word before it ("Dennis Sweeney
 # signed the contract"): verbs a person, rarely an organisation, is the subject of. Two or
@@ -450,6 +452,35 @@ DOTTED_NAME = f"[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN}]{{1,10}}"
 NAME_LIST_SEP = "、"
 NAME_LIST_NOTE = 20
 NAME_LIST_ENDS = "、，,。；;（(）) "
+# A name right before a contact number or an identity document's number, with no context
+# word before it (季红梅 0755-86012345, 刘婷，手机159…, 彭立新 护照号 G38271605): a surname
+# and one or two characters, then at most one of `NAME_ID_SEPS`, one of `NAME_ID_LABELS`,
+# and one of `NAME_ID_SEPS_AFTER`, each optional, then a finding of `NAME_ID_TYPES`. The
+# leftmost such name within reach is taken; none if it is a common word, a role (车主,
+# 房东), ends with a title (王先生) or with a character that ends names of places and
+# bodies (`NOT_NAME_ENDS`: 公安局, 华夏银行), or holds a label (方手机 of 乙方手机). Bank
+# cards are left out: bank names end so.
+NAME_ID_TYPES = (
+    "cn_mobile", "cn_landline", "cn_resident_id", "cn_resident_id_15", "cn_passport",
+    "hk_macao_permit", "tw_permit", "phone", "email",
+)  # fmt: skip
+NAME_ID_LABELS = (
+    "手机号码", "手机号", "手机", "电话号码", "联系电话", "电话", "身份证号码", "身份证号",
+    "身份证", "证件号码", "证件号", "护照号码", "护照号", "护照", "台胞证号码", "台胞证号",
+    "台胞证", "通行证号码", "通行证号", "通行证", "驾驶证号", "邮箱", "Tel", "tel", "TEL",
+    "Phone", "phone", "Mobile", "mobile", "ID",
+)  # fmt: skip
+# how many characters back such a name may start: the longest name (a compound surname and
+# two characters), a separator, a label and a separator; no match is longer, so the window
+# never cuts one (the kernel counts on it)
+NAME_ID_REACH = max(map(len, COMPOUND_SURNAMES)) + 2 + 1 + max(map(len, NAME_ID_LABELS)) + 1
+NAME_ID_SEPS = " ，,：:\u3000"
+NAME_ID_SEPS_AFTER = " ：:"
+NOT_NAME_ENDS = "局行院所部处科室厅站队司店厂馆校会社组团委办中市区县省"
+# what no name before an ID ends with: those characters, a title, or the start of a label
+# that ends with a shorter one (陆联系 before 电话 is 大陆联系电话)
+_LABEL_HEADS = {a[: -len(b)] for a in NAME_ID_LABELS for b in NAME_ID_LABELS if a.endswith(b)}
+NOT_BEFORE_ID_ENDS = (*NOT_NAME_ENDS, *NAME_TITLES_ZH, *sorted(_LABEL_HEADS - {""}))
 # a note in brackets between a role and the name (上诉人（原审被告）陈晓东)
 ROLE_NOTE = "(?:（[^）]{1,8}）)?"
 _ZH_NAME = (

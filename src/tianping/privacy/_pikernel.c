@@ -81,6 +81,15 @@ typedef struct {
     wlist_t list_seps;    /* `NAME_LIST_SEP` (、), one word */
     wlist_t list_ends;    /* `NAME_LIST_ENDS` as one-character words */
     int list_note;        /* `NAME_LIST_NOTE` */
+    wlist_t id_labels;    /* `NAME_ID_LABELS` */
+    wlist_t id_seps;      /* `NAME_ID_SEPS`, one-character words */
+    wlist_t id_seps_after; /* `NAME_ID_SEPS_AFTER` */
+    wlist_t not_id_ends;  /* `NOT_BEFORE_ID_ENDS` */
+    uint64_t id_labels_end[256], id_seps_end[256], id_seps_after_end[256], not_id_ends_end[256];
+                          /* by a word's last byte, bit i: word i of that list ends so */
+    uint32_t id_types;    /* bit t: a name may stand before a finding of type t */
+    int id_reach;         /* how many characters back such a name may start */
+    int compound_max;     /* bytes of the longest compound surname */
     uint8_t end_last[256]; /* last bytes of sentence ends: ASCII ones ("!?;\n") and those
                               of '。', '！', '？', '；' (a cheap reject before the table) */
     char born_after[16];  /* `BORN_AFTER` (出生), UTF-8 */
@@ -2771,12 +2780,10 @@ static int cmp_find(const void *a, const void *b) {
 
 /* Sorting and writing out a row's findings: a function of its own, so that it does not
    change how the compiler lays out the candidate pass inlined into scan_row. */
-static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int64_t n, int wide, uint32_t row) {
-    int64_t k = w->nf; /* findings that passed the filters (add_find) */
-    if (!k) return;
-    /* findings come nearly in order (groups interleave): an insertion sort, stable as
-       the tie order needs nothing (equal spans are one finding's twins) */
-    for (int64_t i = 1; i < k; i++) {
+/* findings come nearly in order (groups interleave): an insertion sort, stable as the
+   tie order needs nothing (equal spans are one finding's twins) */
+static void sort_finds(work_t *w) {
+    for (int64_t i = 1; i < w->nf; i++) {
         if (cmp_find(&w->f[i - 1], &w->f[i]) <= 0) continue; /* in order already */
         find_t x = w->f[i];
         int64_t j = i;
@@ -2786,6 +2793,131 @@ static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int6
         }
         w->f[j] = x;
     }
+}
+
+/* `[NAME_ID_SEPS_AFTER]?` from p to exactly b */
+static inline int id_sep_to(const uint8_t *s, int64_t p, int64_t b) {
+    if (p == b) return 1;
+    const wlist_t *A = &CFG.id_seps_after;
+    WL_EACH(A, s, b, p, i) if (p + A->w[i].len == b) return 1;
+    return 0;
+}
+/* s[a:b] is `_ID_REST`: a separator, a label and a separator, each optional */
+static int id_rest(const uint8_t *s, int64_t a, int64_t b) {
+    int64_t from[2];
+    int k = 0;
+    const wlist_t *S = &CFG.id_seps, *L = &CFG.id_labels;
+    WL_EACH(S, s, b, a, i) { from[k++] = a + S->w[i].len; break; }
+    from[k++] = a;
+    for (int x = 0; x < k; x++) {
+        if (id_sep_to(s, from[x], b)) return 1;
+        WL_EACH(L, s, b, from[x], i) if (id_sep_to(s, from[x] + L->w[i].len, b)) return 1;
+    }
+    return 0;
+}
+/* one or two given-name characters from a, then `_ID_REST` to b: the name's end, or -1 */
+static int64_t given_then_rest(const uint8_t *s, int64_t a, int64_t b) {
+    int g1 = han_at(s, b, a);
+    if (!g1) return -1;
+    int g2 = han_at(s, b, a + g1);
+    if (g2 && id_rest(s, a + g1 + g2, b)) return a + g1 + g2;
+    return id_rest(s, a + g1, b) ? a + g1 : -1;
+}
+/* the length of the Han character that ends at x (not before lo), else 0 */
+static inline int han_before(const uint8_t *s, int64_t lo, int64_t x) {
+    if (x - 3 >= lo && (s[x - 3] & 0xF0) == 0xE0 && han3(cp3(s, x - 3))) return 3;
+    if (x - 4 >= lo && s[x - 4] == 0xF0 && han_at(s, x, x - 4) == 4) return 4;
+    return 0;
+}
+/* where each word of L that ends at x (and starts at or after lo) starts, up to `max`;
+   `by_last`: L's words by their last byte */
+static int words_ending(const wlist_t *L, const uint64_t *by_last, const uint8_t *s, int64_t lo, int64_t x,
+                        int64_t *out, int k, int max) {
+    if (x <= lo) return k;
+    for (uint64_t m = by_last[s[x - 1]]; m && k < max; m &= m - 1) {
+        const word_t *wd = &L->w[__builtin_ctzll(m)];
+        if (x - wd->len >= lo && memcmp(s + x - wd->len, wd->s, (size_t)wd->len) == 0) out[k++] = x - wd->len;
+    }
+    return k;
+}
+/* a surname (compound, or one character) from st to exactly a */
+static inline int surname_to(const uint8_t *s, int64_t st, int64_t a) {
+    if (a - st == 3 && (CFG.cjk[cp3(s, st)] & F_SURNAME) && (s[st] & 0xF0) == 0xE0) return 1;
+    if (a - st < 6 || !CFG.compound.first[s[st]]) return 0;
+    const wlist_t *C = &CFG.compound;
+    WL_EACH(C, s, a, st, j) if (st + C->w[j].len == a) return 1;
+    return 0;
+}
+/* Names right before a contact or ID number (`_names_before_ids`, `_NAME_BEFORE_ID_RX`):
+   for each such finding in order, the leftmost start within `id_reach` characters where
+   a surname (compound ones first), one or two characters (two first) and `_ID_REST`
+   reach the number; kept unless a common word, a role or an ending rules it out, or a
+   name of the row overlaps it. Findings must be sorted. The ends that `_ID_REST` allows
+   are found first, walking back from the number; then the starts before each, of which
+   the leftmost is read forwards as the regex reads it. */
+static __attribute__((noinline)) void names_before_ids(work_t *w, const uint8_t *s) {
+    int64_t k = w->nf;
+    for (int64_t i = 0; i < k; i++) {
+        if (!((CFG.id_types >> w->f[i].type) & 1)) continue;
+        /* (`id_reach` characters back: no match is longer, so any bound before that is
+           as good, and four bytes a character is one) */
+        int64_t bs = w->f[i].bs, lo = bs - 4 * (int64_t)CFG.id_reach;
+        if (!bs) continue;
+        if (lo < 0) lo = 0;
+        /* the ends: [sep after]? then label? then [sep]? back from bs */
+        int64_t e2[2], e1[8], e0[24];
+        int n2 = 1, n1 = 0, n0 = 0;
+        e2[0] = bs;
+        n2 = words_ending(&CFG.id_seps_after, CFG.id_seps_after_end, s, lo, bs, e2, n2, 2);
+        for (int x = 0; x < n2; x++) {
+            e1[n1++] = e2[x];
+            n1 = words_ending(&CFG.id_labels, CFG.id_labels_end, s, lo, e2[x], e1, n1, 8);
+        }
+        for (int x = 0; x < n1; x++) {
+            e0[n0++] = e1[x];
+            n0 = words_ending(&CFG.id_seps, CFG.id_seps_end, s, lo, e1[x], e0, n0, 24);
+        }
+        int64_t st = -1;
+        for (int x = 0; x < n0; x++) {
+            int64_t e = e0[x], a = e;
+            for (int g = 0; g < 2; g++) { /* one, then two given-name characters */
+                int l = han_before(s, lo, a);
+                if (!l) break;
+                a -= l;
+                for (int64_t c = a - 3; c >= a - CFG.compound_max && c >= lo; c -= 3)
+                    if ((st < 0 || c < st) && surname_to(s, c, a)) st = c;
+            }
+        }
+        if (st < 0) continue;
+        int64_t e = -1;
+        const wlist_t *C = &CFG.compound;
+        if (C->first[s[st]]) {
+            WL_EACH(C, s, bs, st, j) {
+                if ((e = given_then_rest(s, st + C->w[j].len, bs)) >= 0) break;
+            }
+        }
+        if (e < 0) e = given_then_rest(s, st + 3, bs);
+        if (e < 0) continue; /* (cannot be: st was found so) */
+        int no = 0;
+        const wlist_t *X = &CFG.not_name_zh, *R = &CFG.name_ctx_zh, *E = &CFG.not_id_ends;
+        WL_EACH(X, s, e, st, j) { no = 1; break; }
+        if (!no) WL_EACH(R, s, e, st, j) { no = 1; break; }
+        int64_t ends[2];
+        if (!no) no = words_ending(E, CFG.not_id_ends_end, s, st, e, ends, 0, 1);
+        for (int64_t u = st; !no && u < e; u++) { /* a label inside (方手机 of 乙方手机) */
+            const wlist_t *L = &CFG.id_labels;
+            WL_EACH(L, s, e, u, j) { no = 1; break; }
+        }
+        for (int64_t j = 0; !no && j < w->nf; j++)
+            no = w->f[j].type == T_NAME_ZH && w->f[j].bs < e && st < w->f[j].be;
+        if (!no) add_find(w, st, e, T_NAME_ZH, 0.7, 0);
+    }
+}
+
+static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int64_t n, int wide, uint32_t row) {
+    int64_t k = w->nf; /* findings that passed the filters (add_find) */
+    if (!k) return;
+    sort_finds(w);
     if (w->nout + k > w->capout) {
         int64_t cap = w->capout ? w->capout : 1024;
         while (cap < w->nout + k) cap *= 2;
@@ -2892,6 +3024,11 @@ static int scan_plain(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doub
     if (w->oom || !w->nc) return seen;
     for (int64_t i = 0; i < w->nc && !w->oom; i++) classify(w, &r, &w->c[i]);
     if (w->oom) return seen;
+    if (w->nf && r.wide) { /* (a name needs a Han character: the row holds a wider byte) */
+        sort_finds(w);
+        names_before_ids(w, s);
+        if (w->oom) return seen;
+    }
     emit_row(w, s, n, r.wide, row);
     return seen;
 }
@@ -3394,6 +3531,38 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         return NULL;
     PyObject *note = PyDict_GetItemString(cfg, "name_list_note");
     CFG.list_note = note ? (int)PyLong_AsLong(note) : 20;
+    if (load_list(cfg, "name_id_labels", &CFG.id_labels, 0) || load_list(cfg, "name_id_seps", &CFG.id_seps, 0) ||
+        load_list(cfg, "name_id_seps_after", &CFG.id_seps_after, 0) ||
+        load_list(cfg, "not_before_id_ends", &CFG.not_id_ends, 0))
+        return NULL;
+    const wlist_t *ends_of[4] = {&CFG.id_labels, &CFG.id_seps, &CFG.id_seps_after, &CFG.not_id_ends};
+    uint64_t *ends_by[4] = {CFG.id_labels_end, CFG.id_seps_end, CFG.id_seps_after_end, CFG.not_id_ends_end};
+    for (int l = 0; l < 4; l++) {
+        if (ends_of[l]->n > 64) {
+            PyErr_SetString(PyExc_ValueError, "configure(): a list read from its end holds over 64 words");
+            return NULL;
+        }
+        for (int i = 0; i < ends_of[l]->n; i++)
+            ends_by[l][ends_of[l]->w[i].s[ends_of[l]->w[i].len - 1]] |= 1ull << i;
+    }
+    PyObject *reach = PyDict_GetItemString(cfg, "name_id_reach"), *idt = PyDict_GetItemString(cfg, "name_id_types");
+    if (!reach || !idt || !PyList_Check(idt)) {
+        PyErr_SetString(PyExc_KeyError, "configure(): name_id_reach and name_id_types (a list) are needed");
+        return NULL;
+    }
+    CFG.id_reach = (int)PyLong_AsLong(reach);
+    CFG.compound_max = 3;
+    for (int i = 0; i < CFG.compound.n; i++)
+        if (CFG.compound.w[i].len > CFG.compound_max) CFG.compound_max = CFG.compound.w[i].len;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(idt); i++) {
+        const char *name = PyUnicode_AsUTF8(PyList_GET_ITEM(idt, i));
+        int code = name ? type_code(name) : -1;
+        if (code < 0) {
+            if (!PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "configure(): unknown type %s", name);
+            return NULL;
+        }
+        CFG.id_types |= 1u << code;
+    }
     PyObject *ends = PyDict_GetItemString(cfg, "sentence_ends");
     if (!ends || !PyUnicode_Check(ends)) {
         PyErr_SetString(PyExc_KeyError, "configure(): sentence_ends must be a string");
