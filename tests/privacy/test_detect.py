@@ -789,7 +789,8 @@ def test_names_right_before_a_contact_or_id_number(engine: str) -> None:
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_names_after_more_roles(engine: str) -> None:
     """Candidates, owners, guests, relatives and reporters are roles a name follows, as are
-    a salutation (亲爱的) and 实名：; 和 after a role is the conjunction, not a surname."""
+    a salutation (亲爱的), a greeting (您好，) and 实名：; a title in brackets or the sex
+    between commas may follow a name; 和 after a role is the conjunction, not a surname."""
     texts = [
         "面试安排：候选人贺子轩，4月15日",
         "宠物托运预约：主人凌小雅，宠物名 豆豆",
@@ -798,6 +799,11 @@ def test_names_after_more_roles(engine: str) -> None:
         "车险报案：报案人严俊，标的车",
         "Taiwan guest 林志明, arriving",
         "明确网络数据安全负责人和管理机构",
+        "家长您好，赵梓睿今天在体育课上擦伤膝盖",  # the name a greeting speaks of
+        "您好，麻烦您确认",
+        "外卖送至南园6舍 蒋文博(先生) 手机尾号2364",  # a title in brackets
+        "序号2，潘雨婷，女，准考证号1013110205837",  # the sex after the name
+        "王(先生)",  # a surname alone
     ]
     found = [(row, value) for row, value, _, _ in _names(texts, engine)]
     assert found == [
@@ -807,6 +813,9 @@ def test_names_after_more_roles(engine: str) -> None:
         (3, "艾力·买买提"),
         (4, "严俊"),
         (5, "林志明"),
+        (7, "赵梓睿"),
+        (9, "蒋文博"),
+        (10, "潘雨婷"),
     ]
 
 

@@ -769,7 +769,7 @@ _ID_REST = (
 _NAME_BEFORE_ID_RX = re.compile(f"((?:{SURNAME_RX})[{HAN}]{{1,2}}){_ID_REST}\\Z")
 _NOT_BEFORE_ID_RX = (
     "^(?:" + "|".join(NOT_NAME_ZH) + "|" + "|".join(re.escape(w) for w in NAME_CONTEXT_ZH) + ")"
-    f"|(?:{'|'.join(NOT_BEFORE_ID_ENDS)})\\Z"
+    f"|(?:{'|'.join(map(re.escape, NOT_BEFORE_ID_ENDS))})\\Z"
     f"|{'|'.join(re.escape(w) for w in NAME_ID_LABELS)}"
 )
 
@@ -1110,7 +1110,7 @@ _NOT_NAME_EN_RX = r"\b(?:" + "|".join(NOT_NAME_EN) + r")\b"
 _ZH_PREFIX_RX = (
     "^(?:" + "|".join(NAME_CONTEXT_ZH) + f"){ROLE_NOTE}[{NAME_SEPARATORS_ZH}]?[{NAME_SPACES_ZH}]?"
 )
-_ZH_TITLE_RX = "(?:" + "|".join(NAME_TITLES_ZH) + ")+$"  # 张经理您好: all of them
+_ZH_TITLE_RX = "(?:" + "|".join(map(re.escape, NAME_TITLES_ZH)) + ")+$"  # 张经理您好: all of them
 _EN_PREFIX_RX = "^(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_EN) + ")[:]? "
 _COMPOUND_RX = "^(?:" + "|".join(COMPOUND_SURNAMES) + ")"
 _STOP_RX = "^.{2,}[" + "".join(sorted(NAME_STOP)) + "]$"

@@ -260,6 +260,8 @@ NAME_CONTEXT_ZH = [
     "实名：",
     "实名:",
     "声明：",
+    # the name a greeting addresses, or first speaks of (家长您好，赵梓睿今天…)
+    "您好，",
     # the first name of a published list (拟推荐名单：夏雨涵、丁浩…; the rest are not read)
     "名单：",
     "名单:",
@@ -298,6 +300,16 @@ NAME_TITLES_ZH = [
     "师傅",
     "您好",
     "你好",
+    # a title in brackets (蒋文博（先生）), and the sex after a name in notices, judgments and
+    # lists (潘雨婷，女，准考证号…)
+    "（先生）",
+    "（女士）",
+    "(先生)",
+    "(女士)",
+    "，男，",
+    "，女，",
+    ",男,",
+    ",女,",
 ]
 NAME_CONTEXT_EN = [
     "Name",
@@ -392,8 +404,8 @@ NOT_NAME_ZH = (
     "应在", "应由", "应按", "和手", "农村", "成都",
     # 和 is a rare surname and the commonest conjunction (负责人和管理机构); 用户连续使用…
     "和", "连续", "申诉",
-    # before a number (文本框 13600001111)
-    "文本",
+    # before a number (文本框 13600001111), after a greeting (您好，麻烦…)
+    "文本", "麻烦", "祝您", "祝你",
 )  # fmt: skip
 # What follows a name that opens a sentence with no context word before it ("Dennis Sweeney
 # signed the contract"): verbs a person, rarely an organisation, is the subject of. Two or
@@ -486,7 +498,7 @@ ROLE_NOTE = "(?:（[^）]{1,8}）)?"
 _ZH_NAME = (
     f"(?:{'|'.join(NAME_CONTEXT_ZH)}){ROLE_NOTE}[{NAME_SEPARATORS_ZH}]?[{NAME_SPACES_ZH}]?"
     f"(?:{DOTTED_NAME}|(?:{SURNAME_RX})[{HAN}]{{1,2}})"
-    f"|(?:{SURNAME_RX})[{HAN}]{{0,2}}(?:{'|'.join(NAME_TITLES_ZH)})"
+    f"|(?:{SURNAME_RX})[{HAN}]{{0,2}}(?:{'|'.join(map(re.escape, NAME_TITLES_ZH))})"
 )
 # the name that opens a sentence: its own alternative (and kind), after address_zh in the
 # group, so that `^` and the end mark are the only text it takes before the name; a

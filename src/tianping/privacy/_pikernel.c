@@ -1685,6 +1685,11 @@ static int title_near(const uint8_t *s, int64_t n, int64_t p) {
             q += 3;
             continue;
         }
+        if (s[q] < 0x80) { /* a title in ASCII brackets or commas: (先生), ,男, */
+            const wlist_t *T = &CFG.name_titles;
+            if (T->first[s[q]]) WL_EACH(T, s, n, q, i) return 1;
+            return 0;
+        }
         int l = han_at(s, n, q); /* a Han character past the BMP: 4 bytes */
         if (!l) return 0;
         q += l;
