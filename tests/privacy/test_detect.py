@@ -496,7 +496,8 @@ def test_addresses_that_start_with_a_city(engine: str) -> None:
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_addresses_run_to_the_room_and_an_area_alone_is_no_address(engine: str) -> None:
     """An address runs on past its door number to the building, floor, store or room
-    (8栋1104, 5号楼1201, A座2210, B1层, 3号仓) or to a village group (二组), so that
+    (8栋1104, 5号楼1201, A座2210, B1层, 3号仓, 3门701, 201户, 206号5-2-1) or to a village
+    group (二组), so that
     de-identification does not leave the room showing; one that reaches no street, village
     or door (北京市朝阳区人民法院, 杭州市西湖区) is a place, unless a label says it is
     someone's address. (Held-out corpus, benchmarks/data/pi_heldout.)"""
@@ -511,6 +512,10 @@ def test_addresses_run_to_the_room_and_an_area_alone_is_no_address(engine: str) 
         "本报讯 杭州市西湖区人民法院审结",
         "住址：北京市海淀区",  # a label makes the district an address
         "广东省广州市天河区楼下",  # 楼 without a number ends nothing
+        "住辽宁省沈阳市和平区南京北街206号5-2-1，上次",  # unit, floor and room after 号
+        "山东省青岛市市北区辽宁路156号3单元201户",
+        "天津市南开区鞍山西道312号金谷园2号楼3门701",  # an entrance, then the room
+        "北京市朝阳区建国路88号5-",  # a dash alone ends nothing
     ]
     found = [(row, value) for row, value, _, _ in _names(texts, engine, "address_zh")]
     assert found == [
@@ -521,6 +526,10 @@ def test_addresses_run_to_the_room_and_an_area_alone_is_no_address(engine: str) 
         (4, "江苏省苏州市吴中区木渎镇金枫南路1258号物流园B区3号仓"),
         (5, "贵州省毕节市威宁彝族回族苗族自治县草海镇银龙村二组"),
         (8, "北京市海淀区"),
+        (10, "辽宁省沈阳市和平区南京北街206号5-2-1"),
+        (11, "山东省青岛市市北区辽宁路156号3单元201户"),
+        (12, "天津市南开区鞍山西道312号金谷园2号楼3门701"),
+        (13, "北京市朝阳区建国路88号"),
     ]
 
 

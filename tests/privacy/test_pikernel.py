@@ -462,9 +462,15 @@ def _fragment(rng: random.Random) -> str:
                     "栋",
                     "十一组",
                     "人民法院",
+                    "5-2-1",
+                    "-3",
+                    "3单元201",
+                    "3门701",
+                    "门",
+                    "5-",
                 ]
             )
-            + rng.choice(["", "室", " 410000", "。", "吗", "1"])
+            + rng.choice(["", "室", " 410000", "。", "吗", "1", "户", "-2", "-2-401", "-"])
         ),
         lambda: (  # context words found from their first two characters (发言人, 记者)
             # and the same first characters in other words (发现, 记录)

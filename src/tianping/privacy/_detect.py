@@ -1217,16 +1217,18 @@ def _name_zh_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     return _lead_name(sub, _LEAD_RX, _NOT_LEAD_ZH_RX, "person_name_zh", 0.7, _LEAD_CTX_RX)
 
 
-# the last ending an address reaches: a room after a building (8栋1104, 5号楼1201, A座2210),
-# a building, floor or store (9幢, 21楼, B1层, 6舍, 3号仓), a door number (88号, 502室), a
-# village group (二组), or a street, village or town (路, 村, 镇…); alternatives in this
+# the last ending an address reaches: a room after a building, a unit or an entrance (8栋1104,
+# 5号楼1201, A座2210, 3单元201户, 2号楼3门701), a building, floor or store (9幢, 21楼, B1层,
+# 6舍, 3号仓), a door number and what follows it (88号, 88号502室, 206号5-2-1: unit, floor and
+# room), a room (502室), a village group (二组), or a street, village or town (路, 村, 镇…); alternatives in this
 # order at each start, the last start that fits winning (`classify_addr_zh` reads them
 # alike). A district, county or city alone (北京市朝阳区人民法院, 杭州市西湖区) is a place,
 # not an address, unless a label names it one (住址：朝阳区): `_ADDR_AREA_RX`.
 _ADDR_END_RX = (
-    r"^(.*(?:(?:栋|幢|座|楼|单元)[A-Za-z]?[0-9]+室?|[A-Za-z0-9]+号?(?:栋|幢|楼|层|单元|舍|仓|库)"
-    r"|[A-Za-z0-9]*座|[0-9]+号(?:[0-9]+室)?|[0-9]+室|[一二三四五六七八九十0-9]组"
-    r"|路|街|巷|道|村|镇)(?: [0-9]{6})?)"
+    r"^(.*(?:(?:栋|幢|座|楼|单元|门)[A-Za-z]?[0-9]+(?:室|户)?"
+    r"|[A-Za-z0-9]+号?(?:栋|幢|楼|层|单元|舍|仓|库)"
+    r"|[A-Za-z0-9]*座|[0-9]+号(?:[0-9]+(?:室|户)|[0-9]+(?:-[0-9]+){1,2})?|[0-9]+室"
+    r"|[一二三四五六七八九十0-9]组|路|街|巷|道|村|镇)(?: [0-9]{6})?)"
 )
 _ADDR_AREA_RX = r"^(.*(?:区|县|市)(?: [0-9]{6})?)"
 _ADDR_LABEL_RX = "^(?:" + "|".join(ADDRESS_LABELS_ZH) + f")[{ADDRESS_LABEL_SEPS}]?[ ]?"

@@ -128,7 +128,7 @@ enum { F3_LEAD_STOP = 1, /* `DOTTED_LEAD_STOP`: no dotted name opening a sentenc
        F3_CITY_FIRST = 4, /* the first character of a city (深 of 深圳市) */
        F3_LABEL_END = 8, /* the last character of an address label (址) */
        F3_NAME_STOP = 16, /* `NAME_STOP`: a function word, no given name's last character */
-       F3_UNIT_ROOM = 32, /* 栋 幢 座 楼: a room number may follow (8栋1104) */
+       F3_UNIT_ROOM = 32, /* 栋 幢 座 楼 门: a room number may follow (8栋1104, 3门701) */
        F3_UNIT_BLD = 64 /* 栋 幢 楼 层 舍 仓 库: a building, floor or store ends an address */ };
 
 static config_t CFG;
@@ -1127,7 +1127,7 @@ static int64_t addr_rest(const uint8_t *s, int64_t n, int64_t e) {
     int c = 0;
     while (c < 40 && e < n) {
         int l;
-        if (is_alnum(s[e])) e += 1;
+        if (is_alnum(s[e]) || s[e] == '-') e += 1; /* (206号5-2-1) */
         else if ((l = han_at(s, n, e))) e += l;
         else break;
         c++;
@@ -2505,7 +2505,8 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
     if (c->kind == K_ADDR_LABEL) bs = addr_label_end(s, be, bs); /* the label left out */
     /* `_ADDR_END_RX`: the greedy `.*` means the last position where an ending starts
        and fits, its alternatives tried in order there */
-    static const char *ZUO = "\xe5\xba\xa7", *HAO = "\xe5\x8f\xb7", *SHI = "\xe5\xae\xa4", *ZU = "\xe7\xbb\x84";
+    static const char *ZUO = "\xe5\xba\xa7", *HAO = "\xe5\x8f\xb7", *SHI = "\xe5\xae\xa4", *ZU = "\xe7\xbb\x84",
+                      *HU = "\xe6\x88\xb7"; /* 座 号 室 组 户 */
     /* 路 街 巷 道 村 镇, then the areas 区 县 市, which end only a labelled address, and only
        where nothing else does (`_ADDR_AREA_RX`) */
     static const char *ENDS[] = {"\xe8\xb7\xaf", "\xe8\xa1\x97", "\xe5\xb7\xb7", "\xe9\x81\x93",
@@ -2524,7 +2525,7 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
         if ((u = unit_at(s, be, i, 1))) { /* a room after a building: 栋1104, 座2210 */
             int64_t j = i + u, j2 = j < be && is_alpha(s[j]) ? j + 1 : j, d = digit_end(s, be, j2);
             if (d > j2) {
-                end = lit(s, be, d, SHI) ? d + 3 : d;
+                end = lit(s, be, d, SHI) || lit(s, be, d, HU) ? d + 3 : d;
                 break;
             }
         }
@@ -2541,7 +2542,11 @@ static void classify_addr_zh(work_t *w, row_t *r, const cand_t *c) {
         if (d > i && lit(s, be, d, HAO)) {
             end = d + 3;
             int64_t d2 = digit_end(s, be, end);
-            if (d2 > end && lit(s, be, d2, SHI)) end = d2 + 3;
+            if (d2 > end && (lit(s, be, d2, SHI) || lit(s, be, d2, HU))) end = d2 + 3;
+            else if (d2 > end && d2 + 1 < be && s[d2] == '-' && is_digit(s[d2 + 1])) { /* 5-2-1 */
+                end = digit_end(s, be, d2 + 1);
+                if (end + 1 < be && s[end] == '-' && is_digit(s[end + 1])) end = digit_end(s, be, end + 1);
+            }
             break;
         }
         if (d > i && lit(s, be, d, SHI)) { end = d + 3; break; }
@@ -3472,7 +3477,8 @@ static void init_first_tables(void) {
             if (dec(c->s, c->len, c->len - 6, &cp) == 3) CFG.cjk3[cp] |= F3_CITY_PEN;
         }
     }
-    for (const char *u = "\xe6\xa0\x8b\xe5\xb9\xa2\xe5\xba\xa7\xe6\xa5\xbc"; *u; u += 3) CFG.cjk3[cp3((const uint8_t *)u, 0)] |= F3_UNIT_ROOM;
+    for (const char *u = "\xe6\xa0\x8b\xe5\xb9\xa2\xe5\xba\xa7\xe6\xa5\xbc\xe9\x97\xa8"; *u; u += 3) /* 栋幢座楼门 */
+        CFG.cjk3[cp3((const uint8_t *)u, 0)] |= F3_UNIT_ROOM;
     for (const char *u = "\xe6\xa0\x8b\xe5\xb9\xa2\xe6\xa5\xbc\xe5\xb1\x82\xe8\x88\x8d\xe4\xbb\x93\xe5\xba\x93"; *u; u += 3)
         CFG.cjk3[cp3((const uint8_t *)u, 0)] |= F3_UNIT_BLD;
     /* 址, the last character of every address label, stops the loop too (`label_before`) */
