@@ -1221,9 +1221,10 @@ def _name_zh_lead(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 # 5号楼1201, A座2210, 3单元201户, 2号楼3门701), a building, floor or store (9幢, 21楼, B1层,
 # 6舍, 3号仓), a door number and what follows it (88号, 88号502室, 206号5-2-1: unit, floor and
 # room), a room (502室), a village group (二组), or a street, village or town (路, 村, 镇…);
-# alternatives in this order at each start, the last start that fits winning (`classify_addr_zh` reads them
-# alike). A district, county or city alone (北京市朝阳区人民法院, 杭州市西湖区) is a place,
-# not an address, unless a label names it one (住址：朝阳区): `_ADDR_AREA_RX`.
+# alternatives in this order at each start, the last start that fits winning
+# (`classify_addr_zh` reads them alike). A district, county or city alone (北京市朝阳区
+# 人民法院, 杭州市西湖区) is a place, not an address, unless a label names it one (住址：
+# 朝阳区): `_ADDR_AREA_RX`.
 _ADDR_END_RX = (
     r"^(.*(?:(?:栋|幢|座|楼|单元|门)[A-Za-z]?[0-9]+(?:室|户)?"
     r"|[A-Za-z0-9]+号?(?:栋|幢|楼|层|单元|舍|仓|库)"
