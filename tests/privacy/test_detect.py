@@ -770,9 +770,10 @@ def test_names_listed_after_a_name(engine: str) -> None:
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_names_right_before_a_contact_or_id_number(engine: str) -> None:
     """A surname and one or two characters right before a phone, ID, passport or permit
-    number or an email address found, a separator and a label between allowed, is a name
-    (0.7); not a role, a title, a common word, a body's name or a label's first half, not
-    before a bank card (bank names end so), and no second name where one was found."""
+    number, an email address or a birth date found, a separator and a label between
+    allowed, is a name (0.7); not a role, a title, a common word, a body's name or a label's
+    first half, not before a bank card (bank names end so), and no second name where one
+    was found."""
     texts = [
         "维修上门：季红梅 0755-86012345 宝安区",
         "收件人还是刘婷，手机159 2041 7736。",
@@ -784,6 +785,7 @@ def test_names_right_before_a_contact_or_id_number(engine: str) -> None:
         "市公安局 010-65881236",  # a body
         "华夏银行 6222021234567890128",  # a bank card
         "姓名：张伟 13812345678",  # found after its role already
+        "婚后育有一女钱语桐（2017年9月30日出生）",  # a birth date in brackets
     ]
     found = [(row, value, conf) for row, value, conf, _ in _names(texts, engine)]
     assert found == [
@@ -792,6 +794,7 @@ def test_names_right_before_a_contact_or_id_number(engine: str) -> None:
         (2, "彭立新", 0.7),
         (3, "段誉", 0.7),
         (9, "张伟", 0.8),
+        (10, "钱语桐", 0.7),
     ]
 
 

@@ -113,7 +113,10 @@ _LIST_ITEMS = [
 ]  # fmt: skip
 
 
-_AFTER_NAME = ["13812345678", "0755-86012345", "G38271605", "li@example.com", "+852 9123 4567"]
+_AFTER_NAME = [
+    "13812345678", "0755-86012345", "G38271605", "li@example.com", "+852 9123 4567",
+    "2017年9月30日出生", "1990-01-02 生",
+]  # fmt: skip
 _BEFORE_ID_NAMES = [
     "季红梅", "刘婷", "欧阳明明", "慕容晓", "王先生", "车主", "陆联系", "华夏银行", "安局",
     "王小明明", "黄金", "𠮷明", "李𠮷", "段誉", "张", "", "乙方", "文本框", "方手",
@@ -401,7 +404,7 @@ def _fragment(rng: random.Random) -> str:
         lambda: (  # names right before a contact or ID number, and what is no name there
             rng.choice(["", "维修上门：", "收件人还是", "。", "大", "姓名：", "ab", "市公"])
             + rng.choice(_BEFORE_ID_NAMES)
-            + rng.choice(["", " ", "，", ":", "\u3000", "  ", "，,"])
+            + rng.choice(["", " ", "，", ":", "\u3000", "  ", "，,", "（", "("])
             + rng.choice(["", "手机", "护照号", "联系电话", "电话", "Tel", "身份证号码", "卡号"])
             + rng.choice(["", " ", "：", "::"])
             + rng.choice([*_AFTER_NAME, _id18(rng), _card(rng, 16)])

@@ -464,8 +464,9 @@ DOTTED_NAME = f"[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN}]{{1,10}}"
 NAME_LIST_SEP = "、"
 NAME_LIST_NOTE = 20
 NAME_LIST_ENDS = "、，,。；;（(）) "
-# A name right before a contact number or an identity document's number, with no context
-# word before it (季红梅 0755-86012345, 刘婷，手机159…, 彭立新 护照号 G38271605): a surname
+# A name right before a contact number, an identity document's number or a birth date, with
+# no context word before it (季红梅 0755-86012345, 刘婷，手机159…, 彭立新 护照号 G38271605,
+# 钱语桐（2017年9月30日出生）): a surname
 # and one or two characters, then at most one of `NAME_ID_SEPS`, one of `NAME_ID_LABELS`,
 # and one of `NAME_ID_SEPS_AFTER`, each optional, then a finding of `NAME_ID_TYPES`. The
 # leftmost such name within reach is taken; none if it is a common word, a role (车主,
@@ -474,7 +475,7 @@ NAME_LIST_ENDS = "、，,。；;（(）) "
 # cards are left out: bank names end so.
 NAME_ID_TYPES = (
     "cn_mobile", "cn_landline", "cn_resident_id", "cn_resident_id_15", "cn_passport",
-    "hk_macao_permit", "tw_permit", "phone", "email",
+    "hk_macao_permit", "tw_permit", "phone", "email", "date_of_birth",
 )  # fmt: skip
 NAME_ID_LABELS = (
     "手机号码", "手机号", "手机", "电话号码", "联系电话", "电话", "身份证号码", "身份证号",
@@ -486,7 +487,7 @@ NAME_ID_LABELS = (
 # two characters), a separator, a label and a separator; no match is longer, so the window
 # never cuts one (the kernel counts on it)
 NAME_ID_REACH = max(map(len, COMPOUND_SURNAMES)) + 2 + 1 + max(map(len, NAME_ID_LABELS)) + 1
-NAME_ID_SEPS = " ，,：:\u3000"
+NAME_ID_SEPS = " ，,：:\u3000（("
 NAME_ID_SEPS_AFTER = " ：:"
 NOT_NAME_ENDS = "局行院所部处科室厅站队司店厂馆校会社组团委办中市区县省"
 # what no name before an ID ends with: those characters, a title, or the start of a label
