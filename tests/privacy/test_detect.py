@@ -577,7 +577,9 @@ def test_plates_landlines_and_phones_as_printed(engine: str) -> None:
 def test_street_addresses_outside_the_us(engine: str) -> None:
     """A street address may pass through several places and end with a UK postcode, an
     Australian state and postcode or a Canadian province and postal code, as well as a US
-    state and ZIP code; a street word may have an 's (Queen's Road)."""
+    state and ZIP code, or with Hong Kong or Kowloon, which have no postcodes; a street word
+    may have an 's (Queen's Road), be an ordinal (68th) or a compass point (E), and an
+    apartment may carry a letter (Apt 5C)."""
     texts = [
         "Flat 4, 27 Queen's Road, Clifton, Bristol BS8 1QE — mob",
         "Billing address 12 Elm Grove, Didsbury, Manchester M20 6PL. Phone",
@@ -586,6 +588,10 @@ def test_street_addresses_outside_the_us(engine: str) -> None:
         "3200 Ocean Park Blvd, Suite 110, Santa Monica, CA 90405.",
         "12 Main St, Springfield NSW 20",  # a postcode too short
         "Room 5, Level 2",  # no ending
+        "subletting my apartment at 215 E 68th Street, Apt 5C, New York, NY 10065 from June",
+        "beneficiary, 88 Queen's Road Central, Central, Hong Kong, tel +852 2810 4567",
+        "HQ: 350 5th Avenue, New York, NY 10118",
+        "12 Elm, Hong Kongers",  # no word boundary after the place
     ]
     found = [(row, value) for row, value, _, _ in _names(texts, engine, "address_en")]
     assert found == [
@@ -594,6 +600,9 @@ def test_street_addresses_outside_the_us(engine: str) -> None:
         (2, "18 Harbour Street, Sydney NSW 2000"),
         (3, "45 King Street West, Toronto, ON M5H 1J8"),
         (4, "3200 Ocean Park Blvd, Suite 110, Santa Monica, CA 90405"),
+        (7, "215 E 68th Street, Apt 5C, New York, NY 10065"),
+        (8, "88 Queen's Road Central, Central, Hong Kong"),
+        (9, "350 5th Avenue, New York, NY 10118"),
     ]
 
 

@@ -410,13 +410,32 @@ def _fragment(rng: random.Random) -> str:
             + rng.choice([*_AFTER_NAME, _id18(rng), _card(rng, 16)])
         ),
         lambda: (  # street addresses with one or more places and a US, Canadian,
-            # Australian or UK ending, and near misses
+            # Australian or UK ending or Hong Kong, ordinals, compass points, flats, and near
+            # misses
             d(rng.choice([1, 2, 4, 6]))
-            + rng.choice([" Queen's Road", " Elm Grove", " King Street West", " Oak", " x"])
-            + rng.choice(["", ", Suite 110", ","])
+            + rng.choice(
+                [
+                    " Queen's Road",
+                    " Elm Grove",
+                    " King Street West",
+                    " Oak",
+                    " x",
+                    " E 68th Street",
+                    " 5th Avenue",
+                    " N",
+                    " 1234th St",
+                    " W Main",
+                ]
+            )
+            + rng.choice(["", ", Suite 110", ",", ", Apt 5C", " Unit 3B", " Apt. 4", ", Flat 2x"])
             + rng.choice([", Clifton", ", Didsbury, Manchester", ", Toronto", "", ", Perth"])
             + rng.choice(
                 [
+                    ", Hong Kong",
+                    ", Kowloon, Hong Kong",
+                    ", Hong Kongers",
+                    ", Kowloon Tong",
+                    "",
                     " BS8 1QE",
                     " M20 6PL",
                     ", ON M5H 1J8",

@@ -89,6 +89,7 @@ def _configure() -> ModuleType:
                 "name_list_seps": [P.NAME_LIST_SEP],
                 "name_list_ends": list(P.NAME_LIST_ENDS),
                 "name_list_note": P.NAME_LIST_NOTE,
+                "hk_places": list(P.HK_PLACES),
                 "name_id_labels": list(P.NAME_ID_LABELS),
                 "name_id_seps": list(P.NAME_ID_SEPS),
                 "name_id_seps_after": list(P.NAME_ID_SEPS_AFTER),

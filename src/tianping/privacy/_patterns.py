@@ -554,17 +554,23 @@ _EN_NAME_LEAD = (
     + "|".join(NAME_PREDICATES_EN)
     + ")(?-u:\\b)"
 )
-# A street address: number, street, apartment or suite, one or more places, and the US
-# state and ZIP code, the Canadian province and postal code, the Australian state and
-# postcode or the UK postcode (12 Elm Grove, Didsbury, Manchester M20 6PL)
+# A street address: number, street (a word may be an ordinal or a compass point: 215 E 68th
+# Street), apartment, suite, unit or flat (Apt 5C), one or more places, and the US state and
+# ZIP code, the Canadian province and postal code, the Australian state and postcode or the
+# UK postcode (12 Elm Grove, Didsbury, Manchester M20 6PL); or places up to Hong Kong or
+# Kowloon, which have no postcodes (88 Queen's Road Central, Central, Hong Kong)
 AU_STATES = ("NSW", "VIC", "QLD", "TAS", "ACT", "WA", "SA", "NT")
+HK_PLACES = ("Hong Kong", "Kowloon")
 _UK_POSTCODE = "[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
 _CA_POSTCODE = "[A-Z][0-9][A-Z] [0-9][A-Z][0-9]"
+_EN_PLACE = ", [A-Z][a-z]+(?: [A-Z][a-z]+)*"
 _EN_ADDR = (
-    r"[0-9]{1,5}(?: [A-Z][a-z]+(?:'s)?){1,4}(?:,? (?:Apt\.|Suite) [0-9]{1,5})?"
-    r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)*)+"
+    r"[0-9]{1,5}(?: (?:[A-Z][a-z]+(?:'s)?|[0-9]{1,3}(?:st|nd|rd|th)|[NSEW])){1,4}"
+    r"(?:,? (?:Apt\.?|Suite|Unit|Flat) [0-9]{1,5}[A-Z]?)?"
+    f"(?:(?:{_EN_PLACE})+"
     f"(?:, [A-Z]{{2}} [0-9]{{5}}|, [A-Z]{{2}} {_CA_POSTCODE}"
     f"| (?:{'|'.join(AU_STATES)}) [0-9]{{4}}| {_UK_POSTCODE})"
+    f"|(?:{_EN_PLACE})*, (?:{'|'.join(HK_PLACES)})(?-u:\\b))"
     # US military mail (APO/FPO/DPO)
     r"|(?:USNS|USNV|USS|USCGC) [A-Z][a-z]+, FPO A[AEP] [0-9]{5}"
     r"|(?:PSC|Unit) [0-9]{4},? Box [0-9]{4}, [ADF]PO A[AEP] [0-9]{5}"
@@ -653,6 +659,7 @@ PREFILTER = "|".join(
         "[0-9][ .-][0-9]{4}",  # grouped cards and mobiles, US phones
         r"\+[2-9]",  # international phone numbers
         "[0-9]{4}[-/.年][0-9]",  # ISO and Chinese dates
+        ", (?:" + "|".join(HK_PLACES) + ")",  # Hong Kong addresses: no postcode
         r"[0-9]\.[0-9]{1,3}\.[0-9]",  # IPv4
         "[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]",  # MAC
         ":[0-9A-Fa-f]{0,4}:",  # IPv6

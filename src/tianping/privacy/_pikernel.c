@@ -79,6 +79,7 @@ typedef struct {
     wlist_t name_preds;   /* verbs after a name that opens a sentence ("表示") */
     wlist_t name_preds_en; /* the same in English ("said") */
     wlist_t list_seps;    /* `NAME_LIST_SEP` (、), one word */
+    wlist_t hk_places;    /* `HK_PLACES`: an English address may end with one */
     wlist_t list_ends;    /* `NAME_LIST_ENDS` as one-character words */
     int list_note;        /* `NAME_LIST_NOTE` */
     wlist_t id_labels;    /* `NAME_ID_LABELS` */
@@ -539,15 +540,29 @@ static int64_t uk_postcode(const uint8_t *s, int64_t n, int64_t q) {
    province and postal code, the Australian state and postcode or the UK postcode (a place
    word never takes a code's letters, so the parts are read greedily and the endings tried
    once, after the last) */
+static int64_t postcode_after(const uint8_t *s, int64_t n, int64_t e);
 static int64_t addr_tail(const uint8_t *s, int64_t n, int64_t q) {
-    int64_t e = q, f;
+    int64_t e = q, f, hk = -1;
     int parts = 0;
     while (e + 1 < n && s[e] == ',' && (f = cap_word(s, n, e + 1)) >= 0) {
+        /* `(?:, PLACE)*, (?:HK_PLACES)`: the last part that starts with one ends it */
+        const wlist_t *H = &CFG.hk_places;
+        WL_EACH(H, s, n, e + 2, i) { /* (then an ASCII word boundary) */
+            int64_t x = e + 2 + H->w[i].len;
+            if (x < n && (is_alnum(s[x]) || s[x] == '_')) continue;
+            hk = x;
+            break;
+        }
         e = f;
         while ((f = cap_word(s, n, e)) >= 0) e = f;
         parts++;
     }
     if (!parts) return -1;
+    int64_t end = postcode_after(s, n, e);
+    return end >= 0 ? end : hk;
+}
+/* the US, Canadian, Australian or UK ending right after the places (at e) */
+static int64_t postcode_after(const uint8_t *s, int64_t n, int64_t e) {
     if (e + 5 <= n && s[e] == ',' && s[e + 1] == ' ' && is_upper(s[e + 2]) && is_upper(s[e + 3]) && s[e + 4] == ' ') {
         if (digits_at(s, n, e + 5, 5)) return e + 10;
         const uint8_t *c = s + e + 5; /* "A9A 9A9" */
@@ -565,17 +580,37 @@ static int64_t addr_tail(const uint8_t *s, int64_t n, int64_t q) {
         }
     return uk_postcode(s, n, e + 1);
 }
-/* " (?:Apt\.|Suite) [0-9]{1,5}" followed by the tail */
+/* " (?:Apt\.?|Suite|Unit|Flat) [0-9]{1,5}[A-Z]?" followed by the tail (a letter after
+   the number is taken where there is one: the tail cannot start with it) */
 static int64_t apt_then_tail(const uint8_t *s, int64_t n, int64_t q) {
     if (q >= n || s[q] != ' ') return -1;
     int64_t t;
     if (lit(s, n, q + 1, "Apt.")) t = q + 5;
+    else if (lit(s, n, q + 1, "Apt") || lit(s, n, q + 1, "Flat") || lit(s, n, q + 1, "Unit"))
+        t = q + (s[q + 1] == 'A' ? 4 : 5);
     else if (lit(s, n, q + 1, "Suite")) t = q + 6;
     else return -1;
     if (t >= n || s[t] != ' ') return -1;
     int64_t e = digit_end(s, n, t + 1);
     if (e == t + 1 || e - (t + 1) > 5) return -1;
+    if (e < n && is_upper(s[e])) e++;
     return addr_tail(s, n, e);
+}
+/* a word of a street's name at q, " " and then `[A-Z][a-z]+(?:'s)?`, an ordinal
+   (`[0-9]{1,3}(?:st|nd|rd|th)`) or a compass point (`[NSEW]`): its end, or -1. Each form
+   can end only one way before what must follow a word (a space or a comma). */
+static inline int64_t street_word(const uint8_t *s, int64_t n, int64_t q) {
+    int64_t e = cap_word(s, n, q);
+    if (e >= 0) return lit(s, n, e, "'s") ? e + 2 : e; /* (Queen's Road) */
+    if (q + 2 > n || s[q] != ' ') return -1;
+    uint8_t c = s[q + 1];
+    if (c == 'N' || c == 'S' || c == 'E' || c == 'W') return q + 2;
+    int64_t d = digit_end(s, n, q + 1);
+    if (d == q + 1 || d - (q + 1) > 3 || d + 2 > n) return -1;
+    static const char *ORD[] = {"st", "nd", "rd", "th"};
+    for (int i = 0; i < 4; i++)
+        if (s[d] == ORD[i][0] && s[d + 1] == ORD[i][1]) return d + 2;
+    return -1;
 }
 static int64_t m_addr_en(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
@@ -586,10 +621,7 @@ static int64_t m_addr_en(row_t *r, int64_t p) {
         int64_t ends[4];
         int k = 0;
         int64_t q = d;
-        while (k < 4 && (e = cap_word(s, n, q)) >= 0) { /* (Queen's Road) */
-            if (lit(s, n, e, "'s")) e += 2;
-            ends[k++] = q = e;
-        }
+        while (k < 4 && (e = street_word(s, n, q)) >= 0) ends[k++] = q = e;
         for (int j = k - 1; j >= 0; j--) {
             q = ends[j];
             if (q < n && s[q] == ',' && (e = apt_then_tail(s, n, q + 1)) >= 0) return e;
@@ -1515,9 +1547,13 @@ static inline __attribute__((always_inline)) int64_t scan_digit_run(work_t *w, r
         break;
     case ' ':
         f_sep4 = digits_and(s, n, pe + 1, 4);
-        f_addr = pe + 2 < n && is_upper(after2) && is_lower(s[pe + 2]);
+        f_cap = pe + 2 < n && is_upper(after2) && is_lower(s[pe + 2]);
+        /* a street's first word: capitalised, an ordinal, or a compass point (215 E 68th) */
+        f_addr = f_cap || (pe + 2 < n && (is_digit(after2) ||
+                                         ((after2 == 'N' || after2 == 'S' || after2 == 'E' || after2 == 'W') &&
+                                          (s[pe + 2] == ' ' || s[pe + 2] == ','))));
         /* a day before a month (4 September 1993): apart from f_addr, which is cleared */
-        f_cap = f_addr && wl_has(&CFG.months, ((uint32_t)after2 << 8) | s[pe + 2]);
+        f_cap = f_cap && wl_has(&CFG.months, ((uint32_t)after2 << 8) | s[pe + 2]);
         break;
     case ':':
         if (live3) { /* group 3 facts only while group 3 can start in the run */
@@ -3538,7 +3574,8 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         load_list(cfg, "name_predicates_en", &CFG.name_preds_en, 0) ||
         load_list(cfg, "given_names_en", &CFG.given_en, 0) || build_given_table() ||
         load_list(cfg, "version_words", &CFG.version_words, 0) ||
-        load_list(cfg, "name_list_seps", &CFG.list_seps, 0) || load_list(cfg, "name_list_ends", &CFG.list_ends, 0))
+        load_list(cfg, "name_list_seps", &CFG.list_seps, 0) || load_list(cfg, "name_list_ends", &CFG.list_ends, 0) ||
+        load_list(cfg, "hk_places", &CFG.hk_places, 0))
         return NULL;
     PyObject *note = PyDict_GetItemString(cfg, "name_list_note");
     CFG.list_note = note ? (int)PyLong_AsLong(note) : 20;
