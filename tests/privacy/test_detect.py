@@ -858,6 +858,26 @@ def test_a_name_ends_where_a_following_word_starts(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ["compiled", "polars"])
+def test_english_names_with_accented_letters(engine: str) -> None:
+    """Latin-1 lowercase letters belong to a name's words (Fernández, Müller, Strauß), so
+    that no accented letter cuts a name short and is left showing after de-identification;
+    masked previews count characters, not bytes."""
+    texts = [
+        "Account holder: Alicia Fernández, card ending 2077",
+        "Contact: Hans Müller",
+        "Received. José Núñez said so",
+        "Dear Mr. Jürgen Strauß-Öhlin",  # (Ö: a capital outside ASCII ends the word)
+        "Müller÷x",  # the division sign is no letter
+    ]
+    assert _names(texts, engine, "person_name_en") == [
+        (0, "Alicia Fernández", 0.75, "A***** F********"),  # after "holder"
+        (1, "Hans Müller", 0.75, "H*** M*****"),
+        (2, "José Núñez", 0.6, "J*** N****"),
+        (3, "Jürgen Strauß", 0.75, "J***** S*****"),
+    ]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "polars"])
 def test_english_names_opening_a_sentence(engine: str) -> None:
     """Two or three capitalised words before a verb a person is the subject of ("said",
     "signed"), at a row start or after a sentence end, are a name without a context word;

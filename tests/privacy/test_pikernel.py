@@ -343,10 +343,12 @@ def _fragment(rng: random.Random) -> str:
         ),
         lambda: (  # names read from a given name: word starts, middle names and
             # initials, O'/Mc/hyphenated surnames, and names of places and firms
-            rng.choice(["", " ", "Hi ", "McAl", "x", "客户", "_", "Dear ", "3"])
-            + rng.choice(["Rebecca", "Ann", "Anna", "Annabel", "Li", "Wang", "Marina", "Tom"])
+            rng.choice(["", " ", "Hi ", "McAl", "x", "客户", "_", "Dear ", "3", "。", "é"])
+            + rng.choice(
+                ["Rebecca", "Ann", "Anna", "Annabel", "Li", "Wang", "Marina", "Tom", "José", "Zoë"]
+            )
             + rng.choice([" ", "", "  ", ","])
-            + rng.choice(["", "A. ", "Anne ", "B ", "Jo "])
+            + rng.choice(["", "A. ", "Anne ", "B ", "Jo ", "Núñez ", "Ñoño "])
             + rng.choice(
                 [
                     "Hale",
@@ -361,10 +363,13 @@ def _fragment(rng: random.Random) -> str:
                     "Qiang",
                     "hale",
                     "Fernández",
+                    "Fernández-López",
+                    "Strauß",
+                    "Müller÷",
                     "Kim",
                 ]
             )
-            + rng.choice(["", " at", ",", " Smith", "x"])
+            + rng.choice(["", " at", ",", " Smith", "x", " said", "é", " Núñez said"])
         ),
         lambda: (  # roles before a colon (探视人：, 送检医生:), an ideographic space after a
             # role, and the same characters in prose (人们, 生活)

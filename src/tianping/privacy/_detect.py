@@ -80,6 +80,7 @@ from tianping.privacy._patterns import (
     NAME_LIST_ENDS,
     NAME_LIST_NOTE,
     NAME_LIST_SEP,
+    NAME_LOWER,
     NAME_PREDICATES_EN,
     NAME_PREDICATES_ZH,
     NAME_SEPARATORS_ZH,
@@ -409,9 +410,10 @@ def candidates(s: pl.Series) -> pl.DataFrame:
         m = pc.str.extract(TAIL_PATTERNS[g], 0)
         if g in _ANCHORED:  # `^` is the row's start, not a later piece's
             m = pl.when(first).then(m).otherwise(("\x00" + pc).str.extract(TAIL_PATTERNS[g], 0))
-        elif g in _WORD_START:  # nor is a later piece's start a word start: the match
-            # before it ends with a letter
-            m = pl.when(first).then(m).otherwise(("a" + pc).str.extract(TAIL_PATTERNS[g], 0))
+        elif g in _WORD_START:  # nor is a later piece's start a word start as such: the
+            # match before it ends with a letter, which is a word character unless accented
+            before = pc.shift(1).str.slice(-1)
+            m = pl.when(first).then(m).otherwise((before + pc).str.extract(TAIL_PATTERNS[g], 0))
         x = x.with_columns(
             pc.str.len_chars().cast(pl.Int64).alias("plen"),
             m.alias("m"),
@@ -1260,7 +1262,7 @@ def _name_en(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
 _LEAD_EN_RX = (
     "^((?:[.!?;] |["
     + SENTENCE_ENDS_CJK
-    + r"] ?|\n)?)([A-Z][a-z]+(?: [A-Z][a-z]+){1,2}) (?:"
+    + f"] ?|\n)?)([A-Z][{NAME_LOWER}]+(?: [A-Z][{NAME_LOWER}]+){{1,2}}) (?:"
     + "|".join(NAME_PREDICATES_EN)
     + ")$"
 )
@@ -1310,7 +1312,7 @@ _NAME_HEADER = re.compile(
 )
 _ADDR_HEADER = re.compile(r"(?i)^(?:.*[_ ])?(?:address|addr|地址|住址|联系地址|收货地址)$")
 _BARE_NAME_ZH = f"^(?:{SURNAME_RX})[{HAN}]{{1,2}}$"
-_BARE_NAME_EN = r"^[A-Z][a-z]+(?: [A-Z]\.?)?(?: [A-Z][a-z'-]+){1,2}$"
+_BARE_NAME_EN = f"^[A-Z][{NAME_LOWER}]+(?: [A-Z]\\.?)?(?: [A-Z][{NAME_LOWER}'-]+){{1,2}}$"
 _BARE_ADDR_ZH = "^(?:" + "|".join(PROVINCES) + ")[" + HAN + "A-Za-z0-9 ]{4,60}$"
 # under a person's-name header, names the surname list does not know (鞠, 危, 植 …) and the
 # dotted names of Uyghur, Kazakh and foreign people written in Chinese (阿依古丽·买买提)

@@ -533,24 +533,28 @@ _ZH_ADDR_LABEL = (
     f"(?:{'|'.join(ADDRESS_LABELS_ZH)})[{ADDRESS_LABEL_SEPS}]?[ ]?"
     f"[{HAN}A-Za-z0-9-]{{2,40}}(?: [0-9]{{6}})?"
 )
+# the lowercase letters of an English name's words: ASCII and Latin-1's (Fernández, Müller,
+# Strauß, Ørsted's ø), so that no accented letter cuts a name short and is left showing
+NAME_LOWER = "a-zß-öø-ÿ"
+_NAME_WORD = f"[A-Z][{NAME_LOWER}]+"
 _EN_NAME = (
     "(?:"
     + "|".join(re.escape(w) for w in NAME_CONTEXT_EN)
-    + r")[:]? [A-Z][a-z]+(?: [A-Z][a-z]+){1,2}"
+    + f")[:]? {_NAME_WORD}(?: {_NAME_WORD}){{1,2}}"
 )
 # a name read from its given name, with no context word (Rebecca Hale, Elizabeth Anne
 # Walker, Li Qiang): a word of `GIVEN_NAMES_EN` at an ASCII word start, a middle name or
 # initial, and a surname (O'Connor, McDonald, Al-Sayed); its own group, as the 6,000 names
 # would slow the other English alternatives down
 _EN_GIVEN = (
-    "(?-u:\\b)(?:" + "|".join(GIVEN_NAMES_EN) + ") (?:(?:[A-Z][a-z]+|[A-Z]\\.) )?"
-    "(?:O'|Mc)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+    "(?-u:\\b)(?:" + "|".join(GIVEN_NAMES_EN) + f") (?:(?:{_NAME_WORD}|[A-Z]\\.) )?"
+    f"(?:O'|Mc)?{_NAME_WORD}(?:-{_NAME_WORD})?"
 )
 # (an ASCII word boundary after the verb: "said了" ends a sentence too)
 _EN_NAME_LEAD = (
     "(?:^|[.!?;] |["
     + SENTENCE_ENDS_CJK
-    + "] ?|\n)[A-Z][a-z]+(?: [A-Z][a-z]+){1,2} (?:"
+    + f"] ?|\n){_NAME_WORD}(?: {_NAME_WORD}){{1,2}} (?:"
     + "|".join(NAME_PREDICATES_EN)
     + ")(?-u:\\b)"
 )
@@ -670,7 +674,7 @@ PREFILTER = "|".join(
         "[0-9][/.](?:19|20)[0-9]{2}",  # 03/14/1985, 14.03.1985
         "(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_ZH + NAME_TITLES_ZH) + ")",
         "(?:" + "|".join(NAME_PREDICATES_ZH) + ")",  # names opening a sentence
-        "[a-z] (?:" + "|".join(NAME_PREDICATES_EN) + ")",
+        f"[{NAME_LOWER}] (?:" + "|".join(NAME_PREDICATES_EN) + ")",
         "(?:" + "|".join(PROVINCES) + ")(?:" + _PROVINCE_SUFFIX + ")",
         "(?:" + "|".join(CITIES) + ")",
         "(?:" + "|".join(ADDRESS_LABELS_ZH) + ")",

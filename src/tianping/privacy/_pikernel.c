@@ -520,6 +520,25 @@ static inline int64_t cap_word(const uint8_t *s, int64_t n, int64_t q) {
     if (q + 3 > n || s[q] != ' ' || !is_upper(s[q + 1]) || !is_lower(s[q + 2])) return -1;
     return run(s, n, q + 2, is_lower);
 }
+/* `[NAME_LOWER]` at q, an ASCII or a Latin-1 lowercase letter (ß-ö, ø-ÿ: C3 9F-B6, B8-BF):
+   its length in bytes, or 0 */
+static inline int name_lower_at(const uint8_t *s, int64_t n, int64_t q) {
+    if (q >= n) return 0;
+    if (is_lower(s[q])) return 1;
+    if (s[q] != 0xC3 || q + 1 >= n) return 0;
+    uint8_t c = s[q + 1];
+    return (c >= 0x9F && c <= 0xB6) || (c >= 0xB8 && c <= 0xBF) ? 2 : 0;
+}
+static inline int64_t name_lower_run(const uint8_t *s, int64_t n, int64_t q) {
+    int l;
+    while ((l = name_lower_at(s, n, q))) q += l;
+    return q;
+}
+/* " [A-Z][NAME_LOWER]+" at q, a word of an English name (Fernández): its end, or -1 */
+static inline int64_t name_word(const uint8_t *s, int64_t n, int64_t q) {
+    if (q + 3 > n || s[q] != ' ' || !is_upper(s[q + 1]) || !name_lower_at(s, n, q + 2)) return -1;
+    return name_lower_run(s, n, q + 2);
+}
 static inline int lit(const uint8_t *s, int64_t n, int64_t p, const char *w) {
     size_t l = strlen(w); /* constant-folded where w is a literal */
     return p + (int64_t)l <= n && memcmp(s + p, w, l) == 0;
@@ -674,12 +693,10 @@ static int64_t m_name_en(row_t *r, int64_t p) {
         opts[no++] = q;
         for (int o = 0; o < no; o++) {
             q = opts[o];
-            if (q >= n || s[q] != ' ' || q + 2 >= n || !is_upper(s[q + 1]) || !is_lower(s[q + 2]))
-                continue;
-            int64_t e = run(s, n, q + 2, is_lower), f;
-            if ((f = cap_word(s, n, e)) < 0) continue;
+            int64_t e = name_word(s, n, q), f;
+            if (e < 0 || (f = name_word(s, n, e)) < 0) continue;
             e = f;
-            if ((f = cap_word(s, n, e)) >= 0) e = f;
+            if ((f = name_word(s, n, e)) >= 0) e = f;
             return e;
         }
     }
@@ -690,11 +707,11 @@ static int64_t m_name_en(row_t *r, int64_t p) {
    a space and a verb ("said") ending at an ASCII word boundary, as `_EN_NAME_LEAD` from the
    name on; the end of the match, and the name's end in *core; -1 if none. */
 static int64_t en_lead(const uint8_t *s, int64_t n, int64_t p, int64_t *core) {
-    if (p + 2 > n || !is_upper(s[p]) || !is_lower(s[p + 1])) return -1;
+    if (p + 2 > n || !is_upper(s[p]) || !name_lower_at(s, n, p + 1)) return -1;
     int64_t e[3];
     int k = 1;
-    e[0] = run(s, n, p + 1, is_lower);
-    while (k < 3 && (e[k] = cap_word(s, n, e[k - 1])) >= 0) k++;
+    e[0] = name_lower_run(s, n, p + 1);
+    while (k < 3 && (e[k] = name_word(s, n, e[k - 1])) >= 0) k++;
     const wlist_t *V = &CFG.name_preds_en;
     for (int j = k - 1; j >= 1; j--) {
         int64_t q = e[j];
@@ -861,9 +878,9 @@ static int64_t surname_en(const uint8_t *s, int64_t n, int64_t q) {
             if (!(u + 2 <= n && ((s[u] == 'O' && s[u + 1] == '\'') || (s[u] == 'M' && s[u + 1] == 'c')))) continue;
             u += 2;
         }
-        if (!(u + 2 <= n && is_upper(s[u]) && is_lower(s[u + 1]))) continue;
-        int64_t e = range_run(s, n, u + 1, 'a' - 1, 'z' + 1);
-        if (e + 2 < n && s[e] == '-' && is_upper(s[e + 1]) && is_lower(s[e + 2])) e = range_run(s, n, e + 2, 'a' - 1, 'z' + 1);
+        if (!(u + 2 <= n && is_upper(s[u]) && name_lower_at(s, n, u + 1))) continue;
+        int64_t e = name_lower_run(s, n, u + 1);
+        if (e + 2 < n && s[e] == '-' && is_upper(s[e + 1]) && name_lower_at(s, n, e + 2)) e = name_lower_run(s, n, e + 2);
         return e;
     }
     return -1;
@@ -880,8 +897,8 @@ static int64_t m_name_given(row_t *r, int64_t p) {
         if (!(q + 1 < n && s[q] == ' ') || !given_name(s, p, q)) return -1;
         q++;
         if (q + 2 < n && is_upper(s[q])) {
-            if (is_lower(s[q + 1])) {
-                int64_t t = range_run(s, n, q + 1, 'a' - 1, 'z' + 1);
+            if (name_lower_at(s, n, q + 1)) {
+                int64_t t = name_lower_run(s, n, q + 1);
                 if (t < n && s[t] == ' ') mid = t + 1;
             } else if (s[q + 1] == '.' && s[q + 2] == ' ')
                 mid = q + 3;
@@ -1379,10 +1396,10 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
     }
     if (cursor[2] <= p) {
         /* a name that opens a sentence: tried first where its match starts before p */
-        int lead = is_upper(b) && is_lower(b1) ? opens_sentence_en(s, p) : 0;
+        int lead = is_upper(b) && name_lower_at(s, n, p + 1) ? opens_sentence_en(s, p) : 0;
         if (lead) { /* most sentences do not open with two capitalised words */
-            int64_t e = range_run(s, n, p + 1, 'a' - 1, 'z' + 1);
-            if (!(e + 2 < n && s[e] == ' ' && is_upper(s[e + 1]) && is_lower(s[e + 2]))) lead = 0;
+            int64_t e = name_lower_run(s, n, p + 1);
+            if (name_word(s, n, e) < 0) lead = 0;
         }
         if (!(lead == 2 && try_group(w, r, 2, 8, p, cursor))) {
             g = ((b == 'U' && (b1 == 'S' || b1 == 'n')) || (b == 'P' && b1 == 'S')) |
@@ -2288,9 +2305,11 @@ static int shape_plate(const uint8_t *s, int64_t len) {
 }
 
 static int word_boundary_char(uint32_t c) {
-    /* Unicode \w, near enough for these ASCII stop words: letters, digits, _ and CJK */
+    /* Unicode \w, near enough for these ASCII stop words: letters, digits, _, Latin-1 and
+       Latin Extended letters (a name may hold them: Streeté is no Street) and CJK */
     if (c < 0x80) return is_alnum((uint8_t)c) || c == '_';
-    return c >= 0x3400;
+    if (c >= 0xC0 && c <= 0x24F) return c != 0xD7 && c != 0xF7;
+    return c == 0xAA || c == 0xB5 || c == 0xBA || c >= 0x3400;
 }
 static int name_en_rejected(const uint8_t *s, int64_t len) {
     const wlist_t *L = &CFG.not_name_en;
