@@ -2385,6 +2385,7 @@ static __attribute__((noinline)) void listed_names(work_t *w, row_t *r, int64_t 
         }
         int sep = 0;
         const wlist_t *S = &CFG.list_seps;
+        if (q >= n) return; /* (a word list reads the byte at q) */
         WL_EACH(S, s, n, q, i) { sep = S->w[i].len; break; }
         if (!sep) return;
         q += sep;
