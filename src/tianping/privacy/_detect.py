@@ -77,7 +77,6 @@ from tianping.privacy._patterns import (
     NAME_ID_SEPS,
     NAME_ID_SEPS_AFTER,
     NAME_ID_TYPES,
-    NAME_LABEL_TYPES,
     NAME_LIST_ENDS,
     NAME_LIST_NOTE,
     NAME_LIST_SEP,
@@ -770,10 +769,6 @@ _ID_REST = (
     f"[{NAME_ID_SEPS}]?(?:{'|'.join(re.escape(w) for w in NAME_ID_LABELS)})?[{NAME_ID_SEPS_AFTER}]?"
 )
 _NAME_BEFORE_ID_RX = re.compile(f"((?:{SURNAME_RX})[{HAN}]{{1,2}}){_ID_REST}\\Z")
-_NAME_BEFORE_LABEL_RX = re.compile(
-    f"((?:{SURNAME_RX})[{HAN}]{{1,2}})[{NAME_ID_SEPS}]?"
-    f"(?:{'|'.join(re.escape(w) for w in NAME_ID_LABELS)})[{NAME_ID_SEPS_AFTER}]?\\Z"
-)
 _NOT_BEFORE_ID_RX = (
     "^(?:" + "|".join(NOT_NAME_ZH) + "|" + "|".join(re.escape(w) for w in NAME_CONTEXT_ZH) + ")"
     f"|(?:{'|'.join(map(re.escape, NOT_BEFORE_ID_ENDS))})\\Z"
@@ -795,11 +790,10 @@ def _names_before_ids(found: pl.DataFrame, s: pl.Series) -> pl.DataFrame:
     ):
         names.setdefault(row, []).append((a, b))
     out: list[tuple[int, int, int, str]] = []
-    for row, at, pi in ids.select("row", "start", "pi_type").sort("row", "start").iter_rows():
+    for row, at in ids.select("row", "start").sort("row", "start").iter_rows():
         text = s[row]
         lo = max(0, at - NAME_ID_REACH)
-        rx = _NAME_BEFORE_LABEL_RX if pi in NAME_LABEL_TYPES else _NAME_BEFORE_ID_RX
-        m = rx.search(text[lo:at])
+        m = _NAME_BEFORE_ID_RX.search(text[lo:at])
         if m is None or re.search(_NOT_BEFORE_ID_RX, m.group(1)):
             continue
         a, b = lo + m.start(1), lo + m.end(1)

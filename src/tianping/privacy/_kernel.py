@@ -95,7 +95,6 @@ def _configure() -> ModuleType:
                 "name_id_seps_after": list(P.NAME_ID_SEPS_AFTER),
                 "not_before_id_ends": list(P.NOT_BEFORE_ID_ENDS),
                 "name_id_types": list(P.NAME_ID_TYPES),
-                "name_label_types": list(P.NAME_LABEL_TYPES),
                 "name_id_reach": P.NAME_ID_REACH,
                 "sentence_ends": P.SENTENCE_ENDS_ZH,
                 "dotted_lead_stop": P.DOTTED_LEAD_STOP,

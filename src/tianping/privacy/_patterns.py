@@ -405,7 +405,7 @@ NOT_NAME_ZH = (
     # 和 is a rare surname and the commonest conjunction (负责人和管理机构); 用户连续使用…
     "和", "连续", "申诉",
     # before a number (文本框 13600001111), after a greeting (您好，麻烦…)
-    "文本", "麻烦", "祝您", "祝你", "常住",
+    "文本", "麻烦", "祝您", "祝你",
 )  # fmt: skip
 # What follows a name that opens a sentence with no context word before it ("Dennis Sweeney
 # signed the contract"): verbs a person, rarely an organisation, is the subject of. Two or
@@ -464,10 +464,9 @@ DOTTED_NAME = f"[{HAN}]{{1,8}}[{NAME_DOTS}][{HAN}]{{1,10}}"
 NAME_LIST_SEP = "、"
 NAME_LIST_NOTE = 20
 NAME_LIST_ENDS = "、，,。；;（(）) "
-# A name right before a contact number, an identity document's number, a birth date or
-# (with a label: `NAME_LABEL_TYPES`) an address, with no context word before it (季红梅
-# 0755-86012345, 刘婷，手机159…, 彭立新 护照号 G38271605, 钱语桐（2017年9月30日出生）,
-# 王国庆，住辽宁省…): a surname
+# A name right before a contact number, an identity document's number or a birth date, with
+# no context word before it (季红梅 0755-86012345, 刘婷，手机159…, 彭立新 护照号 G38271605,
+# 钱语桐（2017年9月30日出生）): a surname
 # and one or two characters, then at most one of `NAME_ID_SEPS`, one of `NAME_ID_LABELS`,
 # and one of `NAME_ID_SEPS_AFTER`, each optional, then a finding of `NAME_ID_TYPES`. The
 # leftmost such name within reach is taken; none if it is a common word, a role (车主,
@@ -476,15 +475,13 @@ NAME_LIST_ENDS = "、，,。；;（(）) "
 # cards are left out: bank names end so.
 NAME_ID_TYPES = (
     "cn_mobile", "cn_landline", "cn_resident_id", "cn_resident_id_15", "cn_passport",
-    "hk_macao_permit", "tw_permit", "phone", "email", "date_of_birth", "address_zh",
+    "hk_macao_permit", "tw_permit", "phone", "email", "date_of_birth",
 )  # fmt: skip
-# before these, only with a label between (王国庆，住辽宁省…: not 下周一起，南京市…)
-NAME_LABEL_TYPES = ("address_zh",)
 NAME_ID_LABELS = (
     "手机号码", "手机号", "手机", "电话号码", "联系电话", "电话", "身份证号码", "身份证号",
     "身份证", "证件号码", "证件号", "护照号码", "护照号", "护照", "台胞证号码", "台胞证号",
     "台胞证", "通行证号码", "通行证号", "通行证", "驾驶证号", "邮箱", "Tel", "tel", "TEL",
-    "Phone", "phone", "Mobile", "mobile", "ID", "住址", "地址", "住",
+    "Phone", "phone", "Mobile", "mobile", "ID",
 )  # fmt: skip
 # how many characters back such a name may start: the longest name (a compound surname and
 # two characters), a separator, a label and a separator; no match is longer, so the window
@@ -493,13 +490,10 @@ NAME_ID_REACH = max(map(len, COMPOUND_SURNAMES)) + 2 + 1 + max(map(len, NAME_ID_
 NAME_ID_SEPS = " ，,：:\u3000（("
 NAME_ID_SEPS_AFTER = " ：:"
 NOT_NAME_ENDS = "局行院所部处科室厅站队司店厂馆校会社组团委办中市区县省"
-# what no name before an ID ends with: those characters, a function word (`NAME_STOP`: 周在
-# of 上周在上海市…), a title, or the start of a label
+# what no name before an ID ends with: those characters, a title, or the start of a label
 # that ends with a shorter one (陆联系 before 电话 is 大陆联系电话)
 _LABEL_HEADS = {a[: -len(b)] for a in NAME_ID_LABELS for b in NAME_ID_LABELS if a.endswith(b)}
-NOT_BEFORE_ID_ENDS = (
-    *NOT_NAME_ENDS, *NAME_STOP, *NAME_TITLES_ZH, *sorted(_LABEL_HEADS - {""}),
-)  # fmt: skip
+NOT_BEFORE_ID_ENDS = (*NOT_NAME_ENDS, *NAME_TITLES_ZH, *sorted(_LABEL_HEADS - {""}))
 # a note in brackets between a role and the name (上诉人（原审被告）陈晓东)
 ROLE_NOTE = "(?:（[^）]{1,8}）)?"
 _ZH_NAME = (

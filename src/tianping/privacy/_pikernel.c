@@ -86,10 +86,9 @@ typedef struct {
     wlist_t id_seps;      /* `NAME_ID_SEPS`, one-character words */
     wlist_t id_seps_after; /* `NAME_ID_SEPS_AFTER` */
     wlist_t not_id_ends;  /* `NOT_BEFORE_ID_ENDS` */
-    uint64_t id_labels_end[256][2], id_seps_end[256][2], id_seps_after_end[256][2], not_id_ends_end[256][2];
-                          /* by a word's last byte, bit i: word i of that list ends so (128 words) */
+    uint64_t id_labels_end[256], id_seps_end[256], id_seps_after_end[256], not_id_ends_end[256];
+                          /* by a word's last byte, bit i: word i of that list ends so */
     uint32_t id_types;    /* bit t: a name may stand before a finding of type t */
-    uint32_t label_types; /* bit t: ... only with a label between (`NAME_LABEL_TYPES`) */
     int id_reach;         /* how many characters back such a name may start */
     int compound_max;     /* bytes of the longest compound surname */
     uint8_t end_last[256]; /* last bytes of sentence ends: ASCII ones ("!?;\n") and those
@@ -2869,27 +2868,26 @@ static inline int id_sep_to(const uint8_t *s, int64_t p, int64_t b) {
     WL_EACH(A, s, b, p, i) if (p + A->w[i].len == b) return 1;
     return 0;
 }
-/* s[a:b] is `_ID_REST`: a separator, a label and a separator, each optional (the label
-   required with `label`) */
-static int id_rest(const uint8_t *s, int64_t a, int64_t b, int label) {
+/* s[a:b] is `_ID_REST`: a separator, a label and a separator, each optional */
+static int id_rest(const uint8_t *s, int64_t a, int64_t b) {
     int64_t from[2];
     int k = 0;
     const wlist_t *S = &CFG.id_seps, *L = &CFG.id_labels;
     WL_EACH(S, s, b, a, i) { from[k++] = a + S->w[i].len; break; }
     from[k++] = a;
     for (int x = 0; x < k; x++) {
-        if (!label && id_sep_to(s, from[x], b)) return 1;
+        if (id_sep_to(s, from[x], b)) return 1;
         WL_EACH(L, s, b, from[x], i) if (id_sep_to(s, from[x] + L->w[i].len, b)) return 1;
     }
     return 0;
 }
 /* one or two given-name characters from a, then `_ID_REST` to b: the name's end, or -1 */
-static int64_t given_then_rest(const uint8_t *s, int64_t a, int64_t b, int label) {
+static int64_t given_then_rest(const uint8_t *s, int64_t a, int64_t b) {
     int g1 = han_at(s, b, a);
     if (!g1) return -1;
     int g2 = han_at(s, b, a + g1);
-    if (g2 && id_rest(s, a + g1 + g2, b, label)) return a + g1 + g2;
-    return id_rest(s, a + g1, b, label) ? a + g1 : -1;
+    if (g2 && id_rest(s, a + g1 + g2, b)) return a + g1 + g2;
+    return id_rest(s, a + g1, b) ? a + g1 : -1;
 }
 /* the length of the Han character that ends at x (not before lo), else 0 */
 static inline int han_before(const uint8_t *s, int64_t lo, int64_t x) {
@@ -2898,15 +2896,14 @@ static inline int han_before(const uint8_t *s, int64_t lo, int64_t x) {
     return 0;
 }
 /* where each word of L that ends at x (and starts at or after lo) starts, up to `max`;
-   `by_last`: L's words by their last byte, in list order */
-static int words_ending(const wlist_t *L, const uint64_t (*by_last)[2], const uint8_t *s, int64_t lo, int64_t x,
+   `by_last`: L's words by their last byte */
+static int words_ending(const wlist_t *L, const uint64_t *by_last, const uint8_t *s, int64_t lo, int64_t x,
                         int64_t *out, int k, int max) {
     if (x <= lo) return k;
-    for (int h = 0; h < 2; h++)
-        for (uint64_t m = by_last[s[x - 1]][h]; m && k < max; m &= m - 1) {
-            const word_t *wd = &L->w[64 * h + __builtin_ctzll(m)];
-            if (x - wd->len >= lo && memcmp(s + x - wd->len, wd->s, (size_t)wd->len) == 0) out[k++] = x - wd->len;
-        }
+    for (uint64_t m = by_last[s[x - 1]]; m && k < max; m &= m - 1) {
+        const word_t *wd = &L->w[__builtin_ctzll(m)];
+        if (x - wd->len >= lo && memcmp(s + x - wd->len, wd->s, (size_t)wd->len) == 0) out[k++] = x - wd->len;
+    }
     return k;
 }
 /* a surname (compound, or one character) from st to exactly a */
@@ -2938,9 +2935,8 @@ static __attribute__((noinline)) void names_before_ids(work_t *w, const uint8_t 
         int n2 = 1, n1 = 0, n0 = 0;
         e2[0] = bs;
         n2 = words_ending(&CFG.id_seps_after, CFG.id_seps_after_end, s, lo, bs, e2, n2, 2);
-        int label = (CFG.label_types >> w->f[i].type) & 1;
         for (int x = 0; x < n2; x++) {
-            if (!label) e1[n1++] = e2[x];
+            e1[n1++] = e2[x];
             n1 = words_ending(&CFG.id_labels, CFG.id_labels_end, s, lo, e2[x], e1, n1, 8);
         }
         for (int x = 0; x < n1; x++) {
@@ -2963,10 +2959,10 @@ static __attribute__((noinline)) void names_before_ids(work_t *w, const uint8_t 
         const wlist_t *C = &CFG.compound;
         if (C->first[s[st]]) {
             WL_EACH(C, s, bs, st, j) {
-                if ((e = given_then_rest(s, st + C->w[j].len, bs, label)) >= 0) break;
+                if ((e = given_then_rest(s, st + C->w[j].len, bs)) >= 0) break;
             }
         }
-        if (e < 0) e = given_then_rest(s, st + 3, bs, label);
+        if (e < 0) e = given_then_rest(s, st + 3, bs);
         if (e < 0) continue; /* (cannot be: st was found so) */
         int no = 0;
         const wlist_t *X = &CFG.not_name_zh, *R = &CFG.name_ctx_zh, *E = &CFG.not_id_ends;
@@ -3608,14 +3604,14 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
         load_list(cfg, "not_before_id_ends", &CFG.not_id_ends, 0))
         return NULL;
     const wlist_t *ends_of[4] = {&CFG.id_labels, &CFG.id_seps, &CFG.id_seps_after, &CFG.not_id_ends};
-    uint64_t(*ends_by[4])[2] = {CFG.id_labels_end, CFG.id_seps_end, CFG.id_seps_after_end, CFG.not_id_ends_end};
+    uint64_t *ends_by[4] = {CFG.id_labels_end, CFG.id_seps_end, CFG.id_seps_after_end, CFG.not_id_ends_end};
     for (int l = 0; l < 4; l++) {
-        if (ends_of[l]->n > 128) {
-            PyErr_SetString(PyExc_ValueError, "configure(): a list read from its end holds over 128 words");
+        if (ends_of[l]->n > 64) {
+            PyErr_SetString(PyExc_ValueError, "configure(): a list read from its end holds over 64 words");
             return NULL;
         }
         for (int i = 0; i < ends_of[l]->n; i++)
-            ends_by[l][ends_of[l]->w[i].s[ends_of[l]->w[i].len - 1]][i >> 6] |= 1ull << (i & 63);
+            ends_by[l][ends_of[l]->w[i].s[ends_of[l]->w[i].len - 1]] |= 1ull << i;
     }
     PyObject *reach = PyDict_GetItemString(cfg, "name_id_reach"), *idt = PyDict_GetItemString(cfg, "name_id_types");
     if (!reach || !idt || !PyList_Check(idt)) {
@@ -3626,23 +3622,15 @@ static PyObject *py_configure(PyObject *self, PyObject *cfg) {
     CFG.compound_max = 3;
     for (int i = 0; i < CFG.compound.n; i++)
         if (CFG.compound.w[i].len > CFG.compound_max) CFG.compound_max = CFG.compound.w[i].len;
-    PyObject *lbt = PyDict_GetItemString(cfg, "name_label_types");
-    if (!lbt || !PyList_Check(lbt)) {
-        PyErr_SetString(PyExc_KeyError, "configure(): name_label_types (a list) is needed");
-        return NULL;
-    }
-    PyObject *type_lists[2] = {idt, lbt};
-    uint32_t *type_masks[2] = {&CFG.id_types, &CFG.label_types};
-    for (int l = 0; l < 2; l++)
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(type_lists[l]); i++) {
-            const char *name = PyUnicode_AsUTF8(PyList_GET_ITEM(type_lists[l], i));
-            int code = name ? type_code(name) : -1;
-            if (code < 0) {
-                if (!PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "configure(): unknown type %s", name);
-                return NULL;
-            }
-            *type_masks[l] |= 1u << code;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(idt); i++) {
+        const char *name = PyUnicode_AsUTF8(PyList_GET_ITEM(idt, i));
+        int code = name ? type_code(name) : -1;
+        if (code < 0) {
+            if (!PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "configure(): unknown type %s", name);
+            return NULL;
         }
+        CFG.id_types |= 1u << code;
+    }
     PyObject *ends = PyDict_GetItemString(cfg, "sentence_ends");
     if (!ends || !PyUnicode_Check(ends)) {
         PyErr_SetString(PyExc_KeyError, "configure(): sentence_ends must be a string");
