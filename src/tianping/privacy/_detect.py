@@ -749,20 +749,27 @@ def _listed_names(found: pl.DataFrame, s: pl.Series) -> pl.DataFrame:
                 break
             out.append((row, m.start(1), m.end(1), core))
             end = m.end(1)
+    return _zh_names(found, out, 0.75)
+
+
+def _zh_names(
+    found: pl.DataFrame, out: list[tuple[int, int, int, str]], conf: float
+) -> pl.DataFrame:
+    """Chinese names read by a pass over findings, `(row, start, end, value)` each, as
+    `_result` writes findings (the columns of `found`)."""
     if not out:
         return found.clear()
-    return pl.DataFrame(
-        {
-            "row": pl.Series([o[0] for o in out], dtype=pl.UInt32),
-            "start": pl.Series([o[1] for o in out], dtype=pl.Int64),
-            "end": pl.Series([o[2] for o in out], dtype=pl.Int64),
-            "pi_type": "person_name_zh",
-            "pipl_class": _CLASS["person_name_zh"],
-            "category": _CATEGORY["person_name_zh"],
-            "confidence": 0.75,
-            "v": [o[3] for o in out],
-        }
-    ).select(found.columns)
+    cols = {
+        "row": pl.Series([o[0] for o in out], dtype=found["row"].dtype),
+        "start": pl.Series([o[1] for o in out], dtype=pl.Int64),
+        "end": pl.Series([o[2] for o in out], dtype=pl.Int64),
+        "pi_type": "person_name_zh",
+        "pipl_class": _CLASS["person_name_zh"],
+        "category": _CATEGORY["person_name_zh"],
+        "confidence": conf,
+        "v": [o[3] for o in out],
+    }
+    return pl.DataFrame(cols).select(found.columns)
 
 
 _ID_REST = (
@@ -801,19 +808,7 @@ def _names_before_ids(found: pl.DataFrame, s: pl.Series) -> pl.DataFrame:
             continue
         names.setdefault(row, []).append((a, b))
         out.append((row, a, b, m.group(1)))
-    if not out:
-        return found.clear()
-    cols = {
-        "row": pl.Series([o[0] for o in out], dtype=found["row"].dtype),
-        "start": pl.Series([o[1] for o in out], dtype=pl.Int64),
-        "end": pl.Series([o[2] for o in out], dtype=pl.Int64),
-        "pi_type": "person_name_zh",
-        "pipl_class": _CLASS["person_name_zh"],
-        "category": _CATEGORY["person_name_zh"],
-        "confidence": 0.7,
-        "v": [o[3] for o in out],
-    }
-    return pl.DataFrame(cols).select(found.columns)
+    return _zh_names(found, out, 0.7)
 
 
 # the characters after a candidate that its classifier reads (`nxt`)
