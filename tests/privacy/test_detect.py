@@ -578,8 +578,9 @@ def test_street_addresses_outside_the_us(engine: str) -> None:
     """A street address may pass through several places and end with a UK postcode, an
     Australian state and postcode or a Canadian province and postal code, as well as a US
     state and ZIP code, or with Hong Kong or Kowloon, which have no postcodes; a street word
-    may have an 's (Queen's Road), be an ordinal (68th) or a compass point (E), and an
-    apartment may carry a letter (Apt 5C)."""
+    may have an 's (Queen's Road), be an ordinal (68th) or a compass point (E), an
+    apartment may carry a letter (Apt 5C), and a flat may stand before the number (Flat 4,
+    27 Queen's Road)."""
     texts = [
         "Flat 4, 27 Queen's Road, Clifton, Bristol BS8 1QE — mob",
         "Billing address 12 Elm Grove, Didsbury, Manchester M20 6PL. Phone",
@@ -592,10 +593,11 @@ def test_street_addresses_outside_the_us(engine: str) -> None:
         "beneficiary, 88 Queen's Road Central, Central, Hong Kong, tel +852 2810 4567",
         "HQ: 350 5th Avenue, New York, NY 10118",
         "12 Elm, Hong Kongers",  # no word boundary after the place
+        "Unit 2345, Box 1234, APO AE 09012",  # military mail, not a flat
     ]
     found = [(row, value) for row, value, _, _ in _names(texts, engine, "address_en")]
     assert found == [
-        (0, "27 Queen's Road, Clifton, Bristol BS8 1QE"),
+        (0, "Flat 4, 27 Queen's Road, Clifton, Bristol BS8 1QE"),
         (1, "12 Elm Grove, Didsbury, Manchester M20 6PL"),
         (2, "18 Harbour Street, Sydney NSW 2000"),
         (3, "45 King Street West, Toronto, ON M5H 1J8"),
@@ -603,6 +605,7 @@ def test_street_addresses_outside_the_us(engine: str) -> None:
         (7, "215 E 68th Street, Apt 5C, New York, NY 10065"),
         (8, "88 Queen's Road Central, Central, Hong Kong"),
         (9, "350 5th Avenue, New York, NY 10118"),
+        (11, "Unit 2345, Box 1234, APO AE 09012"),
     ]
 
 

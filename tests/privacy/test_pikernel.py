@@ -417,7 +417,8 @@ def _fragment(rng: random.Random) -> str:
         lambda: (  # street addresses with one or more places and a US, Canadian,
             # Australian or UK ending or Hong Kong, ordinals, compass points, flats, and near
             # misses
-            d(rng.choice([1, 2, 4, 6]))
+            rng.choice(["", "Flat 4, ", "Apt. 5C, ", "Unit 2, ", "Suite x, ", "Apt 123456, "])
+            + d(rng.choice([1, 2, 4, 6]))
             + rng.choice(
                 [
                     " Queen's Road",

@@ -558,17 +558,19 @@ _EN_NAME_LEAD = (
     + "|".join(NAME_PREDICATES_EN)
     + ")(?-u:\\b)"
 )
-# A street address: number, street (a word may be an ordinal or a compass point: 215 E 68th
-# Street), apartment, suite, unit or flat (Apt 5C), one or more places, and the US state and
-# ZIP code, the Canadian province and postal code, the Australian state and postcode or the
-# UK postcode (12 Elm Grove, Didsbury, Manchester M20 6PL); or places up to Hong Kong or
-# Kowloon, which have no postcodes (88 Queen's Road Central, Central, Hong Kong)
+# A street address: a flat before the number (Flat 4, 27 Queen's Road…), number, street (a
+# word may be an ordinal or a compass point: 215 E 68th Street), apartment, suite, unit or
+# flat (Apt 5C), one or more places, and the US state and ZIP code, the Canadian province
+# and postal code, the Australian state and postcode or the UK postcode (12 Elm Grove,
+# Didsbury, Manchester M20 6PL); or places up to Hong Kong or Kowloon, which have no
+# postcodes (88 Queen's Road Central, Central, Hong Kong)
 AU_STATES = ("NSW", "VIC", "QLD", "TAS", "ACT", "WA", "SA", "NT")
 HK_PLACES = ("Hong Kong", "Kowloon")
 _UK_POSTCODE = "[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
 _CA_POSTCODE = "[A-Z][0-9][A-Z] [0-9][A-Z][0-9]"
 _EN_PLACE = ", [A-Z][a-z]+(?: [A-Z][a-z]+)*"
 _EN_ADDR = (
+    r"(?:(?:Flat|Apt\.?|Unit|Suite) [0-9]{1,5}[A-Z]?, )?"
     r"[0-9]{1,5}(?: (?:[A-Z][a-z]+(?:'s)?|[0-9]{1,3}(?:st|nd|rd|th)|[NSEW])){1,4}"
     r"(?:,? (?:Apt\.?|Suite|Unit|Flat) [0-9]{1,5}[A-Z]?)?"
     f"(?:(?:{_EN_PLACE})+"

@@ -631,24 +631,43 @@ static inline int64_t street_word(const uint8_t *s, int64_t n, int64_t q) {
         if (s[d] == ORD[i][0] && s[d + 1] == ORD[i][1]) return d + 2;
     return -1;
 }
+/* an address from its house number [p, d) on: the street's words, then an apartment and
+   the places with their ending, tried from the most words back */
+static int64_t addr_from_number(const uint8_t *s, int64_t n, int64_t p, int64_t d) {
+    if (d - p > 5 || d >= n || s[d] != ' ') return -1;
+    int64_t ends[4], e;
+    int k = 0;
+    int64_t q = d;
+    while (k < 4 && (e = street_word(s, n, q)) >= 0) ends[k++] = q = e;
+    for (int j = k - 1; j >= 0; j--) {
+        q = ends[j];
+        if (q < n && s[q] == ',' && (e = apt_then_tail(s, n, q + 1)) >= 0) return e;
+        if ((e = apt_then_tail(s, n, q)) >= 0) return e;
+        if ((e = addr_tail(s, n, q)) >= 0) return e;
+    }
+    return -1;
+}
+/* "(?:Flat|Apt\.?|Unit|Suite) [0-9]{1,5}[A-Z]?, " at p, a flat before the house number
+   (Flat 4, 27 Queen's Road…): where the number starts, or -1 */
+static int64_t flat_before(const uint8_t *s, int64_t n, int64_t p) {
+    int64_t t;
+    if (lit(s, n, p, "Apt.")) t = p + 4;
+    else if (lit(s, n, p, "Apt")) t = p + 3;
+    else if (lit(s, n, p, "Flat") || lit(s, n, p, "Unit")) t = p + 4;
+    else if (lit(s, n, p, "Suite")) t = p + 5;
+    else return -1;
+    if (t >= n || s[t] != ' ') return -1;
+    int64_t e = digit_end(s, n, t + 1);
+    if (e == t + 1 || e - (t + 1) > 5) return -1;
+    if (e < n && is_upper(s[e])) e++;
+    return e + 2 < n && s[e] == ',' && s[e + 1] == ' ' && is_digit(s[e + 2]) ? e + 2 : -1;
+}
 static int64_t m_addr_en(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
     int64_t n = r->n, e;
-    if (is_digit(s[p])) {
-        int64_t d = cached(r, &r->dig, p, is_digit);
-        if (d - p > 5 || d >= n || s[d] != ' ') return -1;
-        int64_t ends[4];
-        int k = 0;
-        int64_t q = d;
-        while (k < 4 && (e = street_word(s, n, q)) >= 0) ends[k++] = q = e;
-        for (int j = k - 1; j >= 0; j--) {
-            q = ends[j];
-            if (q < n && s[q] == ',' && (e = apt_then_tail(s, n, q + 1)) >= 0) return e;
-            if ((e = apt_then_tail(s, n, q)) >= 0) return e;
-            if ((e = addr_tail(s, n, q)) >= 0) return e;
-        }
-        return -1;
-    }
+    if (is_digit(s[p])) return addr_from_number(s, n, p, cached(r, &r->dig, p, is_digit));
+    int64_t q = flat_before(s, n, p);
+    if (q >= 0 && (e = addr_from_number(s, n, q, digit_end(s, n, q))) >= 0) return e;
     static const char *ships[] = {"USNS", "USNV", "USS", "USCGC"};
     for (int i = 0; i < 4; i++) {
         if (!lit(s, n, p, ships[i])) continue;
@@ -1402,7 +1421,8 @@ static void scan_ascii(work_t *w, row_t *r, int64_t p, int64_t *cursor) {
             if (name_word(s, n, e) < 0) lead = 0;
         }
         if (!(lead == 2 && try_group(w, r, 2, 8, p, cursor))) {
-            g = ((b == 'U' && (b1 == 'S' || b1 == 'n')) || (b == 'P' && b1 == 'S')) |
+            g = ((b == 'U' && (b1 == 'S' || b1 == 'n')) || (b == 'P' && b1 == 'S') || (b == 'F' && b1 == 'l') ||
+                 (b == 'A' && b1 == 'p') || (b == 'S' && b1 == 'u')) |
                 (wl_has(&CFG.name_ctx_en, key) << 1) | ((is_upper(b) && wl_has(&CFG.months, key)) << 2) |
                 ((lead == 1) << 3);
             if (g) try_group(w, r, 2, g, p, cursor);
