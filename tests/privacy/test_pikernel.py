@@ -81,6 +81,20 @@ def test_same_findings_on_long_documents(sep: str) -> None:
     _assert_same(texts, a, b)
 
 
+def test_same_findings_on_long_rows_of_fuzzed_text() -> None:
+    """Fuzzed fragments joined into document-long rows, and a row of 3,000 names each right
+    before a number: the names the kernel adds after judging a row's candidates (names
+    before numbers) are merged into its findings in order, and each is checked against the
+    names already found near it, not against all of them."""
+    texts = [t for t in _fuzz_texts(1200, 5) if t]
+    rows: list[str | None] = ["\n".join(texts[i : i + 300]) for i in range(0, len(texts), 300)]
+    rows.append("".join(f"联系人{i}：季红梅 138{i:08d}，" for i in range(3000)))
+    a, b = _both(rows, previews=False, min_confidence=0.01)
+    names = a.filter((a["row"] == len(rows) - 1) & (a["pi_type"] == "person_name_zh"))
+    assert names.height == 3000
+    _assert_same(rows, a, b)
+
+
 def _id18(rng: random.Random, valid: bool = True, year: int | None = None) -> str:
     region = rng.choice(["110105", "310104", "440305", "990101", "510107"])
     y = year or rng.randint(1930, 2024)

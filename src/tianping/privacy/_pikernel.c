@@ -1318,6 +1318,9 @@ typedef struct {
     int64_t no, capo;
     int64_t *lead; /* where dotted names open sentences in the row (`find_leads`) */
     int64_t nl, capl;
+    int64_t *name_end; /* names_before_ids: the furthest end of a Chinese name up to each finding */
+    find_t *merged;    /* ... and the findings merged with the names it adds */
+    int64_t capne, capmerged;
     int opens;     /* and whether one opens a sentence at all (a surname, too) */
     int64_t occ_upto; /* context words are known for starts below this */
     int64_t ws_for, ws; /* the window start of the last candidate asked about */
@@ -2943,6 +2946,14 @@ static inline int surname_to(const uint8_t *s, int64_t st, int64_t a) {
    the leftmost is read forwards as the regex reads it. */
 static __attribute__((noinline)) void names_before_ids(work_t *w, const uint8_t *s) {
     int64_t k = w->nf;
+    /* a name found overlaps [st, e) when one that starts before e ends after st: the
+       furthest name end up to each finding (in start order) answers it by a binary search,
+       so a document-long row stays linear */
+    GROW(w->name_end, w->capne, k);
+    for (int64_t i = 0, far = -1; i < k; i++) {
+        if (w->f[i].type == T_NAME_ZH && w->f[i].be > far) far = w->f[i].be;
+        w->name_end[i] = far;
+    }
     for (int64_t i = 0; i < k; i++) {
         if (!((CFG.id_types >> w->f[i].type) & 1)) continue;
         /* (`id_reach` characters back: no match is longer, so any bound before that is
@@ -2994,10 +3005,39 @@ static __attribute__((noinline)) void names_before_ids(work_t *w, const uint8_t 
             const wlist_t *L = &CFG.id_labels;
             WL_EACH(L, s, e, u, j) { no = 1; break; }
         }
-        for (int64_t j = 0; !no && j < w->nf; j++)
-            no = w->f[j].type == T_NAME_ZH && w->f[j].bs < e && st < w->f[j].be;
+        if (!no) { /* the last finding that starts before e */
+            int64_t a = 0, b = k;
+            while (a < b) {
+                int64_t m = (a + b) / 2;
+                if (w->f[m].bs < e) a = m + 1;
+                else b = m;
+            }
+            no = a > 0 && w->name_end[a - 1] > st;
+        }
+        /* names this pass added: each within `id_reach` characters before its number, the
+           numbers in order, so only the last few can reach st */
+        for (int64_t j = w->nf - 1; !no && j >= k && w->f[j].bs >= st - 8 * (int64_t)CFG.id_reach; j--)
+            no = w->f[j].bs < e && st < w->f[j].be;
         if (!no) add_find(w, st, e, T_NAME_ZH, 0.7, 0);
     }
+    if (w->oom || w->nf == k) return;
+    /* merge the names added (nearly in order already) into the sorted findings */
+    find_t *f = w->f;
+    for (int64_t i = k + 1; i < w->nf; i++) {
+        find_t x = f[i];
+        int64_t j = i;
+        while (j > k && cmp_find(&f[j - 1], &x) > 0) {
+            f[j] = f[j - 1];
+            j--;
+        }
+        f[j] = x;
+    }
+    GROW(w->merged, w->capmerged, w->nf);
+    int64_t a = 0, b = k, o = 0;
+    while (a < k && b < w->nf) w->merged[o++] = cmp_find(&f[b], &f[a]) < 0 ? f[b++] : f[a++];
+    while (a < k) w->merged[o++] = f[a++];
+    while (b < w->nf) w->merged[o++] = f[b++];
+    memcpy(f, w->merged, (size_t)w->nf * sizeof *f);
 }
 
 static __attribute__((noinline)) void emit_row(work_t *w, const uint8_t *s, int64_t n, int wide, uint32_t row) {
@@ -3369,6 +3409,7 @@ static void scan_row(work_t *w, const uint8_t *s, int64_t n, uint32_t row, doubl
 
 static void work_free(work_t *w) {
     free(w->c); free(w->f); free(w->o); free(w->lead); free(w->fold); free(w->fold_at);
+    free(w->name_end); free(w->merged);
     free(w->orow); free(w->ostart); free(w->oend); free(w->obstart); free(w->obend); free(w->otype); free(w->ominor); free(w->oconf);
 }
 
