@@ -798,6 +798,8 @@ def test_names_right_before_a_contact_or_id_number(engine: str) -> None:
         "华夏银行 6222021234567890128",  # a bank card
         "姓名：张伟 13812345678",  # found after its role already
         "婚后育有一女钱语桐（2017年9月30日出生）",  # a birth date in brackets
+        "报名：王建中 13912345678",  # 中 may end a given name
+        "县第一高中 0755-86012345",  # but not 高中, a school
     ]
     found = [(row, value, conf) for row, value, conf, _ in _names(texts, engine)]
     assert found == [
@@ -807,6 +809,7 @@ def test_names_right_before_a_contact_or_id_number(engine: str) -> None:
         (3, "段誉", 0.7),
         (9, "张伟", 0.8),
         (10, "钱语桐", 0.7),
+        (11, "王建中", 0.7),
     ]
 
 

@@ -489,11 +489,14 @@ NAME_ID_LABELS = (
 NAME_ID_REACH = max(map(len, COMPOUND_SURNAMES)) + 2 + 1 + max(map(len, NAME_ID_LABELS)) + 1
 NAME_ID_SEPS = " ，,：:\u3000（("
 NAME_ID_SEPS_AFTER = " ：:"
-NOT_NAME_ENDS = "局行院所部处科室厅站队司店厂馆校会社组团委办中市区县省"
+NOT_NAME_ENDS = "局行院所部处科室厅站队司店厂馆校会社组团委办市区县省"
+# schools end in 中 too (高中, 初中), as do many given names (王建中): only these
 # what no name before an ID ends with: those characters, a title, or the start of a label
 # that ends with a shorter one (陆联系 before 电话 is 大陆联系电话)
 _LABEL_HEADS = {a[: -len(b)] for a in NAME_ID_LABELS for b in NAME_ID_LABELS if a.endswith(b)}
-NOT_BEFORE_ID_ENDS = (*NOT_NAME_ENDS, *NAME_TITLES_ZH, *sorted(_LABEL_HEADS - {""}))
+NOT_BEFORE_ID_ENDS = (
+    *NOT_NAME_ENDS, "高中", "初中", *NAME_TITLES_ZH, *sorted(_LABEL_HEADS - {""}),
+)  # fmt: skip
 # a note in brackets between a role and the name (上诉人（原审被告）陈晓东)
 ROLE_NOTE = "(?:（[^）]{1,8}）)?"
 _ZH_NAME = (
