@@ -724,6 +724,8 @@ def _detect_rows(
     )
 
 
+# a name that starts with a common word (`NOT_NAME_ZH`: 申请人, 黄金)
+_NOT_NAME_ZH_RX = "^(?:" + "|".join(NOT_NAME_ZH) + ")"
 _LIST_NAME_RX = re.compile(
     f"(?:[（(][^）)]{{1,{NAME_LIST_NOTE}}}[）)])?{NAME_LIST_SEP}"
     f"({DOTTED_NAME}|(?:{SURNAME_RX})[{HAN}]{{1,2}})(?:[{re.escape(NAME_LIST_ENDS)}]|\\Z)"
@@ -777,7 +779,7 @@ _ID_REST = (
 )
 _NAME_BEFORE_ID_RX = re.compile(f"((?:{SURNAME_RX})[{HAN}]{{1,2}}){_ID_REST}\\Z")
 _NOT_BEFORE_ID_RX = (
-    "^(?:" + "|".join(NOT_NAME_ZH) + "|" + "|".join(re.escape(w) for w in NAME_CONTEXT_ZH) + ")"
+    _NOT_NAME_ZH_RX + "|^(?:" + "|".join(re.escape(w) for w in NAME_CONTEXT_ZH) + ")"
     f"|(?:{'|'.join(map(re.escape, NOT_BEFORE_ID_ENDS))})\\Z"
     f"|{'|'.join(re.escape(w) for w in NAME_ID_LABELS)}"
 )
@@ -1102,7 +1104,6 @@ def _dob(sub: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     return _result(sub, "date_of_birth", pl.lit(0.85), minor=pl.col("minor"))
 
 
-_NOT_NAME_ZH_RX = "^(?:" + "|".join(NOT_NAME_ZH) + ")"
 _NOT_NAME_EN_RX = r"\b(?:" + "|".join(NOT_NAME_EN) + r")\b"
 _ZH_PREFIX_RX = (
     "^(?:" + "|".join(NAME_CONTEXT_ZH) + f"){ROLE_NOTE}[{NAME_SEPARATORS_ZH}]?[{NAME_SPACES_ZH}]?"

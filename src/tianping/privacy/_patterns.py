@@ -490,9 +490,9 @@ NAME_ID_REACH = max(map(len, COMPOUND_SURNAMES)) + 2 + 1 + max(map(len, NAME_ID_
 NAME_ID_SEPS = " ，,：:\u3000（("
 NAME_ID_SEPS_AFTER = " ：:"
 NOT_NAME_ENDS = "局行院所部处科室厅站队司店厂馆校会社组团委办市区县省"
-# schools end in 中 too (高中, 初中), as do many given names (王建中): only these
-# what no name before an ID ends with: those characters, a title, or the start of a label
-# that ends with a shorter one (陆联系 before 电话 is 大陆联系电话)
+# what no name before an ID ends with: those characters, two schools (not 中 alone, which
+# ends many given names: 王建中), a title, or the start of a label that ends with a shorter
+# one (陆联系 before 电话 is 大陆联系电话)
 _LABEL_HEADS = {a[: -len(b)] for a in NAME_ID_LABELS for b in NAME_ID_LABELS if a.endswith(b)}
 NOT_BEFORE_ID_ENDS = (
     *NOT_NAME_ENDS, "高中", "初中", *NAME_TITLES_ZH, *sorted(_LABEL_HEADS - {""}),
@@ -572,10 +572,11 @@ HK_PLACES = ("Hong Kong", "Kowloon")
 _UK_POSTCODE = "[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}"
 _CA_POSTCODE = "[A-Z][0-9][A-Z] [0-9][A-Z][0-9]"
 _EN_PLACE = ", [A-Z][a-z]+(?: [A-Z][a-z]+)*"
+_EN_APT = r"(?:Apt\.?|Suite|Unit|Flat) [0-9]{1,5}[A-Z]?"
 _EN_ADDR = (
-    r"(?:(?:Flat|Apt\.?|Unit|Suite) [0-9]{1,5}[A-Z]?, )?"
+    f"(?:{_EN_APT}, )?"
     r"[0-9]{1,5}(?: (?:[A-Z][a-z]+(?:'s)?|[0-9]{1,3}(?:st|nd|rd|th)|[NSEW])){1,4}"
-    r"(?:,? (?:Apt\.?|Suite|Unit|Flat) [0-9]{1,5}[A-Z]?)?"
+    f"(?:,? {_EN_APT})?"
     f"(?:(?:{_EN_PLACE})+"
     f"(?:, [A-Z]{{2}} [0-9]{{5}}|, [A-Z]{{2}} {_CA_POSTCODE}"
     f"| (?:{'|'.join(AU_STATES)}) [0-9]{{4}}| {_UK_POSTCODE})"

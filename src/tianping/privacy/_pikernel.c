@@ -599,21 +599,26 @@ static int64_t postcode_after(const uint8_t *s, int64_t n, int64_t e) {
         }
     return uk_postcode(s, n, e + 1);
 }
-/* " (?:Apt\.?|Suite|Unit|Flat) [0-9]{1,5}[A-Z]?" followed by the tail (a letter after
-   the number is taken where there is one: the tail cannot start with it) */
-static int64_t apt_then_tail(const uint8_t *s, int64_t n, int64_t q) {
-    if (q >= n || s[q] != ' ') return -1;
+/* "(?:Apt\.?|Suite|Unit|Flat) [0-9]{1,5}[A-Z]?" at p, an apartment, suite, unit or flat:
+   its end, or -1 (a letter after the number is taken where there is one: what follows,
+   a comma, cannot start with it) */
+static int64_t apt_number(const uint8_t *s, int64_t n, int64_t p) {
     int64_t t;
-    if (lit(s, n, q + 1, "Apt.")) t = q + 5;
-    else if (lit(s, n, q + 1, "Apt") || lit(s, n, q + 1, "Flat") || lit(s, n, q + 1, "Unit"))
-        t = q + (s[q + 1] == 'A' ? 4 : 5);
-    else if (lit(s, n, q + 1, "Suite")) t = q + 6;
+    if (lit(s, n, p, "Apt.")) t = p + 4;
+    else if (lit(s, n, p, "Apt")) t = p + 3;
+    else if (lit(s, n, p, "Flat") || lit(s, n, p, "Unit")) t = p + 4;
+    else if (lit(s, n, p, "Suite")) t = p + 5;
     else return -1;
     if (t >= n || s[t] != ' ') return -1;
     int64_t e = digit_end(s, n, t + 1);
     if (e == t + 1 || e - (t + 1) > 5) return -1;
-    if (e < n && is_upper(s[e])) e++;
-    return addr_tail(s, n, e);
+    return e < n && is_upper(s[e]) ? e + 1 : e;
+}
+/* " " and an apartment (`apt_number`) followed by the tail */
+static int64_t apt_then_tail(const uint8_t *s, int64_t n, int64_t q) {
+    if (q >= n || s[q] != ' ') return -1;
+    int64_t e = apt_number(s, n, q + 1);
+    return e < 0 ? -1 : addr_tail(s, n, e);
 }
 /* a word of a street's name at q, " " and then `[A-Z][a-z]+(?:'s)?`, an ordinal
    (`[0-9]{1,3}(?:st|nd|rd|th)`) or a compass point (`[NSEW]`): its end, or -1. Each form
@@ -650,17 +655,8 @@ static int64_t addr_from_number(const uint8_t *s, int64_t n, int64_t p, int64_t 
 /* "(?:Flat|Apt\.?|Unit|Suite) [0-9]{1,5}[A-Z]?, " at p, a flat before the house number
    (Flat 4, 27 Queen's Road…): where the number starts, or -1 */
 static int64_t flat_before(const uint8_t *s, int64_t n, int64_t p) {
-    int64_t t;
-    if (lit(s, n, p, "Apt.")) t = p + 4;
-    else if (lit(s, n, p, "Apt")) t = p + 3;
-    else if (lit(s, n, p, "Flat") || lit(s, n, p, "Unit")) t = p + 4;
-    else if (lit(s, n, p, "Suite")) t = p + 5;
-    else return -1;
-    if (t >= n || s[t] != ' ') return -1;
-    int64_t e = digit_end(s, n, t + 1);
-    if (e == t + 1 || e - (t + 1) > 5) return -1;
-    if (e < n && is_upper(s[e])) e++;
-    return e + 2 < n && s[e] == ',' && s[e + 1] == ' ' && is_digit(s[e + 2]) ? e + 2 : -1;
+    int64_t e = apt_number(s, n, p);
+    return e >= 0 && e + 2 < n && s[e] == ',' && s[e + 1] == ' ' && is_digit(s[e + 2]) ? e + 2 : -1;
 }
 static int64_t m_addr_en(row_t *r, int64_t p) {
     const uint8_t *s = r->s;
@@ -2380,6 +2376,13 @@ static int64_t count_cp(const uint8_t *s, int64_t a, int64_t b) {
     return cp_span(s + a, s + b, s + a, s + b);
 }
 
+/* whether the run of Han characters from a (up to b) holds a function word
+   (`DOTTED_LEAD_STOP`): a dotted name's first part that does is prose (记者采访了古丽·买买提) */
+static int holds_lead_stop(const uint8_t *s, int64_t a, int64_t b) {
+    for (int64_t u = a, k; u < b && (k = han_at(s, b, u)); u += k)
+        if (k == 3 && (CFG.cjk3[cp3(s, u)] & F3_LEAD_STOP)) return 1;
+    return 0;
+}
 /* A name that continues a list after a Chinese name ending at e (名单：夏雨涵、丁浩…;
    刘明（执法证号…）、张静), each in turn, as `_listed_names` reads them with
    `_LIST_NAME_RX`: a note in brackets (1 to `list_note` characters), 、, then a dotted name
@@ -2412,17 +2415,10 @@ static __attribute__((noinline)) void listed_names(work_t *w, row_t *r, int64_t 
         WL_EACH(S, s, n, q, i) { sep = S->w[i].len; break; }
         if (!sep) return;
         q += sep;
-        int64_t t = q;
-        int run = 0, l;
-        while (run < 12 && (l = han_at(s, n, t))) { t += l; run++; }
-        int64_t end = -1;
-        int dot = run >= 1 && run <= 8 ? name_dot(s, n, t) : 0;
-        if (dot) { /* `DOTTED_NAME` */
-            int64_t u = t + dot;
-            int run2 = 0;
-            while (run2 < 11 && (l = han_at(s, n, u))) { u += l; run2++; }
-            if (run2 >= 1 && run2 <= 10) end = u;
-        } else if (run >= 2 && run <= 12) { /* a surname, one or two characters */
+        int64_t end = dotted_name(s, n, q), t = q;
+        int dot = end > 0, run = 0, l;
+        while (!dot && run < 12 && (l = han_at(s, n, t))) { t += l; run++; }
+        if (!dot && run >= 2) { /* a surname, one or two characters */
             int ok = run <= 3 && cjk_flag(s, n, q, F_SURNAME);
             const wlist_t *C = &CFG.compound;
             for (int i = 0; !ok && i < C->n; i++) {
@@ -2441,9 +2437,7 @@ static __attribute__((noinline)) void listed_names(work_t *w, row_t *r, int64_t 
         }
         const wlist_t *X = &CFG.not_name_zh;
         WL_EACH(X, s, end, q, i) return;
-        if (dot) /* a first part that holds a function word is prose (`_DOTTED_PROSE_RX`) */
-            for (int64_t u = q, k; u < t && (k = han_at(s, t, u)); u += k)
-                if (k == 3 && (CFG.cjk3[cp3(s, u)] & F3_LEAD_STOP)) return;
+        if (dot && holds_lead_stop(s, q, end)) return; /* (`_DOTTED_PROSE_RX`; the dot ends the run) */
         add_find(w, q, end, T_NAME_ZH, 0.75, 0);
         e = end;
     }
@@ -2479,8 +2473,7 @@ static void classify_name_zh(work_t *w, row_t *r, const cand_t *c) {
                follows names (买买提·艾力的…, …·艾力登录) */
             /* a first part that holds a function word is prose before a name (记者采访了
                古丽·买买提): no name, as for dotted names that open a sentence */
-            for (int64_t u = cs, k; u < dot && (k = han_at(s, dot, u)); u += k)
-                if (k == 3 && (CFG.cjk3[cp3(s, u)] & F3_LEAD_STOP)) return;
+            if (holds_lead_stop(s, cs, dot)) return;
             int64_t t = dot + name_dot(s, ce, dot);
             int l = han_at(s, ce, t);
             for (t += l; t < ce && (l = han_at(s, ce, t)); t += l) {
